@@ -1,0 +1,30 @@
+// Named errors of the repository engine. Each has a stable `code` that the activities, the CLI
+// (exit codes) and the API (HTTP statuses) map in one place each.
+
+export type RepositoryErrorCode =
+  | 'wrong-passphrase'
+  | 'not-a-repository'
+  | 'already-initialized'
+  | 'integrity'
+  | 'invalid-argument'
+  | 'unsafe-path'
+  | 'not-found';
+
+export class RepositoryError extends Error {
+  constructor(
+    readonly code: RepositoryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RepositoryError';
+  }
+}
+
+export const wrongPassphrase = (location: string) =>
+  new RepositoryError('wrong-passphrase', `[repository] no key of ${location} opens with this passphrase`);
+
+export const integrityError = (what: string, cause?: unknown) =>
+  new RepositoryError('integrity', `[repository] ${what} failed its integrity check`, { cause });
+
+export const invalidArgument = (message: string) => new RepositoryError('invalid-argument', message);

@@ -1,0 +1,75 @@
+// The storage contract every backend implements: typed handles, atomic puts, ranged gets,
+// listing by type, and classified errors so that only a wrapper (never a backend) retries.
+
+export const FILE_TYPES = ['config', 'keys', 'data', 'index', 'snapshots', 'locks', 'journal'] as const;
+export type FileType = (typeof FILE_TYPES)[number];
+
+/** A file in a repository: its type decides the folder, its name is an id (hex) or "config". */
+export interface Handle {
+  type: FileType;
+  name: string;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/**
+ * A repository's backing store.
+ *
+ * - `put` is atomic: a reader sees the whole object or none of it, never a prefix. Putting an
+ *   existing handle replaces it (the repository never does so except for `config` at init).
+ * - `get` without a range returns the whole object; with a range, exactly `length` bytes from
+ *   `offset` (a range past the end is an error, not a short read).
+ * - A missing object makes `get`, `stat` and `delete` throw a StorageError of kind 'not-found'.
+ * - `list` yields every object of a type with its size, in no particular order.
+ * - Errors are StorageErrors: 'not-found', 'permanent' (auth, missing bucket: retrying cannot
+ *   help) or 'transient' (network, throttling: a retry wrapper may try again).
+ * - Backends never retry on their own.
+ */
+export interface Storage {
+  /** A short description for messages, e.g. "local:/srv/repo" (never contains credentials). */
+  readonly location: string;
+  put(h: Handle, data: Uint8Array): Promise<void>;
+  get(h: Handle, range?: ByteRange): Promise<Uint8Array>;
+  stat(h: Handle): Promise<{ size: number }>;
+  list(type: FileType): AsyncIterable<{ name: string; size: number }>;
+  delete(h: Handle): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StorageErrorKind = 'not-found' | 'permanent' | 'transient';
+
+export class StorageError extends Error {
+  constructor(
+    readonly kind: StorageErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof StorageError && err.kind === 'not-found';
+}
+
+/** The path of a handle inside a repository, shared by all path-based backends. */
+export function objectPath(h: Handle): string {
+  if (h.type === 'config') return 'config';
+  if (h.type === 'data') return `data/${h.name.slice(0, 2)}/${h.name}`;
+  return `${h.type}/${h.name}`;
+}
+
+/** Checks a handle's name so that no backend ever sees a path separator or traversal. */
+export function assertValidHandle(h: Handle): void {
+  if (!(FILE_TYPES as readonly string[]).includes(h.type)) {
+    throw new StorageError('permanent', `[storage] unknown file type "${h.type}"`);
+  }
+  if (h.type === 'config') return;
+  if (!/^[A-Za-z0-9._-]+$/.test(h.name) || h.name.startsWith('.')) {
+    throw new StorageError('permanent', `[storage] invalid ${h.type} name "${h.name}"`);
+  }
+}
