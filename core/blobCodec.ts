@@ -1,0 +1,44 @@
+// A blob on its way into a pack: compressed (kept raw when that does not shrink it), then sealed.
+// Decoding reverses both steps and checks the blob's id against its content.
+
+import { compressBlob, CompressionLevel, CompressionName, decompressBlob } from './compression.js';
+import { blobId, MasterKeys, open, seal } from './crypto.js';
+import { integrityError } from './errors.js';
+
+export type BlobType = 'data' | 'tree';
+
+export interface EncodedBlob {
+  id: string;
+  type: BlobType;
+  codec: number;
+  rawLength: number;
+  /** What goes into the pack: the sealed (or, unencrypted, the compressed) bytes. */
+  bytes: Uint8Array;
+}
+
+export interface BlobCodecSettings {
+  keys: MasterKeys | null;
+  compression: CompressionName;
+  compressionLevel: CompressionLevel;
+}
+
+export function encodeBlob(settings: BlobCodecSettings, type: BlobType, data: Uint8Array, id = blobId(settings.keys, data)): EncodedBlob {
+  const compressed = compressBlob(data, settings.compression, settings.compressionLevel);
+  const bytes = settings.keys ? seal(settings.keys.encryption, compressed.bytes) : compressed.bytes;
+  return { id, type, codec: compressed.codec, rawLength: data.length, bytes };
+}
+
+export interface StoredBlobInfo {
+  id: string;
+  codec: number;
+  rawLength: number;
+}
+
+/** Opens, decompresses and checks a blob read from a pack; throws an integrity error on any mismatch. */
+export function decodeBlob(keys: MasterKeys | null, info: StoredBlobInfo, stored: Uint8Array): Uint8Array {
+  const what = `blob ${info.id.slice(0, 12)}`;
+  const compressed = keys ? open(keys.encryption, stored, what) : stored;
+  const data = decompressBlob(info.codec, compressed, info.rawLength);
+  if (blobId(keys, data) !== info.id) throw integrityError(`${what} (content hash)`);
+  return data;
+}

@@ -1,0 +1,209 @@
+// Verify: quick checks that snapshots, trees and the index agree and that every referenced pack
+// exists; standard also reads every referenced pack's header and compares it with the index;
+// deep also reads, opens, decompresses and hashes every referenced blob (or a random share of
+// the packs). Each problem names the snapshots and paths it affects.
+
+import { BlobReader } from './blobReader.js';
+import { decodeBlob } from './blobCodec.js';
+import { RepositoryError } from './errors.js';
+import { BlobLocation, MasterIndex } from './masterIndex.js';
+import { readPackHeader } from './packFormat.js';
+import { Repository } from './repository.js';
+import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
+
+export const VERIFY_LEVELS = ['quick', 'standard', 'deep'] as const;
+export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
+
+export interface Problem {
+  kind: 'missing-pack' | 'missing-blob' | 'pack-header' | 'damaged-blob' | 'damaged-tree' | 'damaged-snapshot' | 'damaged-index';
+  message: string;
+  pack?: string;
+  blob?: string;
+  snapshot?: string;
+  path?: string;
+}
+
+export interface VerifyOptions {
+  snapshot?: string;
+  level: VerifyLevel;
+  samplePercent?: number;
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
+export interface VerifyProgress {
+  phase: 'trees' | 'packs';
+  done: number;
+  total: number;
+}
+
+export interface VerifyReport {
+  level: VerifyLevel;
+  ok: boolean;
+  checked: { snapshots: number; packs: number; blobs: number; bytes: number };
+  problems: Problem[];
+}
+
+/** Problems beyond this many are counted in the last message rather than listed. */
+const MAX_PROBLEMS = 200;
+
+export async function verify(repo: Repository, options: VerifyOptions): Promise<VerifyReport> {
+  const problems: Problem[] = [];
+  const checked = { snapshots: 0, packs: 0, blobs: 0, bytes: 0 };
+  const index = await loadIndexReportingDamage(repo, problems);
+  const reader = new BlobReader(repo, index);
+  const snapshots = await selectSnapshots(repo, options.snapshot, problems);
+
+  // Which blobs the selected snapshots reference, with one path that uses each.
+  const referenced = new Map<string, { snapshot: string; path: string }>();
+  for (const snap of snapshots) {
+    checked.snapshots += 1;
+    await walkTree(reader, snap, snap.tree, '', referenced, problems);
+    options.onProgress?.({ phase: 'trees', done: checked.snapshots, total: snapshots.length });
+  }
+
+  const existing = new Map<string, number>();
+  for await (const entry of repo.storage.list('data')) existing.set(entry.name, entry.size);
+  const byPack = new Map<string, [string, BlobLocation][]>();
+  for (const id of referenced.keys()) {
+    const loc = index.get(id);
+    if (!loc) continue; // reported by walkTree
+    let list = byPack.get(loc.pack);
+    if (!list) byPack.set(loc.pack, (list = []));
+    list.push([id, loc]);
+  }
+  const affected = (ids: string[]) => ids.map((id) => referenced.get(id)).find(Boolean);
+
+  for (const [pack, blobs] of byPack) {
+    if (!existing.has(pack)) {
+      const where = affected(blobs.map(([id]) => id));
+      problems.push({ kind: 'missing-pack', pack, ...where, message: `pack ${short(pack)} is missing; ${blobs.length} referenced blobs are lost (first affected: ${describe(where)})` });
+    }
+  }
+  if (options.level !== 'quick') {
+    const packs = samplePacks([...byPack.keys()].filter((p) => existing.has(p)), options.level === 'deep' ? options.samplePercent : undefined);
+    let done = 0;
+    for (const pack of packs) {
+      await checkPack(repo, pack, existing.get(pack)!, byPack.get(pack)!, options.level === 'deep', referenced, problems, checked);
+      options.onProgress?.({ phase: 'packs', done: ++done, total: packs.length });
+    }
+  }
+  return { level: options.level, ok: problems.length === 0, checked, problems: capped(problems) };
+}
+
+async function loadIndexReportingDamage(repo: Repository, problems: Problem[]): Promise<MasterIndex> {
+  try {
+    return await MasterIndex.load(repo);
+  } catch (err) {
+    if (!(err instanceof RepositoryError) || err.code !== 'integrity') throw err;
+    problems.push({ kind: 'damaged-index', message: err.message });
+    return new MasterIndex();
+  }
+}
+
+async function selectSnapshots(repo: Repository, ref: string | undefined, problems: Problem[]): Promise<Snapshot[]> {
+  try {
+    const all = await listSnapshots(repo);
+    return ref === undefined ? all : [resolveSnapshot(all, ref)];
+  } catch (err) {
+    if (!(err instanceof RepositoryError) || err.code !== 'integrity') throw err;
+    problems.push({ kind: 'damaged-snapshot', message: err.message });
+    return [];
+  }
+}
+
+async function walkTree(
+  reader: BlobReader,
+  snap: Snapshot,
+  treeId: string,
+  dir: string,
+  referenced: Map<string, { snapshot: string; path: string }>,
+  problems: Problem[],
+): Promise<void> {
+  const where = { snapshot: snap.id, path: dir || '/' };
+  if (!referenced.has(treeId)) referenced.set(treeId, where);
+  if (!reader.index.has(treeId)) {
+    problems.push({ kind: 'missing-blob', blob: treeId, ...where, message: `tree ${short(treeId)} of ${where.path} in snapshot ${short(snap.id)} is not in the index` });
+    return;
+  }
+  let nodes;
+  try {
+    nodes = (await reader.tree(treeId)).nodes;
+  } catch (err) {
+    if (err instanceof RepositoryError && err.code !== 'integrity' && err.code !== 'not-found') throw err;
+    problems.push({ kind: 'damaged-tree', blob: treeId, ...where, message: `tree ${short(treeId)} of ${where.path} in snapshot ${short(snap.id)} cannot be read: ${(err as Error).message}` });
+    return;
+  }
+  for (const node of nodes) {
+    const path = dir ? `${dir}/${node.name}` : node.name;
+    if (node.type === 'dir' && node.subtree) await walkTree(reader, snap, node.subtree, path, referenced, problems);
+    for (const id of node.content ?? []) {
+      if (!referenced.has(id)) referenced.set(id, { snapshot: snap.id, path });
+      if (!reader.index.has(id)) problems.push({ kind: 'missing-blob', blob: id, snapshot: snap.id, path, message: `${path} in snapshot ${short(snap.id)} references blob ${short(id)}, which is not in the index` });
+    }
+  }
+}
+
+async function checkPack(
+  repo: Repository,
+  pack: string,
+  size: number,
+  blobs: [string, BlobLocation][],
+  deep: boolean,
+  referenced: Map<string, { snapshot: string; path: string }>,
+  problems: Problem[],
+  checked: VerifyReport['checked'],
+): Promise<void> {
+  checked.packs += 1;
+  let header;
+  try {
+    header = new Map((await readPackHeader(repo.storage, repo.keys, pack, size)).map((e) => [e.id, e]));
+  } catch (err) {
+    if (!(err instanceof RepositoryError)) throw err;
+    const where = referenced.get(blobs[0]![0]);
+    problems.push({ kind: 'pack-header', pack, ...where, message: `pack ${short(pack)}: ${err.message} (first affected: ${describe(where)})` });
+    header = undefined;
+  }
+  const whole = deep ? await repo.storage.get({ type: 'data', name: pack }).catch(() => undefined) : undefined;
+  for (const [id, loc] of blobs) {
+    const where = referenced.get(id);
+    const entry = header?.get(id);
+    if (header && (!entry || entry.offset !== loc.offset || entry.length !== loc.length || entry.codec !== loc.codec)) {
+      problems.push({ kind: 'pack-header', pack, blob: id, ...where, message: `pack ${short(pack)} header disagrees with the index about blob ${short(id)} (${describe(where)})` });
+    }
+    if (!deep) continue;
+    checked.blobs += 1;
+    checked.bytes += loc.length;
+    try {
+      const stored = whole ? whole.subarray(loc.offset, loc.offset + loc.length) : await repo.storage.get({ type: 'data', name: pack }, { offset: loc.offset, length: loc.length });
+      decodeBlob(repo.keys, { id, codec: loc.codec, rawLength: loc.rawLength }, stored);
+    } catch (err) {
+      if (!(err instanceof RepositoryError) && !(err instanceof Error && err.name === 'StorageError')) throw err;
+      problems.push({ kind: 'damaged-blob', pack, blob: id, ...where, message: `blob ${short(id)} in pack ${short(pack)} is damaged; it holds data of ${describe(where)}` });
+    }
+  }
+}
+
+function samplePacks(packs: string[], percent: number | undefined): string[] {
+  if (percent === undefined || percent >= 100) return packs;
+  const count = Math.max(1, Math.ceil((packs.length * percent) / 100));
+  const shuffled = [...packs];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  return shuffled.slice(0, count);
+}
+
+function capped(problems: Problem[]): Problem[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const rest = problems.length - MAX_PROBLEMS;
+  return [...problems.slice(0, MAX_PROBLEMS), { kind: problems[MAX_PROBLEMS]!.kind, message: `and ${rest} more problems` }];
+}
+
+function describe(where: { snapshot: string; path: string } | undefined): string {
+  return where ? `${where.path} in snapshot ${short(where.snapshot)}` : 'no snapshot';
+}
+
+function short(id: string): string {
+  return id.slice(0, 12);
+}

@@ -1,0 +1,161 @@
+// Spreads file encoding (read, chunk, hash, compress, seal) over threads so every core works,
+// while the main thread packs, uploads and keeps heartbeating. With zero threads it encodes
+// inline, which engine tests on in-memory storage use.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { BlobCodecSettings, EncodedBlob } from './blobCodec.js';
+import { ChunkerParams } from './chunker.js';
+import { EncoderThreadData, ThreadReply, ThreadRequest } from './encoderProtocol.js';
+import { EncodedFile, FileEncoder } from './fileEncoder.js';
+
+export type BlobSink = (blob: EncodedBlob) => Promise<void>;
+
+export interface EncoderPool {
+  /** Encodes the files, handing each new blob to the sink; resolves when all are in the sink. */
+  encode(paths: string[]): Promise<EncodedFile[]>;
+  close(): Promise<void>;
+}
+
+export interface EncoderPoolOptions {
+  settings: BlobCodecSettings;
+  chunker: ChunkerParams;
+  known: string[];
+  threads: number;
+  sink: BlobSink;
+}
+
+export function createEncoderPool(options: EncoderPoolOptions): EncoderPool {
+  return options.threads > 0 ? new ThreadedEncoderPool(options) : new InlineEncoderPool(options);
+}
+
+class InlineEncoderPool implements EncoderPool {
+  private readonly encoder: FileEncoder;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: EncoderPoolOptions) {
+    this.encoder = new FileEncoder(options.settings, options.chunker, new Set(options.known));
+  }
+
+  encode(paths: string[]): Promise<EncodedFile[]> {
+    const run = this.queue.then(() => this.encodeNow(paths));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async encodeNow(paths: string[]): Promise<EncodedFile[]> {
+    const files: EncodedFile[] = [];
+    for (const p of paths) {
+      const run = this.encoder.encode(p);
+      let step = run.next();
+      while (!step.done) {
+        await this.options.sink(step.value);
+        step = run.next();
+      }
+      files.push(step.value);
+    }
+    return files;
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface Batch {
+  id: number;
+  paths: string[];
+  files: EncodedFile[];
+  resolve: (files: EncodedFile[]) => void;
+  reject: (err: unknown) => void;
+}
+
+interface EncoderThread {
+  worker: Worker;
+  credit: Int32Array;
+  busy: Batch | null;
+  /** Blobs from this thread go into the sink one after another, in order. */
+  sinkChain: Promise<void>;
+}
+
+class ThreadedEncoderPool implements EncoderPool {
+  private readonly threads: EncoderThread[] = [];
+  private readonly waiting: Batch[] = [];
+  private nextBatch = 0;
+  private failure: unknown;
+
+  constructor(private readonly options: EncoderPoolOptions) {
+    const script = encoderThreadScript();
+    for (let i = 0; i < options.threads; i++) {
+      const credit = new SharedArrayBuffer(4);
+      const data: EncoderThreadData = { settings: options.settings, chunker: options.chunker, known: options.known, credit };
+      const thread: EncoderThread = { worker: new Worker(script, { workerData: data }), credit: new Int32Array(credit), busy: null, sinkChain: Promise.resolve() };
+      thread.worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
+      thread.worker.on('error', (err) => this.fail(err));
+      this.threads.push(thread);
+    }
+  }
+
+  encode(paths: string[]): Promise<EncodedFile[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ id: this.nextBatch++, paths, files: [], resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    for (const thread of this.threads) {
+      if (thread.busy || this.waiting.length === 0) continue;
+      const batch = this.waiting.shift()!;
+      thread.busy = batch;
+      const request: ThreadRequest = { batch: batch.id, paths: batch.paths };
+      thread.worker.postMessage(request);
+    }
+  }
+
+  private onReply(thread: EncoderThread, reply: ThreadReply): void {
+    const batch = thread.busy;
+    if (!batch) return;
+    if (reply.kind === 'blob') {
+      const { blob } = reply;
+      thread.sinkChain = thread.sinkChain
+        .then(() => this.options.sink(blob))
+        .then(() => {
+          Atomics.sub(thread.credit, 0, blob.bytes.length);
+          Atomics.notify(thread.credit, 0);
+        });
+      thread.sinkChain.catch((err: unknown) => this.fail(err));
+    } else if (reply.kind === 'file') {
+      batch.files[reply.index] = reply.file;
+    } else {
+      thread.sinkChain.then(
+        () => {
+          thread.busy = null;
+          batch.resolve(batch.files);
+          this.dispatch();
+        },
+        (err: unknown) => batch.reject(err),
+      );
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    for (const thread of this.threads) thread.busy?.reject(err);
+    for (const batch of this.waiting.splice(0)) batch.reject(err);
+  }
+}
+
+/** The compiled thread script: next to this file when running from dist/, else from the build. */
+function encoderThreadScript(): string {
+  const sibling = path.join(__dirname, 'encoderThread.js');
+  if (fs.existsSync(sibling)) return sibling;
+  const built = path.join(__dirname, '..', 'dist', 'core', 'encoderThread.js');
+  if (fs.existsSync(built)) return built;
+  throw new Error('[engine] the encoder thread script is missing; run `npm run build` first');
+}

@@ -1,0 +1,79 @@
+// Turns one file into blobs: read (synchronously, in the calling thread), chunk, hash, and
+// encode every chunk not already known. Runs inline or inside an encoder thread.
+
+import fs from 'node:fs';
+import { BlobCodecSettings, EncodedBlob, encodeBlob } from './blobCodec.js';
+import { Chunker, ChunkerParams } from './chunker.js';
+import { blobId } from './crypto.js';
+
+export interface EncodedFile {
+  content: string[];
+  bytesRead: number;
+  /** Why the file could not be read (it is then left out of the snapshot). */
+  error?: string;
+}
+
+const READ_SIZE = 4 * 1024 * 1024;
+
+/** Encodes files, remembering which blob ids it has already produced or been told about. */
+export class FileEncoder {
+  private readonly chunker: Chunker;
+  private readonly buffer: Buffer;
+
+  constructor(
+    private readonly settings: BlobCodecSettings,
+    params: ChunkerParams,
+    private readonly known: Set<string>,
+  ) {
+    this.chunker = new Chunker(params);
+    this.buffer = Buffer.allocUnsafe(params.max + READ_SIZE);
+  }
+
+  /** Yields each new blob of the file in order; returns the file's chunk list. */
+  *encode(path: string): Generator<EncodedBlob, EncodedFile> {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (err) {
+      return { content: [], bytesRead: 0, error: (err as Error).message };
+    }
+    const content: string[] = [];
+    let bytesRead = 0;
+    let filled = 0;
+    let eof = false;
+    try {
+      while (!eof || filled > 0) {
+        while (!eof && filled < this.buffer.length) {
+          const n = fs.readSync(fd, this.buffer, filled, Math.min(READ_SIZE, this.buffer.length - filled), null);
+          if (n === 0) eof = true;
+          filled += n;
+          bytesRead += n;
+        }
+        let start = 0;
+        for (;;) {
+          const length = this.chunker.cut(this.buffer, start, filled, eof);
+          if (length <= 0) break;
+          const chunk = this.buffer.subarray(start, start + length);
+          const id = blobId(this.settings.keys, chunk);
+          content.push(id);
+          if (!this.known.has(id)) {
+            this.known.add(id);
+            const blob = encodeBlob(this.settings, 'data', chunk, id);
+            // Stored raw and unsealed, the blob would still point into the reused read buffer.
+            if (blob.bytes.buffer === this.buffer.buffer) blob.bytes = Uint8Array.from(blob.bytes);
+            yield blob;
+          }
+          start += length;
+          if (start >= filled) break;
+        }
+        this.buffer.copyWithin(0, start, filled);
+        filled -= start;
+      }
+    } catch (err) {
+      return { content: [], bytesRead, error: (err as Error).message };
+    } finally {
+      fs.closeSync(fd);
+    }
+    return { content, bytesRead };
+  }
+}

@@ -1,0 +1,103 @@
+// The index: which pack holds each blob, where. Every writer appends its own index files
+// (never rewriting anyone else's); readers load them all into one in-memory map.
+
+import { z } from 'zod';
+import { BlobType } from './blobCodec.js';
+import { PackBlobEntry, PackBlobEntrySchema } from './packFormat.js';
+import { Repository } from './repository.js';
+
+export const IndexFileSchema = z.object({
+  packs: z.array(z.object({ id: z.string().regex(/^[0-9a-f]{64}$/), blobs: z.array(PackBlobEntrySchema) })),
+});
+export type IndexedPack = z.infer<typeof IndexFileSchema>['packs'][number];
+
+export interface BlobLocation {
+  pack: string;
+  type: BlobType;
+  offset: number;
+  length: number;
+  codec: number;
+  rawLength: number;
+}
+
+export class MasterIndex {
+  private readonly blobs = new Map<string, BlobLocation>();
+  private readonly packIds = new Set<string>();
+
+  /** Loads every index file of the repository; `indexFiles` counts them. */
+  static async load(repo: Repository): Promise<MasterIndex> {
+    const index = new MasterIndex();
+    for await (const entry of repo.storage.list('index')) {
+      const file = await repo.loadJsonFile('index', entry.name, IndexFileSchema);
+      for (const pack of file.packs) index.addPack(pack);
+      index.indexFiles += 1;
+    }
+    return index;
+  }
+
+  indexFiles = 0;
+
+  addPack(pack: IndexedPack): void {
+    this.packIds.add(pack.id);
+    for (const b of pack.blobs) {
+      if (!this.blobs.has(b.id)) this.blobs.set(b.id, locationOf(pack.id, b));
+    }
+  }
+
+  has(id: string): boolean {
+    return this.blobs.has(id);
+  }
+
+  get(id: string): BlobLocation | undefined {
+    return this.blobs.get(id);
+  }
+
+  get packs(): ReadonlySet<string> {
+    return this.packIds;
+  }
+
+  get size(): number {
+    return this.blobs.size;
+  }
+
+  entries(): IterableIterator<[string, BlobLocation]> {
+    return this.blobs.entries();
+  }
+
+  /** The ids of every blob, for handing to encoder threads. */
+  ids(): string[] {
+    return [...this.blobs.keys()];
+  }
+}
+
+function locationOf(pack: string, b: PackBlobEntry): BlobLocation {
+  return { pack, type: b.type, offset: b.offset, length: b.length, codec: b.codec, rawLength: b.rawLength };
+}
+
+/**
+ * Collects packs written by one writer and stores them as index files, every `packsPerFile`
+ * packs and on flush, so that work survives a crash of the writer (it is found again by the
+ * next attempt, which then skips those blobs).
+ */
+export class IndexWriter {
+  private pending: IndexedPack[] = [];
+  filesWritten = 0;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly packsPerFile = 8,
+  ) {}
+
+  async add(pack: IndexedPack): Promise<void> {
+    this.pending.push(pack);
+    if (this.pending.length >= this.packsPerFile) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const packs = this.pending;
+    this.pending = [];
+    await this.repo.saveJsonFile('index', { packs });
+    this.filesWritten += 1;
+  }
+}

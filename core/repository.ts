@@ -1,0 +1,179 @@
+// Opening and creating repositories: the config file, key files (add, list, remove) and the
+// sealing of repository files (index, snapshots) under the master keys.
+
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { blobId, generateMasterKeys, MasterKeys, open, randomId, seal } from './crypto.js';
+import { RepositoryError, wrongPassphrase } from './errors.js';
+import { createKeyFile, KeyFileInfo, parseKeyFile, unlockKeyFile } from './keys.js';
+import { buildConfig, InitOptions, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
+import { FileType, isNotFound, Storage } from '../storage/storage.js';
+
+const ConfigEnvelopeSchema = z.union([
+  z.object({ meridian: z.literal(1), encrypted: z.literal(false), config: z.unknown() }),
+  z.object({ meridian: z.literal(1), encrypted: z.literal(true), sealed: z.string() }),
+]);
+
+export interface KeyListing extends KeyFileInfo {
+  current: boolean;
+}
+
+export class Repository {
+  private constructor(
+    readonly storage: Storage,
+    readonly config: RepositoryConfig,
+    readonly keys: MasterKeys | null,
+    private readonly currentKeyId: string | null,
+  ) {}
+
+  /** Creates a repository in empty storage; refuses storage that already holds one. */
+  static async init(storage: Storage, passphrase: string | undefined, options: InitOptions = {}): Promise<Repository> {
+    if (await exists(storage)) {
+      throw new RepositoryError('already-initialized', `[repository] ${storage.location} already holds a repository`);
+    }
+    const config = buildConfig(randomId(), options);
+    if (!config.encrypted) {
+      await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: 1, encrypted: false, config }));
+      return new Repository(storage, config, null, null);
+    }
+    if (!passphrase) throw new RepositoryError('wrong-passphrase', '[repository] an encrypted repository needs a passphrase');
+    const keys = generateMasterKeys();
+    const key = await createKeyFile(keys, passphrase);
+    await storage.put({ type: 'keys', name: key.id }, key.bytes);
+    const sealed = Buffer.from(seal(keys.encryption, jsonBytes(config))).toString('base64');
+    await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: 1, encrypted: true, sealed }));
+    return new Repository(storage, config, keys, key.id);
+  }
+
+  /** Opens an existing repository, trying every key file with the passphrase. */
+  static async open(storage: Storage, passphrase: string | undefined): Promise<Repository> {
+    let raw: Uint8Array;
+    try {
+      raw = await storage.get({ type: 'config', name: 'config' });
+    } catch (err) {
+      if (isNotFound(err)) throw notARepository(storage, err);
+      throw err;
+    }
+    const envelope = ConfigEnvelopeSchema.safeParse(parseJson(raw));
+    if (!envelope.success) throw notARepository(storage, envelope.error);
+    if (!envelope.data.encrypted) {
+      return new Repository(storage, parseConfig(storage, envelope.data.config), null, null);
+    }
+    if (!passphrase) throw new RepositoryError('wrong-passphrase', `[repository] ${storage.location} is encrypted and needs a passphrase`);
+    for await (const entry of storage.list('keys')) {
+      const bytes = await storage.get({ type: 'keys', name: entry.name });
+      let keys: MasterKeys;
+      try {
+        keys = await unlockKeyFile(bytes, passphrase);
+      } catch (err) {
+        if (err instanceof RepositoryError && err.code === 'wrong-passphrase') continue;
+        throw err;
+      }
+      const plain = open(keys.encryption, Buffer.from(envelope.data.sealed, 'base64'), 'repository config');
+      return new Repository(storage, parseConfig(storage, parseJson(plain)), keys, entry.name);
+    }
+    throw wrongPassphrase(storage.location);
+  }
+
+  get encrypted(): boolean {
+    return this.keys !== null;
+  }
+
+  blobId(data: Uint8Array): string {
+    return blobId(this.keys, data);
+  }
+
+  sealFile(plain: Uint8Array): Uint8Array {
+    return this.keys ? seal(this.keys.encryption, plain) : plain;
+  }
+
+  openFile(stored: Uint8Array, what: string): Uint8Array {
+    return this.keys ? open(this.keys.encryption, stored, what) : stored;
+  }
+
+  /** Stores a JSON document sealed; its name is the SHA-256 of the stored bytes. */
+  async saveJsonFile(type: FileType, value: unknown): Promise<string> {
+    const stored = this.sealFile(jsonBytes(value));
+    const name = createHash('sha256').update(stored).digest('hex');
+    await this.storage.put({ type, name }, stored);
+    return name;
+  }
+
+  async loadJsonFile<T>(type: FileType, name: string, schema: z.ZodType<T>): Promise<T> {
+    const stored = await this.storage.get({ type, name });
+    const plain = this.openFile(stored, `${type} file ${name}`);
+    const parsed = schema.safeParse(parseJson(plain));
+    if (!parsed.success) {
+      throw new RepositoryError('integrity', `[repository] ${type} file ${name} is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    return parsed.data;
+  }
+
+  async addKey(passphrase: string): Promise<KeyFileInfo> {
+    const keys = this.requireKeys();
+    const key = await createKeyFile(keys, passphrase);
+    await this.storage.put({ type: 'keys', name: key.id }, key.bytes);
+    return key.info;
+  }
+
+  async listKeys(): Promise<KeyListing[]> {
+    const out: KeyListing[] = [];
+    for await (const entry of this.storage.list('keys')) {
+      const info = parseKeyFile(await this.storage.get({ type: 'keys', name: entry.name }), entry.name);
+      out.push({ ...info, current: entry.name === this.currentKeyId });
+    }
+    return out.sort((a, b) => a.created.localeCompare(b.created));
+  }
+
+  /** Removes a key file; refuses the key in use, so the repository always stays openable. */
+  async removeKey(idOrPrefix: string): Promise<string> {
+    this.requireKeys();
+    const matches = (await this.listKeys()).filter((k) => k.id.startsWith(idOrPrefix));
+    if (matches.length !== 1) {
+      throw new RepositoryError('not-found', `[repository] ${matches.length === 0 ? 'no' : 'more than one'} key matches "${idOrPrefix}"`);
+    }
+    const key = matches[0]!;
+    if (key.current) {
+      throw new RepositoryError('invalid-argument', '[repository] refusing to remove the key that opened the repository; open it with another key first');
+    }
+    await this.storage.delete({ type: 'keys', name: key.id });
+    return key.id;
+  }
+
+  private requireKeys(): MasterKeys {
+    if (!this.keys) throw new RepositoryError('invalid-argument', '[repository] this repository is not encrypted and has no keys');
+    return this.keys;
+  }
+}
+
+async function exists(storage: Storage): Promise<boolean> {
+  try {
+    await storage.stat({ type: 'config', name: 'config' });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+function parseConfig(storage: Storage, value: unknown): RepositoryConfig {
+  const parsed = RepositoryConfigSchema.safeParse(value);
+  if (!parsed.success) throw notARepository(storage, parsed.error);
+  return parsed.data;
+}
+
+function notARepository(storage: Storage, cause: unknown): RepositoryError {
+  return new RepositoryError('not-a-repository', `[repository] ${storage.location} is not a Meridian repository`, { cause });
+}
+
+export function jsonBytes(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value));
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,183 @@
+// Restore: checks every entry of a snapshot's trees before writing anything (names that could
+// escape the target are refused), then recreates directories, symlinks and files (every blob
+// checked), then sets modes and mtimes, directories last and deepest first. Files already
+// restored completely (same size and mtime) are skipped, so a retried restore resumes.
+
+import fs, { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { BlobReader } from './blobReader.js';
+import { RepositoryError } from './errors.js';
+import { MasterIndex } from './masterIndex.js';
+import { createPathFilter, PathFilter } from './pathFilter.js';
+import { Repository } from './repository.js';
+import { listSnapshots, resolveSnapshot } from './snapshots.js';
+import { TreeNode } from './tree.js';
+
+export interface RestoreOptions {
+  target: string;
+  includes?: string[];
+  excludes?: string[];
+  /** Files restored at once. */
+  concurrency?: number;
+  onProgress?: (progress: RestoreProgress) => void;
+}
+
+export interface RestoreProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface RestoreResult {
+  snapshotId: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  /** Files that were already complete in the target (a resumed restore). */
+  filesSkipped: number;
+}
+
+interface PlannedEntry {
+  rel: string;
+  node: TreeNode;
+}
+
+export async function restore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
+  const snapshot = resolveSnapshot(await listSnapshots(repo), snapshotRef);
+  const reader = new BlobReader(repo, await MasterIndex.load(repo));
+  const filter = createPathFilter(options.includes, options.excludes);
+  const plan: PlannedEntry[] = [];
+  await planTree(reader, filter, snapshot.tree, '', plan);
+
+  const target = path.resolve(options.target);
+  await fsp.mkdir(target, { recursive: true });
+  const realTarget = await fsp.realpath(target);
+  const progress: RestoreProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+  for (const e of plan) {
+    if (e.node.type === 'file') {
+      progress.filesTotal += 1;
+      progress.bytesTotal += e.node.size ?? 0;
+    }
+  }
+  const result: RestoreResult = { snapshotId: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, filesSkipped: 0 };
+
+  for (const e of plan) {
+    const abs = path.join(realTarget, e.rel);
+    await assertInside(realTarget, path.dirname(abs), e.rel);
+    if (e.node.type === 'dir') {
+      await makeDirectory(abs, e.rel);
+      result.dirs += 1;
+    } else if (e.node.type === 'symlink') {
+      await fsp.rm(abs, { force: true });
+      await fsp.symlink(e.node.target ?? '', abs);
+      await setTimes(abs, e.node, true);
+      result.symlinks += 1;
+    }
+  }
+
+  const files = plan.filter((e) => e.node.type === 'file');
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const e = files[next++]!;
+      const abs = path.join(realTarget, e.rel);
+      if (await alreadyRestored(abs, e.node)) result.filesSkipped += 1;
+      else await restoreFile(reader, abs, e.node);
+      result.files += 1;
+      result.bytes += e.node.size ?? 0;
+      progress.filesDone += 1;
+      progress.bytesDone += e.node.size ?? 0;
+      options.onProgress?.({ ...progress });
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
+
+  for (let i = plan.length - 1; i >= 0; i--) {
+    const e = plan[i]!;
+    if (e.node.type !== 'dir') continue;
+    const abs = path.join(realTarget, e.rel);
+    await fsp.chmod(abs, e.node.mode);
+    await setTimes(abs, e.node, false);
+  }
+  return result;
+}
+
+/** Walks the trees depth-first, refusing unsafe names, and lists what the filter selects. */
+async function planTree(reader: BlobReader, filter: PathFilter, treeId: string, relDir: string, out: PlannedEntry[]): Promise<boolean> {
+  const tree = await reader.tree(treeId);
+  const seen = new Set<string>();
+  let selectedAny = false;
+  for (const node of tree.nodes) {
+    assertSafeName(node.name, relDir);
+    if (seen.has(node.name)) throw unsafe(`${relDir}/${node.name}`, 'appears twice in one directory');
+    seen.add(node.name);
+    const rel = relDir ? `${relDir}/${node.name}` : node.name;
+    if (filter.excluded(rel)) continue;
+    if (node.type === 'dir') {
+      if (!node.subtree) throw new RepositoryError('integrity', `[repository] directory ${rel} has no tree`);
+      if (!filter.included(rel) && !filter.mayContainIncluded(rel)) continue;
+      const at = out.length;
+      out.push({ rel, node });
+      const hasChildren = await planTree(reader, filter, node.subtree, rel, out);
+      if (!hasChildren && !filter.included(rel)) out.splice(at, 1);
+      else selectedAny = true;
+    } else if (filter.included(rel)) {
+      out.push({ rel, node });
+      selectedAny = true;
+    }
+  }
+  return selectedAny;
+}
+
+function assertSafeName(name: string, relDir: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0') || path.isAbsolute(name)) {
+    throw unsafe(relDir ? `${relDir}/${name}` : name, 'is not a plain file name');
+  }
+}
+
+function unsafe(rel: string, why: string): RepositoryError {
+  return new RepositoryError('unsafe-path', `refusing to restore "${rel}": it ${why} and could escape the target`);
+}
+
+async function assertInside(realTarget: string, dir: string, rel: string): Promise<void> {
+  const real = await fsp.realpath(dir);
+  if (real !== realTarget && !real.startsWith(realTarget + path.sep)) throw unsafe(rel, 'resolves outside the target through a symlink');
+}
+
+async function makeDirectory(abs: string, rel: string): Promise<void> {
+  try {
+    await fsp.mkdir(abs, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const st = await fsp.lstat(abs);
+    if (!st.isDirectory()) throw unsafe(rel, 'exists in the target as something other than a directory');
+  }
+}
+
+async function alreadyRestored(abs: string, node: TreeNode): Promise<boolean> {
+  const st = await fsp.lstat(abs, { bigint: true }).catch(() => null);
+  if (!st || !st.isFile() || Number(st.size) !== (node.size ?? 0)) return false;
+  const delta = st.mtimeNs - BigInt(node.mtimeNs);
+  return delta < 1000n && delta > -1000n;
+}
+
+async function restoreFile(reader: BlobReader, abs: string, node: TreeNode): Promise<void> {
+  await fsp.rm(abs, { force: true });
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+  const handle = await fsp.open(abs, flags, 0o600);
+  try {
+    for (const id of node.content ?? []) await handle.write(await reader.read(id));
+  } finally {
+    await handle.close();
+  }
+  await fsp.chmod(abs, node.mode);
+  await setTimes(abs, node, false);
+}
+
+async function setTimes(abs: string, node: TreeNode, isLink: boolean): Promise<void> {
+  const seconds = Number(BigInt(node.mtimeNs)) / 1e9;
+  if (isLink) await fsp.lutimes(abs, seconds, seconds);
+  else await fsp.utimes(abs, seconds, seconds);
+}

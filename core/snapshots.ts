@@ -1,0 +1,75 @@
+// Snapshot manifests: what was backed up, when, from where, how (full / incremental /
+// differential and from which parent), the root tree and the counters of the run.
+
+import os from 'node:os';
+import { z } from 'zod';
+import { RepositoryError } from './errors.js';
+import { Repository } from './repository.js';
+
+export const BACKUP_TYPES = ['full', 'incremental', 'differential'] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+
+export const SnapshotStatsSchema = z.object({
+  files: z.number().int(),
+  dirs: z.number().int(),
+  bytes: z.number().int(),
+  filesNew: z.number().int(),
+  filesChanged: z.number().int(),
+  filesUnmodified: z.number().int(),
+  bytesRead: z.number().int(),
+  bytesAdded: z.number().int(),
+  bytesStored: z.number().int(),
+});
+export type SnapshotStats = z.infer<typeof SnapshotStatsSchema>;
+
+export const SnapshotManifestSchema = z.object({
+  version: z.literal(1),
+  time: z.string(),
+  host: z.string(),
+  source: z.string(),
+  type: z.enum(BACKUP_TYPES),
+  parent: z.string().nullable(),
+  tags: z.array(z.string()),
+  excludes: z.array(z.string()),
+  tree: z.string(),
+  stats: SnapshotStatsSchema,
+});
+export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
+export type Snapshot = SnapshotManifest & { id: string };
+
+export function currentHost(): string {
+  return os.hostname();
+}
+
+export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<string> {
+  return repo.saveJsonFile('snapshots', manifest);
+}
+
+/** Every snapshot, oldest first. */
+export async function listSnapshots(repo: Repository): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  for await (const entry of repo.storage.list('snapshots')) {
+    out.push({ id: entry.name, ...(await repo.loadJsonFile('snapshots', entry.name, SnapshotManifestSchema)) });
+  }
+  return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+}
+
+/** The snapshot a new backup of `type` builds on: the latest of the same host and source (any type for incremental, full for differential). */
+export function chooseParent(snapshots: Snapshot[], host: string, source: string, type: BackupType): Snapshot | undefined {
+  if (type === 'full') return undefined;
+  const candidates = snapshots.filter((s) => s.host === host && s.source === source && (type === 'incremental' || s.type === 'full'));
+  return candidates[candidates.length - 1];
+}
+
+/** Resolves "latest" or a unique id prefix (at least 4 hex digits). */
+export function resolveSnapshot(snapshots: Snapshot[], ref: string): Snapshot {
+  if (ref === 'latest') {
+    const latest = snapshots[snapshots.length - 1];
+    if (!latest) throw new RepositoryError('not-found', '[repository] the repository has no snapshots');
+    return latest;
+  }
+  if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new RepositoryError('invalid-argument', `"${ref}" is not a snapshot id (hex) or "latest"`);
+  const matches = snapshots.filter((s) => s.id.startsWith(ref));
+  if (matches.length === 1) return matches[0]!;
+  throw new RepositoryError('not-found', `[repository] ${matches.length === 0 ? 'no' : 'more than one'} snapshot matches "${ref}"`);
+}

@@ -1,0 +1,141 @@
+// Local filesystem backend: one file per object under a root directory. Writes go to a temporary
+// file in the same directory and are renamed into place, so readers see all or nothing.
+
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  assertValidHandle,
+  ByteRange,
+  FileType,
+  Handle,
+  objectPath,
+  Storage,
+  StorageError,
+} from './storage.js';
+
+export class LocalStorage implements Storage {
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = `local:${root}`;
+  }
+
+  async put(h: Handle, data: Uint8Array): Promise<void> {
+    const file = this.pathOf(h);
+    const temp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const handle = await fs.open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw this.classify(err, 'put', h);
+    }
+  }
+
+  async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
+    const file = this.pathOf(h);
+    try {
+      if (!range) return await fs.readFile(file);
+      const handle = await fs.open(file, 'r');
+      try {
+        const out = Buffer.allocUnsafe(range.length);
+        let done = 0;
+        while (done < range.length) {
+          const { bytesRead } = await handle.read(out, done, range.length - done, range.offset + done);
+          if (bytesRead === 0) {
+            throw new StorageError('permanent', `[storage:local] range ${range.offset}+${range.length} is past the end of ${objectPath(h)}`);
+          }
+          done += bytesRead;
+        }
+        return out;
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      throw this.classify(err, 'get', h);
+    }
+  }
+
+  async stat(h: Handle): Promise<{ size: number }> {
+    try {
+      const st = await fs.stat(this.pathOf(h));
+      return { size: st.size };
+    } catch (err) {
+      throw this.classify(err, 'stat', h);
+    }
+  }
+
+  async *list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+    if (type === 'config') {
+      try {
+        yield { name: 'config', size: (await fs.stat(path.join(this.root, 'config'))).size };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw this.classify(err, 'list', { type, name: 'config' });
+      }
+      return;
+    }
+    const dirs = type === 'data' ? await this.subdirectories(path.join(this.root, 'data')) : [path.join(this.root, type)];
+    for (const dir of dirs) {
+      let names: string[];
+      try {
+        names = await fs.readdir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw this.classify(err, 'list', { type, name: '' });
+      }
+      for (const name of names) {
+        if (name.includes('.tmp-')) continue;
+        try {
+          const st = await fs.stat(path.join(dir, name));
+          if (st.isFile()) yield { name, size: st.size };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw this.classify(err, 'list', { type, name });
+        }
+      }
+    }
+  }
+
+  async delete(h: Handle): Promise<void> {
+    try {
+      await fs.unlink(this.pathOf(h));
+    } catch (err) {
+      throw this.classify(err, 'delete', h);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private pathOf(h: Handle): string {
+    assertValidHandle(h);
+    return path.join(this.root, objectPath(h));
+  }
+
+  private async subdirectories(dir: string): Promise<string[]> {
+    try {
+      const entries = await fs.readdir(dir, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  private classify(err: unknown, op: string, h: Handle): StorageError {
+    if (err instanceof StorageError) return err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = `[storage:local] ${op} ${objectPath(h)} in ${this.root}`;
+    if (code === 'ENOENT') return new StorageError('not-found', `${what}: not found`, { cause: err });
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
+      return new StorageError('permanent', `${what}: ${code}`, { cause: err });
+    }
+    return new StorageError('transient', `${what}: ${code ?? String(err)}`, { cause: err });
+  }
+}
