@@ -25,6 +25,8 @@ export interface BackupOptions {
   /** Encoder threads; 0 encodes inline. Defaults to the number of cores. */
   threads?: number;
   onProgress?: (progress: BackupProgress) => void;
+  /** Stops the backup between files; no snapshot is written. */
+  signal?: AbortSignal;
 }
 
 export interface BackupProgress {
@@ -133,6 +135,7 @@ class BackupRun {
     const work: Promise<void>[] = [];
     const toEncode: PendingFile[] = [];
     for (const name of (await fsp.readdir(abs)).sort()) {
+      this.options.signal?.throwIfAborted();
       const childRel = rel ? `${rel}/${name}` : name;
       if (this.filter.excluded(childRel)) continue;
       const childAbs = path.join(abs, name);
@@ -203,6 +206,7 @@ class BackupRun {
   }
 
   private async encodeBatch(files: PendingFile[]): Promise<void> {
+    this.options.signal?.throwIfAborted();
     const results = await this.pool.encode(files.map((f) => f.abs));
     files.forEach((f, i) => {
       const result = results[i]!;

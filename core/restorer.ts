@@ -20,6 +20,8 @@ export interface RestoreOptions {
   /** Files restored at once. */
   concurrency?: number;
   onProgress?: (progress: RestoreProgress) => void;
+  /** Stops the restore between files. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreProgress {
@@ -81,6 +83,7 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
+      options.signal?.throwIfAborted();
       const e = files[next++]!;
       const abs = path.join(realTarget, e.rel);
       if (await alreadyRestored(abs, e.node)) result.filesSkipped += 1;

@@ -1,6 +1,8 @@
 // Definitions shared by workflows, the worker, the API and the CLI: names of the task queue,
-// search attributes, workflow types, queries, and the input/result shapes of each operation.
+// search attributes, workflow types and queries, and the input/result shapes of each operation.
 // Import this module (never workflow implementations) from api/ and cli/.
+
+import { defineQuery } from '@temporalio/workflow';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
 
@@ -10,3 +12,110 @@ export const SEARCH_ATTRIBUTES = {
   repository: 'MeridianRepository',
   source: 'MeridianSource',
 } as const;
+
+export const OPERATIONS = ['backup', 'restore', 'verify'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** Workflow type names, as the `temporal` CLI and other SDKs start them. */
+export const WORKFLOW_TYPES: Record<Operation, string> = {
+  backup: 'backupWorkflow',
+  restore: 'restoreWorkflow',
+  verify: 'verifyWorkflow',
+};
+
+export type BackupType = 'full' | 'incremental' | 'differential';
+export type VerifyLevel = 'quick' | 'standard' | 'deep';
+
+/** Inputs carry repository URLs, never passphrases or credentials: the worker resolves those. */
+export interface BackupInput {
+  repo: string;
+  path: string;
+  type?: BackupType;
+  tags?: string[];
+  exclude?: string[];
+  /** Host recorded in the snapshot; defaults to the worker's hostname. */
+  host?: string;
+  /** Task queue of the worker on the host that holds the data; defaults to the workflow's queue. */
+  dataTaskQueue?: string;
+}
+
+export interface BackupOutput {
+  snapshotId: string;
+  type: BackupType;
+  parent: string | null;
+  files: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  filesSkipped: number;
+  dirs: number;
+  bytes: number;
+  bytesRead: number;
+  bytesAdded: number;
+  bytesStored: number;
+  durationMs: number;
+}
+
+export interface RestoreInput {
+  repo: string;
+  snapshot: string;
+  target: string;
+  include?: string[];
+  exclude?: string[];
+  dataTaskQueue?: string;
+}
+
+export interface RestoreOutput {
+  snapshotId: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  filesSkipped: number;
+  durationMs: number;
+}
+
+export interface VerifyInput {
+  repo: string;
+  snapshot?: string;
+  level?: VerifyLevel;
+  samplePercent?: number;
+  dataTaskQueue?: string;
+}
+
+export interface VerifyProblem {
+  kind: string;
+  message: string;
+  pack?: string;
+  blob?: string;
+  snapshot?: string;
+  path?: string;
+}
+
+export interface VerifyOutput {
+  level: VerifyLevel;
+  ok: boolean;
+  checked: { snapshots: number; packs: number; blobs: number; bytes: number };
+  problems: VerifyProblem[];
+  durationMs: number;
+}
+
+/**
+ * What the `progress` query returns. Byte-level progress lives in the running activity's
+ * heartbeat details (shown by Temporal UI and merged in by the API and the CLI).
+ */
+export interface WorkflowProgress {
+  operation: Operation;
+  phase: 'running' | 'completed' | 'failed';
+  startedAt: string;
+  attempt?: number;
+  result?: BackupOutput | RestoreOutput | VerifyOutput;
+  error?: string;
+}
+
+export const progressQuery = defineQuery<WorkflowProgress>('progress');
+
+/** A readable workflow id, e.g. `backup:/srv/repo:/data/tiles:2026-11-27T04:46:02.123Z`. */
+export function operationWorkflowId(operation: Operation, repo: string, subject: string, at: Date): string {
+  return `${operation}:${repo}:${subject}:${at.toISOString()}`;
+}

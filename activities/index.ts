@@ -1,0 +1,87 @@
+// The activities: thin adapters from workflow inputs to the engine. Each opens the repository
+// through the worker's resolver (which holds the passphrases), heartbeats progress, resumes
+// after a retry (the index written by the failed attempt makes its uploads count), and returns
+// only ids and counters to the workflow.
+
+import { Context } from '@temporalio/activity';
+import { backup, BackupProgress } from '../core/archiver.js';
+import { verify } from '../core/checker.js';
+import { Repository } from '../core/repository.js';
+import { restore, RestoreProgress } from '../core/restorer.js';
+import type { BackupInput, BackupOutput, RestoreInput, RestoreOutput, VerifyInput, VerifyOutput } from '../workflows/shared.js';
+import { withFailureMapping } from './failures.js';
+import { startHeartbeats } from './heartbeats.js';
+
+/** Opens repositories by URL with credentials the worker holds; never from workflow input. */
+export interface RepositoryResolver {
+  open(url: string): Promise<Repository>;
+}
+
+export interface ActivityDeps {
+  repositories: RepositoryResolver;
+  /** Encoder threads per backup; defaults to the number of cores. */
+  encoderThreads?: number;
+}
+
+export type ActivityProgress = (BackupProgress | RestoreProgress | { phase: string; done: number; total: number }) & { attempt: number };
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    async backupSnapshot(input: BackupInput): Promise<BackupOutput> {
+      return runWithHeartbeats(async (report, signal) => {
+        const started = Date.now();
+        const repo = await deps.repositories.open(input.repo);
+        const result = await backup(repo, {
+          source: input.path,
+          type: input.type ?? 'incremental',
+          tags: input.tags,
+          excludes: input.exclude,
+          host: input.host,
+          threads: deps.encoderThreads,
+          signal,
+          onProgress: report,
+        });
+        return {
+          snapshotId: result.snapshotId,
+          type: result.type,
+          parent: result.parent,
+          ...result.stats,
+          filesSkipped: result.filesSkipped,
+          durationMs: Date.now() - started,
+        };
+      });
+    },
+
+    async restoreSnapshot(input: RestoreInput): Promise<RestoreOutput> {
+      return runWithHeartbeats(async (report, signal) => {
+        const started = Date.now();
+        const repo = await deps.repositories.open(input.repo);
+        const result = await restore(repo, input.snapshot, { target: input.target, includes: input.include, excludes: input.exclude, signal, onProgress: report });
+        return { ...result, durationMs: Date.now() - started };
+      });
+    },
+
+    async verifyRepository(input: VerifyInput): Promise<VerifyOutput> {
+      return runWithHeartbeats(async (report) => {
+        const started = Date.now();
+        const repo = await deps.repositories.open(input.repo);
+        const report_ = await verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report });
+        return { ...report_, durationMs: Date.now() - started };
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+async function runWithHeartbeats<T, P extends object>(body: (report: (p: P) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const attempt = Context.current().info.attempt;
+  const previous = Context.current().info.heartbeatDetails as P | undefined;
+  if (previous) Context.current().log.info('resuming after an interrupted attempt', { attempt, previous });
+  const beats = startHeartbeats<object>({ attempt, phase: 'starting' });
+  try {
+    return await withFailureMapping(() => body((p) => beats.update({ ...p, attempt }), beats.signal));
+  } finally {
+    beats.stop();
+  }
+}

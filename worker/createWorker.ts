@@ -1,0 +1,40 @@
+// Builds a Temporal Worker for the Meridian task queue: registers missing search attributes,
+// wires activities to repositories resolved from the worker's own configuration, and loads the
+// prebuilt workflow bundle when there is one (fast start) or bundles the workflows otherwise.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { ActivityDeps, createActivities } from '../activities/index.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
+import { ensureSearchAttributes } from './devServer.js';
+
+export interface MeridianWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  deps: ActivityDeps;
+  /** Extra Worker options (tests shorten shutdown, set identity…). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export async function createMeridianWorker(options: MeridianWorkerOptions): Promise<Worker> {
+  const namespace = options.namespace ?? 'default';
+  await ensureSearchAttributes(options.connection, namespace);
+  return Worker.create({
+    connection: options.connection,
+    namespace,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    activities: createActivities(options.deps),
+    ...workflowSource(),
+    maxConcurrentActivityTaskExecutions: 4,
+    ...options.overrides,
+  });
+}
+
+/** The bundle `npm run build` writes, else the workflow sources (bundled at start). */
+function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = path.join(__dirname, '..', 'workflow-bundle.js');
+  if (__filename.endsWith('.js') && fs.existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+  return { workflowsPath: require.resolve('../workflows/index') };
+}

@@ -1,0 +1,54 @@
+// The backup, restore and verify workflows. Each runs one heartbeating data-plane activity
+// (on the task queue of the host that holds the data, when given) and answers a progress
+// query; history stays a handful of events however many files are involved.
+
+import { ActivityOptions, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  BackupInput,
+  BackupOutput,
+  Operation,
+  progressQuery,
+  RestoreInput,
+  RestoreOutput,
+  VerifyInput,
+  VerifyOutput,
+  WorkflowProgress,
+} from './shared.js';
+
+/** Data-plane activities: long, heartbeating, retried with backoff until they succeed or fail for good. */
+const dataPlane: ActivityOptions = {
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+function activitiesOn(taskQueue: string | undefined) {
+  return proxyActivities<Activities>(taskQueue ? { ...dataPlane, taskQueue } : dataPlane);
+}
+
+async function tracked<T extends WorkflowProgress['result']>(operation: Operation, run: () => Promise<T>): Promise<T> {
+  const progress: WorkflowProgress = { operation, phase: 'running', startedAt: new Date(workflowInfo().startTime).toISOString() };
+  setHandler(progressQuery, () => progress);
+  try {
+    progress.result = await run();
+    progress.phase = 'completed';
+    return progress.result as T;
+  } catch (err) {
+    progress.phase = 'failed';
+    progress.error = err instanceof Error ? err.message : String(err);
+    throw err;
+  }
+}
+
+export async function backupWorkflow(input: BackupInput): Promise<BackupOutput> {
+  return tracked('backup', () => activitiesOn(input.dataTaskQueue).backupSnapshot(input));
+}
+
+export async function restoreWorkflow(input: RestoreInput): Promise<RestoreOutput> {
+  return tracked('restore', () => activitiesOn(input.dataTaskQueue).restoreSnapshot(input));
+}
+
+export async function verifyWorkflow(input: VerifyInput): Promise<VerifyOutput> {
+  return tracked('verify', () => activitiesOn(input.dataTaskQueue).verifyRepository(input));
+}
