@@ -1,0 +1,67 @@
+// A fault-injecting wrapper for tests: delays every call and fails a chosen share of them
+// with transient errors, so retries, resumption and progress can be exercised on purpose.
+
+import { ByteRange, FileType, Handle, Storage, StorageError } from './storage.js';
+
+export interface FaultOptions {
+  /** Milliseconds added before each put. */
+  putDelayMs?: number;
+  /** Share (0..1) of calls that fail with a transient error before reaching the backend. */
+  failureRate?: number;
+  /** Deterministic randomness for the failures. */
+  random?: () => number;
+}
+
+export class FaultyStorage implements Storage {
+  readonly location: string;
+  /** Calls made, and calls failed on purpose. */
+  readonly counts = { calls: 0, injectedFailures: 0, puts: 0, bytesPut: 0 };
+
+  constructor(
+    private readonly inner: Storage,
+    private readonly options: FaultOptions,
+  ) {
+    this.location = inner.location;
+  }
+
+  async put(h: Handle, data: Uint8Array): Promise<void> {
+    this.maybeFail('put', h);
+    if (this.options.putDelayMs) await new Promise((r) => setTimeout(r, this.options.putDelayMs));
+    await this.inner.put(h, data);
+    this.counts.puts += 1;
+    this.counts.bytesPut += data.length;
+  }
+
+  async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
+    this.maybeFail('get', h);
+    return this.inner.get(h, range);
+  }
+
+  async stat(h: Handle): Promise<{ size: number }> {
+    this.maybeFail('stat', h);
+    return this.inner.stat(h);
+  }
+
+  list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+    this.maybeFail('list', { type, name: '' });
+    return this.inner.list(type);
+  }
+
+  async delete(h: Handle): Promise<void> {
+    this.maybeFail('delete', h);
+    await this.inner.delete(h);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private maybeFail(op: string, h: Handle): void {
+    this.counts.calls += 1;
+    const random = this.options.random ?? Math.random;
+    if ((this.options.failureRate ?? 0) > 0 && random() < this.options.failureRate!) {
+      this.counts.injectedFailures += 1;
+      throw new StorageError('transient', `[storage:faulty] injected failure of ${op} ${h.type}/${h.name}`);
+    }
+  }
+}
