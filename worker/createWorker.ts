@@ -28,6 +28,8 @@ export async function createMeridianWorker(options: MeridianWorkerOptions): Prom
     activities: createActivities(options.deps),
     ...workflowSource(),
     maxConcurrentActivityTaskExecutions: 4,
+    // Progress lives in heartbeat details: send them often enough for a live progress view.
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...options.overrides,
   });
 }

