@@ -3,9 +3,10 @@
 // checked), then sets modes and mtimes, directories last and deepest first. Files already
 // restored completely (same size and mtime) are skipped, so a retried restore resumes.
 
-import fs, { promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
+import { FileToWrite, writeFileContents } from './contentWriter.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
@@ -17,8 +18,6 @@ export interface RestoreOptions {
   target: string;
   includes?: string[];
   excludes?: string[];
-  /** Files restored at once. */
-  concurrency?: number;
   onProgress?: (progress: RestoreProgress) => void;
   /** Stops the restore between files. */
   signal?: AbortSignal;
@@ -79,23 +78,35 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
     }
   }
 
-  const files = plan.filter((e) => e.node.type === 'file');
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      options.signal?.throwIfAborted();
-      const e = files[next++]!;
-      const abs = path.join(realTarget, e.rel);
-      if (await alreadyRestored(abs, e.node)) result.filesSkipped += 1;
-      else await restoreFile(reader, abs, e.node);
-      result.files += 1;
-      result.bytes += e.node.size ?? 0;
-      progress.filesDone += 1;
-      progress.bytesDone += e.node.size ?? 0;
-      options.onProgress?.({ ...progress });
+  const files: FileToWrite[] = [];
+  for (const e of plan) {
+    if (e.node.type !== 'file') continue;
+    const abs = path.join(realTarget, e.rel);
+    if (await alreadyRestored(abs, e.node)) {
+      result.filesSkipped += 1;
+      countFile(e.node);
+    } else {
+      files.push({ abs, node: e.node });
     }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
+  }
+  function countFile(node: TreeNode) {
+    result.files += 1;
+    result.bytes += node.size ?? 0;
+    progress.filesDone += 1;
+  }
+  let lastReport = 0;
+  await writeFileContents(reader, files, {
+    signal: options.signal,
+    onBytes: (n) => {
+      progress.bytesDone += n;
+      if (Date.now() - lastReport > 250) {
+        lastReport = Date.now();
+        options.onProgress?.({ ...progress });
+      }
+    },
+    onFileDone: (f) => countFile(f.node),
+  });
+  options.onProgress?.({ ...progress });
 
   for (let i = plan.length - 1; i >= 0; i--) {
     const e = plan[i]!;
@@ -159,24 +170,15 @@ async function makeDirectory(abs: string, rel: string): Promise<void> {
   }
 }
 
+/** True when the file is already complete (a resumed restore); else clears the way for a fresh file. */
 async function alreadyRestored(abs: string, node: TreeNode): Promise<boolean> {
   const st = await fsp.lstat(abs, { bigint: true }).catch(() => null);
-  if (!st || !st.isFile() || Number(st.size) !== (node.size ?? 0)) return false;
+  if (!st) return false;
   const delta = st.mtimeNs - BigInt(node.mtimeNs);
-  return delta < 1000n && delta > -1000n;
-}
-
-async function restoreFile(reader: BlobReader, abs: string, node: TreeNode): Promise<void> {
+  // Timestamps are set through a double and truncated to microseconds: allow that much.
+  if (st.isFile() && Number(st.size) === (node.size ?? 0) && delta < 2000n && delta > -2000n) return true;
   await fsp.rm(abs, { force: true });
-  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
-  const handle = await fsp.open(abs, flags, 0o600);
-  try {
-    for (const id of node.content ?? []) await handle.write(await reader.read(id));
-  } finally {
-    await handle.close();
-  }
-  await fsp.chmod(abs, node.mode);
-  await setTimes(abs, node, false);
+  return false;
 }
 
 async function setTimes(abs: string, node: TreeNode, isLink: boolean): Promise<void> {

@@ -87,6 +87,20 @@ describe('backup and restore', () => {
     expect(snaps.map((s) => s.type)).toEqual(['full', 'incremental', 'differential']);
   });
 
+  test('a restore into a partly restored target skips complete files and redoes the rest', async () => {
+    const { repo } = await newRepo();
+    const source = tempDir('src');
+    writeTree(source, { smallFiles: 50, largeFiles: [1_000_000] });
+    const result = await backup(repo, { source, type: 'full', threads: 0 });
+    const target = tempDir('dst');
+    await restore(repo, result.snapshotId, { target });
+    fs.rmSync(path.join(target, 'large-0.bin'));
+    fs.writeFileSync(path.join(target, 'tiles/z1/x1/f1.dat'), 'half-written');
+    const again = await restore(repo, result.snapshotId, { target });
+    expect(again.filesSkipped).toBe(result.stats.files - 2);
+    expectSameTree(source, target);
+  });
+
   test('include and exclude globs select what is backed up and restored', async () => {
     const { repo } = await newRepo();
     const source = tempDir('src');

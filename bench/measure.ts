@@ -1,0 +1,75 @@
+// Runs one command and measures it: wall time, CPU time and peak memory (GNU time for the
+// command itself, /proc for a long-lived helper process such as a warm worker).
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+export interface Measurement {
+  wallMs: number;
+  cpuMs: number;
+  peakRssMiB: number;
+}
+
+export interface CommandSpec {
+  argv: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** CPU time (ms) of a running process, from /proc/<pid>/stat. */
+function processCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+function peakRssMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+/** Resets a process's peak RSS so the next reading covers only what follows. */
+function resetPeak(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/**
+ * Runs the command under GNU time. With `helperPid`, the helper's CPU time is added and its
+ * peak memory reported instead (the work happens there, e.g. in a warm worker).
+ */
+export function measure(spec: CommandSpec, helperPid?: number): Measurement & { stdout: string } {
+  const timeFile = `/tmp/meridian-bench-time-${process.pid}`;
+  if (helperPid) resetPeak(helperPid);
+  const helperCpuBefore = helperPid ? processCpuMs(helperPid) : 0;
+  const started = process.hrtime.bigint();
+  const run = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%U %S %M', ...spec.argv], {
+    env: spec.env ?? process.env,
+    cwd: spec.cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (run.status !== 0) {
+    throw new Error(`${spec.argv.join(' ')} exited ${run.status}: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  const [user, sys, maxKiB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  let cpuMs = (user! + sys!) * 1000;
+  let peak = maxKiB! / 1024;
+  if (helperPid) {
+    cpuMs += processCpuMs(helperPid) - helperCpuBefore;
+    peak = Math.max(peakRssMiB(helperPid), peak);
+  }
+  return { wallMs, cpuMs, peakRssMiB: peak, stdout: run.stdout };
+}
+
+/** Bytes and files under a directory (a repository's size on disk). */
+export function directoryUsage(dir: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    bytes += fs.statSync(`${entry.parentPath}/${entry.name}`).size;
+    files += 1;
+  }
+  return { bytes, files };
+}

@@ -1,0 +1,131 @@
+// `npm run bench`: generates a GIS-like dataset and measures Meridian against restic and borg
+// side by side on it — full backup, backup with nothing changed, full restore, incremental after
+// a 5% edit — several runs each, interleaved; writes JSON and Markdown under bench/results/.
+//   npm run bench -- [--size 1GiB] [--runs 3] [--tools restic,borg,meridian-engine,meridian-temporal] [--smoke]
+
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startDevServer } from '../worker/devServer.js';
+import { editDataset, generateDataset } from './dataset.js';
+import { directoryUsage, measure } from './measure.js';
+import { markdown, summarize, ToolResults } from './report.js';
+import { borg, meridianEngine, meridianWarm, meridianWorkerCommand, restic, Tool } from './tools.js';
+
+const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal'];
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(text.trim());
+  if (!m) throw new Error(`--size: "${text}" is not a size like 256MiB or 1GiB`);
+  const unit = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(m[2] ?? 'B').toLowerCase() as 'b'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function installed(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: '1GiB' },
+      runs: { type: 'string', default: '3' },
+      tools: { type: 'string', default: ALL_TOOLS.join(',') },
+      out: { type: 'string', default: path.join(__dirname, '..', '..', 'bench', 'results') },
+      smoke: { type: 'boolean', default: false },
+    },
+  });
+  const size = parseSize(values.smoke ? '16MiB' : values.size!);
+  const runs = values.smoke ? 1 : Number(values.runs);
+  const wanted = values.tools!.split(',').filter((t) => ALL_TOOLS.includes(t));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-bench-'));
+  const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+  const data = path.join(work, 'data');
+  const generated = generateDataset(data, size);
+  log(`dataset: ${generated.files} files, ${(generated.bytes / 1e6).toFixed(1)} MB in ${data}`);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const tools: Tool[] = [];
+  try {
+    if (wanted.includes('restic') && installed('restic')) tools.push(restic());
+    if (wanted.includes('borg') && installed('borg')) tools.push(borg());
+    if (wanted.includes('meridian-engine')) tools.push(meridianEngine());
+    if (wanted.includes('meridian-temporal')) tools.push(await warmMeridian(cleanups, log));
+    const skipped = wanted.filter((w) => !tools.some((t) => t.name === w || (w === 'meridian-temporal' && t.name === 'meridian-temporal')));
+    if (skipped.length) log(`not installed, skipped: ${skipped.join(', ')}`);
+
+    const results: Record<string, ToolResults> = {};
+    for (const t of tools) results[t.name] = { runs: {}, repoBytes: [], repoObjects: [] };
+    for (let run = 1; run <= runs; run++) {
+      for (const tool of tools) {
+        log(`run ${run}/${runs}: ${tool.name}`);
+        runScenarios(tool, data, work, results[tool.name]!, run);
+      }
+    }
+    const summary = summarize(results);
+    const context = `Dataset ${(generated.bytes / 1e6).toFixed(0)} MB (${generated.files} files), ${runs} run(s), ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString()}. Median (min–max).`;
+    const table = markdown(summary, context);
+    fs.mkdirSync(values.out!, { recursive: true });
+    const stem = values.smoke ? 'smoke' : `bench-${(size / 1024 ** 2).toFixed(0)}MiB`;
+    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary }, null, 2));
+    fs.writeFileSync(path.join(values.out!, `${stem}.md`), table);
+    console.log(table);
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** One run of every scenario for one tool, on a fresh copy of the dataset and a fresh repository. */
+function runScenarios(tool: Tool, data: string, work: string, results: ToolResults, run: number): void {
+  const source = path.join(work, 'src');
+  const repo = path.join(work, `repo-${tool.name}`);
+  const target = path.join(work, 'restore');
+  for (const dir of [source, repo, target]) fs.rmSync(dir, { recursive: true, force: true });
+  spawnSync('cp', ['-a', data, source]);
+  measure(tool.init(repo));
+  const record = (scenario: keyof ToolResults['runs'], m: ReturnType<typeof measure>) => (results.runs[scenario] ??= []).push({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB });
+
+  record('full', measure(tool.backup(source, repo, `full-${run}`), tool.helperPid));
+  const usage = directoryUsage(repo);
+  results.repoBytes.push(usage.bytes);
+  results.repoObjects.push(usage.files);
+  record('unchanged', measure(tool.backup(source, repo, `unchanged-${run}`), tool.helperPid));
+  fs.mkdirSync(target);
+  record('restore', measure(tool.restore(repo, target, `unchanged-${run}`), tool.helperPid));
+  const restored = directoryUsage(target);
+  const original = directoryUsage(data);
+  if (restored.bytes !== original.bytes || restored.files !== original.files) {
+    throw new Error(`${tool.name} restored ${restored.files} files / ${restored.bytes} bytes, expected ${original.files} / ${original.bytes}`);
+  }
+  editDataset(source);
+  record('incremental', measure(tool.backup(source, repo, `incremental-${run}`), tool.helperPid));
+  for (const dir of [source, repo, target]) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A Temporal dev server and a `meridian worker`, warmed up by one tiny backup. */
+async function warmMeridian(cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<Tool> {
+  const server = await startDevServer({ ui: false });
+  cleanups.push(() => server.stop());
+  const taskQueue = `bench-${process.pid}`;
+  const spec = meridianWorkerCommand(server.address, taskQueue);
+  const worker: ChildProcess = spawn(spec.argv[0]!, spec.argv.slice(1), { env: spec.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  cleanups.push(() => void worker.kill('SIGTERM'));
+  const tool = meridianWarm(server.address, taskQueue, worker.pid!);
+  const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-bench-warm-'));
+  fs.mkdirSync(path.join(warm, 'src'));
+  fs.writeFileSync(path.join(warm, 'src', 'f'), 'warm-up');
+  measure(tool.init(path.join(warm, 'repo')));
+  measure(tool.backup(path.join(warm, 'src'), path.join(warm, 'repo'), 'warm'));
+  fs.rmSync(warm, { recursive: true, force: true });
+  log(`warm Temporal server at ${server.address}, worker pid ${worker.pid}`);
+  return tool;
+}
+
+main().catch((err: unknown) => {
+  console.error(`[bench] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
