@@ -1,0 +1,102 @@
+// Per-blob compression. Each blob records the numeric id of the codec that wrote it, so data
+// written with any codec stays readable whatever the repository's current setting is.
+
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
+import { Compressor } from 'zstd-napi';
+import { DCtx } from 'zstd-napi/binding';
+import { integrityError } from './errors.js';
+
+export type CompressionName = 'zstd' | 'lz4' | 'gzip' | 'none';
+export type CompressionLevel = 'fastest' | 'default' | 'better' | 'best';
+
+export const COMPRESSION_NAMES: readonly CompressionName[] = ['zstd', 'lz4', 'gzip', 'none'];
+export const COMPRESSION_LEVELS: readonly CompressionLevel[] = ['fastest', 'default', 'better', 'best'];
+
+/** Codec ids as stored in the repository: never renumber. */
+export const CODEC_IDS: Readonly<Record<CompressionName, number>> = { none: 0, zstd: 1, lz4: 2, gzip: 3 };
+
+const ZSTD_LEVELS: Record<CompressionLevel, number> = { fastest: 1, default: 3, better: 7, best: 19 };
+const GZIP_LEVELS: Record<CompressionLevel, number> = { fastest: 1, default: 6, better: 9, best: 9 };
+
+// One zstd context per level (created on first use) and one for decompression, reused by every call.
+const zstdCompressors = new Map<CompressionLevel, Compressor>();
+let zstdDecompressor: DCtx | undefined;
+
+function zstdCompress(data: Uint8Array, level: CompressionLevel): Uint8Array {
+  let compressor = zstdCompressors.get(level);
+  if (!compressor) {
+    compressor = new Compressor();
+    compressor.setParameters({ compressionLevel: ZSTD_LEVELS[level] });
+    zstdCompressors.set(level, compressor);
+  }
+  return compressor.compress(data);
+}
+
+function zstdDecompress(bytes: Uint8Array, rawLength: number): Uint8Array {
+  // Decompress into a buffer of the length the index recorded: a damaged frame header cannot
+  // make us allocate more, and output that does not fit fails inside zstd.
+  zstdDecompressor ??= new DCtx();
+  const out = Buffer.allocUnsafe(rawLength);
+  const written = zstdDecompressor.decompress(out, bytes);
+  return out.subarray(0, written);
+}
+
+const asBuffer = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+/** lz4-napi blocks start with the raw length as a little-endian uint32; checked before decoding. */
+function lz4Decompress(bytes: Uint8Array, rawLength: number): Uint8Array {
+  const declared = bytes.length >= 4 ? asBuffer(bytes).readUInt32LE(0) : -1;
+  if (declared !== rawLength) throw new Error(`lz4 block declares ${declared} bytes`);
+  return lz4Uncompress(bytes);
+}
+
+export function compressBlob(
+  data: Uint8Array,
+  name: CompressionName,
+  level: CompressionLevel,
+): { codec: number; bytes: Uint8Array } {
+  let bytes: Uint8Array;
+  switch (name) {
+    case 'none':
+      return { codec: CODEC_IDS.none, bytes: data };
+    case 'zstd':
+      bytes = zstdCompress(data, level);
+      break;
+    case 'lz4':
+      bytes = lz4Compress(asBuffer(data));
+      break;
+    case 'gzip':
+      bytes = gzipSync(data, { level: GZIP_LEVELS[level] });
+      break;
+  }
+  return bytes.length < data.length ? { codec: CODEC_IDS[name], bytes } : { codec: CODEC_IDS.none, bytes: data };
+}
+
+export function decompressBlob(codec: number, bytes: Uint8Array, rawLength: number): Uint8Array {
+  let out: Uint8Array;
+  try {
+    switch (codec) {
+      case CODEC_IDS.none:
+        out = bytes;
+        break;
+      case CODEC_IDS.zstd:
+        out = zstdDecompress(bytes, rawLength);
+        break;
+      case CODEC_IDS.lz4:
+        out = lz4Decompress(bytes, rawLength);
+        break;
+      case CODEC_IDS.gzip:
+        out = gunzipSync(bytes, { maxOutputLength: Math.max(rawLength, 1) });
+        break;
+      default:
+        throw new Error(`unknown codec ${codec}`);
+    }
+  } catch (cause) {
+    throw integrityError(`a blob compressed with codec ${codec}`, cause);
+  }
+  if (out.length !== rawLength) {
+    throw integrityError(`a blob compressed with codec ${codec}`, new Error(`expected ${rawLength} bytes, got ${out.length}`));
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+// Repository cryptography: random master keys, AES-256-GCM sealing of every stored object, and
+// keyed blob ids (HMAC-SHA-256, or plain SHA-256 in unencrypted repositories).
+
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { integrityError } from './errors.js';
+
+/** 32 bytes each. */
+export interface MasterKeys {
+  encryption: Uint8Array;
+  mac: Uint8Array;
+}
+
+const NONCE_LENGTH = 12;
+const TAG_LENGTH = 16;
+
+export const SEAL_OVERHEAD = NONCE_LENGTH + TAG_LENGTH;
+
+export function generateMasterKeys(): MasterKeys {
+  return { encryption: randomBytes(32), mac: randomBytes(32) };
+}
+
+/** AES-256-GCM; layout: 12-byte random nonce || ciphertext || 16-byte tag. */
+export function seal(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const nonce = randomBytes(NONCE_LENGTH);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const body = cipher.update(plaintext);
+  const rest = cipher.final();
+  return Buffer.concat([nonce, body, rest, cipher.getAuthTag()], plaintext.length + SEAL_OVERHEAD);
+}
+
+/** Inverse of seal; any failure (short input, wrong key, altered byte) is an integrity error about `what`. */
+export function open(key: Uint8Array, sealed: Uint8Array, what: string): Uint8Array {
+  try {
+    if (sealed.length < SEAL_OVERHEAD) throw new Error(`${sealed.length} bytes is shorter than a sealed object`);
+    const tagAt = sealed.length - TAG_LENGTH;
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE_LENGTH));
+    decipher.setAuthTag(sealed.subarray(tagAt));
+    const body = decipher.update(sealed.subarray(NONCE_LENGTH, tagAt));
+    const rest = decipher.final();
+    return rest.length === 0 ? body : Buffer.concat([body, rest]);
+  } catch (cause) {
+    throw integrityError(what, cause);
+  }
+}
+
+/** Hex id of a blob: HMAC-SHA-256 under keys.mac, or plain SHA-256 when keys is null (unencrypted repository). */
+export function blobId(keys: MasterKeys | null, data: Uint8Array): string {
+  const hash = keys ? createHmac('sha256', keys.mac) : createHash('sha256');
+  return hash.update(data).digest('hex');
+}
+
+/** 32 random bytes, hex. */
+export function randomId(): string {
+  return randomBytes(32).toString('hex');
+}
