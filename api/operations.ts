@@ -85,11 +85,14 @@ export async function describeOperation(client: Client, workflowId: string): Pro
   return view;
 }
 
+/** How long the progress query may wait: with no worker polling, the server would hold it ~30 s. */
+const PROGRESS_QUERY_TIMEOUT_MS = 3000;
+
 async function queryProgress(handle: WorkflowHandle): Promise<WorkflowProgress | undefined> {
   try {
-    return await handle.query(progressQuery);
+    return await handle.client.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => handle.query(progressQuery));
   } catch {
-    return undefined; // no worker has picked the workflow up yet
+    return undefined; // no worker has picked the workflow up yet, or none answers now
   }
 }
 

@@ -1,0 +1,42 @@
+// The HTTP API: a Hono app that starts and queries operations through @temporalio/client and
+// lists snapshots through the server's repository resolver. GET /healthz and GET
+// /v1/openapi.json are open; every other route needs the bearer token.
+
+import type { Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import type { RepositoryResolver } from '../activities/index.js';
+import { bearerAuth } from './auth.js';
+import { handleError, handleNotFound } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { backupRoutes } from './routes/backups.js';
+import { operationRoutes } from './routes/operations.js';
+import { restoreRoutes } from './routes/restores.js';
+import { snapshotRoutes } from './routes/snapshots.js';
+import { verificationRoutes } from './routes/verifications.js';
+
+export interface ApiDeps {
+  client: Client;
+  repositories: RepositoryResolver;
+  /** MERIDIAN_API_TOKEN; must not be empty. */
+  token: string;
+  /** Task queue the operations' workflows run on; defaults to DEFAULT_TASK_QUEUE. */
+  taskQueue?: string;
+}
+
+export function createApiApp(deps: ApiDeps): Hono {
+  const app = new Hono();
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+
+  // Registered before the auth middleware, so they answer without a token.
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument));
+
+  app.use('*', bearerAuth(deps.token));
+  app.route('/v1/backups', backupRoutes(deps));
+  app.route('/v1/restores', restoreRoutes(deps));
+  app.route('/v1/verifications', verificationRoutes(deps));
+  app.route('/v1/operations', operationRoutes(deps));
+  app.route('/v1/snapshots', snapshotRoutes(deps));
+  return app;
+}

@@ -1,0 +1,126 @@
+// The OpenAPI 3.1 document of the HTTP API, served at GET /v1/openapi.json without
+// authentication (it holds no data). Request schemas are generated from api/schemas.ts, so the
+// document cannot drift from what the routes accept; responses are written out here.
+
+import { z } from 'zod';
+import { BackupRequestSchema, RestoreRequestSchema, SnapshotsQuerySchema, VerificationRequestSchema } from './schemas.js';
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: the message names the field (code invalid_request)',
+  401: 'Missing or wrong bearer token (code unauthorized)',
+  404: 'No such workflow, snapshot or route (code not_found)',
+  409: 'Conflict (code conflict)',
+  422: 'The repository cannot be used: wrong_passphrase, not_a_repository or integrity',
+  500: 'Internal error (code internal_error); details only in the server log',
+  502: 'Storage failed permanently (code storage_error)',
+  503: 'Temporal or storage unreachable (temporal_unavailable, storage_unavailable); try again',
+};
+
+const startOperation = (summary: string, request: string) => ({
+  post: {
+    summary,
+    requestBody: { required: true, ...json(ref(request)) },
+    responses: {
+      '202': {
+        description: 'The workflow started; poll GET /v1/operations/{workflowId} (also in the Location header)',
+        ...json(ref('Accepted')),
+      },
+      ...errors(400, 401, 409, 500, 503),
+    },
+  },
+});
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Meridian Backup API',
+    version: '1',
+    description:
+      'Starts and tracks backup, restore and verify operations (durable Temporal workflows) and lists snapshots. ' +
+      'Every route except GET /healthz and GET /v1/openapi.json needs `Authorization: Bearer $MERIDIAN_API_TOKEN`.',
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/healthz': {
+      get: { summary: 'Liveness', security: [], responses: { '200': { description: 'The server is up', ...json(ref('Health')) } } },
+    },
+    '/v1/openapi.json': {
+      get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', ...json({ type: 'object' }) } } },
+    },
+    '/v1/backups': startOperation('Back up a directory into a repository', 'BackupRequest'),
+    '/v1/restores': startOperation('Restore a snapshot into a directory', 'RestoreRequest'),
+    '/v1/verifications': startOperation('Verify a repository or one snapshot', 'VerificationRequest'),
+    '/v1/operations/{workflowId}': {
+      get: {
+        summary: 'State of an operation',
+        parameters: [{ name: 'workflowId', in: 'path', required: true, description: 'Percent-encoded workflow id', schema: { type: 'string' } }],
+        responses: { '200': { description: 'The operation', ...json(ref('Operation')) }, ...errors(401, 404, 500, 503) },
+      },
+    },
+    '/v1/snapshots': {
+      get: {
+        summary: "A repository's snapshots, oldest first",
+        parameters: [{ name: 'repo', in: 'query', required: true, schema: jsonSchema(SnapshotsQuerySchema.shape.repo) }],
+        responses: { '200': { description: 'The snapshots', ...json(ref('SnapshotList')) }, ...errors(400, 401, 404, 422, 500, 502, 503) },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'MERIDIAN_API_TOKEN' } },
+    responses: Object.fromEntries(
+      Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [`Error${status}`, { description, ...json(ref('Error')) }]),
+    ),
+    schemas: {
+      BackupRequest: jsonSchema(BackupRequestSchema),
+      RestoreRequest: jsonSchema(RestoreRequestSchema),
+      VerificationRequest: jsonSchema(VerificationRequestSchema),
+      Health: { type: 'object', required: ['ok'], properties: { ok: { const: true } } },
+      Accepted: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' } } },
+      Operation: {
+        type: 'object',
+        required: ['workflowId', 'operation', 'status'],
+        properties: {
+          workflowId: { type: 'string' },
+          operation: { type: 'string', enum: ['backup', 'restore', 'verify'] },
+          status: { type: 'string', enum: ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'] },
+          progress: { type: 'object', description: "While running: the workflow's progress query merged with the activity's heartbeat" },
+          result: { type: 'object', description: 'When completed: the output of the backup, restore or verify' },
+          error: { type: 'object', required: ['message'], properties: { type: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+      Snapshot: {
+        type: 'object',
+        required: ['id', 'time', 'host', 'source', 'type', 'parent', 'tags', 'files', 'bytes'],
+        properties: {
+          id: { type: 'string' },
+          time: { type: 'string', format: 'date-time' },
+          host: { type: 'string' },
+          source: { type: 'string' },
+          type: { type: 'string', enum: ['full', 'incremental', 'differential'] },
+          parent: { type: ['string', 'null'] },
+          tags: { type: 'array', items: { type: 'string' } },
+          files: { type: 'integer' },
+          bytes: { type: 'integer' },
+        },
+      },
+      SnapshotList: { type: 'object', required: ['snapshots'], properties: { snapshots: { type: 'array', items: ref('Snapshot') } } },
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+  },
+};

@@ -1,0 +1,30 @@
+// GET /v1/snapshots?repo=URL: the repository's snapshots, oldest first, in the shape of
+// `meridian snapshots --json`. Opens the repository with the server's own passphrases.
+
+import { Hono } from 'hono';
+import type { ApiDeps } from '../app.js';
+import { listSnapshots, Snapshot } from '../../core/snapshots.js';
+import { SnapshotsQuerySchema } from '../schemas.js';
+import { validate } from '../validation.js';
+
+const summary = ({ id, time, host, source, type, parent, tags, stats }: Snapshot) => ({
+  id,
+  time,
+  host,
+  source,
+  type,
+  parent,
+  tags,
+  files: stats.files,
+  bytes: stats.bytes,
+});
+
+export const snapshotRoutes = (deps: ApiDeps) =>
+  new Hono().get('/', validate('query', SnapshotsQuerySchema), async (c) => {
+    const repo = await deps.repositories.open(c.req.valid('query').repo);
+    try {
+      return c.json({ snapshots: (await listSnapshots(repo)).map(summary) });
+    } finally {
+      await repo.storage.close();
+    }
+  });

@@ -1,0 +1,65 @@
+// The zod schemas of the API's request bodies and queries. Objects are strict (unknown fields are
+// rejected), paths must be absolute and repository URLs must parse; messages say what a field
+// must be, and api/validation.ts prefixes them with the field's name. The OpenAPI document is
+// generated from these same schemas.
+
+import path from 'node:path';
+import { z } from 'zod';
+import { parseRepositoryUrl } from '../storage/open.js';
+
+/** zod's message for a missing or mistyped value, in the API's words. */
+const mustBe = (expected: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${expected}`),
+});
+
+const text = () => z.string(mustBe('a string')).min(1, 'must not be empty');
+
+const repo = text()
+  .superRefine((url, ctx) => {
+    try {
+      parseRepositoryUrl(url);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^\[storage\] /, '') });
+    }
+  })
+  .meta({ description: 'The repository: an absolute path or a file://, s3://, gs:// or azure:// URL', examples: ['/srv/meridian-repo'] });
+
+const absolutePath = (description: string) => text().refine((p) => path.isAbsolute(p), 'must be an absolute path').meta({ description });
+
+const strings = (description: string) => z.array(text(), mustBe('an array of strings')).meta({ description });
+
+const snapshotRef = text()
+  .regex(/^(latest|[0-9a-f]{4,64})$/, 'must be "latest" or a snapshot id (4 to 64 hex digits)')
+  .meta({ description: 'A snapshot id, a unique prefix of at least 4 hex digits, or "latest"' });
+
+const object = <Shape extends z.ZodRawShape>(shape: Shape) => z.strictObject(shape, mustBe('a JSON object'));
+
+export const BackupRequestSchema = object({
+  repo,
+  path: absolutePath('The directory to back up, on the host of the worker that runs the backup'),
+  type: z.enum(['full', 'incremental', 'differential'], 'must be full, incremental or differential').optional(),
+  tags: strings('Tags recorded in the snapshot').optional(),
+  exclude: strings('Glob patterns of paths to leave out').optional(),
+});
+
+export const RestoreRequestSchema = object({
+  repo,
+  snapshot: snapshotRef,
+  target: absolutePath('The directory to restore into, on the host of the worker that runs the restore'),
+  include: strings('Glob patterns: restore only the paths that match').optional(),
+  exclude: strings('Glob patterns of paths to leave out').optional(),
+});
+
+export const VerificationRequestSchema = object({
+  repo,
+  snapshot: snapshotRef.optional(),
+  level: z.enum(['quick', 'standard', 'deep'], 'must be quick, standard or deep').optional(),
+  samplePercent: z
+    .number(mustBe('a number'))
+    .min(1, 'must be from 1 to 100')
+    .max(100, 'must be from 1 to 100')
+    .optional()
+    .meta({ description: 'With level deep: the share of packs to read in full' }),
+});
+
+export const SnapshotsQuerySchema = object({ repo });

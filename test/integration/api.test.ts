@@ -1,0 +1,132 @@
+// The HTTP API end to end through app.request: a real Temporal dev server, a real worker and real
+// local repositories. Backup, list, restore (byte-identical) and deep verify over HTTP; a wrong
+// passphrase fails the operation once, without retries, and says so; an operation no worker
+// serves reads as running at once (the progress query does not wait for a worker).
+
+import { Repository } from '../../core/repository';
+import { createApiApp } from '../../api/app';
+import type { OperationView } from '../../api/operations';
+import { LocalStorage } from '../../storage/local';
+import { createRepositoryResolver } from '../../worker/repositories';
+import { RunningWorker, startWorker } from '../helpers/meridianWorker';
+import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
+
+const PASS = 'test-pass';
+const TOKEN = 'integration-token';
+
+let t: TestConnection;
+let worker: RunningWorker;
+let app: ReturnType<typeof createApiApp>;
+
+beforeAll(async () => {
+  t = await testConnection();
+  worker = await startWorker(t, PASS);
+  app = createApiApp({ client: t.client, repositories: createRepositoryResolver({ passphrase: PASS }), token: TOKEN, taskQueue: worker.taskQueue });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+async function get<T>(path: string, status = 200): Promise<T> {
+  const response = await app.request(path, { headers: auth });
+  const body = (await response.json()) as T;
+  expect({ path, status: response.status, body }).toMatchObject({ status });
+  return body;
+}
+
+/** POSTs an operation, expects 202 and a Location to poll, and returns the workflow id. */
+async function start(path: string, body: object): Promise<string> {
+  const response = await app.request(path, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = (await response.json()) as { workflowId: string };
+  expect({ status: response.status, answer }).toMatchObject({ status: 202, answer: { workflowId: expect.any(String) } });
+  expect(response.headers.get('Location')).toBe(`/v1/operations/${encodeURIComponent(answer.workflowId)}`);
+  return answer.workflowId;
+}
+
+async function finished(workflowId: string, timeoutMs = 60_000): Promise<OperationView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await get<OperationView>(`/v1/operations/${encodeURIComponent(workflowId)}`);
+    if (view.status !== 'running') return view;
+    if (Date.now() > deadline) throw new Error(`${workflowId} still running after ${timeoutMs} ms: ${JSON.stringify(view)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function newRepo(passphrase: string): Promise<string> {
+  const dir = tempDir('api-repo');
+  await Repository.init(new LocalStorage(dir), passphrase, {});
+  return dir;
+}
+
+test('backup, snapshots, restore and deep verify over HTTP', async () => {
+  const repo = await newRepo(PASS);
+  const source = tempDir('api-src');
+  writeTree(source, { smallFiles: 12, largeFiles: [300 * 1024] });
+
+  const backupId = await start('/v1/backups', { repo, path: source, type: 'full', tags: ['api'] });
+  expect(backupId).toMatch(/^backup:/);
+  const backup = await finished(backupId);
+  expect(backup).toMatchObject({ workflowId: backupId, operation: 'backup', status: 'completed', result: { type: 'full', parent: null } });
+  const { snapshotId, files, bytes } = backup.result as { snapshotId: string; files: number; bytes: number };
+  expect(snapshotId).toMatch(/^[0-9a-f]{64}$/);
+  // The id also works unencoded, slashes and all.
+  expect(await get<OperationView>(`/v1/operations/${backupId}`)).toEqual(backup);
+
+  const { snapshots } = await get<{ snapshots: unknown[] }>(`/v1/snapshots?repo=${encodeURIComponent(repo)}`);
+  expect(snapshots).toEqual([
+    { id: snapshotId, time: expect.any(String), host: expect.any(String), source, type: 'full', parent: null, tags: ['api'], files, bytes },
+  ]);
+
+  const target = tempDir('api-dst');
+  const restore = await finished(await start('/v1/restores', { repo, snapshot: snapshotId.slice(0, 12), target }));
+  expect(restore).toMatchObject({ operation: 'restore', status: 'completed', result: { snapshotId, files, bytes } });
+  expectSameTree(source, target);
+
+  const verify = await finished(await start('/v1/verifications', { repo, level: 'deep', samplePercent: 100 }));
+  expect(verify).toMatchObject({ operation: 'verify', status: 'completed', result: { level: 'deep', ok: true, problems: [] } });
+});
+
+test('a backup into a repository the worker cannot open fails once, naming the passphrase', async () => {
+  const repo = await newRepo('another passphrase');
+  const source = tempDir('api-src');
+  writeTree(source, { smallFiles: 3 });
+
+  const workflowId = await start('/v1/backups', { repo, path: source });
+  const view = await finished(workflowId, 30_000);
+  expect(view).toMatchObject({ status: 'failed', error: { type: 'wrong-passphrase', message: expect.stringMatching(/passphrase/) } });
+
+  // Non-retryable: the activity ran exactly once.
+  const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+  const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+  expect(attempts).toEqual([1]);
+
+  // The API opens repositories with the same passphrases, so listing fails the same way.
+  const listing = await get<{ error: { code: string; message: string } }>(`/v1/snapshots?repo=${encodeURIComponent(repo)}`, 422);
+  expect(listing.error).toMatchObject({ code: 'wrong_passphrase', message: expect.stringMatching(/passphrase/) });
+});
+
+test('an unknown workflow id is a 404, a directory that is no repository a 422', async () => {
+  const missing = await get<{ error: { code: string } }>(`/v1/operations/${encodeURIComponent('backup:/nowhere:/nothing:never')}`, 404);
+  expect(missing.error.code).toBe('not_found');
+  const notRepo = await get<{ error: { code: string } }>(`/v1/snapshots?repo=${encodeURIComponent(tempDir('api-empty'))}`, 422);
+  expect(notRepo.error.code).toBe('not_a_repository');
+});
+
+test('an operation that no worker serves reads as running without waiting, then as terminated', async () => {
+  const unserved = createApiApp({ client: t.client, repositories: createRepositoryResolver({ passphrase: PASS }), token: TOKEN, taskQueue: uniqueTaskQueue('nobody') });
+  const response = await unserved.request('/v1/verifications', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ repo: '/srv/none' }) });
+  const { workflowId } = (await response.json()) as { workflowId: string };
+
+  const started = Date.now();
+  expect(await get<OperationView>(`/v1/operations/${encodeURIComponent(workflowId)}`)).toMatchObject({ operation: 'verify', status: 'running' });
+  expect(Date.now() - started).toBeLessThan(10_000);
+
+  await t.client.workflow.getHandle(workflowId).terminate('test over');
+  expect(await get<OperationView>(`/v1/operations/${encodeURIComponent(workflowId)}`)).toMatchObject({ status: 'terminated', error: { message: 'the workflow was terminated' } });
+});

@@ -1,0 +1,147 @@
+// The HTTP API's authentication and validation, through app.request: no listening server and no
+// Temporal (the client here throws if a request ever gets as far as using it).
+
+import type { Client } from '@temporalio/client';
+import { createApiApp } from '../../api/app';
+import type { RepositoryResolver } from '../../activities/index';
+
+const TOKEN = 'test-token-0123456789';
+
+const unusable = (what: string) =>
+  new Proxy({}, {
+    get: () => () => {
+      throw new Error(`${what} must not be used by these tests`);
+    },
+  });
+
+const app = createApiApp({
+  client: { workflow: unusable('client.workflow') } as unknown as Client,
+  repositories: unusable('repositories') as RepositoryResolver,
+  token: TOKEN,
+});
+
+function post(path: string, body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }) {
+  return app.request(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function errorOf(response: Response): Promise<{ status: number; code: string; message: string }> {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  return { status: response.status, ...body.error };
+}
+
+const backup = { repo: '/srv/repo', path: '/data/tiles' };
+
+describe('API authentication', () => {
+  it('leaves GET /healthz open', async () => {
+    const response = await app.request('/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('answers 401 without a token', async () => {
+    const response = await post('/v1/backups', backup, {});
+    expect(await errorOf(response)).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer');
+  });
+
+  it('answers 401 with a wrong token, a token of another length or another scheme', async () => {
+    for (const authorization of [`Bearer ${TOKEN.slice(0, -1)}x`, 'Bearer short', `Basic ${TOKEN}`, `Bearer${TOKEN}`]) {
+      expect(await errorOf(await post('/v1/backups', backup, { Authorization: authorization }))).toMatchObject({ status: 401, code: 'unauthorized' });
+    }
+  });
+
+  it('answers 401 to GET routes without a token, and on unknown routes before saying 404', async () => {
+    expect((await app.request('/v1/snapshots?repo=/srv/repo')).status).toBe(401);
+    expect((await app.request('/v1/operations/backup:x')).status).toBe(401);
+    expect((await app.request('/v1/nothing-here')).status).toBe(401);
+  });
+
+  it('answers 404 not_found for an unknown route with a valid token', async () => {
+    const response = await app.request('/v1/nothing-here', { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(await errorOf(response)).toEqual({ status: 404, code: 'not_found', message: 'no route for GET /v1/nothing-here' });
+  });
+
+  it('refuses to build an app with an empty token', () => {
+    expect(() => createApiApp({ client: {} as Client, repositories: {} as RepositoryResolver, token: '' })).toThrow(/token/);
+  });
+});
+
+describe('API request validation', () => {
+  const cases: Array<[string, string, unknown, string]> = [
+    ['missing repo', '/v1/backups', { path: '/data' }, 'repo: is required'],
+    ['relative repo', '/v1/backups', { repo: 'srv/repo', path: '/data' }, 'repo: repository path "srv/repo" must be absolute (or a file:// URL)'],
+    ['unknown repo scheme', '/v1/backups', { repo: 'ftp://host/x', path: '/data' }, 'repo: unsupported repository URL scheme "ftp://"'],
+    ['relative path', '/v1/backups', { ...backup, path: 'data/tiles' }, 'path: must be an absolute path'],
+    ['bad type', '/v1/backups', { ...backup, type: 'weekly' }, 'type: must be full, incremental or differential'],
+    ['a tag of the wrong type', '/v1/backups', { ...backup, tags: ['ok', 3] }, 'tags[1]: must be a string'],
+    ['unknown field', '/v1/backups', { ...backup, passphrase: 'x' }, 'passphrase: is not a known field'],
+    ['relative target', '/v1/restores', { repo: '/srv/repo', snapshot: 'latest', target: 'out' }, 'target: must be an absolute path'],
+    ['bad snapshot', '/v1/restores', { repo: '/srv/repo', snapshot: 'yesterday', target: '/out' }, 'snapshot: must be "latest" or a snapshot id (4 to 64 hex digits)'],
+    ['samplePercent 0', '/v1/verifications', { repo: '/srv/repo', samplePercent: 0 }, 'samplePercent: must be from 1 to 100'],
+    ['samplePercent 101', '/v1/verifications', { repo: '/srv/repo', samplePercent: 101 }, 'samplePercent: must be from 1 to 100'],
+    ['samplePercent as a string', '/v1/verifications', { repo: '/srv/repo', samplePercent: '50' }, 'samplePercent: must be a number'],
+    ['bad level', '/v1/verifications', { repo: '/srv/repo', level: 'paranoid' }, 'level: must be quick, standard or deep'],
+    ['an array body', '/v1/backups', [backup], 'body: must be a JSON object'],
+  ];
+
+  it.each(cases)('answers 400 naming the field: %s', async (_name, path, body, message) => {
+    expect(await errorOf(await post(path, body))).toEqual({ status: 400, code: 'invalid_request', message });
+  });
+
+  it('names every offending field at once', async () => {
+    const { message } = await errorOf(await post('/v1/backups', { path: 'rel', extra: 1 }));
+    expect(message).toBe('repo: is required; path: must be an absolute path; extra: is not a known field');
+  });
+
+  it('answers 400 to invalid JSON', async () => {
+    expect(await errorOf(await post('/v1/backups', '{"repo": "/srv/repo",'))).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      message: expect.stringMatching(/^body: .*JSON/),
+    });
+  });
+
+  it('answers 400 to a body that is not sent as JSON', async () => {
+    const response = await app.request('/v1/backups', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'text/plain' },
+      body: JSON.stringify(backup),
+    });
+    expect(await errorOf(response)).toEqual({ status: 400, code: 'invalid_request', message: 'body: must be JSON (Content-Type: application/json)' });
+  });
+
+  it('validates the snapshots query', async () => {
+    const get = (query: string) => app.request(`/v1/snapshots${query}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(await errorOf(await get(''))).toEqual({ status: 400, code: 'invalid_request', message: 'repo: is required' });
+    expect(await errorOf(await get('?repo=/srv/repo&limit=3'))).toMatchObject({ status: 400, message: 'limit: is not a known field' });
+  });
+});
+
+describe('API OpenAPI document', () => {
+  it('is served without a token and documents every route of the app', async () => {
+    const response = await app.request('/v1/openapi.json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(document.openapi).toBe('3.1.0');
+    const routes = app.routes
+      .filter((route) => route.method !== 'ALL')
+      .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`);
+    const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`));
+    expect(documented.sort()).toEqual([...new Set(routes)].sort());
+  });
+
+  it('describes request bodies from the zod schemas, unknown fields excluded', async () => {
+    const document = (await (await app.request('/v1/openapi.json')).json()) as {
+      components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean; properties?: Record<string, unknown> }> };
+    };
+    const backupRequest = document.components.schemas.BackupRequest!;
+    expect(backupRequest.required).toEqual(['repo', 'path']);
+    expect(backupRequest.additionalProperties).toBe(false);
+    expect(backupRequest.properties?.type).toMatchObject({ enum: ['full', 'incremental', 'differential'] });
+    expect(document.components.schemas.VerificationRequest!.properties?.samplePercent).toMatchObject({ minimum: 1, maximum: 100 });
+  });
+});
