@@ -1,7 +1,7 @@
 // Jest: unit tests run in parallel; integration tests (real Temporal and servers) share one
 // Temporal dev server started by test/setup/globalSetup.ts and run in band via `npm test`.
 /** @type {import('jest').Config} */
-const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { diagnostics: false }];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },
