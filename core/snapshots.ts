@@ -73,3 +73,8 @@ export function resolveSnapshot(snapshots: Snapshot[], ref: string): Snapshot {
   if (matches.length === 1) return matches[0]!;
   throw new RepositoryError('not-found', `[repository] ${matches.length === 0 ? 'no' : 'more than one'} snapshot matches "${ref}"`);
 }
+
+/** The listing of a snapshot that `meridian snapshots --json` and GET /v1/snapshots show. */
+export function snapshotSummary({ id, time, host, source, type, parent, tags, stats }: Snapshot) {
+  return { id, time, host, source, type, parent, tags, files: stats.files, bytes: stats.bytes };
+}

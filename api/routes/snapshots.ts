@@ -3,27 +3,15 @@
 
 import { Hono } from 'hono';
 import type { ApiDeps } from '../app.js';
-import { listSnapshots, Snapshot } from '../../core/snapshots.js';
+import { listSnapshots, snapshotSummary } from '../../core/snapshots.js';
 import { SnapshotsQuerySchema } from '../schemas.js';
 import { validate } from '../validation.js';
-
-const summary = ({ id, time, host, source, type, parent, tags, stats }: Snapshot) => ({
-  id,
-  time,
-  host,
-  source,
-  type,
-  parent,
-  tags,
-  files: stats.files,
-  bytes: stats.bytes,
-});
 
 export const snapshotRoutes = (deps: ApiDeps) =>
   new Hono().get('/', validate('query', SnapshotsQuerySchema), async (c) => {
     const repo = await deps.repositories.open(c.req.valid('query').repo);
     try {
-      return c.json({ snapshots: (await listSnapshots(repo)).map(summary) });
+      return c.json({ snapshots: (await listSnapshots(repo)).map(snapshotSummary) });
     } finally {
       await repo.storage.close();
     }
