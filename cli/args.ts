@@ -1,0 +1,87 @@
+// Command-line parsing (node:util parseArgs, strict) into checked values: the options shared by
+// repository commands, positionals, enums, numbers, repository URLs and the passphrase. Every
+// problem becomes a usage error (exit 2) that names the option.
+
+import path from 'node:path';
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { parseRepositoryUrl } from '../storage/open.js';
+import { passphraseFor, readPasswordFile } from '../worker/repositories.js';
+import { usageError } from './exitCodes.js';
+import type { CommandName } from './usage.js';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** Taken by every command that opens a repository. */
+export const repositoryOptions = { repo: { type: 'string' }, 'password-file': { type: 'string' } } as const;
+
+export const jsonOption = { json: { type: 'boolean', default: false } } as const;
+
+export function parseCommand<O extends OptionsConfig>(command: CommandName, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw usageError(`${describeParseError(err)}; see 'meridian ${command} --help'`);
+  }
+}
+
+function describeParseError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const option = /'(-[^' =]+)/.exec(message)?.[1];
+  if (option && /pass(word|phrase)$/.test(option)) {
+    return `${option} is not accepted: a passphrase never goes on the command line, set MERIDIAN_PASSWORD or use --password-file`;
+  }
+  const sentence = message.split('. ')[0]!;
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
+}
+
+/** The positionals, named in order; the first `required` of them must be there. */
+export function expectPositionals(command: CommandName, given: string[], names: string[], required: number): string[] {
+  if (given.length < required) throw usageError(`missing ${names[given.length]}; see 'meridian ${command} --help'`);
+  if (given.length > names.length) throw usageError(`unexpected argument '${given[names.length]}'; see 'meridian ${command} --help'`);
+  return given;
+}
+
+export function requireOption(command: CommandName, name: string, value: string | undefined): string {
+  if (value === undefined || value === '') throw usageError(`${name} is required; see 'meridian ${command} --help'`);
+  return value;
+}
+
+/** --repo: required; a relative local path is made absolute; the URL must parse. */
+export function repositoryUrl(command: CommandName, value: string | undefined): string {
+  const given = requireOption(command, '--repo', value);
+  const url = /^[a-z][a-z0-9+]*:\/\//i.test(given) ? given : path.resolve(given);
+  try {
+    parseRepositoryUrl(url);
+  } catch (err) {
+    throw usageError(`--repo ${given}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return url;
+}
+
+export function enumValue<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;
+  throw usageError(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+}
+
+/** A number option; `accept` says which values are valid and `expected` describes them. */
+export function numberValue(name: string, value: string | undefined, accept: (n: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || !accept(n)) throw usageError(`${name} must be ${expected} (got "${value}")`);
+  return n;
+}
+
+export function integerValue(name: string, value: string | undefined, min: number, max?: number): number | undefined {
+  const expected = max === undefined ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+  return numberValue(name, value, (n) => Number.isSafeInteger(n) && n >= min && n <= (max ?? n), expected);
+}
+
+/** The passphrase in a --password-file, if one was given. */
+export function passwordFromFile(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : readPasswordFile(file);
+}
+
+/** The passphrase for a repository: --password-file, else the worker's sources (MERIDIAN_PASSWORD…). */
+export function repositoryPassphrase(url: string, passwordFile: string | undefined): string | undefined {
+  return passphraseFor(url, { passphrase: passwordFromFile(passwordFile) });
+}

@@ -1,0 +1,43 @@
+// `meridian backup PATH`: backs a directory up as a new snapshot through the backup workflow.
+
+import path from 'node:path';
+import { BACKUP_TYPES } from '../../core/snapshots.js';
+import { enumValue, expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { EXIT, ExitCode } from '../exitCodes.js';
+import { runOperation } from '../operation.js';
+import { formatBytes, formatDuration, printJson, printLines, shortId } from '../output.js';
+
+const options = {
+  ...repositoryOptions,
+  ...jsonOption,
+  type: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+} as const;
+
+export async function run(args: string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommand('backup', args, options);
+  const [source] = expectPositionals('backup', positionals, ['PATH'], 1);
+  const repo = repositoryUrl('backup', values.repo);
+  const input = {
+    repo,
+    path: path.resolve(source!),
+    type: enumValue('--type', values.type, BACKUP_TYPES),
+    tags: values.tag,
+    exclude: values.exclude,
+  };
+  const passphrase = repositoryPassphrase(repo, values['password-file']);
+  const { workflowId, result: r } = await runOperation('backup', input, { passphrase, json: values.json });
+  if (values.json) {
+    const { snapshotId, type, parent, filesNew, filesChanged, filesUnmodified, dirs, bytesRead, bytesAdded, bytesStored, durationMs } = r;
+    printJson({ snapshotId, workflowId, type, parent, filesNew, filesChanged, filesUnmodified, dirs, bytesRead, bytesAdded, bytesStored, durationMs });
+  } else {
+    printLines(
+      `snapshot ${shortId(r.snapshotId)} saved (${r.type}${r.parent ? ` on ${shortId(r.parent)}` : ''}) in ${formatDuration(r.durationMs)}`,
+      `  files: ${r.filesNew} new, ${r.filesChanged} changed, ${r.filesUnmodified} unmodified; ${r.dirs} directories`,
+      `  data:  ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesAdded)} added, ${formatBytes(r.bytesStored)} stored`,
+    );
+  }
+  return EXIT.ok;
+}
+

@@ -1,0 +1,33 @@
+// `meridian restore SNAPSHOT|latest --target DIR`: restores a snapshot (or part of it) into a
+// directory through the restore workflow.
+
+import path from 'node:path';
+import { expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
+import { EXIT, ExitCode } from '../exitCodes.js';
+import { runOperation } from '../operation.js';
+import { formatBytes, formatDuration, printJson, printLines, shortId } from '../output.js';
+
+const options = {
+  ...repositoryOptions,
+  ...jsonOption,
+  target: { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+} as const;
+
+export async function run(args: string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommand('restore', args, options);
+  const [snapshot] = expectPositionals('restore', positionals, ['SNAPSHOT'], 1);
+  const repo = repositoryUrl('restore', values.repo);
+  const target = path.resolve(requireOption('restore', '--target', values.target));
+  const input = { repo, snapshot: snapshot!, target, include: values.include, exclude: values.exclude };
+  const passphrase = repositoryPassphrase(repo, values['password-file']);
+  const { workflowId, result: r } = await runOperation('restore', input, { passphrase, json: values.json });
+  if (values.json) {
+    printJson({ snapshotId: r.snapshotId, workflowId, files: r.files, bytes: r.bytes, durationMs: r.durationMs });
+  } else {
+    const skipped = r.filesSkipped ? ` (${r.filesSkipped} already in place)` : '';
+    printLines(`restored snapshot ${shortId(r.snapshotId)} to ${target}: ${r.files} files${skipped}, ${formatBytes(r.bytes)} in ${formatDuration(r.durationMs)}`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,47 @@
+// `meridian server [--port N]`: a worker plus the HTTP API, on TEMPORAL_ADDRESS or on the local
+// dev server kept under MERIDIAN_HOME; runs until SIGINT or SIGTERM. Needs MERIDIAN_API_TOKEN.
+
+import { createApiApp } from '../../api/app.js';
+import { serveApi } from '../../api/serve.js';
+import { createRepositoryResolver } from '../../worker/repositories.js';
+import { expectPositionals, integerValue, parseCommand, passwordFromFile } from '../args.js';
+import { EXIT, ExitCode, unavailableError, usageError } from '../exitCodes.js';
+import { notice } from '../output.js';
+import { connectTemporal, installRuntime, startEmbeddedServer, temporalSettings } from '../temporal.js';
+
+const DEFAULT_PORT = 8080;
+
+const options = { port: { type: 'string' }, 'password-file': { type: 'string' } } as const;
+
+export async function run(args: string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommand('server', args, options);
+  expectPositionals('server', positionals, [], 0);
+  const token = process.env.MERIDIAN_API_TOKEN;
+  if (!token) throw usageError('MERIDIAN_API_TOKEN is not set: the HTTP API does not run without a bearer token');
+  const portSource = values.port !== undefined ? '--port' : 'MERIDIAN_API_PORT';
+  const port = integerValue(portSource, values.port ?? (process.env.MERIDIAN_API_PORT || undefined), 0, 65535) ?? DEFAULT_PORT;
+  const settings = temporalSettings();
+  const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
+
+  installRuntime('service');
+  const temporalServer = settings.address ? { address: settings.address, uiAddress: undefined } : await startEmbeddedServer(settings.home);
+  const temporal = await connectTemporal(temporalServer.address, settings.namespace);
+  try {
+    const api = await serveApi(createApiApp({ client: temporal.client, repositories, token, taskQueue: settings.taskQueue }), port).catch((err: unknown) => {
+      throw unavailableError(`cannot serve the HTTP API on 127.0.0.1:${port}`, err);
+    });
+    try {
+      const worker = await temporal.createWorker(settings.taskQueue, repositories);
+      const ui = temporalServer.uiAddress ? `, Temporal Web UI on ${temporalServer.uiAddress}` : '';
+      notice(`HTTP API on http://127.0.0.1:${api.port}${ui}`);
+      notice(`worker on task queue "${settings.taskQueue}" of Temporal at ${temporalServer.address} (namespace ${settings.namespace}); stop with Ctrl-C`);
+      await worker.run();
+      notice('server stopped');
+    } finally {
+      await api.close();
+    }
+  } finally {
+    await temporal.close();
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,24 @@
+// `meridian snapshots`: lists a repository's snapshots, oldest first, read directly from it.
+
+import { listSnapshots } from '../../core/snapshots.js';
+import { expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { EXIT, ExitCode } from '../exitCodes.js';
+import { formatBytes, formatTable, formatTime, printJson, printLines, shortId } from '../output.js';
+import { withRepository } from '../repositoryAccess.js';
+
+export async function run(args: string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommand('snapshots', args, { ...repositoryOptions, ...jsonOption });
+  expectPositionals('snapshots', positionals, [], 0);
+  const repo = repositoryUrl('snapshots', values.repo);
+  const snapshots = await withRepository(repo, repositoryPassphrase(repo, values['password-file']), listSnapshots);
+  const rows = snapshots.map((s) => ({ id: s.id, time: s.time, host: s.host, source: s.source, type: s.type, parent: s.parent, tags: s.tags, files: s.stats.files, bytes: s.stats.bytes }));
+  if (values.json) {
+    printJson(rows);
+  } else if (rows.length === 0) {
+    printLines('no snapshots');
+  } else {
+    const table = rows.map((s) => [shortId(s.id), formatTime(s.time), s.host, s.type, String(s.files), formatBytes(s.bytes), s.tags.join(','), s.source]);
+    printLines(...formatTable(['ID', 'TIME', 'HOST', 'TYPE', 'FILES', 'SIZE', 'TAGS', 'SOURCE'], table), `${rows.length} snapshot${rows.length === 1 ? '' : 's'}`);
+  }
+  return EXIT.ok;
+}

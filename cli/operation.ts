@@ -1,0 +1,63 @@
+// Runs one backup, restore or verify as a Temporal workflow and waits for its result: as a mere
+// client when TEMPORAL_ADDRESS is set (a `meridian worker` elsewhere does the work), else on the
+// embedded dev server with a worker in this process. Ctrl-C cancels the workflow.
+
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Client } from '@temporalio/client';
+import { OperationInput, startOperation } from '../api/operations.js';
+import { createRepositoryResolver } from '../worker/repositories.js';
+import type { BackupOutput, Operation, RestoreOutput, VerifyOutput } from '../workflows/shared.js';
+import { notice } from './output.js';
+import { showProgress } from './progress.js';
+import { connectTemporal, installRuntime, startEmbeddedServer, temporalSettings } from './temporal.js';
+
+type OperationOutput = { backup: BackupOutput; restore: RestoreOutput; verify: VerifyOutput };
+
+export interface OperationOptions {
+  /** The passphrase this process holds for the repository (used by the embedded worker only). */
+  passphrase: string | undefined;
+  /** JSON output: no progress line (which is drawn only when stderr is a terminal anyway). */
+  json: boolean | undefined;
+}
+
+export interface OperationRun<O extends Operation> {
+  workflowId: string;
+  result: OperationOutput[O];
+}
+
+export async function runOperation<O extends Operation>(operation: O, input: OperationInput[O], options: OperationOptions): Promise<OperationRun<O>> {
+  const settings = temporalSettings();
+  const progress = !options.json && process.stderr.isTTY === true;
+  if (!settings.address) installRuntime('operation'); // before the worker's native connection exists
+  const address = settings.address ?? (await startEmbeddedServer(settings.home)).address;
+  const temporal = await connectTemporal(address, settings.namespace);
+  try {
+    if (settings.address) return await follow(temporal.client, operation, input, settings.taskQueue, progress);
+    // The embedded worker polls a task queue of its own. The dev server under MERIDIAN_HOME is
+    // shared: a `meridian server` and other CLI runs may poll the default queue there, holding
+    // other passphrases (or none), and would steal this run's tasks; and this short-lived worker
+    // must not pick up theirs, which would be left stranded when it exits.
+    const taskQueue = `meridian-cli-${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const worker = await temporal.createWorker(taskQueue, createRepositoryResolver({ passphrase: options.passphrase }));
+    return await worker.runUntil(follow(temporal.client, operation, input, taskQueue, progress));
+  } finally {
+    await temporal.close();
+  }
+}
+
+async function follow<O extends Operation>(client: Client, operation: O, input: OperationInput[O], taskQueue: string, progress: boolean): Promise<OperationRun<O>> {
+  const handle = await startOperation(client, operation, input, taskQueue);
+  const cancel = () => {
+    notice(`canceling ${handle.workflowId} (Ctrl-C again to stop waiting)`);
+    handle.cancel().catch(() => undefined);
+  };
+  process.once('SIGINT', cancel);
+  const line = progress ? showProgress(client, handle.workflowId, operation, taskQueue) : undefined;
+  try {
+    return { workflowId: handle.workflowId, result: (await handle.result()) as OperationOutput[O] };
+  } finally {
+    process.removeListener('SIGINT', cancel);
+    await line?.stop();
+  }
+}

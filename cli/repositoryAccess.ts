@@ -1,0 +1,19 @@
+// Direct access to a repository for the commands that need no workflow (init, snapshots, key):
+// opens the storage and the repository with this process's passphrase, and always closes.
+
+import { Repository } from '../core/repository.js';
+import { openStorage } from '../storage/open.js';
+import type { Storage } from '../storage/storage.js';
+
+export async function withStorage<T>(url: string, use: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = await openStorage(url);
+  try {
+    return await use(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+export async function withRepository<T>(url: string, passphrase: string | undefined, use: (repo: Repository) => Promise<T>): Promise<T> {
+  return withStorage(url, async (storage) => use(await Repository.open(storage, passphrase)));
+}

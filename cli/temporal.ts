@@ -1,0 +1,112 @@
+// How the CLI reaches Temporal: settings from the environment, the SDK runtime (its logs go to
+// stderr, never stdout), the embedded dev server kept under MERIDIAN_HOME when TEMPORAL_ADDRESS
+// is unset, connections, and Meridian workers.
+
+import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, LogEntry, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { RepositoryResolver } from '../activities/index.js';
+import { createMeridianWorker } from '../worker/createWorker.js';
+import { DevServer, startDevServer } from '../worker/devServer.js';
+import { meridianHome } from '../worker/repositories.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
+import { unavailableError } from './exitCodes.js';
+import { notice } from './output.js';
+
+export interface TemporalSettings {
+  /** TEMPORAL_ADDRESS; undefined selects the embedded dev server. */
+  address?: string;
+  namespace: string;
+  taskQueue: string;
+  home: string;
+}
+
+export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  return {
+    address: env.TEMPORAL_ADDRESS || undefined,
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.MERIDIAN_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    home: meridianHome(env),
+  };
+}
+
+/**
+ * Installs the SDK runtime before any worker connection exists. A `service` (worker, server)
+ * shuts its workers down on SIGINT/SIGTERM and logs every warning; an `operation` keeps its
+ * in-process worker alive on Ctrl-C (which cancels the workflow instead) and leaves the report of
+ * its workflow's failure to the CLI's own one-line error.
+ */
+export function installRuntime(mode: 'service' | 'operation'): void {
+  const log = (entry: LogEntry) => {
+    if (mode === 'operation' && reportedByTheCli(entry)) return;
+    const error = entry.meta?.error instanceof Error ? `: ${entry.meta.error.message}` : '';
+    process.stderr.write(`meridian: [temporal ${entry.level.toLowerCase()}] ${entry.message}${error}\n`);
+  };
+  Runtime.install({
+    logger: new DefaultLogger('WARN', log),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    ...(mode === 'operation' ? { shutdownSignals: [] } : {}),
+  });
+}
+
+/** The in-process worker runs only this operation, whose failure the CLI reports itself. */
+function reportedByTheCli(entry: LogEntry): boolean {
+  if (entry.message === 'Workflow failed') return true;
+  const error = entry.meta?.error;
+  return entry.message === 'Activity failed' && error instanceof ApplicationFailure && error.nonRetryable === true;
+}
+
+/** Starts, or reuses, the local dev server whose state lives in MERIDIAN_HOME (with its Web UI). */
+export async function startEmbeddedServer(home: string): Promise<DevServer> {
+  let server: DevServer;
+  try {
+    server = await startDevServer({ stateDir: home, ui: true });
+  } catch (err) {
+    throw unavailableError('cannot start the embedded Temporal dev server', err);
+  }
+  if (!server.reused) {
+    const ui = server.uiAddress ? `, Web UI ${server.uiAddress}` : '';
+    notice(`started a local Temporal dev server at ${server.address}${ui}; its state is kept in ${home}`);
+  }
+  return server;
+}
+
+export interface TemporalConnections {
+  client: Client;
+  /** A Meridian worker on `taskQueue` that opens repositories through `repositories`. */
+  createWorker(taskQueue: string, repositories: RepositoryResolver): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/** A client of the server at `address`; workers get a native connection, opened when first needed. */
+export async function connectTemporal(address: string, namespace: string): Promise<TemporalConnections> {
+  const unreachable = (err: unknown) => unavailableError(`cannot reach Temporal at ${address}`, err);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 10_000 });
+  } catch (err) {
+    throw unreachable(err);
+  }
+  let workerConnection: NativeConnection | undefined;
+  return {
+    client: new Client({ connection, namespace }),
+    async createWorker(taskQueue, repositories) {
+      workerConnection ??= await NativeConnection.connect({ address }).catch((err: unknown) => {
+        throw unreachable(err);
+      });
+      return createMeridianWorker({
+        connection: workerConnection,
+        namespace,
+        taskQueue,
+        deps: { repositories },
+        // Heartbeats carry the progress that the CLI and the API show: send them every second
+        // rather than every 16 s (0.8 × the activities' heartbeat timeout), the SDK default.
+        overrides: { maxHeartbeatThrottleInterval: '1 second' },
+      });
+    },
+    async close() {
+      await workerConnection?.close();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+// The `meridian` command as a client of the shared test Temporal server: a `meridian worker`
+// child process serves a unique task queue and holds the passphrase; the CLI processes only start
+// workflows. init → backup → snapshots → restore → verify, then a deleted pack makes verify exit 1.
+
+import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { testAddress, uniqueTaskQueue } from '../helpers/temporal';
+import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
+
+const root = path.resolve(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'meridian.js');
+const execFileAsync = promisify(execFile);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let work: string;
+let repo: string;
+let env: NodeJS.ProcessEnv;
+let worker: ChildProcessWithoutNullStreams;
+let workerLog = '';
+
+/** Runs `meridian args` in the work folder (so relative paths resolve there, not in the worker's). */
+async function meridian(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, ...args], { cwd: work, env, timeout: 90_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code?: unknown; stdout: string; stderr: string };
+    if (typeof failed.code !== 'number') throw err;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+function json<T>(run: Run): T {
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  return JSON.parse(run.stdout) as T;
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npx tsc -p tsconfig.json` first');
+  work = tempDir('cli');
+  repo = path.join(work, 'repo');
+  writeTree(path.join(work, 'source'), { smallFiles: 30, largeFiles: [3 * 1024 * 1024, 200 * 1024] });
+  writeFileSync(path.join(work, 'source', 'scratch.tmp'), 'excluded');
+  const { MERIDIAN_PASSWORD_FILE: _file, MERIDIAN_NEW_PASSWORD: _new, ...inherited } = process.env;
+  env = {
+    ...inherited,
+    TEMPORAL_ADDRESS: testAddress(),
+    MERIDIAN_TASK_QUEUE: uniqueTaskQueue('cli'),
+    MERIDIAN_HOME: path.join(work, 'home'),
+    MERIDIAN_PASSWORD: 'integration passphrase',
+  };
+  // The worker runs from the project folder, so a relative path that the CLI failed to make
+  // absolute would point somewhere else.
+  worker = spawn(process.execPath, [bin, 'worker'], { cwd: root, env, stdio: 'pipe' });
+  await new Promise<void>((resolve, reject) => {
+    worker.stderr.on('data', (data: Buffer) => {
+      workerLog += data.toString();
+      if (workerLog.includes('worker ready')) resolve();
+    });
+    worker.once('exit', (code) => reject(new Error(`meridian worker exited with ${code}: ${workerLog}`)));
+  });
+});
+
+afterAll(() => {
+  if (worker.exitCode === null) worker.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
+  let snapshotId: string;
+
+  it('init creates the repository', async () => {
+    const run = await meridian('init', '--repo', repo);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^created an encrypted repository/);
+  });
+
+  it('backup --json prints one object with the contract fields (relative PATH, tags, excludes)', async () => {
+    const result = json<Record<string, unknown>>(await meridian('backup', 'source', '--repo', repo, '--type', 'full', '--tag', 'nightly', '--tag', 'gis', '--exclude', '*.tmp', '--json'));
+    expect(Object.keys(result).sort()).toEqual(
+      ['snapshotId', 'workflowId', 'type', 'parent', 'filesNew', 'filesChanged', 'filesUnmodified', 'dirs', 'bytesRead', 'bytesAdded', 'bytesStored', 'durationMs'].sort(),
+    );
+    expect(result).toMatchObject({ type: 'full', parent: null, filesChanged: 0, filesUnmodified: 0 });
+    expect(result.snapshotId).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.workflowId).toEqual(expect.stringMatching(new RegExp(`^backup:${repo}:${path.join(work, 'source')}:`)));
+    for (const key of ['filesNew', 'dirs', 'bytesRead', 'bytesAdded', 'bytesStored', 'durationMs']) expect(typeof result[key]).toBe('number');
+    expect(result.filesNew).toBe(34); // 30 small, 2 large, script.sh, empty-file; not scratch.tmp
+    expect(result.bytesRead as number).toBeGreaterThan(3 * 1024 * 1024);
+    snapshotId = result.snapshotId as string;
+  });
+
+  it('snapshots --json lists it', async () => {
+    const list = json<Record<string, unknown>[]>(await meridian('snapshots', '--repo', repo, '--json'));
+    expect(list).toHaveLength(1);
+    expect(Object.keys(list[0]!).sort()).toEqual(['bytes', 'files', 'host', 'id', 'parent', 'source', 'tags', 'time', 'type']);
+    expect(list[0]).toMatchObject({ id: snapshotId, source: path.join(work, 'source'), type: 'full', parent: null, tags: ['nightly', 'gis'], files: 34 });
+  });
+
+  it('restore latest --json restores the same bytes into a relative --target', async () => {
+    const result = json<Record<string, unknown>>(await meridian('restore', 'latest', '--repo', repo, '--target', 'restored', '--json'));
+    expect(Object.keys(result).sort()).toEqual(['bytes', 'durationMs', 'files', 'snapshotId', 'workflowId']);
+    expect(result).toMatchObject({ snapshotId, files: 34 });
+    const expected = describeTree(path.join(work, 'source'));
+    expected.delete('scratch.tmp');
+    expectSameTree(expected, path.join(work, 'restored'));
+  });
+
+  it('an incremental backup prints a short human summary', async () => {
+    const run = await meridian('backup', path.join(work, 'source'), '--repo', repo);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`^snapshot [0-9a-f]{8} saved \\(incremental on ${snapshotId.slice(0, 8)}\\)`));
+    expect(run.stdout).toMatch(/1 new, 0 changed, 34 unmodified/); // scratch.tmp is no longer excluded
+  });
+
+  it('verify --level deep --json finds no problems', async () => {
+    const result = json<{ workflowId: string; level: string; ok: boolean; checked: Record<string, number>; problems: unknown[] }>(
+      await meridian('verify', '--repo', repo, '--level', 'deep', '--json'),
+    );
+    expect(Object.keys(result).sort()).toEqual(['checked', 'level', 'ok', 'problems', 'workflowId']);
+    expect(result).toMatchObject({ level: 'deep', ok: true, problems: [] });
+    expect(result.checked).toMatchObject({ snapshots: 2 });
+    expect(result.checked.packs).toBeGreaterThan(0);
+    expect(result.checked.bytes).toBeGreaterThan(3 * 1024 * 1024);
+  });
+
+  it('a failed operation exits with its class: not a repository is 3', async () => {
+    const run = await meridian('backup', 'source', '--repo', path.join(work, 'source'));
+    expect(run).toMatchObject({ code: 3, stdout: '' });
+    expect(run.stderr).toMatch(/^meridian: .*is not a Meridian repository\n$/);
+  });
+
+  it('verify --level quick exits 1 with a missing-pack problem once a pack file is deleted', async () => {
+    const dataDir = path.join(repo, 'data');
+    const [sub] = readdirSync(dataDir);
+    const [pack] = readdirSync(path.join(dataDir, sub!));
+    rmSync(path.join(dataDir, sub!, pack!));
+    const run = await meridian('verify', '--repo', repo, '--level', 'quick', '--json');
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as { ok: boolean; problems: { kind: string; pack?: string }[] };
+    expect(result.ok).toBe(false);
+    expect(result.problems).toContainEqual(expect.objectContaining({ kind: 'missing-pack', pack }));
+  });
+
+  it('the worker stops gracefully on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(workerLog).toContain('worker stopped');
+  });
+});

@@ -1,0 +1,161 @@
+// The `meridian` command without Temporal, by running the built binary (bin/meridian.js →
+// dist/cli/main.js; build with `npx tsc -p tsconfig.json` first): usage errors exit 2 with one
+// line, and init, snapshots and key work on a real local repository, with exit 3 for key and
+// repository problems. TEMPORAL_ADDRESS points nowhere, so touching Temporal would show as exit 4.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+jest.setTimeout(60_000); // each case starts a Node process; scrypt makes key operations slower still
+
+const root = path.resolve(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'meridian.js');
+
+let work: string;
+let repo: string;
+
+beforeAll(() => {
+  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npx tsc -p tsconfig.json` first');
+  work = mkdtempSync(path.join(os.tmpdir(), 'meridian-cli-'));
+  repo = path.join(work, 'repo');
+  mkdirSync(path.join(work, 'home'));
+  mkdirSync(path.join(work, 'source'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `meridian args` with a clean environment plus `env` (an undefined value unsets). */
+function meridian(args: string[], env: Record<string, string | undefined> = {}): Run {
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    MERIDIAN_HOME: path.join(work, 'home'),
+    MERIDIAN_PASSWORD: undefined,
+    MERIDIAN_PASSWORD_FILE: undefined,
+    MERIDIAN_NEW_PASSWORD: undefined,
+    MERIDIAN_API_TOKEN: undefined,
+    ...env,
+  };
+  const cleanEnv = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, env: cleanEnv, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function expectOneErrorLine(run: Run, code: number, pattern: RegExp): void {
+  expect({ code: run.code, stdout: run.stdout }).toEqual({ code, stdout: '' });
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^meridian: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('usage errors exit 2 with one line on stderr', () => {
+  const cases: { name: string; args: string[]; pattern: RegExp; env?: Record<string, string | undefined> }[] = [
+    { name: 'an unknown flag', args: ['snapshots', '--repo', 'repo', '--frobnicate'], pattern: /unknown option '--frobnicate'/ },
+    { name: 'a missing --repo', args: ['snapshots'], pattern: /--repo is required/ },
+    { name: 'a bad --type', args: ['backup', 'source', '--repo', 'repo', '--type', 'weekly'], pattern: /--type must be one of full, incremental, differential/ },
+    { name: 'a passphrase on argv', args: ['backup', 'source', '--repo', 'repo', '--password', 'hunter2'], pattern: /--password is not accepted.*MERIDIAN_PASSWORD/ },
+    { name: 'a passphrase on argv (--passphrase=…)', args: ['snapshots', '--repo', 'repo', '--passphrase=hunter2'], pattern: /--passphrase is not accepted/ },
+    { name: 'an unknown command', args: ['frobnicate'], pattern: /unknown command 'frobnicate'/ },
+    { name: 'a missing PATH', args: ['backup', '--repo', 'repo'], pattern: /missing PATH/ },
+    { name: 'a bad --level', args: ['verify', '--repo', 'repo', '--level', 'thorough'], pattern: /--level must be one of quick, standard, deep/ },
+    { name: 'a bad --sample-percent', args: ['verify', '--repo', 'repo', '--sample-percent', '0'], pattern: /--sample-percent must be/ },
+    { name: 'a missing --target', args: ['restore', 'latest', '--repo', 'repo'], pattern: /--target is required/ },
+    { name: 'an unsupported repository URL', args: ['snapshots', '--repo', 'ftp://host/repo'], pattern: /unsupported repository URL scheme/ },
+    { name: 'a bad --compression', args: ['init', '--repo', 'new', '--compression', 'brotli', '--no-encryption'], pattern: /--compression must be one of zstd, lz4, gzip, none/ },
+    { name: 'a bad chunk size', args: ['init', '--repo', 'new', '--chunk-min', '12k', '--no-encryption'], pattern: /--chunk-min must be an integer/ },
+    { name: 'an unknown key action', args: ['key', 'rotate', '--repo', 'repo'], pattern: /unknown key action 'rotate'/ },
+    { name: 'init without a passphrase', args: ['init', '--repo', 'new'], pattern: /needs a passphrase/ },
+    { name: 'server without MERIDIAN_API_TOKEN', args: ['server'], pattern: /MERIDIAN_API_TOKEN is not set/ },
+    { name: 'worker without TEMPORAL_ADDRESS', args: ['worker'], pattern: /TEMPORAL_ADDRESS is not set/, env: { TEMPORAL_ADDRESS: undefined } },
+  ];
+
+  it.each(cases)('$name', ({ args, pattern, env }) => {
+    const run = meridian(args, env);
+    expectOneErrorLine(run, 2, pattern);
+    expect(run.stderr).not.toContain('hunter2');
+  });
+
+  it('prints the usage of a command with --help and exits 0', () => {
+    const run = meridian(['restore', '--help']);
+    expect(run).toEqual({ code: 0, stdout: expect.stringContaining('meridian restore SNAPSHOT|latest --repo URL --target DIR') as string, stderr: '' });
+  });
+});
+
+describe('init, snapshots and key on a local repository', () => {
+  const first = { MERIDIAN_PASSWORD: 'first passphrase' };
+  const second = { MERIDIAN_PASSWORD: 'second passphrase' };
+
+  it('init creates an encrypted repository (a relative --repo is taken from the working directory)', () => {
+    const run = meridian(['init', '--repo', 'repo', '--compression', 'lz4', '--pack-size', '4'], first);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^created an encrypted repository [0-9a-f]{8} at .*repo \(lz4 default, packs of 4\.00 MiB\)\n$/);
+    expect(existsSync(path.join(repo, 'config'))).toBe(true);
+  });
+
+  it('snapshots --json prints [] on a fresh repository and nothing else', () => {
+    const run = meridian(['snapshots', '--repo', repo, '--json'], first);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([]);
+    expect(run.stderr).toBe('');
+    expect(meridian(['snapshots', '--repo', repo], first).stdout).toBe('no snapshots\n');
+  });
+
+  it('exits 3 for a wrong passphrase, a missing passphrase and a folder that is no repository', () => {
+    expectOneErrorLine(meridian(['snapshots', '--repo', repo], { MERIDIAN_PASSWORD: 'wrong' }), 3, /no key .* opens with this passphrase/);
+    expectOneErrorLine(meridian(['snapshots', '--repo', repo]), 3, /needs a passphrase/);
+    expectOneErrorLine(meridian(['snapshots', '--repo', path.join(work, 'source')], first), 3, /is not a Meridian repository/);
+    expectOneErrorLine(meridian(['key', 'list', '--repo', path.join(work, 'missing')], first), 3, /is not a Meridian repository/);
+  });
+
+  it('refuses to init over an existing repository (exit 3)', () => {
+    expectOneErrorLine(meridian(['init', '--repo', repo], first), 3, /already holds a repository/);
+  });
+
+  it('reads the passphrase from --password-file', () => {
+    const file = path.join(work, 'passphrase.txt');
+    writeFileSync(file, 'first passphrase\n');
+    expect(meridian(['snapshots', '--repo', repo, '--password-file', file, '--json'])).toMatchObject({ code: 0, stdout: '[]\n' });
+    expectOneErrorLine(meridian(['snapshots', '--repo', repo, '--password-file', path.join(work, 'nope.txt')]), 2, /cannot read password file/);
+  });
+
+  it('key add, list and remove', () => {
+    expectOneErrorLine(meridian(['key', 'add', '--repo', repo], first), 2, /MERIDIAN_NEW_PASSWORD/);
+    const added = meridian(['key', 'add', '--repo', repo], { ...first, MERIDIAN_NEW_PASSWORD: second.MERIDIAN_PASSWORD });
+    expect(added.code).toBe(0);
+    const newId = /^added key ([0-9a-f]{8})\n$/.exec(added.stdout)?.[1];
+    expect(newId).toBeDefined();
+
+    const listed = meridian(['key', 'list', '--repo', repo], second);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trimEnd().split('\n').slice(1);
+    expect(rows).toHaveLength(2);
+    const current = rows.find((row) => row.startsWith('*'));
+    expect(current?.slice(1, 9)).toBe(newId);
+    const oldId = rows.find((row) => !row.startsWith('*'))!.trim().slice(0, 8);
+
+    expectOneErrorLine(meridian(['key', 'remove', newId!, '--repo', repo], second), 2, /refusing to remove the key that opened the repository/);
+    expectOneErrorLine(meridian(['key', 'remove', '--repo', repo], second), 2, /needs the ID/);
+    expect(meridian(['key', 'remove', oldId, '--repo', repo], second)).toMatchObject({ code: 0, stdout: `removed key ${oldId}\n` });
+    expectOneErrorLine(meridian(['snapshots', '--repo', repo], first), 3, /no key .* opens with this passphrase/);
+    expect(meridian(['snapshots', '--repo', repo, '--json'], second)).toMatchObject({ code: 0, stdout: '[]\n' });
+  });
+
+  it('init --no-encryption with chunker settings, and the chunker bounds are checked', () => {
+    const plain = path.join(work, 'plain');
+    const chunker = ['--chunk-min', '4096', '--chunk-avg', '16384', '--chunk-max', '65536'];
+    expect(meridian(['init', '--repo', plain, '--no-encryption', ...chunker]).stdout).toMatch(/^created an unencrypted repository/);
+    expect(meridian(['snapshots', '--repo', plain, '--json'])).toMatchObject({ code: 0, stdout: '[]\n' });
+    expectOneErrorLine(meridian(['init', '--repo', path.join(work, 'bad'), '--no-encryption', '--chunk-min', '100']), 2, /chunk sizes must satisfy/i);
+  });
+});

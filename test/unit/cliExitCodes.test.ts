@@ -1,0 +1,81 @@
+// The CLI's one error mapping (cli/exitCodes.ts) and its progress line: engine, storage and
+// workflow failures get the exit codes of the contract and a one-line message.
+
+import { ServiceError, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
+import { classifyError, EXIT, usageError } from '../../cli/exitCodes';
+import { renderProgress } from '../../cli/progress';
+import { RepositoryError } from '../../core/errors';
+import { StorageError } from '../../storage/storage';
+
+/** A workflow failure as the client sees it when an activity failed with `failure`. */
+function workflowFailure(failure: Error): WorkflowFailedError {
+  const activity = new ActivityFailure('activity failed', 'backupSnapshot', '1', RetryState.NON_RETRYABLE_FAILURE, 'worker', failure);
+  return new WorkflowFailedError('Workflow execution failed', activity, RetryState.NON_RETRYABLE_FAILURE);
+}
+
+describe('classifyError', () => {
+  it.each([
+    [usageError('missing PATH'), EXIT.usage],
+    [new RepositoryError('wrong-passphrase', 'no key opens'), EXIT.repository],
+    [new RepositoryError('not-a-repository', 'not a repository'), EXIT.repository],
+    [new RepositoryError('integrity', 'pack damaged'), EXIT.repository],
+    [new RepositoryError('invalid-argument', 'bad chunker'), EXIT.usage],
+    [new RepositoryError('not-found', 'no snapshot matches'), EXIT.usage],
+    [new RepositoryError('unsafe-path', 'escapes the target'), EXIT.failed],
+    [new StorageError('transient', 'connection reset'), EXIT.unavailable],
+    [new StorageError('permanent', 'bucket missing'), EXIT.unavailable],
+    [new ServiceError('Unexpected error while making gRPC request'), EXIT.unavailable],
+    [new Error('something unexpected'), EXIT.failed],
+  ])('%p → %i', (err, exitCode) => {
+    expect(classifyError(err).exitCode).toBe(exitCode);
+  });
+
+  it.each([
+    ['wrong-passphrase', EXIT.repository],
+    ['not-a-repository', EXIT.repository],
+    ['invalid-argument', EXIT.usage],
+    ['storage-permanent', EXIT.unavailable],
+    ['storage-unavailable', EXIT.unavailable],
+    ['storage-not-found', EXIT.repository],
+    ['SomethingElse', EXIT.failed],
+  ])('a workflow that failed with an ApplicationFailure of type %s exits %i', (type, exitCode) => {
+    const failure = ApplicationFailure.nonRetryable(`[repository] ${type} happened`, type);
+    expect(classifyError(workflowFailure(failure))).toEqual({ exitCode, message: `[repository] ${type} happened` });
+  });
+
+  it('a canceled workflow is an operation that failed', () => {
+    const canceled = new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow canceled'), RetryState.NON_RETRYABLE_FAILURE);
+    expect(classifyError(canceled)).toEqual({ exitCode: EXIT.failed, message: 'Workflow canceled' });
+  });
+
+  it('keeps only the first line of a message', () => {
+    expect(classifyError(new Error('first line\n    at stack frame')).message).toBe('first line');
+  });
+});
+
+describe('renderProgress', () => {
+  const context = { label: 'backup', taskQueue: 'meridian', elapsedMs: 12_345 };
+
+  it('shows files and bytes of a backup heartbeat with a bar', () => {
+    const line = renderProgress({ filesDone: 3, filesFound: 10, bytesDone: 512 * 1024, bytesFound: 1024 * 1024 }, context);
+    expect(line).toBe('backup [############------------]  50% 3/10 files  512.0 KiB/1.00 MiB  12 s');
+  });
+
+  it('uses the totals of a restore heartbeat and the phase of a verify heartbeat', () => {
+    expect(renderProgress({ filesDone: 1, filesTotal: 4, bytesDone: 0, bytesTotal: 0 }, context)).toContain('1/4 files');
+    expect(renderProgress({ phase: 'packs', done: 1, total: 4 }, { ...context, label: 'verify' })).toBe(
+      'verify [######------------------]  25% packs 1/4  12 s',
+    );
+  });
+
+  it('says why an activity is being retried', () => {
+    const line = renderProgress({ phase: 'trees', done: 0, total: 2, activityAttempt: 3, lastFailure: 'storage unreachable: ECONNREFUSED' }, context);
+    expect(line).toMatch(/12 s, retrying after: storage unreachable: ECONNREFUSED$/);
+  });
+
+  it('says when no worker has answered yet', () => {
+    expect(renderProgress({}, context)).toBe('backup: waiting for a worker on task queue "meridian"… 12 s');
+    expect(renderProgress({ operation: 'backup', phase: 'running' }, context)).toBe('backup: starting… 12 s');
+  });
+});
