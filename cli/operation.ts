@@ -29,7 +29,7 @@ export interface OperationRun<O extends Operation> {
 export async function runOperation<O extends Operation>(operation: O, input: OperationInput[O], options: OperationOptions): Promise<OperationRun<O>> {
   const settings = temporalSettings();
   const progress = !options.json && process.stderr.isTTY === true;
-  if (!settings.address) installRuntime('operation'); // before the worker's native connection exists
+  if (!settings.address) await installRuntime('operation'); // before the worker's native connection exists
   const address = settings.address ?? (await startEmbeddedServer(settings.home)).address;
   const temporal = await connectTemporal(address, settings.namespace);
   try {

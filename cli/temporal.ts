@@ -4,10 +4,9 @@
 
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, LogEntry, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { LogEntry, NativeConnection, Worker } from '@temporalio/worker';
 import type { RepositoryResolver } from '../activities/index.js';
-import { createMeridianWorker } from '../worker/createWorker.js';
-import { DevServer, startDevServer } from '../worker/devServer.js';
+import type { DevServer } from '../worker/devServer.js';
 import { meridianHome } from '../worker/repositories.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import { unavailableError } from './exitCodes.js';
@@ -36,7 +35,9 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
  * in-process worker alive on Ctrl-C (which cancels the workflow instead) and leaves the report of
  * its workflow's failure to the CLI's own one-line error.
  */
-export function installRuntime(mode: 'service' | 'operation'): void {
+export async function installRuntime(mode: 'service' | 'operation'): Promise<void> {
+  // The worker SDK is loaded only where a worker runs: a pure client starts faster without it.
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   const log = (entry: LogEntry) => {
     if (mode === 'operation' && reportedByTheCli(entry)) return;
     const error = entry.meta?.error instanceof Error ? `: ${entry.meta.error.message}` : '';
@@ -60,6 +61,7 @@ function reportedByTheCli(entry: LogEntry): boolean {
 export async function startEmbeddedServer(home: string): Promise<DevServer> {
   let server: DevServer;
   try {
+    const { startDevServer } = await import('../worker/devServer.js');
     server = await startDevServer({ stateDir: home, ui: true });
   } catch (err) {
     throw unavailableError('cannot start the embedded Temporal dev server', err);
@@ -91,18 +93,11 @@ export async function connectTemporal(address: string, namespace: string): Promi
   return {
     client: new Client({ connection, namespace }),
     async createWorker(taskQueue, repositories) {
+      const [{ NativeConnection }, { createMeridianWorker }] = await Promise.all([import('@temporalio/worker'), import('../worker/createWorker.js')]);
       workerConnection ??= await NativeConnection.connect({ address }).catch((err: unknown) => {
         throw unreachable(err);
       });
-      return createMeridianWorker({
-        connection: workerConnection,
-        namespace,
-        taskQueue,
-        deps: { repositories },
-        // Heartbeats carry the progress that the CLI and the API show: send them every second
-        // rather than every 16 s (0.8 × the activities' heartbeat timeout), the SDK default.
-        overrides: { maxHeartbeatThrottleInterval: '1 second' },
-      });
+      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { repositories } });
     },
     async close() {
       await workerConnection?.close();

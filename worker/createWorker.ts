@@ -28,8 +28,9 @@ export async function createMeridianWorker(options: MeridianWorkerOptions): Prom
     activities: createActivities(options.deps),
     ...workflowSource(),
     maxConcurrentActivityTaskExecutions: 4,
-    // Progress lives in heartbeat details: send them often enough for a live progress view.
-    maxHeartbeatThrottleInterval: '2 seconds',
+    // Progress lives in heartbeat details: send them every second rather than every 16 s
+    // (0.8 × the activities' heartbeat timeout, the SDK default), for a live progress view.
+    maxHeartbeatThrottleInterval: '1 second',
     ...options.overrides,
   });
 }

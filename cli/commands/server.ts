@@ -23,7 +23,7 @@ export async function run(args: string[]): Promise<ExitCode> {
   const settings = temporalSettings();
   const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
 
-  installRuntime('service');
+  await installRuntime('service');
   const temporalServer = settings.address ? { address: settings.address, uiAddress: undefined } : await startEmbeddedServer(settings.home);
   const temporal = await connectTemporal(temporalServer.address, settings.namespace);
   try {

@@ -1,6 +1,6 @@
 // `meridian snapshots`: lists a repository's snapshots, oldest first, read directly from it.
 
-import { listSnapshots } from '../../core/snapshots.js';
+import { listSnapshots, snapshotSummary } from '../../core/snapshots.js';
 import { expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { formatBytes, formatTable, formatTime, printJson, printLines, shortId } from '../output.js';
@@ -11,7 +11,7 @@ export async function run(args: string[]): Promise<ExitCode> {
   expectPositionals('snapshots', positionals, [], 0);
   const repo = repositoryUrl('snapshots', values.repo);
   const snapshots = await withRepository(repo, repositoryPassphrase(repo, values['password-file']), listSnapshots);
-  const rows = snapshots.map((s) => ({ id: s.id, time: s.time, host: s.host, source: s.source, type: s.type, parent: s.parent, tags: s.tags, files: s.stats.files, bytes: s.stats.bytes }));
+  const rows = snapshots.map(snapshotSummary);
   if (values.json) {
     printJson(rows);
   } else if (rows.length === 0) {

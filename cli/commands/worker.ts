@@ -14,7 +14,7 @@ export async function run(args: string[]): Promise<ExitCode> {
   const settings = temporalSettings();
   if (!settings.address) throw usageError('TEMPORAL_ADDRESS is not set: `meridian worker` serves an existing Temporal server (`meridian server` runs a local one)');
   const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
-  installRuntime('service');
+  await installRuntime('service');
   const temporal = await connectTemporal(settings.address, settings.namespace);
   try {
     const worker = await temporal.createWorker(settings.taskQueue, repositories);
