@@ -1,11 +1,12 @@
 // Writes restored file contents pack by pack: each pack is read once (one ranged read over the
-// blobs needed from it), each blob opened, decompressed and checked once, then written at its
+// blobs needed from it), each blob opened, decompressed and checked once (by the decoder
+// pool's threads), then written at its
 // offsets in every file that holds it. Files open when their first blob arrives and close, with
 // mode and mtime set, as soon as their last byte lands.
 
 import fs, { promises as fsp } from 'node:fs';
-import { decodeBlob } from './blobCodec.js';
 import { BlobReader } from './blobReader.js';
+import { DecoderPool } from './decoderPool.js';
 import { RepositoryError } from './errors.js';
 import { BlobLocation } from './masterIndex.js';
 import { TreeNode } from './tree.js';
@@ -16,6 +17,7 @@ export interface FileToWrite {
 }
 
 export interface ContentWriterOptions {
+  decoder: DecoderPool;
   /** Packs read and decoded at once. */
   packsInFlight?: number;
   signal?: AbortSignal;
@@ -36,7 +38,7 @@ interface NeededBlob {
 
 const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
-export async function writeFileContents(reader: BlobReader, files: FileToWrite[], options: ContentWriterOptions = {}): Promise<void> {
+export async function writeFileContents(reader: BlobReader, files: FileToWrite[], options: ContentWriterOptions): Promise<void> {
   const packs = planPacks(reader, files);
   const remaining = files.map((f) => f.node.content?.length ?? 0);
   const handles = new Map<number, Promise<fsp.FileHandle>>();
@@ -57,10 +59,13 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
     const start = blobs[0]!.loc.offset;
     const last = blobs[blobs.length - 1]!.loc;
     const span = await reader.repo.storage.get({ type: 'data', name: pack }, { offset: start, length: last.offset + last.length - start });
+    const plains = await options.decoder.decode(
+      span,
+      blobs.map((b) => ({ id: b.id, codec: b.loc.codec, rawLength: b.loc.rawLength, spanOffset: b.loc.offset - start, length: b.loc.length })),
+    );
     const writes: Promise<void>[] = [];
-    for (const blob of blobs) {
-      const stored = span.subarray(blob.loc.offset - start, blob.loc.offset - start + blob.loc.length);
-      const plain = decodeBlob(reader.repo.keys, { id: blob.id, codec: blob.loc.codec, rawLength: blob.loc.rawLength }, stored);
+    blobs.forEach((blob, b) => {
+      const plain = plains[b]!;
       for (const target of blob.targets) {
         writes.push(
           (async () => {
@@ -77,7 +82,7 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
           })(),
         );
       }
-    }
+    });
     await Promise.all(writes);
   };
 
@@ -85,10 +90,16 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await writePack(next[0], next[1]);
   };
-  await Promise.all(Array.from({ length: options.packsInFlight ?? 2 }, worker));
+  await Promise.all(Array.from({ length: options.packsInFlight ?? 3 }, worker));
 }
 
-/** Groups every blob the files need by pack, in pack order, with the offsets where each lands. */
+/** Raw bytes decoded per step: bounds memory however well a pack's blobs compress. */
+const STEP_RAW_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Groups every blob the files need by pack, in pack order, with the offsets where each lands,
+ * and splits each pack's blobs into steps of at most STEP_RAW_BYTES of plain data.
+ */
 function planPacks(reader: BlobReader, files: FileToWrite[]): [string, NeededBlob[]][] {
   const byPack = new Map<string, Map<string, NeededBlob>>();
   files.forEach((file, i) => {
@@ -104,5 +115,20 @@ function planPacks(reader: BlobReader, files: FileToWrite[]): [string, NeededBlo
       offset += loc.rawLength;
     }
   });
-  return [...byPack].map(([pack, blobs]) => [pack, [...blobs.values()].sort((a, b) => a.loc.offset - b.loc.offset)]);
+  const steps: [string, NeededBlob[]][] = [];
+  for (const [pack, blobs] of byPack) {
+    let step: NeededBlob[] = [];
+    let raw = 0;
+    for (const blob of [...blobs.values()].sort((a, b) => a.loc.offset - b.loc.offset)) {
+      if (step.length > 0 && raw + blob.loc.rawLength > STEP_RAW_BYTES) {
+        steps.push([pack, step]);
+        step = [];
+        raw = 0;
+      }
+      step.push(blob);
+      raw += blob.loc.rawLength;
+    }
+    steps.push([pack, step]);
+  }
+  return steps;
 }

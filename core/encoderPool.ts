@@ -2,13 +2,12 @@
 // while the main thread packs, uploads and keeps heartbeating. With zero threads it encodes
 // inline, which engine tests on in-memory storage use.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BlobCodecSettings, EncodedBlob } from './blobCodec.js';
 import { ChunkerParams } from './chunker.js';
 import { EncoderThreadData, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { EncodedFile, FileEncoder } from './fileEncoder.js';
+import { threadScript } from './threadScript.js';
 
 export type BlobSink = (blob: EncodedBlob) => Promise<void>;
 
@@ -84,7 +83,7 @@ class ThreadedEncoderPool implements EncoderPool {
   private failure: unknown;
 
   constructor(private readonly options: EncoderPoolOptions) {
-    const script = encoderThreadScript();
+    const script = threadScript('encoderThread');
     for (let i = 0; i < options.threads; i++) {
       const credit = new SharedArrayBuffer(4);
       const data: EncoderThreadData = { settings: options.settings, chunker: options.chunker, known: options.known, credit };
@@ -149,13 +148,4 @@ class ThreadedEncoderPool implements EncoderPool {
     for (const thread of this.threads) thread.busy?.reject(err);
     for (const batch of this.waiting.splice(0)) batch.reject(err);
   }
-}
-
-/** The compiled thread script: next to this file when running from dist/, else from the build. */
-function encoderThreadScript(): string {
-  const sibling = path.join(__dirname, 'encoderThread.js');
-  if (fs.existsSync(sibling)) return sibling;
-  const built = path.join(__dirname, '..', 'dist', 'core', 'encoderThread.js');
-  if (fs.existsSync(built)) return built;
-  throw new Error('[engine] the encoder thread script is missing; run `npm run build` first');
 }

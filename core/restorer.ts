@@ -4,9 +4,11 @@
 // restored completely (same size and mtime) are skipped, so a retried restore resumes.
 
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
 import { FileToWrite, writeFileContents } from './contentWriter.js';
+import { createDecoderPool } from './decoderPool.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
@@ -21,6 +23,8 @@ export interface RestoreOptions {
   onProgress?: (progress: RestoreProgress) => void;
   /** Stops the restore between files. */
   signal?: AbortSignal;
+  /** Decoder threads; 0 decodes inline. Defaults to the number of cores. */
+  threads?: number;
 }
 
 export interface RestoreProgress {
@@ -95,17 +99,23 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
     progress.filesDone += 1;
   }
   let lastReport = 0;
-  await writeFileContents(reader, files, {
-    signal: options.signal,
-    onBytes: (n) => {
-      progress.bytesDone += n;
-      if (Date.now() - lastReport > 250) {
-        lastReport = Date.now();
-        options.onProgress?.({ ...progress });
-      }
-    },
-    onFileDone: (f) => countFile(f.node),
-  });
+  const decoder = createDecoderPool(repo.keys, options.threads ?? os.availableParallelism());
+  try {
+    await writeFileContents(reader, files, {
+      decoder,
+      signal: options.signal,
+      onBytes: (n) => {
+        progress.bytesDone += n;
+        if (Date.now() - lastReport > 250) {
+          lastReport = Date.now();
+          options.onProgress?.({ ...progress });
+        }
+      },
+      onFileDone: (f) => countFile(f.node),
+    });
+  } finally {
+    await decoder.close();
+  }
   options.onProgress?.({ ...progress });
 
   for (let i = plan.length - 1; i >= 0; i--) {
