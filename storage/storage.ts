@@ -37,6 +37,8 @@ export interface Storage {
   list(type: FileType): AsyncIterable<{ name: string; size: number }>;
   delete(h: Handle): Promise<void>;
   close(): Promise<void>;
+  /** Creates the bucket or container when it is missing; `meridian init` calls it. */
+  createLocation?(): Promise<void>;
 }
 
 export type StorageErrorKind = 'not-found' | 'permanent' | 'transient';

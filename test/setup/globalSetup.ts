@@ -3,11 +3,15 @@
 // already set, the given server is used and nothing starts).
 
 import { startDevServer, type DevServer } from '../../worker/devServer';
+import { OBJECT_SERVERS, type StartedServer } from './servers/index';
 
-/** Where the server handle waits for globalTeardown (same process, separate module registry). */
-export const testServerSlot = globalThis as typeof globalThis & { meridianTestTemporal?: DevServer };
+/** Where the server handles wait for globalTeardown (same process, separate module registry). */
+export const testServerSlot = globalThis as typeof globalThis & { meridianTestTemporal?: DevServer; meridianObjectServers?: StartedServer[] };
 
 export default async function globalSetup(): Promise<void> {
+  const started = await Promise.all(OBJECT_SERVERS.map((start) => start()));
+  testServerSlot.meridianObjectServers = started;
+  for (const server of started) Object.assign(process.env, server.env);
   if (process.env.TEMPORAL_TEST_ADDRESS) return;
   const server = await startDevServer({ ui: false });
   testServerSlot.meridianTestTemporal = server;

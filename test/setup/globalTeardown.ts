@@ -1,8 +1,12 @@
-// Jest global teardown: stops the Temporal dev server that globalSetup started, if it started one.
+// Jest global teardown: stops the object-storage servers and the Temporal dev server that
+// globalSetup started.
 
 import { testServerSlot } from './globalSetup';
 
 export default async function globalTeardown(): Promise<void> {
+  const objectServers = testServerSlot.meridianObjectServers ?? [];
+  testServerSlot.meridianObjectServers = undefined;
+  await Promise.all(objectServers.map((s) => s.stop()));
   const server = testServerSlot.meridianTestTemporal;
   if (!server) return;
   testServerSlot.meridianTestTemporal = undefined;
