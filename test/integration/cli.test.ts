@@ -3,7 +3,7 @@
 // workflows. init → backup → snapshots → restore → verify, then a deleted pack makes verify exit 1.
 
 import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { testAddress, uniqueTaskQueue } from '../helpers/temporal';
@@ -134,6 +134,22 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
     const run = await meridian('backup', 'source', '--repo', path.join(work, 'source'));
     expect(run).toMatchObject({ code: 3, stdout: '' });
     expect(run.stderr).toMatch(/^meridian: .*is not a Meridian repository\n$/);
+  });
+
+  it('verify --level deep exits 1 and names the affected file once a byte of a pack is flipped', async () => {
+    const packs = readdirSync(path.join(repo, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const largest = packs.map((e) => path.join(e.parentPath, e.name)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+    const bytes = readFileSync(largest);
+    const at = Math.floor(bytes.length / 3);
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
+    writeFileSync(largest, bytes);
+    const run = await meridian('verify', '--repo', repo, '--level', 'deep', '--json');
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as { ok: boolean; problems: { kind: string; pack?: string; path?: string }[] };
+    expect(result.ok).toBe(false);
+    expect(result.problems).toContainEqual(expect.objectContaining({ kind: 'damaged-blob', pack: path.basename(largest), path: expect.stringMatching(/.+/) }));
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
+    writeFileSync(largest, bytes);
   });
 
   it('verify --level quick exits 1 with a missing-pack problem once a pack file is deleted', async () => {
