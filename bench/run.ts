@@ -1,6 +1,7 @@
 // `npm run bench`: generates a GIS-like dataset and measures Meridian against restic and borg
 // side by side on it — full backup, backup with nothing changed, full restore, incremental after
-// a 5% edit — several runs each, interleaved; writes JSON and Markdown under bench/results/.
+// a 5% edit — several runs each, interleaved; writes JSON, Markdown and an SVG chart under
+// bench/results/.
 //   npm run bench -- [--size 1GiB] [--runs 3] [--tools restic,borg,meridian-engine,meridian-temporal] [--smoke]
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { startDevServer } from '../worker/devServer.js';
 import { editDataset, generateDataset } from './dataset.js';
 import { directoryUsage, measure } from './measure.js';
+import { svgChart } from './chart.js';
 import { markdown, summarize, ToolResults } from './report.js';
 import { borg, meridianEngine, meridianWarm, meridianWorkerCommand, restic, Tool } from './tools.js';
 
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     const stem = values.smoke ? 'smoke' : `bench-${(size / 1024 ** 2).toFixed(0)}MiB`;
     fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary }, null, 2));
     fs.writeFileSync(path.join(values.out!, `${stem}.md`), table);
+    fs.writeFileSync(path.join(values.out!, `${stem}.svg`), svgChart(summary, `Meridian vs restic vs borg, ${(generated.bytes / 1e9).toFixed(2)} GB GIS-like dataset: median wall time`));
     console.log(table);
   } finally {
     for (const c of cleanups.reverse()) await c();

@@ -46,7 +46,15 @@ else
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_SERVERS[@]}"
 fi
 
-# 4. Build.
+# 4. Benchmark anchors (restic, BorgBackup) from Debian packages, when this user may install them;
+#    the benchmark's smoke test then covers them too (the benchmark skips tools that are missing).
+if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+  bash scripts/install-anchors.sh || say "could not install restic and borg; the benchmark will skip them"
+else
+  say "not root: skipping restic and borg (scripts/install-anchors.sh installs them)"
+fi
+
+# 5. Build.
 say "npm run build"
 npm run build --silent
 say "done"
