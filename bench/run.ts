@@ -2,7 +2,8 @@
 // side by side on it — full backup, backup with nothing changed, full restore, incremental after
 // a 5% edit — several runs each, interleaved; writes JSON, Markdown and an SVG chart under
 // bench/results/.
-//   npm run bench -- [--size 1GiB] [--runs 3] [--tools restic,borg,meridian-engine,meridian-temporal] [--smoke]
+// Then the scale scenario (many small files) and the hot path against raw zstd.
+//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal] [--smoke]
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +14,9 @@ import { startDevServer } from '../worker/devServer.js';
 import { editDataset, generateDataset } from './dataset.js';
 import { directoryUsage, measure } from './measure.js';
 import { svgChart } from './chart.js';
+import { measureHotPath } from './hotPath.js';
 import { markdown, summarize, ToolResults } from './report.js';
+import { runScale } from './scale.js';
 import { borg, meridianEngine, meridianWarm, meridianWorkerCommand, restic, Tool } from './tools.js';
 
 const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal'];
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     options: {
       size: { type: 'string', default: '1GiB' },
       runs: { type: 'string', default: '3' },
+      files: { type: 'string', default: '100000' },
       tools: { type: 'string', default: ALL_TOOLS.join(',') },
       out: { type: 'string', default: path.join(__dirname, '..', '..', 'bench', 'results') },
       smoke: { type: 'boolean', default: false },
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
   });
   const size = parseSize(values.smoke ? '16MiB' : values.size!);
   const runs = values.smoke ? 1 : Number(values.runs);
+  const scaleFiles = values.smoke ? 1000 : Number(values.files);
   const wanted = values.tools!.split(',').filter((t) => ALL_TOOLS.includes(t));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-bench-'));
   const log = (msg: string) => console.error(`[bench] ${msg}`);
@@ -51,11 +56,16 @@ async function main(): Promise<void> {
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const tools: Tool[] = [];
+  let temporalAddress: string | undefined;
   try {
     if (wanted.includes('restic') && installed('restic')) tools.push(restic());
     if (wanted.includes('borg') && installed('borg')) tools.push(borg());
     if (wanted.includes('meridian-engine')) tools.push(meridianEngine());
-    if (wanted.includes('meridian-temporal')) tools.push(await warmMeridian(cleanups, log));
+    if (wanted.includes('meridian-temporal')) {
+      const warm = await warmMeridian(cleanups, log);
+      tools.push(warm.tool);
+      temporalAddress = warm.address;
+    }
     const skipped = wanted.filter((w) => !tools.some((t) => t.name === w || (w === 'meridian-temporal' && t.name === 'meridian-temporal')));
     if (skipped.length) log(`not installed, skipped: ${skipped.join(', ')}`);
 
@@ -67,12 +77,16 @@ async function main(): Promise<void> {
         runScenarios(tool, data, work, results[tool.name]!, run);
       }
     }
+    log(`scale: ${scaleFiles} small files`);
+    const scale = await runScale(tools, work, scaleFiles, temporalAddress);
+    log('hot path: chunk + hash + compress + seal against raw zstd, one core');
+    const hotPath = measureHotPath(data, values.smoke ? 16 * 1024 * 1024 : 256 * 1024 * 1024);
     const summary = summarize(results);
     const context = `Dataset ${(generated.bytes / 1e6).toFixed(0)} MB (${generated.files} files), ${runs} run(s), ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString()}. Median (min–max).`;
-    const table = markdown(summary, context);
+    const table = markdown(summary, context, scale, hotPath);
     fs.mkdirSync(values.out!, { recursive: true });
     const stem = values.smoke ? 'smoke' : `bench-${(size / 1024 ** 2).toFixed(0)}MiB`;
-    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary }, null, 2));
+    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary, scale, hotPath }, null, 2));
     fs.writeFileSync(path.join(values.out!, `${stem}.md`), table);
     fs.writeFileSync(path.join(values.out!, `${stem}.svg`), svgChart(summary, `Meridian vs restic vs borg, ${(generated.bytes / 1e9).toFixed(2)} GB GIS-like dataset: median wall time`));
     console.log(table);
@@ -110,7 +124,7 @@ function runScenarios(tool: Tool, data: string, work: string, results: ToolResul
 }
 
 /** A Temporal dev server and a `meridian worker`, warmed up by one tiny backup. */
-async function warmMeridian(cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<Tool> {
+async function warmMeridian(cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<{ tool: Tool; address: string }> {
   const server = await startDevServer({ ui: false });
   cleanups.push(() => server.stop());
   const taskQueue = `bench-${process.pid}`;
@@ -125,7 +139,7 @@ async function warmMeridian(cleanups: (() => Promise<void> | void)[], log: (m: s
   measure(tool.backup(path.join(warm, 'src'), path.join(warm, 'repo'), 'warm'));
   fs.rmSync(warm, { recursive: true, force: true });
   log(`warm Temporal server at ${server.address}, worker pid ${worker.pid}`);
-  return tool;
+  return { tool, address: server.address };
 }
 
 main().catch((err: unknown) => {
