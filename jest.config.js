@@ -1,7 +1,9 @@
 // Jest: unit tests run in parallel; integration tests (real Temporal and servers) share one
 // Temporal dev server started by test/setup/globalSetup.ts and run in band via `npm test`.
 /** @type {import('jest').Config} */
-const tsJest = ['ts-jest', { diagnostics: false }];
+// Tests compile to plain CommonJS so that lazy `import()` of storage backends and SDKs becomes
+// `require`: jest's module sandbox refuses real dynamic imports (the built code keeps them).
+const tsJest = ['ts-jest', { diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' } }];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },

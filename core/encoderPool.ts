@@ -63,7 +63,6 @@ class InlineEncoderPool implements EncoderPool {
 interface Batch {
   id: number;
   paths: string[];
-  files: EncodedFile[];
   resolve: (files: EncodedFile[]) => void;
   reject: (err: unknown) => void;
 }
@@ -97,7 +96,7 @@ class ThreadedEncoderPool implements EncoderPool {
   encode(paths: string[]): Promise<EncodedFile[]> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ id: this.nextBatch++, paths, files: [], resolve, reject });
+      this.waiting.push({ id: this.nextBatch++, paths, resolve, reject });
       this.dispatch();
     });
   }
@@ -119,27 +118,26 @@ class ThreadedEncoderPool implements EncoderPool {
   private onReply(thread: EncoderThread, reply: ThreadReply): void {
     const batch = thread.busy;
     if (!batch) return;
-    if (reply.kind === 'blob') {
-      const { blob } = reply;
-      thread.sinkChain = thread.sinkChain
-        .then(() => this.options.sink(blob))
-        .then(() => {
-          Atomics.sub(thread.credit, 0, blob.bytes.length);
-          Atomics.notify(thread.credit, 0);
-        });
+    if (reply.kind === 'blobs') {
+      for (const blob of reply.blobs) {
+        thread.sinkChain = thread.sinkChain
+          .then(() => this.options.sink(blob))
+          .then(() => {
+            Atomics.sub(thread.credit, 0, blob.bytes.length);
+            Atomics.notify(thread.credit, 0);
+          });
+      }
       thread.sinkChain.catch((err: unknown) => this.fail(err));
-    } else if (reply.kind === 'file') {
-      batch.files[reply.index] = reply.file;
-    } else {
-      thread.sinkChain.then(
-        () => {
-          thread.busy = null;
-          batch.resolve(batch.files);
-          this.dispatch();
-        },
-        (err: unknown) => batch.reject(err),
-      );
+      return;
     }
+    thread.sinkChain.then(
+      () => {
+        thread.busy = null;
+        batch.resolve(reply.files);
+        this.dispatch();
+      },
+      (err: unknown) => batch.reject(err),
+    );
   }
 
   private fail(err: unknown): void {

@@ -7,6 +7,10 @@ import { EncodedFile } from './fileEncoder.js';
 /** Bytes of encoded blobs a thread may have handed over but the main thread not yet packed. */
 export const CREDIT_LIMIT = 48 * 1024 * 1024;
 
+/** Blobs are handed over in groups of at most this many, or this many bytes. */
+export const GROUP_BLOBS = 64;
+export const GROUP_BYTES = 4 * 1024 * 1024;
+
 export interface EncoderThreadData {
   settings: BlobCodecSettings;
   chunker: ChunkerParams;
@@ -20,7 +24,4 @@ export interface ThreadRequest {
   paths: string[];
 }
 
-export type ThreadReply =
-  | { kind: 'blob'; blob: EncodedBlob }
-  | { kind: 'file'; batch: number; index: number; file: EncodedFile }
-  | { kind: 'done'; batch: number };
+export type ThreadReply = { kind: 'blobs'; blobs: EncodedBlob[] } | { kind: 'done'; batch: number; files: EncodedFile[] };
