@@ -30,17 +30,18 @@ export function createActivities(deps: ActivityDeps) {
     async backupSnapshot(input: BackupInput): Promise<BackupOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const repo = await deps.repositories.open(input.repo);
-        const result = await backup(repo, {
-          source: input.path,
-          type: input.type ?? 'incremental',
-          tags: input.tags,
-          excludes: input.exclude,
-          host: input.host,
-          threads: deps.encoderThreads,
-          signal,
-          onProgress: report,
-        });
+        const result = await withRepository(deps, input.repo, (repo) =>
+          backup(repo, {
+            source: input.path,
+            type: input.type ?? 'incremental',
+            tags: input.tags,
+            excludes: input.exclude,
+            host: input.host,
+            threads: deps.encoderThreads,
+            signal,
+            onProgress: report,
+          }),
+        );
         return {
           snapshotId: result.snapshotId,
           type: result.type,
@@ -55,8 +56,9 @@ export function createActivities(deps: ActivityDeps) {
     async restoreSnapshot(input: RestoreInput): Promise<RestoreOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const repo = await deps.repositories.open(input.repo);
-        const result = await restore(repo, input.snapshot, { target: input.target, includes: input.include, excludes: input.exclude, signal, onProgress: report });
+        const result = await withRepository(deps, input.repo, (repo) =>
+          restore(repo, input.snapshot, { target: input.target, includes: input.include, excludes: input.exclude, signal, onProgress: report }),
+        );
         return { ...result, durationMs: Date.now() - started };
       });
     },
@@ -64,15 +66,26 @@ export function createActivities(deps: ActivityDeps) {
     async verifyRepository(input: VerifyInput): Promise<VerifyOutput> {
       return runWithHeartbeats(async (report) => {
         const started = Date.now();
-        const repo = await deps.repositories.open(input.repo);
-        const report_ = await verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report });
-        return { ...report_, durationMs: Date.now() - started };
+        const outcome = await withRepository(deps, input.repo, (repo) =>
+          verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report }),
+        );
+        return { ...outcome, durationMs: Date.now() - started };
       });
     },
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Opens the repository, runs `use` on it and closes its storage (connections, clients) after. */
+async function withRepository<T>(deps: ActivityDeps, url: string, use: (repo: Repository) => Promise<T>): Promise<T> {
+  const repo = await deps.repositories.open(url);
+  try {
+    return await use(repo);
+  } finally {
+    await repo.storage.close();
+  }
+}
 
 async function runWithHeartbeats<T, P extends object>(body: (report: (p: P) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
   const attempt = Context.current().info.attempt;
