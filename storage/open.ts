@@ -1,47 +1,36 @@
-// Opens a Storage from a repository URL. The scheme picks the backend; cloud backends are
-// loaded lazily so a local-only run never loads their SDKs.
+// Opens a Storage from a repository URL or a storage config. The config's type picks the
+// backend; cloud backends (and their SDKs) are loaded lazily, so a local-only run never loads
+// them, and are wrapped in the retry decorator (backends never retry on their own).
 
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { configFromUrl, describeConfig, parseStorageConfig, StorageConfig } from './config.js';
 import { LocalStorage } from './local.js';
-import { Storage, StorageError } from './storage.js';
+import { Storage } from './storage.js';
 
 export interface RepositoryLocation {
   scheme: 'file' | 's3' | 'gs' | 'azure';
-  /** The URL as given, normalised; safe to show (carries no credentials). */
+  /** The location without query or credentials; safe to show and to put in workflow ids. */
   display: string;
-  /** For file: the absolute directory. */
-  path?: string;
 }
+
+const SCHEMES = { local: 'file', s3: 's3', gcs: 'gs', azure: 'azure' } as const;
 
 /** Parses a repository URL or path; throws a one-sentence StorageError('permanent') when invalid. */
 export function parseRepositoryUrl(url: string): RepositoryLocation {
-  const trimmed = url.trim();
-  if (trimmed === '') throw new StorageError('permanent', '[storage] the repository URL is empty');
-  if (trimmed.startsWith('file://')) {
-    const dir = fileURLToPath(trimmed);
-    return { scheme: 'file', display: dir, path: dir };
-  }
-  const scheme = /^([a-z0-9+]+):\/\//i.exec(trimmed)?.[1]?.toLowerCase();
-  if (scheme === undefined) {
-    if (!path.isAbsolute(trimmed)) {
-      throw new StorageError('permanent', `[storage] repository path "${trimmed}" must be absolute (or a file:// URL)`);
-    }
-    return { scheme: 'file', display: path.resolve(trimmed), path: path.resolve(trimmed) };
-  }
-  if (scheme === 's3' || scheme === 'gs' || scheme === 'azure') {
-    const u = new URL(trimmed);
-    if (u.username || u.password) {
-      throw new StorageError('permanent', `[storage] credentials do not belong in a repository URL; use the ${scheme} SDK environment`);
-    }
-    return { scheme, display: `${scheme}://${u.host}${u.pathname}` };
-  }
-  throw new StorageError('permanent', `[storage] unsupported repository URL scheme "${scheme}://"`);
+  const config = configFromUrl(url);
+  return { scheme: SCHEMES[config.type], display: describeConfig(config) };
 }
 
 /** Opens the backend for a repository URL. */
 export async function openStorage(url: string): Promise<Storage> {
-  const location = parseRepositoryUrl(url);
-  if (location.scheme === 'file') return new LocalStorage(location.path!);
-  throw new StorageError('permanent', `[storage:${location.scheme}] this build has no ${location.scheme}:// backend yet; use a local path`);
+  return openStorageFromConfig(configFromUrl(url));
+}
+
+/** Opens the backend for a config object (validated again, so plain JSON may be passed). */
+export async function openStorageFromConfig(input: StorageConfig): Promise<Storage> {
+  const config = parseStorageConfig(input);
+  if (config.type === 'local') return new LocalStorage(config.path);
+  const { withRetry } = await import('./retry.js');
+  if (config.type === 's3') return withRetry((await import('./s3.js')).createS3Storage(config));
+  if (config.type === 'gcs') return withRetry((await import('./gcs.js')).createGcsStorage(config));
+  return withRetry((await import('./azure.js')).createAzureStorage(config));
 }

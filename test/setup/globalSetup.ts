@@ -9,7 +9,13 @@ import { OBJECT_SERVERS, type StartedServer } from './servers/index';
 export const testServerSlot = globalThis as typeof globalThis & { meridianTestTemporal?: DevServer; meridianObjectServers?: StartedServer[] };
 
 export default async function globalSetup(): Promise<void> {
-  const started = await Promise.all(OBJECT_SERVERS.map((start) => start()));
+  const outcomes = await Promise.allSettled(OBJECT_SERVERS.map((start) => start()));
+  const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw failed.reason;
+  }
   testServerSlot.meridianObjectServers = started;
   for (const server of started) Object.assign(process.env, server.env);
   if (process.env.TEMPORAL_TEST_ADDRESS) return;

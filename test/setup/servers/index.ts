@@ -4,6 +4,10 @@
 // Note: globalSetup loads these files with plain require: import TypeScript siblings without
 // the `.js` suffix.
 
+import { startAzureServer } from './azure';
+import { startGcsServer } from './gcs';
+import { startS3Server } from './s3';
+
 export interface StartedServer {
   name: string;
   env: Record<string, string>;
@@ -12,4 +16,4 @@ export interface StartedServer {
 
 export type ServerStarter = () => Promise<StartedServer>;
 
-export const OBJECT_SERVERS: ServerStarter[] = [];
+export const OBJECT_SERVERS: ServerStarter[] = [startS3Server, startGcsServer, startAzureServer];

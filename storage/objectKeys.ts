@@ -1,0 +1,31 @@
+// Object keys of the cloud backends (one flat namespace per bucket or container): where a
+// repository file lives under the repository's prefix, and which listed keys are files of a type.
+
+import { assertValidHandle, FileType, Handle, objectPath } from './storage.js';
+
+export class ObjectKeys {
+  /** The prefix without surrounding slashes, followed by one slash; empty for none. */
+  private readonly base: string;
+
+  constructor(prefix: string) {
+    const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+    this.base = trimmed === '' ? '' : `${trimmed}/`;
+  }
+
+  /** The key of a file, e.g. `prefix/data/ab/abcd…`; refuses names that could escape the prefix. */
+  key(h: Handle): string {
+    assertValidHandle(h);
+    return this.base + objectPath(h);
+  }
+
+  /** What every key of a type starts with (to list them). */
+  listPrefix(type: FileType): string {
+    return type === 'config' ? `${this.base}config` : `${this.base}${type}/`;
+  }
+
+  /** The file name of a listed key, or undefined when the key is not a file of that type. */
+  nameOf(type: FileType, key: string): string | undefined {
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    return name !== '' && key === this.base + objectPath({ type, name }) ? name : undefined;
+  }
+}
