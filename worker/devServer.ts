@@ -4,13 +4,13 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 // Extensionless on purpose: jest's globalSetup loads this file through plain require, without
 // the moduleNameMapper that maps './x.js' to './x.ts' for tests.
 import { SEARCH_ATTRIBUTES } from '../workflows/shared';
+import { freePorts } from './freePorts';
 import { temporalBinary } from './temporalBinary';
 
 const HOST = '127.0.0.1';
@@ -127,11 +127,14 @@ async function startOrReuse(stateDir: string, options: DevServerOptions): Promis
 }
 
 async function launch(options: DevServerOptions, logFile: string | undefined): Promise<DevServer> {
-  const port = options.port || (await freePort());
-  const uiPort = options.ui ? options.uiPort || (await freePort()) : undefined;
+  // Every port is chosen here, together, so that none can collide with another: left to pick
+  // its own "random free" HTTP and metrics ports, the server once picked its own frontend port.
+  const [freeFrontend, freeUi, httpPort, metricsPort] = await freePorts(4);
+  const port = options.port || freeFrontend!;
+  const uiPort = options.ui ? options.uiPort || freeUi! : undefined;
   const address = `${HOST}:${port}`;
   const uiAddress = uiPort ? `http://${HOST}:${uiPort}` : undefined;
-  const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--log-level', 'error'];
+  const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'error'];
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const name of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=Keyword`);
@@ -285,17 +288,6 @@ async function acquireLock(lockFile: string): Promise<() => void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function tail(file: string): string {
   try {

@@ -5,11 +5,11 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StartedServer } from './index';
+import { freePorts } from '../../../worker/freePorts';
 
 export const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 60_000;
@@ -78,14 +78,8 @@ async function pollUntilReady(spec: LocalServerSpec, exited: () => string | unde
 
 /** A port that was free a moment ago. */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const [port] = await freePorts(1, HOST);
+  return port!;
 }
 
 /** The folder with package.json above this file (the source tree under jest, or above dist/). */
