@@ -7,7 +7,7 @@
 
 import { Readable } from 'node:stream';
 import { BlobServiceClient, ContainerClient, ContainerListBlobFlatSegmentResponse, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail, withIdleTimeout } from './cloudCalls.js';
+import { classifiedCall, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail } from './cloudCalls.js';
 import { AzureConfig, describeConfig } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
 import { ByteRange, FileType, Handle, Storage, StorageError } from './storage.js';
@@ -68,7 +68,7 @@ class AzureStorage implements Storage {
 
   async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
     const key = this.keys.key(h);
-    if (range?.length === 0) return this.emptyRange(h, range);
+    if (range?.length === 0) return emptyRange(range, async () => (await this.stat(h)).size, () => this.pastTheEnd(key, range));
     const bytes = await this.call('get', key, async (abortSignal, progress) => {
       try {
         const response = await this.container.getBlobClient(key).download(range?.offset ?? 0, range?.length, { abortSignal, maxRetryRequests: 0, onProgress: progress });
@@ -113,19 +113,8 @@ class AzureStorage implements Storage {
 
   async close(): Promise<void> {}
 
-  /** A zero-length range: nothing to download, but the blob must exist and reach the offset. */
-  private async emptyRange(h: Handle, range: ByteRange): Promise<Uint8Array> {
-    const { size } = await this.stat(h);
-    if (range.offset > size) throw this.pastTheEnd(this.keys.key(h), range);
-    return new Uint8Array(0);
-  }
-
-  private async call<T>(operation: Operation, key: string | undefined, run: (signal: AbortSignal, progress: () => void) => Promise<T>): Promise<T> {
-    try {
-      return await withIdleTimeout(this.idleMs, run);
-    } catch (err) {
-      throw this.classify(err, operation, key);
-    }
+  private call<T>(operation: Operation, key: string | undefined, run: (signal: AbortSignal, progress: () => void) => Promise<T>): Promise<T> {
+    return classifiedCall(this.idleMs, run, (err) => this.classify(err, operation, key));
   }
 
   /** One sentence naming the container and the operation; never an SDK message with URLs or headers. */

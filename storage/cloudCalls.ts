@@ -4,6 +4,7 @@
 // messages, which can carry URLs with signatures; safeDetail is for errors nothing else explains.
 
 import { Readable } from 'node:stream';
+import type { ByteRange, StorageError } from './storage.js';
 
 /** How long a call may go without progress (no answer, no bytes moving) before it is abandoned. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -44,6 +45,31 @@ export async function withIdleTimeout<T>(idleMs: number, run: (signal: AbortSign
     settled = true;
     clearTimeout(timer);
   }
+}
+
+/**
+ * One SDK call of a backend: `run` under the idle deadline, any failure turned into the
+ * backend's StorageError by its own `classify`.
+ */
+export async function classifiedCall<T>(
+  idleMs: number,
+  run: (signal: AbortSignal, progress: () => void) => Promise<T>,
+  classify: (err: unknown) => StorageError | Promise<StorageError>,
+): Promise<T> {
+  try {
+    return await withIdleTimeout(idleMs, run);
+  } catch (err) {
+    throw await classify(err);
+  }
+}
+
+/**
+ * A zero-length range: nothing to download, but the object must exist (`size` stats it and
+ * fails if it does not) and reach the offset; past it, the backend's `pastTheEnd` error.
+ */
+export async function emptyRange(range: ByteRange, size: () => Promise<number>, pastTheEnd: () => StorageError): Promise<Uint8Array> {
+  if (range.offset > (await size())) throw pastTheEnd();
+  return new Uint8Array(0);
 }
 
 /** Reads a response stream into one buffer, reporting progress; the signal destroys the stream. */

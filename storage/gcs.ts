@@ -5,7 +5,7 @@
 // (GOOGLE_APPLICATION_CREDENTIALS, the metadata server…). Loaded lazily by open.ts.
 
 import { Bucket, Storage as GcsClient } from '@google-cloud/storage';
-import { CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail, withIdleTimeout } from './cloudCalls.js';
+import { classifiedCall, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail, withIdleTimeout } from './cloudCalls.js';
 import { describeConfig, GcsConfig } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
 import { ByteRange, FileType, Handle, Storage, StorageError } from './storage.js';
@@ -64,7 +64,7 @@ class GcsStorage implements Storage {
 
   async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
     const key = this.keys.key(h);
-    if (range?.length === 0) return this.emptyRange(h, range);
+    if (range?.length === 0) return emptyRange(range, async () => (await this.stat(h)).size, () => this.pastTheEnd(key, range));
     const bytes = await this.call('get', key, (signal, progress) => {
       // `end` is inclusive; whole objects are checked against their stored hash.
       const options = range ? { start: range.offset, end: range.offset + range.length - 1, validation: false as const } : { validation: VALIDATION };
@@ -111,19 +111,8 @@ class GcsStorage implements Storage {
 
   async close(): Promise<void> {}
 
-  /** A zero-length range: nothing to download, but the object must exist and reach the offset. */
-  private async emptyRange(h: Handle, range: ByteRange): Promise<Uint8Array> {
-    const { size } = await this.stat(h);
-    if (range.offset > size) throw this.pastTheEnd(this.keys.key(h), range);
-    return new Uint8Array(0);
-  }
-
-  private async call<T>(operation: Operation, key: string | undefined, run: (signal: AbortSignal, progress: () => void) => Promise<T>): Promise<T> {
-    try {
-      return await withIdleTimeout(this.idleMs, run);
-    } catch (err) {
-      throw await this.classify(err, operation, key);
-    }
+  private call<T>(operation: Operation, key: string | undefined, run: (signal: AbortSignal, progress: () => void) => Promise<T>): Promise<T> {
+    return classifiedCall(this.idleMs, run, (err) => this.classify(err, operation, key));
   }
 
   /** One sentence naming the bucket and the operation; never an SDK message with URLs or headers. */

@@ -1,10 +1,15 @@
 // Runs a real Meridian worker (threads, local repositories, passphrase from the test) against
-// the test Temporal server, with the workflow code bundled once per test file.
+// the test Temporal server, with the workflow code bundled once per test file; the per-file
+// connection + worker setup, and the backup → restore → deep verify round trip through it.
 
+import { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { startOperation } from '../../api/operations';
 import { createMeridianWorker } from '../../worker/createWorker';
 import { createRepositoryResolver } from '../../worker/repositories';
-import { TestConnection, uniqueTaskQueue } from './temporal';
+import { BackupOutput, RestoreOutput, VerifyOutput } from '../../workflows/shared';
+import { testConnection, TestConnection, uniqueTaskQueue } from './temporal';
+import { expectSameTree, tempDir } from './trees';
 
 // Keep test output readable: only the SDK's warnings and errors.
 try {
@@ -46,4 +51,67 @@ export async function startWorker(t: TestConnection, passphrase: string, taskQue
       await running;
     },
   };
+}
+
+export interface TemporalWorkerSetup {
+  readonly t: TestConnection;
+  readonly worker: RunningWorker;
+}
+
+/**
+ * Connects to the test Temporal server and starts a worker with `passphrase` in beforeAll of the
+ * enclosing block (or file), and stops both in afterAll; read them through the getters in tests.
+ */
+export function useTemporalWorker(passphrase: string): TemporalWorkerSetup {
+  let t: TestConnection | undefined;
+  let worker: RunningWorker | undefined;
+  beforeAll(async () => {
+    t = await testConnection();
+    worker = await startWorker(t, passphrase);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await t?.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useTemporalWorker: the connection and worker exist only once beforeAll has run');
+    return value;
+  };
+  return {
+    get t() {
+      return ready(t);
+    },
+    get worker() {
+      return ready(worker);
+    },
+  };
+}
+
+export interface RoundTrip {
+  backupRun: WorkflowHandle;
+  backup: BackupOutput;
+  restored: RestoreOutput;
+  verified: VerifyOutput;
+  /** The folder the snapshot was restored into. */
+  target: string;
+}
+
+/**
+ * Through the workflows on `worker`: a full backup of `source` into `repo` (an initialised
+ * repository) with `files` new files and no parent, a restore of that snapshot into a fresh
+ * folder with the same files and the same tree, and a clean deep verify.
+ */
+export async function roundTripThroughWorkflows(t: TestConnection, worker: RunningWorker, repo: string, source: string, files: number): Promise<RoundTrip> {
+  const backupRun = await startOperation(t.client, 'backup', { repo, path: source, type: 'full' }, worker.taskQueue);
+  const backup: BackupOutput = await backupRun.result();
+  expect(backup).toMatchObject({ type: 'full', parent: null, filesNew: files });
+
+  const target = tempDir('roundtrip-dst');
+  const restored: RestoreOutput = await (await startOperation(t.client, 'restore', { repo, snapshot: backup.snapshotId, target }, worker.taskQueue)).result();
+  expect(restored).toMatchObject({ snapshotId: backup.snapshotId, files });
+  expectSameTree(source, target);
+
+  const verified: VerifyOutput = await (await startOperation(t.client, 'verify', { repo, level: 'deep' }, worker.taskQueue)).result();
+  expect(verified).toMatchObject({ ok: true, problems: [] });
+  return { backupRun, backup, restored, verified, target };
 }

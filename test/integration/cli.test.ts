@@ -2,74 +2,32 @@
 // child process serves a unique task queue and holds the passphrase; the CLI processes only start
 // workflows. init → backup → snapshots → restore → verify, then a deleted pack makes verify exit 1.
 
-import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { testAddress, uniqueTaskQueue } from '../helpers/temporal';
+import { meridianEnv, MeridianWorkerProcess, parseJson as json, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
 import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
-
-const root = path.resolve(__dirname, '..', '..');
-const bin = path.join(root, 'bin', 'meridian.js');
-const execFileAsync = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let work: string;
 let repo: string;
 let env: NodeJS.ProcessEnv;
-let worker: ChildProcessWithoutNullStreams;
-let workerLog = '';
+let worker: MeridianWorkerProcess;
 
 /** Runs `meridian args` in the work folder (so relative paths resolve there, not in the worker's). */
-async function meridian(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, ...args], { cwd: work, env, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code?: unknown; stdout: string; stderr: string };
-    if (typeof failed.code !== 'number') throw err;
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-function json<T>(run: Run): T {
-  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  return JSON.parse(run.stdout) as T;
-}
+const meridian = (...args: string[]) => runMeridian(args, { cwd: work, env, timeoutMs: 90_000 });
 
 beforeAll(async () => {
-  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npx tsc -p tsconfig.json` first');
   work = tempDir('cli');
   repo = path.join(work, 'repo');
   writeTree(path.join(work, 'source'), { smallFiles: 30, largeFiles: [3 * 1024 * 1024, 200 * 1024] });
   writeFileSync(path.join(work, 'source', 'scratch.tmp'), 'excluded');
-  const { MERIDIAN_PASSWORD_FILE: _file, MERIDIAN_NEW_PASSWORD: _new, ...inherited } = process.env;
-  env = {
-    ...inherited,
-    TEMPORAL_ADDRESS: testAddress(),
-    MERIDIAN_TASK_QUEUE: uniqueTaskQueue('cli'),
-    MERIDIAN_HOME: path.join(work, 'home'),
-    MERIDIAN_PASSWORD: 'integration passphrase',
-  };
+  env = meridianEnv(work, 'cli', 'integration passphrase');
   // The worker runs from the project folder, so a relative path that the CLI failed to make
   // absolute would point somewhere else.
-  worker = spawn(process.execPath, [bin, 'worker'], { cwd: root, env, stdio: 'pipe' });
-  await new Promise<void>((resolve, reject) => {
-    worker.stderr.on('data', (data: Buffer) => {
-      workerLog += data.toString();
-      if (workerLog.includes('worker ready')) resolve();
-    });
-    worker.once('exit', (code) => reject(new Error(`meridian worker exited with ${code}: ${workerLog}`)));
-  });
+  worker = await startMeridianWorker(env);
 });
 
-afterAll(() => {
-  if (worker.exitCode === null) worker.kill('SIGKILL');
+afterAll(async () => {
+  await worker?.stop('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -165,9 +123,7 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
   });
 
   it('the worker stops gracefully on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(workerLog).toContain('worker stopped');
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(worker.log()).toContain('worker stopped');
   });
 });

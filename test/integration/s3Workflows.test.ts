@@ -3,23 +3,17 @@
 // creates the missing bucket) / `backup --json` / `restore latest --json` with an s3:// URL,
 // served by a `meridian worker` child process that takes its AWS credentials from the environment.
 
-import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { startOperation } from '../../api/operations';
 import { Repository } from '../../core/repository';
 import { openStorage } from '../../storage/open';
 import { Storage } from '../../storage/storage';
-import { BackupOutput, RestoreOutput, VerifyOutput } from '../../workflows/shared';
-import { RunningWorker, startWorker } from '../helpers/meridianWorker';
-import { testAddress, testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { meridianEnv, MeridianWorkerProcess, parseJson as json, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
+import { roundTripThroughWorkflows, useTemporalWorker } from '../helpers/meridianWorker';
 import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
 const PASS = 'integration passphrase';
 const MiB = 1024 * 1024;
-const root = path.resolve(__dirname, '..', '..');
-const execFileAsync = promisify(execFile);
 
 /** The repository URL form of DESIGN.md, with the test server as endpoint. */
 function s3Url(bucket: string, prefix: string): string {
@@ -38,18 +32,7 @@ async function withS3<T>(url: string, use: (storage: Storage) => Promise<T>): Pr
 }
 
 describe('the Temporal workflows with the repository in S3', () => {
-  let t: TestConnection;
-  let worker: RunningWorker;
-
-  beforeAll(async () => {
-    t = await testConnection();
-    worker = await startWorker(t, PASS);
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await t?.close();
-  });
+  const setup = useTemporalWorker(PASS);
 
   test('backup → restore is byte-identical, deep verify is clean, and packs keep the object count low', async () => {
     const repo = s3Url(`meridian-wf-${process.pid}`, 'backups/gis');
@@ -57,16 +40,7 @@ describe('the Temporal workflows with the repository in S3', () => {
     const source = tempDir('s3-src');
     writeTree(source, { smallFiles: 2_000, largeFiles: [40 * MiB, 3 * MiB] });
 
-    const backup: BackupOutput = await (await startOperation(t.client, 'backup', { repo, path: source, type: 'full' }, worker.taskQueue)).result();
-    expect(backup).toMatchObject({ type: 'full', parent: null, filesNew: 2_004 });
-
-    const target = tempDir('s3-dst');
-    const restored: RestoreOutput = await (await startOperation(t.client, 'restore', { repo, snapshot: backup.snapshotId, target }, worker.taskQueue)).result();
-    expect(restored).toMatchObject({ snapshotId: backup.snapshotId, files: 2_004 });
-    expectSameTree(source, target);
-
-    const verified: VerifyOutput = await (await startOperation(t.client, 'verify', { repo, level: 'deep' }, worker.taskQueue)).result();
-    expect(verified).toMatchObject({ ok: true, problems: [] });
+    const { verified, target } = await roundTripThroughWorkflows(setup.t, setup.worker, repo, source, 2_004);
     expect(verified.checked.bytes).toBeGreaterThan(40 * MiB);
 
     const packs = await withS3(repo, async (storage) => {
@@ -87,44 +61,21 @@ describe('meridian init / backup / restore with an s3:// URL and a meridian work
   let repo: string;
   let work: string;
   let env: NodeJS.ProcessEnv;
-  let worker: ChildProcessWithoutNullStreams;
-  let workerLog = '';
+  let worker: MeridianWorkerProcess;
 
-  async function meridian(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await execFileAsync(process.execPath, [path.join(root, 'bin', 'meridian.js'), ...args], { cwd: work, env, timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const failed = err as { code?: unknown; stdout: string; stderr: string };
-      if (typeof failed.code !== 'number') throw err;
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
-
-  function json(run: { code: number; stdout: string; stderr: string }): Record<string, unknown> {
-    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-    return JSON.parse(run.stdout) as Record<string, unknown>;
-  }
+  const meridian = (...args: string[]) => runMeridian(args, { cwd: work, env, timeoutMs: 120_000 });
 
   beforeAll(async () => {
     repo = s3Url(bucket, 'nightly');
     work = tempDir('s3-cli');
     writeTree(path.join(work, 'source'), { smallFiles: 50, largeFiles: [20 * MiB] });
-    const { MERIDIAN_PASSWORD_FILE: _file, MERIDIAN_NEW_PASSWORD: _new, ...inherited } = process.env;
     // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION come from the test setup's environment.
-    env = { ...inherited, TEMPORAL_ADDRESS: testAddress(), MERIDIAN_TASK_QUEUE: uniqueTaskQueue('s3cli'), MERIDIAN_HOME: path.join(work, 'home'), MERIDIAN_PASSWORD: PASS };
-    worker = spawn(process.execPath, [path.join(root, 'bin', 'meridian.js'), 'worker'], { cwd: root, env, stdio: 'pipe' });
-    await new Promise<void>((resolve, reject) => {
-      worker.stderr.on('data', (data: Buffer) => {
-        workerLog += data.toString();
-        if (workerLog.includes('worker ready')) resolve();
-      });
-      worker.once('exit', (code) => reject(new Error(`meridian worker exited with ${code}: ${workerLog}`)));
-    });
+    env = meridianEnv(work, 's3cli', PASS);
+    worker = await startMeridianWorker(env);
   });
 
-  afterAll(() => {
-    if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
     rmSync(work, { recursive: true, force: true });
   });
 

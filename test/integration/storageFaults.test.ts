@@ -9,26 +9,17 @@ import { openStorage } from '../../storage/open';
 import { Storage } from '../../storage/storage';
 import { BackupOutput, RestoreOutput, VerifyOutput } from '../../workflows/shared';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { RunningWorker, startWorker } from '../helpers/meridianWorker';
-import { testConnection, TestConnection } from '../helpers/temporal';
+import { useTemporalWorker } from '../helpers/meridianWorker';
 import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
 const PASS = 'storage faults passphrase';
 const BUCKET = 'meridian-faults';
 /** Small packs and chunks: many requests for a few MB. */
 const INIT = { packSizeMiB: 1, chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 } };
-let t: TestConnection;
-let worker: RunningWorker;
+const setup = useTemporalWorker(PASS);
 const proxies: FaultProxy[] = [];
 
-beforeAll(async () => {
-  t = await testConnection();
-  worker = await startWorker(t, PASS);
-});
-
 afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
   await Promise.all(proxies.map((p) => p.close()));
 });
 
@@ -72,13 +63,13 @@ async function hasDataPack(storage: Storage): Promise<boolean> {
 }
 
 async function verifyDeep(repo: string): Promise<void> {
-  const verified: VerifyOutput = await (await startOperation(t.client, 'verify', { repo, level: 'deep' }, worker.taskQueue)).result();
+  const verified: VerifyOutput = await (await startOperation(setup.t.client, 'verify', { repo, level: 'deep' }, setup.worker.taskQueue)).result();
   expect(verified).toMatchObject({ ok: true, problems: [] });
 }
 
 async function restoreAndCompare(repo: string, snapshot: string, source: string): Promise<void> {
   const target = tempDir('faults-dst');
-  const restored: RestoreOutput = await (await startOperation(t.client, 'restore', { repo, snapshot, target }, worker.taskQueue)).result();
+  const restored: RestoreOutput = await (await startOperation(setup.t.client, 'restore', { repo, snapshot, target }, setup.worker.taskQueue)).result();
   expect(restored.snapshotId).toBe(snapshot);
   expectSameTree(source, target);
 }
@@ -93,7 +84,7 @@ test('with a quarter of connections reset, stalled or answered 500, a backup com
   const source = tempDir('faults-src');
   writeTree(source, { smallFiles: 300, largeFiles: [2 * 1024 * 1024, 1536 * 1024, 1024 * 1024] });
 
-  const backup: BackupOutput = await (await startOperation(t.client, 'backup', { repo: viaProxy, path: source, type: 'full' }, worker.taskQueue)).result();
+  const backup: BackupOutput = await (await startOperation(setup.t.client, 'backup', { repo: viaProxy, path: source, type: 'full' }, setup.worker.taskQueue)).result();
   expect(backup).toMatchObject({ type: 'full', filesNew: 305 });
   await restoreAndCompare(viaProxy, backup.snapshotId, source);
   await verifyDeep(repoUrl(s3Endpoint().origin, prefix)); // what the server holds, without the proxy
@@ -110,7 +101,7 @@ test('with the backend down, a backup keeps retrying and says the storage is unr
   writeTree(source, { smallFiles: 300, largeFiles: [12 * 1024 * 1024, 12 * 1024 * 1024] });
 
   // Take the backend down once the backup has stored its first pack.
-  const run = await startOperation(t.client, 'backup', { repo: viaProxy, path: source, type: 'full' }, worker.taskQueue);
+  const run = await startOperation(setup.t.client, 'backup', { repo: viaProxy, path: source, type: 'full' }, setup.worker.taskQueue);
   const server = await openStorage(direct);
   for (const started = Date.now(); !(await hasDataPack(server)); ) {
     if (Date.now() - started > 60_000) throw new Error('the backup stored no pack within a minute');
@@ -124,7 +115,7 @@ test('with the backend down, a backup keeps retrying and says the storage is unr
   for (const started = Date.now(); (progress.activityAttempt ?? 1) <= 1; ) {
     if (Date.now() - started > 20_000) throw new Error(`no second activity attempt within 20 s: ${JSON.stringify(progress)}`);
     await new Promise((r) => setTimeout(r, 250));
-    const view = await describeOperation(t.client, run.workflowId);
+    const view = await describeOperation(setup.t.client, run.workflowId);
     expect(view.status).toBe('running');
     progress = (view.progress ?? {}) as typeof progress;
   }

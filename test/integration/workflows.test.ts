@@ -8,24 +8,12 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { startOperation } from '../../api/operations';
 import { Repository } from '../../core/repository';
 import { LocalStorage } from '../../storage/local';
-import { BackupOutput, RestoreOutput, VerifyOutput } from '../../workflows/shared';
-import { RunningWorker, startWorker } from '../helpers/meridianWorker';
-import { testConnection, TestConnection } from '../helpers/temporal';
+import { BackupOutput } from '../../workflows/shared';
+import { roundTripThroughWorkflows, useTemporalWorker } from '../helpers/meridianWorker';
 import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
 const PASS = 'integration passphrase';
-let t: TestConnection;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  t = await testConnection();
-  worker = await startWorker(t, PASS);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
-});
+const setup = useTemporalWorker(PASS);
 
 async function newRepo(): Promise<string> {
   const dir = tempDir('wf-repo');
@@ -38,26 +26,16 @@ test('a tree with a 100 MB file and 10,000 small files round-trips exactly, in a
   const source = tempDir('wf-src');
   writeTree(source, { smallFiles: 10_000, largeFiles: [100 * 1024 * 1024] });
 
-  const backupRun = await startOperation(t.client, 'backup', { repo, path: source, type: 'full' }, worker.taskQueue);
-  const backup: BackupOutput = await backupRun.result();
-  expect(backup).toMatchObject({ type: 'full', parent: null, filesNew: 10_003, filesUnmodified: 0 });
+  const { backupRun, backup, verified } = await roundTripThroughWorkflows(setup.t, setup.worker, repo, source, 10_003);
+  expect(backup.filesUnmodified).toBe(0);
   expect(backup.bytesRead).toBeGreaterThan(100 * 1024 * 1024);
   const events = (await backupRun.fetchHistory()).events ?? [];
   expect(events.length).toBeLessThan(30);
-
-  const target = tempDir('wf-dst');
-  const restoreRun = await startOperation(t.client, 'restore', { repo, snapshot: backup.snapshotId, target }, worker.taskQueue);
-  const restored: RestoreOutput = await restoreRun.result();
-  expect(restored).toMatchObject({ snapshotId: backup.snapshotId, files: 10_003 });
-  expectSameTree(source, target);
-
-  const verifyRun = await startOperation(t.client, 'verify', { repo, level: 'deep' }, worker.taskQueue);
-  const verified: VerifyOutput = await verifyRun.result();
-  expect(verified).toMatchObject({ ok: true, problems: [] });
   expect(verified.checked.bytes).toBeGreaterThan(100 * 1024 * 1024);
 });
 
 test('an incremental backup reads only the changed files; both snapshots restore exactly', async () => {
+  const { t, worker } = setup;
   const repo = await newRepo();
   const source = tempDir('wf-src');
   writeTree(source, { smallFiles: 500, largeFiles: [5 * 1024 * 1024] });
@@ -81,6 +59,7 @@ test('an incremental backup reads only the changed files; both snapshots restore
 });
 
 test('a wrong passphrase fails the workflow at once, without retries', async () => {
+  const { t, worker } = setup;
   const dir = tempDir('wf-other');
   await Repository.init(new LocalStorage(dir), 'another passphrase', {});
   const run = await startOperation(t.client, 'verify', { repo: dir, level: 'quick' }, worker.taskQueue);

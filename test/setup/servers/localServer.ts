@@ -1,7 +1,7 @@
 // Shared plumbing of the test servers: a free 127.0.0.1 port, the project root, and a server
 // process in its own process group with a throwaway folder (data and log), polled until it
-// answers; stop() kills the group and removes the folder. Loaded by globalSetup through plain
-// require: import TypeScript siblings without the `.js` suffix.
+// answers; stop() kills the group (SIGKILL: the data is throwaway) and removes the folder.
+// Loaded by globalSetup through plain require: import TypeScript siblings without the `.js` suffix.
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -18,16 +18,26 @@ export interface LocalServerSpec {
   /** Names the server in messages and in StartedServer. */
   name: string;
   command: string;
+  /** Fills the throwaway folder (configuration, data folders) before the server starts. */
+  prepare?(dir: string): void;
   /** The arguments, given the server's throwaway folder. */
   args(dir: string): string[];
   /** Resolves once the server answers; rejects (and is polled again) until then. */
   ready(): Promise<void>;
   /** What tests read to reach the server. */
   env: Record<string, string>;
+  /** Removes what the server leaves outside its folder, once it is gone (and the folder too). */
+  afterStop?(): void;
 }
 
 export async function startLocalServer(spec: LocalServerSpec): Promise<StartedServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `meridian-${spec.name}-`));
+  try {
+    spec.prepare?.(dir);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const logFile = path.join(dir, 'server.log');
   const logFd = openSync(logFile, 'a');
   const child = spawn(spec.command, spec.args(dir), { cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] });
@@ -47,6 +57,7 @@ export async function startLocalServer(spec: LocalServerSpec): Promise<StartedSe
     if (exited === undefined && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     await gone;
     rmSync(dir, { recursive: true, force: true });
+    spec.afterStop?.();
   };
 
   try {

@@ -1,0 +1,94 @@
+// The `meridian` command as integration tests run it: bin/meridian.js in a child process (exit
+// code and output returned, never thrown), its --json output parsed, the environment of a CLI
+// that is a client of the test Temporal server, and a `meridian worker` child process.
+
+import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { testAddress, uniqueTaskQueue } from './temporal';
+
+export const projectRoot = path.resolve(__dirname, '..', '..');
+const bin = path.join(projectRoot, 'bin', 'meridian.js');
+const execFileAsync = promisify(execFile);
+
+export interface MeridianRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Relative paths in args resolve here. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+}
+
+/** Runs `meridian args`; a non-zero exit is returned, not thrown. */
+export async function runMeridian(args: string[], { cwd, env, timeoutMs }: RunOptions): Promise<MeridianRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, ...args], { cwd, env, timeout: timeoutMs });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code?: unknown; stdout: string; stderr: string };
+    if (typeof failed.code !== 'number') throw err;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** Asserts the run succeeded silently on stderr, and returns its --json output. */
+export function parseJson<T = Record<string, unknown>>(run: MeridianRun): T {
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  return JSON.parse(run.stdout) as T;
+}
+
+/**
+ * The environment of a CLI (and its worker) on the test Temporal server: a unique task queue,
+ * MERIDIAN_HOME in the work folder, the passphrase in MERIDIAN_PASSWORD and no other passphrase
+ * source inherited from the caller.
+ */
+export function meridianEnv(work: string, queuePrefix: string, passphrase: string): NodeJS.ProcessEnv {
+  const { MERIDIAN_PASSWORD_FILE: _file, MERIDIAN_NEW_PASSWORD: _new, ...inherited } = process.env;
+  return {
+    ...inherited,
+    TEMPORAL_ADDRESS: testAddress(),
+    MERIDIAN_TASK_QUEUE: uniqueTaskQueue(queuePrefix),
+    MERIDIAN_HOME: path.join(work, 'home'),
+    MERIDIAN_PASSWORD: passphrase,
+  };
+}
+
+export interface MeridianWorkerProcess {
+  process: ChildProcessWithoutNullStreams;
+  /** Everything the worker wrote to stderr so far. */
+  log(): string;
+  /** Sends `signal` unless the worker has exited already; resolves with its exit code once it has. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `meridian worker` (by default in the project folder, so that a relative path the CLI
+ * failed to make absolute would point somewhere else) and resolves once it logs "worker ready".
+ */
+export async function startMeridianWorker(env: NodeJS.ProcessEnv, cwd = projectRoot): Promise<MeridianWorkerProcess> {
+  if (!existsSync(path.join(projectRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npx tsc -p tsconfig.json` first');
+  const child = spawn(process.execPath, [bin, 'worker'], { cwd, env, stdio: 'pipe' });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (data: Buffer) => {
+      log += data.toString();
+      if (log.includes('worker ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`meridian worker exited with ${code}: ${log}`)));
+  });
+  return {
+    process: child,
+    log: () => log,
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
