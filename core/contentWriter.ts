@@ -1,8 +1,7 @@
 // Writes restored file contents pack by pack: each pack is read once (one ranged read over the
-// blobs needed from it), each blob opened, decompressed and checked once (by the decoder
-// pool's threads), then written at its
-// offsets in every file that holds it. Files open when their first blob arrives and close, with
-// mode and mtime set, as soon as their last byte lands.
+// blobs needed from it, in steps of bounded size); the decoder pool's threads open, decompress
+// and check each blob once and write it at its offsets in every file that holds it. A file gets
+// its mode and mtime as soon as its last blob has landed.
 
 import fs, { promises as fsp } from 'node:fs';
 import { BlobReader } from './blobReader.js';
@@ -39,14 +38,12 @@ interface NeededBlob {
 const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
 export async function writeFileContents(reader: BlobReader, files: FileToWrite[], options: ContentWriterOptions): Promise<void> {
-  const packs = planPacks(reader, files);
+  const steps = planPacks(reader, files);
   const remaining = files.map((f) => f.node.content?.length ?? 0);
-  const handles = new Map<number, Promise<fsp.FileHandle>>();
 
-  const finish = async (i: number, handle?: fsp.FileHandle) => {
+  const finish = async (i: number) => {
     const file = files[i]!;
-    if (handle) await handle.close();
-    else await (await fsp.open(file.abs, CREATE, 0o600)).close();
+    if (!file.node.content?.length) await (await fsp.open(file.abs, CREATE, 0o600)).close();
     await fsp.chmod(file.abs, file.node.mode);
     const seconds = Number(BigInt(file.node.mtimeNs)) / 1e9;
     await fsp.utimes(file.abs, seconds, seconds);
@@ -54,43 +51,38 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   };
   for (let i = 0; i < files.length; i++) if (remaining[i] === 0) await finish(i);
 
-  const writePack = async (pack: string, blobs: NeededBlob[]) => {
+  const writeStep = async (pack: string, blobs: NeededBlob[]) => {
     options.signal?.throwIfAborted();
     const start = blobs[0]!.loc.offset;
     const last = blobs[blobs.length - 1]!.loc;
     const span = await reader.repo.storage.get({ type: 'data', name: pack }, { offset: start, length: last.offset + last.length - start });
-    const plains = await options.decoder.decode(
+    await options.decoder.write(
       span,
-      blobs.map((b) => ({ id: b.id, codec: b.loc.codec, rawLength: b.loc.rawLength, spanOffset: b.loc.offset - start, length: b.loc.length })),
+      blobs.map((b) => ({
+        id: b.id,
+        codec: b.loc.codec,
+        rawLength: b.loc.rawLength,
+        spanOffset: b.loc.offset - start,
+        length: b.loc.length,
+        targets: b.targets.map((t) => ({ path: files[t.file]!.abs, offset: t.offset })),
+      })),
     );
-    const writes: Promise<void>[] = [];
-    blobs.forEach((blob, b) => {
-      const plain = plains[b]!;
+    const done: Promise<void>[] = [];
+    for (const blob of blobs) {
       for (const target of blob.targets) {
-        writes.push(
-          (async () => {
-            let opening = handles.get(target.file);
-            if (!opening) handles.set(target.file, (opening = fsp.open(files[target.file]!.abs, CREATE, 0o600)));
-            const handle = await opening;
-            await handle.write(plain, 0, plain.length, target.offset);
-            options.onBytes?.(plain.length);
-            remaining[target.file]! -= 1;
-            if (remaining[target.file] === 0) {
-              handles.delete(target.file);
-              await finish(target.file, handle);
-            }
-          })(),
-        );
+        options.onBytes?.(blob.loc.rawLength);
+        remaining[target.file]! -= 1;
+        if (remaining[target.file] === 0) done.push(finish(target.file));
       }
-    });
-    await Promise.all(writes);
+    }
+    await Promise.all(done);
   };
 
-  const queue = [...packs];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) await writePack(next[0], next[1]);
+  const queue = [...steps];
+  const lane = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await writeStep(next[0], next[1]);
   };
-  await Promise.all(Array.from({ length: options.packsInFlight ?? 3 }, worker));
+  await Promise.all(Array.from({ length: options.packsInFlight ?? 3 }, lane));
 }
 
 /** Raw bytes decoded per step: bounds memory however well a pack's blobs compress. */

@@ -1,24 +1,23 @@
-// Spreads blob decoding (open, decompress, check) of restores over threads, one span of a pack
-// at a time, so both cores work while the main thread reads packs and writes files. With zero
-// threads it decodes inline.
+// Spreads the CPU and write work of restores over threads, one span of a pack at a time: each
+// thread opens, decompresses and checks the span's blobs and writes them into their files, so
+// both cores work while the main thread reads packs. With zero threads it does this inline.
 
 import { Worker } from 'node:worker_threads';
-import { decodeBlob } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
-import { DecodeReply, DecodeRequest, DecoderThreadData, SpanBlob } from './decoderProtocol.js';
+import { DecodeReply, DecodeRequest, DecoderThreadData, SpanBlob, writeSpan } from './decoderProtocol.js';
 import { RepositoryError } from './errors.js';
 import { threadScript } from './threadScript.js';
 
 export interface DecoderPool {
-  /** Decodes the blobs of a span (which it may take ownership of); resolves with their plain bytes, in order. */
-  decode(span: Uint8Array, blobs: SpanBlob[]): Promise<Uint8Array[]>;
+  /** Decodes the blobs of a span (which it may take ownership of) and writes them to their targets. */
+  write(span: Uint8Array, blobs: SpanBlob[]): Promise<void>;
   close(): Promise<void>;
 }
 
 export function createDecoderPool(keys: MasterKeys | null, threads: number): DecoderPool {
   if (threads <= 0) {
     return {
-      decode: async (span, blobs) => blobs.map((b) => decodeBlob(keys, b, span.subarray(b.spanOffset, b.spanOffset + b.length))),
+      write: async (span, blobs) => writeSpan(keys, span, blobs),
       close: async () => undefined,
     };
   }
@@ -26,7 +25,7 @@ export function createDecoderPool(keys: MasterKeys | null, threads: number): Dec
 }
 
 interface Pending {
-  resolve: (plains: Uint8Array[]) => void;
+  resolve: () => void;
   reject: (err: unknown) => void;
 }
 
@@ -45,7 +44,7 @@ class ThreadedDecoderPool implements DecoderPool {
     }
   }
 
-  decode(span: Uint8Array, blobs: SpanBlob[]): Promise<Uint8Array[]> {
+  write(span: Uint8Array, blobs: SpanBlob[]): Promise<void> {
     const job = this.nextJob++;
     const owned = span.byteOffset === 0 && span.byteLength === span.buffer.byteLength ? span : Uint8Array.from(span);
     const request: DecodeRequest = { job, span: owned.buffer as ArrayBuffer, blobs };
@@ -63,7 +62,7 @@ class ThreadedDecoderPool implements DecoderPool {
     const waiting = this.pending.get(reply.job);
     this.pending.delete(reply.job);
     if (!waiting) return;
-    if ('plains' in reply) waiting.resolve(reply.plains);
+    if (!('error' in reply)) waiting.resolve();
     else waiting.reject(reply.error.code ? new RepositoryError(reply.error.code, reply.error.message) : new Error(reply.error.message));
   }
 
