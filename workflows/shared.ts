@@ -3,6 +3,7 @@
 // Import this module (never workflow implementations) from api/ and cli/.
 
 import { defineQuery } from '@temporalio/workflow';
+import type { RestoreResult } from '../core/restorer.js';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
 
@@ -65,15 +66,8 @@ export interface RestoreInput {
   dataTaskQueue?: string;
 }
 
-export interface RestoreOutput {
-  snapshotId: string;
-  files: number;
-  dirs: number;
-  symlinks: number;
-  bytes: number;
-  filesSkipped: number;
-  durationMs: number;
-}
+/** The engine's restore result (a type-only import: nothing of core/ enters the workflow bundle). */
+export type RestoreOutput = RestoreResult & { durationMs: number };
 
 export interface VerifyInput {
   repo: string;
