@@ -4,10 +4,10 @@
 // only ids and counters to the workflow.
 
 import { Context } from '@temporalio/activity';
-import { backup, BackupProgress } from '../core/archiver.js';
+import { backup } from '../core/archiver.js';
 import { verify } from '../core/checker.js';
 import { Repository } from '../core/repository.js';
-import { restore, RestoreProgress } from '../core/restorer.js';
+import { restore } from '../core/restorer.js';
 import type { BackupInput, BackupOutput, RestoreInput, RestoreOutput, VerifyInput, VerifyOutput } from '../workflows/shared.js';
 import { withFailureMapping } from './failures.js';
 import { startHeartbeats } from './heartbeats.js';
@@ -22,8 +22,6 @@ export interface ActivityDeps {
   /** Encoder threads per backup; defaults to the number of cores. */
   encoderThreads?: number;
 }
-
-export type ActivityProgress = (BackupProgress | RestoreProgress | { phase: string; done: number; total: number }) & { attempt: number };
 
 export function createActivities(deps: ActivityDeps) {
   return {

@@ -24,18 +24,15 @@ export class MasterIndex {
   private readonly blobs = new Map<string, BlobLocation>();
   private readonly packIds = new Set<string>();
 
-  /** Loads every index file of the repository; `indexFiles` counts them. */
+  /** Loads every index file of the repository. */
   static async load(repo: Repository): Promise<MasterIndex> {
     const index = new MasterIndex();
     for await (const entry of repo.storage.list('index')) {
       const file = await repo.loadJsonFile('index', entry.name, IndexFileSchema);
       for (const pack of file.packs) index.addPack(pack);
-      index.indexFiles += 1;
     }
     return index;
   }
-
-  indexFiles = 0;
 
   addPack(pack: IndexedPack): void {
     this.packIds.add(pack.id);
@@ -81,7 +78,6 @@ function locationOf(pack: string, b: PackBlobEntry): BlobLocation {
  */
 export class IndexWriter {
   private pending: IndexedPack[] = [];
-  filesWritten = 0;
 
   constructor(
     private readonly repo: Repository,
@@ -98,6 +94,5 @@ export class IndexWriter {
     const packs = this.pending;
     this.pending = [];
     await this.repo.saveJsonFile('index', { packs });
-    this.filesWritten += 1;
   }
 }

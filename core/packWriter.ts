@@ -9,7 +9,6 @@ import { Storage } from '../storage/storage.js';
 
 export interface PackWriterStats {
   packs: number;
-  blobs: number;
   bytesStored: number;
 }
 
@@ -18,7 +17,7 @@ export class PackWriter {
   private bufferedBytes = 0;
   private readonly uploads = new Set<Promise<void>>();
   private failure: unknown;
-  readonly stats: PackWriterStats = { packs: 0, blobs: 0, bytesStored: 0 };
+  readonly stats: PackWriterStats = { packs: 0, bytesStored: 0 };
 
   constructor(
     private readonly storage: Storage,
@@ -59,7 +58,6 @@ export class PackWriter {
     try {
       await this.storage.put({ type: 'data', name: id }, bytes);
       this.stats.packs += 1;
-      this.stats.blobs += indexed.blobs.length;
       this.stats.bytesStored += bytes.length;
       await this.onPackStored(indexed);
     } catch (err) {

@@ -3,6 +3,7 @@
 // Import this module (never workflow implementations) from api/ and cli/.
 
 import { defineQuery } from '@temporalio/workflow';
+import type { VerifyReport } from '../core/checker.js';
 import type { RestoreResult } from '../core/restorer.js';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
@@ -66,7 +67,7 @@ export interface RestoreInput {
   dataTaskQueue?: string;
 }
 
-/** The engine's restore result (a type-only import: nothing of core/ enters the workflow bundle). */
+/** The engine's restore result plus duration (type-only imports: nothing of core/ enters the workflow bundle). */
 export type RestoreOutput = RestoreResult & { durationMs: number };
 
 export interface VerifyInput {
@@ -77,22 +78,8 @@ export interface VerifyInput {
   dataTaskQueue?: string;
 }
 
-export interface VerifyProblem {
-  kind: string;
-  message: string;
-  pack?: string;
-  blob?: string;
-  snapshot?: string;
-  path?: string;
-}
-
-export interface VerifyOutput {
-  level: VerifyLevel;
-  ok: boolean;
-  checked: { snapshots: number; packs: number; blobs: number; bytes: number };
-  problems: VerifyProblem[];
-  durationMs: number;
-}
+/** The engine's verify report plus duration. */
+export type VerifyOutput = VerifyReport & { durationMs: number };
 
 /**
  * What the `progress` query returns. Byte-level progress lives in the running activity's
