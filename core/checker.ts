@@ -10,6 +10,7 @@ import { BlobLocation, MasterIndex } from './masterIndex.js';
 import { readPackHeader } from './packFormat.js';
 import { Repository } from './repository.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
+import { StorageError } from '../storage/storage.js';
 
 export const VERIFY_LEVELS = ['quick', 'standard', 'deep'] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
@@ -177,7 +178,8 @@ async function checkPack(
       const stored = whole ? whole.subarray(loc.offset, loc.offset + loc.length) : await repo.storage.get({ type: 'data', name: pack }, { offset: loc.offset, length: loc.length });
       decodeBlob(repo.keys, { id, codec: loc.codec, rawLength: loc.rawLength }, stored);
     } catch (err) {
-      if (!(err instanceof RepositoryError) && !(err instanceof Error && err.name === 'StorageError')) throw err;
+      // Damage is what cannot be read back; a transient storage error is not damage: rethrow it, so the activity retries.
+      if (!(err instanceof RepositoryError) && !(err instanceof StorageError && err.kind !== 'transient')) throw err;
       problems.push({ kind: 'damaged-blob', pack, blob: id, ...where, message: `blob ${short(id)} in pack ${short(pack)} is damaged; it holds data of ${describe(where)}` });
     }
   }
