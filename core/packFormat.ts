@@ -1,6 +1,8 @@
 // The pack file format: blobs back to back, then a sealed JSON header listing each blob's id,
 // type, offset, length, codec and raw length, then the header's length as 4 bytes little-endian.
-// A pack's name is the SHA-256 of its whole content.
+// A pack's name is the SHA-256 of its stored header and trailer: the header lists every blob's
+// content id and place, and every stored byte is covered by a GCM tag (or, unencrypted, by the
+// blob's content hash), so hashing the whole pack again would add cost and no protection.
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -27,24 +29,50 @@ export interface BuiltPack {
 
 const TRAILER = 4;
 
-export function buildPack(keys: MasterKeys | null, blobs: EncodedBlob[]): BuiltPack {
-  const entries: PackBlobEntry[] = [];
-  let offset = 0;
-  for (const b of blobs) {
-    entries.push({ id: b.id, type: b.type, offset, length: b.bytes.length, codec: b.codec, rawLength: b.rawLength });
-    offset += b.bytes.length;
+/**
+ * Assembles one pack: each blob is copied in as it arrives (so the blob's own buffer can be freed
+ * at once), and finish() appends the sealed header and trailer.
+ */
+export class PackBuilder {
+  private buffer: Buffer;
+  private length = 0;
+  private readonly entries: PackBlobEntry[] = [];
+
+  constructor(capacity: number) {
+    this.buffer = Buffer.allocUnsafe(capacity);
   }
-  const plainHeader = Buffer.from(JSON.stringify(entries));
-  const header = keys ? seal(keys.encryption, plainHeader) : plainHeader;
-  const bytes = Buffer.allocUnsafe(offset + header.length + TRAILER);
-  let at = 0;
-  for (const b of blobs) {
-    bytes.set(b.bytes, at);
-    at += b.bytes.length;
+
+  /** Bytes of blobs added so far. */
+  get size(): number {
+    return this.length;
   }
-  bytes.set(header, at);
-  bytes.writeUInt32LE(header.length, at + header.length);
-  return { id: createHash('sha256').update(bytes).digest('hex'), bytes, blobs: entries };
+
+  add(blob: EncodedBlob): void {
+    this.entries.push({ id: blob.id, type: blob.type, offset: this.length, length: blob.bytes.length, codec: blob.codec, rawLength: blob.rawLength });
+    this.append(blob.bytes);
+  }
+
+  finish(keys: MasterKeys | null): BuiltPack {
+    const plainHeader = Buffer.from(JSON.stringify(this.entries));
+    const header = keys ? seal(keys.encryption, plainHeader) : plainHeader;
+    const trailer = Buffer.allocUnsafe(TRAILER);
+    trailer.writeUInt32LE(header.length);
+    const headerAt = this.length;
+    this.append(header);
+    this.append(trailer);
+    const id = createHash('sha256').update(this.buffer.subarray(headerAt, this.length)).digest('hex');
+    return { id, bytes: this.buffer.subarray(0, this.length), blobs: this.entries };
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + bytes.length));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
 }
 
 /** Reads and parses a pack's header with at most two ranged reads. */

@@ -1,10 +1,11 @@
 // Groups encoded blobs into packs of about the repository's pack size and uploads them, with a
-// bounded number of uploads in flight, reporting each stored pack to the index.
+// bounded number of uploads in flight, reporting each stored pack to the index. Blobs are copied
+// into the pack being built as they arrive, so at most one pack is buffered besides the uploads.
 
 import { EncodedBlob } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
 import { IndexedPack } from './masterIndex.js';
-import { buildPack } from './packFormat.js';
+import { PackBuilder } from './packFormat.js';
 import { Storage } from '../storage/storage.js';
 
 export interface PackWriterStats {
@@ -12,9 +13,11 @@ export interface PackWriterStats {
   bytesStored: number;
 }
 
+/** Room past the pack size for the blob that fills a pack, and its header, without regrowing. */
+const SLACK = 2 * 1024 * 1024;
+
 export class PackWriter {
-  private blobs: EncodedBlob[] = [];
-  private bufferedBytes = 0;
+  private pack: PackBuilder | null = null;
   private readonly uploads = new Set<Promise<void>>();
   private failure: unknown;
   readonly stats: PackWriterStats = { packs: 0, bytesStored: 0 };
@@ -30,25 +33,23 @@ export class PackWriter {
   /** Adds a blob; resolves once it is buffered (waiting while too many uploads are in flight). */
   async add(blob: EncodedBlob): Promise<void> {
     this.throwIfFailed();
-    this.blobs.push(blob);
-    this.bufferedBytes += blob.bytes.length;
-    if (this.bufferedBytes >= this.packSize) await this.cut();
+    this.pack ??= new PackBuilder(this.packSize + SLACK);
+    this.pack.add(blob);
+    if (this.pack.size >= this.packSize) await this.cut();
   }
 
   /** Uploads what is buffered and waits for every upload; afterwards all added blobs are indexed. */
   async flush(): Promise<void> {
-    if (this.blobs.length > 0) await this.cut();
+    if (this.pack) await this.cut();
     await Promise.all(this.uploads);
     this.throwIfFailed();
   }
 
   private async cut(): Promise<void> {
-    const blobs = this.blobs;
-    this.blobs = [];
-    this.bufferedBytes = 0;
+    const pack = this.pack!.finish(this.keys);
+    this.pack = null;
     while (this.uploads.size >= this.maxUploads) await Promise.race(this.uploads);
     this.throwIfFailed();
-    const pack = buildPack(this.keys, blobs);
     const upload = this.store(pack.id, pack.bytes, { id: pack.id, blobs: pack.blobs });
     this.uploads.add(upload);
     void upload.finally(() => this.uploads.delete(upload));
