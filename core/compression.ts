@@ -3,8 +3,7 @@
 
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
-import { Compressor } from 'zstd-napi';
-import { DCtx } from 'zstd-napi/binding';
+import { CCtx, compressBound, CParameter, DCtx } from 'zstd-napi/binding';
 import { integrityError } from './errors.js';
 
 export type CompressionName = 'zstd' | 'lz4' | 'gzip' | 'none';
@@ -19,25 +18,39 @@ export const CODEC_IDS: Readonly<Record<CompressionName, number>> = { none: 0, z
 const ZSTD_LEVELS: Record<CompressionLevel, number> = { fastest: 1, default: 3, better: 7, best: 19 };
 const GZIP_LEVELS: Record<CompressionLevel, number> = { fastest: 1, default: 6, better: 9, best: 9 };
 
-// One zstd context per level (created on first use) and one for decompression, reused by every call.
-const zstdCompressors = new Map<CompressionLevel, Compressor>();
+// One zstd context per level (created on first use) and one for decompression, reused by every
+// call, and one output buffer that grows to the largest bound seen: no allocation per blob.
+const zstdCompressors = new Map<CompressionLevel, CCtx>();
 let zstdDecompressor: DCtx | undefined;
+let zstdScratch = Buffer.allocUnsafeSlow(0);
 
+/** The result is a view into the scratch buffer: valid until the next call. */
 function zstdCompress(data: Uint8Array, level: CompressionLevel): Uint8Array {
   let compressor = zstdCompressors.get(level);
   if (!compressor) {
-    compressor = new Compressor();
-    compressor.setParameters({ compressionLevel: ZSTD_LEVELS[level] });
+    compressor = new CCtx();
+    compressor.setParameter(CParameter.compressionLevel, ZSTD_LEVELS[level]);
     zstdCompressors.set(level, compressor);
   }
-  return compressor.compress(data);
+  const bound = compressBound(data.length);
+  if (zstdScratch.length < bound) zstdScratch = Buffer.allocUnsafeSlow(bound);
+  return zstdScratch.subarray(0, compressor.compress2(zstdScratch, data));
 }
 
-function zstdDecompress(bytes: Uint8Array, rawLength: number): Uint8Array {
+// The output buffer of decompressBlobReusing, grown to the largest blob seen (one per thread).
+let zstdOutput = Buffer.allocUnsafeSlow(0);
+
+function zstdDecompress(bytes: Uint8Array, rawLength: number, reuse: boolean): Uint8Array {
   // Decompress into a buffer of the length the index recorded: a damaged frame header cannot
   // make us allocate more, and output that does not fit fails inside zstd.
   zstdDecompressor ??= new DCtx();
-  const out = Buffer.allocUnsafe(rawLength);
+  let out: Buffer;
+  if (reuse) {
+    if (zstdOutput.length < rawLength) zstdOutput = Buffer.allocUnsafeSlow(rawLength);
+    out = zstdOutput.subarray(0, rawLength);
+  } else {
+    out = Buffer.allocUnsafe(rawLength);
+  }
   const written = zstdDecompressor.decompress(out, bytes);
   return out.subarray(0, written);
 }
@@ -51,6 +64,10 @@ function lz4Decompress(bytes: Uint8Array, rawLength: number): Uint8Array {
   return lz4Uncompress(bytes);
 }
 
+/**
+ * Compresses one blob, or keeps it raw when that does not shrink it. The bytes returned may be a
+ * view into a buffer the next call reuses: seal or copy them before compressing again.
+ */
 export function compressBlob(
   data: Uint8Array,
   name: CompressionName,
@@ -74,6 +91,19 @@ export function compressBlob(
 }
 
 export function decompressBlob(codec: number, bytes: Uint8Array, rawLength: number): Uint8Array {
+  return decompress(codec, bytes, rawLength, false);
+}
+
+/**
+ * decompressBlob for a caller that consumes the result at once (restore writes it out): zstd
+ * output lands in a buffer that this thread's next call overwrites, which saves allocating,
+ * page-faulting and collecting a fresh buffer per blob.
+ */
+export function decompressBlobReusing(codec: number, bytes: Uint8Array, rawLength: number): Uint8Array {
+  return decompress(codec, bytes, rawLength, true);
+}
+
+function decompress(codec: number, bytes: Uint8Array, rawLength: number, reuse: boolean): Uint8Array {
   let out: Uint8Array;
   try {
     switch (codec) {
@@ -81,7 +111,7 @@ export function decompressBlob(codec: number, bytes: Uint8Array, rawLength: numb
         out = bytes;
         break;
       case CODEC_IDS.zstd:
-        out = zstdDecompress(bytes, rawLength);
+        out = zstdDecompress(bytes, rawLength, reuse);
         break;
       case CODEC_IDS.lz4:
         out = lz4Decompress(bytes, rawLength);

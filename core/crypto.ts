@@ -1,7 +1,7 @@
 // Repository cryptography: random master keys, AES-256-GCM sealing of every stored object, and
 // keyed blob ids (HMAC-SHA-256, or plain SHA-256 in unencrypted repositories).
 
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomFillSync } from 'node:crypto';
 import { integrityError } from './errors.js';
 
 /** 32 bytes each. */
@@ -20,12 +20,15 @@ export function generateMasterKeys(): MasterKeys {
 }
 
 /** AES-256-GCM; layout: 12-byte random nonce || ciphertext || 16-byte tag. */
+/** The result owns its whole ArrayBuffer, so it can be transferred between threads without a copy. */
 export function seal(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const nonce = randomBytes(NONCE_LENGTH);
+  const sealed = Buffer.allocUnsafeSlow(plaintext.length + SEAL_OVERHEAD);
+  const nonce = randomFillSync(sealed, 0, NONCE_LENGTH).subarray(0, NONCE_LENGTH);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  const body = cipher.update(plaintext);
-  const rest = cipher.final();
-  return Buffer.concat([nonce, body, rest, cipher.getAuthTag()], plaintext.length + SEAL_OVERHEAD);
+  let at = NONCE_LENGTH + cipher.update(plaintext).copy(sealed, NONCE_LENGTH);
+  at += cipher.final().copy(sealed, at);
+  cipher.getAuthTag().copy(sealed, at);
+  return sealed;
 }
 
 /** Inverse of seal; any failure (short input, wrong key, altered byte) is an integrity error about `what`. */
