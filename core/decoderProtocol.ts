@@ -2,7 +2,7 @@
 // function both sides use to put a step's blobs into their files.
 
 import fs from 'node:fs';
-import { decodeBlob, StoredBlobInfo } from './blobCodec.js';
+import { decodeBlobForRestore, StoredBlobInfo } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
 import { RepositoryErrorCode } from './errors.js';
 
@@ -35,14 +35,15 @@ export type DecodeReply = { job: number } | { job: number; error: { code?: Repos
 const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 /**
- * Opens, decompresses and checks every blob of a span and writes it at each of its targets,
- * synchronously (in a decoder thread, or inline): each file opens once per step.
+ * Opens, decompresses and checks every blob of a span (see decodeBlobForRestore for what is
+ * checked) and writes it at each of its targets, synchronously (in a decoder thread, or inline):
+ * each file opens once per step.
  */
 export function writeSpan(keys: MasterKeys | null, span: Uint8Array, blobs: SpanBlob[]): void {
   const fds = new Map<string, number>();
   try {
     for (const blob of blobs) {
-      const plain = decodeBlob(keys, blob, span.subarray(blob.spanOffset, blob.spanOffset + blob.length));
+      const plain = decodeBlobForRestore(keys, blob, span.subarray(blob.spanOffset, blob.spanOffset + blob.length));
       for (const target of blob.targets) {
         let fd = fds.get(target.path);
         if (fd === undefined) fds.set(target.path, (fd = fs.openSync(target.path, OPEN_FLAGS, 0o600)));
