@@ -31,15 +31,16 @@ const TRAILER = 4;
 
 /**
  * Assembles one pack: each blob is copied in as it arrives (so the blob's own buffer can be freed
- * at once), and finish() appends the sealed header and trailer.
+ * at once), and finish() appends the sealed header and trailer. The buffer may be one a finished
+ * pack used before: BuiltPack.bytes always views the start of a buffer of its own.
  */
 export class PackBuilder {
   private buffer: Buffer;
   private length = 0;
   private readonly entries: PackBlobEntry[] = [];
 
-  constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+  constructor(buffer: Buffer) {
+    this.buffer = buffer;
   }
 
   /** Bytes of blobs added so far. */
@@ -66,7 +67,7 @@ export class PackBuilder {
 
   private append(bytes: Uint8Array): void {
     if (this.length + bytes.length > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + bytes.length));
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buffer.length, this.length + bytes.length));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }

@@ -1,6 +1,7 @@
 // Groups encoded blobs into packs of about the repository's pack size and uploads them, with a
 // bounded number of uploads in flight, reporting each stored pack to the index. Blobs are copied
-// into the pack being built as they arrive, so at most one pack is buffered besides the uploads.
+// into the pack being built as they arrive, so at most one pack is buffered besides the uploads,
+// and the buffers of stored packs are reused: no fresh 16 MiB to page in for every pack.
 
 import { EncodedBlob } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
@@ -18,6 +19,7 @@ const SLACK = 2 * 1024 * 1024;
 
 export class PackWriter {
   private pack: PackBuilder | null = null;
+  private readonly spareBuffers: Buffer[] = [];
   private readonly uploads = new Set<Promise<void>>();
   private failure: unknown;
   readonly stats: PackWriterStats = { packs: 0, bytesStored: 0 };
@@ -33,7 +35,7 @@ export class PackWriter {
   /** Adds a blob; resolves once it is buffered (waiting while too many uploads are in flight). */
   async add(blob: EncodedBlob): Promise<void> {
     this.throwIfFailed();
-    this.pack ??= new PackBuilder(this.packSize + SLACK);
+    this.pack ??= new PackBuilder(this.spareBuffers.pop() ?? Buffer.allocUnsafeSlow(this.packSize + SLACK));
     this.pack.add(blob);
     if (this.pack.size >= this.packSize) await this.cut();
   }
@@ -58,6 +60,7 @@ export class PackWriter {
   private async store(id: string, bytes: Uint8Array, indexed: IndexedPack): Promise<void> {
     try {
       await this.storage.put({ type: 'data', name: id }, bytes);
+      this.spareBuffers.push(Buffer.from(bytes.buffer));
       this.stats.packs += 1;
       this.stats.bytesStored += bytes.length;
       await this.onPackStored(indexed);
