@@ -2,7 +2,7 @@
 // Decoding reverses both steps and checks the blob's id against its content.
 
 import { compressBlob, CompressionLevel, CompressionName, decompressBlob, decompressBlobReusing } from './compression.js';
-import { blobId, MasterKeys, open, seal } from './crypto.js';
+import { blobId, MasterKeys, open, seal, SEAL_OVERHEAD } from './crypto.js';
 import { integrityError } from './errors.js';
 
 export type BlobType = 'data' | 'tree';
@@ -22,15 +22,28 @@ export interface BlobCodecSettings {
   compressionLevel: CompressionLevel;
 }
 
-export function encodeBlob(settings: BlobCodecSettings, type: BlobType, data: Uint8Array, id = blobId(settings.keys, data)): EncodedBlob {
-  const compressed = compressBlob(data, settings.compression, settings.compressionLevel);
-  const bytes = settings.keys ? seal(settings.keys.encryption, compressed.bytes) : owned(data, compressed.bytes);
-  return { id, type, codec: compressed.codec, rawLength: data.length, bytes };
-}
+/** Where an encoded blob's bytes go: a buffer of exactly `length` bytes. */
+export type BlobOutput = (length: number) => Uint8Array;
 
-/** Raw bytes stay the caller's view of its own data; compressed bytes are copied out of the scratch buffer. */
-function owned(data: Uint8Array, bytes: Uint8Array): Uint8Array {
-  return bytes === data ? bytes : Uint8Array.from(bytes);
+const newBuffer: BlobOutput = (length) => Buffer.allocUnsafeSlow(length);
+
+/** The blob's bytes are written once, into what `output` hands out; they never alias `data`. */
+export function encodeBlob(
+  settings: BlobCodecSettings,
+  type: BlobType,
+  data: Uint8Array,
+  id = blobId(settings.keys, data),
+  output: BlobOutput = newBuffer,
+): EncodedBlob {
+  const compressed = compressBlob(data, settings.compression, settings.compressionLevel);
+  let bytes: Uint8Array;
+  if (settings.keys) {
+    bytes = seal(settings.keys.encryption, compressed.bytes, output(compressed.bytes.length + SEAL_OVERHEAD));
+  } else {
+    bytes = output(compressed.bytes.length);
+    bytes.set(compressed.bytes);
+  }
+  return { id, type, codec: compressed.codec, rawLength: data.length, bytes };
 }
 
 export interface StoredBlobInfo {

@@ -20,14 +20,16 @@ export function generateMasterKeys(): MasterKeys {
 }
 
 /** AES-256-GCM; layout: 12-byte random nonce || ciphertext || 16-byte tag. */
-/** The result owns its whole ArrayBuffer, so it can be transferred between threads without a copy. */
-export function seal(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const sealed = Buffer.allocUnsafeSlow(plaintext.length + SEAL_OVERHEAD);
+/** Writes into `sealed` when given (exactly plaintext.length + SEAL_OVERHEAD bytes), else into a new buffer. */
+export function seal(key: Uint8Array, plaintext: Uint8Array, sealed: Uint8Array = Buffer.allocUnsafeSlow(plaintext.length + SEAL_OVERHEAD)): Uint8Array {
+  if (sealed.length !== plaintext.length + SEAL_OVERHEAD) throw new Error(`seal: output of ${sealed.length} bytes for ${plaintext.length} bytes of plaintext`);
   const nonce = randomFillSync(sealed, 0, NONCE_LENGTH).subarray(0, NONCE_LENGTH);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  let at = NONCE_LENGTH + cipher.update(plaintext).copy(sealed, NONCE_LENGTH);
-  at += cipher.final().copy(sealed, at);
-  cipher.getAuthTag().copy(sealed, at);
+  let at = NONCE_LENGTH;
+  for (const part of [cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]) {
+    sealed.set(part, at);
+    at += part.length;
+  }
   return sealed;
 }
 

@@ -5,10 +5,11 @@
 import { Worker } from 'node:worker_threads';
 import { BlobCodecSettings, EncodedBlob } from './blobCodec.js';
 import { ChunkerParams } from './chunker.js';
-import { EncoderThreadData, ThreadReply, ThreadRequest } from './encoderProtocol.js';
+import { EncoderThreadData, ringBytes, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { EncodedFile, FileEncoder } from './fileEncoder.js';
 import { threadScript } from './threadScript.js';
 
+/** Takes a new blob; its bytes may be reused once the returned promise resolves, so copy them first. */
 export type BlobSink = (blob: EncodedBlob) => Promise<void>;
 
 export interface EncoderPool {
@@ -69,7 +70,8 @@ interface Batch {
 
 interface EncoderThread {
   worker: Worker;
-  credit: Int32Array;
+  ring: SharedArrayBuffer;
+  used: Int32Array;
   busy: Batch | null;
   /** Blobs from this thread go into the sink one after another, in order. */
   sinkChain: Promise<void>;
@@ -84,9 +86,11 @@ class ThreadedEncoderPool implements EncoderPool {
   constructor(private readonly options: EncoderPoolOptions) {
     const script = threadScript('encoderThread');
     for (let i = 0; i < options.threads; i++) {
-      const credit = new SharedArrayBuffer(4);
-      const data: EncoderThreadData = { settings: options.settings, chunker: options.chunker, known: options.known, credit };
-      const thread: EncoderThread = { worker: new Worker(script, { workerData: data }), credit: new Int32Array(credit), busy: null, sinkChain: Promise.resolve() };
+      const ring = new SharedArrayBuffer(ringBytes(options.chunker));
+      const used = new SharedArrayBuffer(4);
+      const data: EncoderThreadData = { settings: options.settings, chunker: options.chunker, known: options.known, ring, used };
+      const worker = new Worker(script, { workerData: data });
+      const thread: EncoderThread = { worker, ring, used: new Int32Array(used), busy: null, sinkChain: Promise.resolve() };
       thread.worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
       thread.worker.on('error', (err) => this.fail(err));
       this.threads.push(thread);
@@ -119,12 +123,12 @@ class ThreadedEncoderPool implements EncoderPool {
     const batch = thread.busy;
     if (!batch) return;
     if (reply.kind === 'blobs') {
-      for (const blob of reply.blobs) {
+      for (const { offset, length, charge, ...blob } of reply.blobs) {
         thread.sinkChain = thread.sinkChain
-          .then(() => this.options.sink(blob))
+          .then(() => this.options.sink({ ...blob, bytes: new Uint8Array(thread.ring, offset, length) }))
           .then(() => {
-            Atomics.sub(thread.credit, 0, blob.bytes.length);
-            Atomics.notify(thread.credit, 0);
+            Atomics.sub(thread.used, 0, charge);
+            Atomics.notify(thread.used, 0);
           });
       }
       thread.sinkChain.catch((err: unknown) => this.fail(err));

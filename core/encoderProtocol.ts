@@ -1,22 +1,39 @@
-// Messages between the encoder pool (main thread) and its encoder threads.
+// Messages between the encoder pool (main thread) and its encoder threads. Each thread writes the
+// blobs it encodes into a ring of shared memory and sends only their places; the main thread
+// packs them in order and gives the space back. No per-blob buffer crosses threads.
 
-import { BlobCodecSettings, EncodedBlob } from './blobCodec.js';
+import { BlobCodecSettings, BlobType } from './blobCodec.js';
 import { ChunkerParams } from './chunker.js';
+import { SEAL_OVERHEAD } from './crypto.js';
 import { EncodedFile } from './fileEncoder.js';
 
-/** Bytes of encoded blobs a thread may have handed over but the main thread not yet packed. */
-export const CREDIT_LIMIT = 48 * 1024 * 1024;
-
-/** Blobs are handed over in groups of at most this many, or this many bytes. */
+/** Blob places are sent in groups of at most this many, or this many bytes. */
 export const GROUP_BLOBS = 64;
 export const GROUP_BYTES = 4 * 1024 * 1024;
+
+/** Ring bytes per thread: at least 24 MiB, and always room for two of the largest blobs. */
+export function ringBytes(chunker: ChunkerParams): number {
+  return Math.max(24 * 1024 * 1024, 2 * (chunker.max + SEAL_OVERHEAD));
+}
 
 export interface EncoderThreadData {
   settings: BlobCodecSettings;
   chunker: ChunkerParams;
   known: string[];
-  /** One Int32: bytes in flight from this thread. */
-  credit: SharedArrayBuffer;
+  ring: SharedArrayBuffer;
+  /** One Int32: ring bytes written by the thread and not yet given back by the main thread. */
+  used: SharedArrayBuffer;
+}
+
+/** A blob in the ring; `charge` is its length plus the ring tail skipped to place it. */
+export interface RingBlob {
+  id: string;
+  type: BlobType;
+  codec: number;
+  rawLength: number;
+  offset: number;
+  length: number;
+  charge: number;
 }
 
 export interface ThreadRequest {
@@ -24,4 +41,4 @@ export interface ThreadRequest {
   paths: string[];
 }
 
-export type ThreadReply = { kind: 'blobs'; blobs: EncodedBlob[] } | { kind: 'done'; batch: number; files: EncodedFile[] };
+export type ThreadReply = { kind: 'blobs'; blobs: RingBlob[] } | { kind: 'done'; batch: number; files: EncodedFile[] };

@@ -1,42 +1,45 @@
-// The body of an encoder thread: receives batches of file paths, streams back new blobs in
-// groups (transferring their bytes, no copy) and finally the batch's chunk lists. A shared
-// credit counter keeps at most CREDIT_LIMIT bytes in flight towards the main thread.
+// The body of an encoder thread: receives batches of file paths, writes each new blob straight
+// into its ring of shared memory (waiting while the ring is full), sends the blobs' places in
+// groups, and finally the batch's chunk lists.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { EncodedBlob } from './blobCodec.js';
-import { CREDIT_LIMIT, EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, ThreadReply, ThreadRequest } from './encoderProtocol.js';
+import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, RingBlob, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { EncodedFile, FileEncoder } from './fileEncoder.js';
 
 const data = workerData as EncoderThreadData;
-const encoder = new FileEncoder(data.settings, data.chunker, new Set(data.known));
-const credit = new Int32Array(data.credit);
+const ring = new Uint8Array(data.ring);
+const used = new Int32Array(data.used);
 const port = parentPort!;
-let group: EncodedBlob[] = [];
+let writeAt = 0;
+let lastCharge = 0;
+let group: RingBlob[] = [];
 let groupBytes = 0;
+
+/** Hands out the next `length` ring bytes, skipping the tail when they do not fit before the end. */
+function reserve(length: number): Uint8Array {
+  const skip = writeAt + length > ring.length ? ring.length - writeAt : 0;
+  const charge = skip + length;
+  for (;;) {
+    const inUse = Atomics.load(used, 0);
+    if (inUse + charge <= ring.length) break;
+    flush(); // what is held back here is still in the ring: hand it over before waiting
+    Atomics.wait(used, 0, inUse, 1000);
+  }
+  Atomics.add(used, 0, charge);
+  const offset = skip > 0 ? 0 : writeAt;
+  writeAt = offset + length;
+  lastCharge = charge;
+  return ring.subarray(offset, offset + length);
+}
+
+const encoder = new FileEncoder(data.settings, data.chunker, new Set(data.known), reserve);
 
 function flush(): void {
   if (group.length === 0) return;
   const reply: ThreadReply = { kind: 'blobs', blobs: group };
-  port.postMessage(
-    reply,
-    group.map((b) => b.bytes.buffer as ArrayBuffer),
-  );
+  port.postMessage(reply);
   group = [];
   groupBytes = 0;
-}
-
-function send(blob: EncodedBlob): void {
-  for (;;) {
-    const inFlight = Atomics.load(credit, 0);
-    if (inFlight < CREDIT_LIMIT) break;
-    flush(); // what is held back here counts against the credit: hand it over before waiting
-    Atomics.wait(credit, 0, inFlight, 1000);
-  }
-  Atomics.add(credit, 0, blob.bytes.length);
-  const owned = blob.bytes.byteOffset === 0 && blob.bytes.byteLength === blob.bytes.buffer.byteLength;
-  group.push(owned ? blob : { ...blob, bytes: Uint8Array.from(blob.bytes) });
-  groupBytes += blob.bytes.length;
-  if (group.length >= GROUP_BLOBS || groupBytes >= GROUP_BYTES) flush();
 }
 
 port.on('message', (request: ThreadRequest) => {
@@ -45,7 +48,10 @@ port.on('message', (request: ThreadRequest) => {
     const run = encoder.encode(path);
     let step = run.next();
     while (!step.done) {
-      send(step.value);
+      const { id, type, codec, rawLength, bytes } = step.value;
+      group.push({ id, type, codec, rawLength, offset: bytes.byteOffset, length: bytes.length, charge: lastCharge });
+      groupBytes += bytes.length;
+      if (group.length >= GROUP_BLOBS || groupBytes >= GROUP_BYTES) flush();
       step = run.next();
     }
     files.push(step.value);

@@ -2,7 +2,7 @@
 // encode every chunk not already known. Runs inline or inside an encoder thread.
 
 import fs from 'node:fs';
-import { BlobCodecSettings, EncodedBlob, encodeBlob } from './blobCodec.js';
+import { BlobCodecSettings, BlobOutput, EncodedBlob, encodeBlob } from './blobCodec.js';
 import { Chunker, ChunkerParams } from './chunker.js';
 import { blobId } from './crypto.js';
 
@@ -24,6 +24,7 @@ export class FileEncoder {
     private readonly settings: BlobCodecSettings,
     params: ChunkerParams,
     private readonly known: Set<string>,
+    private readonly output?: BlobOutput,
   ) {
     this.chunker = new Chunker(params);
     this.buffer = Buffer.allocUnsafe(params.max + READ_SIZE);
@@ -58,10 +59,7 @@ export class FileEncoder {
           content.push(id);
           if (!this.known.has(id)) {
             this.known.add(id);
-            const blob = encodeBlob(this.settings, 'data', chunk, id);
-            // Stored raw and unsealed, the blob would still point into the reused read buffer.
-            if (blob.bytes.buffer === this.buffer.buffer) blob.bytes = Uint8Array.from(blob.bytes);
-            yield blob;
+            yield encodeBlob(this.settings, 'data', chunk, id, this.output);
           }
           start += length;
           if (start >= filled) break;
