@@ -1,11 +1,13 @@
 // Writes restored file contents pack by pack: each pack is read once (one ranged read over the
 // blobs needed from it, in steps of bounded size); the decoder pool's threads open, decompress
 // and check each blob once and write it at its offsets in every file that holds it. A file gets
-// its mode and mtime as soon as its last blob has landed.
+// its mode and mtime as soon as its last blob has landed: from the decoder thread when one step
+// completes it (most files), else here.
 
 import fs, { promises as fsp } from 'node:fs';
 import { BlobReader } from './blobReader.js';
 import { DecoderPool } from './decoderPool.js';
+import { BlobTarget } from './decoderProtocol.js';
 import { RepositoryError } from './errors.js';
 import { BlobLocation } from './masterIndex.js';
 import { TreeNode } from './tree.js';
@@ -24,22 +26,28 @@ export interface ContentWriterOptions {
   onFileDone?: (file: FileToWrite) => void;
 }
 
-interface Target {
-  file: number;
-  offset: number;
-}
-
 interface NeededBlob {
   id: string;
   loc: BlobLocation;
-  targets: Target[];
+  /** While planning `file` indexes all files; once in a step, the step's own file list. */
+  targets: BlobTarget[];
+}
+
+/** One ranged read of a pack: its blobs, and the files (indexes into all files) they go to. */
+interface Step {
+  pack: string;
+  files: number[];
+  blobs: NeededBlob[];
 }
 
 const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
 export async function writeFileContents(reader: BlobReader, files: FileToWrite[], options: ContentWriterOptions): Promise<void> {
   const steps = planPacks(reader, files);
-  const remaining = files.map((f) => f.node.content?.length ?? 0);
+  // Steps not yet done that write into each file: a step dispatched while it is the only one
+  // left for a file finishes that file in the decoder thread, through the open descriptor.
+  const stepsLeft = files.map(() => 0);
+  for (const step of steps) for (const file of step.files) stepsLeft[file]! += 1;
 
   const finish = async (i: number) => {
     const file = files[i]!;
@@ -49,38 +57,41 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
     await fsp.utimes(file.abs, seconds, seconds);
     options.onFileDone?.(file);
   };
-  for (let i = 0; i < files.length; i++) if (remaining[i] === 0) await finish(i);
+  for (let i = 0; i < files.length; i++) if (stepsLeft[i] === 0) await finish(i);
 
-  const writeStep = async (pack: string, blobs: NeededBlob[]) => {
+  const writeStep = async (step: Step) => {
     options.signal?.throwIfAborted();
-    const start = blobs[0]!.loc.offset;
-    const last = blobs[blobs.length - 1]!.loc;
-    const span = await reader.repo.storage.get({ type: 'data', name: pack }, { offset: start, length: last.offset + last.length - start });
-    await options.decoder.write(
-      span,
-      blobs.map((b) => ({
+    const start = step.blobs[0]!.loc.offset;
+    const last = step.blobs[step.blobs.length - 1]!.loc;
+    const span = await reader.repo.storage.get({ type: 'data', name: step.pack }, { offset: start, length: last.offset + last.length - start });
+    const finishedHere = step.files.map((file) => stepsLeft[file] === 1);
+    await options.decoder.write(span, {
+      files: step.files.map((file, i) => {
+        const { abs, node } = files[file]!;
+        return finishedHere[i] ? { path: abs, finish: { mode: node.mode, mtimeNs: node.mtimeNs } } : { path: abs };
+      }),
+      blobs: step.blobs.map((b) => ({
         id: b.id,
         codec: b.loc.codec,
         rawLength: b.loc.rawLength,
         spanOffset: b.loc.offset - start,
         length: b.loc.length,
-        targets: b.targets.map((t) => ({ path: files[t.file]!.abs, offset: t.offset })),
+        targets: b.targets,
       })),
-    );
+    });
+    for (const blob of step.blobs) options.onBytes?.(blob.loc.rawLength * blob.targets.length);
     const done: Promise<void>[] = [];
-    for (const blob of blobs) {
-      for (const target of blob.targets) {
-        options.onBytes?.(blob.loc.rawLength);
-        remaining[target.file]! -= 1;
-        if (remaining[target.file] === 0) done.push(finish(target.file));
-      }
-    }
+    step.files.forEach((file, i) => {
+      if (--stepsLeft[file]! > 0) return;
+      if (finishedHere[i]) options.onFileDone?.(files[file]!);
+      else done.push(finish(file));
+    });
     await Promise.all(done);
   };
 
   const queue = [...steps];
   const lane = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) await writeStep(next[0], next[1]);
+    for (let next = queue.shift(); next; next = queue.shift()) await writeStep(next);
   };
   await Promise.all(Array.from({ length: options.packsInFlight ?? 3 }, lane));
 }
@@ -90,9 +101,10 @@ const STEP_RAW_BYTES = 16 * 1024 * 1024;
 
 /**
  * Groups every blob the files need by pack, in pack order, with the offsets where each lands,
- * and splits each pack's blobs into steps of at most STEP_RAW_BYTES of plain data.
+ * and splits each pack's blobs into steps of at most STEP_RAW_BYTES of plain data. A step's blob
+ * targets name files by their index in the step's own file list.
  */
-function planPacks(reader: BlobReader, files: FileToWrite[]): [string, NeededBlob[]][] {
+function planPacks(reader: BlobReader, files: FileToWrite[]): Step[] {
   const byPack = new Map<string, Map<string, NeededBlob>>();
   files.forEach((file, i) => {
     let offset = 0;
@@ -107,20 +119,35 @@ function planPacks(reader: BlobReader, files: FileToWrite[]): [string, NeededBlo
       offset += loc.rawLength;
     }
   });
-  const steps: [string, NeededBlob[]][] = [];
+  const steps: Step[] = [];
   for (const [pack, blobs] of byPack) {
-    let step: NeededBlob[] = [];
+    let step = newStep(pack);
     let raw = 0;
     for (const blob of [...blobs.values()].sort((a, b) => a.loc.offset - b.loc.offset)) {
-      if (step.length > 0 && raw + blob.loc.rawLength > STEP_RAW_BYTES) {
-        steps.push([pack, step]);
-        step = [];
+      if (step.blobs.length > 0 && raw + blob.loc.rawLength > STEP_RAW_BYTES) {
+        steps.push(step);
+        step = newStep(pack);
         raw = 0;
       }
-      step.push(blob);
+      step.blobs.push(blob);
       raw += blob.loc.rawLength;
     }
-    steps.push([pack, step]);
+    steps.push(step);
   }
+  for (const step of steps) localizeTargets(step);
   return steps;
+}
+
+const newStep = (pack: string): Step => ({ pack, files: [], blobs: [] });
+
+/** Lists the files a step writes into and renumbers its blob targets by that list. */
+function localizeTargets(step: Step): void {
+  const local = new Map<number, number>();
+  for (const blob of step.blobs) {
+    blob.targets = blob.targets.map(({ file, offset }) => {
+      let at = local.get(file);
+      if (at === undefined) local.set(file, (at = step.files.push(file) - 1));
+      return { file: at, offset };
+    });
+  }
 }

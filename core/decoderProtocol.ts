@@ -10,9 +10,16 @@ export interface DecoderThreadData {
   keys: MasterKeys | null;
 }
 
-/** Where a blob's plain bytes go: a file (created by the first write) and an offset in it. */
-export interface BlobTarget {
+/** A file a step writes into (created by the first write). */
+export interface StepFile {
   path: string;
+  /** Present when this step writes the file's last bytes: set mode and mtime before closing. */
+  finish?: { mode: number; mtimeNs: string };
+}
+
+/** Where a blob's plain bytes go: a file of the step (by its index in the step's files) and an offset in it. */
+export interface BlobTarget {
+  file: number;
   offset: number;
 }
 
@@ -23,10 +30,15 @@ export interface SpanBlob extends StoredBlobInfo {
   targets: BlobTarget[];
 }
 
-export interface DecodeRequest {
+/** A span of a pack and what to do with it. */
+export interface DecodeStep {
+  files: StepFile[];
+  blobs: SpanBlob[];
+}
+
+export interface DecodeRequest extends DecodeStep {
   job: number;
   span: ArrayBuffer;
-  blobs: SpanBlob[];
 }
 
 export type DecodeReply = { job: number } | { job: number; error: { code?: RepositoryErrorCode; message: string } };
@@ -37,20 +49,26 @@ const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O
 /**
  * Opens, decompresses and checks every blob of a span (see decodeBlobForRestore for what is
  * checked) and writes it at each of its targets, synchronously (in a decoder thread, or inline):
- * each file opens once per step.
+ * each file opens once per step, and a file the step completes gets its mode and mtime through
+ * the open descriptor.
  */
-export function writeSpan(keys: MasterKeys | null, span: Uint8Array, blobs: SpanBlob[]): void {
-  const fds = new Map<string, number>();
+export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: DecodeStep): void {
+  const fds: number[] = [];
   try {
-    for (const blob of blobs) {
+    for (const blob of step.blobs) {
       const plain = decodeBlobForRestore(keys, blob, span.subarray(blob.spanOffset, blob.spanOffset + blob.length));
       for (const target of blob.targets) {
-        let fd = fds.get(target.path);
-        if (fd === undefined) fds.set(target.path, (fd = fs.openSync(target.path, OPEN_FLAGS, 0o600)));
+        const fd = (fds[target.file] ??= fs.openSync(step.files[target.file]!.path, OPEN_FLAGS, 0o600));
         for (let done = 0; done < plain.length; ) done += fs.writeSync(fd, plain, done, plain.length - done, target.offset + done);
       }
     }
+    step.files.forEach((file, i) => {
+      if (!file.finish || fds[i] === undefined) return;
+      fs.fchmodSync(fds[i], file.finish.mode);
+      const seconds = Number(BigInt(file.finish.mtimeNs)) / 1e9;
+      fs.futimesSync(fds[i], seconds, seconds);
+    });
   } finally {
-    for (const fd of fds.values()) fs.closeSync(fd);
+    for (const fd of fds) if (fd !== undefined) fs.closeSync(fd);
   }
 }

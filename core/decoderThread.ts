@@ -11,7 +11,7 @@ const port = parentPort!;
 port.on('message', (request: DecodeRequest) => {
   let reply: DecodeReply;
   try {
-    writeSpan(keys, new Uint8Array(request.span), request.blobs);
+    writeSpan(keys, new Uint8Array(request.span), request);
     reply = { job: request.job };
   } catch (err) {
     const code = err instanceof RepositoryError ? err.code : undefined;

@@ -38,6 +38,21 @@ describe('backup and restore', () => {
     expectSameTree(source, target);
   });
 
+  test('files sharing blobs, a read-only file and a file over several packs restore exactly, threaded and inline', async () => {
+    const { repo } = await newRepo();
+    const source = tempDir('src');
+    writeTree(source, { smallFiles: 40, largeFiles: [2_500_000] });
+    fs.copyFileSync(path.join(source, 'large-0.bin'), path.join(source, 'copy-of-large.bin'));
+    fs.writeFileSync(path.join(source, 'read-only.json'), '{"locked":true}');
+    fs.chmodSync(path.join(source, 'read-only.json'), 0o444);
+    const result = await backup(repo, { source, type: 'full', threads: 0 });
+    for (const threads of [0, 2]) {
+      const target = tempDir('dst');
+      await restore(repo, result.snapshotId, { target, threads });
+      expectSameTree(source, target);
+    }
+  });
+
   test('an incremental backup reads only changed files, and both snapshots restore exactly', async () => {
     const { repo } = await newRepo();
     const source = tempDir('src');
