@@ -14,6 +14,7 @@ const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
 
 export const SEAL_OVERHEAD = NONCE_LENGTH + TAG_LENGTH;
+const SEAL_SLICE = 64 * 1024;
 
 export function generateMasterKeys(): MasterKeys {
   return { encryption: randomBytes(32), mac: randomBytes(32) };
@@ -26,10 +27,15 @@ export function seal(key: Uint8Array, plaintext: Uint8Array, sealed: Uint8Array 
   const nonce = randomFillSync(sealed, 0, NONCE_LENGTH).subarray(0, NONCE_LENGTH);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   let at = NONCE_LENGTH;
-  for (const part of [cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]) {
+  const put = (part: Uint8Array) => {
     sealed.set(part, at);
     at += part.length;
-  }
+  };
+  // In slices: cipher.update allocates its output, and many small same-sized allocations are
+  // recycled by malloc where one per blob of up to 8 MiB would fragment the heap and grow RSS.
+  for (let from = 0; from < plaintext.length; from += SEAL_SLICE) put(cipher.update(plaintext.subarray(from, from + SEAL_SLICE)));
+  put(cipher.final());
+  put(cipher.getAuthTag());
   return sealed;
 }
 

@@ -2,12 +2,11 @@
 // while the main thread packs, uploads and keeps heartbeating. With zero threads it encodes
 // inline, which engine tests on in-memory storage use.
 
-import { Worker } from 'node:worker_threads';
 import { BlobCodecSettings, EncodedBlob } from './blobCodec.js';
 import { ChunkerParams } from './chunker.js';
-import { EncoderThreadData, ringBytes, ThreadReply, ThreadRequest } from './encoderProtocol.js';
+import { ringBytes, ThreadReply, ThreadRequest } from './encoderProtocol.js';
+import { borrowEncoderThread, EncoderThread, returnEncoderThread } from './encoderThreads.js';
 import { EncodedFile, FileEncoder } from './fileEncoder.js';
-import { threadScript } from './threadScript.js';
 
 /** Takes a new blob; its bytes may be reused once the returned promise resolves, so copy them first. */
 export type BlobSink = (blob: EncodedBlob) => Promise<void>;
@@ -68,31 +67,25 @@ interface Batch {
   reject: (err: unknown) => void;
 }
 
-interface EncoderThread {
-  worker: Worker;
-  ring: SharedArrayBuffer;
-  used: Int32Array;
+interface PoolThread extends EncoderThread {
   busy: Batch | null;
   /** Blobs from this thread go into the sink one after another, in order. */
   sinkChain: Promise<void>;
 }
 
 class ThreadedEncoderPool implements EncoderPool {
-  private readonly threads: EncoderThread[] = [];
+  private readonly threads: PoolThread[] = [];
   private readonly waiting: Batch[] = [];
   private nextBatch = 0;
   private failure: unknown;
 
   constructor(private readonly options: EncoderPoolOptions) {
-    const script = threadScript('encoderThread');
+    const session: ThreadRequest = { kind: 'session', settings: options.settings, chunker: options.chunker, known: options.known };
     for (let i = 0; i < options.threads; i++) {
-      const ring = new SharedArrayBuffer(ringBytes(options.chunker));
-      const used = new SharedArrayBuffer(4);
-      const data: EncoderThreadData = { settings: options.settings, chunker: options.chunker, known: options.known, ring, used };
-      const worker = new Worker(script, { workerData: data });
-      const thread: EncoderThread = { worker, ring, used: new Int32Array(used), busy: null, sinkChain: Promise.resolve() };
+      const thread: PoolThread = { ...borrowEncoderThread(ringBytes(options.chunker)), busy: null, sinkChain: Promise.resolve() };
       thread.worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
       thread.worker.on('error', (err) => this.fail(err));
+      thread.worker.postMessage(session);
       this.threads.push(thread);
     }
   }
@@ -105,8 +98,10 @@ class ThreadedEncoderPool implements EncoderPool {
     });
   }
 
+  /** Threads that finished cleanly go back for the next backup; any other is ended. */
   async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    const clean = this.failure === undefined;
+    await Promise.all(this.threads.map((t) => returnEncoderThread(t, clean && t.busy === null)));
   }
 
   private dispatch(): void {
@@ -114,12 +109,12 @@ class ThreadedEncoderPool implements EncoderPool {
       if (thread.busy || this.waiting.length === 0) continue;
       const batch = this.waiting.shift()!;
       thread.busy = batch;
-      const request: ThreadRequest = { batch: batch.id, paths: batch.paths };
+      const request: ThreadRequest = { kind: 'batch', batch: batch.id, paths: batch.paths };
       thread.worker.postMessage(request);
     }
   }
 
-  private onReply(thread: EncoderThread, reply: ThreadReply): void {
+  private onReply(thread: PoolThread, reply: ThreadReply): void {
     const batch = thread.busy;
     if (!batch) return;
     if (reply.kind === 'blobs') {

@@ -11,15 +11,12 @@ import { EncodedFile } from './fileEncoder.js';
 export const GROUP_BLOBS = 64;
 export const GROUP_BYTES = 4 * 1024 * 1024;
 
-/** Ring bytes per thread: at least 24 MiB, and always room for two of the largest blobs. */
+/** Ring bytes per thread: room for two of the largest blobs (16 MiB with the default chunker). */
 export function ringBytes(chunker: ChunkerParams): number {
-  return Math.max(24 * 1024 * 1024, 2 * (chunker.max + SEAL_OVERHEAD));
+  return 2 * (chunker.max + SEAL_OVERHEAD);
 }
 
 export interface EncoderThreadData {
-  settings: BlobCodecSettings;
-  chunker: ChunkerParams;
-  known: string[];
   ring: SharedArrayBuffer;
   /** One Int32: ring bytes written by the thread and not yet given back by the main thread. */
   used: SharedArrayBuffer;
@@ -36,9 +33,9 @@ export interface RingBlob {
   charge: number;
 }
 
-export interface ThreadRequest {
-  batch: number;
-  paths: string[];
-}
+/** A session starts each backup's use of a thread; batches follow. */
+export type ThreadRequest =
+  | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerParams; known: string[] }
+  | { kind: 'batch'; batch: number; paths: string[] };
 
 export type ThreadReply = { kind: 'blobs'; blobs: RingBlob[] } | { kind: 'done'; batch: number; files: EncodedFile[] };

@@ -1,10 +1,11 @@
-// The body of an encoder thread: receives batches of file paths, writes each new blob straight
-// into its ring of shared memory (waiting while the ring is full), sends the blobs' places in
-// groups, and finally the batch's chunk lists.
+// The body of an encoder thread: a session message sets up the backup's encoder, then batches
+// of file paths follow; each new blob goes straight into the thread's ring of shared memory
+// (waiting while the ring is full), its place is sent in a group, and finally each batch's
+// chunk lists.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, RingBlob, ThreadReply, ThreadRequest } from './encoderProtocol.js';
-import { EncodedFile, FileEncoder } from './fileEncoder.js';
+import { EncodedFile, FileEncoder, readBufferSize } from './fileEncoder.js';
 
 const data = workerData as EncoderThreadData;
 const ring = new Uint8Array(data.ring);
@@ -32,7 +33,9 @@ function reserve(length: number): Uint8Array {
   return ring.subarray(offset, offset + length);
 }
 
-const encoder = new FileEncoder(data.settings, data.chunker, new Set(data.known), reserve);
+let encoder: FileEncoder | undefined;
+/** Kept from session to session, like the ring: a thread's memory does not grow with each backup. */
+let readBuffer: Buffer | undefined;
 
 function flush(): void {
   if (group.length === 0) return;
@@ -43,9 +46,16 @@ function flush(): void {
 }
 
 port.on('message', (request: ThreadRequest) => {
+  if (request.kind === 'session') {
+    const size = readBufferSize(request.chunker);
+    if (readBuffer?.length !== size) readBuffer = Buffer.allocUnsafe(size);
+    encoder = new FileEncoder(request.settings, request.chunker, new Set(request.known), reserve, readBuffer);
+    writeAt = 0;
+    return;
+  }
   const files: EncodedFile[] = [];
   for (const path of request.paths) {
-    const run = encoder.encode(path);
+    const run = encoder!.encode(path);
     let step = run.next();
     while (!step.done) {
       const { id, type, codec, rawLength, bytes } = step.value;

@@ -13,7 +13,12 @@ export interface EncodedFile {
   error?: string;
 }
 
-const READ_SIZE = 4 * 1024 * 1024;
+const READ_SIZE = 1024 * 1024;
+
+/** The read buffer holds the largest chunk plus one read; a caller may pass one in to reuse it. */
+export function readBufferSize(params: ChunkerParams): number {
+  return params.max + READ_SIZE;
+}
 
 /** Encodes files, remembering which blob ids it has already produced or been told about. */
 export class FileEncoder {
@@ -25,9 +30,11 @@ export class FileEncoder {
     params: ChunkerParams,
     private readonly known: Set<string>,
     private readonly output?: BlobOutput,
+    readBuffer?: Buffer,
   ) {
     this.chunker = new Chunker(params);
-    this.buffer = Buffer.allocUnsafe(params.max + READ_SIZE);
+    const size = readBufferSize(params);
+    this.buffer = readBuffer && readBuffer.length === size ? readBuffer : Buffer.allocUnsafe(size);
   }
 
   /** Yields each new blob of the file in order; returns the file's chunk list. */

@@ -1,7 +1,8 @@
 // Groups encoded blobs into packs of about the repository's pack size and uploads them, with a
 // bounded number of uploads in flight, reporting each stored pack to the index. Blobs are copied
 // into the pack being built as they arrive, so at most one pack is buffered besides the uploads,
-// and the buffers of stored packs are reused: no fresh 16 MiB to page in for every pack.
+// and the buffers of stored packs are reused, by this and later writers in the process: no fresh
+// 16 MiB to page in for every pack, and a worker's memory does not grow with each backup.
 
 import { EncodedBlob } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
@@ -17,9 +18,21 @@ export interface PackWriterStats {
 /** Room past the pack size for the blob that fills a pack, and its header, without regrowing. */
 const SLACK = 2 * 1024 * 1024;
 
+/** Pack buffers no writer is using, kept for the next pack (of any writer in the process). */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 3;
+
+function takeBuffer(size: number): Buffer {
+  const at = spareBuffers.findIndex((b) => b.length >= size);
+  return at >= 0 ? spareBuffers.splice(at, 1)[0]! : Buffer.allocUnsafeSlow(size);
+}
+
+function giveBackBuffer(buffer: Buffer): void {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+}
+
 export class PackWriter {
   private pack: PackBuilder | null = null;
-  private readonly spareBuffers: Buffer[] = [];
   private readonly uploads = new Set<Promise<void>>();
   private failure: unknown;
   readonly stats: PackWriterStats = { packs: 0, bytesStored: 0 };
@@ -35,7 +48,7 @@ export class PackWriter {
   /** Adds a blob; resolves once it is buffered (waiting while too many uploads are in flight). */
   async add(blob: EncodedBlob): Promise<void> {
     this.throwIfFailed();
-    this.pack ??= new PackBuilder(this.spareBuffers.pop() ?? Buffer.allocUnsafeSlow(this.packSize + SLACK));
+    this.pack ??= new PackBuilder(takeBuffer(this.packSize + SLACK));
     this.pack.add(blob);
     if (this.pack.size >= this.packSize) await this.cut();
   }
@@ -60,7 +73,7 @@ export class PackWriter {
   private async store(id: string, bytes: Uint8Array, indexed: IndexedPack): Promise<void> {
     try {
       await this.storage.put({ type: 'data', name: id }, bytes);
-      this.spareBuffers.push(Buffer.from(bytes.buffer));
+      giveBackBuffer(Buffer.from(bytes.buffer));
       this.stats.packs += 1;
       this.stats.bytesStored += bytes.length;
       await this.onPackStored(indexed);

@@ -1,0 +1,43 @@
+// Encoder threads outlive a backup: when one ends, its threads (each with its ring of shared
+// memory) wait, unreferenced (they do not keep the process alive), for the next backup in the process. A worker that runs backup
+// after backup so reuses the same threads and memory instead of growing with each one.
+
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { EncoderThreadData } from './encoderProtocol.js';
+import { threadScript } from './threadScript.js';
+
+export interface EncoderThread {
+  worker: Worker;
+  ring: SharedArrayBuffer;
+  /** Ring bytes the thread has written and the main thread not yet given back. */
+  used: Int32Array;
+}
+
+const idle: EncoderThread[] = [];
+
+/** An idle thread whose ring has this size, or a new one. */
+export function borrowEncoderThread(ringBytes: number): EncoderThread {
+  const at = idle.findIndex((t) => t.ring.byteLength === ringBytes);
+  if (at >= 0) {
+    const thread = idle.splice(at, 1)[0]!;
+    thread.worker.ref();
+    return thread;
+  }
+  const ring = new SharedArrayBuffer(ringBytes);
+  const used = new SharedArrayBuffer(4);
+  const data: EncoderThreadData = { ring, used };
+  return { worker: new Worker(threadScript('encoderThread'), { workerData: data }), ring, used: new Int32Array(used) };
+}
+
+/** Takes back a thread that finished its work cleanly; a thread in any other state is ended. */
+export function returnEncoderThread(thread: EncoderThread, clean: boolean): Promise<void> {
+  thread.worker.removeAllListeners('message').removeAllListeners('error');
+  if (clean && idle.length < os.availableParallelism()) {
+    Atomics.store(thread.used, 0, 0);
+    thread.worker.unref();
+    idle.push(thread);
+    return Promise.resolve();
+  }
+  return thread.worker.terminate().then(() => undefined);
+}
