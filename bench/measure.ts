@@ -33,33 +33,44 @@ function resetPeak(pid: number): void {
   fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
+/** Wall time, and CPU time and peak memory of running helper processes, from now until read(). */
+export function helperMeter(pids: number[]): { read(): Measurement } {
+  for (const pid of pids) resetPeak(pid);
+  const cpuBefore = pids.map(processCpuMs);
+  const started = process.hrtime.bigint();
+  return {
+    read: () => ({
+      wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+      cpuMs: pids.reduce((sum, pid, i) => sum + processCpuMs(pid) - cpuBefore[i]!, 0),
+      peakRssMiB: Math.max(0, ...pids.map(peakRssMiB)),
+    }),
+  };
+}
+
 /**
  * Runs the command under GNU time. With `helperPid`, the helper's CPU time is added and its
  * peak memory reported instead (the work happens there, e.g. in a warm worker).
  */
 export function measure(spec: CommandSpec, helperPid?: number): Measurement & { stdout: string } {
   const timeFile = `/tmp/meridian-bench-time-${process.pid}`;
-  if (helperPid) resetPeak(helperPid);
-  const helperCpuBefore = helperPid ? processCpuMs(helperPid) : 0;
-  const started = process.hrtime.bigint();
+  const helper = helperMeter(helperPid ? [helperPid] : []);
   const run = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%U %S %M', ...spec.argv], {
     env: spec.env ?? process.env,
     cwd: spec.cwd,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const helped = helper.read();
   if (run.status !== 0) {
     throw new Error(`${spec.argv.join(' ')} exited ${run.status}: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
   }
   const [user, sys, maxKiB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  let cpuMs = (user! + sys!) * 1000;
-  let peak = maxKiB! / 1024;
-  if (helperPid) {
-    cpuMs += processCpuMs(helperPid) - helperCpuBefore;
-    peak = Math.max(peakRssMiB(helperPid), peak);
-  }
-  return { wallMs, cpuMs, peakRssMiB: peak, stdout: run.stdout };
+  return {
+    wallMs: helped.wallMs,
+    cpuMs: (user! + sys!) * 1000 + helped.cpuMs,
+    peakRssMiB: Math.max(maxKiB! / 1024, helped.peakRssMiB),
+    stdout: run.stdout,
+  };
 }
 
 /** Bytes and files under a directory (a repository's size on disk). */

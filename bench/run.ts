@@ -3,7 +3,7 @@
 // a 5% edit — several runs each, interleaved; writes JSON, Markdown and an SVG chart under
 // bench/results/.
 // Then the scale scenario (many small files) and the hot path against raw zstd.
-//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal] [--smoke]
+//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke]
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,14 +12,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDevServer } from '../worker/devServer.js';
 import { editDataset, generateDataset } from './dataset.js';
-import { directoryUsage, measure } from './measure.js';
+import { directoryUsage, measure, Measurement } from './measure.js';
 import { svgChart } from './chart.js';
 import { measureHotPath } from './hotPath.js';
 import { markdown, summarize, ToolResults } from './report.js';
 import { runScale } from './scale.js';
-import { borg, meridianEngine, meridianWarm, meridianWorkerCommand, restic, Tool } from './tools.js';
+import { borg, meridianCli, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
+import { WarmClient } from './warmClient.js';
 
-const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal'];
+const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal', 'meridian-cli'];
 
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(text.trim());
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
       tools.push(warm.tool);
       temporalAddress = warm.address;
     }
-    const skipped = wanted.filter((w) => !tools.some((t) => t.name === w || (w === 'meridian-temporal' && t.name === 'meridian-temporal')));
+    if (wanted.includes('meridian-cli')) tools.push(await coldCli(work, cleanups, log));
+    const skipped = wanted.filter((w) => !tools.some((t) => t.name === w));
     if (skipped.length) log(`not installed, skipped: ${skipped.join(', ')}`);
 
     const results: Record<string, ToolResults> = {};
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       for (const tool of tools) {
         log(`run ${run}/${runs}: ${tool.name}`);
-        runScenarios(tool, data, work, results[tool.name]!, run);
+        await runScenarios(tool, data, work, results[tool.name]!, run);
       }
     }
     log(`scale: ${scaleFiles} small files`);
@@ -97,33 +99,33 @@ async function main(): Promise<void> {
 }
 
 /** One run of every scenario for one tool, on a fresh copy of the dataset and a fresh repository. */
-function runScenarios(tool: Tool, data: string, work: string, results: ToolResults, run: number): void {
+async function runScenarios(tool: Tool, data: string, work: string, results: ToolResults, run: number): Promise<void> {
   const source = path.join(work, 'src');
   const repo = path.join(work, `repo-${tool.name}`);
   const target = path.join(work, 'restore');
   for (const dir of [source, repo, target]) fs.rmSync(dir, { recursive: true, force: true });
   spawnSync('cp', ['-a', data, source]);
   measure(tool.init(repo));
-  const record = (scenario: keyof ToolResults['runs'], m: ReturnType<typeof measure>) => (results.runs[scenario] ??= []).push({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB });
+  const record = (scenario: keyof ToolResults['runs'], m: Measurement) => (results.runs[scenario] ??= []).push({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB });
 
-  record('full', measure(tool.backup(source, repo, `full-${run}`), tool.helperPid));
+  record('full', await tool.backup(source, repo, `full-${run}`));
   const usage = directoryUsage(repo);
   results.repoBytes.push(usage.bytes);
   results.repoObjects.push(usage.files);
-  record('unchanged', measure(tool.backup(source, repo, `unchanged-${run}`), tool.helperPid));
+  record('unchanged', await tool.backup(source, repo, `unchanged-${run}`));
   fs.mkdirSync(target);
-  record('restore', measure(tool.restore(repo, target, `unchanged-${run}`), tool.helperPid));
+  record('restore', await tool.restore(repo, target, `unchanged-${run}`));
   const restored = directoryUsage(target);
   const original = directoryUsage(data);
   if (restored.bytes !== original.bytes || restored.files !== original.files) {
     throw new Error(`${tool.name} restored ${restored.files} files / ${restored.bytes} bytes, expected ${original.files} / ${original.bytes}`);
   }
   editDataset(source);
-  record('incremental', measure(tool.backup(source, repo, `incremental-${run}`), tool.helperPid));
+  record('incremental', await tool.backup(source, repo, `incremental-${run}`));
   for (const dir of [source, repo, target]) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** A Temporal dev server and a `meridian worker`, warmed up by one tiny backup. */
+/** A Temporal dev server, a `meridian worker` and a connected client, warmed up by one tiny backup. */
 async function warmMeridian(cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<{ tool: Tool; address: string }> {
   const server = await startDevServer({ ui: false });
   cleanups.push(() => server.stop());
@@ -131,15 +133,32 @@ async function warmMeridian(cleanups: (() => Promise<void> | void)[], log: (m: s
   const spec = meridianWorkerCommand(server.address, taskQueue);
   const worker: ChildProcess = spawn(spec.argv[0]!, spec.argv.slice(1), { env: spec.env, stdio: ['ignore', 'ignore', 'inherit'] });
   cleanups.push(() => void worker.kill('SIGTERM'));
-  const tool = meridianWarm(server.address, taskQueue, worker.pid!);
+  const client = await WarmClient.start({ ...process.env, TEMPORAL_ADDRESS: server.address, MERIDIAN_TASK_QUEUE: taskQueue });
+  cleanups.push(() => client.stop());
+  const tool = meridianTemporal(client, worker.pid!);
+  await warmUp(tool);
+  log(`warm Temporal server at ${server.address}, worker pid ${worker.pid}, client pid ${client.pid}`);
+  return { tool, address: server.address };
+}
+
+/** The CLI on the embedded default, with the dev server under its MERIDIAN_HOME already started. */
+async function coldCli(work: string, cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<Tool> {
+  const home = path.join(work, 'cli-home');
+  const server = await startDevServer({ stateDir: home, ui: false });
+  cleanups.push(() => server.stop());
+  const tool = meridianCli(home);
+  await warmUp(tool);
+  log(`embedded dev server for the cold CLI at ${server.address}`);
+  return tool;
+}
+
+async function warmUp(tool: Tool): Promise<void> {
   const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-bench-warm-'));
   fs.mkdirSync(path.join(warm, 'src'));
   fs.writeFileSync(path.join(warm, 'src', 'f'), 'warm-up');
   measure(tool.init(path.join(warm, 'repo')));
-  measure(tool.backup(path.join(warm, 'src'), path.join(warm, 'repo'), 'warm'));
+  await tool.backup(path.join(warm, 'src'), path.join(warm, 'repo'), 'warm');
   fs.rmSync(warm, { recursive: true, force: true });
-  log(`warm Temporal server at ${server.address}, worker pid ${worker.pid}`);
-  return { tool, address: server.address };
 }
 
 main().catch((err: unknown) => {

@@ -32,9 +32,9 @@ export async function runScale(tools: Tool[], work: string, count: number, tempo
   for (const tool of tools) {
     const repo = path.join(work, `scale-repo-${tool.name}`);
     measure(tool.init(repo));
-    const m = measure(tool.backup(source, repo, 'scale'), tool.helperPid);
+    const m = await tool.backup(source, repo, 'scale');
     const result: ScaleResult = { tool: tool.name, files: count, wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB };
-    if (tool.name === 'meridian-temporal' && temporalAddress) result.historyEvents = await historyLength(temporalAddress, (JSON.parse(m.stdout) as { workflowId: string }).workflowId);
+    if (tool.name === 'meridian-temporal' && temporalAddress && m.workflowId) result.historyEvents = await historyLength(temporalAddress, m.workflowId);
     results.push(result);
     fs.rmSync(repo, { recursive: true, force: true });
   }

@@ -1,74 +1,109 @@
-// The tools measured side by side, each as the commands that init a repository, back up a
-// directory and restore the latest snapshot: restic, BorgBackup, and Meridian (engine in
-// process; CLI against a warm Temporal server and worker).
+// The tools measured side by side, each able to init a repository, back up a directory and
+// restore the latest snapshot, measured: restic, BorgBackup, and Meridian (a) the engine in one
+// process, (b) through Temporal with a warm server, worker and client, (c) the CLI cold on the
+// embedded default.
 
 import path from 'node:path';
-import { CommandSpec } from './measure.js';
+import { CommandSpec, measure, Measurement } from './measure.js';
+import { WarmClient } from './warmClient.js';
 
 export const BENCH_PASSWORD = 'bench-password';
+
+/** A measured step; Meridian's orchestrated paths also name the workflow that ran it. */
+export type Measured = Measurement & { workflowId?: string };
 
 export interface Tool {
   name: string;
   init(repo: string): CommandSpec;
   /** `label` names the snapshot where a tool needs names (borg archives). */
-  backup(source: string, repo: string, label: string): CommandSpec;
+  backup(source: string, repo: string, label: string): Promise<Measured>;
   /** Restores the snapshot `label` (the latest one). */
+  restore(repo: string, target: string, label: string): Promise<Measured>;
+}
+
+interface CommandTool {
+  name: string;
+  init(repo: string): CommandSpec;
+  backup(source: string, repo: string, label: string): CommandSpec;
   restore(repo: string, target: string, label: string): CommandSpec;
-  /** A long-lived process doing the work (CPU and memory are read from it). */
-  helperPid?: number;
+}
+
+/** A tool run as one command per step, measured under GNU time. */
+function measuredCommands(tool: CommandTool): Tool {
+  return {
+    name: tool.name,
+    init: tool.init,
+    backup: async (source, repo, label) => measure(tool.backup(source, repo, label)),
+    restore: async (repo, target, label) => measure(tool.restore(repo, target, label)),
+  };
 }
 
 const root = path.join(__dirname, '..', '..');
 
 export function restic(): Tool {
   const env = { ...process.env, RESTIC_PASSWORD: BENCH_PASSWORD, RESTIC_CACHE_DIR: '/tmp/meridian-bench-restic-cache' };
-  return {
+  return measuredCommands({
     name: 'restic',
     init: (repo) => ({ argv: ['restic', 'init', '-q', '--repo', repo, '--repository-version', '2'], env }),
     backup: (source, repo) => ({ argv: ['restic', 'backup', '-q', '--repo', repo, '--compression', 'auto', '--host', 'bench', source], env }),
     restore: (repo, target) => ({ argv: ['restic', 'restore', 'latest', '-q', '--repo', repo, '--target', target], env }),
-  };
+  });
 }
 
 export function borg(): Tool {
   const env = { ...process.env, BORG_PASSPHRASE: BENCH_PASSWORD, BORG_BASE_DIR: '/tmp/meridian-bench-borg-base', BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes' };
-  return {
+  return measuredCommands({
     name: 'borg',
     init: (repo) => ({ argv: ['borg', 'init', '--encryption', 'repokey-blake2', repo], env }),
     backup: (source, repo, label) => ({ argv: ['borg', 'create', '--compression', 'zstd,3', `${repo}::${label}`, source], env, cwd: '/' }),
     restore: (repo, target, label) => ({ argv: ['borg', 'extract', `${repo}::${label}`], env, cwd: target }),
-  };
+  });
 }
 
-const meridianCli = path.join(root, 'bin', 'meridian.js');
+const meridianCliPath = path.join(root, 'bin', 'meridian.js');
 
 /** Meridian's engine called in one process, no Temporal: the ceiling for the orchestrated paths. */
 export function meridianEngine(): Tool {
   const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD };
   const engine = path.join(__dirname, 'engineCommand.js');
-  return {
+  return measuredCommands({
     name: 'meridian-engine',
-    init: (repo) => ({ argv: [process.execPath, meridianCli, 'init', '--repo', repo], env }),
+    init: (repo) => ({ argv: [process.execPath, meridianCliPath, 'init', '--repo', repo], env }),
     backup: (source, repo) => ({ argv: [process.execPath, engine, 'backup', source, repo], env }),
     restore: (repo, target) => ({ argv: [process.execPath, engine, 'restore', repo, target], env }),
+  });
+}
+
+/**
+ * Through Temporal, everything warm: a dev server, a `meridian worker` and a connected client
+ * (as the HTTP API server is). CPU time is the worker's and the client's; peak memory theirs.
+ */
+export function meridianTemporal(client: WarmClient, workerPid: number): Tool {
+  const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD };
+  const helpers = [workerPid, client.pid];
+  return {
+    name: 'meridian-temporal',
+    init: (repo) => ({ argv: [process.execPath, meridianCliPath, 'init', '--repo', repo], env }),
+    backup: (source, repo) => client.measure('backup', { repo, path: source, type: 'incremental' }, helpers),
+    restore: (repo, target) => client.measure('restore', { repo, snapshot: 'latest', target }, helpers),
   };
 }
 
-/** The `meridian` CLI as a Temporal client of a warm dev server and a warm `meridian worker`. */
-export function meridianWarm(temporalAddress: string, taskQueue: string, workerPid: number): Tool {
-  const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, TEMPORAL_ADDRESS: temporalAddress, MERIDIAN_TASK_QUEUE: taskQueue };
+/** The `meridian` CLI started cold for each step on the embedded default (its dev server under `home` already running). */
+export function meridianCli(home: string): Tool {
+  const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, MERIDIAN_HOME: home, TEMPORAL_ADDRESS: '' };
+  const workflowOf = (m: Measured & { stdout: string }): Measured => ({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB, workflowId: (JSON.parse(m.stdout) as { workflowId: string }).workflowId });
   return {
-    name: 'meridian-temporal',
-    helperPid: workerPid,
-    init: (repo) => ({ argv: [process.execPath, meridianCli, 'init', '--repo', repo], env }),
-    backup: (source, repo) => ({ argv: [process.execPath, meridianCli, 'backup', source, '--repo', repo, '--type', 'incremental', '--json'], env }),
-    restore: (repo, target) => ({ argv: [process.execPath, meridianCli, 'restore', 'latest', '--repo', repo, '--target', target, '--json'], env }),
+    name: 'meridian-cli',
+    init: (repo) => ({ argv: [process.execPath, meridianCliPath, 'init', '--repo', repo], env }),
+    backup: async (source, repo) => workflowOf(measure({ argv: [process.execPath, meridianCliPath, 'backup', source, '--repo', repo, '--type', 'incremental', '--json'], env })),
+    restore: async (repo, target) => workflowOf(measure({ argv: [process.execPath, meridianCliPath, 'restore', 'latest', '--repo', repo, '--target', target, '--json'], env })),
   };
 }
 
 export function meridianWorkerCommand(temporalAddress: string, taskQueue: string): CommandSpec {
   return {
-    argv: [process.execPath, meridianCli, 'worker'],
+    argv: [process.execPath, meridianCliPath, 'worker'],
     env: { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, TEMPORAL_ADDRESS: temporalAddress, MERIDIAN_TASK_QUEUE: taskQueue },
   };
 }

@@ -16,7 +16,7 @@ test('npm run bench -- --smoke measures every tool on every scenario', () => {
     summary: { tools: Record<string, { scenarios: Record<string, { wallMs: { median: number } }>; repoBytes: { median: number } }> };
   };
   const tools = report.summary.tools;
-  expect(Object.keys(tools)).toEqual(expect.arrayContaining(['meridian-engine', 'meridian-temporal']));
+  expect(Object.keys(tools)).toEqual(expect.arrayContaining(['meridian-engine', 'meridian-temporal', 'meridian-cli']));
   for (const [name, tool] of Object.entries(tools)) {
     expect({ name, scenarios: Object.keys(tool.scenarios).sort() }).toEqual({ name, scenarios: ['full', 'incremental', 'restore', 'unchanged'] });
     expect(tool.repoBytes.median).toBeGreaterThan(1_000_000);
