@@ -2,7 +2,7 @@
 // passphrase with scrypt. The scrypt parameters are stored in the file, so they can be raised
 // later without breaking existing keys; every key file opens the same master keys.
 
-import { randomBytes, scrypt } from 'node:crypto';
+import { createHash, randomBytes, scrypt } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
 import { MasterKeys, open, randomId, seal } from './crypto.js';
@@ -49,12 +49,24 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
+// A worker opens the same repositories again and again: scrypt (~90 ms at the default cost) runs
+// once per passphrase and key file in a process. The cache is keyed by a hash, never the passphrase.
+const derivedKeys = new Map<string, Promise<Uint8Array>>();
+const MAX_DERIVED_KEYS = 64;
+
 function deriveKey(passphrase: string, salt: Uint8Array, N: number, r: number, p: number): Promise<Uint8Array> {
+  const cacheKey = createHash('sha256').update(JSON.stringify([passphrase, Buffer.from(salt).toString('base64'), N, r, p])).digest('hex');
+  const cached = derivedKeys.get(cacheKey);
+  if (cached) return cached;
   // scrypt needs 128 * N * r bytes; allow that plus headroom over Node's 32 MiB default.
   const maxmem = 256 * N * r + 32 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
+  const derived = new Promise<Uint8Array>((resolve, reject) => {
     scrypt(passphrase, salt, 32, { N, r, p, maxmem }, (error, key) => (error ? reject(error) : resolve(key)));
   });
+  if (derivedKeys.size >= MAX_DERIVED_KEYS) derivedKeys.delete(derivedKeys.keys().next().value!);
+  derivedKeys.set(cacheKey, derived);
+  derived.catch(() => derivedKeys.delete(cacheKey));
+  return derived;
 }
 
 function currentUsername(): string {
