@@ -30,14 +30,17 @@ export function borrowEncoderThread(ringBytes: number): EncoderThread {
   return { worker: new Worker(threadScript('encoderThread'), { workerData: data }), ring, used: new Int32Array(used) };
 }
 
-/** Takes back a thread that finished its work cleanly; a thread in any other state is ended. */
-export function returnEncoderThread(thread: EncoderThread, clean: boolean): Promise<void> {
+const end = (thread: EncoderThread) => thread.worker.terminate().then(() => undefined);
+
+/**
+ * Takes back a thread that finished its work cleanly, keeping at most one idle thread per core
+ * (the longest idle ones end first); a thread in any other state is ended.
+ */
+export async function returnEncoderThread(thread: EncoderThread, clean: boolean): Promise<void> {
   thread.worker.removeAllListeners('message').removeAllListeners('error');
-  if (clean && idle.length < os.availableParallelism()) {
-    Atomics.store(thread.used, 0, 0);
-    thread.worker.unref();
-    idle.push(thread);
-    return Promise.resolve();
-  }
-  return thread.worker.terminate().then(() => undefined);
+  if (!clean) return end(thread);
+  Atomics.store(thread.used, 0, 0);
+  thread.worker.unref();
+  idle.push(thread);
+  await Promise.all(idle.splice(0, Math.max(0, idle.length - os.availableParallelism())).map(end));
 }
