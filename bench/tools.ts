@@ -60,6 +60,7 @@ export function borg(): Tool {
   });
 }
 
+/** Run as an executable, as operators run it: its shebang sets the V8 flags the command wants. */
 const meridianCliPath = path.join(root, 'bin', 'meridian.js');
 
 /** Meridian's engine called in one process, no Temporal: the ceiling for the orchestrated paths. */
@@ -68,7 +69,7 @@ export function meridianEngine(): Tool {
   const engine = path.join(__dirname, 'engineCommand.js');
   return measuredCommands({
     name: 'meridian-engine',
-    init: (repo) => ({ argv: [process.execPath, meridianCliPath, 'init', '--repo', repo], env }),
+    init: (repo) => ({ argv: [meridianCliPath, 'init', '--repo', repo], env }),
     backup: (source, repo) => ({ argv: [process.execPath, engine, 'backup', source, repo], env }),
     restore: (repo, target) => ({ argv: [process.execPath, engine, 'restore', repo, target], env }),
   });
@@ -83,7 +84,7 @@ export function meridianTemporal(client: WarmClient, workerPid: number): Tool {
   const helpers = [workerPid, client.pid];
   return {
     name: 'meridian-temporal',
-    init: (repo) => ({ argv: [process.execPath, meridianCliPath, 'init', '--repo', repo], env }),
+    init: (repo) => ({ argv: [meridianCliPath, 'init', '--repo', repo], env }),
     backup: (source, repo) => client.measure('backup', { repo, path: source, type: 'incremental' }, helpers),
     restore: (repo, target) => client.measure('restore', { repo, snapshot: 'latest', target }, helpers),
   };
@@ -95,15 +96,15 @@ export function meridianCli(home: string): Tool {
   const workflowOf = (m: Measured & { stdout: string }): Measured => ({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB, workflowId: (JSON.parse(m.stdout) as { workflowId: string }).workflowId });
   return {
     name: 'meridian-cli',
-    init: (repo) => ({ argv: [process.execPath, meridianCliPath, 'init', '--repo', repo], env }),
-    backup: async (source, repo) => workflowOf(measure({ argv: [process.execPath, meridianCliPath, 'backup', source, '--repo', repo, '--type', 'incremental', '--json'], env })),
-    restore: async (repo, target) => workflowOf(measure({ argv: [process.execPath, meridianCliPath, 'restore', 'latest', '--repo', repo, '--target', target, '--json'], env })),
+    init: (repo) => ({ argv: [meridianCliPath, 'init', '--repo', repo], env }),
+    backup: async (source, repo) => workflowOf(measure({ argv: [meridianCliPath, 'backup', source, '--repo', repo, '--type', 'incremental', '--json'], env })),
+    restore: async (repo, target) => workflowOf(measure({ argv: [meridianCliPath, 'restore', 'latest', '--repo', repo, '--target', target, '--json'], env })),
   };
 }
 
 export function meridianWorkerCommand(temporalAddress: string, taskQueue: string): CommandSpec {
   return {
-    argv: [process.execPath, meridianCliPath, 'worker'],
+    argv: [meridianCliPath, 'worker'],
     env: { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, TEMPORAL_ADDRESS: temporalAddress, MERIDIAN_TASK_QUEUE: taskQueue },
   };
 }

@@ -42,7 +42,7 @@ export class PackWriter {
     private readonly keys: MasterKeys | null,
     private readonly packSize: number,
     private readonly onPackStored: (pack: IndexedPack) => Promise<void>,
-    private readonly maxUploads = 2,
+    private readonly maxUploads = storage.concurrentPuts ?? 2,
   ) {}
 
   /** Adds a blob; resolves once it is buffered (waiting while too many uploads are in flight). */

@@ -16,6 +16,8 @@ import {
 
 export class LocalStorage implements Storage {
   readonly location: string;
+  /** A put is a write and an fsync, done well before the next pack is full: one is enough. */
+  readonly concurrentPuts = 1;
 
   constructor(private readonly root: string) {
     this.location = `local:${root}`;

@@ -44,6 +44,7 @@ function isTransient(err: unknown): err is StorageError {
 
 class RetryingStorage implements Storage {
   readonly location: string;
+  readonly concurrentPuts?: number;
   private readonly attempts: number;
   private readonly baseMs: number;
   private readonly maxMs: number;
@@ -53,6 +54,7 @@ class RetryingStorage implements Storage {
     private readonly options: RetryOptions,
   ) {
     this.location = inner.location;
+    this.concurrentPuts = inner.concurrentPuts;
     this.attempts = options.attempts ?? DEFAULTS.attempts;
     this.baseMs = options.baseMs ?? DEFAULTS.baseMs;
     this.maxMs = options.maxMs ?? DEFAULTS.maxMs;

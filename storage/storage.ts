@@ -31,6 +31,11 @@ export interface ByteRange {
 export interface Storage {
   /** A short description for messages, e.g. "local:/srv/repo" (never contains credentials). */
   readonly location: string;
+  /**
+   * How many puts of large objects (packs) are worth running at once; each holds a pack in
+   * memory. Default 2, which hides a cloud round trip; 1 for a local disk.
+   */
+  readonly concurrentPuts?: number;
   put(h: Handle, data: Uint8Array): Promise<void>;
   get(h: Handle, range?: ByteRange): Promise<Uint8Array>;
   stat(h: Handle): Promise<{ size: number }>;
