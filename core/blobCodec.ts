@@ -2,7 +2,7 @@
 // Decoding reverses both steps and checks the blob's id against its content.
 
 import { compressBlob, CompressionLevel, CompressionName, decompressBlob, decompressBlobReusing } from './compression.js';
-import { blobId, MasterKeys, open, seal, SEAL_OVERHEAD } from './crypto.js';
+import { blobId, MasterKeys, open, openReusing, seal, SEAL_OVERHEAD } from './crypto.js';
 import { integrityError } from './errors.js';
 
 export type BlobType = 'data' | 'tree';
@@ -63,16 +63,17 @@ export function decodeBlob(keys: MasterKeys | null, info: StoredBlobInfo, stored
 
 /**
  * Restore's decode of a blob about to be written out: the result may live in a buffer that this
- * thread's next call reuses. In an encrypted repository the id is NOT re-hashed here: the AES-GCM
- * tag already authenticates every stored byte under the repository key, so a damaged or forged
- * blob fails to open, and the index entry that leads here (pack, offset, length, raw length) was
- * itself sealed. The HMAC would add ~0.5 s of CPU per GiB for no protection against damage.
+ * thread's next call reuses (opened and decompressed bytes each have one). In an encrypted
+ * repository the id is NOT re-hashed here: the AES-GCM tag already authenticates every stored
+ * byte under the repository key, so a damaged or forged blob fails to open, and the index entry
+ * that leads here (pack, offset, length, raw length) was itself sealed. The HMAC would add
+ * ~0.5 s of CPU per GiB for no protection against damage.
  * Without encryption there is no tag, so the id is still checked; deep verify (decodeBlob) always
  * re-hashes.
  */
 export function decodeBlobForRestore(keys: MasterKeys | null, info: StoredBlobInfo, stored: Uint8Array): Uint8Array {
   const what = `blob ${info.id.slice(0, 12)}`;
-  const compressed = keys ? open(keys.encryption, stored, what) : stored;
+  const compressed = keys ? openReusing(keys.encryption, stored, what) : stored;
   const data = decompressBlobReusing(info.codec, compressed, info.rawLength);
   if (!keys && blobId(null, data) !== info.id) throw integrityError(`${what} (content hash)`);
   return data;

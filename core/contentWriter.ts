@@ -19,7 +19,11 @@ export interface FileToWrite {
 
 export interface ContentWriterOptions {
   decoder: DecoderPool;
-  /** Packs read and decoded at once. */
+  /**
+   * Spans read and decoded at once; defaults to the decoder's parallelism. One more would hide
+   * each read (~5 ms from a local disk's cache) but hold 16 MiB more: a Temporal worker peaked
+   * ~30-50 MiB higher with no faster restore.
+   */
   packsInFlight?: number;
   signal?: AbortSignal;
   onBytes?: (bytes: number) => void;
@@ -93,7 +97,7 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   const lane = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await writeStep(next);
   };
-  await Promise.all(Array.from({ length: options.packsInFlight ?? 3 }, lane));
+  await Promise.all(Array.from({ length: options.packsInFlight ?? options.decoder.parallelism }, lane));
 }
 
 /** Raw bytes decoded per step: bounds memory however well a pack's blobs compress. */

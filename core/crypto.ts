@@ -54,6 +54,33 @@ export function open(key: Uint8Array, sealed: Uint8Array, what: string): Uint8Ar
   }
 }
 
+// The output buffer of openReusing, grown to the largest object seen (one per thread).
+let openOutput = Buffer.allocUnsafeSlow(0);
+
+/**
+ * open for a caller that consumes the result at once (restore writes it out): the plaintext
+ * lands in a buffer that this thread's next call overwrites, deciphered in slices as seal does,
+ * so no buffer per blob is allocated (the spent ones were what made a restore's RSS grow). The
+ * result is returned only after the tag has been checked.
+ */
+export function openReusing(key: Uint8Array, sealed: Uint8Array, what: string): Uint8Array {
+  try {
+    if (sealed.length < SEAL_OVERHEAD) throw new Error(`${sealed.length} bytes is shorter than a sealed object`);
+    const tagAt = sealed.length - TAG_LENGTH;
+    if (openOutput.length < tagAt - NONCE_LENGTH) openOutput = Buffer.allocUnsafeSlow(tagAt - NONCE_LENGTH);
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE_LENGTH));
+    decipher.setAuthTag(sealed.subarray(tagAt));
+    let at = 0;
+    for (let from = NONCE_LENGTH; from < tagAt; from += SEAL_SLICE) {
+      at += decipher.update(sealed.subarray(from, Math.min(from + SEAL_SLICE, tagAt))).copy(openOutput, at);
+    }
+    at += decipher.final().copy(openOutput, at);
+    return openOutput.subarray(0, at);
+  } catch (cause) {
+    throw integrityError(what, cause);
+  }
+}
+
 /** Hex id of a blob: HMAC-SHA-256 under keys.mac, or plain SHA-256 when keys is null (unencrypted repository). */
 export function blobId(keys: MasterKeys | null, data: Uint8Array): string {
   const hash = keys ? createHmac('sha256', keys.mac) : createHash('sha256');

@@ -4,13 +4,15 @@
 // waits here until one is), so no thread sits idle while another has a queue. With zero threads
 // it does this inline.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { MasterKeys } from './crypto.js';
 import { DecodeReply, DecodeRequest, DecodeStep, DecoderThreadData, writeSpan } from './decoderProtocol.js';
 import { RepositoryError } from './errors.js';
 import { threadScript } from './threadScript.js';
 
 export interface DecoderPool {
+  /** Spans it decodes at once: its threads, or 1 inline. */
+  readonly parallelism: number;
   /** Decodes the blobs of a span (which it may take ownership of) and writes them to their files. */
   write(span: Uint8Array, step: DecodeStep): Promise<void>;
   close(): Promise<void>;
@@ -19,6 +21,7 @@ export interface DecoderPool {
 export function createDecoderPool(keys: MasterKeys | null, threads: number): DecoderPool {
   if (threads <= 0) {
     return {
+      parallelism: 1,
       write: async (span, step) => writeSpan(keys, span, step),
       close: async () => undefined,
     };
@@ -38,8 +41,10 @@ class ThreadedDecoderPool implements DecoderPool {
   private readonly waiting: Job[] = [];
   private readonly running = new Map<number, Job>();
   private nextJob = 0;
+  readonly parallelism: number;
 
   constructor(keys: MasterKeys | null, threads: number) {
+    this.parallelism = threads;
     const data: DecoderThreadData = { keys };
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(threadScript('decoderThread'), { workerData: data });
@@ -72,6 +77,7 @@ class ThreadedDecoderPool implements DecoderPool {
   }
 
   private onReply(worker: Worker, reply: DecodeReply): void {
+    releaseNow(reply.span);
     this.idle.push(worker);
     const job = this.running.get(reply.job);
     this.running.delete(reply.job);
@@ -86,4 +92,17 @@ class ThreadedDecoderPool implements DecoderPool {
     this.running.clear();
     this.waiting.length = 0;
   }
+}
+
+/**
+ * Frees a spent span now instead of at some later GC: transferred into a channel that is then
+ * closed, its memory goes with the undelivered message. Left to the GC, spans piled up by the
+ * hundred MiB (a decoder thread collects only between jobs), or, handed to the main isolate, cost
+ * a Temporal worker ~0.5 s of main-thread GC per GiB restored.
+ */
+function releaseNow(buffer: ArrayBuffer): void {
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(null, [buffer]);
+  port1.close();
+  port2.close();
 }

@@ -41,7 +41,8 @@ export interface DecodeRequest extends DecodeStep {
   span: ArrayBuffer;
 }
 
-export type DecodeReply = { job: number } | { job: number; error: { code?: RepositoryErrorCode; message: string } };
+/** The span comes back with the reply (transferred, no copy), for the pool to free at once. */
+export type DecodeReply = { job: number; span: ArrayBuffer } | { job: number; span: ArrayBuffer; error: { code?: RepositoryErrorCode; message: string } };
 
 // Opened without following a symlink; the restorer has removed any stale entry beforehand.
 const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;

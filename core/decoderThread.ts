@@ -1,5 +1,6 @@
 // The body of a decoder thread: receives a span of a pack with the blobs in it and where each
-// goes, opens, decompresses and checks each blob and writes it into its files.
+// goes, opens, decompresses and checks each blob and writes it into its files, then hands the
+// span back.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeReply, DecodeRequest, DecoderThreadData, writeSpan } from './decoderProtocol.js';
@@ -12,10 +13,10 @@ port.on('message', (request: DecodeRequest) => {
   let reply: DecodeReply;
   try {
     writeSpan(keys, new Uint8Array(request.span), request);
-    reply = { job: request.job };
+    reply = { job: request.job, span: request.span };
   } catch (err) {
     const code = err instanceof RepositoryError ? err.code : undefined;
-    reply = { job: request.job, error: { code, message: err instanceof Error ? err.message : String(err) } };
+    reply = { job: request.job, span: request.span, error: { code, message: err instanceof Error ? err.message : String(err) } };
   }
-  port.postMessage(reply);
+  port.postMessage(reply, [request.span]);
 });

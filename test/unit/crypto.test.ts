@@ -2,7 +2,7 @@
 // integrity error; blob ids are keyed HMACs (plain SHA-256 only without keys).
 
 import { createHash, createHmac } from 'node:crypto';
-import { blobId, generateMasterKeys, open, randomId, seal, SEAL_OVERHEAD } from '../../core/crypto';
+import { blobId, generateMasterKeys, open, openReusing, randomId, seal, SEAL_OVERHEAD } from '../../core/crypto';
 import { RepositoryError } from '../../core/errors';
 
 const keys = generateMasterKeys();
@@ -66,6 +66,26 @@ describe('seal / open', () => {
     expectIntegrityError(() => open(keys.encryption, sealed.subarray(0, sealed.length - 1), 'index 9'), 'index 9');
     expectIntegrityError(() => open(keys.encryption, sealed.subarray(0, 27), 'index 9'), 'index 9');
     expectIntegrityError(() => open(keys.encryption, new Uint8Array(0), 'index 9'), 'index 9');
+  });
+});
+
+describe('openReusing', () => {
+  it('opens what open opens, across slice boundaries and growing and shrinking sizes', () => {
+    for (const size of [0, 1, 64 * 1024, 64 * 1024 + 1, 200_000, 10, plaintext.length]) {
+      const data = Buffer.alloc(size, size % 251);
+      expect(Buffer.compare(openReusing(keys.encryption, seal(keys.encryption, data), 'x'), data)).toBe(0);
+    }
+  });
+
+  it('refuses what open refuses, with the same integrity error', () => {
+    const sealed = seal(keys.encryption, Buffer.alloc(200_000, 7));
+    for (const at of [0, 12, 70_000, sealed.length - 1]) {
+      const damaged = Uint8Array.from(sealed);
+      damaged[at]! ^= 0x01;
+      expectIntegrityError(() => openReusing(keys.encryption, damaged, 'blob abc'), 'blob abc');
+    }
+    expectIntegrityError(() => openReusing(generateMasterKeys().encryption, sealed, 'blob abc'), 'blob abc');
+    expectIntegrityError(() => openReusing(keys.encryption, sealed.subarray(0, 27), 'blob abc'), 'blob abc');
   });
 });
 
