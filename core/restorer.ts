@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
 import { FileToWrite, writeFileContents } from './contentWriter.js';
-import { createDecoderPool } from './decoderPool.js';
+import { createDecoderPool, DecoderPool } from './decoderPool.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
@@ -50,6 +50,16 @@ interface PlannedEntry {
 }
 
 export async function restore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
+  // Started first, so the threads boot while the index loads and the trees are walked.
+  const decoder = createDecoderPool(repo.keys, options.threads ?? os.availableParallelism());
+  try {
+    return await restoreWith(decoder, repo, snapshotRef, options);
+  } finally {
+    await decoder.close();
+  }
+}
+
+async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
   const snapshot = resolveSnapshot(await listSnapshots(repo), snapshotRef);
   const reader = new BlobReader(repo, await MasterIndex.load(repo));
   const filter = createPathFilter(options.includes, options.excludes);
@@ -102,23 +112,18 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
     progress.filesDone += 1;
   }
   let lastReport = 0;
-  const decoder = createDecoderPool(repo.keys, options.threads ?? os.availableParallelism());
-  try {
-    await writeFileContents(reader, files, {
-      decoder,
-      signal: options.signal,
-      onBytes: (n) => {
-        progress.bytesDone += n;
-        if (Date.now() - lastReport > 250) {
-          lastReport = Date.now();
-          options.onProgress?.({ ...progress });
-        }
-      },
-      onFileDone: (f) => countFile(f.node),
-    });
-  } finally {
-    await decoder.close();
-  }
+  await writeFileContents(reader, files, {
+    decoder,
+    signal: options.signal,
+    onBytes: (n) => {
+      progress.bytesDone += n;
+      if (Date.now() - lastReport > 250) {
+        lastReport = Date.now();
+        options.onProgress?.({ ...progress });
+      }
+    },
+    onFileDone: (f) => countFile(f.node),
+  });
   options.onProgress?.({ ...progress });
 
   for (let i = plan.length - 1; i >= 0; i--) {
