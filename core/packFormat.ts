@@ -29,15 +29,36 @@ export interface BuiltPack {
 
 const TRAILER = 4;
 
+/** The blob entries of a pack being written, and at the end its sealed header and trailer. */
+export class PackEntries {
+  readonly entries: PackBlobEntry[] = [];
+  /** Bytes of blobs added so far: where the next one starts. */
+  size = 0;
+
+  add(blob: EncodedBlob): void {
+    this.entries.push({ id: blob.id, type: blob.type, offset: this.size, length: blob.bytes.length, codec: blob.codec, rawLength: blob.rawLength });
+    this.size += blob.bytes.length;
+  }
+
+  /** The bytes that end the pack (sealed header, then its length) and the pack's id, their SHA-256. */
+  tail(keys: MasterKeys | null): { id: string; bytes: Buffer } {
+    const plainHeader = Buffer.from(JSON.stringify(this.entries));
+    const header = keys ? seal(keys.encryption, plainHeader) : plainHeader;
+    const bytes = Buffer.allocUnsafe(header.length + TRAILER);
+    bytes.set(header);
+    bytes.writeUInt32LE(header.length, header.length);
+    return { id: createHash('sha256').update(bytes).digest('hex'), bytes };
+  }
+}
+
 /**
- * Assembles one pack: each blob is copied in as it arrives (so the blob's own buffer can be freed
- * at once), and finish() appends the sealed header and trailer. The buffer may be one a finished
- * pack used before: BuiltPack.bytes always views the start of a buffer of its own.
+ * Assembles one pack in memory: each blob is copied in as it arrives (so the blob's own buffer
+ * can be freed at once), and finish() appends the tail. The buffer may be one a finished pack
+ * used before: BuiltPack.bytes always views the start of a buffer of its own.
  */
 export class PackBuilder {
   private buffer: Buffer;
-  private length = 0;
-  private readonly entries: PackBlobEntry[] = [];
+  private readonly pack = new PackEntries();
 
   constructor(buffer: Buffer) {
     this.buffer = buffer;
@@ -45,34 +66,28 @@ export class PackBuilder {
 
   /** Bytes of blobs added so far. */
   get size(): number {
-    return this.length;
+    return this.pack.size;
   }
 
   add(blob: EncodedBlob): void {
-    this.entries.push({ id: blob.id, type: blob.type, offset: this.length, length: blob.bytes.length, codec: blob.codec, rawLength: blob.rawLength });
-    this.append(blob.bytes);
+    const at = this.pack.size;
+    this.pack.add(blob);
+    this.place(blob.bytes, at);
   }
 
   finish(keys: MasterKeys | null): BuiltPack {
-    const plainHeader = Buffer.from(JSON.stringify(this.entries));
-    const header = keys ? seal(keys.encryption, plainHeader) : plainHeader;
-    const trailer = Buffer.allocUnsafe(TRAILER);
-    trailer.writeUInt32LE(header.length);
-    const headerAt = this.length;
-    this.append(header);
-    this.append(trailer);
-    const id = createHash('sha256').update(this.buffer.subarray(headerAt, this.length)).digest('hex');
-    return { id, bytes: this.buffer.subarray(0, this.length), blobs: this.entries };
+    const tail = this.pack.tail(keys);
+    this.place(tail.bytes, this.pack.size);
+    return { id: tail.id, bytes: this.buffer.subarray(0, this.pack.size + tail.bytes.length), blobs: this.pack.entries };
   }
 
-  private append(bytes: Uint8Array): void {
-    if (this.length + bytes.length > this.buffer.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buffer.length, this.length + bytes.length));
-      this.buffer.copy(grown, 0, 0, this.length);
+  private place(bytes: Uint8Array, at: number): void {
+    if (at + bytes.length > this.buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buffer.length, at + bytes.length));
+      this.buffer.copy(grown, 0, 0, at);
       this.buffer = grown;
     }
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
+    this.buffer.set(bytes, at);
   }
 }
 

@@ -1,18 +1,34 @@
-// Groups encoded blobs into packs of about the repository's pack size and uploads them, with a
-// bounded number of uploads in flight, reporting each stored pack to the index. Blobs are copied
-// into the pack being built as they arrive, so at most one pack is buffered besides the uploads,
-// and the buffers of stored packs are reused, by this and later writers in the process: no fresh
-// 16 MiB to page in for every pack, and a worker's memory does not grow with each backup.
+// Groups encoded blobs into packs of about the repository's pack size and stores them, with a
+// bounded number of stores in flight, reporting each stored pack to the index. Where the storage
+// takes an object piece by piece (a local disk) each blob is written straight to the pack's file
+// as it arrives; elsewhere blobs are copied into a pack buffer, put whole, and the buffer reused
+// by this and later writers in the process. Either way a worker's memory does not grow with each
+// backup, and the sink's bytes are consumed before add() resolves.
 
 import { EncodedBlob } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
 import { IndexedPack } from './masterIndex.js';
-import { PackBuilder } from './packFormat.js';
-import { Storage } from '../storage/storage.js';
+import { PackBlobEntry, PackBuilder, PackEntries } from './packFormat.js';
+import { Storage, StreamingPut } from '../storage/storage.js';
 
 export interface PackWriterStats {
   packs: number;
   bytesStored: number;
+}
+
+/** A pack being written; finish() adds its tail and says how to make it visible. */
+interface PackInProgress {
+  readonly size: number;
+  add(blob: EncodedBlob): Promise<void>;
+  finish(keys: MasterKeys | null): Promise<FinishedPack>;
+  abort(): Promise<void>;
+}
+
+interface FinishedPack {
+  id: string;
+  blobs: PackBlobEntry[];
+  length: number;
+  store(): Promise<void>;
 }
 
 /** Room past the pack size for the blob that fills a pack, and its header, without regrowing. */
@@ -31,9 +47,62 @@ function giveBackBuffer(buffer: Buffer): void {
   if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
 }
 
+/** In a reused buffer, put whole. */
+function bufferedPack(storage: Storage, packSize: number): PackInProgress {
+  const buffer = takeBuffer(packSize + SLACK);
+  const builder = new PackBuilder(buffer);
+  return {
+    get size() {
+      return builder.size;
+    },
+    add: async (blob) => builder.add(blob),
+    finish: async (keys) => {
+      const pack = builder.finish(keys);
+      return {
+        id: pack.id,
+        blobs: pack.blobs,
+        length: pack.bytes.length,
+        store: async () => {
+          await storage.put({ type: 'data', name: pack.id }, pack.bytes);
+          giveBackBuffer(Buffer.from(pack.bytes.buffer));
+        },
+      };
+    },
+    abort: async () => giveBackBuffer(buffer),
+  };
+}
+
+/** Each blob written to storage at its offset as it arrives; nothing held in memory. */
+function streamedPack(put: StreamingPut): PackInProgress {
+  const pack = new PackEntries();
+  const writes = new Set<Promise<void>>();
+  const write = (bytes: Uint8Array, at: number) => {
+    const done = put.write(bytes, at);
+    writes.add(done);
+    return done.finally(() => writes.delete(done));
+  };
+  return {
+    get size() {
+      return pack.size;
+    },
+    add: (blob) => {
+      const at = pack.size;
+      pack.add(blob);
+      return write(blob.bytes, at);
+    },
+    finish: async (keys) => {
+      await Promise.all(writes);
+      const tail = pack.tail(keys);
+      await write(tail.bytes, pack.size);
+      return { id: tail.id, blobs: pack.entries, length: pack.size + tail.bytes.length, store: () => put.commit(tail.id) };
+    },
+    abort: () => Promise.allSettled(writes).then(() => put.abort()),
+  };
+}
+
 export class PackWriter {
-  private pack: PackBuilder | null = null;
-  private readonly uploads = new Set<Promise<void>>();
+  private pack: PackInProgress | null = null;
+  private readonly stores = new Set<Promise<void>>();
   private failure: unknown;
   readonly stats: PackWriterStats = { packs: 0, bytesStored: 0 };
 
@@ -42,43 +111,50 @@ export class PackWriter {
     private readonly keys: MasterKeys | null,
     private readonly packSize: number,
     private readonly onPackStored: (pack: IndexedPack) => Promise<void>,
-    private readonly maxUploads = storage.concurrentPuts ?? 2,
+    private readonly maxStores = 2,
   ) {}
 
-  /** Adds a blob; resolves once it is buffered (waiting while too many uploads are in flight). */
+  /** Adds a blob; resolves once its bytes are consumed (waiting while too many stores are in flight). */
   async add(blob: EncodedBlob): Promise<void> {
     this.throwIfFailed();
-    this.pack ??= new PackBuilder(takeBuffer(this.packSize + SLACK));
-    this.pack.add(blob);
-    if (this.pack.size >= this.packSize) await this.cut();
+    const pack = (this.pack ??= this.storage.openPut ? streamedPack(this.storage.openPut('data')) : bufferedPack(this.storage, this.packSize));
+    try {
+      await pack.add(blob);
+    } catch (err) {
+      this.failure ??= err;
+      await pack.abort();
+      throw err;
+    }
+    if (this.pack === pack && pack.size >= this.packSize) await this.cut();
   }
 
-  /** Uploads what is buffered and waits for every upload; afterwards all added blobs are indexed. */
+  /** Stores what is written and waits for every store; afterwards all added blobs are indexed. */
   async flush(): Promise<void> {
     if (this.pack) await this.cut();
-    await Promise.all(this.uploads);
+    await Promise.all(this.stores);
     this.throwIfFailed();
   }
 
   private async cut(): Promise<void> {
-    const pack = this.pack!.finish(this.keys);
+    const pack = this.pack!;
     this.pack = null;
-    while (this.uploads.size >= this.maxUploads) await Promise.race(this.uploads);
+    while (this.stores.size >= this.maxStores) await Promise.race(this.stores);
     this.throwIfFailed();
-    const upload = this.store(pack.id, pack.bytes, { id: pack.id, blobs: pack.blobs });
-    this.uploads.add(upload);
-    void upload.finally(() => this.uploads.delete(upload));
+    const store = this.store(pack);
+    this.stores.add(store);
+    void store.finally(() => this.stores.delete(store));
   }
 
-  private async store(id: string, bytes: Uint8Array, indexed: IndexedPack): Promise<void> {
+  private async store(pack: PackInProgress): Promise<void> {
     try {
-      await this.storage.put({ type: 'data', name: id }, bytes);
-      giveBackBuffer(Buffer.from(bytes.buffer));
+      const finished = await pack.finish(this.keys);
+      await finished.store();
       this.stats.packs += 1;
-      this.stats.bytesStored += bytes.length;
-      await this.onPackStored(indexed);
+      this.stats.bytesStored += finished.length;
+      await this.onPackStored({ id: finished.id, blobs: finished.blobs });
     } catch (err) {
       this.failure ??= err;
+      await pack.abort();
     }
   }
 

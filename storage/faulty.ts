@@ -14,7 +14,6 @@ export interface FaultOptions {
 
 export class FaultyStorage implements Storage {
   readonly location: string;
-  readonly concurrentPuts?: number;
   /** Calls made, and calls failed on purpose. */
   readonly counts = { calls: 0, injectedFailures: 0, puts: 0, bytesPut: 0 };
 
@@ -23,7 +22,6 @@ export class FaultyStorage implements Storage {
     private readonly options: FaultOptions,
   ) {
     this.location = inner.location;
-    this.concurrentPuts = inner.concurrentPuts;
   }
 
   async put(h: Handle, data: Uint8Array): Promise<void> {

@@ -1,5 +1,6 @@
 // Local filesystem backend: one file per object under a root directory. Writes go to a temporary
-// file in the same directory and are renamed into place, so readers see all or nothing.
+// file (next to the object, or for a streamed put in the type's directory) and are renamed into
+// place, so readers see all or nothing.
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -12,12 +13,11 @@ import {
   objectPath,
   Storage,
   StorageError,
+  StreamingPut,
 } from './storage.js';
 
 export class LocalStorage implements Storage {
   readonly location: string;
-  /** A put is a write and an fsync, done well before the next pack is full: one is enough. */
-  readonly concurrentPuts = 1;
 
   constructor(private readonly root: string) {
     this.location = `local:${root}`;
@@ -40,6 +40,41 @@ export class LocalStorage implements Storage {
       await fs.rm(temp, { force: true });
       throw this.classify(err, 'put', h);
     }
+  }
+
+  openPut(type: FileType): StreamingPut {
+    const dir = path.join(this.root, type);
+    const temp = path.join(dir, `stream.tmp-${randomBytes(6).toString('hex')}`);
+    const failed = (op: string, name: string) => (err: unknown) => {
+      throw this.classify(err, op, { type, name });
+    };
+    const opened = fs.mkdir(dir, { recursive: true }).then(() => fs.open(temp, 'wx', 0o600));
+    opened.catch(() => undefined); // reported by the first write or commit
+    return {
+      write: async (bytes, position) => {
+        const handle = await opened.catch(failed('put', path.basename(temp)));
+        for (let done = 0; done < bytes.length; ) {
+          done += (await handle.write(bytes, done, bytes.length - done, position + done).catch(failed('put', path.basename(temp)))).bytesWritten;
+        }
+      },
+      commit: async (name) => {
+        const handle = await opened.catch(failed('put', name));
+        const file = this.pathOf({ type, name });
+        try {
+          await handle.sync();
+          await handle.close();
+          await fs.mkdir(path.dirname(file), { recursive: true });
+          await fs.rename(temp, file);
+        } catch (err) {
+          await fs.rm(temp, { force: true });
+          throw this.classify(err, 'put', { type, name });
+        }
+      },
+      abort: async () => {
+        await opened.then((handle) => handle.close()).catch(() => undefined);
+        await fs.rm(temp, { force: true });
+      },
+    };
   }
 
   async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {

@@ -1,7 +1,7 @@
 // The retry wrapper every cloud backend is opened with: the same Storage interface, retrying
 // only transient StorageErrors with exponential backoff and full jitter. Backends never retry.
 
-import { ByteRange, FileType, Handle, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, Storage, StorageError, StreamingPut } from './storage.js';
 
 export interface RetryOptions {
   /** Tries per call, the first included (default 8). */
@@ -44,7 +44,8 @@ function isTransient(err: unknown): err is StorageError {
 
 class RetryingStorage implements Storage {
   readonly location: string;
-  readonly concurrentPuts?: number;
+  /** Passed through unretried: a half-streamed object cannot be replayed (its writer fails instead). */
+  readonly openPut?: (type: FileType) => StreamingPut;
   private readonly attempts: number;
   private readonly baseMs: number;
   private readonly maxMs: number;
@@ -54,7 +55,7 @@ class RetryingStorage implements Storage {
     private readonly options: RetryOptions,
   ) {
     this.location = inner.location;
-    this.concurrentPuts = inner.concurrentPuts;
+    if (inner.openPut) this.openPut = (type) => inner.openPut!(type);
     this.attempts = options.attempts ?? DEFAULTS.attempts;
     this.baseMs = options.baseMs ?? DEFAULTS.baseMs;
     this.maxMs = options.maxMs ?? DEFAULTS.maxMs;

@@ -28,20 +28,30 @@ export interface ByteRange {
  *   help) or 'transient' (network, throttling: a retry wrapper may try again).
  * - Backends never retry on their own.
  */
+/** An object written piece by piece and named once complete (a pack is named by its header). */
+export interface StreamingPut {
+  /** Writes bytes at a position; writes may overlap in time but not in place. */
+  write(bytes: Uint8Array, position: number): Promise<void>;
+  /** Makes what was written visible under `name`, all at once; every write must have finished. */
+  commit(name: string): Promise<void>;
+  /** Drops what was written. */
+  abort(): Promise<void>;
+}
+
 export interface Storage {
   /** A short description for messages, e.g. "local:/srv/repo" (never contains credentials). */
   readonly location: string;
-  /**
-   * How many puts of large objects (packs) are worth running at once; each holds a pack in
-   * memory. Default 2, which hides a cloud round trip; 1 for a local disk.
-   */
-  readonly concurrentPuts?: number;
   put(h: Handle, data: Uint8Array): Promise<void>;
   get(h: Handle, range?: ByteRange): Promise<Uint8Array>;
   stat(h: Handle): Promise<{ size: number }>;
   list(type: FileType): AsyncIterable<{ name: string; size: number }>;
   delete(h: Handle): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Starts an object of `type` written piece by piece, where the backend can take bytes as they
+   * come without holding the whole object in memory (a local disk); cloud backends have none.
+   */
+  openPut?(type: FileType): StreamingPut;
   /** Creates the bucket or container when it is missing; `meridian init` calls it. */
   createLocation?(): Promise<void>;
 }
