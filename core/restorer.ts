@@ -1,7 +1,8 @@
 // Restore: checks every entry of a snapshot's trees before writing anything (names that could
 // escape the target are refused), then recreates directories, symlinks and files (every blob
-// checked), then sets modes and mtimes, directories last and deepest first. Files already
-// restored completely (same size and mtime) are skipped, so a retried restore resumes.
+// checked: by its AES-GCM tag, or by its id in an unencrypted repository), then sets modes and
+// mtimes, directories last and deepest first. Files already restored completely (same size and
+// mtime) are skipped, so a retried restore resumes.
 
 import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
