@@ -20,9 +20,9 @@ export interface FileToWrite {
 export interface ContentWriterOptions {
   decoder: DecoderPool;
   /**
-   * Spans read and decoded at once; defaults to the decoder's parallelism. One more would hide
-   * each read (~5 ms from a local disk's cache) but hold 16 MiB more: a Temporal worker peaked
-   * ~30-50 MiB higher with no faster restore.
+   * Spans read and decoded at once; defaults to one more than the decoder's parallelism, so a
+   * thread finds its next span read when it finishes one (~4% less wall time than one span per
+   * thread; the spare span costs no measurable peak now that spent spans are freed at once).
    */
   packsInFlight?: number;
   signal?: AbortSignal;
@@ -97,7 +97,7 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   const lane = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await writeStep(next);
   };
-  await Promise.all(Array.from({ length: options.packsInFlight ?? options.decoder.parallelism }, lane));
+  await Promise.all(Array.from({ length: options.packsInFlight ?? options.decoder.parallelism + 1 }, lane));
 }
 
 /** Raw bytes decoded per step: bounds memory however well a pack's blobs compress. */
