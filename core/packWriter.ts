@@ -34,22 +34,23 @@ interface FinishedPack {
 /** Room past the pack size for the blob that fills a pack, and its header, without regrowing. */
 const SLACK = 2 * 1024 * 1024;
 
-/** Pack buffers no writer is using, kept for the next pack (of any writer in the process). */
-const spareBuffers: Buffer[] = [];
+/** Pack and staging buffers no writer is using, kept for the next one (of any writer in the process). */
+const sparePacks: Buffer[] = [];
+const spareStages: Buffer[] = [];
 const MAX_SPARE_BUFFERS = 3;
 
-function takeBuffer(size: number): Buffer {
-  const at = spareBuffers.findIndex((b) => b.length >= size);
-  return at >= 0 ? spareBuffers.splice(at, 1)[0]! : Buffer.allocUnsafeSlow(size);
+function takeBuffer(size: number, spares: Buffer[]): Buffer {
+  const at = spares.findIndex((b) => b.length >= size);
+  return at >= 0 ? spares.splice(at, 1)[0]! : Buffer.allocUnsafeSlow(size);
 }
 
-function giveBackBuffer(buffer: Buffer): void {
-  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+function giveBackBuffer(buffer: Buffer, spares: Buffer[]): void {
+  if (spares.length < MAX_SPARE_BUFFERS) spares.push(buffer);
 }
 
 /** In a reused buffer, put whole. */
 function bufferedPack(storage: Storage, packSize: number): PackInProgress {
-  const buffer = takeBuffer(packSize + SLACK);
+  const buffer = takeBuffer(packSize + SLACK, sparePacks);
   const builder = new PackBuilder(buffer);
   return {
     get size() {
@@ -64,15 +65,22 @@ function bufferedPack(storage: Storage, packSize: number): PackInProgress {
         length: pack.bytes.length,
         store: async () => {
           await storage.put({ type: 'data', name: pack.id }, pack.bytes);
-          giveBackBuffer(Buffer.from(pack.bytes.buffer));
+          giveBackBuffer(Buffer.from(pack.bytes.buffer), sparePacks);
         },
       };
     },
-    abort: async () => giveBackBuffer(buffer),
+    abort: async () => giveBackBuffer(buffer, sparePacks),
   };
 }
 
-/** Each blob written to storage at its offset as it arrives; nothing held in memory. */
+/** Blobs smaller than this are gathered and written together, up to STAGE_BYTES at a time. */
+const SMALL_BLOB = 64 * 1024;
+const STAGE_BYTES = 1024 * 1024;
+
+/**
+ * Each blob written to storage at its offset as it arrives, nothing held in memory but small
+ * blobs, which are gathered so that 100,000 small files do not cost 100,000 writes.
+ */
 function streamedPack(put: StreamingPut): PackInProgress {
   const pack = new PackEntries();
   const writes = new Set<Promise<void>>();
@@ -81,16 +89,35 @@ function streamedPack(put: StreamingPut): PackInProgress {
     writes.add(done);
     return done.finally(() => writes.delete(done));
   };
+  let stage = takeBuffer(STAGE_BYTES, spareStages);
+  let staged = 0;
+  let stageAt = 0;
+  const writeStage = () => {
+    if (staged === 0) return;
+    const written = stage;
+    // finish() and abort() see the outcome; the buffer is reused once the write is over.
+    void write(written.subarray(0, staged), stageAt).then(() => giveBackBuffer(written, spareStages), () => undefined);
+    stage = takeBuffer(STAGE_BYTES, spareStages);
+    staged = 0;
+  };
   return {
     get size() {
       return pack.size;
     },
-    add: (blob) => {
+    add: async (blob) => {
       const at = pack.size;
       pack.add(blob);
-      return write(blob.bytes, at);
+      if (blob.bytes.length >= SMALL_BLOB) {
+        writeStage();
+        return write(blob.bytes, at);
+      }
+      if (staged > 0 && (stageAt + staged !== at || staged + blob.bytes.length > STAGE_BYTES)) writeStage();
+      if (staged === 0) stageAt = at;
+      stage.set(blob.bytes, staged);
+      staged += blob.bytes.length;
     },
     finish: async (keys) => {
+      writeStage();
       await Promise.all(writes);
       const tail = pack.tail(keys);
       await write(tail.bytes, pack.size);
