@@ -1,6 +1,7 @@
 // Encoder threads outlive a backup: when one ends, its threads (each with its ring of shared
-// memory) wait, unreferenced (they do not keep the process alive), for the next backup in the process. A worker that runs backup
-// after backup so reuses the same threads and memory instead of growing with each one.
+// memory) wait, unreferenced (they do not keep the process alive), for the next backup in the
+// process. A worker that runs backup after backup so reuses the same threads and memory instead
+// of growing with each one; a restore ends them first, so that its threads reuse that memory.
 
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -31,6 +32,11 @@ export function borrowEncoderThread(ringBytes: number): EncoderThread {
 }
 
 const end = (thread: EncoderThread) => thread.worker.terminate().then(() => undefined);
+
+/** Ends the idle threads, freeing their memory for other work (a restore's decoder threads). */
+export async function endIdleEncoderThreads(): Promise<void> {
+  await Promise.all(idle.splice(0).map(end));
+}
 
 /**
  * Takes back a thread that finished its work cleanly, keeping at most one idle thread per core

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { BlobReader } from './blobReader.js';
 import { FileToWrite, writeFileContents } from './contentWriter.js';
 import { createDecoderPool, DecoderPool } from './decoderPool.js';
+import { endIdleEncoderThreads } from './encoderThreads.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
@@ -51,7 +52,9 @@ interface PlannedEntry {
 }
 
 export async function restore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
-  // Started first, so the threads boot while the index loads and the trees are walked.
+  // Idle encoder threads hold ~40 MiB each that decoding can use. The decoder threads start
+  // first, so they boot while the index loads and the trees are walked.
+  await endIdleEncoderThreads();
   const decoder = createDecoderPool(repo.keys, options.threads ?? os.availableParallelism());
   try {
     return await restoreWith(decoder, repo, snapshotRef, options);
