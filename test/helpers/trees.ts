@@ -6,8 +6,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+const madeDirs: string[] = [];
+// Each test file loads this module afresh: its temporary directories go when the file is done.
+afterAll(() => {
+  for (const dir of madeDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `meridian-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `meridian-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 /** Deterministic bytes (xorshift), incompressible. */
