@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 export interface Measurement {
+  /** Storage requests made, where the tool can tell (Meridian's engine). */
+  requests?: number;
   wallMs: number;
   cpuMs: number;
   peakRssMiB: number;

@@ -29,7 +29,7 @@ export function stat(values: number[]): Stat {
 }
 
 export interface Summary {
-  tools: Record<string, { scenarios: Partial<Record<Scenario, { wallMs: Stat; cpuMs: Stat; peakRssMiB: Stat }>>; repoBytes: Stat; repoObjects: Stat }>;
+  tools: Record<string, { scenarios: Partial<Record<Scenario, { wallMs: Stat; cpuMs: Stat; peakRssMiB: Stat; requests?: Stat }>>; repoBytes: Stat; repoObjects: Stat }>;
   /** Meridian variant ÷ anchor, on median wall time (and repository bytes). */
   ratios: Record<string, Record<string, Partial<Record<Scenario | 'repoBytes', number>>>>;
 }
@@ -41,7 +41,9 @@ export function summarize(results: Record<string, ToolResults>): Summary {
     for (const s of SCENARIOS) {
       const runs = r.runs[s];
       if (!runs?.length) continue;
+      const requests = runs.flatMap((m) => (m.requests === undefined ? [] : [m.requests]));
       scenarios[s] = { wallMs: stat(runs.map((m) => m.wallMs)), cpuMs: stat(runs.map((m) => m.cpuMs)), peakRssMiB: stat(runs.map((m) => m.peakRssMiB)) };
+      if (requests.length) scenarios[s].requests = stat(requests);
     }
     tools[name] = { scenarios, repoBytes: stat(r.repoBytes), repoObjects: stat(r.repoObjects) };
   }
@@ -66,10 +68,10 @@ const round = (x: number) => Math.round(x * 100) / 100;
 const fmt = (s: Stat, unit: string, scale = 1) => `${(s.median / scale).toFixed(2)} ${unit} (${(s.min / scale).toFixed(2)}–${(s.max / scale).toFixed(2)})`;
 
 export function markdown(summary: Summary, context: string, scale: ScaleResult[], hotPath: HotPathResult): string {
-  const lines = [context, '', '| tool | scenario | wall | CPU | peak memory |', '|---|---|---|---|---|'];
+  const lines = [context, '', '| tool | scenario | wall | CPU | peak memory | storage requests |', '|---|---|---|---|---|---|'];
   for (const [name, t] of Object.entries(summary.tools)) {
     for (const [s, m] of Object.entries(t.scenarios)) {
-      lines.push(`| ${name} | ${s} | ${fmt(m.wallMs, 's', 1000)} | ${fmt(m.cpuMs, 's', 1000)} | ${m.peakRssMiB.median.toFixed(0)} MiB |`);
+      lines.push(`| ${name} | ${s} | ${fmt(m.wallMs, 's', 1000)} | ${fmt(m.cpuMs, 's', 1000)} | ${m.peakRssMiB.median.toFixed(0)} MiB | ${m.requests?.median ?? '–'} |`);
     }
   }
   lines.push('', '| tool | repository after full backup | objects |', '|---|---|---|');

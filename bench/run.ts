@@ -106,7 +106,7 @@ async function runScenarios(tool: Tool, data: string, work: string, results: Too
   for (const dir of [source, repo, target]) fs.rmSync(dir, { recursive: true, force: true });
   spawnSync('cp', ['-a', data, source]);
   measure(tool.init(repo));
-  const record = (scenario: keyof ToolResults['runs'], m: Measurement) => (results.runs[scenario] ??= []).push({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB });
+  const record = (scenario: keyof ToolResults['runs'], m: Measurement) => (results.runs[scenario] ??= []).push({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB, requests: m.requests });
 
   record('full', await tool.backup(source, repo, `full-${run}`));
   const usage = directoryUsage(repo);

@@ -67,12 +67,13 @@ const meridianCliPath = path.join(root, 'bin', 'meridian.js');
 export function meridianEngine(): Tool {
   const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD };
   const engine = path.join(__dirname, 'engineCommand.js');
-  return measuredCommands({
+  const withRequests = (m: Measurement & { stdout: string }): Measured => ({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB, requests: (JSON.parse(m.stdout) as { requestsTotal: number }).requestsTotal });
+  return {
     name: 'meridian-engine',
     init: (repo) => ({ argv: [meridianCliPath, 'init', '--repo', repo], env }),
-    backup: (source, repo) => ({ argv: [process.execPath, engine, 'backup', source, repo], env }),
-    restore: (repo, target) => ({ argv: [process.execPath, engine, 'restore', repo, target], env }),
-  });
+    backup: async (source, repo) => withRequests(measure({ argv: [process.execPath, engine, 'backup', source, repo], env })),
+    restore: async (repo, target) => withRequests(measure({ argv: [process.execPath, engine, 'restore', repo, target], env })),
+  };
 }
 
 /**

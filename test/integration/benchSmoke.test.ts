@@ -13,7 +13,7 @@ test('npm run bench -- --smoke measures every tool on every scenario', () => {
   expect(run.stderr).not.toMatch(/exited|restored .* expected/);
   expect(run.status).toBe(0);
   const report = JSON.parse(fs.readFileSync(path.join(out, 'smoke.json'), 'utf8')) as {
-    summary: { tools: Record<string, { scenarios: Record<string, { wallMs: { median: number } }>; repoBytes: { median: number } }> };
+    summary: { tools: Record<string, { scenarios: Record<string, { wallMs: { median: number }; requests?: { median: number } }>; repoBytes: { median: number } }> };
   };
   const tools = report.summary.tools;
   expect(Object.keys(tools)).toEqual(expect.arrayContaining(['meridian-engine', 'meridian-temporal', 'meridian-cli']));
@@ -21,6 +21,8 @@ test('npm run bench -- --smoke measures every tool on every scenario', () => {
     expect({ name, scenarios: Object.keys(tool.scenarios).sort() }).toEqual({ name, scenarios: ['full', 'incremental', 'restore', 'unchanged'] });
     expect(tool.repoBytes.median).toBeGreaterThan(1_000_000);
   }
+  // The engine counts its storage requests: a full backup puts at least a pack, an index and a snapshot.
+  expect(tools['meridian-engine']!.scenarios.full!.requests!.median).toBeGreaterThanOrEqual(3);
   expect(fs.readFileSync(path.join(out, 'smoke.md'), 'utf8')).toContain('| meridian-temporal | full |');
   expect(fs.readFileSync(path.join(out, 'smoke.svg'), 'utf8')).toMatch(/^<svg /);
 });

@@ -1,0 +1,55 @@
+// Counts the requests Meridian's engine makes of its storage, for the benchmark: every put
+// (streamed or whole), get, stat, list and delete is one request, as it would be to a cloud store.
+
+import { ByteRange, FileType, Handle, Storage, StreamingPut } from '../storage/storage.js';
+
+export type RequestCounts = Record<'put' | 'get' | 'stat' | 'list' | 'delete', number>;
+
+export class CountingStorage implements Storage {
+  readonly location: string;
+  readonly counts: RequestCounts = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
+  readonly openPut?: (type: FileType) => StreamingPut;
+
+  constructor(private readonly inner: Storage) {
+    this.location = inner.location;
+    if (inner.openPut) {
+      this.openPut = (type) => {
+        this.counts.put += 1;
+        return inner.openPut!(type);
+      };
+    }
+  }
+
+  get total(): number {
+    return Object.values(this.counts).reduce((a, b) => a + b, 0);
+  }
+
+  put(h: Handle, data: Uint8Array): Promise<void> {
+    this.counts.put += 1;
+    return this.inner.put(h, data);
+  }
+
+  get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
+    this.counts.get += 1;
+    return this.inner.get(h, range);
+  }
+
+  stat(h: Handle): Promise<{ size: number }> {
+    this.counts.stat += 1;
+    return this.inner.stat(h);
+  }
+
+  list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+    this.counts.list += 1;
+    return this.inner.list(type);
+  }
+
+  delete(h: Handle): Promise<void> {
+    this.counts.delete += 1;
+    return this.inner.delete(h);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
