@@ -20,8 +20,10 @@ export function generateMasterKeys(): MasterKeys {
   return { encryption: randomBytes(32), mac: randomBytes(32) };
 }
 
-/** AES-256-GCM; layout: 12-byte random nonce || ciphertext || 16-byte tag. */
-/** Writes into `sealed` when given (exactly plaintext.length + SEAL_OVERHEAD bytes), else into a new buffer. */
+/**
+ * AES-256-GCM; layout: 12-byte random nonce || ciphertext || 16-byte tag. Writes into `sealed`
+ * when given (exactly plaintext.length + SEAL_OVERHEAD bytes), else into a new buffer.
+ */
 export function seal(key: Uint8Array, plaintext: Uint8Array, sealed: Uint8Array = Buffer.allocUnsafeSlow(plaintext.length + SEAL_OVERHEAD)): Uint8Array {
   if (sealed.length !== plaintext.length + SEAL_OVERHEAD) throw new Error(`seal: output of ${sealed.length} bytes for ${plaintext.length} bytes of plaintext`);
   const nonce = randomFillSync(sealed, 0, NONCE_LENGTH).subarray(0, NONCE_LENGTH);
@@ -41,17 +43,7 @@ export function seal(key: Uint8Array, plaintext: Uint8Array, sealed: Uint8Array 
 
 /** Inverse of seal; any failure (short input, wrong key, altered byte) is an integrity error about `what`. */
 export function open(key: Uint8Array, sealed: Uint8Array, what: string): Uint8Array {
-  try {
-    if (sealed.length < SEAL_OVERHEAD) throw new Error(`${sealed.length} bytes is shorter than a sealed object`);
-    const tagAt = sealed.length - TAG_LENGTH;
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE_LENGTH));
-    decipher.setAuthTag(sealed.subarray(tagAt));
-    const body = decipher.update(sealed.subarray(NONCE_LENGTH, tagAt));
-    const rest = decipher.final();
-    return rest.length === 0 ? body : Buffer.concat([body, rest]);
-  } catch (cause) {
-    throw integrityError(what, cause);
-  }
+  return Buffer.from(openReusing(key, sealed, what));
 }
 
 // The output buffer of openReusing, grown to the largest object seen (one per thread).
