@@ -10,6 +10,7 @@ import { DecoderPool } from './decoderPool.js';
 import { BlobTarget } from './decoderProtocol.js';
 import { RepositoryError } from './errors.js';
 import { BlobLocation } from './masterIndex.js';
+import { mtimeSeconds } from './mtime.js';
 import { TreeNode } from './tree.js';
 
 export interface FileToWrite {
@@ -57,7 +58,7 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
     const file = files[i]!;
     if (!file.node.content?.length) await (await fsp.open(file.abs, CREATE, 0o600)).close();
     await fsp.chmod(file.abs, file.node.mode);
-    const seconds = Number(BigInt(file.node.mtimeNs)) / 1e9;
+    const seconds = mtimeSeconds(file.node.mtimeNs);
     await fsp.utimes(file.abs, seconds, seconds);
     options.onFileDone?.(file);
   };

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { decodeBlobForRestore, StoredBlobInfo } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
 import { RepositoryErrorCode } from './errors.js';
+import { mtimeSeconds } from './mtime.js';
 
 export interface DecoderThreadData {
   keys: MasterKeys | null;
@@ -66,7 +67,7 @@ export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: Decod
     step.files.forEach((file, i) => {
       if (!file.finish || fds[i] === undefined) return;
       fs.fchmodSync(fds[i], file.finish.mode);
-      const seconds = Number(BigInt(file.finish.mtimeNs)) / 1e9;
+      const seconds = mtimeSeconds(file.finish.mtimeNs);
       fs.futimesSync(fds[i], seconds, seconds);
     });
   } finally {

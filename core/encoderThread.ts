@@ -12,6 +12,7 @@ const ring = new Uint8Array(data.ring);
 const used = new Int32Array(data.used);
 const port = parentPort!;
 let writeAt = 0;
+/** The charge of the latest reservation: that of the blob the encoder has just written there. */
 let lastCharge = 0;
 let group: RingBlob[] = [];
 let groupBytes = 0;

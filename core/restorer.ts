@@ -13,6 +13,7 @@ import { createDecoderPool, DecoderPool } from './decoderPool.js';
 import { endIdleEncoderThreads } from './encoderThreads.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
+import { mtimeSeconds } from './mtime.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { listSnapshots, resolveSnapshot } from './snapshots.js';
@@ -207,7 +208,7 @@ function alreadyRestored(abs: string, node: TreeNode): boolean {
 }
 
 async function setTimes(abs: string, node: TreeNode, isLink: boolean): Promise<void> {
-  const seconds = Number(BigInt(node.mtimeNs)) / 1e9;
+  const seconds = mtimeSeconds(node.mtimeNs);
   if (isLink) await fsp.lutimes(abs, seconds, seconds);
   else await fsp.utimes(abs, seconds, seconds);
 }
