@@ -1,8 +1,11 @@
 // Content-defined chunking (FastCDC: gear hash, normalized chunking level 2). Splits file bytes
 // into variable-sized chunks whose boundaries depend on content, so an insertion only changes the
-// chunks around it. The gear table and masks below are part of the repository format: changing
-// them moves every chunk boundary and defeats deduplication against existing data.
+// chunks around it. Each repository keys its chunker: the gear table is derived from a random
+// seed kept in the repository's (sealed) config, so chunk sizes seen from outside reveal nothing
+// about content shared with another repository. The table derivation and masks below are part of
+// the repository format: changing them moves every chunk boundary and defeats deduplication.
 
+import { createHmac } from 'node:crypto';
 import { invalidArgument } from './errors.js';
 
 export interface ChunkerParams {
@@ -14,7 +17,14 @@ export interface ChunkerParams {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+/** A repository's chunker: its sizes and the seed (32 bytes, hex) its gear table is derived from. */
+export interface ChunkerConfig extends ChunkerParams {
+  seed: string;
+}
+
 export const DEFAULT_CHUNKER: ChunkerParams = Object.freeze({ min: 512 * KiB, avg: 1 * MiB, max: 8 * MiB });
+
+export const CHUNKER_SEED_PATTERN = /^[0-9a-f]{64}$/;
 
 export function validateChunkerParams(p: ChunkerParams): ChunkerParams {
   const { min, avg, max } = p;
@@ -32,22 +42,20 @@ export function validateChunkerParams(p: ChunkerParams): ChunkerParams {
   return { min, avg, max };
 }
 
-/** 256 pseudo-random 32-bit values from mulberry32 with a fixed seed (stored as int32 bit patterns). */
-function makeGearTable(): Int32Array {
+/**
+ * The gear table of a seed: 256 32-bit values (stored as int32 bit patterns), little-endian from
+ * HMAC-SHA-256(seed, "meridian gear table " + block) for blocks 0..31, 8 values per block.
+ */
+export function gearTable(seed: string): Int32Array {
+  if (!CHUNKER_SEED_PATTERN.test(seed)) throw invalidArgument('The chunker seed must be 32 bytes in hex.');
+  const key = Buffer.from(seed, 'hex');
   const table = new Int32Array(256);
-  let state = 0x4d455249; // "MERI"
-  for (let i = 0; i < 256; i++) {
-    state = (state + 0x6d2b79f5) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    table[i] = z ^ (z >>> 14);
+  for (let block = 0; block < 32; block++) {
+    const bytes = createHmac('sha256', key).update(`meridian gear table ${block}`).digest();
+    for (let j = 0; j < 8; j++) table[block * 8 + j] = bytes.readInt32LE(4 * j);
   }
   return table;
 }
-
-const GEAR = makeGearTable();
-const GEAR2 = GEAR.map((g) => g << 1);
 
 // Normalized chunking: before the average size a cut needs more zero bits (maskS), after it
 // fewer (maskL). Masks are runs of bits ending at bit 30, so shifted left by one they still fit
@@ -61,15 +69,19 @@ export class Chunker {
   private readonly max: number;
   private readonly maskS: number;
   private readonly maskL: number;
+  private readonly gear: Int32Array;
+  private readonly gear2: Int32Array;
 
-  constructor(params: ChunkerParams) {
-    const { min, avg, max } = validateChunkerParams(params);
+  constructor(config: ChunkerConfig) {
+    const { min, avg, max } = validateChunkerParams(config);
     const bits = Math.log2(avg);
     this.min = min;
     this.avg = avg;
     this.max = max;
     this.maskS = mask(bits + 2);
     this.maskL = mask(bits - 2);
+    this.gear = gearTable(config.seed);
+    this.gear2 = this.gear.map((g) => g << 1);
   }
 
   /** length of the chunk starting at buf[start], looking at most at buf[start..end); returns -1 when more data is needed and !final */
@@ -83,10 +95,10 @@ export class Chunker {
     const normal = start + (limit < this.avg ? limit : this.avg);
     const stop = start + limit;
     let i = start + this.min;
-    // The gear hash h = (h << 1) + GEAR[byte] starts at 0 at offset min: it covers the last 31 bytes.
+    // The gear hash h = (h << 1) + gear[byte] starts at 0 at offset min: it covers the last 31 bytes.
     // (The tables are read through locals: V8 keeps them in registers, ~25% faster.)
-    const gear = GEAR;
-    const gear2 = GEAR2;
+    const gear = this.gear;
+    const gear2 = this.gear2;
     let h = 0;
     for (let phase = 0; phase < 2; phase++) {
       const m = phase === 0 ? this.maskS : this.maskL;
@@ -108,9 +120,9 @@ export class Chunker {
 }
 
 /** Splits a byte stream into chunks; yields Uint8Arrays that the caller may keep (not views into a reused buffer). Bounded memory: holds at most ~2*max bytes. */
-export async function* chunkStream(source: AsyncIterable<Uint8Array>, params: ChunkerParams): AsyncGenerator<Uint8Array> {
-  const chunker = new Chunker(params);
-  const { max } = params;
+export async function* chunkStream(source: AsyncIterable<Uint8Array>, config: ChunkerConfig): AsyncGenerator<Uint8Array> {
+  const chunker = new Chunker(config);
+  const { max } = config;
   let buf = new Uint8Array(0);
   let start = 0; // first byte not yet chunked
   let end = 0; // end of buffered bytes
@@ -151,8 +163,8 @@ export async function* chunkStream(source: AsyncIterable<Uint8Array>, params: Ch
 }
 
 /** Convenience for tests and small inputs. The chunks are views into `data`. */
-export function chunkBuffer(data: Uint8Array, params: ChunkerParams): Uint8Array[] {
-  const chunker = new Chunker(params);
+export function chunkBuffer(data: Uint8Array, config: ChunkerConfig): Uint8Array[] {
+  const chunker = new Chunker(config);
   const chunks: Uint8Array[] = [];
   for (let start = 0; start < data.length; ) {
     const length = chunker.cut(data, start, data.length, true);

@@ -3,7 +3,7 @@
 // inline, which engine tests on in-memory storage use.
 
 import { BlobCodecSettings, EncodedBlob } from './blobCodec.js';
-import { ChunkerParams } from './chunker.js';
+import { ChunkerConfig } from './chunker.js';
 import { ringBytes, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { borrowEncoderThread, EncoderThread, returnEncoderThread } from './encoderThreads.js';
 import { EncodedFile, FileEncoder } from './fileEncoder.js';
@@ -19,7 +19,7 @@ export interface EncoderPool {
 
 export interface EncoderPoolOptions {
   settings: BlobCodecSettings;
-  chunker: ChunkerParams;
+  chunker: ChunkerConfig;
   known: string[];
   threads: number;
   sink: BlobSink;

@@ -3,7 +3,7 @@
 // packs them in order and gives the space back. No per-blob buffer crosses threads.
 
 import { BlobCodecSettings, BlobType } from './blobCodec.js';
-import { ChunkerParams } from './chunker.js';
+import { ChunkerConfig, ChunkerParams } from './chunker.js';
 import { SEAL_OVERHEAD } from './crypto.js';
 import { EncodedFile } from './fileEncoder.js';
 
@@ -35,7 +35,7 @@ export interface RingBlob {
 
 /** A session starts each backup's use of a thread; batches follow. */
 export type ThreadRequest =
-  | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerParams; known: string[] }
+  | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig; known: string[] }
   | { kind: 'batch'; batch: number; paths: string[] };
 
 export type ThreadReply = { kind: 'blobs'; blobs: RingBlob[] } | { kind: 'done'; batch: number; files: EncodedFile[] };

@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import { BlobCodecSettings, BlobOutput, EncodedBlob, encodeBlob } from './blobCodec.js';
-import { Chunker, ChunkerParams } from './chunker.js';
+import { Chunker, ChunkerConfig, ChunkerParams } from './chunker.js';
 import { blobId } from './crypto.js';
 
 export interface EncodedFile {
@@ -27,7 +27,7 @@ export class FileEncoder {
 
   constructor(
     private readonly settings: BlobCodecSettings,
-    params: ChunkerParams,
+    params: ChunkerConfig,
     private readonly known: Set<string>,
     private readonly output?: BlobOutput,
     readBuffer?: Buffer,

@@ -6,12 +6,15 @@ import { z } from 'zod';
 import { blobId, generateMasterKeys, MasterKeys, open, randomId, seal } from './crypto.js';
 import { RepositoryError, wrongPassphrase } from './errors.js';
 import { createKeyFile, KeyFileInfo, parseKeyFile, unlockKeyFile } from './keys.js';
-import { buildConfig, InitOptions, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
+import { buildConfig, InitOptions, REPOSITORY_VERSION, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
 import { FileType, isNotFound, Storage } from '../storage/storage.js';
 
+// The config file's outer envelope. `meridian` is the repository format version (format 1 wrote 1
+// there too), readable without a key, so another version is refused before any key is tried.
+const EnvelopeVersionSchema = z.object({ meridian: z.number().int().positive() });
 const ConfigEnvelopeSchema = z.union([
-  z.object({ meridian: z.literal(1), encrypted: z.literal(false), config: z.unknown() }),
-  z.object({ meridian: z.literal(1), encrypted: z.literal(true), sealed: z.string() }),
+  z.object({ meridian: z.literal(REPOSITORY_VERSION), encrypted: z.literal(false), config: z.unknown() }),
+  z.object({ meridian: z.literal(REPOSITORY_VERSION), encrypted: z.literal(true), sealed: z.string() }),
 ]);
 
 export interface KeyListing extends KeyFileInfo {
@@ -32,9 +35,9 @@ export class Repository {
     if (await exists(storage)) {
       throw new RepositoryError('already-initialized', `[repository] ${storage.location} already holds a repository`);
     }
-    const config = buildConfig(randomId(), options);
+    const config = buildConfig(randomId(), randomId(), options);
     if (!config.encrypted) {
-      await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: 1, encrypted: false, config }));
+      await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: REPOSITORY_VERSION, encrypted: false, config }));
       return new Repository(storage, config, null, null);
     }
     if (!passphrase) throw new RepositoryError('wrong-passphrase', '[repository] an encrypted repository needs a passphrase');
@@ -42,7 +45,7 @@ export class Repository {
     const key = await createKeyFile(keys, passphrase);
     await storage.put({ type: 'keys', name: key.id }, key.bytes);
     const sealed = Buffer.from(seal(keys.encryption, jsonBytes(config))).toString('base64');
-    await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: 1, encrypted: true, sealed }));
+    await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: REPOSITORY_VERSION, encrypted: true, sealed }));
     return new Repository(storage, config, keys, key.id);
   }
 
@@ -55,7 +58,10 @@ export class Repository {
       if (isNotFound(err)) throw notARepository(storage, err);
       throw err;
     }
-    const envelope = ConfigEnvelopeSchema.safeParse(parseJson(raw));
+    const outer = parseJson(raw);
+    const version = EnvelopeVersionSchema.safeParse(outer);
+    if (version.success) checkVersion(storage, version.data.meridian);
+    const envelope = ConfigEnvelopeSchema.safeParse(outer);
     if (!envelope.success) throw notARepository(storage, envelope.error);
     if (!envelope.data.encrypted) {
       return new Repository(storage, parseConfig(storage, envelope.data.config), null, null);
@@ -157,7 +163,18 @@ async function exists(storage: Storage): Promise<boolean> {
   }
 }
 
+/** Refuses a repository of another format version (older ones too: format 1 never held user data). */
+function checkVersion(storage: Storage, version: unknown): void {
+  if (version === REPOSITORY_VERSION) return;
+  throw new RepositoryError(
+    'not-a-repository',
+    `[repository] ${storage.location} uses repository format version ${String(version)}; this meridian reads version ${REPOSITORY_VERSION}`,
+  );
+}
+
 function parseConfig(storage: Storage, value: unknown): RepositoryConfig {
+  const version = z.object({ version: z.unknown() }).safeParse(value);
+  if (version.success) checkVersion(storage, version.data.version);
   const parsed = RepositoryConfigSchema.safeParse(value);
   if (!parsed.success) throw notARepository(storage, parsed.error);
   return parsed.data;

@@ -1,18 +1,23 @@
 // The repository's `config` file: format version, id and the parameters every writer must use.
 
 import { z } from 'zod';
-import { ChunkerParams, DEFAULT_CHUNKER, validateChunkerParams } from './chunker.js';
+import { CHUNKER_SEED_PATTERN, ChunkerParams, DEFAULT_CHUNKER, validateChunkerParams } from './chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES, CompressionLevel, CompressionName } from './compression.js';
 import { invalidArgument } from './errors.js';
 
-export const REPOSITORY_VERSION = 1;
+/**
+ * The repository format this code reads and writes. 2: keyed chunker (gear table from a seed in
+ * the config), and the version also in the config file's outer envelope, so that it is checked
+ * before any key is tried.
+ */
+export const REPOSITORY_VERSION = 2;
 export const DEFAULT_PACK_SIZE_MIB = 16;
 
 export const RepositoryConfigSchema = z.object({
   version: z.literal(REPOSITORY_VERSION),
   id: z.string().regex(/^[0-9a-f]{64}$/),
   encrypted: z.boolean(),
-  chunker: z.object({ min: z.number().int(), avg: z.number().int(), max: z.number().int() }),
+  chunker: z.object({ min: z.number().int(), avg: z.number().int(), max: z.number().int(), seed: z.string().regex(CHUNKER_SEED_PATTERN) }),
   compression: z.enum(COMPRESSION_NAMES as [CompressionName, ...CompressionName[]]),
   compressionLevel: z.enum(COMPRESSION_LEVELS as [CompressionLevel, ...CompressionLevel[]]),
   packSize: z.number().int().positive(),
@@ -27,7 +32,8 @@ export interface InitOptions {
   packSizeMiB?: number;
 }
 
-export function buildConfig(id: string, options: InitOptions): RepositoryConfig {
+/** `chunkerSeed` is 32 random bytes in hex (the gear table of the repository's chunker). */
+export function buildConfig(id: string, chunkerSeed: string, options: InitOptions): RepositoryConfig {
   const packSizeMiB = options.packSizeMiB ?? DEFAULT_PACK_SIZE_MIB;
   if (!Number.isFinite(packSizeMiB) || packSizeMiB < 1 || packSizeMiB > 512) {
     throw invalidArgument(`pack size must be between 1 and 512 MiB, got ${packSizeMiB}`);
@@ -36,7 +42,7 @@ export function buildConfig(id: string, options: InitOptions): RepositoryConfig 
     version: REPOSITORY_VERSION,
     id,
     encrypted: options.encryption ?? true,
-    chunker: validateChunkerParams({ ...DEFAULT_CHUNKER, ...options.chunker }),
+    chunker: { ...validateChunkerParams({ ...DEFAULT_CHUNKER, ...options.chunker }), seed: chunkerSeed },
     compression: options.compression ?? 'zstd',
     compressionLevel: options.compressionLevel ?? 'default',
     packSize: Math.round(packSizeMiB * 1024 * 1024),

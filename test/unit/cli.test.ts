@@ -118,6 +118,15 @@ describe('init, snapshots and key on a local repository', () => {
     expectOneErrorLine(meridian(['key', 'list', '--repo', path.join(work, 'missing')], first), 3, /is not a Meridian repository/);
   });
 
+  it('exits 3 with one line naming both versions for a repository of another format version', () => {
+    const newer = path.join(work, 'newer');
+    mkdirSync(newer);
+    writeFileSync(path.join(newer, 'config'), JSON.stringify({ meridian: 3, encrypted: true, sealed: 'AAAA' }));
+    const pattern = /^meridian: \[repository\] .*newer uses repository format version 3; this meridian reads version 2$/;
+    expectOneErrorLine(meridian(['snapshots', '--repo', newer]), 3, pattern);
+    expectOneErrorLine(meridian(['snapshots', '--repo', newer], first), 3, pattern);
+  });
+
   it('refuses to init over an existing repository (exit 3)', () => {
     expectOneErrorLine(meridian(['init', '--repo', repo], first), 3, /already holds a repository/);
   });

@@ -145,7 +145,7 @@ describe('restore refuses damaged data', () => {
     writeTree(source, { smallFiles: 10, largeFiles: [1_000_000] });
     const result = await backup(repo, { source, type: 'full', threads: 0 });
     const loaded = await MasterIndex.load(repo);
-    const [, loc] = [...loaded.entries()].find(([, l]) => l.type === 'data' && l.codec === 0 && l.length > 100_000)!;
+    const [, loc] = [...loaded.entries()].find(([, l]) => l.type === 'data' && l.codec === 0 && l.length > 10_000)!;
     const file = path.join(dir, 'data', loc.pack.slice(0, 2), loc.pack);
     const bytes = fs.readFileSync(file);
     bytes.writeUInt8(bytes.readUInt8(loc.offset + 50) ^ 0xff, loc.offset + 50);
@@ -202,7 +202,7 @@ describe('verify', () => {
 });
 
 describe('keys', () => {
-  test('a wrong passphrase is refused; added keys open the repository; the key in use cannot be removed', async () => {
+  test('a wrong passphrase is refused; added keys open the repository; the key in use cannot be removed; after a removal the remaining key opens it', async () => {
     const { repo } = await newRepo();
     await expect(Repository.open(repo.storage, 'wrong')).rejects.toMatchObject({ code: 'wrong-passphrase' });
     const added = await repo.addKey('second passphrase');
@@ -213,6 +213,10 @@ describe('keys', () => {
     const first = (await second.listKeys()).find((k) => !k.current)!;
     await second.removeKey(first.id);
     await expect(Repository.open(repo.storage, PASS)).rejects.toMatchObject({ code: 'wrong-passphrase' });
+    // The remaining key still opens the repository, afresh, and is then its only key.
+    const reopened = await Repository.open(repo.storage, 'second passphrase');
+    expect(reopened.config.id).toBe(repo.config.id);
+    expect((await reopened.listKeys()).map((k) => [k.id, k.current])).toEqual([[added.id, true]]);
   });
 
   test('storage without a repository is reported as such', async () => {
