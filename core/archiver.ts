@@ -5,7 +5,7 @@
 import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BlobCodecSettings, EncodedBlob, encodeBlob } from './blobCodec.js';
+import { BlobCodecSettings, BlobType, EncodedBlob, encodeBlob } from './blobCodec.js';
 import { BlobReader } from './blobReader.js';
 import { createEncoderPool, EncoderPool } from './encoderPool.js';
 import { RepositoryError } from './errors.js';
@@ -97,7 +97,8 @@ class BackupRun {
   private readonly settings: BlobCodecSettings;
   private readonly reader: BlobReader;
   private readonly added = new Set<string>();
-  private readonly packWriter: PackWriter;
+  /** Tree and data blobs go to separate packs: reading trees (listing, verify, restore planning) never fetches file data. */
+  private readonly packWriters: Record<BlobType, PackWriter>;
   private readonly indexWriter: IndexWriter;
   private readonly pool: EncoderPool;
   private readonly progress: BackupProgress = { filesDone: 0, filesFound: 0, bytesDone: 0, bytesFound: 0, bytesRead: 0, bytesAdded: 0, bytesStored: 0 };
@@ -114,12 +115,14 @@ class BackupRun {
     this.settings = { keys: repo.keys, compression: repo.config.compression, compressionLevel: repo.config.compressionLevel };
     this.reader = new BlobReader(repo, index);
     this.indexWriter = new IndexWriter(repo, 4);
-    this.packWriter = new PackWriter(repo.storage, repo.keys, repo.config.packSize, async (pack) => {
-      this.index.addPack(pack);
-      await this.indexWriter.add(pack);
-      this.progress.bytesStored = this.packWriter.stats.bytesStored;
-      this.report();
-    });
+    const packWriter = () =>
+      new PackWriter(repo.storage, repo.keys, repo.config.packSize, async (pack) => {
+        this.index.addPack(pack);
+        await this.indexWriter.add(pack);
+        this.progress.bytesStored = this.bytesStored();
+        this.report();
+      });
+    this.packWriters = { data: packWriter(), tree: packWriter() };
     this.pool = createEncoderPool({
       settings: this.settings,
       chunker: repo.config.chunker,
@@ -176,9 +179,9 @@ class BackupRun {
   }
 
   async finish(): Promise<void> {
-    await this.packWriter.flush();
+    await Promise.all([this.packWriters.data.flush(), this.packWriters.tree.flush()]);
     await this.indexWriter.flush();
-    this.progress.bytesStored = this.packWriter.stats.bytesStored;
+    this.progress.bytesStored = this.bytesStored();
     this.report();
   }
 
@@ -238,7 +241,11 @@ class BackupRun {
     if (this.index.has(blob.id) || this.added.has(blob.id)) return;
     this.added.add(blob.id);
     this.progress.bytesAdded += blob.rawLength;
-    await this.packWriter.add(blob);
+    await this.packWriters[blob.type].add(blob);
+  }
+
+  private bytesStored(): number {
+    return this.packWriters.data.stats.bytesStored + this.packWriters.tree.stats.bytesStored;
   }
 
   private report(): void {

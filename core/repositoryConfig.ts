@@ -7,8 +7,8 @@ import { invalidArgument } from './errors.js';
 
 /**
  * The repository format this code reads and writes. 2: keyed chunker (gear table from a seed in
- * the config), and the version also in the config file's outer envelope, so that it is checked
- * before any key is tried.
+ * the config), tree and data blobs in separate packs, and the version also in the config file's
+ * outer envelope, so that it is checked before any key is tried.
  */
 export const REPOSITORY_VERSION = 2;
 export const DEFAULT_PACK_SIZE_MIB = 16;

@@ -1,18 +1,20 @@
 // The repository format: another format version is refused with one line naming both versions,
-// before any key is tried, and each repository keys its chunker, so two repositories cut the same
-// file at different places while each still deduplicates a shifted copy of it.
+// before any key is tried; each repository keys its chunker, so two repositories cut the same
+// file at different places while each still deduplicates a shifted copy of it; tree and data
+// blobs are stored in separate packs.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { backup } from '../../core/archiver';
 import { BlobReader } from '../../core/blobReader';
 import { MasterIndex } from '../../core/masterIndex';
+import { readPackHeader } from '../../core/packFormat';
 import { Repository } from '../../core/repository';
 import { REPOSITORY_VERSION } from '../../core/repositoryConfig';
 import { listSnapshots } from '../../core/snapshots';
 import { LocalStorage } from '../../storage/local';
 import { MemoryStorage } from '../../storage/memory';
-import { pseudoRandomBytes, tempDir } from '../helpers/trees';
+import { pseudoRandomBytes, tempDir, writeTree } from '../helpers/trees';
 
 const PASS = 'correct horse battery staple';
 const smallChunks = { chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }, packSizeMiB: 1 };
@@ -92,5 +94,22 @@ describe('keyed chunker', () => {
     const config = Buffer.from(await storage.get({ type: 'config', name: 'config' })).toString('utf8');
     expect(config).not.toContain(repo.config.chunker.seed);
     expect((await Repository.open(storage, PASS)).config.chunker.seed).toBe(repo.config.chunker.seed);
+  });
+});
+
+describe('pack kinds', () => {
+  it.each([0, 2])('no pack holds both tree and data blobs after a backup (%i encoder threads)', async (threads) => {
+    const repo = await Repository.init(new LocalStorage(tempDir('repo')), PASS, smallChunks);
+    const source = tempDir('src');
+    writeTree(source, { smallFiles: 200, largeFiles: [2_500_000] });
+    await backup(repo, { source, type: 'full', threads });
+    const kinds: string[] = [];
+    for await (const pack of repo.storage.list('data')) {
+      const types = new Set((await readPackHeader(repo.storage, repo.keys, pack.name, pack.size)).map((b) => b.type));
+      expect(types.size).toBe(1);
+      kinds.push(...types);
+    }
+    expect(kinds).toContain('tree');
+    expect(kinds.filter((k) => k === 'data').length).toBeGreaterThan(1);
   });
 });
