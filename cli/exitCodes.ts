@@ -6,16 +6,23 @@ import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { describeFailure } from '../api/operations.js';
 import { RepositoryError, RepositoryErrorCode } from '../core/errors.js';
 import { StorageError, StorageErrorKind } from '../storage/storage.js';
+import type { FailureType } from '../workflows/failurePolicy.js';
 
 export const EXIT = {
   ok: 0,
-  /** The operation ran and failed (verify found damage, a restore hit an unsafe path…). */
+  /**
+   * The operation ran and failed: verify found damage, a restore hit an unsafe path, a restore
+   * target or a local repository cannot be written (no space left, read-only, permission denied).
+   */
   failed: 1,
   /** Usage or bad input. */
   usage: 2,
-  /** Repository or key problem: wrong passphrase, not a repository, corrupt data. */
+  /**
+   * Repository or key problem: wrong passphrase, not a repository, corrupt data; and a backup that
+   * completed without some files it could not read (incomplete snapshot, each listed on stderr).
+   */
   repository: 3,
-  /** Infrastructure unavailable: Temporal or storage unreachable. */
+  /** Infrastructure unavailable: Temporal, the embedded dev server or storage unreachable. */
   unavailable: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -52,13 +59,19 @@ const BY_STORAGE_KIND: Record<StorageErrorKind, ExitCode> = {
   transient: EXIT.unavailable,
 };
 
-/** ApplicationFailure types of activities/failures.ts: engine codes and `storage-<kind>`. */
+/** The failure types of workflows/failurePolicy.ts, as activities raise them. */
+const BY_FAILURE_TYPE: Record<FailureType, ExitCode> = {
+  ...BY_REPOSITORY_CODE,
+  'storage-not-found': BY_STORAGE_KIND['not-found'],
+  'storage-permanent': BY_STORAGE_KIND.permanent,
+  'storage-unavailable': BY_STORAGE_KIND.transient,
+  'no-space': EXIT.failed,
+  filesystem: EXIT.failed,
+  unexpected: EXIT.failed,
+};
+
 function exitCodeOfFailureType(type: string | undefined): ExitCode {
-  if (type === undefined) return EXIT.failed;
-  if (type in BY_REPOSITORY_CODE) return BY_REPOSITORY_CODE[type as RepositoryErrorCode];
-  if (type === 'storage-unavailable') return EXIT.unavailable;
-  const kind = type.startsWith('storage-') ? type.slice('storage-'.length) : '';
-  return kind in BY_STORAGE_KIND ? BY_STORAGE_KIND[kind as StorageErrorKind] : EXIT.failed;
+  return type !== undefined && type in BY_FAILURE_TYPE ? BY_FAILURE_TYPE[type as FailureType] : EXIT.failed;
 }
 
 export function classifyError(err: unknown): { exitCode: ExitCode; message: string } {

@@ -173,6 +173,9 @@ export class LocalStorage implements Storage {
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
       return new StorageError('permanent', `${what}: ${code}`, { cause: err });
     }
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new StorageError('permanent', `${what}: no space left on device (${code})`, { cause: err });
+    }
     return new StorageError('transient', `${what}: ${code ?? String(err)}`, { cause: err });
   }
 }

@@ -4,6 +4,7 @@
 
 import { ActivityOptions, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { DATA_PLANE_RETRY } from './failurePolicy.js';
 import {
   BackupInput,
   BackupOutput,
@@ -16,11 +17,11 @@ import {
   WorkflowProgress,
 } from './shared.js';
 
-/** Data-plane activities: long, heartbeating, retried with backoff until they succeed or fail for good. */
+/** Data-plane activities: long, heartbeating, retried by the failure policy (bounded, with backoff). */
 const dataPlane: ActivityOptions = {
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: DATA_PLANE_RETRY,
 };
 
 function activitiesOn(taskQueue: string | undefined) {

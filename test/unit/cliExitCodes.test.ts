@@ -1,9 +1,10 @@
 // The CLI's one error mapping (cli/exitCodes.ts) and its progress line: engine, storage and
-// workflow failures get the exit codes of the contract and a one-line message.
+// workflow failures get the exit codes of the contract (literal numbers: the contract is the
+// numbers, not the constants) and a one-line message.
 
 import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
-import { classifyError, EXIT, usageError } from '../../cli/exitCodes';
+import { classifyError, usageError } from '../../cli/exitCodes';
 import { renderProgress } from '../../cli/progress';
 import { RepositoryError } from '../../core/errors';
 import { StorageError } from '../../storage/storage';
@@ -16,29 +17,32 @@ function workflowFailure(failure: Error): WorkflowFailedError {
 
 describe('classifyError', () => {
   it.each([
-    [usageError('missing PATH'), EXIT.usage],
-    [new RepositoryError('wrong-passphrase', 'no key opens'), EXIT.repository],
-    [new RepositoryError('not-a-repository', 'not a repository'), EXIT.repository],
-    [new RepositoryError('integrity', 'pack damaged'), EXIT.repository],
-    [new RepositoryError('invalid-argument', 'bad chunker'), EXIT.usage],
-    [new RepositoryError('not-found', 'no snapshot matches'), EXIT.usage],
-    [new RepositoryError('unsafe-path', 'escapes the target'), EXIT.failed],
-    [new StorageError('transient', 'connection reset'), EXIT.unavailable],
-    [new StorageError('permanent', 'bucket missing'), EXIT.unavailable],
-    [new ServiceError('Unexpected error while making gRPC request'), EXIT.unavailable],
-    [new Error('something unexpected'), EXIT.failed],
+    [usageError('missing PATH'), 2],
+    [new RepositoryError('wrong-passphrase', 'no key opens'), 3],
+    [new RepositoryError('not-a-repository', 'not a repository'), 3],
+    [new RepositoryError('integrity', 'pack damaged'), 3],
+    [new RepositoryError('invalid-argument', 'bad chunker'), 2],
+    [new RepositoryError('not-found', 'no snapshot matches'), 2],
+    [new RepositoryError('unsafe-path', 'escapes the target'), 1],
+    [new StorageError('transient', 'connection reset'), 4],
+    [new StorageError('permanent', 'bucket missing'), 4],
+    [new ServiceError('Unexpected error while making gRPC request'), 4],
+    [new Error('something unexpected'), 1],
   ])('%p → %i', (err, exitCode) => {
     expect(classifyError(err).exitCode).toBe(exitCode);
   });
 
   it.each([
-    ['wrong-passphrase', EXIT.repository],
-    ['not-a-repository', EXIT.repository],
-    ['invalid-argument', EXIT.usage],
-    ['storage-permanent', EXIT.unavailable],
-    ['storage-unavailable', EXIT.unavailable],
-    ['storage-not-found', EXIT.repository],
-    ['SomethingElse', EXIT.failed],
+    ['wrong-passphrase', 3],
+    ['not-a-repository', 3],
+    ['invalid-argument', 2],
+    ['storage-permanent', 4],
+    ['storage-unavailable', 4],
+    ['storage-not-found', 3],
+    ['no-space', 1],
+    ['filesystem', 1],
+    ['unexpected', 1],
+    ['SomethingElse', 1],
   ])('a workflow that failed with an ApplicationFailure of type %s exits %i', (type, exitCode) => {
     const failure = ApplicationFailure.nonRetryable(`[repository] ${type} happened`, type);
     expect(classifyError(workflowFailure(failure))).toEqual({ exitCode, message: `[repository] ${type} happened` });
@@ -46,7 +50,7 @@ describe('classifyError', () => {
 
   it('a canceled workflow is an operation that failed', () => {
     const canceled = new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow canceled'), RetryState.NON_RETRYABLE_FAILURE);
-    expect(classifyError(canceled)).toEqual({ exitCode: EXIT.failed, message: 'Workflow canceled' });
+    expect(classifyError(canceled)).toEqual({ exitCode: 1, message: 'Workflow canceled' });
   });
 
   it('keeps only the first line of a message', () => {
