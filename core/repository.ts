@@ -7,7 +7,7 @@ import { blobId, generateMasterKeys, MasterKeys, open, randomId, seal } from './
 import { RepositoryError, wrongPassphrase } from './errors.js';
 import { createKeyFile, KeyFileInfo, parseKeyFile, unlockKeyFile } from './keys.js';
 import { buildConfig, InitOptions, REPOSITORY_VERSION, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
-import { FileType, isNotFound, Storage } from '../storage/storage.js';
+import { FileType, isNotFound, Storage, StorageError } from '../storage/storage.js';
 
 // The config file's outer envelope. `meridian` is the repository format version (format 1 wrote 1
 // there too), readable without a key, so another version is refused before any key is tried.
@@ -67,19 +67,21 @@ export class Repository {
       return new Repository(storage, parseConfig(storage, envelope.data.config), null, null);
     }
     if (!passphrase) throw new RepositoryError('wrong-passphrase', `[repository] ${storage.location} is encrypted and needs a passphrase`);
+    // A key file that cannot be read or parsed must not lock out the others: each is tried, and
+    // the failures are reported only when no key opens.
+    const failures: { name: string; err: unknown }[] = [];
     for await (const entry of storage.list('keys')) {
-      const bytes = await storage.get({ type: 'keys', name: entry.name });
       let keys: MasterKeys;
       try {
-        keys = await unlockKeyFile(bytes, passphrase);
+        keys = await unlockKeyFile(await storage.get({ type: 'keys', name: entry.name }), passphrase);
       } catch (err) {
-        if (err instanceof RepositoryError && err.code === 'wrong-passphrase') continue;
-        throw err;
+        failures.push({ name: entry.name, err });
+        continue;
       }
       const plain = open(keys.encryption, Buffer.from(envelope.data.sealed, 'base64'), 'repository config');
       return new Repository(storage, parseConfig(storage, parseJson(plain)), keys, entry.name);
     }
-    throw wrongPassphrase(storage.location);
+    throw noKeyOpens(storage.location, failures);
   }
 
   get encrypted(): boolean {
@@ -178,6 +180,17 @@ function parseConfig(storage: Storage, value: unknown): RepositoryConfig {
   const parsed = RepositoryConfigSchema.safeParse(value);
   if (!parsed.success) throw notARepository(storage, parsed.error);
   return parsed.data;
+}
+
+/** Why no key file opened: a transient storage error (worth retrying), a wrong passphrase, or damaged key files. */
+function noKeyOpens(location: string, failures: { name: string; err: unknown }[]): Error {
+  const transient = failures.find(({ err }) => err instanceof StorageError && err.kind === 'transient');
+  if (transient) return transient.err as Error;
+  const damaged = failures.filter(({ err }) => !(err instanceof RepositoryError && err.code === 'wrong-passphrase'));
+  if (damaged.length === 0) return wrongPassphrase(location);
+  const named = damaged.map(({ name, err }) => (err instanceof StorageError ? `unreadable key file ${name} (${err.message})` : `malformed key file ${name}`)).join('; ');
+  const code = damaged.length < failures.length ? 'wrong-passphrase' : 'integrity';
+  return new RepositoryError(code, `[repository] no key of ${location} opens with this passphrase; ${named}`, { cause: damaged[0]!.err });
 }
 
 function notARepository(storage: Storage, cause: unknown): RepositoryError {
