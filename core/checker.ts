@@ -5,18 +5,17 @@
 
 import { BlobReader } from './blobReader.js';
 import { decodeBlob } from './blobCodec.js';
-import { RepositoryError } from './errors.js';
+import { isDamage } from './damage.js';
 import { BlobLocation, MasterIndex } from './masterIndex.js';
 import { readPackHeader } from './packFormat.js';
 import { Repository } from './repository.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
-import { StorageError } from '../storage/storage.js';
 
 export const VERIFY_LEVELS = ['quick', 'standard', 'deep'] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
 
 export interface Problem {
-  kind: 'missing-pack' | 'missing-blob' | 'pack-header' | 'damaged-blob' | 'damaged-tree' | 'damaged-snapshot' | 'damaged-index';
+  kind: 'missing-pack' | 'truncated-pack' | 'missing-blob' | 'pack-header' | 'damaged-blob' | 'damaged-tree' | 'damaged-snapshot' | 'damaged-index';
   message: string;
   pack?: string;
   blob?: string;
@@ -74,10 +73,15 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
   }
   const affected = (ids: string[]) => ids.map((id) => referenced.get(id)).find(Boolean);
 
+  // Quick verify checks that every referenced pack exists; the other levels also read each one.
+  if (options.level === 'quick') checked.packs = byPack.size;
   for (const [pack, blobs] of byPack) {
-    if (!existing.has(pack)) {
-      const where = affected(blobs.map(([id]) => id));
+    const size = existing.get(pack);
+    const where = affected(blobs.map(([id]) => id));
+    if (size === undefined) {
       problems.push({ kind: 'missing-pack', pack, ...where, message: `pack ${short(pack)} is missing; ${blobs.length} referenced blobs are lost (first affected: ${describe(where)})` });
+    } else if (size < packEnd(blobs)) {
+      problems.push({ kind: 'truncated-pack', pack, ...where, message: `pack ${short(pack)} is truncated to ${size} bytes; the index places blobs up to byte ${packEnd(blobs)} (first affected: ${describe(where)})` });
     }
   }
   if (options.level !== 'quick') {
@@ -91,25 +95,16 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
   return { level: options.level, ok: problems.length === 0, checked, problems: capped(problems) };
 }
 
-async function loadIndexReportingDamage(repo: Repository, problems: Problem[]): Promise<MasterIndex> {
-  try {
-    return await MasterIndex.load(repo);
-  } catch (err) {
-    if (!(err instanceof RepositoryError) || err.code !== 'integrity') throw err;
-    problems.push({ kind: 'damaged-index', message: err.message });
-    return new MasterIndex();
-  }
+/** Loads the index files that can be read, reporting each damaged one. */
+function loadIndexReportingDamage(repo: Repository, problems: Problem[]): Promise<MasterIndex> {
+  return MasterIndex.load(repo, (name, err) => problems.push({ kind: 'damaged-index', message: `index file ${short(name)}: ${err.message}` }));
 }
 
+/** The snapshots to check, reporting each damaged snapshot file. */
 async function selectSnapshots(repo: Repository, ref: string | undefined, problems: Problem[]): Promise<Snapshot[]> {
-  try {
-    const all = await listSnapshots(repo);
-    return ref === undefined ? all : [resolveSnapshot(all, ref)];
-  } catch (err) {
-    if (!(err instanceof RepositoryError) || err.code !== 'integrity') throw err;
-    problems.push({ kind: 'damaged-snapshot', message: err.message });
-    return [];
-  }
+  const onDamaged = (id: string, err: Error) => problems.push({ kind: 'damaged-snapshot', snapshot: id, message: `snapshot ${short(id)}: ${err.message}` });
+  if (ref === undefined) return listSnapshots(repo, { onDamaged });
+  return [resolveSnapshot(await listSnapshots(repo, { prefix: ref === 'latest' ? undefined : ref, onDamaged }), ref)];
 }
 
 async function walkTree(
@@ -130,7 +125,7 @@ async function walkTree(
   try {
     nodes = (await reader.tree(treeId)).nodes;
   } catch (err) {
-    if (err instanceof RepositoryError && err.code !== 'integrity' && err.code !== 'not-found') throw err;
+    if (!isDamage(err)) throw err;
     problems.push({ kind: 'damaged-tree', blob: treeId, ...where, message: `tree ${short(treeId)} of ${where.path} in snapshot ${short(snap.id)} cannot be read: ${(err as Error).message}` });
     return;
   }
@@ -159,9 +154,9 @@ async function checkPack(
   try {
     header = new Map((await readPackHeader(repo.storage, repo.keys, pack, size)).map((e) => [e.id, e]));
   } catch (err) {
-    if (!(err instanceof RepositoryError)) throw err;
+    if (!isDamage(err)) throw err;
     const where = referenced.get(blobs[0]![0]);
-    problems.push({ kind: 'pack-header', pack, ...where, message: `pack ${short(pack)}: ${err.message} (first affected: ${describe(where)})` });
+    problems.push({ kind: 'pack-header', pack, ...where, message: `pack ${short(pack)}: ${(err as Error).message} (first affected: ${describe(where)})` });
     header = undefined;
   }
   const whole = deep ? await repo.storage.get({ type: 'data', name: pack }).catch(() => undefined) : undefined;
@@ -178,11 +173,16 @@ async function checkPack(
       const stored = whole ? whole.subarray(loc.offset, loc.offset + loc.length) : await repo.storage.get({ type: 'data', name: pack }, { offset: loc.offset, length: loc.length });
       decodeBlob(repo.keys, { id, codec: loc.codec, rawLength: loc.rawLength }, stored);
     } catch (err) {
-      // Damage is what cannot be read back; a transient storage error is not damage: rethrow it, so the activity retries.
-      if (!(err instanceof RepositoryError) && !(err instanceof StorageError && err.kind !== 'transient')) throw err;
+      // A transient storage error is not damage: rethrown, so the activity retries.
+      if (!isDamage(err)) throw err;
       problems.push({ kind: 'damaged-blob', pack, blob: id, ...where, message: `blob ${short(id)} in pack ${short(pack)} is damaged; it holds data of ${describe(where)}` });
     }
   }
+}
+
+/** The least size a pack can have: past its last indexed blob, at least the header's length field. */
+function packEnd(blobs: [string, BlobLocation][]): number {
+  return Math.max(...blobs.map(([, loc]) => loc.offset + loc.length)) + 4;
 }
 
 function samplePacks(packs: string[], percent: number | undefined): string[] {

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { BlobType } from './blobCodec.js';
+import { isDamage } from './damage.js';
 import { PackBlobEntry, PackBlobEntrySchema } from './packFormat.js';
 import { Repository } from './repository.js';
 
@@ -24,11 +25,21 @@ export class MasterIndex {
   private readonly blobs = new Map<string, BlobLocation>();
   private readonly packIds = new Set<string>();
 
-  /** Loads every index file of the repository. */
-  static async load(repo: Repository): Promise<MasterIndex> {
+  /**
+   * Loads every index file of the repository. A damaged file throws, unless `onDamaged` is given:
+   * then it is reported there and the others are loaded (verify and restore work around it).
+   */
+  static async load(repo: Repository, onDamaged?: (name: string, err: Error) => void): Promise<MasterIndex> {
     const index = new MasterIndex();
     for await (const entry of repo.storage.list('index')) {
-      const file = await repo.loadJsonFile('index', entry.name, IndexFileSchema);
+      let file;
+      try {
+        file = await repo.loadJsonFile('index', entry.name, IndexFileSchema);
+      } catch (err) {
+        if (!onDamaged || !isDamage(err)) throw err;
+        onDamaged(entry.name, err as Error);
+        continue;
+      }
       for (const pack of file.packs) index.addPack(pack);
     }
     return index;

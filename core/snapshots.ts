@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import { z } from 'zod';
+import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
 import { Repository } from './repository.js';
 
@@ -45,13 +46,32 @@ export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest)
   return repo.saveJsonFile('snapshots', manifest);
 }
 
-/** Every snapshot, oldest first. */
-export async function listSnapshots(repo: Repository): Promise<Snapshot[]> {
+/**
+ * Every snapshot, oldest first (or those whose id starts with `prefix`). A damaged snapshot file
+ * throws, unless `onDamaged` is given: then it is reported there and left out.
+ */
+export async function listSnapshots(repo: Repository, options: { prefix?: string; onDamaged?: (id: string, err: Error) => void } = {}): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
   for await (const entry of repo.storage.list('snapshots')) {
-    out.push({ id: entry.name, ...(await repo.loadJsonFile('snapshots', entry.name, SnapshotManifestSchema)) });
+    if (options.prefix !== undefined && !entry.name.startsWith(options.prefix)) continue;
+    try {
+      out.push({ id: entry.name, ...(await repo.loadJsonFile('snapshots', entry.name, SnapshotManifestSchema)) });
+    } catch (err) {
+      if (!options.onDamaged || !isDamage(err)) throw err;
+      options.onDamaged(entry.name, err as Error);
+    }
   }
   return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+}
+
+/**
+ * The snapshot `ref` names ("latest" or an id prefix), reading only the files an id prefix
+ * matches: another snapshot's damaged file does not stop restoring this one.
+ */
+export async function findSnapshot(repo: Repository, ref: string): Promise<Snapshot> {
+  if (ref === 'latest') return resolveSnapshot(await listSnapshots(repo), ref);
+  assertSnapshotId(ref);
+  return resolveSnapshot(await listSnapshots(repo, { prefix: ref }), ref);
 }
 
 /** The snapshot a new backup of `type` builds on: the latest of the same host and source (any type for incremental, full for differential). */
@@ -68,10 +88,14 @@ export function resolveSnapshot(snapshots: Snapshot[], ref: string): Snapshot {
     if (!latest) throw new RepositoryError('not-found', '[repository] the repository has no snapshots');
     return latest;
   }
-  if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new RepositoryError('invalid-argument', `"${ref}" is not a snapshot id (hex) or "latest"`);
+  assertSnapshotId(ref);
   const matches = snapshots.filter((s) => s.id.startsWith(ref));
   if (matches.length === 1) return matches[0]!;
   throw new RepositoryError('not-found', `[repository] ${matches.length === 0 ? 'no' : 'more than one'} snapshot matches "${ref}"`);
+}
+
+function assertSnapshotId(ref: string): void {
+  if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new RepositoryError('invalid-argument', `"${ref}" is not a snapshot id (hex) or "latest"`);
 }
 
 /** The listing of a snapshot that `meridian snapshots --json` and GET /v1/snapshots show. */
