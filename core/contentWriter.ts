@@ -2,13 +2,15 @@
 // blobs needed from it, in steps of bounded size); the decoder pool's threads open, decompress
 // and check each blob once and write it at its offsets in every file that holds it. A file gets
 // its mode and mtime as soon as its last blob has landed: from the decoder thread when one step
-// completes it (most files), else here.
+// completes it (most files), else here. Damage does not stop the restore: a span that cannot be
+// read or decoded is retried blob by blob, the files that need a lost blob are reported as
+// damaged and removed at the end (never left looking complete), and every other file is written.
 
 import fs, { promises as fsp } from 'node:fs';
 import { BlobReader } from './blobReader.js';
 import { DecoderPool } from './decoderPool.js';
 import { BlobTarget } from './decoderProtocol.js';
-import { RepositoryError } from './errors.js';
+import { isDamage } from './damage.js';
 import { BlobLocation } from './masterIndex.js';
 import { mtimeSeconds } from './mtime.js';
 import { TreeNode } from './tree.js';
@@ -31,6 +33,12 @@ export interface ContentWriterOptions {
   onFileDone?: (file: FileToWrite) => void;
 }
 
+/** A file that could not be restored, and why. */
+export interface DamagedFile {
+  file: FileToWrite;
+  reason: string;
+}
+
 interface NeededBlob {
   id: string;
   loc: BlobLocation;
@@ -47,8 +55,13 @@ interface Step {
 
 const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
-export async function writeFileContents(reader: BlobReader, files: FileToWrite[], options: ContentWriterOptions): Promise<void> {
-  const steps = planPacks(reader, files);
+/** Writes every file it can; returns the files left out because their data is damaged or lost. */
+export async function writeFileContents(reader: BlobReader, files: FileToWrite[], options: ContentWriterOptions): Promise<DamagedFile[]> {
+  const damaged = new Map<number, string>();
+  const markDamaged = (file: number, reason: string) => {
+    if (!damaged.has(file)) damaged.set(file, reason);
+  };
+  const steps = planPacks(reader, files, markDamaged);
   // Steps not yet done that write into each file: a step dispatched while it is the only one
   // left for a file finishes that file in the decoder thread, through the open descriptor.
   const stepsLeft = files.map(() => 0);
@@ -62,20 +75,19 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
     await fsp.utimes(file.abs, seconds, seconds);
     options.onFileDone?.(file);
   };
-  for (let i = 0; i < files.length; i++) if (stepsLeft[i] === 0) await finish(i);
+  for (let i = 0; i < files.length; i++) if (stepsLeft[i] === 0 && !damaged.has(i)) await finish(i);
 
-  const writeStep = async (step: Step) => {
-    options.signal?.throwIfAborted();
-    const start = step.blobs[0]!.loc.offset;
-    const last = step.blobs[step.blobs.length - 1]!.loc;
+  /** Reads the blobs' span of the pack and has the decoder write them (finishing the files flagged). */
+  const writeBlobs = async (step: Step, blobs: NeededBlob[], finishedHere: boolean[]) => {
+    const start = blobs[0]!.loc.offset;
+    const last = blobs[blobs.length - 1]!.loc;
     const span = await reader.repo.storage.get({ type: 'data', name: step.pack }, { offset: start, length: last.offset + last.length - start });
-    const finishedHere = step.files.map((file) => stepsLeft[file] === 1);
     await options.decoder.write(span, {
       files: step.files.map((file, i) => {
         const { abs, node } = files[file]!;
         return finishedHere[i] ? { path: abs, finish: { mode: node.mode, mtimeNs: node.mtimeNs } } : { path: abs };
       }),
-      blobs: step.blobs.map((b) => ({
+      blobs: blobs.map((b) => ({
         id: b.id,
         codec: b.loc.codec,
         rawLength: b.loc.rawLength,
@@ -84,10 +96,36 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
         targets: b.targets,
       })),
     });
+  };
+
+  /** After a damaged span: each blob on its own, so that only the files needing a lost one are damaged. */
+  const salvageStep = async (step: Step) => {
+    const none = step.files.map(() => false);
+    for (const blob of step.blobs) {
+      try {
+        await writeBlobs(step, [blob], none);
+      } catch (err) {
+        if (!isDamage(err)) throw err;
+        const reason = `blob ${blob.id.slice(0, 12)} in pack ${step.pack.slice(0, 12)} is damaged: ${boundedMessage(err)}`;
+        for (const target of blob.targets) markDamaged(step.files[target.file]!, reason);
+      }
+    }
+  };
+
+  const writeStep = async (step: Step) => {
+    options.signal?.throwIfAborted();
+    let finishedHere = step.files.map((file) => stepsLeft[file] === 1 && !damaged.has(file));
+    try {
+      await writeBlobs(step, step.blobs, finishedHere);
+    } catch (err) {
+      if (!isDamage(err)) throw err;
+      await salvageStep(step);
+      finishedHere = finishedHere.map(() => false);
+    }
     for (const blob of step.blobs) options.onBytes?.(blob.loc.rawLength * blob.targets.length);
     const done: Promise<void>[] = [];
     step.files.forEach((file, i) => {
-      if (--stepsLeft[file]! > 0) return;
+      if (--stepsLeft[file]! > 0 || damaged.has(file)) return;
       if (finishedHere[i]) options.onFileDone?.(files[file]!);
       else done.push(finish(file));
     });
@@ -99,6 +137,14 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
     for (let next = queue.shift(); next; next = queue.shift()) await writeStep(next);
   };
   await Promise.all(Array.from({ length: options.packsInFlight ?? options.decoder.parallelism + 1 }, lane));
+  // Removed only now: a step still running could otherwise create a damaged file again.
+  for (const file of damaged.keys()) await fsp.rm(files[file]!.abs, { force: true });
+  return [...damaged].map(([file, reason]) => ({ file: files[file]!, reason }));
+}
+
+function boundedMessage(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }
 
 /** Raw bytes decoded per step: bounds memory however well a pack's blobs compress. */
@@ -106,16 +152,18 @@ const STEP_RAW_BYTES = 16 * 1024 * 1024;
 
 /**
  * Groups every blob the files need by pack, in pack order, with the offsets where each lands,
+ * (a file needing a blob the index lacks is marked damaged and left out)
  * and splits each pack's blobs into steps of at most STEP_RAW_BYTES of plain data. A step's blob
  * targets name files by their index in the step's own file list.
  */
-function planPacks(reader: BlobReader, files: FileToWrite[]): Step[] {
+function planPacks(reader: BlobReader, files: FileToWrite[], markDamaged: (file: number, reason: string) => void): Step[] {
   const byPack = new Map<string, Map<string, NeededBlob>>();
   files.forEach((file, i) => {
+    const missing = file.node.content?.find((id) => !reader.index.has(id));
+    if (missing) return markDamaged(i, `blob ${missing.slice(0, 12)} is not in the index`);
     let offset = 0;
     for (const id of file.node.content ?? []) {
-      const loc = reader.index.get(id);
-      if (!loc) throw new RepositoryError('integrity', `[repository] ${file.abs} needs blob ${id.slice(0, 12)}, which is not in the index`);
+      const loc = reader.index.get(id)!;
       let blobs = byPack.get(loc.pack);
       if (!blobs) byPack.set(loc.pack, (blobs = new Map()));
       let needed = blobs.get(id);

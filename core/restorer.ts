@@ -2,13 +2,16 @@
 // escape the target are refused), then recreates directories, symlinks and files (every blob
 // checked: by its AES-GCM tag, or by its id in an unencrypted repository), then sets modes and
 // mtimes, directories last and deepest first. Files already restored completely (same size and
-// mtime) are skipped, so a retried restore resumes.
+// mtime) are skipped, so a retried restore resumes. Damage is salvaged around: a file whose data
+// is lost or damaged is reported and removed from the target, a directory whose tree cannot be
+// read is restored empty and reported, and everything intact is restored.
 
 import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
 import { FileToWrite, writeFileContents } from './contentWriter.js';
+import { isDamage } from './damage.js';
 import { createDecoderPool, DecoderPool } from './decoderPool.js';
 import { endIdleEncoderThreads } from './encoderThreads.js';
 import { RepositoryError } from './errors.js';
@@ -16,7 +19,7 @@ import { MasterIndex } from './masterIndex.js';
 import { mtimeSeconds } from './mtime.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
-import { listSnapshots, resolveSnapshot } from './snapshots.js';
+import { findSnapshot } from './snapshots.js';
 import { TreeNode } from './tree.js';
 
 export interface RestoreOptions {
@@ -45,7 +48,20 @@ export interface RestoreResult {
   bytes: number;
   /** Files that were already complete in the target (a resumed restore). */
   filesSkipped: number;
+  /** Files (and directories whose tree is unreadable) not restored because their data is damaged or lost. */
+  filesDamaged: number;
+  /** The first MAX_DAMAGED_LISTED of them. */
+  damaged: DamagedEntry[];
 }
+
+export interface DamagedEntry {
+  /** Relative to the target; a directory ends with '/'. */
+  path: string;
+  reason: string;
+}
+
+/** Damaged entries listed in a result (all are counted): a result stays small in workflow history. */
+export const MAX_DAMAGED_LISTED = 50;
 
 interface PlannedEntry {
   rel: string;
@@ -65,11 +81,13 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
 }
 
 async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
-  const snapshot = resolveSnapshot(await listSnapshots(repo), snapshotRef);
-  const reader = new BlobReader(repo, await MasterIndex.load(repo));
+  const snapshot = await findSnapshot(repo, snapshotRef);
+  const damagedIndexFiles: string[] = [];
+  const reader = new BlobReader(repo, await MasterIndex.load(repo, (name) => damagedIndexFiles.push(name)));
   const filter = createPathFilter(options.includes, options.excludes);
   const plan: PlannedEntry[] = [];
-  await planTree(reader, filter, snapshot.tree, '', plan);
+  const damaged: DamagedEntry[] = [];
+  await planTree(reader, filter, snapshot.tree, '', plan, damaged);
 
   const target = path.resolve(options.target);
   await fsp.mkdir(target, { recursive: true });
@@ -81,7 +99,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
       progress.bytesTotal += e.node.size ?? 0;
     }
   }
-  const result: RestoreResult = { snapshotId: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, filesSkipped: 0 };
+  const result: RestoreResult = { snapshotId: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, filesSkipped: 0, filesDamaged: 0, damaged: [] };
 
   // Directories and symlinks are created here, each checked to stay inside the target; files
   // land only in directories created (and so checked) here, opened without following links.
@@ -117,7 +135,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
     progress.filesDone += 1;
   }
   let lastReport = 0;
-  await writeFileContents(reader, files, {
+  const damagedFiles = await writeFileContents(reader, files, {
     decoder,
     signal: options.signal,
     onBytes: (n) => {
@@ -130,6 +148,12 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
     onFileDone: (f) => countFile(f.node),
   });
   options.onProgress?.({ ...progress });
+  const indexNote = damagedIndexFiles.length > 0 ? ` (${damagedIndexFiles.length} index files are damaged: try \`meridian repair index\`)` : '';
+  for (const { file, reason } of damagedFiles) {
+    damaged.push({ path: path.relative(realTarget, file.abs), reason: reason.includes('not in the index') ? reason + indexNote : reason });
+  }
+  result.filesDamaged = damaged.length;
+  result.damaged = damaged.slice(0, MAX_DAMAGED_LISTED);
 
   for (let i = plan.length - 1; i >= 0; i--) {
     const e = plan[i]!;
@@ -141,9 +165,20 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
   return result;
 }
 
-/** Walks the trees depth-first, refusing unsafe names, and lists what the filter selects. */
-async function planTree(reader: BlobReader, filter: PathFilter, treeId: string, relDir: string, out: PlannedEntry[]): Promise<boolean> {
-  const tree = await reader.tree(treeId);
+/**
+ * Walks the trees depth-first, refusing unsafe names, and lists what the filter selects; a tree
+ * that cannot be read is listed as damaged (its directory is still restored, empty).
+ */
+async function planTree(reader: BlobReader, filter: PathFilter, treeId: string | undefined, relDir: string, out: PlannedEntry[], damaged: DamagedEntry[]): Promise<boolean> {
+  let tree;
+  try {
+    if (treeId === undefined) throw new RepositoryError('integrity', '[repository] the directory has no tree');
+    tree = await reader.tree(treeId);
+  } catch (err) {
+    if (!isDamage(err)) throw err;
+    damaged.push({ path: `${relDir}/`, reason: `its tree cannot be read: ${(err as Error).message.split('\n')[0]}` });
+    return false;
+  }
   const seen = new Set<string>();
   let selectedAny = false;
   for (const node of tree.nodes) {
@@ -153,11 +188,10 @@ async function planTree(reader: BlobReader, filter: PathFilter, treeId: string, 
     const rel = relDir ? `${relDir}/${node.name}` : node.name;
     if (filter.excluded(rel)) continue;
     if (node.type === 'dir') {
-      if (!node.subtree) throw new RepositoryError('integrity', `[repository] directory ${rel} has no tree`);
       if (!filter.included(rel) && !filter.mayContainIncluded(rel)) continue;
       const at = out.length;
       out.push({ rel, node });
-      const hasChildren = await planTree(reader, filter, node.subtree, rel, out);
+      const hasChildren = await planTree(reader, filter, node.subtree, rel, out, damaged);
       if (!hasChildren && !filter.included(rel)) out.splice(at, 1);
       else selectedAny = true;
     } else if (filter.included(rel)) {

@@ -1,5 +1,6 @@
 // `meridian restore SNAPSHOT|latest --target DIR`: restores a snapshot (or part of it) into a
-// directory through the restore workflow.
+// directory through the restore workflow. Files whose data is damaged are listed (and left out
+// of the target) while everything intact is restored; then the command exits 1.
 
 import path from 'node:path';
 import { expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
@@ -24,10 +25,16 @@ export async function run(args: string[]): Promise<ExitCode> {
   const passphrase = repositoryPassphrase(repo, values['password-file']);
   const { workflowId, result: r } = await runOperation('restore', input, { passphrase, json: values.json });
   if (values.json) {
-    printJson({ snapshotId: r.snapshotId, workflowId, files: r.files, bytes: r.bytes, durationMs: r.durationMs });
+    printJson({ snapshotId: r.snapshotId, workflowId, files: r.files, bytes: r.bytes, filesDamaged: r.filesDamaged, damaged: r.damaged, durationMs: r.durationMs });
   } else {
     const skipped = r.filesSkipped ? ` (${r.filesSkipped} already in place)` : '';
-    printLines(`restored snapshot ${shortId(r.snapshotId)} to ${target}: ${r.files} files${skipped}, ${formatBytes(r.bytes)} in ${formatDuration(r.durationMs)}`);
+    const unlisted = r.filesDamaged - r.damaged.length;
+    printLines(
+      ...r.damaged.map((d) => `damaged: ${d.path}: ${d.reason}`),
+      ...(unlisted > 0 ? [`damaged: and ${unlisted} more`] : []),
+      `restored snapshot ${shortId(r.snapshotId)} to ${target}: ${r.files} files${skipped}, ${formatBytes(r.bytes)} in ${formatDuration(r.durationMs)}` +
+        (r.filesDamaged > 0 ? `; ${r.filesDamaged} damaged, not restored` : ''),
+    );
   }
-  return EXIT.ok;
+  return r.filesDamaged > 0 ? EXIT.failed : EXIT.ok;
 }

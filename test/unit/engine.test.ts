@@ -138,7 +138,7 @@ describe('restore refuses damaged data', () => {
   test.each([
     ['an encrypted', true],
     ['an unencrypted', false],
-  ])('a flipped byte in a file blob of %s repository fails the restore', async (_label, encryption) => {
+  ])('a flipped byte in a file blob of %s repository: that file is reported and left out, every other file is restored', async (_label, encryption) => {
     const dir = tempDir('repo');
     const repo = await Repository.init(new LocalStorage(dir), PASS, { ...smallChunks, encryption });
     const source = tempDir('src');
@@ -151,8 +151,13 @@ describe('restore refuses damaged data', () => {
     bytes.writeUInt8(bytes.readUInt8(loc.offset + 50) ^ 0xff, loc.offset + 50);
     fs.writeFileSync(file, bytes);
 
+    const expected = describeTree(source);
+    expected.delete('large-0.bin');
     for (const threads of [0, 2]) {
-      await expect(restore(repo, result.snapshotId, { target: tempDir('dst'), threads })).rejects.toMatchObject({ code: 'integrity' });
+      const target = tempDir('dst');
+      const restored = await restore(repo, result.snapshotId, { target, threads });
+      expect(restored).toMatchObject({ filesDamaged: 1, damaged: [{ path: 'large-0.bin', reason: expect.stringContaining('is damaged') }] });
+      expectSameTree(expected, target);
     }
   });
 });
