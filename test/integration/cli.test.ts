@@ -63,7 +63,8 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
 
   it('restore latest --json restores the same bytes into a relative --target', async () => {
     const result = json<Record<string, unknown>>(await meridian('restore', 'latest', '--repo', repo, '--target', 'restored', '--json'));
-    expect(Object.keys(result).sort()).toEqual(['bytes', 'durationMs', 'files', 'snapshotId', 'workflowId']);
+    expect(Object.keys(result).sort()).toEqual(['bytes', 'damaged', 'durationMs', 'files', 'filesDamaged', 'snapshotId', 'workflowId']);
+    expect(result).toMatchObject({ filesDamaged: 0, damaged: [] });
     expect(result).toMatchObject({ snapshotId, files: 34 });
     const expected = describeTree(path.join(work, 'source'));
     expected.delete('scratch.tmp');
@@ -94,7 +95,7 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
     expect(run.stderr).toMatch(/^meridian: .*is not a Meridian repository\n$/);
   });
 
-  it('verify --level deep exits 1 and names the affected file once a byte of a pack is flipped', async () => {
+  it('once a byte of a pack is flipped, verify --level deep exits 1 naming the affected file, and restore exits 1 listing it and restores the rest', async () => {
     const packs = readdirSync(path.join(repo, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     const largest = packs.map((e) => path.join(e.parentPath, e.name)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
     const bytes = readFileSync(largest);
@@ -105,7 +106,16 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
     expect(run.code).toBe(1);
     const result = JSON.parse(run.stdout) as { ok: boolean; problems: { kind: string; pack?: string; path?: string }[] };
     expect(result.ok).toBe(false);
-    expect(result.problems).toContainEqual(expect.objectContaining({ kind: 'damaged-blob', pack: path.basename(largest), path: expect.stringMatching(/.+/) }));
+    const damagedPath = result.problems.find((p) => p.kind === 'damaged-blob')!.path!;
+    expect(damagedPath).toMatch(/.+/);
+
+    const restore = await meridian('restore', 'latest', '--repo', repo, '--target', 'salvaged');
+    expect(restore.code).toBe(1);
+    expect(restore.stdout).toContain(`damaged: ${damagedPath}: blob `);
+    expect(restore.stdout).toMatch(/; 1 damaged, not restored\n$/);
+    const expected = describeTree(path.join(work, 'source')); // latest: the incremental backup, which kept scratch.tmp
+    expected.delete(damagedPath);
+    expectSameTree(expected, path.join(work, 'salvaged'));
     bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
     writeFileSync(largest, bytes);
   });
