@@ -1,7 +1,7 @@
 // Counts the requests Meridian's engine makes of its storage, for the benchmark: every put
 // (streamed or whole), get, stat, list and delete is one request, as it would be to a cloud store.
 
-import { ByteRange, FileType, Handle, Storage, StreamingPut } from '../storage/storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StreamingPut } from '../storage/storage.js';
 
 export type RequestCounts = Record<'put' | 'get' | 'stat' | 'list' | 'delete', number>;
 
@@ -34,12 +34,12 @@ export class CountingStorage implements Storage {
     return this.inner.get(h, range);
   }
 
-  stat(h: Handle): Promise<{ size: number }> {
+  stat(h: Handle): Promise<ObjectInfo> {
     this.counts.stat += 1;
     return this.inner.stat(h);
   }
 
-  list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+  list(type: FileType): AsyncIterable<ListedObject> {
     this.counts.list += 1;
     return this.inner.list(type);
   }

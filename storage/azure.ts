@@ -10,7 +10,7 @@ import { BlobServiceClient, ContainerClient, ContainerListBlobFlatSegmentRespons
 import { classifiedCall, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail } from './cloudCalls.js';
 import { AzureConfig, describeConfig } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
-import { ByteRange, FileType, Handle, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError } from './storage.js';
 
 /** Objects up to this size go up in one request; larger ones in blocks of this size. */
 const BLOCK_BYTES = 8 * 1024 * 1024;
@@ -81,13 +81,13 @@ class AzureStorage implements Storage {
     return bytes;
   }
 
-  async stat(h: Handle): Promise<{ size: number }> {
+  async stat(h: Handle): Promise<ObjectInfo> {
     const key = this.keys.key(h);
     const properties = await this.call('stat', key, (abortSignal) => this.container.getBlobClient(key).getProperties({ abortSignal }));
-    return { size: properties.contentLength ?? 0 };
+    return { size: properties.contentLength ?? 0, mtime: properties.lastModified ?? new Date(0) };
   }
 
-  async *list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+  async *list(type: FileType): AsyncIterable<ListedObject> {
     const prefix = this.keys.listPrefix(type);
     let continuationToken: string | undefined;
     do {
@@ -96,7 +96,7 @@ class AzureStorage implements Storage {
       );
       for (const blob of page.segment.blobItems) {
         const name = this.keys.nameOf(type, blob.name);
-        if (name !== undefined) yield { name, size: blob.properties.contentLength ?? 0 };
+        if (name !== undefined) yield { name, size: blob.properties.contentLength ?? 0, mtime: blob.properties.lastModified };
       }
       continuationToken = page.continuationToken || undefined;
     } while (continuationToken);

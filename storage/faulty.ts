@@ -1,7 +1,7 @@
 // A fault-injecting wrapper for tests: delays every call and fails a chosen share of them
 // with transient errors, so retries, resumption and progress can be exercised on purpose.
 
-import { ByteRange, FileType, Handle, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError } from './storage.js';
 
 export interface FaultOptions {
   /** Milliseconds added before each put. */
@@ -37,12 +37,12 @@ export class FaultyStorage implements Storage {
     return this.inner.get(h, range);
   }
 
-  async stat(h: Handle): Promise<{ size: number }> {
+  async stat(h: Handle): Promise<ObjectInfo> {
     this.maybeFail('stat', h);
     return this.inner.stat(h);
   }
 
-  list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+  list(type: FileType): AsyncIterable<ListedObject> {
     this.maybeFail('list', { type, name: '' });
     return this.inner.list(type);
   }

@@ -8,7 +8,7 @@ import { Bucket, Storage as GcsClient } from '@google-cloud/storage';
 import { classifiedCall, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail, withIdleTimeout } from './cloudCalls.js';
 import { describeConfig, GcsConfig } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
-import { ByteRange, FileType, Handle, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError } from './storage.js';
 
 /** Objects larger than this go up in a resumable upload, smaller ones in a single request. */
 const RESUMABLE_ABOVE_BYTES = 8 * 1024 * 1024;
@@ -74,20 +74,20 @@ class GcsStorage implements Storage {
     return bytes;
   }
 
-  async stat(h: Handle): Promise<{ size: number }> {
+  async stat(h: Handle): Promise<ObjectInfo> {
     const key = this.keys.key(h);
     const [metadata] = await this.call('stat', key, () => this.bucket.file(key).getMetadata());
-    return { size: Number(metadata.size) };
+    return { size: Number(metadata.size), mtime: new Date(metadata.updated ?? 0) };
   }
 
-  async *list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+  async *list(type: FileType): AsyncIterable<ListedObject> {
     const prefix = this.keys.listPrefix(type);
     let pageToken: string | undefined;
     do {
       const [files, next] = await this.call('list', prefix, () => this.bucket.getFiles({ prefix, autoPaginate: false, maxResults: LIST_PAGE_SIZE, pageToken }));
       for (const file of files) {
         const name = this.keys.nameOf(type, file.name);
-        if (name !== undefined) yield { name, size: Number(file.metadata.size) };
+        if (name !== undefined) yield { name, size: Number(file.metadata.size), mtime: new Date(file.metadata.updated ?? 0) };
       }
       pageToken = (next as { pageToken?: string } | null)?.pageToken;
     } while (pageToken);

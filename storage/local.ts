@@ -7,9 +7,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   assertValidHandle,
+  assertValidType,
   ByteRange,
   FileType,
   Handle,
+  ListedObject,
+  ObjectInfo,
   objectPath,
   Storage,
   StorageError,
@@ -101,19 +104,21 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async stat(h: Handle): Promise<{ size: number }> {
+  async stat(h: Handle): Promise<ObjectInfo> {
     try {
       const st = await fs.stat(this.pathOf(h));
-      return { size: st.size };
+      return { size: st.size, mtime: st.mtime };
     } catch (err) {
       throw this.classify(err, 'stat', h);
     }
   }
 
-  async *list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+  async *list(type: FileType): AsyncIterable<ListedObject> {
+    assertValidType(type);
     if (type === 'config') {
       try {
-        yield { name: 'config', size: (await fs.stat(path.join(this.root, 'config'))).size };
+        const st = await fs.stat(path.join(this.root, 'config'));
+        yield { name: 'config', size: st.size, mtime: st.mtime };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw this.classify(err, 'list', { type, name: 'config' });
       }
@@ -132,7 +137,7 @@ export class LocalStorage implements Storage {
         if (name.includes('.tmp-')) continue;
         try {
           const st = await fs.stat(path.join(dir, name));
-          if (st.isFile()) yield { name, size: st.size };
+          if (st.isFile()) yield { name, size: st.size, mtime: st.mtime };
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw this.classify(err, 'list', { type, name });
         }

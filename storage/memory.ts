@@ -1,18 +1,23 @@
 // In-memory backend: fast engine tests and the reference for the storage contract.
 
-import { assertValidHandle, ByteRange, FileType, Handle, objectPath, Storage, StorageError } from './storage.js';
+import { assertValidHandle, assertValidType, ByteRange, FileType, Handle, ListedObject, ObjectInfo, objectPath, Storage, StorageError } from './storage.js';
+
+interface StoredObject {
+  data: Uint8Array;
+  mtime: Date;
+}
 
 export class MemoryStorage implements Storage {
   readonly location = 'memory';
-  private readonly objects = new Map<string, Uint8Array>();
+  private readonly objects = new Map<string, StoredObject>();
 
   async put(h: Handle, data: Uint8Array): Promise<void> {
     assertValidHandle(h);
-    this.objects.set(objectPath(h), Uint8Array.from(data));
+    this.objects.set(objectPath(h), { data: Uint8Array.from(data), mtime: new Date() });
   }
 
   async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
-    const data = this.lookup(h);
+    const { data } = this.lookup(h);
     if (!range) return Uint8Array.from(data);
     if (range.offset < 0 || range.length < 0 || range.offset + range.length > data.length) {
       throw new StorageError('permanent', `[storage:memory] range ${range.offset}+${range.length} is past the end of ${objectPath(h)}`);
@@ -20,14 +25,16 @@ export class MemoryStorage implements Storage {
     return data.slice(range.offset, range.offset + range.length);
   }
 
-  async stat(h: Handle): Promise<{ size: number }> {
-    return { size: this.lookup(h).length };
+  async stat(h: Handle): Promise<ObjectInfo> {
+    const { data, mtime } = this.lookup(h);
+    return { size: data.length, mtime };
   }
 
-  async *list(type: FileType): AsyncIterable<{ name: string; size: number }> {
-    for (const [key, data] of [...this.objects]) {
+  async *list(type: FileType): AsyncIterable<ListedObject> {
+    assertValidType(type);
+    for (const [key, { data, mtime }] of [...this.objects]) {
       const name = key.slice(key.lastIndexOf('/') + 1);
-      if (objectPath({ type, name }) === key) yield { name, size: data.length };
+      if (objectPath({ type, name }) === key) yield { name, size: data.length, mtime };
     }
   }
 
@@ -38,10 +45,10 @@ export class MemoryStorage implements Storage {
 
   async close(): Promise<void> {}
 
-  private lookup(h: Handle): Uint8Array {
+  private lookup(h: Handle): StoredObject {
     assertValidHandle(h);
-    const data = this.objects.get(objectPath(h));
-    if (!data) throw new StorageError('not-found', `[storage:memory] ${objectPath(h)}: not found`);
-    return data;
+    const found = this.objects.get(objectPath(h));
+    if (!found) throw new StorageError('not-found', `[storage:memory] ${objectPath(h)}: not found`);
+    return found;
   }
 }

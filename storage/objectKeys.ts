@@ -1,7 +1,7 @@
 // Object keys of the cloud backends (one flat namespace per bucket or container): where a
 // repository file lives under the repository's prefix, and which listed keys are files of a type.
 
-import { assertValidHandle, FileType, Handle, objectPath } from './storage.js';
+import { assertValidHandle, assertValidType, FileType, Handle, objectPath } from './storage.js';
 
 export class ObjectKeys {
   /** The prefix without surrounding slashes, followed by one slash; empty for none. */
@@ -20,6 +20,7 @@ export class ObjectKeys {
 
   /** What every key of a type starts with (to list them). */
   listPrefix(type: FileType): string {
+    assertValidType(type);
     return type === 'config' ? `${this.base}config` : `${this.base}${type}/`;
   }
 

@@ -1,7 +1,7 @@
 // The retry wrapper every cloud backend is opened with: the same Storage interface, retrying
 // only transient StorageErrors with exponential backoff and full jitter. Backends never retry.
 
-import { ByteRange, FileType, Handle, Storage, StorageError, StreamingPut } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError, StreamingPut } from './storage.js';
 
 export interface RetryOptions {
   /** Tries per call, the first included (default 8). */
@@ -69,7 +69,7 @@ class RetryingStorage implements Storage {
     return this.retry('get', () => this.inner.get(h, range));
   }
 
-  stat(h: Handle): Promise<{ size: number }> {
+  stat(h: Handle): Promise<ObjectInfo> {
     return this.retry('stat', () => this.inner.stat(h));
   }
 
@@ -92,7 +92,7 @@ class RetryingStorage implements Storage {
    * were yielded is rethrown: the caller has already seen them, and starting over would yield
    * them twice. The error stays transient, so the activity's own retry runs the step again.
    */
-  async *list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+  async *list(type: FileType): AsyncIterable<ListedObject> {
     for (let attempt = 1; ; attempt++) {
       let yielded = false;
       try {

@@ -18,7 +18,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { isRetryableStatus, safeDetail } from './cloudCalls.js';
 import { describeConfig, type S3Config } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
-import { ByteRange, FileType, Handle, objectPath, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, objectPath, Storage, StorageError } from './storage.js';
 
 const MiB = 1024 * 1024;
 /**
@@ -95,16 +95,16 @@ class S3Storage implements Storage {
     }
   }
 
-  async stat(h: Handle): Promise<{ size: number }> {
+  async stat(h: Handle): Promise<ObjectInfo> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keys.key(h) }));
-      return { size: head.ContentLength ?? 0 };
+      return { size: head.ContentLength ?? 0, mtime: head.LastModified ?? new Date(0) };
     } catch (err) {
       throw this.classify(err, `stat ${shortPath(h)}`);
     }
   }
 
-  async *list(type: FileType): AsyncIterable<{ name: string; size: number }> {
+  async *list(type: FileType): AsyncIterable<ListedObject> {
     const Prefix = this.keys.listPrefix(type);
     let ContinuationToken: string | undefined;
     do {
@@ -114,9 +114,9 @@ class S3Storage implements Storage {
       } catch (err) {
         throw this.classify(err, `list ${type}`);
       }
-      for (const { Key, Size } of page.Contents ?? []) {
+      for (const { Key, Size, LastModified } of page.Contents ?? []) {
         const name = Key && this.keys.nameOf(type, Key);
-        if (name) yield { name, size: Size ?? 0 };
+        if (name) yield { name, size: Size ?? 0, mtime: LastModified ?? new Date(0) };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

@@ -15,6 +15,17 @@ export interface ByteRange {
   length: number;
 }
 
+/** What `stat` says of an object: its size in bytes and when it was last written. */
+export interface ObjectInfo {
+  size: number;
+  mtime: Date;
+}
+
+/** An object as `list` yields it. */
+export interface ListedObject extends ObjectInfo {
+  name: string;
+}
+
 /**
  * A repository's backing store.
  *
@@ -23,7 +34,8 @@ export interface ByteRange {
  * - `get` without a range returns the whole object; with a range, exactly `length` bytes from
  *   `offset` (a range past the end is an error, not a short read).
  * - A missing object makes `get`, `stat` and `delete` throw a StorageError of kind 'not-found'.
- * - `list` yields every object of a type with its size, in no particular order.
+ * - `stat` and `list` give an object's size and modification time; `list` yields every object
+ *   of a type, in no particular order.
  * - Errors are StorageErrors: 'not-found', 'permanent' (auth, missing bucket: retrying cannot
  *   help) or 'transient' (network, throttling: a retry wrapper may try again).
  * - Backends never retry on their own.
@@ -43,8 +55,8 @@ export interface Storage {
   readonly location: string;
   put(h: Handle, data: Uint8Array): Promise<void>;
   get(h: Handle, range?: ByteRange): Promise<Uint8Array>;
-  stat(h: Handle): Promise<{ size: number }>;
-  list(type: FileType): AsyncIterable<{ name: string; size: number }>;
+  stat(h: Handle): Promise<ObjectInfo>;
+  list(type: FileType): AsyncIterable<ListedObject>;
   delete(h: Handle): Promise<void>;
   close(): Promise<void>;
   /**
@@ -80,11 +92,16 @@ export function objectPath(h: Handle): string {
   return `${h.type}/${h.name}`;
 }
 
+/** Checks a file type (it names a folder), for handles and listings alike. */
+export function assertValidType(type: FileType): void {
+  if (!(FILE_TYPES as readonly string[]).includes(type)) {
+    throw new StorageError('permanent', `[storage] unknown file type "${type}"`);
+  }
+}
+
 /** Checks a handle's name so that no backend ever sees a path separator or traversal. */
 export function assertValidHandle(h: Handle): void {
-  if (!(FILE_TYPES as readonly string[]).includes(h.type)) {
-    throw new StorageError('permanent', `[storage] unknown file type "${h.type}"`);
-  }
+  assertValidType(h.type);
   if (h.type === 'config') return;
   if (!/^[A-Za-z0-9._-]+$/.test(h.name) || h.name.startsWith('.')) {
     throw new StorageError('permanent', `[storage] invalid ${h.type} name "${h.name}"`);

@@ -1,7 +1,8 @@
 // The storage conformance suite: every backend must pass it. Call it from a test file with a
 // factory that returns a fresh, empty Storage (and optionally a cleanup).
 
-import { FileType, Handle, isNotFound, Storage, StorageError } from '../../storage/storage';
+import { createHash } from 'node:crypto';
+import { FileType, Handle, isNotFound, ObjectInfo, Storage, StorageError } from '../../storage/storage';
 
 export interface ConformanceTarget {
   name: string;
@@ -16,6 +17,18 @@ async function listNames(storage: Storage, type: FileType): Promise<Map<string, 
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 const id = (c: string) => c.repeat(64);
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * Checks that a modification time is a Date between two moments of this machine's clock, with a
+ * second of slack each way: S3 reports whole seconds, and servers round their own clock.
+ */
+function expectWrittenBetween(info: ObjectInfo, before: number, after: number): void {
+  // (toBeInstanceOf would fail for a Date made by Node outside the test's realm, as fs.stat's are.)
+  expect(Object.prototype.toString.call(info.mtime)).toBe('[object Date]');
+  expect(info.mtime.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  expect(info.mtime.getTime()).toBeLessThanOrEqual(after + 1000);
+}
 
 export function describeStorageConformance(target: ConformanceTarget): void {
   describe(`storage conformance: ${target.name}`, () => {
@@ -44,7 +57,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
     test('an empty object round-trips', async () => {
       await storage.put({ type: 'locks', name: id('0') }, new Uint8Array(0));
       expect((await storage.get({ type: 'locks', name: id('0') })).length).toBe(0);
-      expect(await storage.stat({ type: 'locks', name: id('0') })).toEqual({ size: 0 });
+      expect(await storage.stat({ type: 'locks', name: id('0') })).toMatchObject({ size: 0 });
     });
 
     test('ranged get returns exactly the range, and a range past the end fails', async () => {
@@ -57,10 +70,14 @@ export function describeStorageConformance(target: ConformanceTarget): void {
       await expect(storage.get(h, { offset: 99_995, length: 10 })).rejects.toBeInstanceOf(StorageError);
     });
 
-    test('stat gives the size; missing objects are not-found for get, stat and delete', async () => {
+    test('stat gives the size and modification time; missing objects are not-found for get, stat and delete', async () => {
       const h: Handle = { type: 'index', name: id('2') };
+      const before = Date.now();
       await storage.put(h, bytes(777));
-      expect(await storage.stat(h)).toEqual({ size: 777 });
+      const after = Date.now();
+      const info = await storage.stat(h);
+      expect(info.size).toBe(777);
+      expectWrittenBetween(info, before, after);
       const missing: Handle = { type: 'index', name: id('3') };
       for (const op of [() => storage.get(missing), () => storage.stat(missing), () => storage.delete(missing)]) {
         const err = await op().then(() => undefined, (e: unknown) => e);
@@ -68,14 +85,26 @@ export function describeStorageConformance(target: ConformanceTarget): void {
       }
     });
 
-    test('list yields every object of one type with its size, and only that type', async () => {
+    test('list yields every object of one type with its size and modification time, and only that type', async () => {
+      const before = Date.now();
       await storage.put({ type: 'data', name: id('4') }, bytes(10));
       await storage.put({ type: 'data', name: id('5') }, bytes(20));
       await storage.put({ type: 'data', name: `ab${'0'.repeat(62)}` }, bytes(30));
       await storage.put({ type: 'index', name: id('6') }, bytes(40));
+      await storage.put({ type: 'config', name: 'config' }, bytes(50));
+      const after = Date.now();
       expect(await listNames(storage, 'data')).toEqual(new Map([[id('4'), 10], [id('5'), 20], [`ab${'0'.repeat(62)}`, 30]]));
       expect(await listNames(storage, 'index')).toEqual(new Map([[id('6'), 40]]));
+      expect(await listNames(storage, 'config')).toEqual(new Map([['config', 50]]));
       expect(await listNames(storage, 'snapshots')).toEqual(new Map());
+      for (const type of ['data', 'index', 'config'] as const) {
+        for await (const listed of storage.list(type)) {
+          expectWrittenBetween(listed, before, after);
+          // list and stat agree on when the object was written (to the second: S3's HEAD has no more).
+          const stated = await storage.stat({ type, name: listed.name });
+          expect(Math.abs(stated.mtime.getTime() - listed.mtime.getTime())).toBeLessThan(1000);
+        }
+      }
     });
 
     test('put replaces, delete removes', async () => {
@@ -87,18 +116,30 @@ export function describeStorageConformance(target: ConformanceTarget): void {
       expect(await listNames(storage, 'snapshots')).toEqual(new Map());
     });
 
-    test('concurrent puts of different objects all land whole', async () => {
-      const data = bytes(256 * 1024);
-      await Promise.all(Array.from({ length: 16 }, (_, i) => storage.put({ type: 'data', name: i.toString(16).padStart(64, '0') }, data)));
+    test('concurrent puts of different objects all land whole, each with its own bytes', async () => {
+      const name = (i: number) => i.toString(16).padStart(64, '0');
+      const contents = Array.from({ length: 16 }, (_, i) => bytes(256 * 1024 + i, i + 1));
+      await Promise.all(contents.map((data, i) => storage.put({ type: 'data', name: name(i) }, data)));
       const listed = await listNames(storage, 'data');
-      expect(listed.size).toBe(16);
-      for (const size of listed.values()) expect(size).toBe(data.length);
+      expect(listed).toEqual(new Map(contents.map((data, i) => [name(i), data.length])));
+      const stored = await Promise.all(contents.map((_, i) => storage.get({ type: 'data', name: name(i) })));
+      expect(stored.map(sha256)).toEqual(contents.map(sha256));
     });
 
-    test('names that could escape the repository are refused', async () => {
-      for (const name of ['../x', 'a/b', '', '.hidden']) {
-        await expect(storage.put({ type: 'data', name }, bytes(1))).rejects.toMatchObject({ kind: 'permanent' });
+    test('names that could escape the repository are refused by every operation, and nothing is touched', async () => {
+      const kept: Handle = { type: 'index', name: id('8') };
+      await storage.put(kept, bytes(3));
+      for (const name of ['../x', 'a/b', '', '.hidden', '..', `../index/${id('8')}`]) {
+        const h: Handle = { type: 'data', name };
+        for (const op of [() => storage.put(h, bytes(1)), () => storage.get(h), () => storage.get(h, { offset: 0, length: 1 }), () => storage.stat(h), () => storage.delete(h)]) {
+          await expect(op()).rejects.toMatchObject({ kind: 'permanent' });
+        }
       }
+      for (const type of ['../index', '..', 'data/../index', ''] as unknown as FileType[]) {
+        await expect(listNames(storage, type)).rejects.toMatchObject({ kind: 'permanent' });
+        await expect(storage.get({ type, name: id('8') })).rejects.toMatchObject({ kind: 'permanent' });
+      }
+      expect(Buffer.from(await storage.get(kept))).toEqual(Buffer.from(bytes(3)));
     });
   });
 }
