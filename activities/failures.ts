@@ -61,8 +61,8 @@ function errnoCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** `[filesystem] open /target/a.tif: read-only file system (EROFS)`. */
-function filesystemMessage(err: NodeJS.ErrnoException, code: string): string {
-  const where = [err.syscall, err.path].filter(Boolean).join(' ');
+/** `[filesystem] open /target/a.tif: read-only file system (EROFS)`; `symlink x → /target/l: …`. */
+function filesystemMessage(err: NodeJS.ErrnoException & { dest?: string }, code: string): string {
+  const where = [err.syscall, err.path, err.dest && `→ ${err.dest}`].filter(Boolean).join(' ');
   return `[filesystem] ${where || err.message}: ${PERMANENT_FILESYSTEM_ERRORS[code]} (${code})`;
 }

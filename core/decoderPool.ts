@@ -84,7 +84,7 @@ class ThreadedDecoderPool implements DecoderPool {
     this.dispatch();
     if (!job) return;
     if (!('error' in reply)) job.resolve();
-    else job.reject(reply.error.code ? new RepositoryError(reply.error.code, reply.error.message) : new Error(reply.error.message));
+    else job.reject(reply.error.code ? new RepositoryError(reply.error.code, reply.error.message) : Object.assign(new Error(reply.error.message), reply.error.errno));
   }
 
   private failAll(err: unknown): void {

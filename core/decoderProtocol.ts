@@ -42,8 +42,18 @@ export interface DecodeRequest extends DecodeStep {
   span: ArrayBuffer;
 }
 
-/** The span comes back with the reply (transferred, no copy), for the pool to free at once. */
-export type DecodeReply = { job: number; span: ArrayBuffer } | { job: number; span: ArrayBuffer; error: { code?: RepositoryErrorCode; message: string } };
+/**
+ * The span comes back with the reply (transferred, no copy), for the pool to free at once. An
+ * error keeps its engine code, or its errno code, syscall and path (a full or read-only target
+ * must stay recognisable as such after crossing the thread boundary).
+ */
+export type DecodeReply = { job: number; span: ArrayBuffer } | { job: number; span: ArrayBuffer; error: DecodeError };
+
+export interface DecodeError {
+  code?: RepositoryErrorCode;
+  errno?: Pick<NodeJS.ErrnoException, 'code' | 'syscall' | 'path'>;
+  message: string;
+}
 
 // Opened without following a symlink; the restorer has removed any stale entry beforehand.
 const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;

@@ -15,8 +15,12 @@ port.on('message', (request: DecodeRequest) => {
     writeSpan(keys, new Uint8Array(request.span), request);
     reply = { job: request.job, span: request.span };
   } catch (err) {
-    const code = err instanceof RepositoryError ? err.code : undefined;
-    reply = { job: request.job, span: request.span, error: { code, message: err instanceof Error ? err.message : String(err) } };
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof RepositoryError) reply = { job: request.job, span: request.span, error: { code: err.code, message } };
+    else {
+      const { code, syscall, path } = err as NodeJS.ErrnoException;
+      reply = { job: request.job, span: request.span, error: { errno: { code, syscall, path }, message } };
+    }
   }
   port.postMessage(reply, [request.span]);
 });
