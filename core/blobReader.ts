@@ -1,7 +1,9 @@
 // Reads blobs back out of packs through the index: one ranged read per blob, then open,
-// decompress and check the id. Trees are cached, since restore and verify revisit them.
+// decompress and check the id, trying the blob's other copies when one is damaged. Trees are
+// cached, since restore and verify revisit them.
 
 import { decodeBlob } from './blobCodec.js';
+import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
 import { Repository } from './repository.js';
@@ -15,11 +17,21 @@ export class BlobReader {
     readonly index: MasterIndex,
   ) {}
 
+  /** Reads a blob from the first of its locations that reads back intact (a damaged copy is passed over). */
   async read(id: string): Promise<Uint8Array> {
-    const loc = this.index.get(id);
-    if (!loc) throw new RepositoryError('integrity', `[repository] blob ${id.slice(0, 12)} is not in the index`);
-    const stored = await this.repo.storage.get({ type: 'data', name: loc.pack }, { offset: loc.offset, length: loc.length });
-    return decodeBlob(this.repo.keys, { id, codec: loc.codec, rawLength: loc.rawLength }, stored);
+    const locations = this.index.locations(id);
+    if (locations.length === 0) throw new RepositoryError('integrity', `[repository] blob ${id.slice(0, 12)} is not in the index`);
+    let damage: unknown;
+    for (const loc of locations) {
+      try {
+        const stored = await this.repo.storage.get({ type: 'data', name: loc.pack }, { offset: loc.offset, length: loc.length });
+        return decodeBlob(this.repo.keys, { id, codec: loc.codec, rawLength: loc.rawLength }, stored);
+      } catch (err) {
+        if (!isDamage(err)) throw err;
+        damage ??= err;
+      }
+    }
+    throw damage;
   }
 
   async tree(id: string): Promise<Tree> {

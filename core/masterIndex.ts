@@ -1,5 +1,8 @@
 // The index: which pack holds each blob, where. Every writer appends its own index files
-// (never rewriting anyone else's); readers load them all into one in-memory map.
+// (never rewriting anyone else's); readers load them all into one in-memory map. A blob stored
+// more than once (a writer that crashed after storing a pack but before its index file was seen,
+// two backups racing) keeps every location, so that prune can drop a duplicate and a damaged copy
+// can be replaced by a good one.
 
 import { z } from 'zod';
 import { BlobType } from './blobCodec.js';
@@ -22,7 +25,10 @@ export interface BlobLocation {
 }
 
 export class MasterIndex {
+  /** The first location found of each blob: what lookups answer. */
   private readonly blobs = new Map<string, BlobLocation>();
+  /** The other locations of blobs stored more than once; rare, so kept apart from the main map. */
+  private readonly otherLocations = new Map<string, BlobLocation[]>();
   private readonly packIds = new Set<string>();
 
   /**
@@ -46,9 +52,18 @@ export class MasterIndex {
   }
 
   addPack(pack: IndexedPack): void {
+    // A pack listed by two index files (a rebuilt index next to the old one) adds nothing new.
+    if (this.packIds.has(pack.id)) return;
     this.packIds.add(pack.id);
     for (const b of pack.blobs) {
-      if (!this.blobs.has(b.id)) this.blobs.set(b.id, locationOf(pack.id, b));
+      const first = this.blobs.get(b.id);
+      if (!first) this.blobs.set(b.id, locationOf(pack.id, b));
+      else if (first.pack === pack.id) continue; // listed twice in one pack's header: one place is enough
+      else {
+        const others = this.otherLocations.get(b.id);
+        if (others) others.push(locationOf(pack.id, b));
+        else this.otherLocations.set(b.id, [locationOf(pack.id, b)]);
+      }
     }
   }
 
@@ -58,6 +73,12 @@ export class MasterIndex {
 
   get(id: string): BlobLocation | undefined {
     return this.blobs.get(id);
+  }
+
+  /** Every location of a blob, the one get() answers first; empty for an unknown blob. */
+  locations(id: string): BlobLocation[] {
+    const first = this.blobs.get(id);
+    return first ? [first, ...(this.otherLocations.get(id) ?? [])] : [];
   }
 
   get packs(): ReadonlySet<string> {
