@@ -52,6 +52,12 @@ function giveBackBuffer(buffer: Buffer, spares: Buffer[]): void {
 function bufferedPack(storage: Storage, packSize: number): PackInProgress {
   const buffer = takeBuffer(packSize + SLACK, sparePacks);
   const builder = new PackBuilder(buffer);
+  // Given back once: after a successful put, abort() may still follow (the index write failed).
+  let released = false;
+  const release = () => {
+    if (!released) giveBackBuffer(buffer, sparePacks);
+    released = true;
+  };
   return {
     get size() {
       return builder.size;
@@ -65,11 +71,11 @@ function bufferedPack(storage: Storage, packSize: number): PackInProgress {
         length: pack.bytes.length,
         store: async () => {
           await storage.put({ type: 'data', name: pack.id }, pack.bytes);
-          giveBackBuffer(Buffer.from(pack.bytes.buffer), sparePacks);
+          release();
         },
       };
     },
-    abort: async () => giveBackBuffer(buffer, sparePacks),
+    abort: async () => release(),
   };
 }
 
