@@ -8,7 +8,8 @@ import { backup } from '../core/archiver.js';
 import { verify } from '../core/checker.js';
 import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
-import type { BackupInput, BackupOutput, RestoreInput, RestoreOutput, VerifyInput, VerifyOutput } from '../workflows/shared.js';
+import { boundedMessage } from '../workflows/failurePolicy.js';
+import { BackupInput, BackupOutput, MAX_WARNINGS, RestoreInput, RestoreOutput, VerifyInput, VerifyOutput } from '../workflows/shared.js';
 import { withFailureMapping } from './failures.js';
 import { startHeartbeats } from './heartbeats.js';
 
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
           parent: result.parent,
           ...result.stats,
           filesSkipped: result.filesSkipped,
+          warnings: result.warnings.slice(0, MAX_WARNINGS).map(boundedMessage),
           durationMs: Date.now() - started,
         };
       });

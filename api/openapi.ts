@@ -94,7 +94,7 @@ export const openApiDocument = {
           operation: { type: 'string', enum: ['backup', 'restore', 'verify'] },
           status: { type: 'string', enum: ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'] },
           progress: { type: 'object', description: "While running: the workflow's progress query merged with the activity's heartbeat" },
-          result: { type: 'object', description: 'When completed: the output of the backup, restore or verify' },
+          result: { type: 'object', description: 'When completed: the output of the backup (with filesSkipped and warnings, one per entry it could not read), restore or verify' },
           error: { type: 'object', required: ['message'], properties: { type: { type: 'string' }, message: { type: 'string' } } },
         },
       },

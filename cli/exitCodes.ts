@@ -17,11 +17,10 @@ export const EXIT = {
   failed: 1,
   /** Usage or bad input. */
   usage: 2,
-  /**
-   * Repository or key problem: wrong passphrase, not a repository, corrupt data; and a backup that
-   * completed without some files it could not read (incomplete snapshot, each listed on stderr).
-   */
+  /** Repository or key problem: wrong passphrase, not a repository, corrupt data. */
   repository: 3,
+  /** A backup saved its snapshot without entries it could not read (each named on stderr). */
+  incomplete: 3,
   /** Infrastructure unavailable: Temporal, the embedded dev server or storage unreachable. */
   unavailable: 4,
 } as const;

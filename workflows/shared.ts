@@ -41,6 +41,9 @@ export interface BackupInput {
   dataTaskQueue?: string;
 }
 
+/** Most warnings a backup's result carries (the count of skipped entries is always exact). */
+export const MAX_WARNINGS = 20;
+
 export interface BackupOutput {
   snapshotId: string;
   type: BackupType;
@@ -49,7 +52,10 @@ export interface BackupOutput {
   filesNew: number;
   filesChanged: number;
   filesUnmodified: number;
+  /** Entries the backup could not read; the snapshot lacks them. */
   filesSkipped: number;
+  /** One line per skipped entry naming its path, at most MAX_WARNINGS, each bounded in size. */
+  warnings: string[];
   dirs: number;
   bytes: number;
   bytesRead: number;

@@ -1,11 +1,12 @@
-// `meridian backup PATH`: backs a directory up as a new snapshot through the backup workflow.
+// `meridian backup PATH`: backs a directory up as a new snapshot through the backup workflow; an
+// entry it could not read is a warning on stderr, and such an incomplete snapshot exits 3.
 
 import path from 'node:path';
 import { BACKUP_TYPES } from '../../core/snapshots.js';
 import { enumValue, expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
-import { formatBytes, formatDuration, printJson, printLines, shortId } from '../output.js';
+import { formatBytes, formatDuration, notice, printJson, printLines, shortId } from '../output.js';
 
 const options = {
   ...repositoryOptions,
@@ -28,16 +29,18 @@ export async function run(args: string[]): Promise<ExitCode> {
   };
   const passphrase = repositoryPassphrase(repo, values['password-file']);
   const { workflowId, result: r } = await runOperation('backup', input, { passphrase, json: values.json });
+  for (const warning of r.warnings) notice(`warning: ${warning}`);
   if (values.json) {
-    const { snapshotId, type, parent, filesNew, filesChanged, filesUnmodified, dirs, bytesRead, bytesAdded, bytesStored, durationMs } = r;
-    printJson({ snapshotId, workflowId, type, parent, filesNew, filesChanged, filesUnmodified, dirs, bytesRead, bytesAdded, bytesStored, durationMs });
+    const { snapshotId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs } = r;
+    printJson({ snapshotId, workflowId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs });
   } else {
     printLines(
       `snapshot ${shortId(r.snapshotId)} saved (${r.type}${r.parent ? ` on ${shortId(r.parent)}` : ''}) in ${formatDuration(r.durationMs)}`,
       `  files: ${r.filesNew} new, ${r.filesChanged} changed, ${r.filesUnmodified} unmodified; ${r.dirs} directories`,
       `  data:  ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesAdded)} added, ${formatBytes(r.bytesStored)} stored`,
+      ...(r.filesSkipped > 0 ? [`  incomplete: ${r.filesSkipped} entries could not be read and are not in the snapshot`] : []),
     );
   }
-  return EXIT.ok;
+  return r.filesSkipped > 0 ? EXIT.incomplete : EXIT.ok;
 }
 

@@ -43,9 +43,9 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
   it('backup --json prints one object with the contract fields (relative PATH, tags, excludes)', async () => {
     const result = json<Record<string, unknown>>(await meridian('backup', 'source', '--repo', repo, '--type', 'full', '--tag', 'nightly', '--tag', 'gis', '--exclude', '*.tmp', '--json'));
     expect(Object.keys(result).sort()).toEqual(
-      ['snapshotId', 'workflowId', 'type', 'parent', 'filesNew', 'filesChanged', 'filesUnmodified', 'dirs', 'bytesRead', 'bytesAdded', 'bytesStored', 'durationMs'].sort(),
+      ['snapshotId', 'workflowId', 'type', 'parent', 'filesNew', 'filesChanged', 'filesUnmodified', 'filesSkipped', 'warnings', 'dirs', 'bytesRead', 'bytesAdded', 'bytesStored', 'durationMs'].sort(),
     );
-    expect(result).toMatchObject({ type: 'full', parent: null, filesChanged: 0, filesUnmodified: 0 });
+    expect(result).toMatchObject({ type: 'full', parent: null, filesChanged: 0, filesUnmodified: 0, filesSkipped: 0, warnings: [] });
     expect(result.snapshotId).toMatch(/^[0-9a-f]{64}$/);
     expect(result.workflowId).toEqual(expect.stringMatching(new RegExp(`^backup:${repo}:${path.join(work, 'source')}:`)));
     for (const key of ['filesNew', 'dirs', 'bytesRead', 'bytesAdded', 'bytesStored', 'durationMs']) expect(typeof result[key]).toBe('number');

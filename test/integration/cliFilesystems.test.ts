@@ -2,10 +2,11 @@
 // child process) against filesystems that refuse writes, made as root with small tmpfs mounts:
 // a read-only restore target, a restore target that fills up, a local repository that fills up.
 // Each is one clear line and exit 1 at once (they used to retry forever, printing nothing), and
-// a rerun once the filesystem is fixed completes.
+// a rerun once the filesystem is fixed completes. And a backup source with an entry that cannot be
+// read: a warning naming it, exit 3.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { meridianEnv, MeridianWorkerProcess, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
@@ -71,6 +72,33 @@ afterAll(async () => {
     remount(target, 'size=64m');
     expect(await meridian('restore', 'latest', '--repo', 'repo', '--target', target)).toMatchObject({ code: 0, stderr: '' });
     expectSameTree(path.join(work, 'source'), target);
+  });
+
+  it('a backup that cannot read an entry names it on stderr, carries it in --json and exits 3; the rest is saved', async () => {
+    const source = path.join(work, 'partly-unreadable');
+    writeTree(source, { smallFiles: 5 });
+    // /proc/1/mem bound over a file: a regular file that even root may not open (EACCES).
+    const unreadable = path.join(source, 'unreadable.bin');
+    writeFileSync(unreadable, '');
+    execFileSync('mount', ['--bind', '/proc/1/mem', unreadable]);
+    mounts.push(unreadable);
+
+    const run = await meridian('backup', source, '--repo', 'repo', '--json');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(new RegExp(`^meridian: warning: .*${unreadable}.*\n$`));
+    const result = JSON.parse(run.stdout) as { filesSkipped: number; warnings: string[]; filesNew: number; snapshotId: string };
+    expect(result).toMatchObject({ filesSkipped: 1, warnings: [expect.stringContaining(unreadable)] });
+
+    const human = await meridian('backup', source, '--repo', 'repo');
+    expect(human.code).toBe(3);
+    expect(human.stderr).toMatch(new RegExp(`^meridian: warning: .*${unreadable}.*\n$`));
+    expect(human.stdout).toMatch(/\n {2}incomplete: 1 entries could not be read and are not in the snapshot\n$/);
+
+    const target = path.join(work, 'partly-restored');
+    expect(await meridian('restore', result.snapshotId, '--repo', 'repo', '--target', target)).toMatchObject({ code: 0, stderr: '' });
+    execFileSync('umount', [mounts.pop()!]);
+    rmSync(unreadable);
+    expectSameTree(source, target);
   });
 
   it('a backup into a full local repository exits 1 with "no space left on device", not "storage unreachable"', async () => {
