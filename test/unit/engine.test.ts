@@ -282,6 +282,35 @@ describe('restore refuses crafted snapshots', () => {
     expect(fs.readdirSync(target)).toEqual([]);
   });
 
+  test('a directory swapped for a symlink to outside while the restore runs is not followed', async () => {
+    // Only the realpath check before each entry stops this: the directory passed every other check
+    // when it was created, and another process replaced it (simulated here right after mkdir).
+    const { repo } = await newRepo();
+    const outside = tempDir('outside');
+    const snapshot = await craft(
+      repo,
+      [{ name: 'dir', type: 'dir', mode: 0o755, mtimeNs: '0', subtree: 'inner' }],
+      { inner: [{ name: 'link', type: 'symlink', mode: 0o777, mtimeNs: '0', target: 'anywhere' }, file('planted')] },
+    );
+    const target = fs.realpathSync(tempDir('target'));
+    const swapped = path.join(target, 'dir');
+    const mkdir = fs.promises.mkdir.bind(fs.promises);
+    const spy = jest.spyOn(fs.promises, 'mkdir').mockImplementation(async (dir, options) => {
+      const made = await mkdir(dir, options);
+      if (dir === swapped) {
+        fs.rmdirSync(swapped);
+        fs.symlinkSync(outside, swapped);
+      }
+      return made;
+    });
+    try {
+      await expect(restore(repo, snapshot, { target, threads: 0 })).rejects.toMatchObject({ code: 'unsafe-path', message: expect.stringContaining('resolves outside the target') });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(fs.readdirSync(outside)).toEqual([]);
+  });
+
   test('a pre-existing symlink in the target is not followed', async () => {
     const { repo } = await newRepo();
     const outside = tempDir('outside');
