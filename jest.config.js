@@ -14,7 +14,8 @@ const common = {
 module.exports = {
   testTimeout: 300000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // Engine threads and spawned CLIs run from dist/: the unit project refuses a stale build.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], globalSetup: '<rootDir>/test/setup/unitGlobalSetup.ts' },
     {
       ...common,
       displayName: 'integration',

@@ -3,10 +3,10 @@
 // that is a client of the test Temporal server, and a `meridian worker` child process.
 
 import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { testAddress, uniqueTaskQueue } from './temporal';
+import { assertBuildFresh } from '../setup/distFreshness';
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
 const bin = path.join(projectRoot, 'bin', 'meridian.js');
@@ -72,7 +72,7 @@ export interface MeridianWorkerProcess {
  * failed to make absolute would point somewhere else) and resolves once it logs "worker ready".
  */
 export async function startMeridianWorker(env: NodeJS.ProcessEnv, cwd = projectRoot): Promise<MeridianWorkerProcess> {
-  if (!existsSync(path.join(projectRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npx tsc -p tsconfig.json` first');
+  assertBuildFresh(projectRoot);
   const child = spawn(process.execPath, [bin, 'worker'], { cwd, env, stdio: 'pipe' });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let log = '';

@@ -1,5 +1,5 @@
 // The `meridian` command without Temporal, by running the built binary (bin/meridian.js →
-// dist/cli/main.js; build with `npx tsc -p tsconfig.json` first): usage errors exit 2 with one
+// dist/cli/main.js; build with `npm run build` first): usage errors exit 2 with one
 // line, and init, snapshots and key work on a real local repository, with exit 3 for key and
 // repository problems. TEMPORAL_ADDRESS points nowhere, so touching Temporal would show as exit 4.
 
@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { assertBuildFresh } from '../setup/distFreshness';
 
 jest.setTimeout(60_000); // each case starts a Node process; scrypt makes key operations slower still
 
@@ -17,7 +18,7 @@ let work: string;
 let repo: string;
 
 beforeAll(() => {
-  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npx tsc -p tsconfig.json` first');
+  assertBuildFresh(root);
   work = mkdtempSync(path.join(os.tmpdir(), 'meridian-cli-'));
   repo = path.join(work, 'repo');
   mkdirSync(path.join(work, 'home'));
