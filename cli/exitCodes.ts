@@ -17,7 +17,10 @@ export const EXIT = {
   failed: 1,
   /** Usage or bad input. */
   usage: 2,
-  /** Repository or key problem: wrong passphrase, not a repository, corrupt data. */
+  /**
+   * Repository or key problem: wrong passphrase, not a repository, corrupt data, storage that
+   * refuses for good (permission denied on a repository file, a missing bucket).
+   */
   repository: 3,
   /** A backup saved its snapshot without entries it could not read (each named on stderr). */
   incomplete: 3,
@@ -54,7 +57,8 @@ const BY_REPOSITORY_CODE: Record<RepositoryErrorCode, ExitCode> = {
 
 const BY_STORAGE_KIND: Record<StorageErrorKind, ExitCode> = {
   'not-found': EXIT.repository,
-  permanent: EXIT.unavailable,
+  // Retrying cannot help (permission denied, a missing bucket): a problem of the repository, not an outage.
+  permanent: EXIT.repository,
   transient: EXIT.unavailable,
 };
 

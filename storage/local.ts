@@ -175,7 +175,7 @@ export class LocalStorage implements Storage {
     const code = (err as NodeJS.ErrnoException).code;
     const what = `[storage:local] ${op} ${objectPath(h)} in ${this.root}`;
     if (code === 'ENOENT') return new StorageError('not-found', `${what}: not found`, { cause: err });
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EISDIR') {
       return new StorageError('permanent', `${what}: ${code}`, { cause: err });
     }
     if (code === 'ENOSPC' || code === 'EDQUOT') {

@@ -24,17 +24,17 @@ export async function buildSmallRepository(): Promise<SmallRepository> {
     packSizeMiB: 1,
   });
   const sources = new Map<string, string>();
-  let previous: string | undefined;
   for (let round = 0; round < 3; round++) {
+    // Each round is the same tree (same content, deduplicated) plus the files of the rounds so far.
     const source = tempDir(`damage-src${round}`);
-    if (previous) fs.cpSync(previous, source, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-    else writeTree(source, { smallFiles: 24, largeFiles: [900_000, 400_000] });
-    fs.writeFileSync(path.join(source, `round-${round}.bin`), pseudoRandomBytes(300_000 + round * 50_000, 77 + round));
-    fs.mkdirSync(path.join(source, 'tiles', `r${round}`), { recursive: true });
-    fs.writeFileSync(path.join(source, 'tiles', `r${round}`, 'note.txt'), `round ${round}\n`);
+    writeTree(source, { smallFiles: 24, largeFiles: [900_000, 400_000] });
+    for (let earlier = 0; earlier <= round; earlier++) {
+      fs.writeFileSync(path.join(source, `round-${earlier}.bin`), pseudoRandomBytes(300_000 + earlier * 50_000, 77 + earlier));
+      fs.mkdirSync(path.join(source, 'tiles', `r${earlier}`), { recursive: true });
+      fs.writeFileSync(path.join(source, 'tiles', `r${earlier}`, 'note.txt'), `round ${earlier}\n`);
+    }
     const result = await backup(repo, { source, type: round === 0 ? 'full' : 'incremental', threads: 0 });
     sources.set(result.snapshotId, source);
-    previous = source;
   }
   return { dir, sources };
 }

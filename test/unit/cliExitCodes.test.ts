@@ -25,7 +25,7 @@ describe('classifyError', () => {
     [new RepositoryError('not-found', 'no snapshot matches'), 2],
     [new RepositoryError('unsafe-path', 'escapes the target'), 1],
     [new StorageError('transient', 'connection reset'), 4],
-    [new StorageError('permanent', 'bucket missing'), 4],
+    [new StorageError('permanent', 'bucket missing'), 3],
     [new ServiceError('Unexpected error while making gRPC request'), 4],
     [new Error('something unexpected'), 1],
   ])('%p → %i', (err, exitCode) => {
@@ -36,7 +36,7 @@ describe('classifyError', () => {
     ['wrong-passphrase', 3],
     ['not-a-repository', 3],
     ['invalid-argument', 2],
-    ['storage-permanent', 4],
+    ['storage-permanent', 3],
     ['storage-unavailable', 4],
     ['storage-not-found', 3],
     ['no-space', 1],
