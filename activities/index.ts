@@ -6,10 +6,22 @@
 import { Context } from '@temporalio/activity';
 import { backup } from '../core/archiver.js';
 import { verify } from '../core/checker.js';
+import { repairIndex, repairSnapshots } from '../core/repair.js';
 import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
 import { boundedMessage } from '../workflows/failurePolicy.js';
-import { BackupInput, BackupOutput, MAX_WARNINGS, RestoreInput, RestoreOutput, VerifyInput, VerifyOutput } from '../workflows/shared.js';
+import {
+  BackupInput,
+  BackupOutput,
+  MAX_WARNINGS,
+  RepairIndexOutput,
+  RepairInput,
+  RepairSnapshotsOutput,
+  RestoreInput,
+  RestoreOutput,
+  VerifyInput,
+  VerifyOutput,
+} from '../workflows/shared.js';
 import { withFailureMapping } from './failures.js';
 import { startHeartbeats } from './heartbeats.js';
 
@@ -69,6 +81,24 @@ export function createActivities(deps: ActivityDeps) {
         const outcome = await withRepository(deps, input.repo, (repo) =>
           verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report }),
         );
+        return { ...outcome, durationMs: Date.now() - started };
+      });
+    },
+
+    /** Rebuilds the index from the pack headers; a retry starts over (old index files go only at the end). */
+    async repairIndex(input: RepairInput): Promise<RepairIndexOutput> {
+      return runWithHeartbeats(async (report) => {
+        const started = Date.now();
+        const outcome = await withRepository(deps, input.repo, (repo) => repairIndex(repo, report));
+        return { ...outcome, durationMs: Date.now() - started };
+      });
+    },
+
+    /** Rewrites the snapshots that reference lost data; a retry finds the ones already repaired intact. */
+    async repairSnapshots(input: RepairInput): Promise<RepairSnapshotsOutput> {
+      return runWithHeartbeats(async (report) => {
+        const started = Date.now();
+        const outcome = await withRepository(deps, input.repo, (repo) => repairSnapshots(repo, report));
         return { ...outcome, durationMs: Date.now() - started };
       });
     },

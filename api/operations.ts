@@ -11,6 +11,7 @@ import {
   Operation,
   operationWorkflowId,
   progressQuery,
+  RepairInput,
   RestoreInput,
   SEARCH_ATTRIBUTES,
   VerifyInput,
@@ -22,7 +23,7 @@ const operationKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.operation, Searc
 const repositoryKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.repository, SearchAttributeType.KEYWORD);
 const sourceKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.source, SearchAttributeType.KEYWORD);
 
-export type OperationInput = { backup: BackupInput; restore: RestoreInput; verify: VerifyInput };
+export type OperationInput = { backup: BackupInput; restore: RestoreInput; verify: VerifyInput; 'repair-index': RepairInput; 'repair-snapshots': RepairInput };
 
 /** Starts an operation's workflow and returns its handle; the workflow id says what it is. */
 export async function startOperation<O extends Operation>(
@@ -32,7 +33,7 @@ export async function startOperation<O extends Operation>(
   taskQueue = DEFAULT_TASK_QUEUE,
 ): Promise<WorkflowHandle> {
   const repo = parseRepositoryUrl(input.repo).display;
-  const subject = operation === 'backup' ? (input as BackupInput).path : operation === 'restore' ? (input as RestoreInput).snapshot : ((input as VerifyInput).snapshot ?? 'all');
+  const subject = operationSubject(operation, input);
   return client.workflow.start(WORKFLOW_TYPES[operation], {
     taskQueue,
     workflowId: operationWorkflowId(operation, repo, subject, new Date()),
@@ -43,6 +44,14 @@ export async function startOperation<O extends Operation>(
       { key: sourceKey, value: subject },
     ]),
   });
+}
+
+/** What an operation is about, for its workflow id and search attribute: a path, a snapshot or 'all'. */
+function operationSubject<O extends Operation>(operation: O, input: OperationInput[O]): string {
+  if (operation === 'backup') return (input as BackupInput).path;
+  if (operation === 'restore') return (input as RestoreInput).snapshot;
+  if (operation === 'verify') return (input as VerifyInput).snapshot ?? 'all';
+  return 'all';
 }
 
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';

@@ -14,6 +14,7 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   snapshots: () => import('./commands/snapshots.js'),
   restore: () => import('./commands/restore.js'),
   verify: () => import('./commands/verify.js'),
+  repair: () => import('./commands/repair.js'),
   key: () => import('./commands/key.js'),
   worker: () => import('./commands/worker.js'),
   server: () => import('./commands/server.js'),

@@ -7,12 +7,18 @@ import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { OperationInput, startOperation } from '../api/operations.js';
 import { createRepositoryResolver } from '../worker/repositories.js';
-import type { BackupOutput, Operation, RestoreOutput, VerifyOutput } from '../workflows/shared.js';
+import type { BackupOutput, Operation, RepairIndexOutput, RepairSnapshotsOutput, RestoreOutput, VerifyOutput } from '../workflows/shared.js';
 import { notice } from './output.js';
 import { showProgress } from './progress.js';
 import { connectTemporal, installRuntime, startEmbeddedServer, temporalSettings } from './temporal.js';
 
-type OperationOutput = { backup: BackupOutput; restore: RestoreOutput; verify: VerifyOutput };
+type OperationOutput = {
+  backup: BackupOutput;
+  restore: RestoreOutput;
+  verify: VerifyOutput;
+  'repair-index': RepairIndexOutput;
+  'repair-snapshots': RepairSnapshotsOutput;
+};
 
 export interface OperationOptions {
   /** The passphrase this process holds for the repository (used by the embedded worker only). */

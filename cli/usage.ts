@@ -11,6 +11,7 @@ export const USAGE = {
   snapshots: 'meridian snapshots --repo URL [--json]',
   restore: 'meridian restore SNAPSHOT|latest --repo URL --target DIR [--include GLOB]... [--exclude GLOB]... [--json]',
   verify: 'meridian verify [SNAPSHOT] --repo URL [--level quick|standard|deep] [--sample-percent N] [--json]',
+  repair: 'meridian repair index|snapshots --repo URL [--json]',
   key: 'meridian key add|list|remove [ID] --repo URL [--new-password-file FILE]',
   worker: 'meridian worker',
   server: 'meridian server [--port N]',

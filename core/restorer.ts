@@ -149,11 +149,9 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
   });
   options.onProgress?.({ ...progress });
   const indexNote = damagedIndexFiles.length > 0 ? ` (${damagedIndexFiles.length} index files are damaged: try \`meridian repair index\`)` : '';
-  for (const { file, reason } of damagedFiles) {
-    damaged.push({ path: path.relative(realTarget, file.abs), reason: reason.includes('not in the index') ? reason + indexNote : reason });
-  }
+  for (const { file, reason } of damagedFiles) damaged.push({ path: path.relative(realTarget, file.abs), reason });
   result.filesDamaged = damaged.length;
-  result.damaged = damaged.slice(0, MAX_DAMAGED_LISTED);
+  result.damaged = damaged.slice(0, MAX_DAMAGED_LISTED).map((d) => (d.reason.includes('not in the index') ? { ...d, reason: d.reason + indexNote } : d));
 
   for (let i = plan.length - 1; i >= 0; i--) {
     const e = plan[i]!;

@@ -1,4 +1,4 @@
-// The backup, restore and verify workflows. Each runs one heartbeating data-plane activity
+// The backup, restore, verify and repair workflows. Each runs one heartbeating data-plane activity
 // (on the task queue of the host that holds the data, when given) and answers a progress
 // query; history stays a handful of events however many files are involved.
 
@@ -10,6 +10,9 @@ import {
   BackupOutput,
   Operation,
   progressQuery,
+  RepairIndexOutput,
+  RepairInput,
+  RepairSnapshotsOutput,
   RestoreInput,
   RestoreOutput,
   VerifyInput,
@@ -52,4 +55,12 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreOutpu
 
 export async function verifyWorkflow(input: VerifyInput): Promise<VerifyOutput> {
   return tracked('verify', () => activitiesOn(input.dataTaskQueue).verifyRepository(input));
+}
+
+export async function repairIndexWorkflow(input: RepairInput): Promise<RepairIndexOutput> {
+  return tracked('repair-index', () => activitiesOn(input.dataTaskQueue).repairIndex(input));
+}
+
+export async function repairSnapshotsWorkflow(input: RepairInput): Promise<RepairSnapshotsOutput> {
+  return tracked('repair-snapshots', () => activitiesOn(input.dataTaskQueue).repairSnapshots(input));
 }

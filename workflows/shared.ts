@@ -4,6 +4,7 @@
 
 import { defineQuery } from '@temporalio/workflow';
 import type { VerifyReport } from '../core/checker.js';
+import type { RepairIndexResult, RepairSnapshotsResult } from '../core/repair.js';
 import type { RestoreResult } from '../core/restorer.js';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
@@ -15,7 +16,7 @@ export const SEARCH_ATTRIBUTES = {
   source: 'MeridianSource',
 } as const;
 
-export const OPERATIONS = ['backup', 'restore', 'verify'] as const;
+export const OPERATIONS = ['backup', 'restore', 'verify', 'repair-index', 'repair-snapshots'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 /** Workflow type names, as the `temporal` CLI and other SDKs start them. */
@@ -23,6 +24,8 @@ export const WORKFLOW_TYPES: Record<Operation, string> = {
   backup: 'backupWorkflow',
   restore: 'restoreWorkflow',
   verify: 'verifyWorkflow',
+  'repair-index': 'repairIndexWorkflow',
+  'repair-snapshots': 'repairSnapshotsWorkflow',
 };
 
 export type BackupType = 'full' | 'incremental' | 'differential';
@@ -87,6 +90,15 @@ export interface VerifyInput {
 /** The engine's verify report plus duration. */
 export type VerifyOutput = VerifyReport & { durationMs: number };
 
+/** A repair of a repository: `repair index` or `repair snapshots`. */
+export interface RepairInput {
+  repo: string;
+  dataTaskQueue?: string;
+}
+
+export type RepairIndexOutput = RepairIndexResult & { durationMs: number };
+export type RepairSnapshotsOutput = RepairSnapshotsResult & { durationMs: number };
+
 /**
  * What the `progress` query returns. Byte-level progress lives in the running activity's
  * heartbeat details (shown by Temporal UI and merged in by the API and the CLI).
@@ -96,7 +108,7 @@ export interface WorkflowProgress {
   phase: 'running' | 'completed' | 'failed';
   startedAt: string;
   attempt?: number;
-  result?: BackupOutput | RestoreOutput | VerifyOutput;
+  result?: BackupOutput | RestoreOutput | VerifyOutput | RepairIndexOutput | RepairSnapshotsOutput;
   error?: string;
 }
 
