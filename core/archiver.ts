@@ -14,6 +14,7 @@ import { PackWriter } from './packWriter.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { BackupType, chooseParent, currentHost, listSnapshots, saveSnapshot, SnapshotStats } from './snapshots.js';
+import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from './fileNames.js';
 import { encodeTree, TreeNode } from './tree.js';
 
 export interface BackupOptions {
@@ -44,13 +45,21 @@ export interface BackupResult {
   type: BackupType;
   parent: string | null;
   stats: SnapshotStats;
-  /** Files that vanished or could not be read while the backup ran; they are not in the snapshot. */
+  /**
+   * Entries that could not be listed, lstat'ed or read (denied, vanished, name too long,
+   * unsupported type…); they are not in the snapshot, which is then marked incomplete.
+   */
   filesSkipped: number;
+  /** "skipped PATH: REASON" for the first 100 skipped entries, each at most ~300 characters. */
   warnings: string[];
 }
 
 const BATCH_FILES = 64;
 const BATCH_BYTES = 8 * 1024 * 1024;
+/** Warnings kept in a result; `filesSkipped` counts them all. */
+const MAX_WARNINGS = 100;
+/** Errors of the process, not of one entry: they fail the backup. */
+const PROCESS_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
 
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
   const source = path.resolve(options.source);
@@ -58,6 +67,12 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     throw new RepositoryError('invalid-argument', `cannot back up "${source}": ${err.code === 'ENOENT' ? 'no such directory' : err.message}`);
   });
   if (!rootStat.isDirectory()) throw new RepositoryError('invalid-argument', `cannot back up "${source}": not a directory`);
+  let names: Listing;
+  try {
+    names = listDirectory(source);
+  } catch (err) {
+    throw new RepositoryError('invalid-argument', `cannot back up "${source}": ${errorReason(err)}`);
+  }
 
   const host = options.host ?? currentHost();
   const parent = chooseParent(await listSnapshots(repo), host, source, options.type);
@@ -65,7 +80,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const index = await MasterIndex.load(repo);
   const run = new BackupRun(repo, index, createPathFilter([], options.excludes ?? []), options);
   try {
-    const tree = await run.archiveDirectory(source, '', parent?.tree);
+    const tree = await run.archiveDirectory(source, '', names, parent?.tree);
     await run.finish();
     const stats = run.snapshotStats();
     const snapshotId = await saveSnapshot(repo, {
@@ -79,6 +94,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       excludes: options.excludes ?? [],
       tree,
       stats,
+      ...(run.filesSkipped > 0 && { incomplete: true, filesSkipped: run.filesSkipped }),
     });
     return { snapshotId, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings };
   } finally {
@@ -88,7 +104,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
 
 interface PendingFile {
   node: TreeNode;
-  abs: string;
+  abs: PathBytes;
   isNew: boolean;
 }
 
@@ -132,28 +148,36 @@ class BackupRun {
     });
   }
 
-  async archiveDirectory(abs: string, rel: string, parentTree: string | undefined): Promise<string> {
-    const previous = parentTree ? new Map((await this.reader.tree(parentTree)).nodes.map((n) => [n.name, n])) : undefined;
+  /** Archives a directory, given its names, and returns its tree id. */
+  async archiveDirectory(abs: PathBytes, rel: string, names: Listing, parentTree: string | undefined): Promise<string> {
+    const previous = parentTree ? new Map((await this.reader.tree(parentTree)).nodes.map((n) => [nameId(n.name, n.rawName), n])) : undefined;
     const nodes: TreeNode[] = [];
     const work: Promise<void>[] = [];
     const toEncode: PendingFile[] = [];
     // Synchronous listing and lstat: ten times cheaper than the promise API per entry, and a
     // directory of 100,000 entries still blocks the event loop for well under a second.
-    for (const name of fs.readdirSync(abs).sort()) {
+    for (const entry of names) {
       this.options.signal?.throwIfAborted();
+      const { text: name, raw: rawName } = typeof entry === 'string' ? { text: entry } : textAndRaw(entry);
       const childRel = rel ? `${rel}/${name}` : name;
       if (this.filter.excluded(childRel)) continue;
-      const childAbs = path.join(abs, name);
-      const st = fs.lstatSync(childAbs, { bigint: true, throwIfNoEntry: false });
+      const childAbs = childPath(abs, rawName === undefined ? name : entry);
+      const st = this.entry(childAbs, () => fs.lstatSync(childAbs, { bigint: true }));
       if (!st) continue;
-      const common = { name, mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs.toString() };
-      const before = previous?.get(name);
+      const common = { name, ...(rawName !== undefined && { rawName }), mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs.toString() };
+      const before = previous?.get(nameId(name, rawName));
       if (st.isDirectory()) {
+        const children = this.entry(childAbs, () => listDirectory(childAbs));
+        if (!children) continue;
         const dirNode: TreeNode = { ...common, type: 'dir' };
         nodes.push(dirNode);
-        work.push(this.archiveDirectory(childAbs, childRel, before?.type === 'dir' ? before.subtree : undefined).then((subtree) => void (dirNode.subtree = subtree)));
+        const subtree = this.archiveDirectory(childAbs, childRel, children, before?.type === 'dir' ? before.subtree : undefined);
+        work.push(subtree.then((id) => void (dirNode.subtree = id)));
       } else if (st.isSymbolicLink()) {
-        nodes.push({ ...common, type: 'symlink', target: fs.readlinkSync(childAbs) });
+        const target = this.entry(childAbs, () => fs.readlinkSync(childAbs, { encoding: 'buffer' }));
+        if (!target) continue;
+        const { text, raw: rawTarget } = textAndRaw(target);
+        nodes.push({ ...common, type: 'symlink', target: text, ...(rawTarget !== undefined && { rawTarget }) });
       } else if (st.isFile()) {
         const node: TreeNode = { ...common, type: 'file', size: Number(st.size), inode: st.ino.toString(), dev: st.dev.toString() };
         nodes.push(node);
@@ -166,6 +190,8 @@ class BackupRun {
         } else {
           toEncode.push({ node, abs: childAbs, isNew: before === undefined });
         }
+      } else {
+        this.skip(childAbs, 'unsupported file type');
       }
     }
     for (const batch of batches(toEncode)) work.push(this.encodeBatch(batch));
@@ -176,6 +202,23 @@ class BackupRun {
     const id = this.repo.blobId(bytes);
     await this.store(encodeBlob(this.settings, 'tree', bytes, id));
     return id;
+  }
+
+  /** Runs one filesystem call for an entry; an error that concerns only this entry skips it with a warning. */
+  private entry<T>(abs: PathBytes, call: () => T): T | undefined {
+    try {
+      return call();
+    } catch (err) {
+      if (!isEntryError(err)) throw err;
+      this.skip(abs, errorReason(err));
+      return undefined;
+    }
+  }
+
+  /** Counts an entry left out of the snapshot; the first MAX_WARNINGS get a warning naming them. */
+  private skip(abs: PathBytes, reason: string): void {
+    this.filesSkipped += 1;
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(`skipped ${printableBounded(abs)}: ${reason}`);
   }
 
   async finish(): Promise<void> {
@@ -217,8 +260,7 @@ class BackupRun {
       const result = results[i]!;
       this.progress.bytesRead += result.bytesRead;
       if (result.error !== undefined) {
-        this.filesSkipped += 1;
-        if (this.warnings.length < 20) this.warnings.push(`skipped ${f.abs}: ${result.error}`);
+        this.skip(f.abs, result.error);
         return;
       }
       f.node.content = result.content;
@@ -251,6 +293,30 @@ class BackupRun {
   private report(): void {
     this.options.onProgress?.({ ...this.progress });
   }
+}
+
+/** Identifies a name within a directory: the name, or for one that is not UTF-8 its base64 bytes after a NUL (which no name holds). */
+function nameId(name: string, rawName: string | undefined): string {
+  return rawName === undefined ? name : `\0${rawName}`;
+}
+
+/** A directory's names: as strings while all are valid UTF-8, else all as bytes. */
+type Listing = string[] | Buffer[];
+
+/**
+ * Lists a directory. Names are bytes, but listing as strings costs half as much and is exact for
+ * valid UTF-8; a name that is not valid UTF-8 shows there as U+FFFD, and then the directory is
+ * listed again as bytes.
+ */
+function listDirectory(abs: PathBytes): Listing {
+  const names = fs.readdirSync(abs);
+  return names.some((n) => n.includes('\uFFFD')) ? fs.readdirSync(abs, { encoding: 'buffer' }) : names;
+}
+
+/** A failed system call about one entry (denied, vanished, name too long, a loop…): the entry is skipped. */
+function isEntryError(err: unknown): boolean {
+  const { code, syscall } = err as NodeJS.ErrnoException;
+  return syscall !== undefined && code !== undefined && !PROCESS_ERRORS.has(code);
 }
 
 function* batches(files: PendingFile[]): Generator<PendingFile[]> {

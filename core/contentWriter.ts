@@ -11,12 +11,15 @@ import { BlobReader } from './blobReader.js';
 import { DecoderPool } from './decoderPool.js';
 import { BlobTarget } from './decoderProtocol.js';
 import { isDamage } from './damage.js';
+import { PathBytes } from './fileNames.js';
 import { BlobLocation } from './masterIndex.js';
 import { mtimeSeconds } from './mtime.js';
 import { TreeNode } from './tree.js';
 
 export interface FileToWrite {
-  abs: string;
+  abs: PathBytes;
+  /** The path in the snapshot, printable, for reports. */
+  rel: string;
   node: TreeNode;
 }
 

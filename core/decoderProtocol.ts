@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { decodeBlobForRestore, StoredBlobInfo } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
 import { RepositoryErrorCode } from './errors.js';
+import { receivedPath } from './fileNames.js';
 import { mtimeSeconds } from './mtime.js';
 
 export interface DecoderThreadData {
@@ -13,7 +14,8 @@ export interface DecoderThreadData {
 
 /** A file a step writes into (created by the first write). */
 export interface StepFile {
-  path: string;
+  /** A buffer (in a thread: a Uint8Array) when the path is not UTF-8. */
+  path: string | Uint8Array;
   /** Present when this step writes the file's last bytes: set mode and mtime before closing. */
   finish?: { mode: number; mtimeNs: string };
 }
@@ -70,7 +72,7 @@ export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: Decod
     for (const blob of step.blobs) {
       const plain = decodeBlobForRestore(keys, blob, span.subarray(blob.spanOffset, blob.spanOffset + blob.length));
       for (const target of blob.targets) {
-        const fd = (fds[target.file] ??= fs.openSync(step.files[target.file]!.path, OPEN_FLAGS, 0o600));
+        const fd = (fds[target.file] ??= fs.openSync(receivedPath(step.files[target.file]!.path), OPEN_FLAGS, 0o600));
         for (let done = 0; done < plain.length; ) done += fs.writeSync(fd, plain, done, plain.length - done, target.offset + done);
       }
     }

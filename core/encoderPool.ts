@@ -7,13 +7,14 @@ import { ChunkerConfig } from './chunker.js';
 import { ringBytes, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { borrowEncoderThread, EncoderThread, returnEncoderThread } from './encoderThreads.js';
 import { EncodedFile, FileEncoder } from './fileEncoder.js';
+import { PathBytes } from './fileNames.js';
 
 /** Takes a new blob; its bytes may be reused once the returned promise resolves, so copy them first. */
 export type BlobSink = (blob: EncodedBlob) => Promise<void>;
 
 export interface EncoderPool {
-  /** Encodes the files, handing each new blob to the sink; resolves when all are in the sink. */
-  encode(paths: string[]): Promise<EncodedFile[]>;
+  /** Encodes the files (paths that are not UTF-8 as bytes in buffers of their own), handing each new blob to the sink; resolves when all are in the sink. */
+  encode(paths: PathBytes[]): Promise<EncodedFile[]>;
   close(): Promise<void>;
 }
 
@@ -37,13 +38,13 @@ class InlineEncoderPool implements EncoderPool {
     this.encoder = new FileEncoder(options.settings, options.chunker, new Set(options.known));
   }
 
-  encode(paths: string[]): Promise<EncodedFile[]> {
+  encode(paths: PathBytes[]): Promise<EncodedFile[]> {
     const run = this.queue.then(() => this.encodeNow(paths));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async encodeNow(paths: string[]): Promise<EncodedFile[]> {
+  private async encodeNow(paths: PathBytes[]): Promise<EncodedFile[]> {
     const files: EncodedFile[] = [];
     for (const p of paths) {
       const run = this.encoder.encode(p);
@@ -62,7 +63,7 @@ class InlineEncoderPool implements EncoderPool {
 
 interface Batch {
   id: number;
-  paths: string[];
+  paths: PathBytes[];
   resolve: (files: EncodedFile[]) => void;
   reject: (err: unknown) => void;
 }
@@ -90,7 +91,7 @@ class ThreadedEncoderPool implements EncoderPool {
     }
   }
 
-  encode(paths: string[]): Promise<EncodedFile[]> {
+  encode(paths: PathBytes[]): Promise<EncodedFile[]> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiting.push({ id: this.nextBatch++, paths, resolve, reject });

@@ -6,6 +6,7 @@ import { BlobCodecSettings, BlobType } from './blobCodec.js';
 import { ChunkerConfig, ChunkerParams } from './chunker.js';
 import { SEAL_OVERHEAD } from './crypto.js';
 import { EncodedFile } from './fileEncoder.js';
+import { PathBytes } from './fileNames.js';
 
 /** Blob places are sent in groups of at most this many, or this many bytes. */
 export const GROUP_BLOBS = 64;
@@ -36,6 +37,6 @@ export interface RingBlob {
 /** A session starts each backup's use of a thread; batches follow. */
 export type ThreadRequest =
   | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig; known: string[] }
-  | { kind: 'batch'; batch: number; paths: string[] };
+  | { kind: 'batch'; batch: number; paths: PathBytes[] };
 
 export type ThreadReply = { kind: 'blobs'; blobs: RingBlob[] } | { kind: 'done'; batch: number; files: EncodedFile[] };

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, RingBlob, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { EncodedFile, FileEncoder, readBufferSize } from './fileEncoder.js';
+import { receivedPath } from './fileNames.js';
 
 const data = workerData as EncoderThreadData;
 const ring = new Uint8Array(data.ring);
@@ -56,7 +57,7 @@ port.on('message', (request: ThreadRequest) => {
   }
   const files: EncodedFile[] = [];
   for (const path of request.paths) {
-    const run = encoder!.encode(path);
+    const run = encoder!.encode(receivedPath(path));
     let step = run.next();
     while (!step.done) {
       const { id, type, codec, rawLength, bytes } = step.value;

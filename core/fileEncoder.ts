@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import { BlobCodecSettings, BlobOutput, EncodedBlob, encodeBlob } from './blobCodec.js';
 import { Chunker, ChunkerConfig, ChunkerParams } from './chunker.js';
 import { blobId } from './crypto.js';
+import { errorReason, PathBytes } from './fileNames.js';
 
 export interface EncodedFile {
   content: string[];
   bytesRead: number;
-  /** Why the file could not be read (it is then left out of the snapshot). */
+  /** Why the file could not be read, without its path (it is then left out of the snapshot). */
   error?: string;
 }
 
@@ -38,12 +39,12 @@ export class FileEncoder {
   }
 
   /** Yields each new blob of the file in order; returns the file's chunk list. */
-  *encode(path: string): Generator<EncodedBlob, EncodedFile> {
+  *encode(path: PathBytes): Generator<EncodedBlob, EncodedFile> {
     let fd: number;
     try {
       fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     } catch (err) {
-      return { content: [], bytesRead: 0, error: (err as Error).message };
+      return { content: [], bytesRead: 0, error: errorReason(err) };
     }
     const content: string[] = [];
     let bytesRead = 0;
@@ -75,7 +76,7 @@ export class FileEncoder {
         filled -= start;
       }
     } catch (err) {
-      return { content: [], bytesRead, error: (err as Error).message };
+      return { content: [], bytesRead, error: errorReason(err) };
     } finally {
       fs.closeSync(fd);
     }

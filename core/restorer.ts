@@ -1,5 +1,5 @@
 // Restore: checks every entry of a snapshot's trees before writing anything (names that could
-// escape the target are refused), then recreates directories, symlinks and files (every blob
+// escape the target are refused; names are bytes, restored exactly), then recreates directories, symlinks and files (every blob
 // checked: by its AES-GCM tag, or by its id in an unencrypted repository), then sets modes and
 // mtimes, directories last and deepest first. Files already restored completely (same size and
 // mtime) are skipped, so a retried restore resumes. Damage is salvaged around: a file whose data
@@ -20,7 +20,8 @@ import { mtimeSeconds } from './mtime.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
-import { TreeNode } from './tree.js';
+import { childPath, PathBytes } from './fileNames.js';
+import { nodeNameBytes, nodeNameKey, nodeTargetBytes, TreeNode } from './tree.js';
 
 export interface RestoreOptions {
   target: string;
@@ -64,7 +65,10 @@ export interface DamagedEntry {
 export const MAX_DAMAGED_LISTED = 50;
 
 interface PlannedEntry {
+  /** The path in the snapshot in printable form, for filters and messages. */
   rel: string;
+  /** The same path as bytes, to create. */
+  relPath: PathBytes;
   node: TreeNode;
 }
 
@@ -87,11 +91,12 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
   const filter = createPathFilter(options.includes, options.excludes);
   const plan: PlannedEntry[] = [];
   const damaged: DamagedEntry[] = [];
-  await planTree(reader, filter, snapshot.tree, '', plan, damaged);
+  await planTree(reader, filter, snapshot.tree, { rel: '', relPath: '' }, plan, damaged);
 
   const target = path.resolve(options.target);
   await fsp.mkdir(target, { recursive: true });
   const realTarget = await fsp.realpath(target);
+  const at = (e: PlannedEntry) => childPath(realTarget, e.relPath);
   const progress: RestoreProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
   for (const e of plan) {
     if (e.node.type === 'file') {
@@ -105,14 +110,14 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
   // land only in directories created (and so checked) here, opened without following links.
   for (const e of plan) {
     if (e.node.type === 'file') continue;
-    const abs = path.join(realTarget, e.rel);
-    await assertInside(realTarget, path.dirname(abs), e.rel);
+    const abs = at(e);
+    await assertInside(realTarget, parentOf(abs), e.rel);
     if (e.node.type === 'dir') {
       await makeDirectory(abs, e.rel);
       result.dirs += 1;
     } else if (e.node.type === 'symlink') {
       await fsp.rm(abs, { force: true });
-      await fsp.symlink(e.node.target ?? '', abs);
+      await fsp.symlink(nodeTargetBytes(e.node), abs);
       await setTimes(abs, e.node, true);
       result.symlinks += 1;
     }
@@ -121,12 +126,12 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
   const files: FileToWrite[] = [];
   for (const e of plan) {
     if (e.node.type !== 'file') continue;
-    const abs = path.join(realTarget, e.rel);
+    const abs = at(e);
     if (alreadyRestored(abs, e.node)) {
       result.filesSkipped += 1;
       countFile(e.node);
     } else {
-      files.push({ abs, node: e.node });
+      files.push({ abs, rel: e.rel, node: e.node });
     }
   }
   function countFile(node: TreeNode) {
@@ -149,14 +154,14 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
   });
   options.onProgress?.({ ...progress });
   const indexNote = damagedIndexFiles.length > 0 ? ` (${damagedIndexFiles.length} index files are damaged: try \`meridian repair index\`)` : '';
-  for (const { file, reason } of damagedFiles) damaged.push({ path: path.relative(realTarget, file.abs), reason });
+  for (const { file, reason } of damagedFiles) damaged.push({ path: file.rel, reason });
   result.filesDamaged = damaged.length;
   result.damaged = damaged.slice(0, MAX_DAMAGED_LISTED).map((d) => (d.reason.includes('not in the index') ? { ...d, reason: d.reason + indexNote } : d));
 
   for (let i = plan.length - 1; i >= 0; i--) {
     const e = plan[i]!;
     if (e.node.type !== 'dir') continue;
-    const abs = path.join(realTarget, e.rel);
+    const abs = at(e);
     await fsp.chmod(abs, e.node.mode);
     await setTimes(abs, e.node, false);
   }
@@ -167,55 +172,70 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
  * Walks the trees depth-first, refusing unsafe names, and lists what the filter selects; a tree
  * that cannot be read is listed as damaged (its directory is still restored, empty).
  */
-async function planTree(reader: BlobReader, filter: PathFilter, treeId: string | undefined, relDir: string, out: PlannedEntry[], damaged: DamagedEntry[]): Promise<boolean> {
+async function planTree(
+  reader: BlobReader,
+  filter: PathFilter,
+  treeId: string | undefined,
+  dir: { rel: string; relPath: PathBytes },
+  out: PlannedEntry[],
+  damaged: DamagedEntry[],
+): Promise<boolean> {
   let tree;
   try {
     if (treeId === undefined) throw new RepositoryError('integrity', '[repository] the directory has no tree');
     tree = await reader.tree(treeId);
   } catch (err) {
     if (!isDamage(err)) throw err;
-    damaged.push({ path: `${relDir}/`, reason: `its tree cannot be read: ${(err as Error).message.split('\n')[0]}` });
+    damaged.push({ path: `${dir.rel}/`, reason: `its tree cannot be read: ${(err as Error).message.split('\n')[0]}` });
     return false;
   }
   const seen = new Set<string>();
   let selectedAny = false;
   for (const node of tree.nodes) {
-    assertSafeName(node.name, relDir);
-    if (seen.has(node.name)) throw unsafe(`${relDir}/${node.name}`, 'appears twice in one directory');
-    seen.add(node.name);
-    const rel = relDir ? `${relDir}/${node.name}` : node.name;
+    const rel = dir.rel ? `${dir.rel}/${node.name}` : node.name;
+    const key = nodeNameKey(node);
+    if (!isPlainName(key)) throw unsafe(rel, 'is not a plain file name');
+    if (seen.has(key)) throw unsafe(rel, 'appears twice in one directory');
+    seen.add(key);
     if (filter.excluded(rel)) continue;
+    const name = nodeNameBytes(node);
+    const entry = { rel, relPath: dir.relPath === '' ? name : childPath(dir.relPath, name), node };
     if (node.type === 'dir') {
       if (!filter.included(rel) && !filter.mayContainIncluded(rel)) continue;
       const at = out.length;
-      out.push({ rel, node });
-      const hasChildren = await planTree(reader, filter, node.subtree, rel, out, damaged);
+      out.push(entry);
+      const hasChildren = await planTree(reader, filter, node.subtree, entry, out, damaged);
       if (!hasChildren && !filter.included(rel)) out.splice(at, 1);
       else selectedAny = true;
     } else if (filter.included(rel)) {
-      out.push({ rel, node });
+      out.push(entry);
       selectedAny = true;
     }
   }
   return selectedAny;
 }
 
-function assertSafeName(name: string, relDir: string): void {
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0') || path.isAbsolute(name)) {
-    throw unsafe(relDir ? `${relDir}/${name}` : name, 'is not a plain file name');
-  }
+/** Whether a name (its bytes, one character each) is one entry of a directory: on POSIX only '/' and NUL are not allowed in it, and '', '.', '..' name no new entry. */
+function isPlainName(bytes: string): boolean {
+  return bytes !== '' && bytes !== '.' && bytes !== '..' && !bytes.includes('/') && !bytes.includes('\0');
 }
 
 function unsafe(rel: string, why: string): RepositoryError {
   return new RepositoryError('unsafe-path', `refusing to restore "${rel}": it ${why} and could escape the target`);
 }
 
-async function assertInside(realTarget: string, dir: string, rel: string): Promise<void> {
-  const real = await fsp.realpath(dir);
-  if (real !== realTarget && !real.startsWith(realTarget + path.sep)) throw unsafe(rel, 'resolves outside the target through a symlink');
+async function assertInside(realTarget: string, dir: PathBytes, rel: string): Promise<void> {
+  const real = (await fsp.realpath(dir, { encoding: 'buffer' })).toString('latin1');
+  const inside = Buffer.from(realTarget).toString('latin1');
+  if (real !== inside && !real.startsWith(inside + path.sep)) throw unsafe(rel, 'resolves outside the target through a symlink');
 }
 
-async function makeDirectory(abs: string, rel: string): Promise<void> {
+/** The directory a path is in, as bytes when the path is. */
+function parentOf(abs: PathBytes): PathBytes {
+  return typeof abs === 'string' ? path.dirname(abs) : abs.subarray(0, Math.max(1, abs.lastIndexOf(0x2f)));
+}
+
+async function makeDirectory(abs: PathBytes, rel: string): Promise<void> {
   try {
     await fsp.mkdir(abs, { mode: 0o700 });
   } catch (err) {
@@ -229,7 +249,7 @@ async function makeDirectory(abs: string, rel: string): Promise<void> {
  * True when the file is already complete (a resumed restore); else clears the way for a fresh
  * file. Synchronous: one lstat per file, ten times cheaper than through the promise API.
  */
-function alreadyRestored(abs: string, node: TreeNode): boolean {
+function alreadyRestored(abs: PathBytes, node: TreeNode): boolean {
   const st = fs.lstatSync(abs, { bigint: true, throwIfNoEntry: false });
   if (!st) return false;
   const delta = st.mtimeNs - BigInt(node.mtimeNs);
@@ -239,7 +259,7 @@ function alreadyRestored(abs: string, node: TreeNode): boolean {
   return false;
 }
 
-async function setTimes(abs: string, node: TreeNode, isLink: boolean): Promise<void> {
+async function setTimes(abs: PathBytes, node: TreeNode, isLink: boolean): Promise<void> {
   const seconds = mtimeSeconds(node.mtimeNs);
   if (isLink) await fsp.lutimes(abs, seconds, seconds);
   else await fsp.utimes(abs, seconds, seconds);

@@ -34,6 +34,9 @@ export const SnapshotManifestSchema = z.object({
   excludes: z.array(z.string()),
   tree: z.string(),
   stats: SnapshotStatsSchema,
+  /** Present when entries could not be read and are missing from the snapshot: how many. */
+  incomplete: z.literal(true).optional(),
+  filesSkipped: z.number().int().positive().optional(),
 });
 export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
 export type Snapshot = SnapshotManifest & { id: string };

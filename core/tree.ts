@@ -1,11 +1,19 @@
 // Directory trees: one blob per directory listing its entries (files with their chunk ids,
 // subdirectories by tree id, symlinks by target). Identical directories share one blob.
+// Names are bytes: one that is not valid UTF-8 is kept in `rawName` (base64), and entries are
+// sorted by their bytes.
 
 import { z } from 'zod';
 import { RepositoryError } from './errors.js';
+import { storedBytes } from './fileNames.js';
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
 export const TreeNodeSchema = z.object({
+  /** The name; when it is not valid UTF-8, a printable form of it (for display and filters only). */
   name: z.string(),
+  /** The name's bytes in base64, present only when they are not valid UTF-8. */
+  rawName: base64.optional(),
   type: z.enum(['file', 'dir', 'symlink']),
   mode: z.number().int().nonnegative(),
   /** Modification time in nanoseconds since the epoch, as a decimal string. */
@@ -17,14 +25,36 @@ export const TreeNodeSchema = z.object({
   content: z.array(z.string()).optional(),
   subtree: z.string().optional(),
   target: z.string().optional(),
+  /** The symlink target's bytes in base64, present only when they are not valid UTF-8. */
+  rawTarget: base64.optional(),
 });
 export type TreeNode = z.infer<typeof TreeNodeSchema>;
 
 export const TreeSchema = z.object({ nodes: z.array(TreeNodeSchema) });
 export type Tree = z.infer<typeof TreeSchema>;
 
+/** A node's name as stored on disk. */
+export const nodeNameBytes = (node: TreeNode) => storedBytes(node.name, node.rawName);
+
+/** A node's symlink target as stored on disk. */
+export const nodeTargetBytes = (node: TreeNode) => storedBytes(node.target ?? '', node.rawTarget);
+
+/** The name's bytes as a string (latin1: one character per byte), to compare, sort and look up names by their bytes. */
+export const nodeNameKey = (node: TreeNode) => Buffer.from(nodeNameBytes(node)).toString('latin1');
+
+/** UTF-16 surrogates: the one place where comparing strings does not follow their UTF-8 bytes. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** A tree blob of these nodes, sorted by their names' bytes. */
 export function encodeTree(nodes: TreeNode[]): Uint8Array {
-  const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let sorted: TreeNode[];
+  if (nodes.every((n) => n.rawName === undefined && !SURROGATE.test(n.name))) {
+    sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } else {
+    const keyed = nodes.map((node) => ({ node, key: nodeNameKey(node) }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    sorted = keyed.map((k) => k.node);
+  }
   return Buffer.from(JSON.stringify({ nodes: sorted }));
 }
 

@@ -1,10 +1,12 @@
 // Test data on real disks: deterministic pseudo-random trees, and an exact comparison of two
-// trees (content, type, mode, mtime to the millisecond, symlink targets, empty files and dirs).
+// trees (names as bytes, content, type, mode, mtime to the millisecond, symlink targets, empty
+// files and dirs).
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { printable } from '../../core/fileNames';
 
 const madeDirs: string[] = [];
 // Each test file loads this module afresh: its temporary directories go when the file is done.
@@ -71,26 +73,29 @@ interface EntryFacts {
   target?: string;
 }
 
-/** Every entry under root (relative path → facts). */
+/**
+ * Every entry under root (relative path → facts). Names are read as bytes, so names that are not
+ * UTF-8 count; a path's key shows such bytes (and control characters, and backslashes) escaped.
+ */
 export function describeTree(root: string): Map<string, EntryFacts> {
   const out = new Map<string, EntryFacts>();
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const abs = path.join(root, r);
+  const walk = (dir: Buffer, rel: string) => {
+    for (const name of fs.readdirSync(dir, { encoding: 'buffer' }).sort(Buffer.compare)) {
+      const r = rel ? `${rel}/${printable(name)}` : printable(name);
+      const abs = Buffer.concat([dir, Buffer.from('/'), name]);
       const st = fs.lstatSync(abs);
       const base = { mode: st.mode & 0o7777, mtimeMs: Math.floor(st.mtimeMs) };
       if (st.isDirectory()) {
         out.set(r, { type: 'dir', ...base });
-        walk(r);
+        walk(abs, r);
       } else if (st.isSymbolicLink()) {
-        out.set(r, { type: 'symlink', ...base, target: fs.readlinkSync(abs) });
+        out.set(r, { type: 'symlink', ...base, target: printable(fs.readlinkSync(abs, { encoding: 'buffer' })) });
       } else {
         out.set(r, { type: 'file', ...base, size: st.size, hash: createHash('sha256').update(fs.readFileSync(abs)).digest('hex') });
       }
     }
   };
-  walk('');
+  walk(Buffer.from(root), '');
   return out;
 }
 

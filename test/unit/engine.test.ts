@@ -254,6 +254,10 @@ describe('restore refuses crafted snapshots', () => {
     ['a ".." entry', [file('..')]],
     ['an absolute path', [file('/etc/passwd')]],
     ['a name with a slash', [file('a/../../b')]],
+    ['a name whose bytes are ".."', [{ ...file('dots'), rawName: Buffer.from('..').toString('base64') }]],
+    ['a name whose bytes hold a slash', [{ ...file('slash'), rawName: Buffer.from('a/\xff', 'latin1').toString('base64') }]],
+    ['a name whose bytes hold a NUL', [{ ...file('nul'), rawName: Buffer.from('a\0\xff', 'latin1').toString('base64') }]],
+    ['two entries with the same bytes', [file('same'), { ...file('other'), rawName: Buffer.from('same').toString('base64') }]],
   ])('%s', async (_label, nodes) => {
     const { repo } = await newRepo();
     const snapshot = await craft(repo, nodes);
