@@ -179,7 +179,7 @@ class BackupRun {
         const { text, raw: rawTarget } = textAndRaw(target);
         nodes.push({ ...common, type: 'symlink', target: text, ...(rawTarget !== undefined && { rawTarget }) });
       } else if (st.isFile()) {
-        const node: TreeNode = { ...common, type: 'file', size: Number(st.size), inode: st.ino.toString(), dev: st.dev.toString() };
+        const node: TreeNode = { ...common, type: 'file', size: Number(st.size), inode: st.ino.toString(), dev: st.dev.toString(), ctimeNs: st.ctimeNs.toString() };
         nodes.push(node);
         this.progress.filesFound += 1;
         this.progress.bytesFound += node.size!;
@@ -247,6 +247,7 @@ class BackupRun {
       before.type === 'file' &&
       before.size === now.size &&
       before.mtimeNs === now.mtimeNs &&
+      before.ctimeNs === now.ctimeNs &&
       before.inode === now.inode &&
       before.content !== undefined &&
       before.content.every((id) => this.index.has(id))

@@ -18,6 +18,8 @@ export const TreeNodeSchema = z.object({
   mode: z.number().int().nonnegative(),
   /** Modification time in nanoseconds since the epoch, as a decimal string. */
   mtimeNs: z.string().regex(/^-?\d+$/),
+  /** Status-change time of a file in nanoseconds: a file rewritten with its mtime reset has a new one. */
+  ctimeNs: z.string().regex(/^-?\d+$/).optional(),
   size: z.number().int().nonnegative().optional(),
   /** Inode and device, as decimal strings: with size and mtime they tell an unchanged file. */
   inode: z.string().optional(),
