@@ -12,6 +12,7 @@ import { Repository } from '../../core/repository';
 import { restore } from '../../core/restorer';
 import { listSnapshots } from '../../core/snapshots';
 import { LocalStorage } from '../../storage/local';
+import { writeDeepTree, writeHostileNames } from '../helpers/hostileTrees';
 import { describeTree, expectSameTree, tempDir } from '../helpers/trees';
 
 const PASS = 'correct horse battery staple';
@@ -23,35 +24,12 @@ async function newRepo(): Promise<{ repo: Repository; dir: string }> {
 
 /** A path below `root` from name parts given as bytes (strings are UTF-8). */
 const at = (root: string, ...parts: (string | Buffer)[]) => Buffer.concat([Buffer.from(root), ...parts.flatMap((p) => [Buffer.from('/'), Buffer.from(p)])]);
-const bytes = (...values: number[]) => Buffer.from(values);
 
 async function manifest(repo: Repository, snapshotId: string) {
   return (await listSnapshots(repo)).find((s) => s.id === snapshotId)!;
 }
 
 describe('names are bytes', () => {
-  /** Names no filesystem API given strings could have produced, and the ones restore used to refuse. */
-  function writeHostileNames(root: string): void {
-    fs.writeFileSync(at(root, bytes(0xff, 0xfe, 0x2e, 0x74, 0x69, 0x66)), 'not UTF-8: \\xff\\xfe.tif');
-    const dir = Buffer.concat([Buffer.from('dir'), bytes(0xe9)]);
-    fs.mkdirSync(at(root, dir));
-    fs.writeFileSync(at(root, dir, 'child.txt'), 'a child of a directory whose name is latin-1');
-    fs.writeFileSync(at(root, dir, bytes(0xe0, 0x80)), 'an overlong sequence');
-    fs.mkdirSync(at(root, dir, Buffer.from('sub\xff', 'latin1')));
-    fs.writeFileSync(at(root, dir, Buffer.from('sub\xff', 'latin1'), 'deep.bin'), Buffer.alloc(70_000, 7));
-    // Two names that a lossy decoding makes one ("a\uFFFD"):
-    fs.writeFileSync(at(root, bytes(0x61, 0xff)), 'first');
-    fs.writeFileSync(at(root, bytes(0x61, 0xfe)), 'second');
-    fs.symlinkSync(Buffer.from('t\xfa/x', 'latin1'), at(root, 'link-to-latin1'));
-    fs.writeFileSync(path.join(root, 'back\\slash.txt'), 'a backslash is an ordinary byte on POSIX');
-    fs.writeFileSync(path.join(root, '\\'), 'only a backslash');
-    fs.writeFileSync(path.join(root, 'new\nline'), 'a newline in the name');
-    fs.writeFileSync(path.join(root, 'x'.repeat(255)), '255 ASCII bytes');
-    fs.writeFileSync(path.join(root, `${'é'.repeat(127)}x`), '255 bytes of two-byte characters');
-    fs.writeFileSync(path.join(root, '\u{1F5FA}-map.json'), 'outside the BMP, sorts after U+E000 by bytes');
-    fs.writeFileSync(path.join(root, '\uE000-private.json'), 'U+E000');
-  }
-
   test.each([0, 2])('non-UTF-8 names (files, a directory with children, a symlink target), backslashes, newlines and 255-byte names restore exactly (%i threads)', async (threads) => {
     const { repo } = await newRepo();
     const source = tempDir('src');
@@ -70,7 +48,7 @@ describe('names are bytes', () => {
     const source = tempDir('src');
     writeHostileNames(source);
     await backup(repo, { source, type: 'full', threads: 0 });
-    fs.writeFileSync(at(source, bytes(0x61, 0xfe)), 'second, changed');
+    fs.writeFileSync(at(source, Buffer.from([0x61, 0xfe])), 'second, changed');
     const second = await backup(repo, { source, type: 'incremental', threads: 0 });
     expect(second.stats).toMatchObject({ filesChanged: 1, filesNew: 0, filesUnmodified: 12 });
     const target = tempDir('dst');
@@ -98,17 +76,10 @@ describe('entries that cannot be read are skipped with a warning, and the snapsh
     const { repo } = await newRepo();
     const source = tempDir('src');
     fs.writeFileSync(path.join(source, 'shallow.txt'), 'kept');
-    // Twenty levels of 250-byte names, each made from inside the one above: no path handed to the
-    // kernel is long. (In a child process: it changes its working directory.)
-    const level = 'd'.repeat(250);
-    const makeDeep = `const fs = require('fs'); process.chdir(process.argv[1]);
-      for (let i = 0; i < 20; i++) { fs.mkdirSync(process.argv[2]); process.chdir(process.argv[2]); }
-      fs.writeFileSync('deep.txt', 'deep');`;
-    execFileSync(process.execPath, ['-e', makeDeep, source, level]);
+    const { level, levelsKept, remove } = writeDeepTree(source);
     try {
       const result = await backup(repo, { source, type: 'full', threads: 0 });
       // The first directory whose path reaches 4,096 bytes (with its NUL) cannot even be lstat'ed.
-      const levelsKept = Math.floor((4095 - source.length) / (level.length + 1));
       expect(result.filesSkipped).toBe(1);
       expect(result.warnings).toHaveLength(1);
       expect(result.warnings[0]).toMatch(/^skipped \/.*….*d{30}: ENAMETOOLONG: name too long$/);
@@ -120,7 +91,7 @@ describe('entries that cannot be read are skipped with a warning, and the snapsh
       const depth = [...describeTree(target).keys()].filter((k) => k.startsWith(level)).length;
       expect(depth).toBe(levelsKept);
     } finally {
-      execFileSync('rm', ['-rf', path.join(source, level)]);
+      remove();
     }
   });
 
