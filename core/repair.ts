@@ -83,10 +83,12 @@ export async function repairIndex(repo: Repository, onProgress?: (p: RepairProgr
 
 function entriesByPack(index: MasterIndex): Map<string, PackBlobEntry[]> {
   const byPack = new Map<string, PackBlobEntry[]>();
-  for (const [id, loc] of index.entries()) {
-    let list = byPack.get(loc.pack);
-    if (!list) byPack.set(loc.pack, (list = []));
-    list.push({ id, type: loc.type, offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength });
+  for (const [id] of index.entries()) {
+    for (const loc of index.locations(id)) {
+      let list = byPack.get(loc.pack);
+      if (!list) byPack.set(loc.pack, (list = []));
+      list.push({ id, type: loc.type, offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength });
+    }
   }
   return byPack;
 }
