@@ -1,16 +1,16 @@
 // Runs one backup, restore or verify as a Temporal workflow and waits for its result: as a mere
 // client when TEMPORAL_ADDRESS is set (a `meridian worker` elsewhere does the work), else on the
-// embedded dev server with a worker in this process. Ctrl-C cancels the workflow.
+// embedded dev server with a worker in this process. Ctrl-C cancels the workflow; workflows of
+// embedded CLI runs that were killed are terminated by the next run (cli/orphans.ts).
 
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { OperationInput, startOperation } from '../api/operations.js';
 import { createRepositoryResolver } from '../worker/repositories.js';
 import type { BackupOutput, Operation, RepairIndexOutput, RepairSnapshotsOutput, RestoreOutput, VerifyOutput } from '../workflows/shared.js';
 import { notice } from './output.js';
 import { showProgress } from './progress.js';
-import { connectTemporal, installRuntime, startEmbeddedServer, temporalSettings } from './temporal.js';
+import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
+import { connectTemporal, startEmbeddedServer, temporalSettings, withRuntime } from './temporal.js';
 
 type OperationOutput = {
   backup: BackupOutput;
@@ -35,21 +35,31 @@ export interface OperationRun<O extends Operation> {
 export async function runOperation<O extends Operation>(operation: O, input: OperationInput[O], options: OperationOptions): Promise<OperationRun<O>> {
   const settings = temporalSettings();
   const progress = !options.json && process.stderr.isTTY === true;
-  if (!settings.address) await installRuntime('operation'); // before the worker's native connection exists
-  const address = settings.address ?? (await startEmbeddedServer(settings.home)).address;
-  const temporal = await connectTemporal(address, settings.namespace);
-  try {
-    if (settings.address) return await follow(temporal.client, operation, input, settings.taskQueue, progress);
-    // The embedded worker polls a task queue of its own. The dev server under MERIDIAN_HOME is
-    // shared: a `meridian server` and other CLI runs may poll the default queue there, holding
-    // other passphrases (or none), and would steal this run's tasks; and this short-lived worker
-    // must not pick up theirs, which would be left stranded when it exits.
-    const taskQueue = `meridian-cli-${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const worker = await temporal.createWorker(taskQueue, createRepositoryResolver({ passphrase: options.passphrase }));
-    return await worker.runUntil(follow(temporal.client, operation, input, taskQueue, progress));
-  } finally {
-    await temporal.close();
+  if (settings.address) {
+    const temporal = await connectTemporal(settings.address, settings.namespace);
+    try {
+      return await follow(temporal.client, operation, input, settings.taskQueue, progress);
+    } finally {
+      await temporal.close();
+    }
   }
+  const { address } = await startEmbeddedServer(settings.home);
+  return withRuntime('operation', async () => {
+    const temporal = await connectTemporal(address, settings.namespace);
+    try {
+      const orphans = await terminateOrphanedWorkflows(temporal.client);
+      if (orphans.length > 0) notice(`terminated ${orphans.length} workflow(s) left running by a meridian process that is gone: ${orphans.join(', ')}`);
+      // The embedded worker polls a task queue of its own. The dev server under MERIDIAN_HOME is
+      // shared: a `meridian server` and other CLI runs may poll the default queue there, holding
+      // other passphrases (or none), and would steal this run's tasks; and this short-lived worker
+      // must not pick up theirs, which would be left stranded when it exits.
+      const taskQueue = privateTaskQueue();
+      const worker = await temporal.createWorker(taskQueue, createRepositoryResolver({ passphrase: options.passphrase }));
+      return await worker.runUntil(follow(temporal.client, operation, input, taskQueue, progress));
+    } finally {
+      await temporal.close();
+    }
+  });
 }
 
 async function follow<O extends Operation>(client: Client, operation: O, input: OperationInput[O], taskQueue: string, progress: boolean): Promise<OperationRun<O>> {

@@ -7,7 +7,7 @@ import { createRepositoryResolver } from '../../worker/repositories.js';
 import { expectPositionals, integerValue, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, unavailableError, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
-import { connectTemporal, installRuntime, startEmbeddedServer, temporalSettings } from '../temporal.js';
+import { connectTemporal, withRuntime, startEmbeddedServer, temporalSettings } from '../temporal.js';
 
 const DEFAULT_PORT = 8080;
 
@@ -23,25 +23,26 @@ export async function run(args: string[]): Promise<ExitCode> {
   const settings = temporalSettings();
   const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
 
-  await installRuntime('service');
   const temporalServer = settings.address ? { address: settings.address, uiAddress: undefined } : await startEmbeddedServer(settings.home);
-  const temporal = await connectTemporal(temporalServer.address, settings.namespace);
-  try {
-    const api = await serveApi(createApiApp({ client: temporal.client, repositories, token, taskQueue: settings.taskQueue }), port).catch((err: unknown) => {
-      throw unavailableError(`cannot serve the HTTP API on 127.0.0.1:${port}`, err);
-    });
+  return withRuntime('service', async () => {
+    const temporal = await connectTemporal(temporalServer.address, settings.namespace);
     try {
-      const worker = await temporal.createWorker(settings.taskQueue, repositories);
-      const ui = temporalServer.uiAddress ? `, Temporal Web UI on ${temporalServer.uiAddress}` : '';
-      notice(`HTTP API on http://127.0.0.1:${api.port}${ui}`);
-      notice(`worker on task queue "${settings.taskQueue}" of Temporal at ${temporalServer.address} (namespace ${settings.namespace}); stop with Ctrl-C`);
-      await worker.run();
-      notice('server stopped');
+      const api = await serveApi(createApiApp({ client: temporal.client, repositories, token, taskQueue: settings.taskQueue }), port).catch((err: unknown) => {
+        throw unavailableError(`cannot serve the HTTP API on 127.0.0.1:${port}`, err);
+      });
+      try {
+        const worker = await temporal.createWorker(settings.taskQueue, repositories);
+        const ui = temporalServer.uiAddress ? `, Temporal Web UI on ${temporalServer.uiAddress}` : '';
+        notice(`HTTP API on http://127.0.0.1:${api.port}${ui}`);
+        notice(`worker on task queue "${settings.taskQueue}" of Temporal at ${temporalServer.address} (namespace ${settings.namespace}); stop with Ctrl-C`);
+        await worker.run();
+        notice('server stopped');
+      } finally {
+        await api.close();
+      }
     } finally {
-      await api.close();
+      await temporal.close();
     }
-  } finally {
-    await temporal.close();
-  }
-  return EXIT.ok;
+    return EXIT.ok;
+  });
 }

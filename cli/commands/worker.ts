@@ -6,7 +6,7 @@ import { createRepositoryResolver } from '../../worker/repositories.js';
 import { expectPositionals, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
-import { connectTemporal, installRuntime, temporalSettings } from '../temporal.js';
+import { connectTemporal, withRuntime, temporalSettings } from '../temporal.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommand('worker', args, { 'password-file': { type: 'string' } });
@@ -14,15 +14,16 @@ export async function run(args: string[]): Promise<ExitCode> {
   const settings = temporalSettings();
   if (!settings.address) throw usageError('TEMPORAL_ADDRESS is not set: `meridian worker` serves an existing Temporal server (`meridian server` runs a local one)');
   const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
-  await installRuntime('service');
-  const temporal = await connectTemporal(settings.address, settings.namespace);
-  try {
-    const worker = await temporal.createWorker(settings.taskQueue, repositories);
-    notice(`worker ready on task queue "${settings.taskQueue}" of ${settings.address} (namespace ${settings.namespace}); stop it with Ctrl-C`);
-    await worker.run();
-    notice('worker stopped');
-  } finally {
-    await temporal.close();
-  }
-  return EXIT.ok;
+  return withRuntime('service', async () => {
+    const temporal = await connectTemporal(settings.address!, settings.namespace);
+    try {
+      const worker = await temporal.createWorker(settings.taskQueue, repositories);
+      notice(`worker ready on task queue "${settings.taskQueue}" of ${settings.address} (namespace ${settings.namespace}); stop it with Ctrl-C`);
+      await worker.run();
+      notice('worker stopped');
+    } finally {
+      await temporal.close();
+    }
+    return EXIT.ok;
+  });
 }

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { meridianEnv, MeridianWorkerProcess, parseJson as json, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
+import { freePorts } from '../../worker/freePorts';
 import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
 let work: string;
@@ -130,6 +131,16 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
     const result = JSON.parse(run.stdout) as { ok: boolean; problems: { kind: string; pack?: string }[] };
     expect(result.ok).toBe(false);
     expect(result.problems).toContainEqual(expect.objectContaining({ kind: 'missing-pack', pack }));
+  });
+
+  it('with nothing listening at TEMPORAL_ADDRESS, backup and worker exit 4 with one line (the worker used to hang)', async () => {
+    const [deadPort] = await freePorts(1);
+    const dead = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` };
+    for (const args of [['backup', 'source', '--repo', repo], ['worker']]) {
+      const run = await runMeridian(args, { cwd: work, env: dead, timeoutMs: 60_000 });
+      expect(run).toMatchObject({ code: 4, stdout: '' });
+      expect(run.stderr).toMatch(new RegExp(`^meridian: cannot reach Temporal at 127\\.0\\.0\\.1:${deadPort}: .+\\n$`));
+    }
   });
 
   it('the worker stops gracefully on SIGTERM', async () => {

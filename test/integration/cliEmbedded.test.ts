@@ -2,12 +2,15 @@
 // local Temporal dev server whose state lives in MERIDIAN_HOME and does the work in-process;
 // restore reuses that server. At the end the server is stopped and no temporal process remains.
 
-import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
+import { runMeridian } from '../helpers/meridianCli';
+import { Client, Connection } from '@temporalio/client';
+import { describeTree, expectSameTree, pseudoRandomBytes, tempDir, writeTree } from '../helpers/trees';
 
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'meridian.js');
@@ -36,10 +39,10 @@ function processesMentioning(text: string): number[] {
 }
 
 /** Stops the dev server recorded in MERIDIAN_HOME: SIGTERM, SIGKILL after 10 s; resolves once it is gone. */
-async function stopEmbeddedServer(): Promise<void> {
+async function stopEmbeddedServer(stateDir = home): Promise<void> {
   let pid: number;
   try {
-    pid = (JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8')) as { pid: number }).pid;
+    pid = (JSON.parse(readFileSync(path.join(stateDir, 'temporal.json'), 'utf8')) as { pid: number }).pid;
   } catch {
     return; // never started
   }
@@ -53,7 +56,7 @@ async function stopEmbeddedServer(): Promise<void> {
   signal('SIGTERM');
   const deadline = Date.now() + 10_000;
   // By command line rather than kill(pid, 0), which a zombie would still answer.
-  while (processesMentioning(home).includes(pid)) {
+  while (processesMentioning(stateDir).includes(pid)) {
     if (Date.now() > deadline) signal('SIGKILL');
     await sleep(200);
   }
@@ -69,6 +72,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await stopEmbeddedServer();
+  await stopEmbeddedServer(path.join(work, 'broken-home'));
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -89,8 +93,65 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
     expect(JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8'))).toEqual(server);
   });
 
+  it('a workflow left Running by a SIGKILLed CLI is terminated by the next CLI run', async () => {
+    // A 20 GiB sparse file: the backup reads zeros for a while, long enough to be killed in.
+    const source = path.join(work, 'huge');
+    mkdirSync(source);
+    writeFileSync(path.join(source, 'zeros.bin'), '');
+    truncateSync(path.join(source, 'zeros.bin'), 20 * 1024 ** 3);
+    const cli = spawn(process.execPath, [bin, 'backup', 'huge', '--repo', 'repo'], { cwd: work, env, stdio: 'ignore' });
+    const exited = once(cli, 'exit');
+    const { address } = JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8')) as { address: string };
+    const connection = await Connection.connect({ address });
+    try {
+      const client = new Client({ connection });
+      const running = async () => {
+        for await (const w of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) if (w.taskQueue.includes(`-${cli.pid}-`)) return w;
+        return undefined;
+      };
+      let orphan = await running();
+      for (const started = Date.now(); !orphan; orphan = await running()) {
+        if (Date.now() - started > 30_000) throw new Error('the backup workflow of the CLI never showed up as Running');
+        await sleep(100);
+      }
+      await sleep(1000); // its activity is under way
+      cli.kill('SIGKILL');
+      await exited;
+      const handle = client.workflow.getHandle(orphan.workflowId);
+      await sleep(1000);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+
+      const next = await meridian('verify', '--repo', 'repo', '--level', 'quick');
+      expect(next.stderr).toBe(`meridian: terminated 1 workflow(s) left running by a meridian process that is gone: ${orphan.workflowId}\n`);
+      expect((await handle.describe()).status.name).toBe('TERMINATED');
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('leaves no temporal process running once the recorded server is stopped', async () => {
     await stopEmbeddedServer();
     expect(processesMentioning(home)).toEqual([]);
+  });
+});
+
+describe('meridian when the embedded dev server cannot start', () => {
+  it('a corrupt temporal.db exits 4 at once, naming the database and the log and how to recover; moving it away recovers', async () => {
+    const brokenHome = path.join(work, 'broken-home');
+    mkdirSync(brokenHome);
+    const db = path.join(brokenHome, 'temporal.db');
+    writeFileSync(db, pseudoRandomBytes(64 * 1024, 5));
+    const brokenEnv = { ...env, MERIDIAN_HOME: brokenHome };
+    const run = await runMeridian(['verify', '--repo', 'repo'], { cwd: work, env: brokenEnv, timeoutMs: 90_000 });
+    expect(run).toMatchObject({ code: 4, stdout: '' });
+    expect(run.stderr.split('\n')).toHaveLength(2); // one line
+    expect(run.stderr).toMatch(/^meridian: cannot start the embedded Temporal dev server: .*file is not a database/);
+    expect(run.stderr).toContain(`log: ${path.join(brokenHome, 'temporal.log')}; database: ${db}`);
+    expect(run.stderr).toContain(`move it away (mv ${db} ${db}.broken)`);
+
+    renameSync(db, `${db}.broken`);
+    const recovered = await runMeridian(['verify', '--repo', 'repo', '--level', 'quick', '--json'], { cwd: work, env: brokenEnv, timeoutMs: 90_000 });
+    await stopEmbeddedServer(brokenHome);
+    expect(recovered.code).toBe(0);
   });
 });
