@@ -1,4 +1,5 @@
-// Backup: walks a source directory, encodes new and changed files through the encoder pool,
+// Backup: walks a source directory (recording each entry's type, mode, mtime, owner, extended
+// attributes, link count and device number), encodes new and changed files through the encoder pool,
 // reuses the chunk lists of unchanged files from the parent snapshot without reading them,
 // writes directory trees bottom-up, then packs → index → snapshot, in that order.
 
@@ -10,12 +11,14 @@ import { BlobReader } from './blobReader.js';
 import { createEncoderPool, EncoderPool } from './encoderPool.js';
 import { RepositoryError } from './errors.js';
 import { IndexWriter, MasterIndex } from './masterIndex.js';
+import { OwnerNames } from './ownerNames.js';
 import { PackWriter } from './packWriter.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { BackupType, chooseParent, currentHost, listSnapshots, saveSnapshot, SnapshotStats } from './snapshots.js';
 import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from './fileNames.js';
 import { encodeTree, TreeNode } from './tree.js';
+import { readXattrs } from './xattrs.js';
 
 export interface BackupOptions {
   source: string;
@@ -119,6 +122,7 @@ class BackupRun {
   private readonly pool: EncoderPool;
   private readonly progress: BackupProgress = { filesDone: 0, filesFound: 0, bytesDone: 0, bytesFound: 0, bytesRead: 0, bytesAdded: 0, bytesStored: 0 };
   private readonly counts = { files: 0, dirs: 0, filesNew: 0, filesChanged: 0, filesUnmodified: 0 };
+  private readonly ownerNames = new OwnerNames();
   filesSkipped = 0;
   readonly warnings: string[] = [];
 
@@ -164,7 +168,7 @@ class BackupRun {
       const childAbs = childPath(abs, rawName === undefined ? name : entry);
       const st = this.entry(childAbs, () => fs.lstatSync(childAbs, { bigint: true }));
       if (!st) continue;
-      const common = { name, ...(rawName !== undefined && { rawName }), mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs.toString() };
+      const common = this.commonFields(name, rawName, childAbs, st);
       const before = previous?.get(nameId(name, rawName));
       if (st.isDirectory()) {
         const children = this.entry(childAbs, () => listDirectory(childAbs));
@@ -180,6 +184,7 @@ class BackupRun {
         nodes.push({ ...common, type: 'symlink', target: text, ...(rawTarget !== undefined && { rawTarget }) });
       } else if (st.isFile()) {
         const node: TreeNode = { ...common, type: 'file', size: Number(st.size), inode: st.ino.toString(), dev: st.dev.toString(), ctimeNs: st.ctimeNs.toString() };
+        if (st.nlink > 1n) node.nlink = Number(st.nlink);
         nodes.push(node);
         this.progress.filesFound += 1;
         this.progress.bytesFound += node.size!;
@@ -190,8 +195,12 @@ class BackupRun {
         } else {
           toEncode.push({ node, abs: childAbs, isNew: before === undefined });
         }
-      } else {
-        this.skip(childAbs, 'unsupported file type');
+      } else if (st.isFIFO()) {
+        nodes.push({ ...common, type: 'fifo' });
+      } else if (st.isSocket()) {
+        nodes.push({ ...common, type: 'socket' });
+      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        nodes.push({ ...common, type: st.isCharacterDevice() ? 'chardev' : 'blockdev', rdev: st.rdev.toString() });
       }
     }
     for (const batch of batches(toEncode)) work.push(this.encodeBatch(batch));
@@ -240,6 +249,21 @@ class BackupRun {
       bytesAdded: this.progress.bytesAdded,
       bytesStored: this.progress.bytesStored,
     };
+  }
+
+  /** What every entry records: name (and its bytes when not UTF-8), permission bits, mtime, owner, extended attributes. */
+  private commonFields(name: string, rawName: string | undefined, abs: PathBytes, st: fs.BigIntStats): Omit<TreeNode, 'type'> {
+    const uid = Number(st.uid);
+    const gid = Number(st.gid);
+    const fields: Omit<TreeNode, 'type'> = { name, mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs.toString(), uid, gid };
+    if (rawName !== undefined) fields.rawName = rawName;
+    const user = this.ownerNames.user(uid);
+    const group = this.ownerNames.group(gid);
+    if (user !== undefined) fields.user = user;
+    if (group !== undefined) fields.group = group;
+    const xattrs = readXattrs(abs);
+    if (xattrs) fields.xattrs = xattrs;
+    return fields;
   }
 
   private unchanged(before: TreeNode, now: TreeNode): boolean {

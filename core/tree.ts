@@ -1,5 +1,6 @@
 // Directory trees: one blob per directory listing its entries (files with their chunk ids,
-// subdirectories by tree id, symlinks by target). Identical directories share one blob.
+// subdirectories by tree id, symlinks by target, FIFOs, sockets and device nodes with their
+// metadata). Identical directories share one blob.
 // Names are bytes: one that is not valid UTF-8 is kept in `rawName` (base64), and entries are
 // sorted by their bytes.
 
@@ -14,7 +15,7 @@ export const TreeNodeSchema = z.object({
   name: z.string(),
   /** The name's bytes in base64, present only when they are not valid UTF-8. */
   rawName: base64.optional(),
-  type: z.enum(['file', 'dir', 'symlink']),
+  type: z.enum(['file', 'dir', 'symlink', 'fifo', 'socket', 'chardev', 'blockdev']),
   mode: z.number().int().nonnegative(),
   /** Modification time in nanoseconds since the epoch, as a decimal string. */
   mtimeNs: z.string().regex(/^-?\d+$/),
@@ -29,6 +30,17 @@ export const TreeNodeSchema = z.object({
   target: z.string().optional(),
   /** The symlink target's bytes in base64, present only when they are not valid UTF-8. */
   rawTarget: base64.optional(),
+  /** Owner and group ids, and their names on the backed-up host when it knows them. */
+  uid: z.number().int().nonnegative().optional(),
+  gid: z.number().int().nonnegative().optional(),
+  user: z.string().optional(),
+  group: z.string().optional(),
+  /** Link count, recorded on files when above 1: restore links the files sharing inode and dev. */
+  nlink: z.number().int().min(2).optional(),
+  /** Device number of a chardev or blockdev, as a decimal string. */
+  rdev: z.string().regex(/^\d+$/).optional(),
+  /** Extended attributes (user.*, security.*, system.posix_acl_*, ...), values in base64. */
+  xattrs: z.array(z.object({ name: z.string(), value: base64 })).optional(),
 });
 export type TreeNode = z.infer<typeof TreeNodeSchema>;
 
