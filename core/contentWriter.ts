@@ -1,19 +1,19 @@
 // Writes restored file contents pack by pack: each pack is read once (one ranged read over the
 // blobs needed from it, in steps of bounded size); the decoder pool's threads open, decompress
 // and check each blob once and write it at its offsets in every file that holds it. A file gets
-// its mode and mtime as soon as its last blob has landed: from the decoder thread when one step
-// completes it (most files), else here. Damage does not stop the restore: a span that cannot be
-// read or decoded is retried blob by blob, the files that need a lost blob are reported as
-// damaged and removed at the end (never left looking complete), and every other file is written.
+// its owner, attributes, mode, size and mtime as soon as its last blob has landed: from the
+// decoder thread when one step completes it (most files), else here. Damage does not stop the
+// restore: a span that cannot be read or decoded is retried blob by blob, the files that need a
+// lost blob are reported as damaged and removed at the end (never left looking complete), and
+// every other file is written.
 
 import fs, { promises as fsp } from 'node:fs';
 import { BlobReader } from './blobReader.js';
 import { DecoderPool } from './decoderPool.js';
-import { BlobTarget } from './decoderProtocol.js';
+import { BlobTarget, FileFinish, finishFile, OPEN_FLAGS } from './decoderProtocol.js';
 import { isDamage } from './damage.js';
 import { PathBytes } from './fileNames.js';
 import { BlobLocation } from './masterIndex.js';
-import { mtimeSeconds } from './mtime.js';
 import { TreeNode } from './tree.js';
 
 export interface FileToWrite {
@@ -21,6 +21,7 @@ export interface FileToWrite {
   /** The path in the snapshot, printable, for reports. */
   rel: string;
   node: TreeNode;
+  finish: FileFinish;
 }
 
 export interface ContentWriterOptions {
@@ -56,8 +57,6 @@ interface Step {
   blobs: NeededBlob[];
 }
 
-const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
-
 /** Writes every file it can; returns the files left out because their data is damaged or lost. */
 export async function writeFileContents(reader: BlobReader, files: FileToWrite[], options: ContentWriterOptions): Promise<DamagedFile[]> {
   const damaged = new Map<number, string>();
@@ -70,15 +69,17 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   const stepsLeft = files.map(() => 0);
   for (const step of steps) for (const file of step.files) stepsLeft[file]! += 1;
 
-  const finish = async (i: number) => {
+  const finish = (i: number) => {
     const file = files[i]!;
-    if (!file.node.content?.length) await (await fsp.open(file.abs, CREATE, 0o600)).close();
-    await fsp.chmod(file.abs, file.node.mode);
-    const seconds = mtimeSeconds(file.node.mtimeNs);
-    await fsp.utimes(file.abs, seconds, seconds);
+    const fd = fs.openSync(file.abs, OPEN_FLAGS, 0o600);
+    try {
+      finishFile(fd, file.abs, file.finish);
+    } finally {
+      fs.closeSync(fd);
+    }
     options.onFileDone?.(file);
   };
-  for (let i = 0; i < files.length; i++) if (stepsLeft[i] === 0 && !damaged.has(i)) await finish(i);
+  for (let i = 0; i < files.length; i++) if (stepsLeft[i] === 0 && !damaged.has(i)) finish(i);
 
   /** Reads the blobs' span of the pack and has the decoder write them (finishing the files flagged). */
   const writeBlobs = async (step: Step, blobs: NeededBlob[], finishedHere: boolean[]) => {
@@ -87,8 +88,8 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
     const span = await reader.repo.storage.get({ type: 'data', name: step.pack }, { offset: start, length: last.offset + last.length - start });
     await options.decoder.write(span, {
       files: step.files.map((file, i) => {
-        const { abs, node } = files[file]!;
-        return finishedHere[i] ? { path: abs, finish: { mode: node.mode, mtimeNs: node.mtimeNs } } : { path: abs };
+        const { abs, finish } = files[file]!;
+        return finishedHere[i] ? { path: abs, finish } : { path: abs };
       }),
       blobs: blobs.map((b) => ({
         id: b.id,
@@ -126,13 +127,11 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
       finishedHere = finishedHere.map(() => false);
     }
     for (const blob of step.blobs) options.onBytes?.(blob.loc.rawLength * blob.targets.length);
-    const done: Promise<void>[] = [];
     step.files.forEach((file, i) => {
       if (--stepsLeft[file]! > 0 || damaged.has(file)) return;
       if (finishedHere[i]) options.onFileDone?.(files[file]!);
-      else done.push(finish(file));
+      else finish(file);
     });
-    await Promise.all(done);
   };
 
   const queue = [...steps];

@@ -5,19 +5,31 @@ import fs from 'node:fs';
 import { decodeBlobForRestore, StoredBlobInfo } from './blobCodec.js';
 import { MasterKeys } from './crypto.js';
 import { RepositoryErrorCode } from './errors.js';
-import { receivedPath } from './fileNames.js';
-import { mtimeSeconds } from './mtime.js';
+import { PathBytes, receivedPath } from './fileNames.js';
+import { setTimesNsFd } from './nativeFs.js';
+import { Xattrs, writeXattrs } from './xattrs.js';
 
 export interface DecoderThreadData {
   keys: MasterKeys | null;
+}
+
+/** What a file gets once its last bytes are written: owner, attributes, mode, size, mtime. */
+export interface FileFinish {
+  mode: number;
+  mtimeNs: string;
+  /** The final size: all-zero blobs are not written (they stay holes), so the end may be one. */
+  size: number;
+  /** Set only when restoring as root. */
+  owner?: { uid: number; gid: number };
+  xattrs?: Xattrs;
 }
 
 /** A file a step writes into (created by the first write). */
 export interface StepFile {
   /** A buffer (in a thread: a Uint8Array) when the path is not UTF-8. */
   path: string | Uint8Array;
-  /** Present when this step writes the file's last bytes: set mode and mtime before closing. */
-  finish?: { mode: number; mtimeNs: string };
+  /** Present when this step writes the file's last bytes: finish it before closing. */
+  finish?: FileFinish;
 }
 
 /** Where a blob's plain bytes go: a file of the step (by its index in the step's files) and an offset in it. */
@@ -58,31 +70,48 @@ export interface DecodeError {
 }
 
 // Opened without following a symlink; the restorer has removed any stale entry beforehand.
-const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
+export const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 /**
  * Opens, decompresses and checks every blob of a span (see decodeBlobForRestore for what is
  * checked) and writes it at each of its targets, synchronously (in a decoder thread, or inline):
- * each file opens once per step, and a file the step completes gets its mode and mtime through
- * the open descriptor.
+ * each file opens once per step, and a file the step completes is finished through the open
+ * descriptor. A blob of zeros is not written: the file keeps a hole there (sparse files stay sparse).
  */
 export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: DecodeStep): void {
   const fds: number[] = [];
   try {
     for (const blob of step.blobs) {
       const plain = decodeBlobForRestore(keys, blob, span.subarray(blob.spanOffset, blob.spanOffset + blob.length));
+      const hole = isAllZero(plain);
       for (const target of blob.targets) {
         const fd = (fds[target.file] ??= fs.openSync(receivedPath(step.files[target.file]!.path), OPEN_FLAGS, 0o600));
+        if (hole) continue;
         for (let done = 0; done < plain.length; ) done += fs.writeSync(fd, plain, done, plain.length - done, target.offset + done);
       }
     }
     step.files.forEach((file, i) => {
-      if (!file.finish || fds[i] === undefined) return;
-      fs.fchmodSync(fds[i], file.finish.mode);
-      const seconds = mtimeSeconds(file.finish.mtimeNs);
-      fs.futimesSync(fds[i], seconds, seconds);
+      if (file.finish && fds[i] !== undefined) finishFile(fds[i], receivedPath(file.path), file.finish);
     });
   } finally {
     for (const fd of fds) if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/** Owner first (chown clears setuid and setgid), then attributes, mode, size and the exact mtime. */
+export function finishFile(fd: number, path: PathBytes, finish: FileFinish): void {
+  if (finish.owner) fs.fchownSync(fd, finish.owner.uid, finish.owner.gid);
+  if (finish.xattrs) writeXattrs(path, finish.xattrs);
+  fs.fchmodSync(fd, finish.mode);
+  fs.ftruncateSync(fd, finish.size);
+  setTimesNsFd(fd, finish.mtimeNs);
+}
+
+let zeros = new Uint8Array(0);
+
+/** memcmp against a zero buffer, after a look at both ends (which settles almost every data chunk). */
+function isAllZero(bytes: Uint8Array): boolean {
+  if (bytes.length === 0 || bytes[0] !== 0 || bytes[bytes.length - 1] !== 0) return false;
+  if (zeros.length < bytes.length) zeros = new Uint8Array(bytes.length);
+  return Buffer.compare(bytes, zeros.subarray(0, bytes.length)) === 0;
 }

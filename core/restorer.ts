@@ -1,22 +1,24 @@
 // Restore: checks every entry of a snapshot's trees before writing anything (names that could
-// escape the target are refused; names are bytes, restored exactly), then recreates directories, symlinks and files (every blob
-// checked: by its AES-GCM tag, or by its id in an unencrypted repository), then sets modes and
-// mtimes, directories last and deepest first. Files already restored completely (same size and
-// mtime) are skipped, so a retried restore resumes. Damage is salvaged around: a file whose data
-// is lost or damaged is reported and removed from the target, a directory whose tree cannot be
-// read is restored empty and reported, and everything intact is restored.
+// escape the target are refused; names are bytes, restored exactly), then recreates directories, symlinks, FIFOs, device nodes and
+// files (every blob checked: by its AES-GCM tag, or by its id in an unencrypted repository), links
+// hard-linked files to the first one restored, then sets owners, attributes, modes and mtimes,
+// directories last and deepest first. A file already in the target with the right size, mtime and
+// content (its chunks have the snapshot's blob ids) is kept, so a retried restore resumes. Damage is salvaged
+// around: a file whose data is lost or damaged is reported and removed from the target, a
+// directory whose tree cannot be read is restored empty and reported, and everything intact is restored.
 
 import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
 import { FileToWrite, writeFileContents } from './contentWriter.js';
+import { blobId } from './crypto.js';
 import { isDamage } from './damage.js';
 import { createDecoderPool, DecoderPool } from './decoderPool.js';
 import { endIdleEncoderThreads } from './encoderThreads.js';
+import { fileFinish, makeSpecialEntry, restoreEntryMetadata, restoringAsRoot } from './entryMetadata.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
-import { mtimeSeconds } from './mtime.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
@@ -46,6 +48,10 @@ export interface RestoreResult {
   files: number;
   dirs: number;
   symlinks: number;
+  /** FIFOs and device nodes recreated. */
+  specialFiles: number;
+  /** Files restored as a hard link to another restored file (counted in `files` too). */
+  hardLinks: number;
   bytes: number;
   /** Files that were already complete in the target (a resumed restore). */
   filesSkipped: number;
@@ -53,6 +59,8 @@ export interface RestoreResult {
   filesDamaged: number;
   /** The first MAX_DAMAGED_LISTED of them. */
   damaged: DamagedEntry[];
+  /** Entries in the snapshot that were not recreated, and why (sockets; devices when not root). */
+  warnings: string[];
 }
 
 export interface DamagedEntry {
@@ -104,10 +112,11 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
       progress.bytesTotal += e.node.size ?? 0;
     }
   }
-  const result: RestoreResult = { snapshotId: snapshot.id, files: 0, dirs: 0, symlinks: 0, bytes: 0, filesSkipped: 0, filesDamaged: 0, damaged: [] };
+  const result: RestoreResult = { snapshotId: snapshot.id, files: 0, dirs: 0, symlinks: 0, specialFiles: 0, hardLinks: 0, bytes: 0, filesSkipped: 0, filesDamaged: 0, damaged: [], warnings: [] };
+  const asRoot = restoringAsRoot();
 
-  // Directories and symlinks are created here, each checked to stay inside the target; files
-  // land only in directories created (and so checked) here, opened without following links.
+  // Directories, symlinks and special files are created here, each checked to stay inside the
+  // target; files land only in directories created (and so checked) here, opened without following links.
   for (const e of plan) {
     if (e.node.type === 'file') continue;
     const abs = at(e);
@@ -118,20 +127,42 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
     } else if (e.node.type === 'symlink') {
       await fsp.rm(abs, { force: true });
       await fsp.symlink(nodeTargetBytes(e.node), abs);
-      await setTimes(abs, e.node, true);
+      restoreEntryMetadata(abs, e.node, asRoot);
       result.symlinks += 1;
+    } else {
+      await fsp.rm(abs, { force: true });
+      const notRecreated = makeSpecialEntry(abs, e.node, asRoot);
+      if (notRecreated) {
+        if (result.warnings.length < 20) result.warnings.push(`not restored: ${e.rel}: ${notRecreated}`);
+        continue;
+      }
+      restoreEntryMetadata(abs, e.node, asRoot);
+      result.specialFiles += 1;
     }
   }
 
   const files: FileToWrite[] = [];
+  const links: { abs: PathBytes; rel: string; first: { abs: PathBytes; rel: string }; node: TreeNode }[] = [];
+  // The first file of each hard-link group restored here gets the content; the others link to it.
+  const firstOfGroup = new Map<string, { abs: PathBytes; rel: string }>();
+  const inPlace = inPlaceChecker(reader);
   for (const e of plan) {
     if (e.node.type !== 'file') continue;
     const abs = at(e);
-    if (alreadyRestored(abs, e.node)) {
+    if (e.node.nlink !== undefined && e.node.inode !== undefined) {
+      const group = `${e.node.dev}:${e.node.inode}`;
+      const first = firstOfGroup.get(group);
+      if (first !== undefined) {
+        links.push({ abs, rel: e.rel, first, node: e.node });
+        continue;
+      }
+      firstOfGroup.set(group, { abs, rel: e.rel });
+    }
+    if (alreadyRestored(inPlace, abs, e.node)) {
       result.filesSkipped += 1;
       countFile(e.node);
     } else {
-      files.push({ abs, rel: e.rel, node: e.node });
+      files.push({ abs, rel: e.rel, node: e.node, finish: fileFinish(e.node, asRoot) });
     }
   }
   function countFile(node: TreeNode) {
@@ -152,18 +183,29 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
     },
     onFileDone: (f) => countFile(f.node),
   });
-  options.onProgress?.({ ...progress });
   const indexNote = damagedIndexFiles.length > 0 ? ` (${damagedIndexFiles.length} index files are damaged: try \`meridian repair index\`)` : '';
-  for (const { file, reason } of damagedFiles) damaged.push({ path: file.rel, reason });
+  const damagedReasons = new Map(damagedFiles.map(({ file, reason }) => [file.rel, reason]));
+  for (const [rel, reason] of damagedReasons) damaged.push({ path: rel, reason });
+  for (const link of links) {
+    const firstDamaged = damagedReasons.get(link.first.rel);
+    if (firstDamaged !== undefined) {
+      damaged.push({ path: link.rel, reason: firstDamaged });
+      continue;
+    }
+    if (!sameInode(link.abs, link.first.abs)) {
+      fs.rmSync(link.abs, { force: true });
+      fs.linkSync(link.first.abs, link.abs);
+    }
+    result.hardLinks += 1;
+    countFile(link.node);
+  }
+  options.onProgress?.({ ...progress });
   result.filesDamaged = damaged.length;
   result.damaged = damaged.slice(0, MAX_DAMAGED_LISTED).map((d) => (d.reason.includes('not in the index') ? { ...d, reason: d.reason + indexNote } : d));
 
   for (let i = plan.length - 1; i >= 0; i--) {
     const e = plan[i]!;
-    if (e.node.type !== 'dir') continue;
-    const abs = at(e);
-    await fsp.chmod(abs, e.node.mode);
-    await setTimes(abs, e.node, false);
+    if (e.node.type === 'dir') restoreEntryMetadata(at(e), e.node, asRoot);
   }
   return result;
 }
@@ -246,21 +288,58 @@ async function makeDirectory(abs: PathBytes, rel: string): Promise<void> {
 }
 
 /**
- * True when the file is already complete (a resumed restore); else clears the way for a fresh
- * file. Synchronous: one lstat per file, ten times cheaper than through the promise API.
+ * True when the file is already complete (a resumed restore): same size and mtime, and its
+ * content has the snapshot's blob ids (size and mtime alone do not prove a file this restore did
+ * not write). Else clears the way for a fresh file.
+ * Synchronous: one lstat per file, ten times cheaper than through the promise API.
  */
-function alreadyRestored(abs: PathBytes, node: TreeNode): boolean {
+function alreadyRestored(sameContent: ContentCheck, abs: PathBytes, node: TreeNode): boolean {
   const st = fs.lstatSync(abs, { bigint: true, throwIfNoEntry: false });
   if (!st) return false;
-  const delta = st.mtimeNs - BigInt(node.mtimeNs);
-  // Timestamps are set through a double and truncated to microseconds: allow that much.
-  if (st.isFile() && Number(st.size) === (node.size ?? 0) && delta < 2000n && delta > -2000n) return true;
+  if (st.isFile() && Number(st.size) === (node.size ?? 0) && st.mtimeNs === BigInt(node.mtimeNs) && sameContent(abs, node.content ?? [])) return true;
   fs.rmSync(abs, { force: true });
   return false;
 }
 
-async function setTimes(abs: PathBytes, node: TreeNode, isLink: boolean): Promise<void> {
-  const seconds = mtimeSeconds(node.mtimeNs);
-  if (isLink) await fsp.lutimes(abs, seconds, seconds);
-  else await fsp.utimes(abs, seconds, seconds);
+type ContentCheck = (abs: PathBytes, expected: string[]) => boolean;
+
+/**
+ * Reads the file blob by blob (each blob's length is in the index) and checks each piece's id,
+ * as restic does; stops at the first piece that differs.
+ */
+function inPlaceChecker(reader: BlobReader): ContentCheck {
+  let buffer = Buffer.alloc(0);
+  return (abs, expected) => {
+    let fd: number;
+    try {
+      fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch {
+      return false;
+    }
+    try {
+      let offset = 0;
+      for (const id of expected) {
+        const length = reader.index.get(id)?.rawLength;
+        if (length === undefined) return false;
+        if (buffer.length < length) buffer = Buffer.allocUnsafe(length);
+        const piece = buffer.subarray(0, length);
+        for (let got = 0; got < length; ) {
+          const n = fs.readSync(fd, piece, got, length - got, offset + got);
+          if (n === 0) return false;
+          got += n;
+        }
+        if (blobId(reader.repo.keys, piece) !== id) return false;
+        offset += length;
+      }
+      return true;
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+}
+
+function sameInode(a: PathBytes, b: PathBytes): boolean {
+  const sa = fs.lstatSync(a, { bigint: true, throwIfNoEntry: false });
+  const sb = fs.lstatSync(b, { bigint: true });
+  return sa !== undefined && sa.ino === sb.ino && sa.dev === sb.dev;
 }
