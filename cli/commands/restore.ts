@@ -25,13 +25,14 @@ export async function run(args: string[]): Promise<ExitCode> {
   const passphrase = repositoryPassphrase(repo, values['password-file']);
   const { workflowId, result: r } = await runOperation('restore', input, { passphrase, json: values.json });
   if (values.json) {
-    printJson({ snapshotId: r.snapshotId, workflowId, files: r.files, bytes: r.bytes, filesDamaged: r.filesDamaged, damaged: r.damaged, durationMs: r.durationMs });
+    printJson({ snapshotId: r.snapshotId, workflowId, files: r.files, bytes: r.bytes, filesDamaged: r.filesDamaged, damaged: r.damaged, warnings: r.warnings, durationMs: r.durationMs });
   } else {
     const skipped = r.filesSkipped ? ` (${r.filesSkipped} already in place)` : '';
     const unlisted = r.filesDamaged - r.damaged.length;
     printLines(
       ...r.damaged.map((d) => `damaged: ${d.path}: ${d.reason}`),
       ...(unlisted > 0 ? [`damaged: and ${unlisted} more`] : []),
+      ...r.warnings.map((w) => `warning: ${w}`),
       `restored snapshot ${shortId(r.snapshotId)} to ${target}: ${r.files} files${skipped}, ${formatBytes(r.bytes)} in ${formatDuration(r.durationMs)}` +
         (r.filesDamaged > 0 ? `; ${r.filesDamaged} damaged, not restored` : ''),
     );
