@@ -75,13 +75,19 @@ export const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.cons
 /**
  * Opens, decompresses and checks every blob of a span (see decodeBlobForRestore for what is
  * checked) and writes it at each of its targets, synchronously (in a decoder thread, or inline):
- * each file opens once per step, and a file the step completes is finished through the open
- * descriptor. A blob of zeros is not written: the file keeps a hole there (sparse files stay sparse).
+ * each file opens once per step and closes after the step's last blob for it (a step into
+ * 100,000 small files must not hold 100,000 descriptors: EMFILE), and a file the step completes
+ * is finished through the open descriptor. A blob of zeros is not written: the file keeps a hole
+ * there (sparse files stay sparse).
  */
 export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: DecodeStep): void {
-  const fds: number[] = [];
+  const fds: (number | undefined)[] = [];
+  const lastBlob: number[] = [];
+  step.blobs.forEach((blob, b) => {
+    for (const target of blob.targets) lastBlob[target.file] = b;
+  });
   try {
-    for (const blob of step.blobs) {
+    step.blobs.forEach((blob, b) => {
       const plain = decodeBlobForRestore(keys, blob, span.subarray(blob.spanOffset, blob.spanOffset + blob.length));
       const hole = isAllZero(plain);
       for (const target of blob.targets) {
@@ -89,9 +95,17 @@ export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: Decod
         if (hole) continue;
         for (let done = 0; done < plain.length; ) done += fs.writeSync(fd, plain, done, plain.length - done, target.offset + done);
       }
-    }
-    step.files.forEach((file, i) => {
-      if (file.finish && fds[i] !== undefined) finishFile(fds[i], receivedPath(file.path), file.finish);
+      for (const target of blob.targets) {
+        const fd = fds[target.file];
+        if (lastBlob[target.file] !== b || fd === undefined) continue;
+        fds[target.file] = undefined;
+        try {
+          const finish = step.files[target.file]!.finish;
+          if (finish) finishFile(fd, receivedPath(step.files[target.file]!.path), finish);
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
     });
   } finally {
     for (const fd of fds) if (fd !== undefined) fs.closeSync(fd);

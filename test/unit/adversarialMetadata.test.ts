@@ -1,9 +1,10 @@
 // Metadata a backup must keep, on real files (these tests run as root, so owners and device
 // nodes are real): uid/gid and names, extended attributes, hard links, FIFOs, sockets, device
 // nodes, setuid/setgid/sticky bits, nanosecond mtimes, a sparse 1 GiB file, and a resumed restore
-// that must not trust size and mtime alone.
+// that must not trust size and mtime alone; and a restore of more small files than the process
+// may hold open at once.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -23,8 +24,8 @@ const PASS = 'correct horse battery staple';
 const asRoot = process.getuid?.() === 0;
 const rootOnly = asRoot ? test : test.skip;
 
-async function newRepo(): Promise<Repository> {
-  return Repository.init(new LocalStorage(tempDir('repo')), PASS, { chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }, packSizeMiB: 1 });
+async function newRepo(dir = tempDir('repo')): Promise<Repository> {
+  return Repository.init(new LocalStorage(dir), PASS, { chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }, packSizeMiB: 1 });
 }
 
 /** Backs the source up and restores it into a new directory. */
@@ -243,5 +244,28 @@ describe('resumed restore', () => {
     const again = await restore(repo, backed.snapshotId, { target });
     expect(fs.readFileSync(wrong, 'utf8')).toBe('the right content');
     expect(again.filesSkipped).toBe(1);
+  });
+});
+
+describe('many small files', () => {
+  test('a restore of 2,000 small files (one pack step) runs under a 256-descriptor limit', async () => {
+    const source = tempDir('src');
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(source, `f${i}`), `feature ${i}`);
+    const repoDir = tempDir('repo');
+    const backed = await backup(await newRepo(repoDir), { source, type: 'full', threads: 0 });
+    const target = tempDir('dst');
+    // The limit applies to a child process restoring from the build (so run `npm run build` first).
+    const dist = path.join(__dirname, '..', '..', 'dist');
+    const script = `
+      const { Repository } = require(${JSON.stringify(path.join(dist, 'core/repository.js'))});
+      const { LocalStorage } = require(${JSON.stringify(path.join(dist, 'storage/local.js'))});
+      const { restore } = require(${JSON.stringify(path.join(dist, 'core/restorer.js'))});
+      Repository.open(new LocalStorage(process.argv[1]), ${JSON.stringify(PASS)})
+        .then((repo) => restore(repo, process.argv[2], { target: process.argv[3], threads: 0 }))
+        .then((r) => console.log(r.files), (err) => { console.error(err.message); process.exit(1); });`;
+    const child = spawnSync('sh', ['-c', 'ulimit -n 256 && exec "$0" -e "$1" "$2" "$3" "$4"', process.execPath, script, repoDir, backed.snapshotId, target], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('2000');
+    expect(fs.readFileSync(path.join(target, 'f1999'), 'utf8')).toBe('feature 1999');
   });
 });
