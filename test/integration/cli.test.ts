@@ -64,8 +64,8 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
 
   it('restore latest --json restores the same bytes into a relative --target', async () => {
     const result = json<Record<string, unknown>>(await meridian('restore', 'latest', '--repo', repo, '--target', 'restored', '--json'));
-    expect(Object.keys(result).sort()).toEqual(['bytes', 'damaged', 'durationMs', 'files', 'filesDamaged', 'snapshotId', 'workflowId']);
-    expect(result).toMatchObject({ filesDamaged: 0, damaged: [] });
+    expect(Object.keys(result).sort()).toEqual(['bytes', 'damaged', 'durationMs', 'files', 'filesDamaged', 'snapshotId', 'warnings', 'workflowId']);
+    expect(result).toMatchObject({ filesDamaged: 0, damaged: [], warnings: [] });
     expect(result).toMatchObject({ snapshotId, files: 34 });
     const expected = describeTree(path.join(work, 'source'));
     expected.delete('scratch.tmp');
