@@ -19,6 +19,8 @@ const ConfigEnvelopeSchema = z.union([
 
 export interface KeyListing extends KeyFileInfo {
   current: boolean;
+  /** A key file that cannot be parsed: listed (with empty fields) so that it can be removed. */
+  malformed?: boolean;
 }
 
 export class Repository {
@@ -128,8 +130,13 @@ export class Repository {
   async listKeys(): Promise<KeyListing[]> {
     const out: KeyListing[] = [];
     for await (const entry of this.storage.list('keys')) {
-      const info = parseKeyFile(await this.storage.get({ type: 'keys', name: entry.name }), entry.name);
-      out.push({ ...info, current: entry.name === this.currentKeyId });
+      try {
+        const info = parseKeyFile(await this.storage.get({ type: 'keys', name: entry.name }), entry.name);
+        out.push({ ...info, current: entry.name === this.currentKeyId });
+      } catch (err) {
+        if (!(err instanceof RepositoryError)) throw err;
+        out.push({ id: entry.name, created: '', host: '', username: '', current: false, malformed: true });
+      }
     }
     return out.sort((a, b) => a.created.localeCompare(b.created));
   }

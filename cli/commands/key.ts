@@ -31,7 +31,9 @@ function keyAction(action: string, id: string | undefined, newPasswordFile: stri
     }
     case 'list':
       return async (repository) => {
-        const rows = (await repository.listKeys()).map((k) => [`${k.current ? '*' : ' '}${shortId(k.id)}`, formatTime(k.created), k.host, k.username]);
+        const rows = (await repository.listKeys()).map((k) =>
+          k.malformed ? [` ${shortId(k.id)}`, '(malformed key file)', '', ''] : [`${k.current ? '*' : ' '}${shortId(k.id)}`, formatTime(k.created), k.host, k.username],
+        );
         return formatTable([' ID', 'CREATED', 'HOST', 'USER'], rows);
       };
     case 'remove':

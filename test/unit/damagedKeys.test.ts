@@ -47,4 +47,16 @@ describe('damaged key files', () => {
       message: expect.stringMatching(new RegExp(`malformed key file (${first}|${second}); malformed key file`)),
     });
   });
+
+  it('a malformed key file is listed as such and can be removed with the key that still opens', async () => {
+    const { dir, first, second } = await repositoryWithTwoKeys();
+    fs.writeFileSync(keyPath(dir, first), 'garbage');
+    const repo = await Repository.open(new LocalStorage(dir), OTHER);
+    expect(await repo.listKeys()).toEqual([
+      expect.objectContaining({ id: first, malformed: true, current: false }),
+      expect.objectContaining({ id: second, current: true }),
+    ]);
+    expect(await repo.removeKey(first.slice(0, 8))).toBe(first);
+    expect((await repo.listKeys()).map((k) => k.id)).toEqual([second]);
+  });
 });
