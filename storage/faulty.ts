@@ -1,7 +1,9 @@
 // A fault-injecting wrapper for tests: delays every call and fails a chosen share of them
-// with transient errors, so retries, resumption and progress can be exercised on purpose.
+// with transient errors, so retries, resumption and progress can be exercised on purpose. A
+// backend's streaming put stays available (delayed and failed at its commit), so the pack path
+// under test is the one production takes on that backend.
 
-import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError, StreamingPut } from './storage.js';
 
 export interface FaultOptions {
   /** Milliseconds added before each put. */
@@ -16,12 +18,14 @@ export class FaultyStorage implements Storage {
   readonly location: string;
   /** Calls made, and calls failed on purpose. */
   readonly counts = { calls: 0, injectedFailures: 0, puts: 0, bytesPut: 0 };
+  readonly openPut?: (type: FileType) => StreamingPut;
 
   constructor(
     private readonly inner: Storage,
     private readonly options: FaultOptions,
   ) {
     this.location = inner.location;
+    if (inner.openPut) this.openPut = (type) => this.delayedStream(type, inner.openPut!(type));
   }
 
   async put(h: Handle, data: Uint8Array): Promise<void> {
@@ -54,6 +58,24 @@ export class FaultyStorage implements Storage {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  private delayedStream(type: FileType, put: StreamingPut): StreamingPut {
+    let bytes = 0;
+    return {
+      write: async (data, position) => {
+        await put.write(data, position);
+        bytes += data.length;
+      },
+      commit: async (name) => {
+        this.maybeFail('put', { type, name });
+        if (this.options.putDelayMs) await new Promise((r) => setTimeout(r, this.options.putDelayMs));
+        await put.commit(name);
+        this.counts.puts += 1;
+        this.counts.bytesPut += bytes;
+      },
+      abort: () => put.abort(),
+    };
   }
 
   private maybeFail(op: string, h: Handle): void {

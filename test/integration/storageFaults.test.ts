@@ -75,17 +75,22 @@ async function restoreAndCompare(repo: string, snapshot: string, source: string)
 }
 
 test('with a quarter of connections reset, stalled or answered 500, a backup completes, verifies clean and restores exactly', async () => {
-  // With seed 4 the 3rd, 4th and 5th connections fail: reset, stall, then http500. Init, backup
-  // and restore open at least three, and each failure makes the retry open the next one.
+  // With seed 4 the 3rd, 4th and 5th connections fail: reset, stall, then http500. The backup
+  // opens at least three, and each failure makes the retry open the next one.
   const proxy = await proxyToS3({ failShare: 0.25, random: seeded(4) });
   const prefix = `flaky-${Date.now()}`;
   const viaProxy = repoUrl(proxy.url, prefix);
-  await initRepo(viaProxy);
+  await initRepo(repoUrl(s3Endpoint().origin, prefix)); // not through the proxy: its first faults land in the backup
   const source = tempDir('faults-src');
   writeTree(source, { smallFiles: 300, largeFiles: [2 * 1024 * 1024, 1536 * 1024, 1024 * 1024] });
 
-  const backup: BackupOutput = await (await startOperation(setup.t.client, 'backup', { repo: viaProxy, path: source, type: 'full' }, setup.worker.taskQueue)).result();
+  const run = await startOperation(setup.t.client, 'backup', { repo: viaProxy, path: source, type: 'full' }, setup.worker.taskQueue);
+  const backup: BackupOutput = await run.result();
   expect(backup).toMatchObject({ type: 'full', filesNew: 305 });
+  // The faults were absorbed by the storage-level retries: one activity attempt, no activity retry.
+  expect(proxy.counts.failed).toBeGreaterThan(0);
+  const attempts = ((await run.fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+  expect(attempts).toEqual([1]);
   await restoreAndCompare(viaProxy, backup.snapshotId, source);
   await verifyDeep(repoUrl(s3Endpoint().origin, prefix)); // what the server holds, without the proxy
   expect(Math.min(proxy.counts.reset, proxy.counts.stall, proxy.counts.http500)).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
-// A worker process SIGKILLed in the middle of a large backup: a new worker finishes the same
-// workflow (a retried activity attempt), the snapshot restores exactly, and the packs the
-// first worker had stored and indexed are not uploaded again.
+// A worker process SIGKILLed in the middle of a large backup, while streaming packs into a local
+// repository as production does: a new worker finishes the same workflow (a retried activity
+// attempt), the snapshot restores exactly, and the packs the first worker had stored and indexed
+// are not uploaded again.
 
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -66,6 +67,8 @@ test('a killed worker\'s backup is finished by another worker without re-uploadi
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
+  // Killed in the production pack path of a local repository: packs streamed into temporary files.
+  expect(fs.readdirSync(path.join(dir, 'data')).filter((name) => name.startsWith('stream.tmp-')).length).toBeGreaterThan(0);
   expect((await run.describe()).status.name).toBe('RUNNING');
   const indexedBeforeKill = await indexedPackBytes(repo, dir);
   expect(indexedBeforeKill).toBeGreaterThanOrEqual(8 * 4 * 1024 * 1024 * 0.9);
