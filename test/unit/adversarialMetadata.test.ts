@@ -57,6 +57,19 @@ function sha256(abs: string): string {
   return createHash('sha256').update(fs.readFileSync(abs)).digest('hex');
 }
 
+/** Restores in a child process running the build (so run `npm run build` first), under a shell prefix; prints the result as JSON. */
+function restoreInChild(prefix: string[], repoDir: string, snapshotId: string, target: string) {
+  const dist = path.join(__dirname, '..', '..', 'dist');
+  const script = `
+    const { Repository } = require(${JSON.stringify(path.join(dist, 'core/repository.js'))});
+    const { LocalStorage } = require(${JSON.stringify(path.join(dist, 'storage/local.js'))});
+    const { restore } = require(${JSON.stringify(path.join(dist, 'core/restorer.js'))});
+    Repository.open(new LocalStorage(process.argv[1]), ${JSON.stringify(PASS)})
+      .then((repo) => restore(repo, process.argv[2], { target: process.argv[3], threads: 0 }))
+      .then((r) => console.log(JSON.stringify(r)), (err) => { console.error(err.message); process.exit(1); });`;
+  return spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', script, repoDir, snapshotId, target], { encoding: 'utf8' });
+}
+
 describe('ownership', () => {
   rootOnly('uid and gid (known and unknown to this host) and user/group names are recorded and restored by numeric id', async () => {
     const source = tempDir('src');
@@ -102,6 +115,24 @@ describe('ownership', () => {
     for (const name of ['suid-tool', 'sgid-dir', 'sticky-dir']) {
       expect({ name, ...facts(path.join(target, name)), mtimeNs: 0 }).toEqual({ name, ...facts(path.join(source, name)), mtimeNs: 0 });
     }
+  });
+  rootOnly('a restore by a user other than root skips owners and device nodes without failing, and says so for devices', async () => {
+    const source = tempDir('src');
+    fs.writeFileSync(path.join(source, 'owned'), 'owned by someone else');
+    fs.chownSync(path.join(source, 'owned'), 4321, 4321);
+    execFileSync('mknod', ['-m', '0666', path.join(source, 'null-like'), 'c', '1', '3']);
+    execFileSync('mkfifo', [path.join(source, 'pipe')]);
+    const repoDir = tempDir('repo');
+    const backed = await backup(await newRepo(repoDir), { source, type: 'full', threads: 0 });
+    const target = tempDir('dst');
+    execFileSync('chmod', ['-R', 'a+rX', repoDir]);
+    fs.chownSync(target, 65534, 65534);
+    const child = restoreInChild(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'], repoDir, backed.snapshotId, target);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toMatchObject({ files: 1, specialFiles: 1, warnings: ['not restored: null-like: device nodes are recreated only when restoring as root'] });
+    expect(facts(path.join(target, 'owned'))).toMatchObject({ uid: 65534, gid: 65534 });
+    expect(fs.readFileSync(path.join(target, 'owned'), 'utf8')).toBe('owned by someone else');
+    expect(fs.lstatSync(path.join(target, 'pipe')).isFIFO()).toBe(true);
   });
 });
 
@@ -255,18 +286,9 @@ describe('many small files', () => {
     const repoDir = tempDir('repo');
     const backed = await backup(await newRepo(repoDir), { source, type: 'full', threads: 0 });
     const target = tempDir('dst');
-    // The limit applies to a child process restoring from the build (so run `npm run build` first).
-    const dist = path.join(__dirname, '..', '..', 'dist');
-    const script = `
-      const { Repository } = require(${JSON.stringify(path.join(dist, 'core/repository.js'))});
-      const { LocalStorage } = require(${JSON.stringify(path.join(dist, 'storage/local.js'))});
-      const { restore } = require(${JSON.stringify(path.join(dist, 'core/restorer.js'))});
-      Repository.open(new LocalStorage(process.argv[1]), ${JSON.stringify(PASS)})
-        .then((repo) => restore(repo, process.argv[2], { target: process.argv[3], threads: 0 }))
-        .then((r) => console.log(r.files), (err) => { console.error(err.message); process.exit(1); });`;
-    const child = spawnSync('sh', ['-c', 'ulimit -n 256 && exec "$0" -e "$1" "$2" "$3" "$4"', process.execPath, script, repoDir, backed.snapshotId, target], { encoding: 'utf8' });
+    const child = restoreInChild(['sh', '-c', 'ulimit -n 256 && exec "$@"', 'sh'], repoDir, backed.snapshotId, target);
     expect(child.stderr).toBe('');
-    expect(child.stdout.trim()).toBe('2000');
+    expect(JSON.parse(child.stdout)).toMatchObject({ files: 2000 });
     expect(fs.readFileSync(path.join(target, 'f1999'), 'utf8')).toBe('feature 1999');
   });
 });
