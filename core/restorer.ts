@@ -57,7 +57,7 @@ export interface RestoreResult {
   filesSkipped: number;
   /** Files (and directories whose tree is unreadable) not restored because their data is damaged or lost. */
   filesDamaged: number;
-  /** The first MAX_DAMAGED_LISTED of them. */
+  /** The first of them: at most MAX_DAMAGED_LISTED, and at most MAX_DAMAGED_LISTED_CHARS of paths and reasons. */
   damaged: DamagedEntry[];
   /** Entries in the snapshot that were not recreated, and why (sockets; devices when not root). */
   warnings: string[];
@@ -71,6 +71,8 @@ export interface DamagedEntry {
 
 /** Damaged entries listed in a result (all are counted): a result stays small in workflow history. */
 export const MAX_DAMAGED_LISTED = 50;
+/** Paths can be 4,096 bytes long: the list is also bounded in size. */
+export const MAX_DAMAGED_LISTED_CHARS = 32 * 1024;
 
 interface PlannedEntry {
   /** The path in the snapshot in printable form, for filters and messages. */
@@ -201,7 +203,13 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
   }
   options.onProgress?.({ ...progress });
   result.filesDamaged = damaged.length;
-  result.damaged = damaged.slice(0, MAX_DAMAGED_LISTED).map((d) => (d.reason.includes('not in the index') ? { ...d, reason: d.reason + indexNote } : d));
+  let chars = 0;
+  for (const d of damaged.slice(0, MAX_DAMAGED_LISTED)) {
+    const entry = d.reason.includes('not in the index') ? { ...d, reason: d.reason + indexNote } : d;
+    chars += entry.path.length + entry.reason.length;
+    if (chars > MAX_DAMAGED_LISTED_CHARS) break;
+    result.damaged.push(entry);
+  }
 
   for (let i = plan.length - 1; i >= 0; i--) {
     const e = plan[i]!;
