@@ -150,6 +150,7 @@ describe('corruption campaign', () => {
     const random = prng(SEED);
     const figures = { cases: 0, found: 0, harmless: 0, salvaged: 0, salvageable: 0, hung: 0, unclassified: 0 };
     const failures: string[] = [];
+    const foundBy = new Map<string, number>();
     const packsOf = (type: string) => [...new Set([...facts.locations.values()].flat().filter((l) => l.type === type).map((l) => l.pack))].sort();
     const targets: Record<Target, () => string[]> = {
       config: () => [path.join(built.dir, 'config')],
@@ -177,6 +178,7 @@ describe('corruption campaign', () => {
           if (outcome.hung) figures.hung += 1;
           if (outcome.unclassified) figures.unclassified += 1;
           if (outcome.found) figures.found += 1;
+          if (outcome.foundBy) foundBy.set(`${target} by ${outcome.foundBy}`, (foundBy.get(`${target} by ${outcome.foundBy}`) ?? 0) + 1);
           if (outcome.harmless) figures.harmless += 1;
           if (outcome.salvageable) figures.salvageable += 1;
           if (outcome.salvaged) figures.salvaged += 1;
@@ -187,7 +189,8 @@ describe('corruption campaign', () => {
     }
     process.stdout.write(
       `corruption campaign (seed ${SEED}): cases ${figures.cases}, found ${figures.found} (+${figures.harmless} that changed nothing readable), ` +
-        `salvaged ${figures.salvaged} of ${figures.salvageable} that could be opened, hung ${figures.hung}, unclassified errors ${figures.unclassified}\n`,
+        `salvaged ${figures.salvaged} of ${figures.salvageable} that could be opened, hung ${figures.hung}, unclassified errors ${figures.unclassified}\n` +
+        `found: ${[...foundBy].map(([what, n]) => `${what} ${n}`).join(', ')}\n`,
     );
     expect(failures).toEqual([]);
     expect(figures).toMatchObject({ hung: 0, unclassified: 0 });
@@ -198,6 +201,8 @@ describe('corruption campaign', () => {
 
   interface Outcome {
     found?: boolean;
+    /** What found it: opening the repository, or a verify level. */
+    foundBy?: 'open' | VerifyLevel;
     harmless?: boolean;
     salvageable?: boolean;
     salvaged?: boolean;
@@ -233,7 +238,10 @@ describe('corruption campaign', () => {
     const opened = await step('open', () => Repository.open(new LocalStorage(dir), passphrase));
     if (!opened) return outcome;
     if (corruption.target === 'config' || corruption.target === 'key') {
-      if (opened.error !== undefined) outcome.found = true;
+      if (opened.error !== undefined) {
+        outcome.found = true;
+        outcome.foundBy = 'open';
+      }
       const other = corruption.target === 'key' ? facts.keyFor.get(path.basename(corruption.file)) === SMALL_REPO_PASSPHRASE ? SECOND_PASSPHRASE : SMALL_REPO_PASSPHRASE : undefined;
       if (corruption.target === 'config' && opened.error !== undefined) return outcome; // nothing opens without the config
       const reopened = other ? await step('open with the other key', () => Repository.open(new LocalStorage(dir), other)) : opened;
@@ -260,6 +268,7 @@ describe('corruption campaign', () => {
       if (report.error !== undefined) return fail(`verify ${level} failed: ${String(report.error)}`);
       if (report.value!.ok) return fail(`verify ${level} found nothing`);
       outcome.found = true;
+      outcome.foundBy = level;
     }
     return checkRestores(repo, corruption, outcome, step, fail);
   }
