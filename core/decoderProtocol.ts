@@ -112,12 +112,17 @@ export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: Decod
   }
 }
 
-/** Owner first (chown clears setuid and setgid), then attributes, mode, size and the exact mtime. */
+/**
+ * Owner first (chown clears setuid and setgid), then attributes, mode, size and the exact mtime.
+ * One fstat spares the metadata writes a fresh file usually does not need (owner already the
+ * restoring user's, size already reached by the last write), which cost a journal entry each.
+ */
 export function finishFile(fd: number, path: PathBytes, finish: FileFinish): void {
-  if (finish.owner) fs.fchownSync(fd, finish.owner.uid, finish.owner.gid);
+  const st = fs.fstatSync(fd);
+  if (finish.owner && (st.uid !== finish.owner.uid || st.gid !== finish.owner.gid)) fs.fchownSync(fd, finish.owner.uid, finish.owner.gid);
   if (finish.xattrs) writeXattrs(path, finish.xattrs);
   fs.fchmodSync(fd, finish.mode);
-  fs.ftruncateSync(fd, finish.size);
+  if (st.size !== finish.size) fs.ftruncateSync(fd, finish.size);
   setTimesNsFd(fd, finish.mtimeNs);
 }
 
