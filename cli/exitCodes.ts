@@ -12,7 +12,8 @@ export const EXIT = {
   ok: 0,
   /**
    * The operation ran and failed: verify found damage, a restore hit an unsafe path, a restore
-   * target or a local repository cannot be written (no space left, read-only, permission denied).
+   * target cannot be written (no space left, read-only, permission denied), a local repository's
+   * disk is full (a repository that refuses writes for another reason is 3).
    */
   failed: 1,
   /** Usage or bad input. */

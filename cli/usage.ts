@@ -42,8 +42,8 @@ export function fullUsage(): string {
     '  MERIDIAN_API_TOKEN   bearer token of the HTTP API (`meridian server` refuses to start without one)',
     '  MERIDIAN_API_PORT    port of the HTTP API (default 8080)',
     '',
-    'Exit codes: 0 ok, 1 the operation failed (also: a restore target or local repository that cannot',
-    'be written, full or read-only), 2 usage or bad input, 3 repository or key problem (also: storage',
+    'Exit codes: 0 ok, 1 the operation failed (also: a restore target that cannot be written, a full',
+    'disk under a local repository), 2 usage or bad input, 3 repository or key problem (also: storage',
     'refusing for good, e.g. permission denied), or a backup that skipped unreadable entries (listed on',
     'stderr), 4 Temporal, its embedded dev server or storage unavailable (a retry may help).',
   ].join('\n');
