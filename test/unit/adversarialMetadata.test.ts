@@ -162,6 +162,35 @@ describe('extended attributes', () => {
   });
 });
 
+/** A POSIX access ACL in the kernel's xattr form: version 2, then (tag, permissions, id) entries. */
+function posixAcl(entries: [tag: number, perm: number, id: number][]): Buffer {
+  const acl = Buffer.alloc(4 + 8 * entries.length);
+  acl.writeUInt32LE(2, 0);
+  entries.forEach(([tag, perm, id], i) => {
+    acl.writeUInt16LE(tag, 4 + 8 * i);
+    acl.writeUInt16LE(perm, 6 + 8 * i);
+    acl.writeUInt32LE(id, 8 + 8 * i);
+  });
+  return acl;
+}
+
+describe('access control lists', () => {
+  test('a POSIX ACL (system.posix_acl_access) on a file and a directory is restored byte for byte, with the mode', async () => {
+    const source = tempDir('src');
+    const none = 0xffffffff;
+    // user::rwx, user:4321:r--, group::r-x, mask::r-x, other::---
+    const acl = posixAcl([[0x01, 7, none], [0x02, 4, 4321], [0x04, 5, none], [0x10, 5, none], [0x20, 0, none]]);
+    fs.writeFileSync(path.join(source, 'shared.gpkg'), 'geopackage');
+    fs.mkdirSync(path.join(source, 'shared-dir'));
+    for (const name of ['shared.gpkg', 'shared-dir']) setAttributeSync(path.join(source, name), 'system.posix_acl_access', acl);
+    const { target } = await roundTrip(source);
+    for (const name of ['shared.gpkg', 'shared-dir']) {
+      expect({ name, acl: getAttributeSync(path.join(target, name), 'system.posix_acl_access') }).toEqual({ name, acl });
+      expect({ name, mode: fs.statSync(path.join(target, name)).mode }).toEqual({ name, mode: fs.statSync(path.join(source, name)).mode });
+    }
+  });
+});
+
 describe('hard links', () => {
   test('a link group is restored as links to one inode; when the first member is excluded, the next gets the content', async () => {
     const source = tempDir('src');
