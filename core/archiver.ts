@@ -109,6 +109,15 @@ interface PendingFile {
   node: TreeNode;
   abs: PathBytes;
   isNew: boolean;
+  /** Set on the first member of a hard-link group read in this run: its twins wait for it. */
+  linkGroup?: LinkGroup;
+}
+
+/** The files of one inode: the first one is read, the others take its chunk list. */
+interface LinkGroup {
+  first: TreeNode;
+  encoded: Promise<void>;
+  settle: () => void;
 }
 
 /** The state of one backup: dedup set, pack and index writers, the encoder pool, counters. */
@@ -123,6 +132,7 @@ class BackupRun {
   private readonly progress: BackupProgress = { filesDone: 0, filesFound: 0, bytesDone: 0, bytesFound: 0, bytesRead: 0, bytesAdded: 0, bytesStored: 0 };
   private readonly counts = { files: 0, dirs: 0, filesNew: 0, filesChanged: 0, filesUnmodified: 0 };
   private readonly ownerNames = new OwnerNames();
+  private readonly linkGroups = new Map<string, LinkGroup>();
   filesSkipped = 0;
   readonly warnings: string[] = [];
 
@@ -192,8 +202,12 @@ class BackupRun {
           node.content = before.content;
           this.counts.filesUnmodified += 1;
           this.fileDone(node);
-        } else {
+        } else if (node.nlink === undefined) {
           toEncode.push({ node, abs: childAbs, isNew: before === undefined });
+        } else {
+          const group = this.linkGroups.get(`${node.dev}:${node.inode}`);
+          if (group) work.push(group.encoded.then(() => this.linkedFileDone(group.first, node, childAbs, before === undefined)));
+          else toEncode.push({ node, abs: childAbs, isNew: before === undefined, linkGroup: this.newLinkGroup(node) });
         }
       } else if (st.isFIFO()) {
         nodes.push({ ...common, type: 'fifo' });
@@ -279,22 +293,49 @@ class BackupRun {
   }
 
   private async encodeBatch(files: PendingFile[]): Promise<void> {
-    this.options.signal?.throwIfAborted();
-    const results = await this.pool.encode(files.map((f) => f.abs));
-    files.forEach((f, i) => {
-      const result = results[i]!;
-      this.progress.bytesRead += result.bytesRead;
-      if (result.error !== undefined) {
-        this.skip(f.abs, result.error);
-        return;
-      }
-      f.node.content = result.content;
-      f.node.size = result.bytesRead;
-      if (f.isNew) this.counts.filesNew += 1;
-      else this.counts.filesChanged += 1;
-      this.fileDone(f.node);
-    });
-    this.report();
+    try {
+      this.options.signal?.throwIfAborted();
+      const results = await this.pool.encode(files.map((f) => f.abs));
+      files.forEach((f, i) => {
+        const result = results[i]!;
+        this.progress.bytesRead += result.bytesRead;
+        if (result.error !== undefined) {
+          this.skip(f.abs, result.error);
+          return;
+        }
+        f.node.content = result.content;
+        f.node.size = result.bytesRead;
+        this.encodedFileDone(f.node, f.isNew);
+      });
+      this.report();
+    } finally {
+      for (const f of files) f.linkGroup?.settle();
+    }
+  }
+
+  private newLinkGroup(first: TreeNode): LinkGroup {
+    let settle = () => {};
+    const encoded = new Promise<void>((resolve) => (settle = resolve));
+    const group = { first, encoded, settle };
+    this.linkGroups.set(`${first.dev}:${first.inode}`, group);
+    return group;
+  }
+
+  /** A hard link to a file this run has read: same inode, so same content, not read again. */
+  private linkedFileDone(first: TreeNode, node: TreeNode, abs: PathBytes, isNew: boolean): void {
+    if (first.content === undefined) {
+      this.skip(abs, 'the file it is a hard link to could not be read');
+      return;
+    }
+    node.content = first.content;
+    node.size = first.size;
+    this.encodedFileDone(node, isNew);
+  }
+
+  private encodedFileDone(node: TreeNode, isNew: boolean): void {
+    if (isNew) this.counts.filesNew += 1;
+    else this.counts.filesChanged += 1;
+    this.fileDone(node);
   }
 
   private fileDone(node: TreeNode): void {

@@ -192,7 +192,7 @@ describe('access control lists', () => {
 });
 
 describe('hard links', () => {
-  test('a link group is restored as links to one inode; when the first member is excluded, the next gets the content', async () => {
+  test('a link group is read once and restored as links to one inode; when the first member is excluded, the next gets the content', async () => {
     const source = tempDir('src');
     fs.mkdirSync(path.join(source, 'b-dir'));
     fs.writeFileSync(path.join(source, 'a-first'), pseudoRandomBytes(100_000, 3));
@@ -202,6 +202,9 @@ describe('hard links', () => {
 
     const { repo, backed, restored, target } = await roundTrip(source);
     expect((await topNodes(repo, backed.snapshotId)).get('a-first')).toMatchObject({ nlink: 3 });
+    // One read of the linked inode and one of the separate file.
+    expect(backed.stats.bytesRead).toBe(200_000);
+    expect(backed.stats).toMatchObject({ files: 4, filesNew: 4 });
     const ino = (rel: string) => fs.statSync(path.join(target, rel)).ino;
     expect(ino('b-dir/second')).toBe(ino('a-first'));
     expect(ino('c-third')).toBe(ino('a-first'));
