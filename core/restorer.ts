@@ -22,7 +22,7 @@ import { MasterIndex } from './masterIndex.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
-import { childPath, PathBytes } from './fileNames.js';
+import { childPath, PathBytes, printableBounded } from './fileNames.js';
 import { nodeNameBytes, nodeNameKey, nodeTargetBytes, TreeNode } from './tree.js';
 
 export interface RestoreOptions {
@@ -135,7 +135,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
       await fsp.rm(abs, { force: true });
       const notRecreated = makeSpecialEntry(abs, e.node, asRoot);
       if (notRecreated) {
-        if (result.warnings.length < 20) result.warnings.push(`not restored: ${e.rel}: ${notRecreated}`);
+        if (result.warnings.length < 20) result.warnings.push(`not restored: ${printableBounded(e.rel)}: ${notRecreated}`);
         continue;
       }
       restoreEntryMetadata(abs, e.node, asRoot);
