@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { isAlive } from '../worker/processAlive.js';
 
 const PREFIX = `meridian-cli-${os.hostname()}-`;
 
@@ -34,13 +35,4 @@ export async function terminateOrphanedWorkflows(client: Client): Promise<string
 function ownerPid(taskQueue: string): number | undefined {
   const match = taskQueue.startsWith(PREFIX) ? /^(\d+)-[0-9a-f]{8}$/.exec(taskQueue.slice(PREFIX.length)) : null;
   return match ? Number(match[1]) : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

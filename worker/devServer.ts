@@ -12,6 +12,7 @@ import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared';
 import { freePorts } from './freePorts';
 import { temporalBinary } from './temporalBinary';
+import { isAlive } from './processAlive';
 
 const HOST = '127.0.0.1';
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -237,15 +238,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     process.kill(pid, sig);
   } catch {
     // already gone
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
