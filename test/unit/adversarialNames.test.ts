@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { backup } from '../../core/archiver';
+import { verify } from '../../core/checker';
 import { Repository } from '../../core/repository';
 import { restore } from '../../core/restorer';
 import { listSnapshots } from '../../core/snapshots';
@@ -24,6 +25,9 @@ async function newRepo(): Promise<{ repo: Repository; dir: string }> {
 
 /** A path below `root` from name parts given as bytes (strings are UTF-8). */
 const at = (root: string, ...parts: (string | Buffer)[]) => Buffer.concat([Buffer.from(root), ...parts.flatMap((p) => [Buffer.from('/'), Buffer.from(p)])]);
+
+/** The total size of the regular files directly in `dir`. */
+const describeTotal = (dir: string) => fs.readdirSync(dir).reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
 
 async function manifest(repo: Repository, snapshotId: string) {
   return (await listSnapshots(repo)).find((s) => s.id === snapshotId)!;
@@ -106,6 +110,36 @@ describe('entries that cannot be read are skipped with a warning, and the snapsh
     expect(result.warnings).toEqual([`skipped ${victim}: ENOENT: no such file or directory`]);
     expect(result.stats.files).toBe(199);
     expect(await manifest(repo, result.snapshotId)).toMatchObject({ incomplete: true, filesSkipped: 1 });
+  });
+
+  test('files that grow or shrink between listing and reading are stored as read, and restore and verify agree', async () => {
+    const { repo } = await newRepo();
+    const source = tempDir('src');
+    for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(source, `f${String(i).padStart(3, '0')}.txt`), `file ${i}`);
+    const growing = path.join(source, 'f198.txt');
+    const shrinking = path.join(source, 'f199.txt');
+    fs.writeFileSync(shrinking, Buffer.alloc(300_000, 7));
+    let changed = false;
+    // Inline encoding goes batch by batch (64 files): the first report comes after both were listed, before they are read.
+    const result = await backup(repo, {
+      source,
+      type: 'full',
+      threads: 0,
+      onProgress: () => {
+        if (changed) return;
+        changed = true;
+        fs.appendFileSync(growing, Buffer.alloc(500_000, 1));
+        fs.truncateSync(shrinking, 1000);
+      },
+    });
+    expect(changed).toBe(true);
+    expect(result.filesSkipped).toBe(0);
+    expect(result.stats.bytes).toBe(describeTotal(source));
+    const target = tempDir('dst');
+    await restore(repo, result.snapshotId, { target });
+    expect(fs.readFileSync(path.join(target, 'f198.txt')).equals(fs.readFileSync(growing))).toBe(true);
+    expect(fs.readFileSync(path.join(target, 'f199.txt')).equals(fs.readFileSync(shrinking))).toBe(true);
+    expect((await verify(repo, { level: 'deep' })).problems).toEqual([]);
   });
 
   test('a FIFO is backed up or skipped with a warning, never dropped silently', async () => {
