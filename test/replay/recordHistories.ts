@@ -1,0 +1,70 @@
+// Records the replay fixtures in test/replay/histories/: runs each Meridian workflow on a
+// throwaway dev server with a real worker (local repository, a small tree) and saves its history
+// as JSON; test/integration/replay.test.ts replays them against the current workflow code. Record
+// again only for a deliberate, patched change of a workflow, never to make a failing replay pass:
+//   npm run build && node dist/test/replay/recordHistories.js
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { startOperation } from '../../api/operations.js';
+import { Repository } from '../../core/repository.js';
+import { LocalStorage } from '../../storage/local.js';
+import { createMeridianWorker } from '../../worker/createWorker.js';
+import { startDevServer } from '../../worker/devServer.js';
+import { createRepositoryResolver } from '../../worker/repositories.js';
+import { temporalBinary } from '../../worker/temporalBinary.js';
+
+const PASSPHRASE = 'replay fixture passphrase';
+const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-replay-'));
+  const source = path.join(work, 'source');
+  fs.mkdirSync(path.join(source, 'tiles'), { recursive: true });
+  fs.writeFileSync(path.join(source, 'tiles', 'a.geojson'), '{"type":"FeatureCollection","features":[]}');
+  fs.writeFileSync(path.join(source, 'dem.tif'), Buffer.alloc(200_000, 3));
+  const repo = path.join(work, 'repo');
+  await Repository.init(new LocalStorage(repo), PASSPHRASE, {});
+  const otherRepo = path.join(work, 'other-repo');
+  await Repository.init(new LocalStorage(otherRepo), 'a passphrase this worker does not hold', {});
+
+  const server = await startDevServer({ ui: false });
+  const connection = await NativeConnection.connect({ address: server.address });
+  const clientConnection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection: clientConnection });
+  const taskQueue = 'replay-fixtures';
+  const worker = await createMeridianWorker({ connection, taskQueue, deps: { repositories: createRepositoryResolver({ passphrase: PASSPHRASE }) } });
+  const running = worker.run();
+  try {
+    const record = async (name: string, handle: WorkflowHandle) => {
+      await handle.result().catch(() => undefined); // a failed run is a fixture too
+      // The official CLI's JSON, the format every SDK's replayer reads.
+      const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', server.address, '--workflow-id', handle.workflowId, '--output', 'json']);
+      fs.writeFileSync(path.join(OUT, `${name}.json`), json);
+      console.log(`recorded ${name}`);
+    };
+    fs.mkdirSync(OUT, { recursive: true });
+    await record('backup-completed', await startOperation(client, 'backup', { repo, path: source, type: 'full', tags: ['replay'] }, taskQueue));
+    await record('restore-completed', await startOperation(client, 'restore', { repo, snapshot: 'latest', target: path.join(work, 'target') }, taskQueue));
+    await record('verify-completed', await startOperation(client, 'verify', { repo, level: 'deep' }, taskQueue));
+    await record('verify-wrong-passphrase', await startOperation(client, 'verify', { repo: otherRepo, level: 'quick' }, taskQueue));
+    await record('repair-index-completed', await startOperation(client, 'repair-index', { repo }, taskQueue));
+    await record('repair-snapshots-completed', await startOperation(client, 'repair-snapshots', { repo }, taskQueue));
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await clientConnection.close();
+    await server.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
