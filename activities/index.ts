@@ -9,11 +9,9 @@ import { verify } from '../core/checker.js';
 import { repairIndex, repairSnapshots } from '../core/repair.js';
 import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
-import { boundedMessage } from '../workflows/failurePolicy.js';
 import {
   BackupInput,
   BackupOutput,
-  MAX_WARNINGS,
   RepairIndexOutput,
   RepairInput,
   RepairSnapshotsOutput,
@@ -59,7 +57,7 @@ export function createActivities(deps: ActivityDeps) {
           parent: result.parent,
           ...result.stats,
           filesSkipped: result.filesSkipped,
-          warnings: result.warnings.slice(0, MAX_WARNINGS).map(boundedMessage),
+          warnings: result.warnings,
           durationMs: Date.now() - started,
         };
       });

@@ -19,6 +19,7 @@ import { BackupType, chooseParent, currentHost, listSnapshots, saveSnapshot, Sna
 import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from './fileNames.js';
 import { encodeTree, TreeNode } from './tree.js';
 import { readXattrs } from './xattrs.js';
+import { addWarning } from './warnings.js';
 
 export interface BackupOptions {
   source: string;
@@ -60,7 +61,6 @@ export interface BackupResult {
 const BATCH_FILES = 64;
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Warnings kept in a result; `filesSkipped` counts them all. */
-const MAX_WARNINGS = 100;
 /** Errors of the process, not of one entry: they fail the backup. */
 const PROCESS_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
 
@@ -241,7 +241,7 @@ class BackupRun {
   /** Counts an entry left out of the snapshot; the first MAX_WARNINGS get a warning naming them. */
   private skip(abs: PathBytes, reason: string): void {
     this.filesSkipped += 1;
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(`skipped ${printableBounded(abs)}: ${reason}`);
+    addWarning(this.warnings, `skipped ${printableBounded(abs)}: ${reason}`);
   }
 
   async finish(): Promise<void> {

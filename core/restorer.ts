@@ -24,6 +24,7 @@ import { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
 import { childPath, PathBytes, printableBounded } from './fileNames.js';
 import { nodeNameBytes, nodeNameKey, nodeTargetBytes, TreeNode } from './tree.js';
+import { addWarning } from './warnings.js';
 
 export interface RestoreOptions {
   target: string;
@@ -135,7 +136,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
       await fsp.rm(abs, { force: true });
       const notRecreated = makeSpecialEntry(abs, e.node, asRoot);
       if (notRecreated) {
-        if (result.warnings.length < 20) result.warnings.push(`not restored: ${printableBounded(e.rel)}: ${notRecreated}`);
+        addWarning(result.warnings, `not restored: ${printableBounded(e.rel)}: ${notRecreated}`);
         continue;
       }
       restoreEntryMetadata(abs, e.node, asRoot);

@@ -44,9 +44,6 @@ export interface BackupInput {
   dataTaskQueue?: string;
 }
 
-/** Most warnings a backup's result carries (the count of skipped entries is always exact). */
-export const MAX_WARNINGS = 20;
-
 export interface BackupOutput {
   snapshotId: string;
   type: BackupType;
@@ -57,7 +54,7 @@ export interface BackupOutput {
   filesUnmodified: number;
   /** Entries the backup could not read; the snapshot lacks them. */
   filesSkipped: number;
-  /** One line per skipped entry naming its path, at most MAX_WARNINGS, each bounded in size. */
+  /** One line per skipped entry naming its path: the first MAX_WARNINGS (core/warnings.ts), each bounded in size. */
   warnings: string[];
   dirs: number;
   bytes: number;
