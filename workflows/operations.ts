@@ -2,7 +2,7 @@
 // (on the task queue of the host that holds the data, when given) and answers a progress
 // query; history stays a handful of events however many files are involved.
 
-import { ActivityOptions, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityOptions, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { DATA_PLANE_RETRY } from './failurePolicy.js';
 import {
@@ -20,11 +20,16 @@ import {
   WorkflowProgress,
 } from './shared.js';
 
-/** Data-plane activities: long, heartbeating, retried by the failure policy (bounded, with backoff). */
+/**
+ * Data-plane activities: long, heartbeating, retried by the failure policy (bounded, with backoff).
+ * A canceled workflow waits for its activity to stop (it learns of the cancellation from its next
+ * heartbeat), so a run that reads "canceled" no longer writes to the repository or the target.
+ */
 const dataPlane: ActivityOptions = {
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '20 seconds',
   retry: DATA_PLANE_RETRY,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
 function activitiesOn(taskQueue: string | undefined) {
