@@ -45,9 +45,16 @@ async function tracked<T extends WorkflowProgress['result']>(operation: Operatio
     return progress.result as T;
   } catch (err) {
     progress.phase = 'failed';
-    progress.error = err instanceof Error ? err.message : String(err);
+    progress.error = innermostMessage(err);
     throw err;
   }
+}
+
+/** The message of the innermost cause: "Activity task failed" says less than the activity's own failure. */
+function innermostMessage(err: unknown): string {
+  let cause = err;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 export async function backupWorkflow(input: BackupInput): Promise<BackupOutput> {
