@@ -38,6 +38,9 @@ export class Repository {
       throw new RepositoryError('already-initialized', `[repository] ${storage.location} already holds a repository`);
     }
     const config = buildConfig(randomId(), randomId(), options);
+    if (!config.encrypted && passphrase) {
+      throw new RepositoryError('invalid-argument', `[repository] refusing to create an unencrypted repository at ${storage.location} while a passphrase is set: it could not be opened with that passphrase set; unset it`);
+    }
     if (!config.encrypted) {
       await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: REPOSITORY_VERSION, encrypted: false, config }));
       return new Repository(storage, config, null, null);
@@ -66,6 +69,7 @@ export class Repository {
     const envelope = ConfigEnvelopeSchema.safeParse(outer);
     if (!envelope.success) throw notARepository(storage, envelope.error);
     if (!envelope.data.encrypted) {
+      await refuseDowngrade(storage, passphrase);
       return new Repository(storage, parseConfig(storage, envelope.data.config), null, null);
     }
     if (!passphrase) throw new RepositoryError('wrong-passphrase', `[repository] ${storage.location} is encrypted and needs a passphrase`);
@@ -169,6 +173,33 @@ async function exists(storage: Storage): Promise<boolean> {
   } catch (err) {
     if (isNotFound(err)) return false;
     throw err;
+  }
+}
+
+/**
+ * An unencrypted config is trusted only where nothing says the repository is encrypted. The
+ * config of an encrypted repository is always sealed, so one in plain text next to key files was
+ * put there by someone else; and a passphrase held for the repository (whatever its source: the
+ * worker's MERIDIAN_PASSWORD applies to every repository) means it is meant to be encrypted.
+ * Opening it anyway would let whoever can write the storage make backups store plaintext.
+ */
+async function refuseDowngrade(storage: Storage, passphrase: string | undefined): Promise<void> {
+  let hasKeys = false;
+  for await (const _ of storage.list('keys')) {
+    hasKeys = true;
+    break;
+  }
+  if (hasKeys) {
+    throw new RepositoryError(
+      'integrity',
+      `[repository] ${storage.location} has key files but an unencrypted config: an encrypted repository's config is always sealed, so it was replaced; refusing to open it`,
+    );
+  }
+  if (passphrase) {
+    throw new RepositoryError(
+      'wrong-passphrase',
+      `[repository] ${storage.location} is not encrypted, but a passphrase is set for it; refusing to open it rather than store plaintext where encryption is expected (unset the passphrase to use an unencrypted repository)`,
+    );
   }
 }
 

@@ -53,6 +53,40 @@ describe('format version', () => {
   });
 });
 
+describe('no encryption downgrade', () => {
+  /** The attack: an encrypted repository's config replaced by a plain one (compression off, so content would show). */
+  async function downgraded(storage: MemoryStorage): Promise<void> {
+    const repo = await Repository.init(storage, PASS);
+    const config = { ...repo.config, encrypted: false, compression: 'none' };
+    await storage.put({ type: 'config', name: 'config' }, Buffer.from(JSON.stringify({ meridian: 2, encrypted: false, config })));
+  }
+
+  it.each([PASS, undefined])('refuses an unencrypted config next to key files (passphrase %s)', async (passphrase) => {
+    const storage = new MemoryStorage();
+    await downgraded(storage);
+    await expect(Repository.open(storage, passphrase)).rejects.toMatchObject({
+      code: 'integrity',
+      message: "[repository] memory has key files but an unencrypted config: an encrypted repository's config is always sealed, so it was replaced; refusing to open it",
+    });
+  });
+
+  it('refuses to open an unencrypted repository with a passphrase, also once the key files are gone', async () => {
+    const storage = new MemoryStorage();
+    await downgraded(storage);
+    for await (const key of storage.list('keys')) await storage.delete({ type: 'keys', name: key.name });
+    await expect(Repository.open(storage, PASS)).rejects.toMatchObject({ code: 'wrong-passphrase', message: expect.stringMatching(/^\[repository\] memory is not encrypted, but a passphrase is set for it; refusing/) });
+    expect((await Repository.open(storage, undefined)).encrypted).toBe(false);
+  });
+
+  it('opens an unencrypted repository without a passphrase, and refuses to create one with a passphrase set', async () => {
+    const storage = new MemoryStorage();
+    await expect(Repository.init(storage, PASS, { encryption: false })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await Repository.init(storage, undefined, { encryption: false });
+    expect((await Repository.open(storage, undefined)).encrypted).toBe(false);
+    await expect(Repository.open(storage, PASS)).rejects.toMatchObject({ code: 'wrong-passphrase' });
+  });
+});
+
 describe('keyed chunker', () => {
   /** The raw lengths of the chunks of the one file in the latest snapshot. */
   async function chunkLengths(repo: Repository, name: string): Promise<number[]> {
@@ -67,7 +101,7 @@ describe('keyed chunker', () => {
     const source = tempDir('src');
     const data = pseudoRandomBytes(4_000_000, 1234);
     fs.writeFileSync(path.join(source, 'tile.bin'), data);
-    const repos = await Promise.all([1, 2].map(() => Repository.init(new LocalStorage(tempDir('repo')), PASS, { ...smallChunks, encryption })));
+    const repos = await Promise.all([1, 2].map(() => Repository.init(new LocalStorage(tempDir('repo')), encryption ? PASS : undefined, { ...smallChunks, encryption })));
     expect(repos[0]!.config.chunker.seed).not.toBe(repos[1]!.config.chunker.seed);
 
     const cuts: number[][] = [];
