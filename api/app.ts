@@ -8,11 +8,9 @@ import type { RepositoryResolver } from '../activities/index.js';
 import { bearerAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import { backupRoutes } from './routes/backups.js';
+import { operationStartRoutes } from './routes/operationStarts.js';
 import { operationRoutes } from './routes/operations.js';
-import { restoreRoutes } from './routes/restores.js';
 import { snapshotRoutes } from './routes/snapshots.js';
-import { verificationRoutes } from './routes/verifications.js';
 
 export interface ApiDeps {
   client: Client;
@@ -33,9 +31,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument));
 
   app.use('*', bearerAuth(deps.token));
-  app.route('/v1/backups', backupRoutes(deps));
-  app.route('/v1/restores', restoreRoutes(deps));
-  app.route('/v1/verifications', verificationRoutes(deps));
+  app.route('/', operationStartRoutes(deps));
   app.route('/v1/operations', operationRoutes(deps));
   app.route('/v1/snapshots', snapshotRoutes(deps));
   return app;

@@ -1,9 +1,11 @@
 // The OpenAPI 3.1 document of the HTTP API, served at GET /v1/openapi.json without
-// authentication (it holds no data). Request schemas are generated from api/schemas.ts, so the
-// document cannot drift from what the routes accept; responses are written out here.
+// authentication (it holds no data). Operation routes and names come from the operation catalog
+// (workflows/catalog.ts) and request schemas from api/schemas.ts, so the document cannot drift
+// from what the routes accept; responses are written out here.
 
 import { z } from 'zod';
-import { BackupRequestSchema, RestoreRequestSchema, SnapshotsQuerySchema, VerificationRequestSchema } from './schemas.js';
+import { OPERATION_NAMES, OPERATIONS } from '../workflows/catalog.js';
+import { requestSchemaOf, SnapshotsQuerySchema } from './schemas.js';
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
@@ -26,6 +28,12 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'Temporal or storage unreachable (temporal_unavailable, storage_unavailable); try again',
 };
 
+/** The catalog's operations that the API starts, with their route, summary and request schema name. */
+const apiOperations = OPERATION_NAMES.flatMap((operation) => {
+  const route = OPERATIONS[operation].api;
+  return route ? [{ operation, ...route }] : [];
+});
+
 const startOperation = (summary: string, request: string) => ({
   post: {
     summary,
@@ -46,7 +54,7 @@ export const openApiDocument = {
     title: 'Meridian Backup API',
     version: '1',
     description:
-      'Starts and tracks backup, restore and verify operations (durable Temporal workflows) and lists snapshots. ' +
+      'Starts and tracks backup, restore and verify operations (durable Temporal workflows; repairs started by the CLI are tracked too) and lists snapshots. ' +
       'Every route except GET /healthz and GET /v1/openapi.json needs `Authorization: Bearer $MERIDIAN_API_TOKEN`.',
   },
   security: [{ bearer: [] }],
@@ -57,9 +65,7 @@ export const openApiDocument = {
     '/v1/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', ...json({ type: 'object' }) } } },
     },
-    '/v1/backups': startOperation('Back up a directory into a repository', 'BackupRequest'),
-    '/v1/restores': startOperation('Restore a snapshot into a directory', 'RestoreRequest'),
-    '/v1/verifications': startOperation('Verify a repository or one snapshot', 'VerificationRequest'),
+    ...Object.fromEntries(apiOperations.map(({ path, summary, request }) => [path, startOperation(summary, request)])),
     '/v1/operations/{workflowId}': {
       get: {
         summary: 'State of an operation',
@@ -81,9 +87,7 @@ export const openApiDocument = {
       Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [`Error${status}`, { description, ...json(ref('Error')) }]),
     ),
     schemas: {
-      BackupRequest: jsonSchema(BackupRequestSchema),
-      RestoreRequest: jsonSchema(RestoreRequestSchema),
-      VerificationRequest: jsonSchema(VerificationRequestSchema),
+      ...Object.fromEntries(apiOperations.map(({ operation, request }) => [request, jsonSchema(requestSchemaOf(operation))])),
       Health: { type: 'object', required: ['ok'], properties: { ok: { const: true } } },
       Accepted: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' } } },
       Operation: {
@@ -91,7 +95,7 @@ export const openApiDocument = {
         required: ['workflowId', 'operation', 'status'],
         properties: {
           workflowId: { type: 'string' },
-          operation: { type: 'string', enum: ['backup', 'restore', 'verify'] },
+          operation: { type: 'string', enum: OPERATION_NAMES },
           status: { type: 'string', enum: ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'] },
           progress: { type: 'object', description: "While running: the workflow's progress query merged with the activity's heartbeat" },
           result: { type: 'object', description: 'When completed: the output of the backup (with filesSkipped and warnings, one per entry it could not read), restore or verify' },

@@ -1,64 +1,45 @@
 // Starting operations and reading their state through @temporalio/client, shared by the HTTP
-// API and the CLI: readable workflow ids, search attributes for Temporal UI, and an operation
-// view that merges the workflow's progress query with the running activity's heartbeat.
+// API and the CLI: readable workflow ids, search attributes and a summary for Temporal UI (from
+// the operation catalog), and an operation view that merges the workflow's progress query with
+// the running activity's heartbeat.
 
 import { Client, WorkflowExecutionStatusName, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
-import { parseRepositoryUrl } from '../storage/open.js';
+import { defaultPayloadConverter, TypedSearchAttributes, WorkflowNotFoundError } from '@temporalio/common';
 import {
-  BackupInput,
-  DEFAULT_TASK_QUEUE,
   Operation,
-  operationWorkflowId,
-  progressQuery,
-  RepairInput,
-  RestoreInput,
-  SEARCH_ATTRIBUTES,
-  VerifyInput,
-  WORKFLOW_TYPES,
-  WorkflowProgress,
-} from '../workflows/shared.js';
-
-const operationKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.operation, SearchAttributeType.KEYWORD);
-const repositoryKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.repository, SearchAttributeType.KEYWORD);
-const sourceKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.source, SearchAttributeType.KEYWORD);
-
-export type OperationInput = { backup: BackupInput; restore: RestoreInput; verify: VerifyInput; 'repair-index': RepairInput; 'repair-snapshots': RepairInput };
+  OperationInput,
+  operationOfWorkflowType,
+  OPERATIONS,
+  operationSearchAttributes,
+  operationSubject,
+  operationSummary,
+  repositoryLabel,
+} from '../workflows/catalog.js';
+import { DEFAULT_TASK_QUEUE, operationWorkflowId, progressQuery, WorkflowProgress } from '../workflows/shared.js';
 
 /** Starts an operation's workflow and returns its handle; the workflow id says what it is. */
 export async function startOperation<O extends Operation>(
   client: Client,
   operation: O,
-  input: OperationInput[O],
+  input: OperationInput<O>,
   taskQueue = DEFAULT_TASK_QUEUE,
 ): Promise<WorkflowHandle> {
-  const repo = parseRepositoryUrl(input.repo).display;
-  const subject = operationSubject(operation, input);
-  return client.workflow.start(WORKFLOW_TYPES[operation], {
+  return client.workflow.start(OPERATIONS[operation].workflowType, {
     taskQueue,
-    workflowId: operationWorkflowId(operation, repo, subject, new Date()),
+    workflowId: operationWorkflowId(operation, repositoryLabel(input.repo), operationSubject(operation, input), new Date()),
     args: [input],
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: operationKey, value: operation },
-      { key: repositoryKey, value: repo },
-      { key: sourceKey, value: subject },
-    ]),
+    // The workflow sets the same attributes itself (for runs started elsewhere); set here too, a
+    // run is findable before a worker picks it up.
+    typedSearchAttributes: new TypedSearchAttributes(operationSearchAttributes(operation, input)),
+    staticSummary: operationSummary(operation, input),
   });
-}
-
-/** What an operation is about, for its workflow id and search attribute: a path, a snapshot or 'all'. */
-function operationSubject<O extends Operation>(operation: O, input: OperationInput[O]): string {
-  if (operation === 'backup') return (input as BackupInput).path;
-  if (operation === 'restore') return (input as RestoreInput).snapshot;
-  if (operation === 'verify') return (input as VerifyInput).snapshot ?? 'all';
-  return 'all';
 }
 
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
 
 export interface OperationView {
   workflowId: string;
-  operation: string;
+  operation: Operation;
   status: OperationStatus;
   progress?: unknown;
   result?: unknown;
@@ -75,12 +56,17 @@ const STATUS: Partial<Record<WorkflowExecutionStatusName, OperationStatus>> = {
   CONTINUED_AS_NEW: 'running',
 };
 
-/** The state of an operation by workflow id: status, live progress, result or error. */
+/**
+ * The state of an operation by workflow id: status, live progress, result or error. The workflow
+ * type says which operation it is, however the run was started; a workflow that is no Meridian
+ * operation is not found.
+ */
 export async function describeOperation(client: Client, workflowId: string): Promise<OperationView> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
+  const operation = operationOfWorkflowType(description.type);
+  if (!operation) throw new WorkflowNotFoundError(`workflow ${workflowId} is a ${description.type}, not a Meridian operation`, workflowId, undefined);
   const status = STATUS[description.status.name] ?? 'running';
-  const operation = String(description.typedSearchAttributes.get(operationKey) ?? description.type);
   const view: OperationView = { workflowId, operation, status };
   if (status === 'running') {
     view.progress = { ...(await queryProgress(handle)), ...heartbeatOf(description.raw.pendingActivities) };

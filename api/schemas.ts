@@ -1,11 +1,13 @@
-// The zod schemas of the API's request bodies and queries. Objects are strict (unknown fields are
-// rejected), paths must be absolute and repository URLs must parse; messages say what a field
-// must be, and api/validation.ts prefixes them with the field's name. The OpenAPI document is
-// generated from these same schemas.
+// The zod schemas of the API's request bodies and queries: one input schema per operation the API
+// starts, keyed by the operation catalog (workflows/catalog.ts). Objects are strict (unknown
+// fields are rejected), paths must be absolute and repository URLs must parse; messages say what
+// a field must be, and api/validation.ts prefixes them with the field's name. The OpenAPI
+// document is generated from these same schemas.
 
 import path from 'node:path';
 import { z } from 'zod';
 import { parseRepositoryUrl } from '../storage/open.js';
+import type { Operation, OperationInput } from '../workflows/catalog.js';
 
 /** zod's message for a missing or mistyped value, in the API's words. */
 const mustBe = (expected: string) => ({
@@ -63,3 +65,16 @@ export const VerificationRequestSchema = object({
 });
 
 export const SnapshotsQuerySchema = object({ repo });
+
+/** The request body of each operation with an `api` route in the catalog; its output is that operation's workflow input. */
+export const OPERATION_REQUEST_SCHEMAS = {
+  backup: BackupRequestSchema,
+  restore: RestoreRequestSchema,
+  verify: VerificationRequestSchema,
+} satisfies { [O in Operation]?: z.ZodType<OperationInput<O>> };
+
+export function requestSchemaOf(operation: Operation): z.ZodType<OperationInput<Operation>> {
+  const schema = (OPERATION_REQUEST_SCHEMAS as Partial<Record<Operation, z.ZodType<OperationInput<Operation>>>>)[operation];
+  if (!schema) throw new Error(`[api] the operation "${operation}" has an API route but no request schema in api/schemas.ts`);
+  return schema;
+}

@@ -4,13 +4,13 @@
 // or its error.
 
 import readline from 'node:readline';
-import { OperationInput, startOperation } from '../api/operations.js';
+import { startOperation } from '../api/operations.js';
 import { connectTemporal } from '../cli/temporal.js';
-import type { Operation } from '../workflows/shared.js';
+import type { Operation, OperationInput } from '../workflows/catalog.js';
 
 interface Request {
   operation: Operation;
-  input: OperationInput[Operation];
+  input: OperationInput<Operation>;
 }
 
 async function main(): Promise<void> {

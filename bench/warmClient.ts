@@ -5,8 +5,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { OperationInput } from '../api/operations.js';
-import type { Operation } from '../workflows/shared.js';
+import type { Operation, OperationInput } from '../workflows/catalog.js';
 import { helperMeter, Measurement } from './measure.js';
 
 export class WarmClient {
@@ -29,7 +28,7 @@ export class WarmClient {
   }
 
   /** Runs one operation; `helperPids` are the processes whose CPU and peak memory count. */
-  async measure<O extends Operation>(operation: O, input: OperationInput[O], helperPids: number[]): Promise<Measurement & { workflowId: string }> {
+  async measure<O extends Operation>(operation: O, input: OperationInput<O>, helperPids: number[]): Promise<Measurement & { workflowId: string }> {
     const meter = helperMeter(helperPids);
     this.process.stdin!.write(`${JSON.stringify({ operation, input })}\n`);
     const answer = await this.nextAnswer();

@@ -4,21 +4,13 @@
 // embedded CLI runs that were killed are terminated by the next run (cli/orphans.ts).
 
 import type { Client } from '@temporalio/client';
-import { OperationInput, startOperation } from '../api/operations.js';
+import { startOperation } from '../api/operations.js';
 import { createRepositoryResolver } from '../worker/repositories.js';
-import type { BackupOutput, Operation, RepairIndexOutput, RepairSnapshotsOutput, RestoreOutput, VerifyOutput } from '../workflows/shared.js';
+import type { Operation, OperationInput, OperationOutput } from '../workflows/catalog.js';
 import { notice } from './output.js';
 import { showProgress } from './progress.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
 import { connectTemporal, startEmbeddedServer, temporalSettings, withRuntime } from './temporal.js';
-
-type OperationOutput = {
-  backup: BackupOutput;
-  restore: RestoreOutput;
-  verify: VerifyOutput;
-  'repair-index': RepairIndexOutput;
-  'repair-snapshots': RepairSnapshotsOutput;
-};
 
 export interface OperationOptions {
   /** The passphrase this process holds for the repository (used by the embedded worker only). */
@@ -29,10 +21,10 @@ export interface OperationOptions {
 
 export interface OperationRun<O extends Operation> {
   workflowId: string;
-  result: OperationOutput[O];
+  result: OperationOutput<O>;
 }
 
-export async function runOperation<O extends Operation>(operation: O, input: OperationInput[O], options: OperationOptions): Promise<OperationRun<O>> {
+export async function runOperation<O extends Operation>(operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
   const settings = temporalSettings();
   const progress = !options.json && process.stderr.isTTY === true;
   if (settings.address) {
@@ -62,7 +54,7 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
   });
 }
 
-async function follow<O extends Operation>(client: Client, operation: O, input: OperationInput[O], taskQueue: string, progress: boolean): Promise<OperationRun<O>> {
+async function follow<O extends Operation>(client: Client, operation: O, input: OperationInput<O>, taskQueue: string, progress: boolean): Promise<OperationRun<O>> {
   const handle = await startOperation(client, operation, input, taskQueue);
   const cancel = () => {
     notice(`canceling ${handle.workflowId} (Ctrl-C again to stop waiting)`);
@@ -71,7 +63,7 @@ async function follow<O extends Operation>(client: Client, operation: O, input: 
   process.once('SIGINT', cancel);
   const line = progress ? showProgress(client, handle.workflowId, operation, taskQueue) : undefined;
   try {
-    return { workflowId: handle.workflowId, result: (await handle.result()) as OperationOutput[O] };
+    return { workflowId: handle.workflowId, result: (await handle.result()) as OperationOutput<O> };
   } finally {
     process.removeListener('SIGINT', cancel);
     await line?.stop();

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 // Extensionless on purpose: jest's globalSetup loads this file through plain require, without
 // the moduleNameMapper that maps './x.js' to './x.ts' for tests.
-import { SEARCH_ATTRIBUTES } from '../workflows/shared';
+import { SEARCH_ATTRIBUTES } from '../workflows/catalog';
 import { freePorts } from './freePorts';
 import { temporalBinary } from './temporalBinary';
 import { isAlive } from './processAlive';

@@ -1,14 +1,16 @@
-// The backup, restore, verify and repair workflows. Each runs one heartbeating data-plane activity
-// (on the task queue of the host that holds the data, when given) and answers a progress
-// query; history stays a handful of events however many files are involved.
+// The backup, restore, verify and repair workflows. Each runs its operation's heartbeating
+// data-plane activity (workflows/catalog.ts names it; on the task queue of the host that holds
+// the data, when given), describes itself (search attributes, memo, current details) from its
+// input so that runs are findable however they were started, and answers a progress query;
+// history stays a handful of events however many files are involved.
 
-import { ActivityCancellationType, ActivityOptions, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityOptions, patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { Operation, OperationInput, OperationOutput, OPERATIONS, operationSearchAttributes, operationSubject, operationSummary, repositoryLabel } from './catalog.js';
 import { DATA_PLANE_RETRY } from './failurePolicy.js';
 import {
   BackupInput,
   BackupOutput,
-  Operation,
   progressQuery,
   RepairIndexOutput,
   RepairInput,
@@ -32,20 +34,34 @@ const dataPlane: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
-function activitiesOn(taskQueue: string | undefined) {
-  return proxyActivities<Activities>(taskQueue ? { ...dataPlane, taskQueue } : dataPlane);
-}
+/**
+ * Patch id of the search-attribute and memo upserts: runs recorded before them (and histories
+ * in test/replay/histories/*.before-self-description.json) replay without these commands.
+ */
+export const SELF_DESCRIPTION_PATCH = 'self-description';
 
-async function tracked<T extends WorkflowProgress['result']>(operation: Operation, run: () => Promise<T>): Promise<T> {
+async function runOperation<O extends Operation>(operation: O, input: OperationInput<O>): Promise<OperationOutput<O>> {
   const progress: WorkflowProgress = { operation, phase: 'running', startedAt: new Date(workflowInfo().startTime).toISOString() };
   setHandler(progressQuery, () => progress);
+  const summary = operationSummary(operation, input);
+  if (patched(SELF_DESCRIPTION_PATCH)) {
+    upsertSearchAttributes(operationSearchAttributes(operation, input));
+    upsertMemo({ operation, repository: repositoryLabel(input.repo), subject: operationSubject(operation, input), summary });
+  }
+  setCurrentDetails(`${summary}: running`);
+  const activities = proxyActivities<Activities>(input.dataTaskQueue ? { ...dataPlane, taskQueue: input.dataTaskQueue } : dataPlane);
+  // The catalog ties each operation to its activity, whose signature defines OperationInput/Output.
+  const activity = activities[OPERATIONS[operation].activity] as unknown as (input: OperationInput<O>) => Promise<OperationOutput<O>>;
   try {
-    progress.result = await run();
+    const result = await activity(input);
+    progress.result = result;
     progress.phase = 'completed';
-    return progress.result as T;
+    setCurrentDetails(`${summary}: completed`);
+    return result;
   } catch (err) {
     progress.phase = 'failed';
     progress.error = innermostMessage(err);
+    setCurrentDetails(`${summary}: failed: ${progress.error}`);
     throw err;
   }
 }
@@ -58,21 +74,21 @@ function innermostMessage(err: unknown): string {
 }
 
 export async function backupWorkflow(input: BackupInput): Promise<BackupOutput> {
-  return tracked('backup', () => activitiesOn(input.dataTaskQueue).backupSnapshot(input));
+  return runOperation('backup', input);
 }
 
 export async function restoreWorkflow(input: RestoreInput): Promise<RestoreOutput> {
-  return tracked('restore', () => activitiesOn(input.dataTaskQueue).restoreSnapshot(input));
+  return runOperation('restore', input);
 }
 
 export async function verifyWorkflow(input: VerifyInput): Promise<VerifyOutput> {
-  return tracked('verify', () => activitiesOn(input.dataTaskQueue).verifyRepository(input));
+  return runOperation('verify', input);
 }
 
 export async function repairIndexWorkflow(input: RepairInput): Promise<RepairIndexOutput> {
-  return tracked('repair-index', () => activitiesOn(input.dataTaskQueue).repairIndex(input));
+  return runOperation('repair-index', input);
 }
 
 export async function repairSnapshotsWorkflow(input: RepairInput): Promise<RepairSnapshotsOutput> {
-  return tracked('repair-snapshots', () => activitiesOn(input.dataTaskQueue).repairSnapshots(input));
+  return runOperation('repair-snapshots', input);
 }

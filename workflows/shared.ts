@@ -1,32 +1,14 @@
-// Definitions shared by workflows, the worker, the API and the CLI: names of the task queue,
-// search attributes, workflow types and queries, and the input/result shapes of each operation.
-// Import this module (never workflow implementations) from api/ and cli/.
+// Definitions shared by workflows, the worker, the API and the CLI: the task queue, the progress
+// query and the input/result shapes of each operation (workflows/catalog.ts describes the
+// operations themselves). Import this module (never workflow implementations) from api/ and cli/.
 
 import { defineQuery } from '@temporalio/workflow';
 import type { VerifyReport } from '../core/checker.js';
 import type { RepairIndexResult, RepairSnapshotsResult } from '../core/repair.js';
 import type { RestoreResult } from '../core/restorer.js';
+import type { Operation, OperationOutput } from './catalog.js';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
-
-/** Custom search attributes, all Keyword, so Temporal UI can filter runs. */
-export const SEARCH_ATTRIBUTES = {
-  operation: 'MeridianOperation',
-  repository: 'MeridianRepository',
-  source: 'MeridianSource',
-} as const;
-
-export const OPERATIONS = ['backup', 'restore', 'verify', 'repair-index', 'repair-snapshots'] as const;
-export type Operation = (typeof OPERATIONS)[number];
-
-/** Workflow type names, as the `temporal` CLI and other SDKs start them. */
-export const WORKFLOW_TYPES: Record<Operation, string> = {
-  backup: 'backupWorkflow',
-  restore: 'restoreWorkflow',
-  verify: 'verifyWorkflow',
-  'repair-index': 'repairIndexWorkflow',
-  'repair-snapshots': 'repairSnapshotsWorkflow',
-};
 
 export type BackupType = 'full' | 'incremental' | 'differential';
 export type VerifyLevel = 'quick' | 'standard' | 'deep';
@@ -105,7 +87,7 @@ export interface WorkflowProgress {
   phase: 'running' | 'completed' | 'failed';
   startedAt: string;
   attempt?: number;
-  result?: BackupOutput | RestoreOutput | VerifyOutput | RepairIndexOutput | RepairSnapshotsOutput;
+  result?: OperationOutput<Operation>;
   error?: string;
 }
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureSearchAttributes, startDevServer } from '../../worker/devServer.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/shared.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/catalog.js';
 import { temporalBinary } from '../../worker/temporalBinary.js';
 import { testAddress, testConnection, type TestConnection } from '../helpers/temporal.js';
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { WORKFLOW_TYPES } from '../../workflows/shared';
+import { OPERATIONS } from '../../workflows/catalog';
 import { workflowBundle } from '../helpers/meridianWorker';
 
 const DIR = path.join(__dirname, '..', 'replay', 'histories');
@@ -13,7 +13,7 @@ const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 test('every workflow type has a recorded history', () => {
   const recorded = new Set(files.map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
-  expect([...recorded].sort()).toEqual(Object.values(WORKFLOW_TYPES).sort());
+  expect([...recorded].sort()).toEqual(Object.values(OPERATIONS).map((o) => o.workflowType).sort());
 });
 
 test.each(files)('%s replays against the current workflow code', async (file) => {

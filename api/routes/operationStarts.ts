@@ -1,0 +1,25 @@
+// POST routes that start operations, one per operation to which the catalog (workflows/catalog.ts)
+// gives an API path (POST /v1/backups, /v1/restores, /v1/verifications): the body is validated
+// with the operation's schema (api/schemas.ts) and the answer is 202 Accepted with the workflow
+// id, and a Location header saying where to poll its state.
+
+import { Hono } from 'hono';
+import type { ApiDeps } from '../app.js';
+import { startOperation } from '../operations.js';
+import { requestSchemaOf } from '../schemas.js';
+import { validate } from '../validation.js';
+import { OPERATION_NAMES, OPERATIONS } from '../../workflows/catalog.js';
+
+export function operationStartRoutes(deps: ApiDeps): Hono {
+  const app = new Hono();
+  for (const operation of OPERATION_NAMES) {
+    const route = OPERATIONS[operation].api;
+    if (!route) continue;
+    app.post(route.path, validate('json', requestSchemaOf(operation)), async (c) => {
+      const { workflowId } = await startOperation(deps.client, operation, c.req.valid('json'), deps.taskQueue);
+      c.header('Location', `/v1/operations/${encodeURIComponent(workflowId)}`);
+      return c.json({ workflowId }, 202);
+    });
+  }
+  return app;
+}

@@ -1,0 +1,142 @@
+// The one description of every Meridian operation: its workflow type, the activity that does its
+// work (whose signature gives the operation's input and output types), what it is about (its
+// subject), its HTTP route when the API offers it, and the search attributes and memo that make
+// a run findable however it was started. The workflows, the worker, the API and the CLI all read
+// this list; the API's input schemas (api/schemas.ts) are keyed by it. Deterministic and free of
+// Node imports: the workflow bundle includes it. A new operation is one entry here, its workflow
+// (workflows/operations.ts) and its activity (activities/index.ts).
+
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+
+/** Custom search attributes, all Keyword, so Temporal UI and `temporal workflow list` can filter runs. */
+export const SEARCH_ATTRIBUTES = {
+  operation: 'MeridianOperation',
+  repository: 'MeridianRepository',
+  source: 'MeridianSource',
+} as const;
+
+export const SEARCH_ATTRIBUTE_KEYS = {
+  operation: defineSearchAttributeKey(SEARCH_ATTRIBUTES.operation, SearchAttributeType.KEYWORD),
+  repository: defineSearchAttributeKey(SEARCH_ATTRIBUTES.repository, SearchAttributeType.KEYWORD),
+  source: defineSearchAttributeKey(SEARCH_ATTRIBUTES.source, SearchAttributeType.KEYWORD),
+};
+
+type ActivityName = keyof Activities;
+type ActivityInput<A extends ActivityName> = Parameters<Activities[A]>[0];
+
+interface OperationDescription<A extends ActivityName> {
+  /** The workflow type, as the `temporal` CLI and other SDKs start it. */
+  workflowType: string;
+  /** The data-plane activity the workflow runs. */
+  activity: A;
+  /** What a run is about (a path, a snapshot or 'all'): part of its workflow id, summary and search attributes. */
+  subject(input: ActivityInput<A>): string;
+  /** How a run reads in Temporal UI's summary, e.g. "backup of /data into /srv/repo". */
+  summary(input: ActivityInput<A>): string;
+  /** The API route that starts it, if the API offers it, with its OpenAPI summary and request schema name. */
+  api?: { path: string; summary: string; request: string };
+}
+
+const describe = <A extends ActivityName>(description: OperationDescription<A>) => description;
+
+export const OPERATIONS = {
+  backup: describe({
+    workflowType: 'backupWorkflow',
+    activity: 'backupSnapshot',
+    subject: (input) => input.path,
+    summary: (input) => `backup of ${input.path} into ${repositoryLabel(input.repo)}`,
+    api: { path: '/v1/backups', summary: 'Back up a directory into a repository', request: 'BackupRequest' },
+  }),
+  restore: describe({
+    workflowType: 'restoreWorkflow',
+    activity: 'restoreSnapshot',
+    subject: (input) => input.snapshot,
+    summary: (input) => `restore of snapshot ${input.snapshot} of ${repositoryLabel(input.repo)} into ${input.target}`,
+    api: { path: '/v1/restores', summary: 'Restore a snapshot into a directory', request: 'RestoreRequest' },
+  }),
+  verify: describe({
+    workflowType: 'verifyWorkflow',
+    activity: 'verifyRepository',
+    subject: (input) => input.snapshot ?? 'all',
+    summary: (input) => `${input.level ?? 'standard'} verify of ${input.snapshot ? `snapshot ${input.snapshot} of ` : ''}${repositoryLabel(input.repo)}`,
+    api: { path: '/v1/verifications', summary: 'Verify a repository or one snapshot', request: 'VerificationRequest' },
+  }),
+  'repair-index': describe({
+    workflowType: 'repairIndexWorkflow',
+    activity: 'repairIndex',
+    subject: () => 'all',
+    summary: (input) => `index repair of ${repositoryLabel(input.repo)}`,
+  }),
+  'repair-snapshots': describe({
+    workflowType: 'repairSnapshotsWorkflow',
+    activity: 'repairSnapshots',
+    subject: () => 'all',
+    summary: (input) => `snapshot repair of ${repositoryLabel(input.repo)}`,
+  }),
+};
+
+export type Operation = keyof typeof OPERATIONS;
+export const OPERATION_NAMES = Object.keys(OPERATIONS) as Operation[];
+
+type ActivityOf<O extends Operation> = (typeof OPERATIONS)[O]['activity'];
+export type OperationInput<O extends Operation> = ActivityInput<ActivityOf<O>>;
+export type OperationOutput<O extends Operation> = Awaited<ReturnType<Activities[ActivityOf<O>]>>;
+
+/** The operation a workflow type runs, if it is one of Meridian's. */
+export function operationOfWorkflowType(workflowType: string): Operation | undefined {
+  return OPERATION_NAMES.find((operation) => OPERATIONS[operation].workflowType === workflowType);
+}
+
+/** What a run is about, by the catalog: a path, a snapshot or 'all'. */
+export function operationSubject<O extends Operation>(operation: O, input: OperationInput<O>): string {
+  return (OPERATIONS[operation].subject as (input: OperationInput<O>) => string)(input);
+}
+
+export function operationSummary<O extends Operation>(operation: O, input: OperationInput<O>): string {
+  return (OPERATIONS[operation].summary as (input: OperationInput<O>) => string)(input);
+}
+
+/** The search attributes of a run, set by its starter and again by the workflow itself. */
+export function operationSearchAttributes<O extends Operation>(operation: O, input: OperationInput<O>) {
+  return [
+    { key: SEARCH_ATTRIBUTE_KEYS.operation, value: operation as string },
+    { key: SEARCH_ATTRIBUTE_KEYS.repository, value: repositoryLabel(input.repo) },
+    { key: SEARCH_ATTRIBUTE_KEYS.source, value: operationSubject(operation, input) },
+  ];
+}
+
+/**
+ * How a repository is shown and searched for: a local path normalized, a URL without its query
+ * (endpoints and options) or user info and without a trailing slash, a configured name as it is.
+ */
+export function repositoryLabel(repo: string): string {
+  const trimmed = repo.trim();
+  const url = /^([a-z0-9+]+):\/\/([^?#]*)/i.exec(trimmed);
+  if (url) {
+    const scheme = url[1]!.toLowerCase();
+    const rest = decoded(url[2]!);
+    if (scheme === 'file') return normalizedPath(rest);
+    return `${scheme}://${rest.replace(/^[^@/]*@/, '').replace(/\/{2,}/g, '/')}`.replace(/\/+$/, '');
+  }
+  return trimmed.startsWith('/') ? normalizedPath(trimmed) : trimmed;
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** An absolute POSIX path without `.`, `..`, repeated or trailing slashes (as path.resolve gives it). */
+function normalizedPath(absolute: string): string {
+  const parts: string[] = [];
+  for (const part of absolute.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
