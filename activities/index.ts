@@ -74,10 +74,10 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async verifyRepository(input: VerifyInput): Promise<VerifyOutput> {
-      return runWithHeartbeats(async (report) => {
+      return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
         const outcome = await withRepository(deps, input.repo, (repo) =>
-          verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report }),
+          verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report, signal }),
         );
         return { ...outcome, durationMs: Date.now() - started };
       });
@@ -85,18 +85,18 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Rebuilds the index from the pack headers; a retry starts over (old index files go only at the end). */
     async repairIndex(input: RepairInput): Promise<RepairIndexOutput> {
-      return runWithHeartbeats(async (report) => {
+      return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, input.repo, (repo) => repairIndex(repo, report));
+        const outcome = await withRepository(deps, input.repo, (repo) => repairIndex(repo, report, signal));
         return { ...outcome, durationMs: Date.now() - started };
       });
     },
 
     /** Rewrites the snapshots that reference lost data; a retry finds the ones already repaired intact. */
     async repairSnapshots(input: RepairInput): Promise<RepairSnapshotsOutput> {
-      return runWithHeartbeats(async (report) => {
+      return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, input.repo, (repo) => repairSnapshots(repo, report));
+        const outcome = await withRepository(deps, input.repo, (repo) => repairSnapshots(repo, report, signal));
         return { ...outcome, durationMs: Date.now() - started };
       });
     },

@@ -28,6 +28,8 @@ export interface VerifyOptions {
   level: VerifyLevel;
   samplePercent?: number;
   onProgress?: (progress: VerifyProgress) => void;
+  /** Checked before each snapshot and each pack: a canceled verify stops there. */
+  signal?: AbortSignal;
 }
 
 export interface VerifyProgress {
@@ -56,6 +58,7 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
   // Which blobs the selected snapshots reference, with one path that uses each.
   const referenced = new Map<string, { snapshot: string; path: string }>();
   for (const snap of snapshots) {
+    options.signal?.throwIfAborted();
     checked.snapshots += 1;
     await walkTree(reader, snap, snap.tree, '', referenced, problems);
     options.onProgress?.({ phase: 'trees', done: checked.snapshots, total: snapshots.length });
@@ -88,6 +91,7 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
     const packs = samplePacks([...byPack.keys()].filter((p) => existing.has(p)), options.level === 'deep' ? options.samplePercent : undefined);
     let done = 0;
     for (const pack of packs) {
+      options.signal?.throwIfAborted();
       await checkPack(repo, pack, existing.get(pack)!, byPack.get(pack)!, options.level === 'deep', referenced, problems, checked);
       options.onProgress?.({ phase: 'packs', done: ++done, total: packs.length });
     }

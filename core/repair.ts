@@ -37,7 +37,11 @@ export interface RepairIndexResult {
 /** Index files written by a repair hold this many packs each. */
 const PACKS_PER_INDEX_FILE = 256;
 
-export async function repairIndex(repo: Repository, onProgress?: (p: RepairProgress) => void): Promise<RepairIndexResult> {
+/**
+ * `signal` is checked while packs are read, before anything is written: a canceled repair leaves
+ * the repository as it found it.
+ */
+export async function repairIndex(repo: Repository, onProgress?: (p: RepairProgress) => void, signal?: AbortSignal): Promise<RepairIndexResult> {
   // Index files are listed before packs: a writer stores a pack before the index file naming it,
   // so every pack an old index file names is in the listing below, and is indexed again.
   const oldFiles: string[] = [];
@@ -56,6 +60,7 @@ export async function repairIndex(repo: Repository, onProgress?: (p: RepairProgr
     batch = [];
   };
   for (const [i, pack] of packs.entries()) {
+    signal?.throwIfAborted();
     let blobs: PackBlobEntry[];
     try {
       blobs = await readPackHeader(repo.storage, repo.keys, pack.name, pack.size);
@@ -107,16 +112,19 @@ export interface RepairSnapshotsResult {
 
 export const REPAIRED_TAG = 'repaired';
 
-export async function repairSnapshots(repo: Repository, onProgress?: (p: RepairProgress) => void): Promise<RepairSnapshotsResult> {
+/** `signal` is checked while trees are rewritten, before any snapshot is replaced. */
+export async function repairSnapshots(repo: Repository, onProgress?: (p: RepairProgress) => void, signal?: AbortSignal): Promise<RepairSnapshotsResult> {
   const result: RepairSnapshotsResult = { snapshotsChecked: 0, snapshotsRepaired: 0, snapshotsUnreadable: 0, filesTrimmed: 0, dirsEmptied: 0, repaired: [] };
   const snapshots = await listSnapshots(repo, { onDamaged: () => (result.snapshotsUnreadable += 1) });
   const index = await MasterIndex.load(repo);
   const rewriter = new TreeRewriter(repo, index, result);
   const newRoots: (string | undefined)[] = [];
   for (const [i, snap] of snapshots.entries()) {
+    signal?.throwIfAborted();
     newRoots.push(await rewriter.rewrite(snap.tree));
     onProgress?.({ phase: 'snapshots', done: i + 1, total: snapshots.length });
   }
+  signal?.throwIfAborted();
   // Packs, then index, then snapshots: a snapshot never names a tree that is not indexed yet.
   await rewriter.flush();
   for (const [i, snap] of snapshots.entries()) {
