@@ -97,7 +97,10 @@ export const openApiDocument = {
           workflowId: { type: 'string' },
           operation: { type: 'string', enum: OPERATION_NAMES },
           status: { type: 'string', enum: ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'] },
-          progress: { type: 'object', description: "While running: the workflow's progress query merged with the activity's heartbeat" },
+          progress: {
+            type: 'object',
+            description: "While running: the workflow's progress query (phase: running) merged with the activity's heartbeat, whose own phase is activityPhase",
+          },
           result: { type: 'object', description: 'When completed: the output of the backup (with filesSkipped and warnings, one per entry it could not read), restore or verify' },
           error: { type: 'object', required: ['message'], properties: { type: { type: 'string' }, message: { type: 'string' } } },
         },

@@ -93,14 +93,23 @@ async function queryProgress(handle: WorkflowHandle): Promise<WorkflowProgress |
 
 type PendingActivities = Awaited<ReturnType<WorkflowHandle['describe']>>['raw']['pendingActivities'];
 
-/** The latest heartbeat of the running activity, plus its attempt and last failure, if any. */
+/**
+ * The latest heartbeat of the running activity, plus its attempt and last failure, if any. The
+ * activity's own `phase` (e.g. verify's 'trees' or 'packs') becomes `activityPhase`: the
+ * workflow's `phase` (running, completed, failed) is the operation's and must not be overwritten.
+ */
 function heartbeatOf(pending: PendingActivities): Record<string, unknown> {
   const activity = pending?.[0];
   if (!activity) return {};
   const payload = activity.heartbeatDetails?.payloads?.[0];
-  const details = payload ? (defaultPayloadConverter.fromPayload(payload) as Record<string, unknown>) : {};
+  const { phase, ...details } = payload ? (defaultPayloadConverter.fromPayload(payload) as Record<string, unknown>) : {};
   const lastFailure = activity.lastFailure?.message;
-  return { ...details, activityAttempt: activity.attempt ?? 1, ...(lastFailure ? { lastFailure } : {}) };
+  return {
+    ...details,
+    ...(phase !== undefined ? { activityPhase: phase } : {}),
+    activityAttempt: activity.attempt ?? 1,
+    ...(lastFailure ? { lastFailure } : {}),
+  };
 }
 
 async function failureOf(handle: WorkflowHandle): Promise<{ type?: string; message: string }> {

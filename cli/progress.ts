@@ -30,7 +30,7 @@ export function renderProgress(progress: Record<string, unknown> | undefined, { 
   }
   const done = n('done');
   const total = n('total');
-  if (done !== undefined && total !== undefined) return `${label} ${bar(done, total)} ${String(p.phase ?? '')} ${done}/${total}  ${elapsed}`;
+  if (done !== undefined && total !== undefined) return `${label} ${bar(done, total)} ${String(p.activityPhase ?? '')} ${done}/${total}  ${elapsed}`;
   if (p.operation === undefined) return `${label}: waiting for a worker on task queue "${taskQueue}"… ${elapsed}`;
   return `${label}: starting… ${elapsed}`;
 }

@@ -68,13 +68,13 @@ describe('renderProgress', () => {
 
   it('uses the totals of a restore heartbeat and the phase of a verify heartbeat', () => {
     expect(renderProgress({ filesDone: 1, filesTotal: 4, bytesDone: 0, bytesTotal: 0 }, context)).toContain('1/4 files');
-    expect(renderProgress({ phase: 'packs', done: 1, total: 4 }, { ...context, label: 'verify' })).toBe(
+    expect(renderProgress({ phase: 'running', activityPhase: 'packs', done: 1, total: 4 }, { ...context, label: 'verify' })).toBe(
       'verify [######------------------]  25% packs 1/4  12 s',
     );
   });
 
   it('says why an activity is being retried', () => {
-    const line = renderProgress({ phase: 'trees', done: 0, total: 2, activityAttempt: 3, lastFailure: 'storage unreachable: ECONNREFUSED' }, context);
+    const line = renderProgress({ phase: 'running', activityPhase: 'trees', done: 0, total: 2, activityAttempt: 3, lastFailure: 'storage unreachable: ECONNREFUSED' }, context);
     expect(line).toMatch(/12 s, retrying after: storage unreachable: ECONNREFUSED$/);
   });
 
