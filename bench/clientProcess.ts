@@ -16,7 +16,7 @@ interface Request {
 async function main(): Promise<void> {
   const { TEMPORAL_ADDRESS: address, MERIDIAN_TASK_QUEUE: taskQueue } = process.env;
   if (!address || !taskQueue) throw new Error('clientProcess needs TEMPORAL_ADDRESS and MERIDIAN_TASK_QUEUE');
-  const temporal = await connectTemporal(address, 'default');
+  const temporal = await connectTemporal({ address }, 'default');
   const reply = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
   reply({ ready: true });
   try {

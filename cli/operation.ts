@@ -1,5 +1,5 @@
 // Runs one backup, restore or verify as a Temporal workflow and waits for its result: as a mere
-// client when TEMPORAL_ADDRESS is set (a `meridian worker` elsewhere does the work), else on the
+// client when a Temporal address is configured (a `meridian worker` elsewhere does the work), else on the
 // embedded dev server with a worker in this process. Ctrl-C cancels the workflow; workflows of
 // embedded CLI runs that were killed are terminated by the next run (cli/orphans.ts).
 
@@ -27,8 +27,8 @@ export interface OperationRun<O extends Operation> {
 export async function runOperation<O extends Operation>(operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
   const settings = temporalSettings();
   const progress = !options.json && process.stderr.isTTY === true;
-  if (settings.address) {
-    const temporal = await connectTemporal(settings.address, settings.namespace);
+  if (settings.cluster) {
+    const temporal = await connectTemporal(settings.cluster, settings.namespace);
     try {
       return await follow(temporal.client, operation, input, settings.taskQueue, progress);
     } finally {
@@ -37,7 +37,7 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
   }
   const { address } = await startEmbeddedServer(settings.home);
   return withRuntime('operation', async () => {
-    const temporal = await connectTemporal(address, settings.namespace);
+    const temporal = await connectTemporal({ address }, settings.namespace);
     try {
       const orphans = await terminateOrphanedWorkflows(temporal.client);
       if (orphans.length > 0) notice(`terminated ${orphans.length} workflow(s) left running by a meridian process that is gone: ${orphans.join(', ')}`);

@@ -1,33 +1,75 @@
-// How the CLI reaches Temporal: settings from the environment, the SDK runtime (its logs go to
-// stderr, never stdout), the embedded dev server kept under MERIDIAN_HOME when TEMPORAL_ADDRESS
-// is unset, connections, and Meridian workers.
+// How the CLI reaches Temporal: connection settings as the `temporal` CLI reads them (TEMPORAL_*
+// variables and temporal.toml profiles, through @temporalio/envconfig), the SDK runtime (its logs
+// go to stderr, never stdout), the embedded dev server kept under MERIDIAN_HOME when no address is
+// configured, connections, and Meridian workers.
 
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type Metadata, type TLSConfig } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { LogEntry, NativeConnection, Worker } from '@temporalio/worker';
 import type { RepositoryResolver } from '../activities/index.js';
 import type { DevServer } from '../worker/devServer.js';
 import { meridianHome } from '../worker/repositories.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
-import { CliError, EXIT, unavailableError } from './exitCodes.js';
+import { CliError, EXIT, unavailableError, usageError } from './exitCodes.js';
 import { notice } from './output.js';
+import { tlsFailure } from './tlsProbe.js';
+
+/** How to reach a Temporal frontend: what both the client and the workers' native connection take. */
+export interface TemporalTarget {
+  /** host:port */
+  address: string;
+  /** true: TLS with the system's roots; an object: a CA, a server name, a client certificate. */
+  tls?: TLSConfig | boolean;
+  /** Sent as `authorization: Bearer …` on every call (and implies TLS). */
+  apiKey?: string;
+  /** Extra gRPC headers (TEMPORAL_GRPC_META_*, a profile's grpc_meta). */
+  metadata?: Metadata;
+}
 
 export interface TemporalSettings {
-  /** TEMPORAL_ADDRESS; undefined selects the embedded dev server. */
-  address?: string;
+  /** The configured cluster; undefined (no address configured) selects the embedded dev server. */
+  cluster?: TemporalTarget;
   namespace: string;
   taskQueue: string;
   home: string;
 }
 
+/**
+ * Reads the connection settings the way the `temporal` CLI does: the profile TEMPORAL_PROFILE
+ * names (else "default") of the temporal.toml at TEMPORAL_CONFIG_FILE (else the user's config
+ * folder), overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*
+ * and TEMPORAL_GRPC_META_*. An empty variable counts as unset.
+ */
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const setVariables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]));
+  let config: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    config = loadClientConnectConfig({ overrideEnvVars: setVariables });
+  } catch (err) {
+    const file = setVariables.TEMPORAL_CONFIG_FILE ? ` (${setVariables.TEMPORAL_CONFIG_FILE})` : '';
+    throw usageError(`cannot read the Temporal connection settings${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const { address, tls, apiKey, metadata } = config.connectionOptions;
+  const secured = (tls !== undefined && tls !== false) || apiKey !== undefined;
+  if (!address && secured) {
+    throw usageError('TLS or an API key is configured for Temporal but no address: set TEMPORAL_ADDRESS (or the address of the temporal.toml profile); the embedded dev server takes neither');
+  }
   return {
-    address: env.TEMPORAL_ADDRESS || undefined,
-    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    cluster: address ? { address, tls: tls ?? undefined, apiKey: typeof apiKey === 'string' ? apiKey : undefined, metadata } : undefined,
+    namespace: config.namespace || 'default',
     taskQueue: env.MERIDIAN_TASK_QUEUE || DEFAULT_TASK_QUEUE,
     home: meridianHome(env),
   };
+}
+
+/** `host:port`, and how the connection is secured (never the secrets themselves). */
+export function describeTarget(target: TemporalTarget): string {
+  const tls = target.tls === true || (typeof target.tls === 'object' && target.tls !== null) || target.apiKey !== undefined;
+  const clientCertificate = typeof target.tls === 'object' && target.tls?.clientCertPair !== undefined;
+  const how = [tls ? (clientCertificate ? 'mTLS' : 'TLS') : undefined, target.apiKey !== undefined ? 'API key' : undefined].filter(Boolean);
+  return how.length > 0 ? `${target.address} (${how.join(', ')})` : target.address;
 }
 
 /**
@@ -102,21 +144,21 @@ export interface TemporalConnections {
   close(): Promise<void>;
 }
 
-/** A client of the server at `address`; workers get a native connection, opened when first needed. */
-export async function connectTemporal(address: string, namespace: string): Promise<TemporalConnections> {
-  const unreachable = (err: unknown) => unavailableError(`cannot reach Temporal at ${address}`, err);
+/** A client of the server at `target`; workers get a native connection, opened when first needed. */
+export async function connectTemporal(target: TemporalTarget, namespace: string): Promise<TemporalConnections> {
+  const unreachable = (err: unknown) => unavailableError(`cannot reach Temporal at ${describeTarget(target)}`, withCauses(err));
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 10_000 });
+    connection = await Connection.connect({ ...target, connectTimeout: 10_000 });
   } catch (err) {
-    throw unreachable(err);
+    throw unreachable((target.tls && (await tlsFailure(target.address, target.tls))) || err);
   }
   let workerConnection: NativeConnection | undefined;
   return {
     client: new Client({ connection, namespace }),
     async createWorker(taskQueue, repositories) {
       const [{ NativeConnection }, { createMeridianWorker }] = await Promise.all([import('@temporalio/worker'), import('../worker/createWorker.js')]);
-      workerConnection ??= await NativeConnection.connect({ address }).catch((err: unknown) => {
+      workerConnection ??= await NativeConnection.connect(target).catch((err: unknown) => {
         throw unreachable(err);
       });
       return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { repositories } });
@@ -126,4 +168,13 @@ export async function connectTemporal(address: string, namespace: string): Promi
       await connection.close();
     },
   };
+}
+
+/** "Failed to connect to Temporal server" says little: its causes (e.g. 16 UNAUTHENTICATED: …) say why. */
+function withCauses(err: unknown): string {
+  const messages: string[] = [];
+  for (let at: unknown = err; at instanceof Error; at = at.cause) {
+    if (!messages.some((seen) => seen.includes(at.message))) messages.push(at.message);
+  }
+  return messages.join(': ') || String(err);
 }

@@ -1,4 +1,4 @@
-// `meridian server [--port N]`: a worker plus the HTTP API, on TEMPORAL_ADDRESS or on the local
+// `meridian server [--port N]`: a worker plus the HTTP API, on the configured Temporal cluster or on the local
 // dev server kept under MERIDIAN_HOME; runs until SIGINT or SIGTERM. Needs MERIDIAN_API_TOKEN.
 
 import { createApiApp } from '../../api/app.js';
@@ -7,7 +7,7 @@ import { createRepositoryResolver } from '../../worker/repositories.js';
 import { expectPositionals, integerValue, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, unavailableError, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
-import { connectTemporal, withRuntime, startEmbeddedServer, temporalSettings } from '../temporal.js';
+import { connectTemporal, describeTarget, withRuntime, startEmbeddedServer, temporalSettings } from '../temporal.js';
 
 const DEFAULT_PORT = 8080;
 
@@ -23,18 +23,19 @@ export async function run(args: string[]): Promise<ExitCode> {
   const settings = temporalSettings();
   const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
 
-  const temporalServer = settings.address ? { address: settings.address, uiAddress: undefined } : await startEmbeddedServer(settings.home);
+  const embedded = settings.cluster ? undefined : await startEmbeddedServer(settings.home);
+  const target = settings.cluster ?? { address: embedded!.address };
   return withRuntime('service', async () => {
-    const temporal = await connectTemporal(temporalServer.address, settings.namespace);
+    const temporal = await connectTemporal(target, settings.namespace);
     try {
       const api = await serveApi(createApiApp({ client: temporal.client, repositories, token, taskQueue: settings.taskQueue }), port).catch((err: unknown) => {
         throw unavailableError(`cannot serve the HTTP API on 127.0.0.1:${port}`, err);
       });
       try {
         const worker = await temporal.createWorker(settings.taskQueue, repositories);
-        const ui = temporalServer.uiAddress ? `, Temporal Web UI on ${temporalServer.uiAddress}` : '';
+        const ui = embedded?.uiAddress ? `, Temporal Web UI on ${embedded.uiAddress}` : '';
         notice(`HTTP API on http://127.0.0.1:${api.port}${ui}`);
-        notice(`worker on task queue "${settings.taskQueue}" of Temporal at ${temporalServer.address} (namespace ${settings.namespace}); stop with Ctrl-C`);
+        notice(`worker on task queue "${settings.taskQueue}" of Temporal at ${describeTarget(target)} (namespace ${settings.namespace}); stop with Ctrl-C`);
         await worker.run();
         notice('server stopped');
       } finally {

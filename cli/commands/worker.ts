@@ -1,4 +1,5 @@
-// `meridian worker`: a Meridian worker for the Temporal server at TEMPORAL_ADDRESS, running until
+// `meridian worker`: a Meridian worker for the configured Temporal cluster (TEMPORAL_ADDRESS or a
+// temporal.toml profile, with its TLS and API key), running until
 // SIGINT or SIGTERM (then it finishes its tasks and stops). Passphrases come from the worker's
 // own configuration: --password-file, $MERIDIAN_HOME/repositories.json or MERIDIAN_PASSWORD(_FILE).
 
@@ -6,19 +7,20 @@ import { createRepositoryResolver } from '../../worker/repositories.js';
 import { expectPositionals, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
-import { connectTemporal, withRuntime, temporalSettings } from '../temporal.js';
+import { connectTemporal, describeTarget, withRuntime, temporalSettings } from '../temporal.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommand('worker', args, { 'password-file': { type: 'string' } });
   expectPositionals('worker', positionals, [], 0);
   const settings = temporalSettings();
-  if (!settings.address) throw usageError('TEMPORAL_ADDRESS is not set: `meridian worker` serves an existing Temporal server (`meridian server` runs a local one)');
+  const { cluster } = settings;
+  if (!cluster) throw usageError('TEMPORAL_ADDRESS is not set (nor a temporal.toml profile address): `meridian worker` serves an existing Temporal server (`meridian server` runs a local one)');
   const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
   return withRuntime('service', async () => {
-    const temporal = await connectTemporal(settings.address!, settings.namespace);
+    const temporal = await connectTemporal(cluster, settings.namespace);
     try {
       const worker = await temporal.createWorker(settings.taskQueue, repositories);
-      notice(`worker ready on task queue "${settings.taskQueue}" of ${settings.address} (namespace ${settings.namespace}); stop it with Ctrl-C`);
+      notice(`worker ready on task queue "${settings.taskQueue}" of ${describeTarget(cluster)} (namespace ${settings.namespace}); stop it with Ctrl-C`);
       await worker.run();
       notice('worker stopped');
     } finally {
