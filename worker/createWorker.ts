@@ -1,13 +1,14 @@
-// Builds a Temporal Worker for the Meridian task queue: registers missing search attributes,
+// Builds a Temporal Worker for the Meridian task queue: registers missing search attributes (or,
+// where the server refuses, as Temporal Cloud does, warns once naming them and goes on),
 // wires activities to repositories resolved from the worker's own configuration, and loads the
 // prebuilt workflow bundle when there is one (fast start) or bundles the workflows otherwise.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import { ActivityDeps, createActivities } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
-import { ensureSearchAttributes } from './devServer.js';
+import { ensureSearchAttributes, SearchAttributesRefusedError } from './devServer.js';
 
 export interface MeridianWorkerOptions {
   connection: NativeConnection;
@@ -20,7 +21,10 @@ export interface MeridianWorkerOptions {
 
 export async function createMeridianWorker(options: MeridianWorkerOptions): Promise<Worker> {
   const namespace = options.namespace ?? 'default';
-  await ensureSearchAttributes(options.connection, namespace);
+  await ensureSearchAttributes(options.connection, namespace).catch((err: unknown) => {
+    if (!(err instanceof SearchAttributesRefusedError)) throw err;
+    Runtime.instance().logger.warn(err.message);
+  });
   return Worker.create({
     connection: options.connection,
     namespace,

@@ -74,14 +74,43 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 /** A client Connection or a worker NativeConnection: both carry the operator service. */
 export type OperatorConnection = Pick<Connection, 'operatorService'>;
 
+/** gRPC statuses of a server that does not let this client register search attributes. */
+const GRPC_REFUSALS = new Set([7 /* PERMISSION_DENIED */, 12 /* UNIMPLEMENTED */]);
+
+/**
+ * The server refused to list or register search attributes (Temporal Cloud registers them out
+ * of band): `missing` are the ones to register by hand, as Keyword.
+ */
+export class SearchAttributesRefusedError extends Error {
+  override name = 'SearchAttributesRefusedError';
+  constructor(
+    readonly namespace: string,
+    readonly missing: string[],
+    cause: unknown,
+  ) {
+    super(
+      `Temporal refused to register the search attributes ${missing.join(', ')} on namespace ${namespace} ` +
+        `(${cause instanceof Error ? cause.message : String(cause)}): register them by hand as Keyword; ` +
+        'until they exist, operations cannot be started there',
+      { cause },
+    );
+  }
+}
+
 /**
  * Registers Meridian's Keyword search attributes on `namespace` when they are missing, so a
- * worker runs against any server; returns the names it added.
+ * worker runs against any server; returns the names it added. A server that refuses (permission
+ * denied, unimplemented) raises SearchAttributesRefusedError.
  */
 export async function ensureSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string[]> {
-  const listed = await connection.operatorService.listSearchAttributes({ namespace });
+  const all = Object.values(SEARCH_ATTRIBUTES);
+  const refused = (missing: string[], err: unknown) =>
+    GRPC_REFUSALS.has((err as { code?: unknown }).code as number) ? new SearchAttributesRefusedError(namespace, missing, err) : err;
+  const listed = await connection.operatorService.listSearchAttributes({ namespace }).catch((err: unknown) => {
+    throw refused(all, err);
+  });
   const existing = listed.customAttributes ?? {};
-  const missing = Object.values(SEARCH_ATTRIBUTES).filter((name) => !(name in existing));
+  const missing = all.filter((name) => !(name in existing));
   for (const name of missing) {
     try {
       await connection.operatorService.addSearchAttributes({
@@ -90,7 +119,7 @@ export async function ensureSearchAttributes(connection: OperatorConnection, nam
       });
     } catch (err) {
       // Another worker may have added it since we listed.
-      if ((err as { code?: unknown }).code !== GRPC_ALREADY_EXISTS) throw err;
+      if ((err as { code?: unknown }).code !== GRPC_ALREADY_EXISTS) throw refused(missing, err);
     }
   }
   return missing;
