@@ -1,7 +1,7 @@
 // Google Cloud Storage backend (@google-cloud/storage): one object per repository file under the
 // prefix, resumable uploads for large objects, ranged reads, errors classified for the retry
-// wrapper (the SDK's own retries are off). With an endpoint (fake-gcs-server, another emulator)
-// requests go unauthenticated; otherwise credentials come from credentialsFile or the SDK's chain
+// wrapper (the SDK's own retries are off). With an endpoint (fake-gcs-server, another emulator),
+// from the URL or else from STORAGE_EMULATOR_HOST, requests go unauthenticated; otherwise credentials come from credentialsFile or the SDK's chain
 // (GOOGLE_APPLICATION_CREDENTIALS, the metadata server…). Loaded lazily by open.ts.
 
 import { Bucket, Storage as GcsClient } from '@google-cloud/storage';
@@ -30,6 +30,16 @@ export function createGcsStorage(config: GcsConfig, options: CloudCallOptions = 
   return new GcsStorage(config, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
 }
 
+/**
+ * STORAGE_EMULATOR_HOST as an endpoint: emulators document it as `host:port`, a URL, or the
+ * SDK's base URL ending in /storage/v1; a bare host:port is plain HTTP, as emulators serve.
+ */
+function emulatorEndpoint(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const url = /^https?:\/\//i.test(value) ? value : `http://${value}`;
+  return url.replace(/\/+$/, '').replace(/\/storage\/v1$/, '');
+}
+
 class GcsStorage implements Storage {
   readonly location: string;
   private readonly bucket: Bucket;
@@ -41,13 +51,17 @@ class GcsStorage implements Storage {
   ) {
     this.location = describeConfig(config);
     this.keys = new ObjectKeys(config.prefix);
+    const endpoint = config.endpoint ?? emulatorEndpoint(process.env.STORAGE_EMULATOR_HOST);
     const client = new GcsClient({
-      apiEndpoint: config.endpoint,
-      projectId: config.projectId ?? (config.endpoint ? EMULATOR_PROJECT_ID : undefined),
+      apiEndpoint: endpoint,
+      projectId: config.projectId ?? (endpoint ? EMULATOR_PROJECT_ID : undefined),
       keyFilename: config.credentialsFile,
       retryOptions: { autoRetry: false, maxRetries: 0 },
       timeout: idleMs,
     });
+    // With STORAGE_EMULATOR_HOST set, the SDK takes the variable's raw value as the JSON API's
+    // base URL (it expects ".../storage/v1"); the endpoint chosen here decides instead.
+    if (endpoint) client.baseUrl = `${endpoint}/storage/v1`;
     this.bucket = client.bucket(config.bucket);
   }
 

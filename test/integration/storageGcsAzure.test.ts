@@ -11,7 +11,8 @@ import { createGcsStorage } from '../../storage/gcs';
 import { withRetry } from '../../storage/retry';
 import { Handle, Storage, StorageError } from '../../storage/storage';
 import { describeStorageConformance } from '../storage/conformance';
-import { pseudoRandomBytes } from '../helpers/trees';
+import { runMeridian } from '../helpers/meridianCli';
+import { pseudoRandomBytes, tempDir } from '../helpers/trees';
 
 function serverEnv(name: string): string {
   const value = process.env[name];
@@ -181,5 +182,23 @@ describe('azure credentials', () => {
       expect(err.message).toMatch(/^\[storage:azure\] account "devstoreaccount1" refused the credentials for container "credentials-[^"]+" \(HTTP 403/);
       for (const secret of [wrongKey, serverEnv('AZURE_STORAGE_KEY'), 'SharedKey ']) expect(err.message).not.toContain(secret);
     }
+  });
+});
+
+describe('gs:// with STORAGE_EMULATOR_HOST (the variable the GCS SDK documents for emulators)', () => {
+  const endpoint = () => serverEnv('MERIDIAN_TEST_GCS_ENDPOINT');
+
+  test.each([
+    ['a URL', () => endpoint()],
+    ['host:port', () => new URL(endpoint()).host],
+    ['the SDK base URL', () => `${endpoint()}/storage/v1`],
+  ])('meridian init creates the bucket and the repository opens, with the variable as %s', async (_, emulatorHost) => {
+    const { MERIDIAN_PASSWORD: _p, MERIDIAN_PASSWORD_FILE: _f, ...inherited } = process.env;
+    const env = { ...inherited, STORAGE_EMULATOR_HOST: emulatorHost() };
+    const repo = `gs://${uniqueName('emulator')}/meridian`;
+    const options = { cwd: tempDir('gcs-emulator'), env, timeoutMs: 60_000 };
+    const init = await runMeridian(['init', '--repo', repo, '--no-encryption'], options);
+    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(await runMeridian(['snapshots', '--repo', repo, '--json'], options)).toMatchObject({ code: 0, stdout: '[]\n' });
   });
 });
