@@ -7,10 +7,10 @@
 
 import { Readable } from 'node:stream';
 import { BlobServiceClient, ContainerClient, ContainerListBlobFlatSegmentResponse, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { classifiedCall, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail } from './cloudCalls.js';
+import { classifiedCall, classifyCloudFailure, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, readAll, safeDetail } from './cloudCalls.js';
 import { AzureConfig, describeConfig } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
-import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, RetryHint, Storage, StorageError } from './storage.js';
 
 /** Objects up to this size go up in one request; larger ones in blocks of this size. */
 const BLOCK_BYTES = 8 * 1024 * 1024;
@@ -121,8 +121,8 @@ class AzureStorage implements Storage {
   private classify(err: unknown, operation: Operation, key: string | undefined): StorageError {
     if (err instanceof StorageError) return err;
     const container = `container "${this.config.container}"`;
-    const fail = (kind: StorageError['kind'], what: string) =>
-      new StorageError(kind, `[storage:azure] ${what} (${operation}${key === undefined ? '' : ` ${key}`})`, { cause: err });
+    const fail = (kind: StorageError['kind'], what: string, retryHint?: RetryHint) =>
+      new StorageError(kind, `[storage:azure] ${what} (${operation}${key === undefined ? '' : ` ${key}`})`, { cause: err, retryHint });
     const status = httpStatus(err);
     // HEAD requests carry the service's error code only in details (from x-ms-error-code).
     const e = err as { code?: unknown; details?: { errorCode?: unknown } };
@@ -131,12 +131,10 @@ class AzureStorage implements Storage {
     if (code === 'ContainerNotFound') return fail('permanent', `${container} does not exist`);
     if (status === 404) return fail('not-found', `no such blob in ${container}`);
     if (status === 401 || status === 403) return fail('permanent', `account "${this.config.account}" refused the credentials for ${container} (${answer}): check AZURE_STORAGE_KEY or the connection string`);
-    if (status !== undefined) {
-      return isRetryableStatus(status) ? fail('transient', `${container} answered ${answer}`) : fail('permanent', `${container} refused the request (${answer})`);
-    }
-    const network = networkFailure(err);
-    if (network) return fail('transient', `account "${this.config.account}" is unreachable (${network})`);
-    return fail('permanent', `the request to ${container} failed: ${safeDetail(err)}`);
+    const failure = classifyCloudFailure(err, code);
+    if (failure.answered) return failure.kind === 'transient' ? fail('transient', `${container} answered ${failure.reason}`, failure.retryHint) : fail('permanent', `${container} refused the request (${failure.reason})`);
+    if (failure.kind === 'transient') return fail('transient', `account "${this.config.account}" is unreachable (${failure.reason})`, failure.retryHint);
+    return fail('permanent', `the request to ${container} failed: ${failure.reason}`);
   }
 
   private pastTheEnd(key: string, range: ByteRange): StorageError {

@@ -5,10 +5,10 @@
 // (GOOGLE_APPLICATION_CREDENTIALS, the metadata server…). Loaded lazily by open.ts.
 
 import { Bucket, Storage as GcsClient } from '@google-cloud/storage';
-import { classifiedCall, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, isRetryableStatus, networkFailure, readAll, safeDetail, withIdleTimeout } from './cloudCalls.js';
+import { classifiedCall, classifyCloudFailure, CloudCallOptions, DEFAULT_IDLE_TIMEOUT_MS, emptyIfRangeNotSatisfiable, emptyRange, httpStatus, readAll, withIdleTimeout } from './cloudCalls.js';
 import { describeConfig, GcsConfig } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
-import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, RetryHint, Storage, StorageError } from './storage.js';
 
 /** Objects larger than this go up in a resumable upload, smaller ones in a single request. */
 const RESUMABLE_ABOVE_BYTES = 8 * 1024 * 1024;
@@ -133,8 +133,8 @@ class GcsStorage implements Storage {
   private async classify(err: unknown, operation: Operation, key: string | undefined): Promise<StorageError> {
     if (err instanceof StorageError) return err;
     const bucket = `bucket "${this.bucket.name}"`;
-    const fail = (kind: StorageError['kind'], what: string) =>
-      new StorageError(kind, `[storage:gcs] ${what} (${operation}${key === undefined ? '' : ` ${key}`})`, { cause: err });
+    const fail = (kind: StorageError['kind'], what: string, retryHint?: RetryHint) =>
+      new StorageError(kind, `[storage:gcs] ${what} (${operation}${key === undefined ? '' : ` ${key}`})`, { cause: err, retryHint });
     const status = httpStatus(err);
     if (status === 404) {
       // The emulator answers a bare "Not Found" for a missing bucket and object alike: ask.
@@ -143,14 +143,13 @@ class GcsStorage implements Storage {
       return fail('permanent', `${bucket} does not exist`);
     }
     if (status === 401 || status === 403) return fail('permanent', `access to ${bucket} was denied (HTTP ${status}): check the credentials`);
-    if (status !== undefined) {
-      return isRetryableStatus(status) ? fail('transient', `${bucket} answered HTTP ${status}`) : fail('permanent', `${bucket} refused the request (HTTP ${status})`);
-    }
-    const network = networkFailure(err);
-    if (network) return fail('transient', `${bucket} is unreachable (${network})`);
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && DAMAGED_IN_TRANSIT.has(code)) return fail('transient', `data to or from ${bucket} was damaged in transit (${code})`);
-    return fail('permanent', `the request to ${bucket} failed: ${safeDetail(err)}`);
+    const reason = (err as { errors?: { reason?: unknown }[] }).errors?.[0]?.reason;
+    const failure = classifyCloudFailure(err, typeof reason === 'string' ? reason : undefined);
+    if (failure.answered) return failure.kind === 'transient' ? fail('transient', `${bucket} answered ${failure.reason}`, failure.retryHint) : fail('permanent', `${bucket} refused the request (${failure.reason})`);
+    if (failure.kind === 'transient') return fail('transient', `${bucket} is unreachable (${failure.reason})`, failure.retryHint);
+    return fail('permanent', `the request to ${bucket} failed: ${failure.reason}`);
   }
 
   /** Whether the bucket exists; true when that cannot be told (the original 404 then stands). */

@@ -1,6 +1,8 @@
 // The retry wrapper every cloud backend is opened with: the same Storage interface, retrying
-// only transient StorageErrors with exponential backoff and full jitter. Backends never retry.
+// only transient StorageErrors with exponential backoff and full jitter, longer when the service
+// throttles, and never sooner than its Retry-After (bounded). Backends never retry.
 
+import { MAX_RETRY_AFTER_MS } from './cloudCalls.js';
 import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError, StreamingPut } from './storage.js';
 
 export interface RetryOptions {
@@ -8,8 +10,10 @@ export interface RetryOptions {
   attempts?: number;
   /** The backoff before the first retry is drawn from [0, baseMs) (default 100). */
   baseMs?: number;
-  /** No backoff is longer than this (default 10 000). */
+  /** No backoff is longer than this (default 10 000), except one a Retry-After asks for. */
   maxMs?: number;
+  /** A Retry-After longer than this is cut to it (default MAX_RETRY_AFTER_MS, 30 s). */
+  maxRetryAfterMs?: number;
   /** Randomness for the jitter, in [0, 1). */
   random?: () => number;
   /** Waits between tries; tests pass a fake. */
@@ -33,6 +37,11 @@ export interface RetryInfo {
 // the operation's status then shows its attempt and "storage unreachable: …" soon, instead of
 // an activity that silently waits for minutes inside one attempt.
 const DEFAULTS = { attempts: 8, baseMs: 100, maxMs: 10_000 };
+/**
+ * A throttled call (429, S3 SlowDown, Azure ServerBusy) backs off from a base this many times
+ * longer, so the retries of all the calls that were throttled together stop piling on.
+ */
+const THROTTLED_BASE_FACTOR = 10;
 
 export function withRetry(inner: Storage, options: RetryOptions = {}): Storage {
   return new RetryingStorage(inner, options);
@@ -122,7 +131,10 @@ class RetryingStorage implements Storage {
   private async backoffOrThrow(operation: string, attempt: number, err: unknown): Promise<void> {
     if (!isTransient(err) || attempt >= this.attempts) throw err;
     const random = this.options.random ?? Math.random;
-    const delayMs = Math.floor(random() * Math.min(this.maxMs, this.baseMs * 2 ** (attempt - 1)));
+    const base = err.retryHint?.throttled ? this.baseMs * THROTTLED_BASE_FACTOR : this.baseMs;
+    const backoffMs = Math.floor(random() * Math.min(this.maxMs, base * 2 ** (attempt - 1)));
+    const retryAfterMs = Math.min(err.retryHint?.afterMs ?? 0, this.options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS);
+    const delayMs = Math.max(backoffMs, retryAfterMs);
     this.options.onRetry?.({ operation, attempt, delayMs, error: err });
     await (this.options.sleep ?? sleep)(delayMs);
   }

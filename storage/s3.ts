@@ -15,10 +15,10 @@ import {
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { isRetryableStatus, safeDetail } from './cloudCalls.js';
+import { classifyCloudFailure, httpStatus } from './cloudCalls.js';
 import { describeConfig, type S3Config } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
-import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, objectPath, Storage, StorageError } from './storage.js';
+import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, objectPath, RetryHint, Storage, StorageError } from './storage.js';
 
 const MiB = 1024 * 1024;
 /**
@@ -28,8 +28,6 @@ const MiB = 1024 * 1024;
  */
 const MULTIPART_THRESHOLD = 64 * MiB;
 const PART_SIZE = 16 * MiB;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const TRANSIENT_NAMES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'ThrottlingException', 'TooManyRequests', 'TimeoutError']);
 const AUTH_NAMES: Record<string, string> = {
   InvalidAccessKeyId: 'the access key ID is not known',
   SignatureDoesNotMatch: 'the secret key does not match the access key',
@@ -137,7 +135,7 @@ class S3Storage implements Storage {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (err) {
-      if (statusOf(err) !== 404) throw this.classify(err, 'create bucket');
+      if (httpStatus(err) !== 404) throw this.classify(err, 'create bucket');
     }
     const region = this.config.region ?? 'us-east-1';
     const location = region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint };
@@ -156,33 +154,26 @@ class S3Storage implements Storage {
     return new StorageError('permanent', `[storage:s3] range ${range.offset}+${range.length} is past the end of ${shortPath(h)} in bucket "${this.bucket}"`);
   }
 
-  /** The one place that turns SDK and network errors into StorageErrors, without credentials. */
+  /**
+   * Turns SDK and network errors into StorageErrors, without credentials: S3's own named cases
+   * here, everything else by the cloud backends' one rule (classifyCloudFailure).
+   */
   private classify(err: unknown, op: string): StorageError {
     if (err instanceof StorageError) return err;
-    const e = err as { name?: string; code?: string; message?: string };
-    const name = e.name ?? '';
-    const status = statusOf(err);
+    const name = (err as { name?: string }).name ?? '';
+    const status = httpStatus(err);
     const bucket = `bucket "${this.bucket}"`;
-    const fail = (kind: StorageError['kind'], text: string) => new StorageError(kind, `[storage:s3] ${text} (${op})`, { cause: err });
+    const fail = (kind: StorageError['kind'], text: string, retryHint?: RetryHint) => new StorageError(kind, `[storage:s3] ${text} (${op})`, { cause: err, retryHint });
 
     if (name === 'NoSuchBucket') return fail('permanent', `${bucket} does not exist`);
     if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return fail('not-found', `object not found in ${bucket}`);
     if (AUTH_NAMES[name]) return fail('permanent', `credentials rejected for ${bucket}: ${AUTH_NAMES[name]}`);
     if (name === 'AccessDenied' || status === 401 || status === 403) return fail('permanent', `access denied to ${bucket}`);
     if (name === 'CredentialsProviderError') return fail('permanent', `no credentials for ${bucket}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
-    // Under some wrappers (and across realms, as in jest) the SDK keeps only the message of a Node network error.
-    const network = [...NETWORK_CODES, 'socket hang up'].find((c) => e.code === c || e.message?.includes(c));
-    if (network || TRANSIENT_NAMES.has(name) || (status !== undefined && isRetryableStatus(status))) {
-      const reason = network ?? (status ? `HTTP ${status} ${name}` : name);
-      return fail('transient', `${bucket} is unreachable or failing at ${this.config.endpoint ?? 'AWS'}: ${reason}`);
-    }
-    if (status !== undefined) return fail('permanent', `request to ${bucket} refused: HTTP ${status} ${name}`);
-    return fail('transient', `request to ${bucket} failed: ${safeDetail(err)}`);
+    const failure = classifyCloudFailure(err, name === 'Error' ? undefined : name || undefined);
+    if (failure.kind === 'transient') return fail('transient', `${bucket} is unreachable or failing at ${this.config.endpoint ?? 'AWS'}: ${failure.reason}`, failure.retryHint);
+    return fail('permanent', failure.answered ? `request to ${bucket} refused: ${failure.reason}` : `request to ${bucket} failed: ${failure.reason}`);
   }
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 /** `data/ab/abcdef012345…`: enough of a name to recognise it in a message. */

@@ -70,14 +70,25 @@ export interface Storage {
 
 export type StorageErrorKind = 'not-found' | 'permanent' | 'transient';
 
+/** What a service said about retrying a transient failure; the retry wrapper honours it. */
+export interface RetryHint {
+  /** The service asked to be left alone (throttling: 429, S3 SlowDown…): back off longer. */
+  throttled: boolean;
+  /** Its Retry-After, in milliseconds from when the answer came. */
+  afterMs?: number;
+}
+
 export class StorageError extends Error {
+  readonly retryHint?: RetryHint;
+
   constructor(
     readonly kind: StorageErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryHint?: RetryHint },
   ) {
     super(message, options);
     this.name = 'StorageError';
+    if (options?.retryHint) this.retryHint = options.retryHint;
   }
 }
 
