@@ -140,7 +140,7 @@ describe('restore refuses damaged data', () => {
     ['an unencrypted', false],
   ])('a flipped byte in a file blob of %s repository: that file is reported and left out, every other file is restored', async (_label, encryption) => {
     const dir = tempDir('repo');
-    const repo = await Repository.init(new LocalStorage(dir), PASS, { ...smallChunks, encryption });
+    const repo = await Repository.init(new LocalStorage(dir), encryption ? PASS : undefined, { ...smallChunks, encryption });
     const source = tempDir('src');
     writeTree(source, { smallFiles: 10, largeFiles: [1_000_000] });
     const result = await backup(repo, { source, type: 'full', threads: 0 });
