@@ -158,11 +158,8 @@ class BackupRun {
       chunker: repo.config.chunker,
       known: index.ids(),
       threads: options.threads ?? os.availableParallelism(),
-      // Checked per blob, so that a canceled backup stops inside a large file, not after it.
-      sink: (blob) => {
-        this.options.signal?.throwIfAborted();
-        return this.store(blob);
-      },
+      sink: (blob) => this.store(blob),
+      signal: options.signal,
     });
   }
 

@@ -24,6 +24,11 @@ export interface EncoderPoolOptions {
   known: string[];
   threads: number;
   sink: BlobSink;
+  /**
+   * Cancels the encoding: pending and running batches reject with its reason at once, inside a
+   * large file too (even one whose chunks are all known, which sends nothing to the sink).
+   */
+  signal?: AbortSignal;
 }
 
 export function createEncoderPool(options: EncoderPoolOptions): EncoderPool {
@@ -50,6 +55,7 @@ class InlineEncoderPool implements EncoderPool {
       const run = this.encoder.encode(p);
       let step = run.next();
       while (!step.done) {
+        this.options.signal?.throwIfAborted();
         await this.options.sink(step.value);
         step = run.next();
       }
@@ -79,8 +85,10 @@ class ThreadedEncoderPool implements EncoderPool {
   private readonly waiting: Batch[] = [];
   private nextBatch = 0;
   private failure: unknown;
+  private readonly onAbort = () => this.fail(this.options.signal?.reason);
 
   constructor(private readonly options: EncoderPoolOptions) {
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
     const session: ThreadRequest = { kind: 'session', settings: options.settings, chunker: options.chunker, known: options.known };
     for (let i = 0; i < options.threads; i++) {
       const thread: PoolThread = { ...borrowEncoderThread(ringBytes(options.chunker)), busy: null, sinkChain: Promise.resolve() };
@@ -99,8 +107,9 @@ class ThreadedEncoderPool implements EncoderPool {
     });
   }
 
-  /** Threads that finished cleanly go back for the next backup; any other is ended. */
+  /** Threads that finished cleanly go back for the next backup; any other (a canceled one too) is ended. */
   async close(): Promise<void> {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
     const clean = this.failure === undefined;
     await Promise.all(this.threads.map((t) => returnEncoderThread(t, clean && t.busy === null)));
   }

@@ -55,6 +55,32 @@ test.each([0, 2])('a backup canceled inside one large file stops there and saves
   expect(await listSnapshots(repo)).toHaveLength(0);
 });
 
+/** Bytes this process (all its threads) has read so far, from /proc/self/io. */
+function bytesReadByProcess(): number {
+  return Number(/^rchar: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'))![1]);
+}
+
+test('a backup canceled while rereading a large file whose chunks are all known stops inside it', async () => {
+  const { repo } = await repository();
+  const source = tempDir('cancel-sparse');
+  // 4 GiB of zeros in a sparse file: after the first chunk every chunk is known, so no blob
+  // reaches the sink; only the pool's own cancellation can stop the threads inside the file.
+  const size = 4 * 1024 ** 3;
+  const file = path.join(source, 'zeros.bin');
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, size);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('canceled while rereading')), 300);
+  const readBefore = bytesReadByProcess();
+  try {
+    await expect(backup(repo, { source, type: 'full', threads: 2, signal: controller.signal })).rejects.toThrow('canceled while rereading');
+  } finally {
+    clearTimeout(timer);
+  }
+  expect(bytesReadByProcess() - readBefore).toBeLessThan(size / 2);
+  expect(await listSnapshots(repo)).toHaveLength(0);
+});
+
 test('a deep verify canceled between packs stops with the cancellation, not a report', async () => {
   const { repo } = await filledRepository();
   const controller = new AbortController();
