@@ -2,14 +2,14 @@
 // local Temporal dev server whose state lives in MERIDIAN_HOME and does the work in-process;
 // restore reuses that server. At the end the server is stopped and no temporal process remains.
 
-import { execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { runMeridian } from '../helpers/meridianCli';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { describeTree, expectSameTree, pseudoRandomBytes, tempDir, writeTree } from '../helpers/trees';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -93,13 +93,15 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
     expect(JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8'))).toEqual(server);
   });
 
-  it('a workflow left Running by a SIGKILLed CLI is terminated by the next CLI run', async () => {
-    // A 20 GiB sparse file: the backup reads zeros for a while, long enough to be killed in.
+  /** Runs `meridian backup huge` (a 20 GiB sparse file: long enough to act in) and hands its running workflow to `act`. */
+  async function duringHugeBackup(act: (cli: ChildProcess, exited: Promise<unknown[]>, handle: WorkflowHandle) => Promise<void>): Promise<void> {
     const source = path.join(work, 'huge');
-    mkdirSync(source);
-    writeFileSync(path.join(source, 'zeros.bin'), '');
-    truncateSync(path.join(source, 'zeros.bin'), 20 * 1024 ** 3);
-    const cli = spawn(process.execPath, [bin, 'backup', 'huge', '--repo', 'repo'], { cwd: work, env, stdio: 'ignore' });
+    if (!existsSync(source)) {
+      mkdirSync(source);
+      writeFileSync(path.join(source, 'zeros.bin'), '');
+      truncateSync(path.join(source, 'zeros.bin'), 20 * 1024 ** 3);
+    }
+    const cli = spawn(process.execPath, [bin, 'backup', 'huge', '--repo', 'repo'], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = once(cli, 'exit');
     const { address } = JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8')) as { address: string };
     const connection = await Connection.connect({ address });
@@ -109,24 +111,47 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
         for await (const w of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) if (w.taskQueue.includes(`-${cli.pid}-`)) return w;
         return undefined;
       };
-      let orphan = await running();
-      for (const started = Date.now(); !orphan; orphan = await running()) {
+      let workflow = await running();
+      for (const started = Date.now(); !workflow; workflow = await running()) {
         if (Date.now() - started > 30_000) throw new Error('the backup workflow of the CLI never showed up as Running');
         await sleep(100);
       }
       await sleep(1000); // its activity is under way
+      await act(cli, exited, client.workflow.getHandle(workflow.workflowId));
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('a workflow left Running by a SIGKILLed CLI is terminated by the next CLI run', async () => {
+    await duringHugeBackup(async (cli, exited, handle) => {
       cli.kill('SIGKILL');
       await exited;
-      const handle = client.workflow.getHandle(orphan.workflowId);
       await sleep(1000);
       expect((await handle.describe()).status.name).toBe('RUNNING');
 
       const next = await meridian('verify', '--repo', 'repo', '--level', 'quick');
-      expect(next.stderr).toBe(`meridian: terminated 1 workflow(s) left running by a meridian process that is gone: ${orphan.workflowId}\n`);
+      expect(next.stderr).toBe(`meridian: terminated 1 workflow(s) left running by a meridian process that is gone: ${handle.workflowId}\n`);
       expect((await handle.describe()).status.name).toBe('TERMINATED');
-    } finally {
-      await connection.close();
-    }
+    });
+  });
+
+  it('Ctrl-C cancels the backup: its activity stops inside the file, the run ends canceled, no snapshot is saved', async () => {
+    const snapshotsBefore = readdirSync(path.join(work, 'repo', 'snapshots')).length;
+    await duringHugeBackup(async (cli, exited, handle) => {
+      let stderr = '';
+      cli.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+      cli.kill('SIGINT');
+      const [code] = await exited;
+      expect(code).not.toBe(0);
+      expect(stderr).toContain(`canceling ${handle.workflowId}`);
+      const description = await handle.describe();
+      expect(description.status.name).toBe('CANCELLED');
+      // The activity stopped before the run closed: its cancellation is in the history.
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.some((e) => e.activityTaskCanceledEventAttributes)).toBe(true);
+    });
+    expect(readdirSync(path.join(work, 'repo', 'snapshots'))).toHaveLength(snapshotsBefore);
   });
 
   it('leaves no temporal process running once the recorded server is stopped', async () => {
