@@ -1,27 +1,49 @@
-// Command-line parsing (node:util parseArgs, strict) into checked values: the options shared by
-// repository commands, positionals, enums, numbers, repository URLs and the passphrase. Every
+// Command-line parsing (node:util parseArgs, strict, by the option descriptions of cli/usage.ts)
+// into checked values: positionals, enums, numbers, repository URLs and the passphrase. Every
 // problem becomes a usage error (exit 2) that names the option.
 
 import path from 'node:path';
-import { parseArgs, ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { parseRepositoryUrl } from '../storage/open.js';
 import { passphraseFor, readPasswordFile } from '../worker/repositories.js';
 import { usageError } from './exitCodes.js';
-import type { CommandName } from './usage.js';
+import type { OptionDescriptions } from './options.js';
+import { COMMANDS, CommandName } from './usage.js';
 
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
-
-/** Taken by every command that opens a repository. */
-export const repositoryOptions = { repo: { type: 'string' }, 'password-file': { type: 'string' } } as const;
-
-export const jsonOption = { json: { type: 'boolean', default: false } } as const;
-
-export function parseCommand<O extends OptionsConfig>(command: CommandName, args: string[], options: O) {
+/**
+ * Parses a command's arguments by its option descriptions (cli/usage.ts). An option not given
+ * takes the value of its environment variable, if set; `from(name)` says where a value came
+ * from (`--repo` or `MERIDIAN_REPOSITORY`), for messages about it.
+ */
+export function parseCommand<C extends CommandName>(command: C, args: string[]): ParsedCommand<(typeof COMMANDS)[C]['options']> {
+  const options: OptionDescriptions = COMMANDS[command].options;
+  let parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw usageError(`${describeParseError(err)}; see 'meridian ${command} --help'`);
+    throw usageError(`${describeParseError(err)}; see 'meridian help ${command}'`);
   }
+  const fromEnvironment = new Map<string, string>();
+  const values: Record<string, unknown> = parsed.values;
+  for (const [name, option] of Object.entries(options)) {
+    const value = option.env === undefined ? undefined : process.env[option.env];
+    if (values[name] === undefined && value !== undefined && value !== '') {
+      values[name] = value;
+      fromEnvironment.set(name, option.env!);
+    }
+  }
+  const from = (name: string) => fromEnvironment.get(name) ?? `--${name}`;
+  // The values are those of `options`, typed by the command's descriptions.
+  return { values: values as ParsedCommand<(typeof COMMANDS)[C]['options']>['values'], positionals: parsed.positionals, from };
+}
+
+type OptionValue<D> = D extends { type: 'boolean' } ? boolean : D extends { multiple: true } ? string[] : string;
+
+interface ParsedCommand<O extends OptionDescriptions> {
+  values: { [K in keyof O]?: OptionValue<O[K]> };
+  positionals: string[];
+  /** Where the value of an option came from: `--name` or its environment variable. */
+  from(name: keyof O & string): string;
 }
 
 function describeParseError(err: unknown): string {
@@ -36,24 +58,28 @@ function describeParseError(err: unknown): string {
 
 /** The positionals, named in order; the first `required` of them must be there. */
 export function expectPositionals(command: CommandName, given: string[], names: string[], required: number): string[] {
-  if (given.length < required) throw usageError(`missing ${names[given.length]}; see 'meridian ${command} --help'`);
-  if (given.length > names.length) throw usageError(`unexpected argument '${given[names.length]}'; see 'meridian ${command} --help'`);
+  if (given.length < required) throw usageError(`missing ${names[given.length]}; see 'meridian help ${command}'`);
+  if (given.length > names.length) throw usageError(`unexpected argument '${given[names.length]}'; see 'meridian help ${command}'`);
   return given;
 }
 
 export function requireOption(command: CommandName, name: string, value: string | undefined): string {
-  if (value === undefined || value === '') throw usageError(`${name} is required; see 'meridian ${command} --help'`);
+  if (value === undefined || value === '') throw usageError(`${name} is required; see 'meridian help ${command}'`);
   return value;
 }
 
-/** --repo: required; a relative local path is made absolute; the URL must parse. */
-export function repositoryUrl(command: CommandName, value: string | undefined): string {
-  const given = requireOption(command, '--repo', value);
+/**
+ * --repo (or MERIDIAN_REPOSITORY, named by `source`): required; a relative local path is made
+ * absolute; the URL must parse.
+ */
+export function repositoryUrl(command: CommandName, value: string | undefined, source = '--repo'): string {
+  if (value === undefined || value === '') throw usageError(`--repo is required (or set MERIDIAN_REPOSITORY); see 'meridian help ${command}'`);
+  const given = value;
   const url = /^[a-z][a-z0-9+]*:\/\//i.test(given) ? given : path.resolve(given);
   try {
     parseRepositoryUrl(url);
   } catch (err) {
-    throw usageError(`--repo ${given}: ${err instanceof Error ? err.message : String(err)}`);
+    throw usageError(`${source} ${given}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return url;
 }

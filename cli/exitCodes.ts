@@ -1,6 +1,7 @@
 // Exit codes of the `meridian` command, and the one place that maps every error to one of them
-// with a one-sentence message: usage mistakes, engine and storage errors, workflow failures
-// (by the ApplicationFailure type the activities set) and Temporal being unreachable.
+// with a one-sentence message and a snake_case code (the `code` of `--json` errors, in the style
+// of the HTTP API's): usage mistakes, engine and storage errors, workflow failures (by the
+// ApplicationFailure type the activities set) and Temporal being unreachable.
 
 import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { describeFailure } from '../api/operations.js';
@@ -56,38 +57,52 @@ const BY_REPOSITORY_CODE: Record<RepositoryErrorCode, ExitCode> = {
   'unsafe-path': EXIT.failed,
 };
 
-const BY_STORAGE_KIND: Record<StorageErrorKind, ExitCode> = {
-  'not-found': EXIT.repository,
-  // Retrying cannot help (permission denied, a missing bucket): a problem of the repository, not an outage.
-  permanent: EXIT.repository,
-  transient: EXIT.unavailable,
+/** The failure type an activity raises for a storage error of each kind (activities/failures.ts). */
+const STORAGE_FAILURE_TYPE: Record<StorageErrorKind, FailureType> = {
+  'not-found': 'storage-not-found',
+  permanent: 'storage-permanent',
+  transient: 'storage-unavailable',
 };
 
 /** The failure types of workflows/failurePolicy.ts, as activities raise them. */
 const BY_FAILURE_TYPE: Record<FailureType, ExitCode> = {
   ...BY_REPOSITORY_CODE,
-  'storage-not-found': BY_STORAGE_KIND['not-found'],
-  'storage-permanent': BY_STORAGE_KIND.permanent,
-  'storage-unavailable': BY_STORAGE_KIND.transient,
+  'storage-not-found': EXIT.repository,
+  // Retrying cannot help (permission denied, a missing bucket): a problem of the repository, not an outage.
+  'storage-permanent': EXIT.repository,
+  'storage-unavailable': EXIT.unavailable,
   'no-space': EXIT.failed,
   filesystem: EXIT.failed,
   unexpected: EXIT.failed,
 };
 
-function exitCodeOfFailureType(type: string | undefined): ExitCode {
-  return type !== undefined && type in BY_FAILURE_TYPE ? BY_FAILURE_TYPE[type as FailureType] : EXIT.failed;
+function classifyFailureType(type: string | undefined): { exitCode: ExitCode; code: string } {
+  if (type !== undefined && type in BY_FAILURE_TYPE) return { exitCode: BY_FAILURE_TYPE[type as FailureType], code: snakeCase(type) };
+  return { exitCode: EXIT.failed, code: EXIT_CODE_NAMES[EXIT.failed] };
 }
 
-export function classifyError(err: unknown): { exitCode: ExitCode; message: string } {
-  if (err instanceof CliError) return { exitCode: err.exitCode, message: messageOf(err) };
-  if (err instanceof RepositoryError) return { exitCode: BY_REPOSITORY_CODE[err.code], message: messageOf(err) };
-  if (err instanceof StorageError) return { exitCode: BY_STORAGE_KIND[err.kind], message: messageOf(err) };
+export interface ClassifiedError {
+  exitCode: ExitCode;
+  /** What went wrong, in snake_case: a repository error's code, a failure type, or the exit code's name. */
+  code: string;
+  message: string;
+}
+
+/** The code of an error that has no finer one: the name of its exit code. */
+const EXIT_CODE_NAMES: Record<ExitCode, string> = { 0: 'ok', 1: 'failed', 2: 'usage', 3: 'repository', 4: 'unavailable' };
+
+const snakeCase = (code: string) => code.replaceAll('-', '_');
+
+export function classifyError(err: unknown): ClassifiedError {
+  if (err instanceof CliError) return { exitCode: err.exitCode, code: EXIT_CODE_NAMES[err.exitCode], message: messageOf(err) };
+  if (err instanceof RepositoryError) return { ...classifyFailureType(err.code), message: messageOf(err) };
+  if (err instanceof StorageError) return { ...classifyFailureType(STORAGE_FAILURE_TYPE[err.kind]), message: messageOf(err) };
   if (err instanceof WorkflowFailedError) {
     const failure = describeFailure(err);
-    return { exitCode: exitCodeOfFailureType(failure.type), message: firstLine(failure.message) };
+    return { ...classifyFailureType(failure.type), message: firstLine(failure.message) };
   }
-  if (err instanceof ServiceError) return { exitCode: EXIT.unavailable, message: `Temporal did not answer: ${messageOf(err.cause ?? err)}` };
-  return { exitCode: EXIT.failed, message: messageOf(err) };
+  if (err instanceof ServiceError) return { exitCode: EXIT.unavailable, code: 'temporal_unavailable', message: `Temporal did not answer: ${messageOf(err.cause ?? err)}` };
+  return { exitCode: EXIT.failed, code: EXIT_CODE_NAMES[EXIT.failed], message: messageOf(err) };
 }
 
 function messageOf(err: unknown): string {

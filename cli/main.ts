@@ -1,14 +1,18 @@
 // Entry point of the `meridian` command (bin/meridian.js): picks the command, loads only its
-// module, and turns any error into one `meridian: …` line on stderr and the exit code.
+// module, answers --version and help, and turns any error into one `meridian: …` line on stderr
+// (one JSON object with --json) and the exit code.
 
+import { parseArgs } from 'node:util';
 import { classifyError, EXIT, ExitCode, usageError } from './exitCodes.js';
-import { CommandName, fullUsage, isCommandName, USAGE } from './usage.js';
+import { printError, setOutputMode } from './output.js';
+import { CommandName, commandHelp, COMMANDS, fullUsage, isCommandName } from './usage.js';
+import { packageVersion } from './version.js';
 
 interface CommandModule {
   run(args: string[]): Promise<ExitCode>;
 }
 
-const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
+const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   init: () => import('./commands/init.js'),
   backup: () => import('./commands/backup.js'),
   snapshots: () => import('./commands/snapshots.js'),
@@ -20,29 +24,51 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   server: () => import('./commands/server.js'),
 };
 
-const isHelp = (arg: string) => arg === '--help' || arg === '-h';
-
 export async function main(argv: string[]): Promise<void> {
   try {
     process.exitCode = await run(argv);
   } catch (err) {
-    const { exitCode, message } = classifyError(err);
-    process.stderr.write(`meridian: ${message}\n`);
-    process.exitCode = exitCode;
+    const error = classifyError(err);
+    printError(error);
+    process.exitCode = error.exitCode;
   }
 }
 
 async function run(argv: string[]): Promise<ExitCode> {
   const [name, ...args] = argv;
-  if (name === undefined || isHelp(name) || name === 'help') {
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`meridian ${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  if (name === 'help' && args.length > 0) return help(args);
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? process.stderr : process.stdout).write(`${fullUsage()}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (!isCommandName(name)) throw usageError(`unknown command '${name}'; see 'meridian --help'`);
-  const beforeSeparator = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
-  if (beforeSeparator.some(isHelp)) {
-    process.stdout.write(`Usage: ${USAGE[name]}\n`);
+  const flags = outputFlags(name, args);
+  setOutputMode(flags.quiet, flags.json);
+  if (flags.help) {
+    process.stdout.write(`${commandHelp(name)}\n`);
     return EXIT.ok;
   }
-  return (await COMMANDS[name]()).run(args);
+  return (await COMMAND_MODULES[name]()).run(args);
+}
+
+/** `meridian help COMMAND`. */
+function help([name, ...rest]: string[]): ExitCode {
+  if (!isCommandName(name!)) throw usageError(`unknown command '${name}'; see 'meridian --help'`);
+  if (rest.length > 0) throw usageError(`help takes one command (got '${rest.join(' ')}')`);
+  process.stdout.write(`${commandHelp(name)}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * --help, --json and -q as the command's parser will see them, read leniently before it runs: so
+ * that a usage error of a `--json` run is JSON too, and `COMMAND --help` needs no valid command line.
+ */
+function outputFlags(name: CommandName, args: string[]): { help: boolean; json: boolean; quiet: boolean } {
+  const { values } = parseArgs({ args, options: COMMANDS[name].options, strict: false, allowPositionals: true });
+  const flag = (key: string) => (values as Record<string, unknown>)[key] === true;
+  return { help: flag('help'), json: flag('json'), quiet: flag('quiet') };
 }

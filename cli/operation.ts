@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { startOperation } from '../api/operations.js';
 import { createRepositoryResolver } from '../worker/repositories.js';
 import type { Operation, OperationInput, OperationOutput } from '../workflows/catalog.js';
-import { notice } from './output.js';
+import { notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
 import { connectTemporal, startEmbeddedServer, temporalSettings, withRuntime } from './temporal.js';
@@ -15,8 +15,6 @@ import { connectTemporal, startEmbeddedServer, temporalSettings, withRuntime } f
 export interface OperationOptions {
   /** The passphrase this process holds for the repository (used by the embedded worker only). */
   passphrase: string | undefined;
-  /** JSON output: no progress line (which is drawn only when stderr is a terminal anyway). */
-  json: boolean | undefined;
 }
 
 export interface OperationRun<O extends Operation> {
@@ -26,7 +24,7 @@ export interface OperationRun<O extends Operation> {
 
 export async function runOperation<O extends Operation>(operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
   const settings = temporalSettings();
-  const progress = !options.json && process.stderr.isTTY === true;
+  const progress = progressWanted();
   if (settings.cluster) {
     const temporal = await connectTemporal(settings.cluster, settings.namespace);
     try {

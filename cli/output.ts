@@ -1,13 +1,38 @@
 // What the CLI prints: on stdout exactly one JSON document with --json, else short human text
-// (sizes, durations, times, aligned tables); notices for people go to stderr.
+// (sizes, durations, times, aligned tables); notices, warnings and errors for people go to stderr,
+// an error as one JSON object with --json; -q silences notices (and the progress line).
+
+/** How this run reports, set once from the command line before the command runs. */
+const mode = { quiet: false, json: false };
+
+export function setOutputMode(quiet: boolean, json: boolean): void {
+  mode.quiet = quiet;
+  mode.json = json;
+}
+
+/** A progress line is drawn only on a terminal, and neither with -q nor with --json. */
+export function progressWanted(): boolean {
+  return !mode.quiet && !mode.json && process.stderr.isTTY === true;
+}
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** A `meridian: …` line on stderr, which keeps stdout clean for results. */
+/** An informational `meridian: …` line on stderr (which keeps stdout clean for results); none with -q. */
 export function notice(message: string): void {
-  process.stderr.write(`meridian: ${message}\n`);
+  if (!mode.quiet) process.stderr.write(`meridian: ${message}\n`);
+}
+
+/** A `meridian: warning: …` line on stderr that -q keeps: something the result left out. */
+export function warning(message: string): void {
+  process.stderr.write(`meridian: warning: ${message}\n`);
+}
+
+/** The error that ends the run: one `meridian: …` line, or one JSON object with --json (as the HTTP API's, plus the exit code). */
+export function printError(error: { code: string; message: string; exitCode: number }): void {
+  const { code, message, exitCode } = error;
+  process.stderr.write(mode.json ? `${JSON.stringify({ error: { code, message, exitCode } })}\n` : `meridian: ${message}\n`);
 }
 
 export function printLines(...lines: string[]): void {

@@ -1,39 +1,155 @@
-// The usage line of each `meridian` command (shown by `--help` and named by usage errors) and the
-// overall help with the environment the command reads.
+// The `meridian` commands as the parser and the help see them: each command's arguments, summary
+// and options (one description per option, cli/options.ts), the usage line and help derived from
+// them, and the overall help with the environment the command reads.
 
+import { DEFAULT_CHUNKER } from '../core/chunker.js';
+import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../core/compression.js';
+import { DEFAULT_PACK_SIZE_MIB } from '../core/repositoryConfig.js';
+import { BACKUP_TYPES } from '../core/snapshots.js';
+import { VERIFY_LEVELS } from '../core/checker.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
+import {
+  HELP_OPTION,
+  JSON_OPTION,
+  OptionDescriptions,
+  optionHelp,
+  PASSWORD_FILE_OPTION,
+  QUIET_OPTION,
+  REPOSITORY_OPTION,
+  usageOptions,
+} from './options.js';
 
-export const USAGE = {
-  init:
-    'meridian init --repo URL [--compression zstd|lz4|gzip|none] [--compression-level fastest|default|better|best] ' +
-    '[--chunk-min BYTES --chunk-avg BYTES --chunk-max BYTES] [--pack-size MIB] [--no-encryption]',
-  backup: 'meridian backup PATH --repo URL [--type full|incremental|differential] [--tag T]... [--exclude GLOB]... [--json]',
-  snapshots: 'meridian snapshots --repo URL [--json]',
-  restore: 'meridian restore SNAPSHOT|latest --repo URL --target DIR [--include GLOB]... [--exclude GLOB]... [--json]',
-  verify: 'meridian verify [SNAPSHOT] --repo URL [--level quick|standard|deep] [--sample-percent N] [--json]',
-  repair: 'meridian repair index|snapshots --repo URL [--json]',
-  key: 'meridian key add|list|remove [ID] --repo URL [--new-password-file FILE]',
-  worker: 'meridian worker',
-  server: 'meridian server [--port N]',
-} as const;
+export interface CommandDescription {
+  /** The positional arguments as usage shows them. */
+  readonly args: string;
+  readonly summary: string;
+  readonly options: OptionDescriptions;
+}
 
-export type CommandName = keyof typeof USAGE;
+const COMMON = { ...QUIET_OPTION, ...HELP_OPTION } as const;
 
-const COMMAND_NAMES = Object.keys(USAGE) as CommandName[];
+/** The options of a command on a repository: --repo, its own, --password-file, then those of every command. */
+function onRepository<O extends OptionDescriptions>(own: O) {
+  return { ...REPOSITORY_OPTION, ...own, ...PASSWORD_FILE_OPTION, ...COMMON };
+}
+
+/** The same for a command with a result, which --json prints. */
+function withResult<O extends OptionDescriptions>(own: O) {
+  return onRepository({ ...own, ...JSON_OPTION });
+}
+
+const chunkSize = (name: keyof typeof DEFAULT_CHUNKER, what: string) =>
+  ({ type: 'string', value: 'BYTES', summary: `${what} chunk size`, defaultValue: String(DEFAULT_CHUNKER[name]) }) as const;
+
+export const COMMANDS = {
+  init: {
+    args: '',
+    summary: 'Creates a repository (encrypted unless --no-encryption), directly on its storage.',
+    options: onRepository({
+      compression: { type: 'string', value: COMPRESSION_NAMES.join('|'), summary: 'how blobs are compressed', defaultValue: 'zstd' },
+      'compression-level': { type: 'string', value: COMPRESSION_LEVELS.join('|'), summary: 'the compression level', defaultValue: 'default' },
+      'chunk-min': chunkSize('min', 'the smallest'),
+      'chunk-avg': chunkSize('avg', 'the average'),
+      'chunk-max': chunkSize('max', 'the largest'),
+      'pack-size': { type: 'string', value: 'MIB', summary: 'the target size of pack files in MiB, 1 to 512', defaultValue: String(DEFAULT_PACK_SIZE_MIB) },
+      'no-encryption': { type: 'boolean', summary: 'store data unencrypted (no passphrase needed)' },
+    }),
+  },
+  backup: {
+    args: 'PATH',
+    summary: 'Backs the directory PATH up as a new snapshot (through the backup workflow).',
+    options: withResult({
+      type: {
+        type: 'string',
+        value: BACKUP_TYPES.join('|'),
+        summary: 'full reads everything; incremental builds on the latest snapshot of PATH, differential on its latest full one',
+        defaultValue: 'incremental (full when PATH has no snapshot yet)',
+      },
+      tag: { type: 'string', value: 'T', multiple: true, summary: 'a tag for the snapshot' },
+      exclude: { type: 'string', value: 'GLOB', multiple: true, summary: 'leave out the entries matching GLOB' },
+    }),
+  },
+  snapshots: {
+    args: '',
+    summary: "Lists the repository's snapshots, oldest first.",
+    options: withResult({}),
+  },
+  restore: {
+    args: 'SNAPSHOT|latest',
+    summary: 'Restores a snapshot (or part of it) into a directory (through the restore workflow).',
+    options: withResult({
+      target: { type: 'string', value: 'DIR', required: true, summary: 'the directory to restore into' },
+      include: { type: 'string', value: 'GLOB', multiple: true, summary: 'restore only the entries matching GLOB' },
+      exclude: { type: 'string', value: 'GLOB', multiple: true, summary: 'leave out the entries matching GLOB' },
+    }),
+  },
+  verify: {
+    args: '[SNAPSHOT]',
+    summary: 'Checks the repository, or one snapshot, for damage (through the verify workflow); exits 1 when it finds some.',
+    options: withResult({
+      level: { type: 'string', value: VERIFY_LEVELS.join('|'), summary: 'quick: snapshots, trees and index agree and packs exist; standard: also pack headers; deep: also every blob', defaultValue: 'standard' },
+      'sample-percent': { type: 'string', value: 'N', summary: 'with --level deep, read only this percentage of the packs', defaultValue: '100' },
+    }),
+  },
+  repair: {
+    args: 'index|snapshots',
+    summary: 'Rebuilds the index from the packs, or rewrites the snapshots that reference lost data.',
+    options: withResult({}),
+  },
+  key: {
+    args: 'add|list|remove [ID]',
+    summary: "Manages the key files of an encrypted repository (each opens it with its own passphrase).",
+    options: onRepository({
+      'new-password-file': { type: 'string', value: 'FILE', summary: 'key add: a file holding the new passphrase', otherEnv: 'MERIDIAN_NEW_PASSWORD' },
+    }),
+  },
+  worker: {
+    args: '',
+    summary: 'Runs a worker for the Temporal server at TEMPORAL_ADDRESS until SIGINT or SIGTERM.',
+    options: { ...PASSWORD_FILE_OPTION, ...COMMON },
+  },
+  server: {
+    args: '',
+    summary: 'Runs a worker and the HTTP API (and the embedded Temporal dev server when TEMPORAL_ADDRESS is unset).',
+    options: {
+      port: { type: 'string', value: 'N', summary: 'the port of the HTTP API on 127.0.0.1', defaultValue: '8080', env: 'MERIDIAN_API_PORT' },
+      ...PASSWORD_FILE_OPTION,
+      ...COMMON,
+    },
+  },
+} as const satisfies Record<string, CommandDescription>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 
 export function isCommandName(name: string): name is CommandName {
-  return Object.hasOwn(USAGE, name);
+  return Object.hasOwn(COMMANDS, name);
+}
+
+export function usageLine(name: CommandName): string {
+  const command: CommandDescription = COMMANDS[name];
+  return ['meridian', name, command.args, ...usageOptions(command.options)].filter((part) => part !== '').join(' ');
+}
+
+/** `meridian help COMMAND`: the usage line, what the command does and every option. */
+export function commandHelp(name: CommandName): string {
+  const command: CommandDescription = COMMANDS[name];
+  return [`Usage: ${usageLine(name)}`, '', command.summary, '', 'Options:', ...optionHelp(command.options)].join('\n');
 }
 
 export function fullUsage(): string {
   return [
     'Usage:',
-    ...COMMAND_NAMES.map((name) => `  ${USAGE[name]}`),
+    ...COMMAND_NAMES.map((name) => `  ${usageLine(name)}`),
+    '  meridian help COMMAND | meridian COMMAND --help   (every option, its default and environment)',
+    '  meridian --version',
     '',
     'The passphrase comes from MERIDIAN_PASSWORD or --password-file FILE, never from the command line;',
     'the new passphrase of `key add` from MERIDIAN_NEW_PASSWORD or --new-password-file FILE.',
     '',
     'Environment:',
+    '  MERIDIAN_REPOSITORY  the repository of commands given no --repo',
     '  TEMPORAL_ADDRESS     Temporal frontend (host:port); when unset (and no temporal.toml profile has one),',
     '                       a local dev server is started or reused under MERIDIAN_HOME and the work runs in',
     '                       this process',

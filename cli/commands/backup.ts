@@ -3,23 +3,15 @@
 
 import path from 'node:path';
 import { BACKUP_TYPES } from '../../core/snapshots.js';
-import { enumValue, expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { enumValue, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
-import { formatBytes, formatDuration, notice, printJson, printLines, shortId } from '../output.js';
-
-const options = {
-  ...repositoryOptions,
-  ...jsonOption,
-  type: { type: 'string' },
-  tag: { type: 'string', multiple: true },
-  exclude: { type: 'string', multiple: true },
-} as const;
+import { formatBytes, formatDuration, printJson, printLines, shortId, warning } from '../output.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('backup', args, options);
+  const { values, positionals, from } = parseCommand('backup', args);
   const [source] = expectPositionals('backup', positionals, ['PATH'], 1);
-  const repo = repositoryUrl('backup', values.repo);
+  const repo = repositoryUrl('backup', values.repo, from('repo'));
   const input = {
     repo,
     path: path.resolve(source!),
@@ -28,8 +20,8 @@ export async function run(args: string[]): Promise<ExitCode> {
     exclude: values.exclude,
   };
   const passphrase = repositoryPassphrase(repo, values['password-file']);
-  const { workflowId, result: r } = await runOperation('backup', input, { passphrase, json: values.json });
-  for (const warning of r.warnings) notice(`warning: ${warning}`);
+  const { workflowId, result: r } = await runOperation('backup', input, { passphrase });
+  for (const line of r.warnings) warning(line);
   if (values.json) {
     const { snapshotId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs } = r;
     printJson({ snapshotId, workflowId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs });

@@ -6,26 +6,15 @@ import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../../core/compression.js
 import { Repository } from '../../core/repository.js';
 import type { InitOptions } from '../../core/repositoryConfig.js';
 import { parseRepositoryUrl } from '../../storage/open.js';
-import { enumValue, expectPositionals, integerValue, numberValue, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { enumValue, expectPositionals, integerValue, numberValue, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { formatBytes, printLines, shortId } from '../output.js';
 import { withStorage } from '../repositoryAccess.js';
 
-const options = {
-  ...repositoryOptions,
-  compression: { type: 'string' },
-  'compression-level': { type: 'string' },
-  'chunk-min': { type: 'string' },
-  'chunk-avg': { type: 'string' },
-  'chunk-max': { type: 'string' },
-  'pack-size': { type: 'string' },
-  'no-encryption': { type: 'boolean', default: false },
-} as const;
-
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('init', args, options);
+  const { values, positionals, from } = parseCommand('init', args);
   expectPositionals('init', positionals, [], 0);
-  const repo = repositoryUrl('init', values.repo);
+  const repo = repositoryUrl('init', values.repo, from('repo'));
   const init: InitOptions = {
     encryption: !values['no-encryption'],
     compression: enumValue('--compression', values.compression, COMPRESSION_NAMES),

@@ -2,20 +2,18 @@
 // on its storage. `add` takes the new passphrase from MERIDIAN_NEW_PASSWORD or --new-password-file.
 
 import type { Repository } from '../../core/repository.js';
-import { expectPositionals, parseCommand, passwordFromFile, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { expectPositionals, parseCommand, passwordFromFile, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { formatTable, formatTime, printLines, shortId } from '../output.js';
 import { withRepository } from '../repositoryAccess.js';
 
-const options = { ...repositoryOptions, 'new-password-file': { type: 'string' } } as const;
-
 type KeyAction = (repository: Repository) => Promise<string[]>;
 
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('key', args, options);
+  const { values, positionals, from } = parseCommand('key', args);
   const [action, id] = expectPositionals('key', positionals, ['add|list|remove', 'ID'], 1);
   const act = keyAction(action!, id, values['new-password-file']);
-  const repo = repositoryUrl('key', values.repo);
+  const repo = repositoryUrl('key', values.repo, from('repo'));
   printLines(...(await withRepository(repo, repositoryPassphrase(repo, values['password-file']), act)));
   return EXIT.ok;
 }

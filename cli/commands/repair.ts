@@ -2,23 +2,21 @@
 // repair workflows. `index` rebuilds the index from the pack headers; `snapshots` rewrites the
 // snapshots that reference lost data (tagged "repaired"). Exits 1 when packs were unreadable.
 
-import { expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
 import { formatDuration, printJson, printLines, shortId } from '../output.js';
 
-const options = { ...repositoryOptions, ...jsonOption } as const;
-
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('repair', args, options);
+  const { values, positionals, from } = parseCommand('repair', args);
   const [what] = expectPositionals('repair', positionals, ['index|snapshots'], 1);
-  if (what !== 'index' && what !== 'snapshots') throw usageError(`repair ${what}: expected 'index' or 'snapshots'; see 'meridian repair --help'`);
-  const repo = repositoryUrl('repair', values.repo);
-  const run = { passphrase: repositoryPassphrase(repo, values['password-file']), json: values.json };
+  if (what !== 'index' && what !== 'snapshots') throw usageError(`repair ${what}: expected 'index' or 'snapshots'; see 'meridian help repair'`);
+  const repo = repositoryUrl('repair', values.repo, from('repo'));
+  const run = { passphrase: repositoryPassphrase(repo, values['password-file']), json: values.json === true };
   return what === 'index' ? repairIndex(repo, run) : repairSnapshots(repo, run);
 }
 
-type RunOptions = { passphrase: string | undefined; json: boolean | undefined };
+type RunOptions = { passphrase: string | undefined; json: boolean };
 
 async function repairIndex(repo: string, run: RunOptions): Promise<ExitCode> {
   const { workflowId, result: r } = await runOperation('repair-index', { repo }, run);

@@ -3,27 +3,19 @@
 // of the target) while everything intact is restored; then the command exits 1.
 
 import path from 'node:path';
-import { expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
+import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
 import { formatBytes, formatDuration, printJson, printLines, shortId } from '../output.js';
 
-const options = {
-  ...repositoryOptions,
-  ...jsonOption,
-  target: { type: 'string' },
-  include: { type: 'string', multiple: true },
-  exclude: { type: 'string', multiple: true },
-} as const;
-
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('restore', args, options);
+  const { values, positionals, from } = parseCommand('restore', args);
   const [snapshot] = expectPositionals('restore', positionals, ['SNAPSHOT'], 1);
-  const repo = repositoryUrl('restore', values.repo);
+  const repo = repositoryUrl('restore', values.repo, from('repo'));
   const target = path.resolve(requireOption('restore', '--target', values.target));
   const input = { repo, snapshot: snapshot!, target, include: values.include, exclude: values.exclude };
   const passphrase = repositoryPassphrase(repo, values['password-file']);
-  const { workflowId, result: r } = await runOperation('restore', input, { passphrase, json: values.json });
+  const { workflowId, result: r } = await runOperation('restore', input, { passphrase });
   if (values.json) {
     printJson({ snapshotId: r.snapshotId, workflowId, files: r.files, bytes: r.bytes, filesDamaged: r.filesDamaged, damaged: r.damaged, warnings: r.warnings, durationMs: r.durationMs });
   } else {

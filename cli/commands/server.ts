@@ -11,15 +11,12 @@ import { connectTemporal, describeTarget, withRuntime, startEmbeddedServer, temp
 
 const DEFAULT_PORT = 8080;
 
-const options = { port: { type: 'string' }, 'password-file': { type: 'string' } } as const;
-
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('server', args, options);
+  const { values, positionals, from } = parseCommand('server', args);
   expectPositionals('server', positionals, [], 0);
   const token = process.env.MERIDIAN_API_TOKEN;
   if (!token) throw usageError('MERIDIAN_API_TOKEN is not set: the HTTP API does not run without a bearer token');
-  const portSource = values.port !== undefined ? '--port' : 'MERIDIAN_API_PORT';
-  const port = integerValue(portSource, values.port ?? (process.env.MERIDIAN_API_PORT || undefined), 0, 65535) ?? DEFAULT_PORT;
+  const port = integerValue(from('port'), values.port, 0, 65535) ?? DEFAULT_PORT;
   const settings = temporalSettings();
   const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
 

@@ -1,15 +1,15 @@
 // `meridian snapshots`: lists a repository's snapshots, oldest first, read directly from it.
 
 import { listSnapshots, snapshotSummary } from '../../core/snapshots.js';
-import { expectPositionals, jsonOption, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { formatBytes, formatTable, formatTime, printJson, printLines, shortId } from '../output.js';
 import { withRepository } from '../repositoryAccess.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('snapshots', args, { ...repositoryOptions, ...jsonOption });
+  const { values, positionals, from } = parseCommand('snapshots', args);
   expectPositionals('snapshots', positionals, [], 0);
-  const repo = repositoryUrl('snapshots', values.repo);
+  const repo = repositoryUrl('snapshots', values.repo, from('repo'));
   const snapshots = await withRepository(repo, repositoryPassphrase(repo, values['password-file']), listSnapshots);
   const rows = snapshots.map(snapshotSummary);
   if (values.json) {

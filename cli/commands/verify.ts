@@ -2,22 +2,15 @@
 // deep level through the verify workflow; exits 1 when it finds damage.
 
 import { VERIFY_LEVELS } from '../../core/checker.js';
-import { enumValue, expectPositionals, jsonOption, numberValue, parseCommand, repositoryOptions, repositoryPassphrase, repositoryUrl } from '../args.js';
+import { enumValue, expectPositionals, numberValue, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
 import { formatBytes, formatDuration, printJson, printLines } from '../output.js';
 
-const options = {
-  ...repositoryOptions,
-  ...jsonOption,
-  level: { type: 'string' },
-  'sample-percent': { type: 'string' },
-} as const;
-
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('verify', args, options);
+  const { values, positionals, from } = parseCommand('verify', args);
   const [snapshot] = expectPositionals('verify', positionals, ['SNAPSHOT'], 0);
-  const repo = repositoryUrl('verify', values.repo);
+  const repo = repositoryUrl('verify', values.repo, from('repo'));
   const input = {
     repo,
     snapshot,
@@ -25,7 +18,7 @@ export async function run(args: string[]): Promise<ExitCode> {
     samplePercent: numberValue('--sample-percent', values['sample-percent'], (n) => n > 0 && n <= 100, 'a percentage above 0, at most 100'),
   };
   const passphrase = repositoryPassphrase(repo, values['password-file']);
-  const { workflowId, result: r } = await runOperation('verify', input, { passphrase, json: values.json });
+  const { workflowId, result: r } = await runOperation('verify', input, { passphrase });
   if (values.json) {
     printJson({ workflowId, level: r.level, ok: r.ok, checked: r.checked, problems: r.problems });
   } else {

@@ -10,7 +10,7 @@ import { notice } from '../output.js';
 import { connectTemporal, describeTarget, withRuntime, temporalSettings } from '../temporal.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseCommand('worker', args, { 'password-file': { type: 'string' } });
+  const { values, positionals } = parseCommand('worker', args);
   expectPositionals('worker', positionals, [], 0);
   const settings = temporalSettings();
   const { cluster } = settings;

@@ -4,7 +4,7 @@
 // repository problems. TEMPORAL_ADDRESS points nowhere, so touching Temporal would show as exit 4.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { assertBuildFresh } from '../setup/distFreshness';
@@ -90,6 +90,69 @@ describe('usage errors exit 2 with one line on stderr', () => {
   it('prints the usage of a command with --help and exits 0', () => {
     const run = meridian(['restore', '--help']);
     expect(run).toEqual({ code: 0, stdout: expect.stringContaining('meridian restore SNAPSHOT|latest --repo URL --target DIR') as string, stderr: '' });
+  });
+});
+
+describe('--version and help', () => {
+  it('--version and -V print the version of package.json and exit 0', () => {
+    const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(meridian(['--version'])).toEqual({ code: 0, stdout: `meridian ${version}\n`, stderr: '' });
+    expect(meridian(['-V'])).toEqual({ code: 0, stdout: `meridian ${version}\n`, stderr: '' });
+  });
+
+  it('`help COMMAND` and `COMMAND --help` print the same help, each option with its default and environment', () => {
+    const help = meridian(['help', 'backup']);
+    expect(help.code).toBe(0);
+    expect(meridian(['backup', '--help'])).toEqual(help);
+    expect(meridian(['backup', '-h', '--frobnicate'])).toEqual(help); // help needs no valid command line
+    const entry = (option: string) => help.stdout.slice(help.stdout.indexOf(`  ${option}`)).split(/\n {2}-/)[0]!;
+    expect(entry('--repo URL')).toContain('environment: MERIDIAN_REPOSITORY');
+    expect(entry('--password-file FILE')).toMatch(/environment: MERIDIAN_PASSWORD_FILE, or MERIDIAN_PASSWORD/);
+    expect(entry('--type full|incremental|differential')).toContain('default: incremental');
+    expect(entry('--tag T')).toContain('may be repeated');
+    for (const option of ['--json', '-q, --quiet', '--exclude GLOB', '-h, --help']) expect(help.stdout).toContain(`\n  ${option}`);
+    expect(meridian(['help', 'server']).stdout).toMatch(/--port N +the port of the HTTP API.*\n +default: 8080\n +environment: MERIDIAN_API_PORT/);
+    expect(meridian(['help', 'init']).stdout).toMatch(/--pack-size MIB +.*\n +default: 16\n/);
+  });
+
+  it('help of an unknown command exits 2 with one line', () => {
+    expectOneErrorLine(meridian(['help', 'frobnicate']), 2, /unknown command 'frobnicate'/);
+  });
+});
+
+describe('MERIDIAN_REPOSITORY', () => {
+  it('is the repository of a command given no --repo; an explicit --repo wins', () => {
+    const plain = path.join(work, 'env-repo');
+    expect(meridian(['init', '--no-encryption'], { MERIDIAN_REPOSITORY: plain }).code).toBe(0);
+    expect(meridian(['snapshots', '--json'], { MERIDIAN_REPOSITORY: plain })).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+    expect(meridian(['snapshots', '--json', '--repo', plain], { MERIDIAN_REPOSITORY: path.join(work, 'source') })).toMatchObject({ code: 0, stdout: '[]\n' });
+  });
+
+  it('a bad value is named as coming from MERIDIAN_REPOSITORY; without either, the error names both', () => {
+    expectOneErrorLine(meridian(['snapshots'], { MERIDIAN_REPOSITORY: 'ftp://host/repo' }), 2, /^meridian: MERIDIAN_REPOSITORY ftp:\/\/host\/repo: .*unsupported/);
+    expectOneErrorLine(meridian(['snapshots']), 2, /--repo is required \(or set MERIDIAN_REPOSITORY\)/);
+  });
+});
+
+describe('errors under --json', () => {
+  /** The run printed nothing on stdout and exactly one JSON object on stderr; returns it. */
+  function jsonError(run: Run): unknown {
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    return JSON.parse(lines[0]!);
+  }
+
+  it('a usage error is one JSON object on stderr with the exit code 2', () => {
+    const run = meridian(['snapshots', '--repo', 'repo', '--json', '--frobnicate']);
+    expect(run.code).toBe(2);
+    expect(jsonError(run)).toEqual({ error: { code: 'usage', message: expect.stringMatching(/unknown option '--frobnicate'/) as string, exitCode: 2 } });
+  });
+
+  it('a repository error keeps its exit code 3 and names its code', () => {
+    const run = meridian(['snapshots', '--repo', path.join(work, 'source'), '--json'], { MERIDIAN_PASSWORD: 'first passphrase' });
+    expect(run.code).toBe(3);
+    expect(jsonError(run)).toEqual({ error: { code: 'not_a_repository', message: expect.stringMatching(/is not a Meridian repository/) as string, exitCode: 3 } });
   });
 });
 

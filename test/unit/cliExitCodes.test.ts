@@ -45,12 +45,26 @@ describe('classifyError', () => {
     ['SomethingElse', 1],
   ])('a workflow that failed with an ApplicationFailure of type %s exits %i', (type, exitCode) => {
     const failure = ApplicationFailure.nonRetryable(`[repository] ${type} happened`, type);
-    expect(classifyError(workflowFailure(failure))).toEqual({ exitCode, message: `[repository] ${type} happened` });
+    expect(classifyError(workflowFailure(failure))).toMatchObject({ exitCode, message: `[repository] ${type} happened` });
+  });
+
+  it.each([
+    [usageError('missing PATH'), 'usage'],
+    [new RepositoryError('wrong-passphrase', 'no key opens'), 'wrong_passphrase'],
+    [new RepositoryError('not-a-repository', 'not a repository'), 'not_a_repository'],
+    [new StorageError('transient', 'connection reset'), 'storage_unavailable'],
+    [new StorageError('permanent', 'bucket missing'), 'storage_permanent'],
+    [new ServiceError('Unexpected error while making gRPC request'), 'temporal_unavailable'],
+    [workflowFailure(ApplicationFailure.nonRetryable('disk full', 'no-space')), 'no_space'],
+    [workflowFailure(ApplicationFailure.nonRetryable('odd', 'SomethingElse')), 'failed'],
+    [new Error('something unexpected'), 'failed'],
+  ])('%p has the --json error code %s', (err, code) => {
+    expect(classifyError(err).code).toBe(code);
   });
 
   it('a canceled workflow is an operation that failed', () => {
     const canceled = new WorkflowFailedError('Workflow execution cancelled', new CancelledFailure('Workflow canceled'), RetryState.NON_RETRYABLE_FAILURE);
-    expect(classifyError(canceled)).toEqual({ exitCode: 1, message: 'Workflow canceled' });
+    expect(classifyError(canceled)).toEqual({ exitCode: 1, code: 'failed', message: 'Workflow canceled' });
   });
 
   it('keeps only the first line of a message', () => {
