@@ -3,7 +3,7 @@
 // state lives in a folder (MERIDIAN_HOME), and register Meridian's search attributes on any server.
 
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -13,6 +13,7 @@ import { SEARCH_ATTRIBUTES } from '../workflows/catalog';
 import { freePorts } from './freePorts';
 import { temporalBinary } from './temporalBinary';
 import { isAlive } from './processAlive';
+import { ensurePrivateDirectory, makePrivate, withPrivateUmask } from './privateFiles';
 
 const HOST = '127.0.0.1';
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -126,8 +127,12 @@ export async function ensureSearchAttributes(connection: OperatorConnection, nam
 }
 
 async function startOrReuse(stateDir: string, options: DevServerOptions): Promise<DevServer> {
-  mkdirSync(stateDir, { recursive: true });
+  ensurePrivateDirectory(stateDir);
   const stateFile = path.join(stateDir, 'temporal.json');
+  const dbFilename = options.dbFilename ?? path.join(stateDir, 'temporal.db');
+  const logFile = path.join(stateDir, 'temporal.log');
+  // Made before the server started private, files made by earlier versions included.
+  for (const file of [dbFilename, `${dbFilename}-wal`, `${dbFilename}-shm`, logFile, stateFile]) makePrivate(file);
   const release = await acquireLock(path.join(stateDir, 'temporal.lock'));
   try {
     const state = readState(stateFile);
@@ -140,16 +145,9 @@ async function startOrReuse(stateDir: string, options: DevServerOptions): Promis
         if (isDevServerProcess(state.pid)) await stopPid(state.pid, undefined);
       }
     }
-    const launched = await launch(
-      {
-        ...options,
-        dbFilename: options.dbFilename ?? path.join(stateDir, 'temporal.db'),
-        detached: options.detached ?? true,
-      },
-      path.join(stateDir, 'temporal.log'),
-    );
+    const launched = await launch({ ...options, dbFilename, detached: options.detached ?? true }, logFile);
     const { address, uiAddress, pid } = launched;
-    writeFileSync(stateFile, JSON.stringify({ pid, address, uiAddress }, null, 2) + '\n');
+    writeFileSync(stateFile, JSON.stringify({ pid, address, uiAddress }, null, 2) + '\n', { mode: 0o600 });
     return { ...launched, stop: () => stopPid(pid, stateFile) };
   } finally {
     release();
@@ -170,11 +168,14 @@ async function launch(options: DevServerOptions, logFile: string | undefined): P
   for (const name of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=Keyword`);
 
   const detached = options.detached ?? false;
-  const logFd = logFile ? openSync(logFile, 'a') : undefined;
-  const child = spawn(temporalBinary(), args, {
-    detached,
-    stdio: ['ignore', logFd ?? (detached ? 'ignore' : 'pipe'), logFd ?? (detached ? 'ignore' : 'pipe')],
-  });
+  const logFd = logFile ? openSync(logFile, 'a', 0o600) : undefined;
+  // The database (and its -wal and -shm files) are created by the server: 0600 through its umask.
+  const child = withPrivateUmask(() =>
+    spawn(temporalBinary(), args, {
+      detached,
+      stdio: ['ignore', logFd ?? (detached ? 'ignore' : 'pipe'), logFd ?? (detached ? 'ignore' : 'pipe')],
+    }),
+  );
   if (logFd !== undefined) closeSync(logFd);
   let output = '';
   const keep = (data: Buffer) => (output = (output + data.toString()).slice(-4000));
@@ -294,7 +295,7 @@ async function acquireLock(lockFile: string): Promise<() => void> {
   const deadline = Date.now() + 2 * DEFAULT_START_TIMEOUT_MS;
   for (;;) {
     try {
-      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
       return () => rmSync(lockFile, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

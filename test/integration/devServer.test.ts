@@ -1,8 +1,9 @@
 // Proves the shared Temporal dev server works: Meridian's search attributes are registered,
-// ensureSearchAttributes is idempotent, and the CLI's start-or-reuse keeps one server per folder.
+// ensureSearchAttributes is idempotent, the CLI's start-or-reuse keeps one server per folder, and
+// that folder (MERIDIAN_HOME) and the server's database are private to their user.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureSearchAttributes, startDevServer } from '../../worker/devServer.js';
@@ -57,5 +58,36 @@ describe('Temporal dev server', () => {
     }
     expect(existsSync(path.join(stateDir, 'temporal.json'))).toBe(false);
     rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('creates the state folder 0700 and the database 0600, and tightens looser ones it finds', async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'meridian-private-'));
+    const stateDir = path.join(parent, 'home');
+    const mode = (file: string) => statSync(file).mode & 0o777;
+    /** Every file of the server in the folder (database, its -wal/-shm, log, state) with its mode. */
+    const modes = () => Object.fromEntries(readdirSync(stateDir).map((name) => [name, mode(path.join(stateDir, name))]));
+    const db = path.join(stateDir, 'temporal.db');
+    try {
+      const fresh = await startDevServer({ stateDir });
+      try {
+        expect(mode(stateDir)).toBe(0o700);
+        expect(modes()).toMatchObject({ 'temporal.db': 0o600, 'temporal.log': 0o600, 'temporal.json': 0o600 });
+        expect(Object.values(modes()).every((m) => m === 0o600)).toBe(true);
+      } finally {
+        await fresh.stop();
+      }
+      chmodSync(stateDir, 0o755);
+      chmodSync(db, 0o644);
+      const again = await startDevServer({ stateDir });
+      try {
+        expect(again.reused).toBe(false);
+        expect(mode(stateDir)).toBe(0o700);
+        expect(mode(db)).toBe(0o600);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
