@@ -6,7 +6,9 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { RepositoryResolver } from '../activities/index.js';
 import { bearerAuth } from './auth.js';
+import { limitBodySize } from './bodySize.js';
 import { handleError, handleNotFound } from './errors.js';
+import { answerWrongMethods } from './methods.js';
 import { openApiDocument } from './openapi.js';
 import { operationStartRoutes } from './routes/operationStarts.js';
 import { operationRoutes } from './routes/operations.js';
@@ -25,6 +27,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.onError(handleError);
   app.notFound(handleNotFound);
+  app.use('*', limitBodySize());
 
   // Registered before the auth middleware, so they answer without a token.
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -34,5 +37,6 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route('/', operationStartRoutes(deps));
   app.route('/v1/operations', operationRoutes(deps));
   app.route('/v1/snapshots', snapshotRoutes(deps));
+  answerWrongMethods(app);
   return app;
 }

@@ -4,7 +4,9 @@
 //   400 invalid_request       bad body, query or JSON; RepositoryError invalid-argument / unsafe-path
 //   401 unauthorized          missing or wrong bearer token
 //   404 not_found             no such route, workflow or snapshot (RepositoryError / StorageError not-found)
+//   405 method_not_allowed    a known route with a method it does not serve (with an Allow header)
 //   409 conflict              the workflow id is taken; RepositoryError already-initialized
+//   413 payload_too_large     a request body over MAX_BODY_BYTES (api/bodySize.ts)
 //   422 wrong_passphrase      the server's passphrase opens no key of the repository
 //   422 not_a_repository      the URL holds no Meridian repository
 //   422 integrity             the repository's data failed an integrity check
@@ -29,11 +31,15 @@ export class HttpError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(message, options);
     this.name = 'HttpError';
+    this.headers = options?.headers ?? {};
   }
+
+  /** Response headers the answer needs (e.g. Allow on a 405). */
+  readonly headers: Record<string, string>;
 }
 
 const REPOSITORY_STATUS: Record<RepositoryErrorCode, [ContentfulStatusCode, string]> = {
@@ -86,6 +92,7 @@ export const handleError: ErrorHandler = (err, c) => {
   const error = toHttpError(err);
   if (error.code === 'internal_error') console.error(`[api] ${c.req.method} ${c.req.path} failed:`, err);
   if (error.status === 401) c.header('WWW-Authenticate', 'Bearer');
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json({ error: { code: error.code, message: error.message } }, error.status);
 };
 

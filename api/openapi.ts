@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { OPERATION_NAMES, OPERATIONS } from '../workflows/catalog.js';
+import { MAX_BODY_TEXT } from './bodySize.js';
 import { requestSchemaOf, SnapshotsQuerySchema } from './schemas.js';
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -21,7 +22,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names the field (code invalid_request)',
   401: 'Missing or wrong bearer token (code unauthorized)',
   404: 'No such workflow, snapshot or route (code not_found)',
+  405: 'The path exists but does not serve this method (code method_not_allowed); the Allow header lists the methods it serves',
   409: 'Conflict (code conflict)',
+  413: `The request body is larger than ${MAX_BODY_TEXT} (code payload_too_large)`,
   422: 'The repository cannot be used: wrong_passphrase, not_a_repository or integrity',
   500: 'Internal error (code internal_error); details only in the server log',
   502: 'Storage failed permanently (code storage_error)',
@@ -43,7 +46,7 @@ const startOperation = (summary: string, request: string) => ({
         description: 'The workflow started; poll GET /v1/operations/{workflowId} (also in the Location header)',
         ...json(ref('Accepted')),
       },
-      ...errors(400, 401, 409, 500, 503),
+      ...errors(400, 401, 405, 409, 413, 500, 503),
     },
   },
 });
@@ -60,31 +63,34 @@ export const openApiDocument = {
   security: [{ bearer: [] }],
   paths: {
     '/healthz': {
-      get: { summary: 'Liveness', security: [], responses: { '200': { description: 'The server is up', ...json(ref('Health')) } } },
+      get: { summary: 'Liveness', security: [], responses: { '200': { description: 'The server is up', ...json(ref('Health')) }, ...errors(405) } },
     },
     '/v1/openapi.json': {
-      get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', ...json({ type: 'object' }) } } },
+      get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', ...json({ type: 'object' }) }, ...errors(405) } },
     },
     ...Object.fromEntries(apiOperations.map(({ path, summary, request }) => [path, startOperation(summary, request)])),
     '/v1/operations/{workflowId}': {
       get: {
         summary: 'State of an operation',
         parameters: [{ name: 'workflowId', in: 'path', required: true, description: 'Percent-encoded workflow id', schema: { type: 'string' } }],
-        responses: { '200': { description: 'The operation', ...json(ref('Operation')) }, ...errors(401, 404, 500, 503) },
+        responses: { '200': { description: 'The operation', ...json(ref('Operation')) }, ...errors(401, 404, 405, 500, 503) },
       },
     },
     '/v1/snapshots': {
       get: {
         summary: "A repository's snapshots, oldest first",
         parameters: [{ name: 'repo', in: 'query', required: true, schema: jsonSchema(SnapshotsQuerySchema.shape.repo) }],
-        responses: { '200': { description: 'The snapshots', ...json(ref('SnapshotList')) }, ...errors(400, 401, 404, 422, 500, 502, 503) },
+        responses: { '200': { description: 'The snapshots', ...json(ref('SnapshotList')) }, ...errors(400, 401, 404, 405, 422, 500, 502, 503) },
       },
     },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'MERIDIAN_API_TOKEN' } },
     responses: Object.fromEntries(
-      Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [`Error${status}`, { description, ...json(ref('Error')) }]),
+      Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [
+        `Error${status}`,
+        { description, ...(status === '405' ? { headers: { Allow: { description: 'The methods the path serves', schema: { type: 'string' } } } } : {}), ...json(ref('Error')) },
+      ]),
     ),
     schemas: {
       ...Object.fromEntries(apiOperations.map(({ operation, request }) => [request, jsonSchema(requestSchemaOf(operation))])),

@@ -4,7 +4,6 @@
 // a field must be, and api/validation.ts prefixes them with the field's name. The OpenAPI
 // document is generated from these same schemas.
 
-import path from 'node:path';
 import { z } from 'zod';
 import { parseRepositoryUrl } from '../storage/open.js';
 import type { Operation, OperationInput } from '../workflows/catalog.js';
@@ -26,7 +25,8 @@ const repo = text()
   })
   .meta({ description: 'The repository: an absolute path or a file://, s3://, gs:// or azure:// URL', examples: ['/srv/meridian-repo'] });
 
-const absolutePath = (description: string) => text().refine((p) => path.isAbsolute(p), 'must be an absolute path').meta({ description });
+/** An absolute path on the worker's host; the rule is a `pattern` in the OpenAPI document too. */
+const absolutePath = (description: string) => text().regex(/^\//, 'must be an absolute path').meta({ description: `${description}; an absolute path (starts with /)` });
 
 const strings = (description: string) => z.array(text(), mustBe('an array of strings')).meta({ description });
 

@@ -1,11 +1,14 @@
 // The HTTP API end to end through app.request: a real Temporal dev server, a real worker and real
 // local repositories. Backup, list, restore (byte-identical) and deep verify over HTTP; a wrong
 // passphrase fails the operation once, without retries, and says so; an operation no worker
-// serves reads as running at once (the progress query does not wait for a worker).
+// serves reads as running at once (the progress query does not wait for a worker); and, over a
+// real listener, bodies of 3, 10 and 100 MB are refused with 413 at once, before they are read.
 
+import http from 'node:http';
 import { Repository } from '../../core/repository';
 import { createApiApp } from '../../api/app';
 import type { OperationView } from '../../api/operations';
+import { serveApi } from '../../api/serve';
 import { LocalStorage } from '../../storage/local';
 import { createRepositoryResolver } from '../../worker/repositories';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
@@ -129,4 +132,69 @@ test('an operation that no worker serves reads as running without waiting, then 
 
   await t.client.workflow.getHandle(workflowId).terminate('test over');
   expect(await get<OperationView>(`/v1/operations/${encodeURIComponent(workflowId)}`)).toMatchObject({ status: 'terminated', error: { message: 'the workflow was terminated' } });
+});
+
+interface BodyAnswer {
+  status: number;
+  body: { error: { code: string; message: string } };
+  ms: number;
+  /** Bytes the client had written when the answer came. */
+  sentBeforeAnswer: number;
+}
+
+/** POSTs `bytes` of body over real HTTP, written 1 MiB at a time until the server answers. */
+function postLargeBody(port: number, bytes: number, chunked: boolean): Promise<BodyAnswer> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const headers = { ...auth, 'Content-Type': 'application/json', ...(chunked ? {} : { 'Content-Length': String(bytes) }) };
+    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/backups', headers });
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    let answered = false;
+    request.on('response', (response) => {
+      answered = true;
+      const sentBeforeAnswer = sent;
+      const parts: Buffer[] = [];
+      response.on('data', (part: Buffer) => parts.push(part));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')), ms: Date.now() - started, sentBeforeAnswer });
+        request.destroy();
+      });
+    });
+    // Once the server has answered and closed, the rest of the upload fails: that is expected.
+    request.on('error', (err) => (answered ? undefined : reject(err)));
+    const pump = () => {
+      while (!answered && sent < bytes) {
+        sent += chunk.length;
+        if (!request.write(chunk)) return void request.once('drain', pump);
+      }
+      if (!answered) request.end();
+    };
+    pump();
+  });
+}
+
+describe('request bodies over the limit, through a real listener', () => {
+  let served: Awaited<ReturnType<typeof serveApi>>;
+  beforeAll(async () => {
+    served = await serveApi(app, 0);
+  });
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  const MB = 1024 * 1024;
+  it.each([
+    [3 * MB, false],
+    [10 * MB, false],
+    [100 * MB, false],
+    [3 * MB, true],
+    [100 * MB, true],
+  ])('a body of %d bytes (chunked: %s) is a 413 at once', async (bytes, chunked) => {
+    const answer = await postLargeBody(served.port, bytes, chunked);
+    expect(answer).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large', message: 'the request body is larger than 64 KiB' } } });
+    expect(answer.ms).toBeLessThan(3000);
+    // The answer came before the client could send 100 MB: the server did not read the body.
+    if (bytes === 100 * MB) expect(answer.sentBeforeAnswer).toBeLessThan(bytes);
+  });
 });

@@ -121,6 +121,44 @@ describe('API request validation', () => {
   });
 });
 
+describe('API methods and body size', () => {
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+
+  it.each([
+    ['DELETE', '/v1/backups', 'POST'],
+    ['GET', '/v1/restores', 'POST'],
+    ['PUT', '/v1/verifications', 'POST'],
+    ['POST', '/v1/snapshots?repo=/srv/repo', 'GET, HEAD'],
+    ['DELETE', `/v1/operations/${encodeURIComponent('backup:/srv/repo:/data:2026')}`, 'GET, HEAD'],
+    ['POST', '/v1/openapi.json', 'GET, HEAD'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+    const response = await app.request(path, { method, headers: auth });
+    const error = await errorOf(response);
+    expect(error).toMatchObject({ status: 405, code: 'method_not_allowed' });
+    expect(error.message).toBe(`${method} is not allowed on ${path.split('?')[0]}; allowed: ${allow}`);
+    expect(response.headers.get('Allow')).toBe(allow);
+  });
+
+  it('still answers 401 before 405 without a token, and 404 for unknown paths', async () => {
+    expect((await app.request('/v1/backups', { method: 'DELETE' })).status).toBe(401);
+    expect((await app.request('/v1/backup', { method: 'POST', headers: auth })).status).toBe(404);
+  });
+
+  it('answers 413 payload_too_large to a body over 64 KiB, and validates one of exactly 64 KiB', async () => {
+    const padded = (bytes: number, path = backup.path) =>
+      JSON.stringify({ ...backup, path, tags: ['x'.repeat(bytes - JSON.stringify({ ...backup, path, tags: [''] }).length)] });
+    expect(Buffer.byteLength(padded(64 * 1024 + 1))).toBe(64 * 1024 + 1);
+    expect(await errorOf(await post('/v1/backups', padded(64 * 1024 + 1)))).toEqual({
+      status: 413,
+      code: 'payload_too_large',
+      message: 'the request body is larger than 64 KiB',
+    });
+    // At the limit the body reaches the route's validation.
+    expect(Buffer.byteLength(padded(64 * 1024, 'relative'))).toBe(64 * 1024);
+    expect(await errorOf(await post('/v1/backups', padded(64 * 1024, 'relative')))).toMatchObject({ status: 400, message: 'path: must be an absolute path' });
+  });
+});
+
 describe('API OpenAPI document', () => {
   it('is served without a token and documents every route of the app', async () => {
     const response = await app.request('/v1/openapi.json');
@@ -143,5 +181,34 @@ describe('API OpenAPI document', () => {
     expect(backupRequest.additionalProperties).toBe(false);
     expect(backupRequest.properties?.type).toMatchObject({ enum: ['full', 'incremental', 'differential'] });
     expect(document.components.schemas.VerificationRequest!.properties?.samplePercent).toMatchObject({ minimum: 1, maximum: 100 });
+  });
+
+  it('states that path and target must be absolute, as a pattern a client can check', async () => {
+    const document = (await (await app.request('/v1/openapi.json')).json()) as { components: { schemas: Record<string, { properties: Record<string, { pattern?: string }> }> } };
+    for (const [schema, field] of [['BackupRequest', 'path'], ['RestoreRequest', 'target']] as const) {
+      const { pattern } = document.components.schemas[schema]!.properties[field]!;
+      expect(pattern).toBeDefined();
+      expect(new RegExp(pattern!).test('/data/tiles')).toBe(true);
+      expect(new RegExp(pattern!).test('data/tiles')).toBe(false);
+    }
+  });
+
+  it('lists 405 for every route, with the Allow header, and 413 for every POST', async () => {
+    const document = (await (await app.request('/v1/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { responses: Record<string, { headers?: Record<string, unknown> }> };
+    };
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        expect({ path, method, has405: '405' in operation.responses }).toEqual({ path, method, has405: true });
+        if (method === 'post') expect({ path, has413: '413' in operation.responses }).toEqual({ path, has413: true });
+      }
+    }
+    expect(document.components.responses.Error405!.headers).toHaveProperty('Allow');
+  });
+
+  it("lists every operation of the catalog in the Operation schema's enum, repairs included", async () => {
+    const document = (await (await app.request('/v1/openapi.json')).json()) as { components: { schemas: { Operation: { properties: { operation: { enum: string[] } } } } } };
+    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'repair-index', 'repair-snapshots']);
   });
 });
