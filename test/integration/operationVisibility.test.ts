@@ -1,8 +1,9 @@
 // Runs are visible however they were started: a backup started with the official `temporal` CLI
 // (no search attributes, no memo) is found by a visibility query on Meridian's search attributes,
 // carries a memo and current details for Temporal UI, and reads as a backup through the API's
-// describeOperation; a workflow that is no Meridian operation is not found; and the running
-// activity's heartbeat `phase` does not overwrite the workflow's.
+// describeOperation; a workflow that is no Meridian operation is not found; the running
+// activity's heartbeat `phase` does not overwrite the workflow's; and runs started by the API and
+// the CLI carry a summary.
 
 import { execFileSync } from 'node:child_process';
 import type { Client } from '@temporalio/client';
@@ -94,6 +95,8 @@ test("the activity's heartbeat phase is reported as activityPhase, next to the w
       (v) => (v.progress as Record<string, unknown> | undefined)?.activityAttempt !== undefined,
     );
     expect(view).toMatchObject({ operation: 'verify', status: 'running', progress: { operation: 'verify', phase: 'running', activityPhase: 'starting', attempt: 1 } });
+    // Started through startOperation (the API's and the CLI's way): with a summary Temporal UI shows.
+    expect(await (await handle.describe()).staticSummary()).toBe('standard verify of /srv/gated-repo');
   } finally {
     await handle.terminate('test over');
     release();
