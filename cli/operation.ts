@@ -3,8 +3,9 @@
 // embedded dev server with a worker in this process. Ctrl-C cancels the workflow; workflows of
 // embedded CLI runs that were killed are terminated by the next run (cli/orphans.ts).
 
-import type { Client } from '@temporalio/client';
-import { startOperation } from '../api/operations.js';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { describeFailure, startOperation } from '../api/operations.js';
+import { RepositoryError } from '../core/errors.js';
 import { createRepositoryResolver } from '../worker/repositories.js';
 import type { Operation, OperationInput, OperationOutput } from '../workflows/catalog.js';
 import { notice, progressWanted } from './output.js';
@@ -28,7 +29,9 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
   if (settings.cluster) {
     const temporal = await connectTemporal(settings.cluster, settings.namespace);
     try {
-      return await follow(temporal.client, operation, input, settings.taskQueue, progress);
+      return await follow(temporal.client, operation, input, settings.taskQueue, progress).catch((err: unknown) => {
+        throw passphraseOfRemoteWorker(err, settings.cluster!.address);
+      });
     } finally {
       await temporal.close();
     }
@@ -50,6 +53,23 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
       await temporal.close();
     }
   });
+}
+
+/**
+ * A passphrase failure of a run that a remote worker did: this process's passphrase (the
+ * environment's MERIDIAN_PASSWORD, --password-file) never travels in workflow inputs, so say
+ * that the worker went by its own configuration, not only "no key opens with this passphrase".
+ */
+function passphraseOfRemoteWorker(err: unknown, address: string): unknown {
+  if (!(err instanceof WorkflowFailedError)) return err;
+  const failure = describeFailure(err);
+  if (failure.type !== 'wrong-passphrase') return err;
+  return new RepositoryError(
+    'wrong-passphrase',
+    `${failure.message.split('\n')[0]!.trim()} (the worker at ${address} uses its own passphrase configuration: its repositories.json, ` +
+      'MERIDIAN_PASSWORD_FILE or MERIDIAN_PASSWORD; the MERIDIAN_PASSWORD and --password-file of this shell were not sent to it)',
+    { cause: err },
+  );
 }
 
 async function follow<O extends Operation>(client: Client, operation: O, input: OperationInput<O>, taskQueue: string, progress: boolean): Promise<OperationRun<O>> {
