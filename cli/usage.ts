@@ -109,8 +109,10 @@ export const COMMANDS = {
     options: { ...PASSWORD_FILE_OPTION, ...COMMON },
   },
   server: {
-    args: '',
-    summary: 'Runs a worker and the HTTP API (and the embedded Temporal dev server when TEMPORAL_ADDRESS is unset).',
+    args: '[address|stop]',
+    summary:
+      'Runs a worker and the HTTP API (and the embedded Temporal dev server when no Temporal address is configured). ' +
+      '`server address` prints the embedded dev server\'s address (starting it when none runs); `server stop` stops it.',
     options: {
       port: { type: 'string', value: 'N', summary: 'the port of the HTTP API on 127.0.0.1', defaultValue: '8080', env: 'MERIDIAN_API_PORT' },
       ...PASSWORD_FILE_OPTION,

@@ -3,7 +3,7 @@
 // state lives in a folder (MERIDIAN_HOME), and register Meridian's search attributes on any server.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -56,7 +56,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-interface ServerState {
+export interface ServerState {
   pid: number;
   address: string;
   uiAddress?: string;
@@ -124,6 +124,28 @@ export async function ensureSearchAttributes(connection: OperatorConnection, nam
     }
   }
   return missing;
+}
+
+/**
+ * Stops the server recorded in `<stateDir>/temporal.json` and waits until it is gone; resolves
+ * with what was recorded, or undefined when no dev server was running there (a stale record is
+ * removed). A recorded pid now held by another program is left alone.
+ */
+export async function stopRecordedServer(stateDir: string): Promise<ServerState | undefined> {
+  if (!existsSync(stateDir)) return undefined;
+  const stateFile = path.join(stateDir, 'temporal.json');
+  const release = await acquireLock(path.join(stateDir, 'temporal.lock'));
+  try {
+    const state = readState(stateFile);
+    if (!state || !isAlive(state.pid) || !isDevServerProcess(state.pid)) {
+      rmSync(stateFile, { force: true });
+      return undefined;
+    }
+    await stopPid(state.pid, stateFile);
+    return state;
+  } finally {
+    release();
+  }
 }
 
 async function startOrReuse(stateDir: string, options: DevServerOptions): Promise<DevServer> {

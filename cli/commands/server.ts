@@ -1,5 +1,6 @@
 // `meridian server [--port N]`: a worker plus the HTTP API, on the configured Temporal cluster or on the local
 // dev server kept under MERIDIAN_HOME; runs until SIGINT or SIGTERM. Needs MERIDIAN_API_TOKEN.
+// `meridian server address|stop` are about that local dev server alone (commands/embeddedServer.ts).
 
 import { createApiApp } from '../../api/app.js';
 import { serveApi } from '../../api/serve.js';
@@ -12,6 +13,8 @@ import { connectTemporal, describeTarget, withRuntime, startEmbeddedServer, temp
 const DEFAULT_PORT = 8080;
 
 export async function run(args: string[]): Promise<ExitCode> {
+  const [action, ...rest] = args;
+  if (action === 'address' || action === 'stop') return (await import('./embeddedServer.js')).run(action, rest);
   const { values, positionals, from } = parseCommand('server', args);
   expectPositionals('server', positionals, [], 0);
   const token = process.env.MERIDIAN_API_TOKEN;

@@ -1,10 +1,12 @@
 // The `meridian` command on its embedded default: with TEMPORAL_ADDRESS unset, backup starts a
 // local Temporal dev server whose state lives in MERIDIAN_HOME and does the work in-process;
-// restore reuses that server. At the end the server is stopped and no temporal process remains.
+// restore reuses that server; `meridian server address` prints its address and `meridian server
+// stop` stops it. At the end the server is stopped and no temporal process remains.
 
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -154,11 +156,44 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
     expect(readdirSync(path.join(work, 'repo', 'snapshots'))).toHaveLength(snapshotsBefore);
   });
 
+  it('server address prints the running server\'s address; server stop stops it and frees its port; the next command starts a fresh one', async () => {
+    const server = JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8')) as { pid: number; address: string; uiAddress: string };
+    const address = await meridian('server', 'address');
+    expect(address).toEqual({ stdout: `${server.address}\n`, stderr: `meridian: its Web UI is at ${server.uiAddress}\n` });
+
+    const stop = await meridian('server', 'stop');
+    expect(stop).toEqual({ stdout: '', stderr: `meridian: stopped the local Temporal dev server at ${server.address} (pid ${server.pid}); its state stays in ${home}\n` });
+    expect(processesMentioning(home)).toEqual([]);
+    expect(existsSync(path.join(home, 'temporal.json'))).toBe(false);
+    const [host, port] = server.address.split(':');
+    await expect(connectsTo(host!, Number(port))).resolves.toBe(false);
+    expect((await meridian('server', 'stop')).stderr).toBe(`meridian: no local Temporal dev server is running under ${home}\n`);
+
+    const next = await meridian('verify', '--repo', 'repo', '--level', 'quick');
+    expect(next.stderr).toMatch(/^meridian: started a local Temporal dev server at /);
+    const fresh = JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8')) as { pid: number };
+    expect(fresh.pid).not.toBe(server.pid);
+    expect(processesMentioning(home)).toContain(fresh.pid);
+    expect((await meridian('server', 'stop')).stderr).toMatch(/^meridian: stopped the local Temporal dev server/);
+  });
+
   it('leaves no temporal process running once the recorded server is stopped', async () => {
     await stopEmbeddedServer();
     expect(processesMentioning(home)).toEqual([]);
   });
 });
+
+/** Whether a TCP connection to host:port is accepted. */
+function connectsTo(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 describe('meridian when the embedded dev server cannot start', () => {
   it('a corrupt temporal.db exits 4 at once, naming the database and the log and how to recover; moving it away recovers', async () => {
