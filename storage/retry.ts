@@ -35,7 +35,9 @@ export interface RetryInfo {
 // down, a call therefore gives up within ~13 s plus its requests, the activity attempt fails
 // with a transient error and the activity retry policy (1 s, doubling to 1 min) takes over:
 // the operation's status then shows its attempt and "storage unreachable: …" soon, instead of
-// an activity that silently waits for minutes inside one attempt.
+// an activity that silently waits for minutes inside one attempt. A throttled call waits below
+// 1, 2, 4, 8, then 10 s (at most 45 s in all), and each Retry-After at most 30 s: a service that
+// asks for more is answered sooner than it asked, rather than holding one attempt for minutes.
 const DEFAULTS = { attempts: 8, baseMs: 100, maxMs: 10_000 };
 /**
  * A throttled call (429, S3 SlowDown, Azure ServerBusy) backs off from a base this many times
