@@ -8,7 +8,7 @@ import { describeFailure, startOperation } from '../api/operations.js';
 import { RepositoryError } from '../core/errors.js';
 import { createRepositoryResolver } from '../worker/repositories.js';
 import type { Operation, OperationInput, OperationOutput } from '../workflows/catalog.js';
-import { notice, progressWanted } from './output.js';
+import { count, notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
 import { connectTemporal, startEmbeddedServer, temporalSettings, withRuntime } from './temporal.js';
@@ -41,7 +41,7 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
     const temporal = await connectTemporal({ address }, settings.namespace);
     try {
       const orphans = await terminateOrphanedWorkflows(temporal.client);
-      if (orphans.length > 0) notice(`terminated ${orphans.length} workflow(s) left running by a meridian process that is gone: ${orphans.join(', ')}`);
+      if (orphans.length > 0) notice(`terminated ${count(orphans.length, 'workflow')} left running by a meridian process that is gone: ${orphans.join(', ')}`);
       // The embedded worker polls a task queue of its own. The dev server under MERIDIAN_HOME is
       // shared: a `meridian server` and other CLI runs may poll the default queue there, holding
       // other passphrases (or none), and would steal this run's tasks; and this short-lived worker

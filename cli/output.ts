@@ -41,21 +41,38 @@ export function printLines(...lines: string[]): void {
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
+/** `value` rounded to `digits` decimals, as toFixed prints it. */
+const rounded = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/**
+ * 1023 B, 1.00 KiB, 9.99 KiB, 10.0 KiB, 1023.9 KiB, 1.00 MiB: two decimals below 10, one above.
+ * The value is rounded before the unit and the decimals are chosen, so that rounding never
+ * shows 1024.0 KiB or 10.00 MiB.
+ */
 export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
+  if (Math.abs(bytes) < 1024) return `${bytes} B`;
+  let unit = 1;
+  let value = bytes / 1024;
+  while (Math.abs(rounded(value, 1)) >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`;
+  return `${value.toFixed(Math.abs(rounded(value, 2)) < 10 ? 2 : 1)} ${UNITS[unit]}`;
 }
 
+/** 250 ms, 59.9 s, 1 min 0 s, 59 min 59 s, 1 h 0 min: rounded before the unit is chosen. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.floor((ms % 60_000) / 1000)} s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  if (rounded(ms / 1000, 1) < 60) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** `1 file`, `2 files`, `0 files`; `plural` for words not made with -s (directory → directories). */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
 }
 
 /** An ISO time in the local time zone, to the second: 2026-11-27 05:46:02. */

@@ -6,7 +6,7 @@ import { BACKUP_TYPES } from '../../core/snapshots.js';
 import { enumValue, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
-import { formatBytes, formatDuration, printJson, printLines, shortId, warning } from '../output.js';
+import { count, formatBytes, formatDuration, printJson, printLines, shortId, warning } from '../output.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('backup', args);
@@ -28,9 +28,9 @@ export async function run(args: string[]): Promise<ExitCode> {
   } else {
     printLines(
       `snapshot ${shortId(r.snapshotId)} saved (${r.type}${r.parent ? ` on ${shortId(r.parent)}` : ''}) in ${formatDuration(r.durationMs)}`,
-      `  files: ${r.filesNew} new, ${r.filesChanged} changed, ${r.filesUnmodified} unmodified; ${r.dirs} directories`,
+      `  files: ${r.filesNew} new, ${r.filesChanged} changed, ${r.filesUnmodified} unmodified; ${count(r.dirs, 'directory', 'directories')}`,
       `  data:  ${formatBytes(r.bytesRead)} read, ${formatBytes(r.bytesAdded)} added, ${formatBytes(r.bytesStored)} stored`,
-      ...(r.filesSkipped > 0 ? [`  incomplete: ${r.filesSkipped} entries could not be read and are not in the snapshot`] : []),
+      ...(r.filesSkipped > 0 ? [`  incomplete: ${count(r.filesSkipped, 'entry', 'entries')} could not be read and ${r.filesSkipped === 1 ? 'is' : 'are'} not in the snapshot`] : []),
     );
   }
   return r.filesSkipped > 0 ? EXIT.incomplete : EXIT.ok;

@@ -5,7 +5,7 @@
 import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
-import { formatDuration, printJson, printLines, shortId } from '../output.js';
+import { count, formatDuration, printJson, printLines, shortId } from '../output.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('repair', args);
@@ -27,9 +27,9 @@ async function repairIndex(repo: string, run: RunOptions): Promise<ExitCode> {
     const unlisted = r.packsUnreadable - r.unreadable.length;
     printLines(
       ...r.unreadable.map((u) => `unreadable: pack ${shortId(u.pack)}: ${u.reason}`),
-      ...(unlisted > 0 ? [`unreadable: and ${unlisted} more packs`] : []),
-      `rebuilt the index: ${r.packsRead} packs read, ${r.blobsIndexed} blobs indexed, ${r.packsUnreadable} packs unreadable; ` +
-        `${r.indexFilesWritten} index files written, ${r.indexFilesRemoved} removed in ${formatDuration(durationMs)}`,
+      ...(unlisted > 0 ? [`unreadable: and ${count(unlisted, 'more pack')}`] : []),
+      `rebuilt the index: ${count(r.packsRead, 'pack')} read, ${count(r.blobsIndexed, 'blob')} indexed, ${count(r.packsUnreadable, 'pack')} unreadable; ` +
+        `${count(r.indexFilesWritten, 'index file')} written, ${r.indexFilesRemoved} removed in ${formatDuration(durationMs)}`,
     );
   }
   return r.packsUnreadable > 0 ? EXIT.failed : EXIT.ok;
@@ -41,11 +41,11 @@ async function repairSnapshots(repo: string, run: RunOptions): Promise<ExitCode>
   if (run.json) {
     printJson({ workflowId, ...result, durationMs });
   } else {
-    const unreadable = r.snapshotsUnreadable > 0 ? `; ${r.snapshotsUnreadable} snapshot files unreadable, left in place` : '';
+    const unreadable = r.snapshotsUnreadable > 0 ? `; ${count(r.snapshotsUnreadable, 'snapshot file')} unreadable, left in place` : '';
     printLines(
       ...r.repaired.map((s) => `repaired: snapshot ${shortId(s.original)} → ${shortId(s.replacement)}`),
-      `checked ${r.snapshotsChecked} snapshots: ${r.snapshotsRepaired} repaired (${r.filesTrimmed} files lost chunks, ` +
-        `${r.dirsEmptied} directories emptied)${unreadable} in ${formatDuration(durationMs)}`,
+      `checked ${count(r.snapshotsChecked, 'snapshot')}: ${r.snapshotsRepaired} repaired (${count(r.filesTrimmed, 'file')} lost chunks, ` +
+        `${count(r.dirsEmptied, 'directory', 'directories')} emptied)${unreadable} in ${formatDuration(durationMs)}`,
     );
   }
   return r.snapshotsUnreadable > 0 ? EXIT.failed : EXIT.ok;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
-import { formatBytes, formatDuration, printJson, printLines, shortId } from '../output.js';
+import { count, formatBytes, formatDuration, printJson, printLines, shortId } from '../output.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('restore', args);
@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<ExitCode> {
       ...r.damaged.map((d) => `damaged: ${d.path}: ${d.reason}`),
       ...(unlisted > 0 ? [`damaged: and ${unlisted} more`] : []),
       ...r.warnings.map((w) => `warning: ${w}`),
-      `restored snapshot ${shortId(r.snapshotId)} to ${target}: ${r.files} files${skipped}, ${formatBytes(r.bytes)} in ${formatDuration(r.durationMs)}` +
+      `restored snapshot ${shortId(r.snapshotId)} to ${target}: ${count(r.files, 'file')}${skipped}, ${formatBytes(r.bytes)} in ${formatDuration(r.durationMs)}` +
         (r.filesDamaged > 0 ? `; ${r.filesDamaged} damaged, not restored` : ''),
     );
   }

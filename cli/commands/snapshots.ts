@@ -3,7 +3,7 @@
 import { listSnapshots, snapshotSummary } from '../../core/snapshots.js';
 import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
-import { formatBytes, formatTable, formatTime, printJson, printLines, shortId } from '../output.js';
+import { count, formatBytes, formatTable, formatTime, printJson, printLines, shortId } from '../output.js';
 import { withRepository } from '../repositoryAccess.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
@@ -18,7 +18,7 @@ export async function run(args: string[]): Promise<ExitCode> {
     printLines('no snapshots');
   } else {
     const table = rows.map((s) => [shortId(s.id), formatTime(s.time), s.host, s.type, String(s.files), formatBytes(s.bytes), s.tags.join(','), s.source]);
-    printLines(...formatTable(['ID', 'TIME', 'HOST', 'TYPE', 'FILES', 'SIZE', 'TAGS', 'SOURCE'], table), `${rows.length} snapshot${rows.length === 1 ? '' : 's'}`);
+    printLines(...formatTable(['ID', 'TIME', 'HOST', 'TYPE', 'FILES', 'SIZE', 'TAGS', 'SOURCE'], table), count(rows.length, 'snapshot'));
   }
   return EXIT.ok;
 }

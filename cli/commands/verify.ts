@@ -5,7 +5,7 @@ import { VERIFY_LEVELS } from '../../core/checker.js';
 import { enumValue, expectPositionals, numberValue, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
-import { formatBytes, formatDuration, printJson, printLines } from '../output.js';
+import { count, formatBytes, formatDuration, printJson, printLines } from '../output.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('verify', args);
@@ -23,11 +23,10 @@ export async function run(args: string[]): Promise<ExitCode> {
     printJson({ workflowId, level: r.level, ok: r.ok, checked: r.checked, problems: r.problems });
   } else {
     const { snapshots, packs, blobs, bytes } = r.checked;
-    const checked = `${snapshots} snapshots, ${packs} packs, ${blobs} blobs, ${formatBytes(bytes)}`;
-    const count = `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`;
+    const checked = `${count(snapshots, 'snapshot')}, ${count(packs, 'pack')}, ${count(blobs, 'blob')}, ${formatBytes(bytes)}`;
     printLines(
       ...r.problems.map((p) => `${p.kind}: ${p.message}`),
-      `${r.level} verify ${r.ok ? 'found no problems' : `found ${count}`} (checked ${checked} in ${formatDuration(r.durationMs)})`,
+      `${r.level} verify ${r.ok ? 'found no problems' : `found ${count(r.problems.length, 'problem')}`} (checked ${checked} in ${formatDuration(r.durationMs)})`,
     );
   }
   return r.ok ? EXIT.ok : EXIT.failed;

@@ -133,7 +133,7 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
       expect((await handle.describe()).status.name).toBe('RUNNING');
 
       const next = await meridian('verify', '--repo', 'repo', '--level', 'quick');
-      expect(next.stderr).toBe(`meridian: terminated 1 workflow(s) left running by a meridian process that is gone: ${handle.workflowId}\n`);
+      expect(next.stderr).toBe(`meridian: terminated 1 workflow left running by a meridian process that is gone: ${handle.workflowId}\n`);
       expect((await handle.describe()).status.name).toBe('TERMINATED');
     });
   });

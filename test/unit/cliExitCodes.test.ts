@@ -92,6 +92,19 @@ describe('renderProgress', () => {
     expect(line).toMatch(/12 s, retrying after: storage unreachable: ECONNREFUSED$/);
   });
 
+  it('shows the rate, and the time left when the total is final: a restore, a verify phase, not a backup still finding files', () => {
+    const restore = { filesDone: 1, filesTotal: 4, bytesDone: 10 * 1024 * 1024, bytesTotal: 70 * 1024 * 1024 };
+    expect(renderProgress(restore, { ...context, label: 'restore', rate: 2 * 1024 * 1024 })).toBe(
+      'restore [###---------------------]  14% 1/4 files  10.0 MiB/70.0 MiB  2.00 MiB/s, 30.0 s left  12 s',
+    );
+    expect(renderProgress({ activityPhase: 'packs', done: 10, total: 970 }, { ...context, label: 'verify', rate: 8 })).toBe(
+      'verify [------------------------]   1% packs 10/970  8.0/s, 2 min 0 s left  12 s',
+    );
+    const backup = { filesDone: 3, filesFound: 10, bytesDone: 512 * 1024, bytesFound: 1024 * 1024 };
+    expect(renderProgress(backup, { ...context, rate: 1_500_000 })).toBe('backup [############------------]  50% 3/10 files  512.0 KiB/1.00 MiB  1.43 MiB/s  12 s');
+    expect(renderProgress(restore, { ...context, label: 'restore', rate: 0 })).toMatch(/ 0 B\/s {2}12 s$/); // stalled: no time left to give
+  });
+
   it('says when no worker has answered yet', () => {
     expect(renderProgress({}, context)).toBe('backup: waiting for a worker on task queue "meridian"… 12 s');
     expect(renderProgress({ operation: 'backup', phase: 'running' }, context)).toBe('backup: starting… 12 s');
