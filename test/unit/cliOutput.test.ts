@@ -42,7 +42,7 @@ describe('formatDuration', () => {
     [3_629_999, '1 h 0 min'],
     [3_630_000, '1 h 1 min'],
     [26 * 3_600_000 + 5 * 60_000, '26 h 5 min'],
-  ])('%i ms → %s', (ms, text) => {
+  ])('%p ms → %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 });
