@@ -1,23 +1,25 @@
 // A TCP proxy on 127.0.0.1 in front of a real local server, for fault-injection tests: a chosen
-// share of connections is reset, stalled then reset, or answered with an HTTP 500 without
-// reaching the server, and the whole backend can be taken "down" at runtime. It only forwards
+// share of connections is reset, stalled then reset, answered with an HTTP 500, or throttled
+// (an HTTP 503 with Retry-After and S3's SlowDown error, on request only) without reaching the server, and the whole backend can be taken "down" at runtime. It only forwards
 // what its clients send, to a loopback target.
 
 import net from 'node:net';
 
-export type FaultMode = 'reset' | 'stall' | 'http500';
+export type FaultMode = 'reset' | 'stall' | 'http500' | 'slowDown';
 
 export interface FaultProxyOptions {
   target: { host: string; port: number };
   /** Share (0..1) of new connections that fail. */
   failShare: number;
-  /** How failed connections fail, one picked at random per connection (default: all three). */
+  /** How failed connections fail, one picked at random per connection (default: reset, stall, http500). */
   modes?: FaultMode[];
   /** Milliseconds before a healthy connection is forwarded. */
   delayMs?: number;
   /** How long a stalled connection is held silently before it is reset (default 2 s). */
   stallMs?: number;
   random?: () => number;
+  /** The Retry-After of a slowDown answer (default '1': one second). */
+  retryAfter?: string;
 }
 
 export interface FaultProxy {
@@ -33,12 +35,15 @@ export interface FaultProxy {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const HTTP_500 = 'HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const SLOW_DOWN_BODY = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
+const slowDown = (retryAfter: string) =>
+  `HTTP/1.1 503 Slow Down\r\nRetry-After: ${retryAfter}\r\nContent-Type: application/xml\r\nConnection: close\r\nContent-Length: ${SLOW_DOWN_BODY.length}\r\n\r\n${SLOW_DOWN_BODY}`;
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   if (!LOOPBACK.has(options.target.host)) throw new Error(`the fault proxy only forwards to loopback, not ${options.target.host}`);
   const random = options.random ?? Math.random;
   const modes = options.modes ?? ['reset', 'stall', 'http500'];
-  const counts = { connections: 0, failed: 0, reset: 0, stall: 0, http500: 0, down: 0 };
+  const counts = { connections: 0, failed: 0, reset: 0, stall: 0, http500: 0, slowDown: 0, down: 0 };
   const open = new Set<net.Socket>();
   let down = false;
 
@@ -51,7 +56,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const timer = setTimeout(() => client.resetAndDestroy(), options.stallMs ?? 2000);
       client.once('close', () => clearTimeout(timer));
     } else {
-      client.once('data', () => client.end(HTTP_500)); // answer the request head; discard the rest
+      // Answer the request head; discard the rest.
+      const answer = mode === 'http500' ? HTTP_500 : slowDown(options.retryAfter ?? '1');
+      client.once('data', () => client.end(answer));
     }
   };
 

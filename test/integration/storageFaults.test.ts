@@ -1,14 +1,15 @@
 // Storage faults through the Temporal workflows, with the repository on the real S3 server
 // (SeaweedFS) behind the fault-injecting TCP proxy: backups complete and verify clean while a
 // share of connections is reset, stalled or answered 500; with the backend down, the backup
-// keeps retrying, says the storage is unreachable and never completes until it is back.
+// keeps retrying, says the storage is unreachable and never completes until it is back; an S3
+// SlowDown with Retry-After is waited out for as long as it asks.
 
 import { startOperation, describeOperation } from '../../api/operations';
 import { Repository } from '../../core/repository';
 import { openStorage } from '../../storage/open';
 import { Storage } from '../../storage/storage';
 import { BackupOutput, RestoreOutput, VerifyOutput } from '../../workflows/shared';
-import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
+import { FaultMode, FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import { useTemporalWorker } from '../helpers/meridianWorker';
 import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
@@ -34,7 +35,7 @@ function repoUrl(endpoint: string, prefix: string): string {
   return `s3://${BUCKET}/${prefix}?endpoint=${endpoint}&pathStyle=true&region=us-east-1`;
 }
 
-async function proxyToS3(options: { failShare: number; random?: () => number }): Promise<FaultProxy> {
+async function proxyToS3(options: { failShare: number; random?: () => number; modes?: FaultMode[]; retryAfter?: string }): Promise<FaultProxy> {
   const server = s3Endpoint();
   const proxy = await startFaultProxy({ target: { host: server.hostname, port: Number(server.port) }, stallMs: 2000, ...options });
   proxies.push(proxy);
@@ -73,6 +74,25 @@ async function restoreAndCompare(repo: string, snapshot: string, source: string)
   expect(restored.snapshotId).toBe(snapshot);
   expectSameTree(source, target);
 }
+
+test('an S3 SlowDown answered with Retry-After: 2 is retried no sooner than 2 s later, and the call then succeeds', async () => {
+  // The first connection is throttled, every later one reaches SeaweedFS.
+  const draws = [0, 0];
+  const proxy = await proxyToS3({ failShare: 0.5, modes: ['slowDown'], retryAfter: '2', random: () => draws.shift() ?? 0.99 });
+  const direct = await openStorage(repoUrl(s3Endpoint().origin, 'slowdown'));
+  await direct.createLocation!();
+  await direct.close();
+  const storage = await openStorage(repoUrl(proxy.url, `slowdown-${Date.now()}`));
+  try {
+    const started = Date.now();
+    await storage.put({ type: 'config', name: 'config' }, Buffer.from('after the throttle'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(proxy.counts).toMatchObject({ slowDown: 1, failed: 1 });
+    expect(Buffer.from(await storage.get({ type: 'config', name: 'config' })).toString()).toBe('after the throttle');
+  } finally {
+    await storage.close();
+  }
+});
 
 test('with a quarter of connections reset, stalled or answered 500, a backup completes, verifies clean and restores exactly', async () => {
   // With seed 4 the 3rd, 4th and 5th connections fail: reset, stall, then http500. The backup

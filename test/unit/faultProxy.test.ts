@@ -55,7 +55,7 @@ test('healthy connections reach the server, after the configured delay', async (
   expect(p.counts).toMatchObject({ connections: 1, failed: 0 });
 });
 
-test('http500 answers without contacting the server; reset and stall fail the request', async () => {
+test('http500 and slowDown answer without contacting the server; reset and stall fail the request', async () => {
   const before = served;
   const p500 = await proxy({ failShare: 1, modes: ['http500'] });
   await expect(request(p500.url)).resolves.toEqual({ status: 500, body: '' });
@@ -68,11 +68,15 @@ test('http500 answers without contacting the server; reset and stall fail the re
   await expect(request(stall.url)).rejects.toMatchObject({ code: 'ECONNRESET' });
   expect(Date.now() - started).toBeGreaterThanOrEqual(250);
 
+  const throttled = await proxy({ failShare: 1, modes: ['slowDown'], retryAfter: '3' });
+  await expect(request(throttled.url)).resolves.toMatchObject({ status: 503, body: expect.stringContaining('<Code>SlowDown</Code>') });
+
   expect(served).toBe(before);
-  expect([p500.counts, reset.counts, stall.counts]).toEqual([
-    { connections: 1, failed: 1, http500: 1, reset: 0, stall: 0, down: 0 },
-    { connections: 1, failed: 1, http500: 0, reset: 1, stall: 0, down: 0 },
-    { connections: 1, failed: 1, http500: 0, reset: 0, stall: 1, down: 0 },
+  expect([p500.counts, reset.counts, stall.counts, throttled.counts]).toEqual([
+    { connections: 1, failed: 1, http500: 1, reset: 0, stall: 0, slowDown: 0, down: 0 },
+    { connections: 1, failed: 1, http500: 0, reset: 1, stall: 0, slowDown: 0, down: 0 },
+    { connections: 1, failed: 1, http500: 0, reset: 0, stall: 1, slowDown: 0, down: 0 },
+    { connections: 1, failed: 1, http500: 0, reset: 0, stall: 0, slowDown: 1, down: 0 },
   ]);
 });
 
