@@ -1,5 +1,6 @@
-// The activities: thin adapters from workflow inputs to the engine. Each opens the repository
-// through the worker's resolver (which holds the passphrases), heartbeats progress, resumes
+// The activities: thin adapters from workflow inputs to the engine. Each has the request admitted
+// by the worker's authority (its repository known, its paths under the worker's roots) before it
+// opens the repository with the passphrase the worker holds, heartbeats progress, resumes
 // after a retry (the index written by the failed attempt makes its uploads count), and returns
 // only ids and counters to the workflow.
 
@@ -9,6 +10,8 @@ import { verify } from '../core/checker.js';
 import { repairIndex, repairSnapshots } from '../core/repair.js';
 import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
+import type { AdmissionRequest, AdmittedRepository, Authority } from '../worker/authority.js';
+import { openRepository } from '../worker/repositories.js';
 import {
   BackupInput,
   BackupOutput,
@@ -23,13 +26,11 @@ import {
 import { withFailureMapping } from './failures.js';
 import { startHeartbeats } from './heartbeats.js';
 
-/** Opens repositories by URL with credentials the worker holds; never from workflow input. */
-export interface RepositoryResolver {
-  open(url: string): Promise<Repository>;
-}
-
 export interface ActivityDeps {
-  repositories: RepositoryResolver;
+  /** Decides what the worker may do, and holds its passphrases; never from workflow input. */
+  authority: Authority;
+  /** Opens an admitted repository; defaults to its storage as it is (a test slows it down). */
+  openRepository?: (admitted: AdmittedRepository) => Promise<Repository>;
   /** Encoder threads per backup; defaults to the number of cores. */
   encoderThreads?: number;
 }
@@ -39,7 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     async backupSnapshot(input: BackupInput): Promise<BackupOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const result = await withRepository(deps, input.repo, (repo) =>
+        const result = await withRepository(deps, { repo: input.repo, source: input.path }, (repo) =>
           backup(repo, {
             source: input.path,
             type: input.type ?? 'incremental',
@@ -66,7 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     async restoreSnapshot(input: RestoreInput): Promise<RestoreOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const result = await withRepository(deps, input.repo, (repo) =>
+        const result = await withRepository(deps, { repo: input.repo, target: input.target }, (repo) =>
           restore(repo, input.snapshot, { target: input.target, includes: input.include, excludes: input.exclude, signal, onProgress: report }),
         );
         return { ...result, durationMs: Date.now() - started };
@@ -76,7 +77,7 @@ export function createActivities(deps: ActivityDeps) {
     async verifyRepository(input: VerifyInput): Promise<VerifyOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, input.repo, (repo) =>
+        const outcome = await withRepository(deps, { repo: input.repo }, (repo) =>
           verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report, signal }),
         );
         return { ...outcome, durationMs: Date.now() - started };
@@ -87,7 +88,7 @@ export function createActivities(deps: ActivityDeps) {
     async repairIndex(input: RepairInput): Promise<RepairIndexOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, input.repo, (repo) => repairIndex(repo, report, signal));
+        const outcome = await withRepository(deps, { repo: input.repo }, (repo) => repairIndex(repo, report, signal));
         return { ...outcome, durationMs: Date.now() - started };
       });
     },
@@ -96,7 +97,7 @@ export function createActivities(deps: ActivityDeps) {
     async repairSnapshots(input: RepairInput): Promise<RepairSnapshotsOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, input.repo, (repo) => repairSnapshots(repo, report, signal));
+        const outcome = await withRepository(deps, { repo: input.repo }, (repo) => repairSnapshots(repo, report, signal));
         return { ...outcome, durationMs: Date.now() - started };
       });
     },
@@ -105,9 +106,13 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** Opens the repository, runs `use` on it and closes its storage (connections, clients) after. */
-async function withRepository<T>(deps: ActivityDeps, url: string, use: (repo: Repository) => Promise<T>): Promise<T> {
-  const repo = await deps.repositories.open(url);
+/**
+ * Has the request admitted by the worker's authority (nothing is opened or touched before), opens
+ * the repository, runs `use` on it and closes its storage (connections, clients) after.
+ */
+async function withRepository<T>(deps: ActivityDeps, request: AdmissionRequest, use: (repo: Repository) => Promise<T>): Promise<T> {
+  const workflowId = Context.current().info.workflowExecution?.workflowId;
+  const repo = await (deps.openRepository ?? openRepository)(await deps.authority.admit({ ...request, workflowId }));
   try {
     return await use(repo);
   } finally {

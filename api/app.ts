@@ -1,10 +1,11 @@
 // The HTTP API: a Hono app that starts and queries operations through @temporalio/client and
-// lists snapshots through the server's repository resolver. GET /healthz and GET
+// lists snapshots, for the repositories the server's authority knows (others are 403 before any
+// storage is contacted). GET /healthz and GET
 // /v1/openapi.json are open; every other route needs the bearer token.
 
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
-import type { RepositoryResolver } from '../activities/index.js';
+import type { Authority } from '../worker/authority.js';
 import { bearerAuth } from './auth.js';
 import { limitBodySize } from './bodySize.js';
 import { handleError, handleNotFound } from './errors.js';
@@ -16,7 +17,8 @@ import { snapshotRoutes } from './routes/snapshots.js';
 
 export interface ApiDeps {
   client: Client;
-  repositories: RepositoryResolver;
+  /** The server's worker configuration: which repositories requests may name, and their passphrases. */
+  authority: Authority;
   /** MERIDIAN_API_TOKEN; must not be empty. */
   token: string;
   /** Task queue the operations' workflows run on; defaults to DEFAULT_TASK_QUEUE. */

@@ -3,6 +3,7 @@
 //
 //   400 invalid_request       bad body, query or JSON; RepositoryError invalid-argument / unsafe-path
 //   401 unauthorized          missing or wrong bearer token
+//   403 refused               a repository the server is not configured for (RepositoryError refused)
 //   404 not_found             no such route, workflow or snapshot (RepositoryError / StorageError not-found)
 //   405 method_not_allowed    a known route with a method it does not serve (with an Allow header)
 //   409 conflict              the workflow id is taken; RepositoryError already-initialized
@@ -50,6 +51,7 @@ const REPOSITORY_STATUS: Record<RepositoryErrorCode, [ContentfulStatusCode, stri
   'wrong-passphrase': [422, 'wrong_passphrase'],
   'not-a-repository': [422, 'not_a_repository'],
   integrity: [422, 'integrity'],
+  refused: [403, 'refused'],
 };
 
 const STORAGE_STATUS: Record<StorageError['kind'], [ContentfulStatusCode, string]> = {

@@ -21,6 +21,7 @@ const errors = (...statuses: number[]) =>
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names the field (code invalid_request)',
   401: 'Missing or wrong bearer token (code unauthorized)',
+  403: 'A repository the server is not configured for (code refused); no storage was contacted',
   404: 'No such workflow, snapshot or route (code not_found)',
   405: 'The path exists but does not serve this method (code method_not_allowed); the Allow header lists the methods it serves',
   409: 'Conflict (code conflict)',
@@ -46,7 +47,7 @@ const startOperation = (summary: string, request: string) => ({
         description: 'The workflow started; poll GET /v1/operations/{workflowId} (also in the Location header)',
         ...json(ref('Accepted')),
       },
-      ...errors(400, 401, 405, 409, 413, 500, 503),
+      ...errors(400, 401, 403, 405, 409, 413, 500, 503),
     },
   },
 });
@@ -80,7 +81,7 @@ export const openApiDocument = {
       get: {
         summary: "A repository's snapshots, oldest first",
         parameters: [{ name: 'repo', in: 'query', required: true, schema: jsonSchema(SnapshotsQuerySchema.shape.repo) }],
-        responses: { '200': { description: 'The snapshots', ...json(ref('SnapshotList')) }, ...errors(400, 401, 404, 405, 422, 500, 502, 503) },
+        responses: { '200': { description: 'The snapshots', ...json(ref('SnapshotList')) }, ...errors(400, 401, 403, 404, 405, 422, 500, 502, 503) },
       },
     },
   },

@@ -1,11 +1,11 @@
 // The zod schemas of the API's request bodies and queries: one input schema per operation the API
 // starts, keyed by the operation catalog (workflows/catalog.ts). Objects are strict (unknown
-// fields are rejected), paths must be absolute and repository URLs must parse; messages say what
+// fields are rejected), paths must be absolute and repositories must be names or parse as URLs; messages say what
 // a field must be, and api/validation.ts prefixes them with the field's name. The OpenAPI
 // document is generated from these same schemas.
 
 import { z } from 'zod';
-import { parseRepositoryUrl } from '../storage/open.js';
+import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
 import type { Operation, OperationInput } from '../workflows/catalog.js';
 
 /** zod's message for a missing or mistyped value, in the API's words. */
@@ -17,13 +17,17 @@ const text = () => z.string(mustBe('a string')).min(1, 'must not be empty');
 
 const repo = text()
   .superRefine((url, ctx) => {
+    if (isRepositoryName(url)) return;
     try {
       parseRepositoryUrl(url);
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^\[storage\] /, '') });
     }
   })
-  .meta({ description: 'The repository: an absolute path or a file://, s3://, gs:// or azure:// URL', examples: ['/srv/meridian-repo'] });
+  .meta({
+    description: "A repository the server is configured for: its name, or its absolute path or file://, s3://, gs:// or azure:// URL (endpoint included); any other is 403",
+    examples: ['/srv/meridian-repo'],
+  });
 
 /** An absolute path on the worker's host; the rule is a `pattern` in the OpenAPI document too. */
 const absolutePath = (description: string) => text().regex(/^\//, 'must be an absolute path').meta({ description: `${description}; an absolute path (starts with /)` });

@@ -2,10 +2,12 @@
 // into checked values: positionals, enums, numbers, repository URLs and the passphrase. Every
 // problem becomes a usage error (exit 2) that names the option.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseRepositoryUrl } from '../storage/open.js';
+import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
 import { passphraseFor, readPasswordFile } from '../worker/repositories.js';
+import { loadRepositories } from '../worker/workerConfig.js';
 import { usageError } from './exitCodes.js';
 import type { OptionDescriptions } from './options.js';
 import { COMMANDS, CommandName } from './usage.js';
@@ -69,12 +71,13 @@ export function requireOption(command: CommandName, name: string, value: string 
 }
 
 /**
- * --repo (or MERIDIAN_REPOSITORY, named by `source`): required; a relative local path is made
- * absolute; the URL must parse.
+ * --repo (or MERIDIAN_REPOSITORY, named by `source`): required; a repository name (see
+ * namesRepository) as it is; a relative local path is made absolute; the URL must parse.
  */
 export function repositoryUrl(command: CommandName, value: string | undefined, source = '--repo'): string {
   if (value === undefined || value === '') throw usageError(`--repo is required (or set MERIDIAN_REPOSITORY); see 'meridian help ${command}'`);
   const given = value;
+  if (namesRepository(command, given)) return given;
   const url = /^[a-z][a-z0-9+]*:\/\//i.test(given) ? given : path.resolve(given);
   try {
     parseRepositoryUrl(url);
@@ -82,6 +85,17 @@ export function repositoryUrl(command: CommandName, value: string | undefined, s
     throw usageError(`${source} ${given}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return url;
+}
+
+/**
+ * A bare word is a repository name when this user's repositories.json names it, or when a remote
+ * worker (TEMPORAL_ADDRESS) is to resolve it and nothing here has that name (init creates a
+ * relative path); else it is a relative path.
+ */
+function namesRepository(command: CommandName, given: string): boolean {
+  if (!isRepositoryName(given)) return false;
+  if (loadRepositories().some((r) => r.name === given)) return true;
+  return command !== 'init' && Boolean(process.env.TEMPORAL_ADDRESS) && !fs.existsSync(given);
 }
 
 export function enumValue<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {

@@ -28,6 +28,8 @@ export const EXIT = {
   incomplete: 3,
   /** Infrastructure unavailable: Temporal, the embedded dev server or storage unreachable. */
   unavailable: 4,
+  /** Refused by the worker's configuration: a repository it does not serve, a path outside its roots. */
+  refused: 5,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -55,6 +57,7 @@ const BY_REPOSITORY_CODE: Record<RepositoryErrorCode, ExitCode> = {
   'invalid-argument': EXIT.usage,
   'not-found': EXIT.usage,
   'unsafe-path': EXIT.failed,
+  refused: EXIT.refused,
 };
 
 /** The failure type an activity raises for a storage error of each kind (activities/failures.ts). */
@@ -89,7 +92,7 @@ export interface ClassifiedError {
 }
 
 /** The code of an error that has no finer one: the name of its exit code. */
-const EXIT_CODE_NAMES: Record<ExitCode, string> = { 0: 'ok', 1: 'failed', 2: 'usage', 3: 'repository', 4: 'unavailable' };
+const EXIT_CODE_NAMES: Record<ExitCode, string> = { 0: 'ok', 1: 'failed', 2: 'usage', 3: 'repository', 4: 'unavailable', 5: 'refused' };
 
 const snakeCase = (code: string) => code.replaceAll('-', '_');
 

@@ -6,7 +6,8 @@
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { describeFailure, startOperation } from '../api/operations.js';
 import { RepositoryError } from '../core/errors.js';
-import { createRepositoryResolver } from '../worker/repositories.js';
+import { commandAuthority } from '../worker/authority.js';
+import { commandRepository } from '../worker/workerConfig.js';
 import type { Operation, OperationInput, OperationOutput } from '../workflows/catalog.js';
 import { count, notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
@@ -47,8 +48,18 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
       // other passphrases (or none), and would steal this run's tasks; and this short-lived worker
       // must not pick up theirs, which would be left stranded when it exits.
       const taskQueue = privateTaskQueue();
-      const worker = await temporal.createWorker(taskQueue, createRepositoryResolver({ passphrase: options.passphrase }));
-      return await worker.runUntil(follow(temporal.client, operation, input, taskQueue, progress));
+      // Any local user can reach the dev server and start workflows on this queue: the worker
+      // does this command only (its repository and paths, its workflow), with this user's rights.
+      let started!: (workflowId: Promise<string>) => void;
+      const workflowId = new Promise<string>((resolve) => (started = resolve));
+      const command = {
+        repository: commandRepository(input.repo),
+        source: operation === 'backup' ? (input as OperationInput<'backup'>).path : undefined,
+        target: operation === 'restore' ? (input as OperationInput<'restore'>).target : undefined,
+        workflowId,
+      };
+      const worker = await temporal.createWorker(taskQueue, commandAuthority(command, { passphrase: options.passphrase }));
+      return await worker.runUntil(follow(temporal.client, operation, input, taskQueue, progress, started));
     } finally {
       await temporal.close();
     }
@@ -72,8 +83,17 @@ function passphraseOfRemoteWorker(err: unknown, address: string): unknown {
   );
 }
 
-async function follow<O extends Operation>(client: Client, operation: O, input: OperationInput<O>, taskQueue: string, progress: boolean): Promise<OperationRun<O>> {
-  const handle = await startOperation(client, operation, input, taskQueue);
+async function follow<O extends Operation>(
+  client: Client,
+  operation: O,
+  input: OperationInput<O>,
+  taskQueue: string,
+  progress: boolean,
+  started?: (workflowId: Promise<string>) => void,
+): Promise<OperationRun<O>> {
+  const start = startOperation(client, operation, input, taskQueue);
+  started?.(start.then((h) => h.workflowId));
+  const handle = await start;
   const cancel = () => {
     notice(`canceling ${handle.workflowId} (Ctrl-C again to stop waiting)`);
     handle.cancel().catch(() => undefined);

@@ -1,12 +1,14 @@
 // Direct access to a repository for the commands that need no workflow (init, snapshots, key):
-// opens the storage and the repository with this process's passphrase, and always closes.
+// resolves a repository name through this user's repositories.json, opens the storage and the
+// repository with this process's passphrase, and always closes.
 
 import { Repository } from '../core/repository.js';
 import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
+import { commandRepository } from '../worker/workerConfig.js';
 
-export async function withStorage<T>(url: string, use: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await openStorage(url);
+export async function withStorage<T>(reference: string, use: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = await openStorage(commandRepository(reference).url);
   try {
     return await use(storage);
   } finally {

@@ -8,9 +8,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection, type Metadata, type TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { LogEntry, NativeConnection, Worker } from '@temporalio/worker';
-import type { RepositoryResolver } from '../activities/index.js';
 import type { DevServer } from '../worker/devServer.js';
-import { meridianHome } from '../worker/repositories.js';
+import type { Authority } from '../worker/authority.js';
+import { meridianHome } from '../worker/workerConfig.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import { CliError, EXIT, unavailableError, usageError } from './exitCodes.js';
 import { notice } from './output.js';
@@ -139,8 +139,8 @@ function embeddedServerFailure(home: string, err: unknown): string {
 
 export interface TemporalConnections {
   client: Client;
-  /** A Meridian worker on `taskQueue` that opens repositories through `repositories`. */
-  createWorker(taskQueue: string, repositories: RepositoryResolver): Promise<Worker>;
+  /** A Meridian worker on `taskQueue` that does what `authority` admits. */
+  createWorker(taskQueue: string, authority: Authority): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -156,12 +156,12 @@ export async function connectTemporal(target: TemporalTarget, namespace: string)
   let workerConnection: NativeConnection | undefined;
   return {
     client: new Client({ connection, namespace }),
-    async createWorker(taskQueue, repositories) {
+    async createWorker(taskQueue, authority) {
       const [{ NativeConnection }, { createMeridianWorker }] = await Promise.all([import('@temporalio/worker'), import('../worker/createWorker.js')]);
       workerConnection ??= await NativeConnection.connect(target).catch((err: unknown) => {
         throw unreachable(err);
       });
-      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { repositories } });
+      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { authority } });
     },
     async close() {
       await workerConnection?.close();

@@ -8,7 +8,9 @@ export type RepositoryErrorCode =
   | 'integrity'
   | 'invalid-argument'
   | 'unsafe-path'
-  | 'not-found';
+  | 'not-found'
+  /** Outside the worker's configuration: a repository it does not serve, a path outside its roots. */
+  | 'refused';
 
 export class RepositoryError extends Error {
   constructor(

@@ -85,6 +85,25 @@ export function configFromUrl(url: string): StorageConfig {
   return parseStorageConfig({ type: 'azure', account: u.host, container: container ?? '', prefix: rest.join('/'), endpoint: q('endpoint') });
 }
 
+/**
+ * The full location of a config as one comparable string: backend, bucket/account/container,
+ * prefix, endpoint (normalised), region, project, addressing style; never credentials. Two URLs
+ * with the same key reach the same place, so authority and passphrase lookups compare keys.
+ */
+export function locationKey(config: StorageConfig): string {
+  const endpoint = (url: string | undefined) => (url === undefined ? null : new URL(url).href);
+  switch (config.type) {
+    case 'local':
+      return JSON.stringify(['local', config.path]);
+    case 's3':
+      return JSON.stringify(['s3', config.bucket, config.prefix, config.region ?? null, endpoint(config.endpoint), config.pathStyle]);
+    case 'gcs':
+      return JSON.stringify(['gcs', config.bucket, config.prefix, config.projectId ?? null, endpoint(config.endpoint)]);
+    case 'azure':
+      return JSON.stringify(['azure', config.account, config.container, config.prefix, endpoint(config.endpoint)]);
+  }
+}
+
 /** A description of a storage location that is safe to show: no credentials. */
 export function describeConfig(config: StorageConfig): string {
   switch (config.type) {

@@ -2,7 +2,7 @@
 // backend; cloud backends (and their SDKs) are loaded lazily, so a local-only run never loads
 // them, and are wrapped in the retry decorator (backends never retry on their own).
 
-import { configFromUrl, describeConfig, parseStorageConfig, StorageConfig } from './config.js';
+import { configFromUrl, describeConfig, locationKey, parseStorageConfig, StorageConfig } from './config.js';
 import { LocalStorage } from './local.js';
 import { Storage } from './storage.js';
 
@@ -18,6 +18,19 @@ const SCHEMES = { local: 'file', s3: 's3', gcs: 'gs', azure: 'azure' } as const;
 export function parseRepositoryUrl(url: string): RepositoryLocation {
   const config = configFromUrl(url);
   return { scheme: SCHEMES[config.type], display: describeConfig(config) };
+}
+
+/** The full location of a repository URL (endpoint, region… included): equal keys, same place. */
+export function repositoryLocationKey(url: string): string {
+  return locationKey(configFromUrl(url));
+}
+
+/**
+ * A repository name, as configured in the worker's repositories.json: letters, digits, `.`, `_`,
+ * `-`, starting with a letter or digit. No URL or absolute path has this form.
+ */
+export function isRepositoryName(reference: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(reference);
 }
 
 /** Opens the backend for a repository URL. */

@@ -1,21 +1,14 @@
-// Resolves repository URLs to open repositories with passphrases the worker holds: a
-// per-repository password file from `$MERIDIAN_HOME/repositories.json`, else
-// MERIDIAN_PASSWORD_FILE, else MERIDIAN_PASSWORD. Workflow inputs never carry them.
+// The passphrases a process holds for repositories, and opening a repository with one: a
+// per-repository password file from `$MERIDIAN_HOME/repositories.json` (matched by name or by
+// full location, endpoint included), else MERIDIAN_PASSWORD_FILE, else MERIDIAN_PASSWORD.
+// Workflow inputs never carry them.
 
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { z } from 'zod';
-import type { RepositoryResolver } from '../activities/index.js';
 import { RepositoryError } from '../core/errors.js';
 import { Repository } from '../core/repository.js';
-import { openStorage, parseRepositoryUrl } from '../storage/open.js';
-
-const RepositoriesFileSchema = z.record(z.string(), z.object({ passwordFile: z.string() }));
-
-export function meridianHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MERIDIAN_HOME ?? path.join(os.homedir(), '.meridian');
-}
+import { openStorage } from '../storage/open.js';
+import type { AdmittedRepository } from './authority.js';
+import { ConfiguredRepository, findRepository, loadRepositories } from './workerConfig.js';
 
 /** Reads a password file: its first line, without the line break. */
 export function readPasswordFile(file: string): string {
@@ -28,35 +21,34 @@ export function readPasswordFile(file: string): string {
   return text.split(/\r?\n/)[0] ?? '';
 }
 
-export interface ResolverOptions {
+export interface PassphraseOptions {
   /** A passphrase given to this process (the CLI's --password-file); used for every repository. */
   passphrase?: string;
   env?: NodeJS.ProcessEnv;
 }
 
-export function passphraseFor(url: string, options: ResolverOptions = {}): string | undefined {
+/** The passphrase for a configured repository (or an unconfigured one: undefined). */
+export function passphraseOf(repository: ConfiguredRepository | undefined, options: PassphraseOptions = {}): string | undefined {
   if (options.passphrase !== undefined) return options.passphrase;
   const env = options.env ?? process.env;
-  const configured = perRepositoryPasswordFile(url, env);
-  if (configured) return readPasswordFile(configured);
+  if (repository?.passwordFile) return readPasswordFile(repository.passwordFile);
   if (env.MERIDIAN_PASSWORD_FILE) return readPasswordFile(env.MERIDIAN_PASSWORD_FILE);
   return env.MERIDIAN_PASSWORD;
 }
 
-function perRepositoryPasswordFile(url: string, env: NodeJS.ProcessEnv): string | undefined {
-  const file = path.join(meridianHome(env), 'repositories.json');
-  if (!fs.existsSync(file)) return undefined;
-  const parsed = RepositoriesFileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new RepositoryError('invalid-argument', `${file} is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  const wanted = parseRepositoryUrl(url).display;
-  return Object.entries(parsed.data).find(([key]) => parseRepositoryUrl(key).display === wanted)?.[1].passwordFile;
+/** The passphrase for a repository name or URL, looked up in repositories.json by name or full location. */
+export function passphraseFor(reference: string, options: PassphraseOptions = {}): string | undefined {
+  if (options.passphrase !== undefined) return options.passphrase;
+  return passphraseOf(findRepository(loadRepositories(options.env), reference), options);
 }
 
-export function createRepositoryResolver(options: ResolverOptions = {}): RepositoryResolver {
-  return {
-    async open(url: string): Promise<Repository> {
-      const storage = await openStorage(url);
-      return Repository.open(storage, passphraseFor(url, options));
-    },
-  };
+/** Opens an admitted repository: its storage, then its keys with the passphrase held for it. */
+export async function openRepository(admitted: AdmittedRepository): Promise<Repository> {
+  const storage = await openStorage(admitted.url);
+  try {
+    return await Repository.open(storage, admitted.passphrase());
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
 }

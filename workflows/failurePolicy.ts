@@ -15,6 +15,8 @@ export const FAILURE_RETRYABLE = {
   'invalid-argument': false,
   'unsafe-path': false,
   'not-found': false,
+  // The worker's configuration does not allow the request (worker/authority.ts).
+  refused: false,
   // StorageErrors: an object that is not there, a backend that refuses (auth, missing bucket),
   // a backend that does not answer now (retried).
   'storage-not-found': false,

@@ -1,7 +1,8 @@
 // POST routes that start operations, one per operation to which the catalog (workflows/catalog.ts)
 // gives an API path (POST /v1/backups, /v1/restores, /v1/verifications): the body is validated
-// with the operation's schema (api/schemas.ts) and the answer is 202 Accepted with the workflow
-// id, and a Location header saying where to poll its state.
+// with the operation's schema (api/schemas.ts), the repository must be one the server is
+// configured for (else 403, worker/authority.ts), and the answer is 202 Accepted with the
+// workflow id, and a Location header saying where to poll its state.
 
 import { Hono } from 'hono';
 import type { ApiDeps } from '../app.js';
@@ -16,7 +17,9 @@ export function operationStartRoutes(deps: ApiDeps): Hono {
     const route = OPERATIONS[operation].api;
     if (!route) continue;
     app.post(route.path, validate('json', requestSchemaOf(operation)), async (c) => {
-      const { workflowId } = await startOperation(deps.client, operation, c.req.valid('json'), deps.taskQueue);
+      const input = c.req.valid('json');
+      await deps.authority.admit({ repo: input.repo });
+      const { workflowId } = await startOperation(deps.client, operation, input, deps.taskQueue);
       c.header('Location', `/v1/operations/${encodeURIComponent(workflowId)}`);
       return c.json({ workflowId }, 202);
     });

@@ -4,7 +4,7 @@
 // stays in MERIDIAN_HOME, and the next command that needs it starts it again).
 
 import { stopRecordedServer } from '../../worker/devServer.js';
-import { meridianHome } from '../../worker/repositories.js';
+import { meridianHome } from '../../worker/workerConfig.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, unavailableError } from '../exitCodes.js';
 import { notice, printLines } from '../output.js';

@@ -5,7 +5,7 @@ import type { ChunkerParams } from '../../core/chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../../core/compression.js';
 import { Repository } from '../../core/repository.js';
 import type { InitOptions } from '../../core/repositoryConfig.js';
-import { parseRepositoryUrl } from '../../storage/open.js';
+import { isRepositoryName, parseRepositoryUrl } from '../../storage/open.js';
 import { enumValue, expectPositionals, integerValue, numberValue, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { formatBytes, printLines, shortId } from '../output.js';
@@ -29,7 +29,7 @@ export async function run(args: string[]): Promise<ExitCode> {
   const created = await withStorage(repo, (storage) => Repository.init(storage, passphrase, init));
   const { config } = created;
   printLines(
-    `created ${config.encrypted ? 'an encrypted' : 'an unencrypted'} repository ${shortId(config.id)} at ${parseRepositoryUrl(repo).display}` +
+    `created ${config.encrypted ? 'an encrypted' : 'an unencrypted'} repository ${shortId(config.id)} at ${isRepositoryName(repo) ? repo : parseRepositoryUrl(repo).display}` +
       ` (${config.compression} ${config.compressionLevel}, packs of ${formatBytes(config.packSize)})`,
   );
   return EXIT.ok;

@@ -4,7 +4,8 @@
 
 import { createApiApp } from '../../api/app.js';
 import { serveApi } from '../../api/serve.js';
-import { createRepositoryResolver } from '../../worker/repositories.js';
+import { configuredAuthority } from '../../worker/authority.js';
+import { loadWorkerConfig } from '../../worker/workerConfig.js';
 import { expectPositionals, integerValue, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, unavailableError, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
@@ -21,18 +22,18 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (!token) throw usageError('MERIDIAN_API_TOKEN is not set: the HTTP API does not run without a bearer token');
   const port = integerValue(from('port'), values.port, 0, 65535) ?? DEFAULT_PORT;
   const settings = temporalSettings();
-  const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
+  const authority = configuredAuthority(loadWorkerConfig(), { passphrase: passwordFromFile(values['password-file']) });
 
   const embedded = settings.cluster ? undefined : await startEmbeddedServer(settings.home);
   const target = settings.cluster ?? { address: embedded!.address };
   return withRuntime('service', async () => {
     const temporal = await connectTemporal(target, settings.namespace);
     try {
-      const api = await serveApi(createApiApp({ client: temporal.client, repositories, token, taskQueue: settings.taskQueue }), port).catch((err: unknown) => {
+      const api = await serveApi(createApiApp({ client: temporal.client, authority, token, taskQueue: settings.taskQueue }), port).catch((err: unknown) => {
         throw unavailableError(`cannot serve the HTTP API on 127.0.0.1:${port}`, err);
       });
       try {
-        const worker = await temporal.createWorker(settings.taskQueue, repositories);
+        const worker = await temporal.createWorker(settings.taskQueue, authority);
         const ui = embedded?.uiAddress ? `, Temporal Web UI on ${embedded.uiAddress}` : '';
         notice(`HTTP API on http://127.0.0.1:${api.port}${ui}`);
         notice(`worker on task queue "${settings.taskQueue}" of Temporal at ${describeTarget(target)} (namespace ${settings.namespace}); stop with Ctrl-C`);

@@ -1,9 +1,11 @@
 // `meridian worker`: a Meridian worker for the configured Temporal cluster (TEMPORAL_ADDRESS or a
-// temporal.toml profile, with its TLS and API key), running until
-// SIGINT or SIGTERM (then it finishes its tasks and stops). Passphrases come from the worker's
-// own configuration: --password-file, $MERIDIAN_HOME/repositories.json or MERIDIAN_PASSWORD(_FILE).
+// temporal.toml profile, with its TLS and API key), running until SIGINT or SIGTERM (then it
+// finishes its tasks and stops). It serves only the repositories and roots of its own
+// configuration (worker/workerConfig.ts); passphrases come from --password-file,
+// $MERIDIAN_HOME/repositories.json or MERIDIAN_PASSWORD(_FILE).
 
-import { createRepositoryResolver } from '../../worker/repositories.js';
+import { configuredAuthority } from '../../worker/authority.js';
+import { loadWorkerConfig } from '../../worker/workerConfig.js';
 import { expectPositionals, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
@@ -15,11 +17,11 @@ export async function run(args: string[]): Promise<ExitCode> {
   const settings = temporalSettings();
   const { cluster } = settings;
   if (!cluster) throw usageError('TEMPORAL_ADDRESS is not set (nor a temporal.toml profile address): `meridian worker` serves an existing Temporal server (`meridian server` runs a local one)');
-  const repositories = createRepositoryResolver({ passphrase: passwordFromFile(values['password-file']) });
+  const authority = configuredAuthority(loadWorkerConfig(), { passphrase: passwordFromFile(values['password-file']) });
   return withRuntime('service', async () => {
     const temporal = await connectTemporal(cluster, settings.namespace);
     try {
-      const worker = await temporal.createWorker(settings.taskQueue, repositories);
+      const worker = await temporal.createWorker(settings.taskQueue, authority);
       notice(`worker ready on task queue "${settings.taskQueue}" of ${describeTarget(cluster)} (namespace ${settings.namespace}); stop it with Ctrl-C`);
       await worker.run();
       notice('worker stopped');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { testAddress, uniqueTaskQueue } from './temporal';
 import { assertBuildFresh } from '../setup/distFreshness';
+import { TestWorkerConfig, withWorkerConfig } from './workerConfig';
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
 const bin = path.join(projectRoot, 'bin', 'meridian.js');
@@ -46,17 +47,18 @@ export function parseJson<T = Record<string, unknown>>(run: MeridianRun): T {
 /**
  * The environment of a CLI (and its worker) on the test Temporal server: a unique task queue,
  * MERIDIAN_HOME in the work folder, the passphrase in MERIDIAN_PASSWORD and no other passphrase
- * source inherited from the caller.
+ * source inherited from the caller; the worker serves `repositories` and paths under `work`.
  */
-export function meridianEnv(work: string, queuePrefix: string, passphrase: string): NodeJS.ProcessEnv {
-  const { MERIDIAN_PASSWORD_FILE: _file, MERIDIAN_NEW_PASSWORD: _new, ...inherited } = process.env;
-  return {
+export function meridianEnv(work: string, queuePrefix: string, passphrase: string, repositories: TestWorkerConfig['repositories'] = []): NodeJS.ProcessEnv {
+  const { MERIDIAN_PASSWORD_FILE: _file, MERIDIAN_NEW_PASSWORD: _new, MERIDIAN_ALLOW_ANY_PATH: _any, ...inherited } = process.env;
+  const env = {
     ...inherited,
     TEMPORAL_ADDRESS: testAddress(),
     MERIDIAN_TASK_QUEUE: uniqueTaskQueue(queuePrefix),
     MERIDIAN_HOME: path.join(work, 'home'),
     MERIDIAN_PASSWORD: passphrase,
   };
+  return withWorkerConfig(env, { repositories, roots: [work] });
 }
 
 export interface MeridianWorkerProcess {

@@ -2,11 +2,13 @@
 // the test Temporal server, with the workflow code bundled once per test file; the per-file
 // connection + worker setup, and the backup → restore → deep verify round trip through it.
 
+import os from 'node:os';
 import { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startOperation } from '../../api/operations';
 import { createMeridianWorker } from '../../worker/createWorker';
-import { createRepositoryResolver } from '../../worker/repositories';
+import { Authority, configuredAuthority } from '../../worker/authority';
+import { repositoryLocationKey } from '../../storage/open';
 import { BackupOutput, RestoreOutput, VerifyOutput } from '../../workflows/shared';
 import { testConnection, TestConnection, uniqueTaskQueue } from './temporal';
 import { expectSameTree, tempDir } from './trees';
@@ -28,6 +30,26 @@ export function workflowBundle(): Promise<{ code: string }> {
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
+/**
+ * The authority of these test workers, which exercise workflows rather than the worker's
+ * configuration (test/integration/authority.test.ts does that): each serves the repository its
+ * test names, with `passphrase`, and paths under the temporary folder where tests keep theirs.
+ */
+export function testAuthority(passphrase: string): Authority {
+  return {
+    admit: (request) =>
+      configuredAuthority(
+        {
+          repositories: [{ url: request.repo, key: repositoryLocationKey(request.repo) }],
+          sourceRoots: [os.tmpdir()],
+          restoreRoots: [os.tmpdir()],
+          origin: { kind: 'command' },
+        },
+        { passphrase },
+      ).admit(request),
+  };
+}
+
 export interface RunningWorker {
   taskQueue: string;
   worker: Worker;
@@ -39,7 +61,7 @@ export async function startWorker(t: TestConnection, passphrase: string, taskQue
     connection: t.connection,
     namespace: t.namespace,
     taskQueue,
-    deps: { repositories: createRepositoryResolver({ passphrase }) },
+    deps: { authority: testAuthority(passphrase) },
     overrides: { workflowBundle: await workflowBundle(), workflowsPath: undefined, shutdownGraceTime: '1s' },
   });
   const running = worker.run();

@@ -10,8 +10,7 @@ import { createApiApp } from '../../api/app';
 import type { OperationView } from '../../api/operations';
 import { serveApi } from '../../api/serve';
 import { LocalStorage } from '../../storage/local';
-import { createRepositoryResolver } from '../../worker/repositories';
-import { RunningWorker, startWorker } from '../helpers/meridianWorker';
+import { RunningWorker, startWorker, testAuthority } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
 import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
@@ -25,7 +24,7 @@ let app: ReturnType<typeof createApiApp>;
 beforeAll(async () => {
   t = await testConnection();
   worker = await startWorker(t, PASS);
-  app = createApiApp({ client: t.client, repositories: createRepositoryResolver({ passphrase: PASS }), token: TOKEN, taskQueue: worker.taskQueue });
+  app = createApiApp({ client: t.client, authority: testAuthority(PASS), token: TOKEN, taskQueue: worker.taskQueue });
 });
 
 afterAll(async () => {
@@ -122,7 +121,7 @@ test('an unknown workflow id is a 404, a directory that is no repository a 422',
 });
 
 test('an operation that no worker serves reads as running without waiting, then as terminated', async () => {
-  const unserved = createApiApp({ client: t.client, repositories: createRepositoryResolver({ passphrase: PASS }), token: TOKEN, taskQueue: uniqueTaskQueue('nobody') });
+  const unserved = createApiApp({ client: t.client, authority: testAuthority(PASS), token: TOKEN, taskQueue: uniqueTaskQueue('nobody') });
   const response = await unserved.request('/v1/verifications', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ repo: '/srv/none' }) });
   const { workflowId } = (await response.json()) as { workflowId: string };
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
   repo = path.join(work, 'repo');
   writeTree(path.join(work, 'source'), { smallFiles: 30, largeFiles: [3 * 1024 * 1024, 200 * 1024] });
   writeFileSync(path.join(work, 'source', 'scratch.tmp'), 'excluded');
-  env = meridianEnv(work, 'cli', 'integration passphrase');
+  env = meridianEnv(work, 'cli', 'integration passphrase', [repo, path.join(work, 'source')]);
   // The worker runs from the project folder, so a relative path that the CLI failed to make
   // absolute would point somewhere else.
   worker = await startMeridianWorker(env);

@@ -37,7 +37,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'meridian-cli-fs-'));
   // 12 MiB of incompressible data: more than an 8 MiB filesystem holds.
   writeTree(path.join(work, 'source'), { smallFiles: 20, largeFiles: [6 * 1024 * 1024, 6 * 1024 * 1024] });
-  env = meridianEnv(work, 'cli-fs', 'filesystem passphrase');
+  env = meridianEnv(work, 'cli-fs', 'filesystem passphrase', [path.join(work, 'repo'), path.join(work, 'small-repo')]);
   worker = await startMeridianWorker(env);
   expect((await meridian('init', '--repo', 'repo')).code).toBe(0);
   expect((await meridian('backup', 'source', '--repo', 'repo')).code).toBe(0);

@@ -17,7 +17,7 @@ const meridian = (...args: string[]) => runMeridian(args, { cwd: work, env, time
 
 beforeAll(async () => {
   work = tempDir('cli-names');
-  env = meridianEnv(work, 'cli-names', 'names passphrase');
+  env = meridianEnv(work, 'cli-names', 'names passphrase', [path.join(work, 'repo')]);
   worker = await startMeridianWorker(env);
 });
 

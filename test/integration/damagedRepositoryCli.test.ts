@@ -30,7 +30,8 @@ beforeAll(async () => {
   work = tempDir('damage-cli');
   writeTree(path.join(work, 'source'), { smallFiles: 20, largeFiles: [1_500_000, 600_000] });
   fs.writeFileSync(path.join(work, 'source', 'more.bin'), pseudoRandomBytes(800_000, 5));
-  env = meridianEnv(work, 'damage-cli', PASS);
+  const names = ['truncated-index', 'lost-pack', 'zero-byte-pack', 'refused-config'];
+  env = meridianEnv(work, 'damage-cli', PASS, names.map((name) => path.join(work, name)));
   worker = await startMeridianWorker(env);
 });
 

@@ -60,6 +60,8 @@ describe('through the meridian CLI and a meridian worker', () => {
   let work: string;
   let env: NodeJS.ProcessEnv;
   let worker: MeridianWorkerProcess;
+  /** Backend name → the repository its test creates (the worker serves these). */
+  const repositories = new Map<string, string>();
 
   /** Runs `meridian args` in the work folder; a non-zero exit is returned, not thrown. */
   const meridian = (...args: string[]) => runMeridian(args, { cwd: work, env, timeoutMs: 120_000 });
@@ -68,7 +70,8 @@ describe('through the meridian CLI and a meridian worker', () => {
   beforeAll(async () => {
     work = tempDir('cloud-cli');
     writeTree(path.join(work, 'source'), { smallFiles: 40, largeFiles: [18 * 1024 * 1024] });
-    env = meridianEnv(work, 'cloud-cli', PASS);
+    for (const { name, url } of backends) repositories.set(name, url(uniqueName('cli'), 'repo'));
+    env = meridianEnv(work, 'cloud-cli', PASS, [...repositories.values()]);
     worker = await startMeridianWorker(env);
   });
 
@@ -77,9 +80,8 @@ describe('through the meridian CLI and a meridian worker', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  test.each(backends)('$name: init creates the missing location; backup, restore latest and deep verify', async ({ name, url }) => {
-    const location = uniqueName('cli');
-    const repo = url(location, 'repo');
+  test.each(backends)('$name: init creates the missing location; backup, restore latest and deep verify', async ({ name }) => {
+    const repo = repositories.get(name)!;
     const init = await meridian('init', '--repo', repo);
     expect(init).toMatchObject({ code: 0, stderr: '' });
     expect(init.stdout).toContain(`created an encrypted repository`);

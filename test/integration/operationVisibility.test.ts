@@ -76,7 +76,7 @@ test('a workflow that is no Meridian operation is not found by describeOperation
 
 test("the activity's heartbeat phase is reported as activityPhase, next to the workflow's phase", async () => {
   const { t } = setup;
-  // A worker whose repositories never open (until released): the verify activity stays in its
+  // A worker whose authority never answers (until released): the verify activity stays in its
   // first heartbeat, { phase: 'starting' }, while the workflow's own phase is 'running'.
   let release!: () => void;
   const gate = new Promise<never>((_, reject) => (release = () => reject(new Error('released by the test'))));
@@ -84,7 +84,7 @@ test("the activity's heartbeat phase is reported as activityPhase, next to the w
   const worker = await createMeridianWorker({
     connection: t.connection,
     taskQueue,
-    deps: { repositories: { open: () => gate } },
+    deps: { authority: { admit: () => gate } },
     overrides: { workflowBundle: await workflowBundle(), workflowsPath: undefined, shutdownGraceTime: '1s' },
   });
   const running = worker.run();

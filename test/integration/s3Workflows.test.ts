@@ -71,7 +71,7 @@ describe('meridian init / backup / restore with an s3:// URL and a meridian work
     work = tempDir('s3-cli');
     writeTree(path.join(work, 'source'), { smallFiles: 50, largeFiles: [20 * MiB] });
     // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION come from the test setup's environment.
-    env = meridianEnv(work, 's3cli', PASS);
+    env = meridianEnv(work, 's3cli', PASS, [repo]);
     worker = await startMeridianWorker(env);
   });
 

@@ -13,6 +13,7 @@ import { Repository } from '../../core/repository';
 import { LocalStorage } from '../../storage/local';
 import { BackupOutput } from '../../workflows/shared';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
+import { withWorkerConfig } from '../helpers/workerConfig';
 import { testAddress, testConnection, TestConnection } from '../helpers/temporal';
 import { expectSameTree, pseudoRandomBytes, tempDir } from '../helpers/trees';
 
@@ -53,7 +54,10 @@ test('a killed worker\'s backup is finished by another worker without re-uploadi
   const taskQueue = `kill-${process.pid}-${Date.now()}`;
   const run = await startOperation(t.client, 'backup', { repo: dir, path: source, type: 'full' }, taskQueue);
   child = spawn(process.execPath, [path.join(__dirname, '../../dist/test/fixtures/slowWorker.js')], {
-    env: { ...process.env, TEMPORAL_TEST_ADDRESS: testAddress(), TASK_QUEUE: taskQueue, PASSPHRASE: PASS, PUT_DELAY_MS: '400' },
+    env: withWorkerConfig(
+      { ...process.env, TEMPORAL_TEST_ADDRESS: testAddress(), TASK_QUEUE: taskQueue, PASSPHRASE: PASS, PUT_DELAY_MS: '400', MERIDIAN_HOME: tempDir('kill-home') },
+      { repositories: [dir], roots: [source] },
+    ),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 

@@ -13,10 +13,12 @@ import { NativeConnection } from '@temporalio/worker';
 import { startOperation } from '../../api/operations.js';
 import { Repository } from '../../core/repository.js';
 import { LocalStorage } from '../../storage/local.js';
+import { repositoryLocationKey } from '../../storage/open.js';
 import { createMeridianWorker } from '../../worker/createWorker.js';
 import { startDevServer } from '../../worker/devServer.js';
-import { createRepositoryResolver } from '../../worker/repositories.js';
+import { configuredAuthority } from '../../worker/authority.js';
 import { temporalBinary } from '../../worker/temporalBinary.js';
+import type { WorkerConfig } from '../../worker/workerConfig.js';
 
 const PASSPHRASE = 'replay fixture passphrase';
 const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
@@ -32,12 +34,19 @@ async function main(): Promise<void> {
   const otherRepo = path.join(work, 'other-repo');
   await Repository.init(new LocalStorage(otherRepo), 'a passphrase this worker does not hold', {});
 
+  const config: WorkerConfig = {
+    repositories: [repo, otherRepo].map((url) => ({ url, key: repositoryLocationKey(url) })),
+    sourceRoots: [work],
+    restoreRoots: [work],
+    origin: { kind: 'command' },
+  };
+
   const server = await startDevServer({ ui: false });
   const connection = await NativeConnection.connect({ address: server.address });
   const clientConnection = await Connection.connect({ address: server.address });
   const client = new Client({ connection: clientConnection });
   const taskQueue = 'replay-fixtures';
-  const worker = await createMeridianWorker({ connection, taskQueue, deps: { repositories: createRepositoryResolver({ passphrase: PASSPHRASE }) } });
+  const worker = await createMeridianWorker({ connection, taskQueue, deps: { authority: configuredAuthority(config, { passphrase: PASSPHRASE }) } });
   const running = worker.run();
   try {
     const record = async (name: string, handle: WorkflowHandle) => {

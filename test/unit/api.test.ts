@@ -3,7 +3,7 @@
 
 import type { Client } from '@temporalio/client';
 import { createApiApp } from '../../api/app';
-import type { RepositoryResolver } from '../../activities/index';
+import type { Authority } from '../../worker/authority';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -16,7 +16,7 @@ const unusable = (what: string) =>
 
 const app = createApiApp({
   client: { workflow: unusable('client.workflow') } as unknown as Client,
-  repositories: unusable('repositories') as RepositoryResolver,
+  authority: unusable('authority') as Authority,
   token: TOKEN,
 });
 
@@ -66,7 +66,7 @@ describe('API authentication', () => {
   });
 
   it('refuses to build an app with an empty token', () => {
-    expect(() => createApiApp({ client: {} as Client, repositories: {} as RepositoryResolver, token: '' })).toThrow(/token/);
+    expect(() => createApiApp({ client: {} as Client, authority: {} as Authority, token: '' })).toThrow(/token/);
   });
 });
 

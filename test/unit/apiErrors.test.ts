@@ -7,23 +7,29 @@ import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createApiApp } from '../../api/app';
 import { serveApi } from '../../api/serve';
-import type { RepositoryResolver } from '../../activities/index';
 import { RepositoryError, RepositoryErrorCode } from '../../core/errors';
 import { StorageError, StorageErrorKind } from '../../storage/storage';
+import { Authority, configuredAuthority } from '../../worker/authority';
+import { repositoryLocationKey } from '../../storage/open';
 
 const TOKEN = 'test-token-0123456789';
 const auth = { Authorization: `Bearer ${TOKEN}` };
 
-function appWith(options: { client?: Client; open?: () => Promise<never> }) {
+/** An authority that serves the repository `url`. */
+function serving(url: string): Authority {
+  return configuredAuthority({ repositories: [{ url, key: repositoryLocationKey(url) }], sourceRoots: [], restoreRoots: [], origin: { kind: 'command' } });
+}
+
+function appWith(options: { client?: Client; admit?: () => Promise<never> }) {
   return createApiApp({
     client: options.client ?? ({} as Client),
-    repositories: { open: options.open ?? (() => Promise.reject(new Error('unused'))) } as RepositoryResolver,
+    authority: options.admit ? { admit: options.admit } : serving('/srv/repo'),
     token: TOKEN,
   });
 }
 
 async function listSnapshotsFailingWith(err: Error) {
-  const response = await appWith({ open: () => Promise.reject(err) }).request('/v1/snapshots?repo=/srv/repo', { headers: auth });
+  const response = await appWith({ admit: () => Promise.reject(err) }).request('/v1/snapshots?repo=/srv/repo', { headers: auth });
   return { status: response.status, body: (await response.json()) as { error: { code: string; message: string } } };
 }
 
@@ -55,7 +61,7 @@ describe('API error mapping', () => {
     const log = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const secret = new Error('password=hunter2 at /srv/secret/file');
-      const response = await appWith({ open: () => Promise.reject(secret) }).request('/v1/snapshots?repo=/srv/repo', { headers: auth });
+      const response = await appWith({ admit: () => Promise.reject(secret) }).request('/v1/snapshots?repo=/srv/repo', { headers: auth });
       const text = await response.text();
       expect(response.status).toBe(500);
       expect(JSON.parse(text)).toEqual({ error: { code: 'internal_error', message: 'internal error' } });

@@ -11,7 +11,7 @@ import * as workflows from '../../workflows/index';
 describe('the operation catalog', () => {
   it('names exactly the workflows the bundle exports, each with an activity the worker registers', () => {
     expect(OPERATION_NAMES.map((o) => OPERATIONS[o].workflowType).sort()).toEqual(Object.keys(workflows).sort());
-    const activities = createActivities({ repositories: { open: () => Promise.reject(new Error('unused')) } });
+    const activities = createActivities({ authority: { admit: () => Promise.reject(new Error('unused')) } });
     for (const operation of OPERATION_NAMES) {
       expect(typeof workflows[OPERATIONS[operation].workflowType as keyof typeof workflows]).toBe('function');
       expect(typeof activities[OPERATIONS[operation].activity]).toBe('function');

@@ -1,0 +1,117 @@
+// The worker's configuration, which bounds what it does for whoever can reach Temporal: the
+// repositories it serves, by name or URL, from `$MERIDIAN_HOME/repositories.json`; the roots
+// backups may read (MERIDIAN_SOURCE_ROOTS) and restores may write (MERIDIAN_RESTORE_ROOTS), or
+// any path (MERIDIAN_ALLOW_ANY_PATH=1). The schedules issue's `meridian.yaml` will carry the same.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { RepositoryError } from '../core/errors.js';
+import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
+
+/** A repository the worker serves. */
+export interface ConfiguredRepository {
+  /** Its name, when configured by name. */
+  name?: string;
+  url: string;
+  /** Its own passphrase file; else MERIDIAN_PASSWORD_FILE or MERIDIAN_PASSWORD. */
+  passwordFile?: string;
+  /** Its full location (storage/open.ts repositoryLocationKey). */
+  key: string;
+}
+
+/** Absolute root directories, or any path at all. */
+export type Roots = readonly string[] | 'any';
+
+export interface WorkerConfig {
+  repositories: ConfiguredRepository[];
+  sourceRoots: Roots;
+  restoreRoots: Roots;
+  /** Where the settings come from, for refusal messages: the environment, or the one command a CLI runs. */
+  origin: { kind: 'environment'; repositoriesFile: string } | { kind: 'command' };
+}
+
+// Keys are a repository URL (`{ "passwordFile"?: … }`) or a NAME (`{ "url": …, "passwordFile"?: … }`).
+const RepositoriesFileSchema = z.record(z.string(), z.strictObject({ url: z.string().optional(), passwordFile: z.string().optional() }));
+
+export function meridianHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MERIDIAN_HOME ?? path.join(os.homedir(), '.meridian');
+}
+
+export function repositoriesFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(meridianHome(env), 'repositories.json');
+}
+
+/** The worker's configuration from its environment; throws a one-line invalid-argument error when malformed. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const anyPath = allowAnyPath(env);
+  return {
+    repositories: loadRepositories(env),
+    sourceRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_SOURCE_ROOTS'),
+    restoreRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_RESTORE_ROOTS'),
+    origin: { kind: 'environment', repositoriesFile: repositoriesFile(env) },
+  };
+}
+
+/** The repositories of `$MERIDIAN_HOME/repositories.json` (none when it does not exist). */
+export function loadRepositories(env: NodeJS.ProcessEnv = process.env): ConfiguredRepository[] {
+  const file = repositoriesFile(env);
+  if (!fs.existsSync(file)) return [];
+  const malformed = (why: string) => new RepositoryError('invalid-argument', `${file} is malformed: ${why}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw malformed(err instanceof Error ? err.message : String(err));
+  }
+  const parsed = RepositoriesFileSchema.safeParse(json);
+  if (!parsed.success) throw malformed(`${parsed.error.issues[0]?.path.join('.') || 'file'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return Object.entries(parsed.data).map(([key, entry]) => {
+    const named = isRepositoryName(key);
+    if (named && entry.url === undefined) throw malformed(`"${key}" is a name and needs a "url"`);
+    if (!named && entry.url !== undefined) throw malformed(`"${key}" is a repository URL and takes no "url" (a name is letters, digits, ".", "_" and "-")`);
+    const url = entry.url ?? key;
+    try {
+      return { ...(named ? { name: key } : {}), url, passwordFile: entry.passwordFile, key: repositoryLocationKey(url) };
+    } catch (err) {
+      throw malformed(`"${key}": ${err instanceof Error ? err.message.replace(/^\[storage\] /, '') : String(err)}`);
+    }
+  });
+}
+
+/**
+ * The configured repository a reference designates: by name, or by URL when its full location
+ * (endpoint, region… included) equals a configured one; undefined otherwise. A reference that is
+ * neither a name nor a valid URL throws the URL's parse error.
+ */
+export function findRepository(repositories: readonly ConfiguredRepository[], reference: string): ConfiguredRepository | undefined {
+  if (isRepositoryName(reference)) return repositories.find((r) => r.name === reference);
+  const key = repositoryLocationKey(reference);
+  return repositories.find((r) => r.key === key);
+}
+
+/**
+ * What a reference given to a command in this process designates: its configured entry, else
+ * (a URL or path) the URL itself; an unknown name is an invalid-argument error.
+ */
+export function commandRepository(reference: string, env: NodeJS.ProcessEnv = process.env): ConfiguredRepository {
+  const configured = findRepository(loadRepositories(env), reference);
+  if (configured) return configured;
+  if (isRepositoryName(reference)) throw new RepositoryError('invalid-argument', `unknown repository name "${reference}": it is not in ${repositoriesFile(env)}`);
+  return { url: reference, key: repositoryLocationKey(reference) };
+}
+
+function allowAnyPath(env: NodeJS.ProcessEnv): boolean {
+  const value = env.MERIDIAN_ALLOW_ANY_PATH ?? '';
+  if (value !== '' && value !== '0' && value !== '1') throw new RepositoryError('invalid-argument', `MERIDIAN_ALLOW_ANY_PATH must be 1 or 0 (got "${value}")`);
+  return value === '1';
+}
+
+function roots(env: NodeJS.ProcessEnv, variable: 'MERIDIAN_SOURCE_ROOTS' | 'MERIDIAN_RESTORE_ROOTS'): string[] {
+  const list = (env[variable] ?? '').split(path.delimiter).filter(Boolean);
+  for (const root of list) {
+    if (!path.isAbsolute(root)) throw new RepositoryError('invalid-argument', `${variable}: "${root}" is not an absolute path`);
+  }
+  return list.map((root) => path.resolve(root));
+}
