@@ -51,7 +51,7 @@ export const REPOSITORY_OPTION = {
     type: 'string',
     value: 'URL',
     required: true,
-    summary: 'the repository: a path, file://, s3://, gs:// or azure:// URL (a relative path is taken from the working directory)',
+    summary: 'the repository: a path, file://, s3://, gs:// or azure:// URL (a relative path is taken from the working directory), or a NAME from $MERIDIAN_HOME/repositories.json',
     env: 'MERIDIAN_REPOSITORY',
   },
 } as const satisfies OptionDescriptions;
