@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     if (wanted.includes('borg') && installed('borg')) tools.push(borg());
     if (wanted.includes('meridian-engine')) tools.push(meridianEngine());
     if (wanted.includes('meridian-temporal')) {
-      const warm = await warmMeridian(cleanups, log);
+      const warm = await warmMeridian(work, cleanups, log);
       tools.push(warm.tool);
       temporalAddress = warm.address;
     }
@@ -125,18 +125,25 @@ async function runScenarios(tool: Tool, data: string, work: string, results: Too
   for (const dir of [source, repo, target]) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** A Temporal dev server, a `meridian worker` and a connected client, warmed up by one tiny backup. */
-async function warmMeridian(cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<{ tool: Tool; address: string }> {
+/**
+ * A Temporal dev server, a `meridian worker` and a connected client, warmed up by one tiny backup.
+ * The worker serves the warm-up's repository and this tool's (benchmark and scale runs), and paths under `work`.
+ */
+async function warmMeridian(work: string, cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<{ tool: Tool; address: string }> {
   const server = await startDevServer({ ui: false });
   cleanups.push(() => server.stop());
   const taskQueue = `bench-${process.pid}`;
-  const spec = meridianWorkerCommand(server.address, taskQueue);
+  const home = path.join(work, 'worker-home');
+  fs.mkdirSync(home);
+  const repositories = ['warm/repo', 'repo-meridian-temporal', 'scale-repo-meridian-temporal'].map((repo) => path.join(work, repo));
+  fs.writeFileSync(path.join(home, 'repositories.json'), JSON.stringify(Object.fromEntries(repositories.map((repo) => [repo, {}]))));
+  const spec = meridianWorkerCommand(server.address, taskQueue, home, work);
   const worker: ChildProcess = spawn(spec.argv[0]!, spec.argv.slice(1), { env: spec.env, stdio: ['ignore', 'ignore', 'inherit'] });
   cleanups.push(() => void worker.kill('SIGTERM'));
   const client = await WarmClient.start({ ...process.env, TEMPORAL_ADDRESS: server.address, MERIDIAN_TASK_QUEUE: taskQueue });
   cleanups.push(() => client.stop());
   const tool = meridianTemporal(client, worker.pid!);
-  await warmUp(tool);
+  await warmUp(tool, path.join(work, 'warm'));
   log(`warm Temporal server at ${server.address}, worker pid ${worker.pid}, client pid ${client.pid}`);
   return { tool, address: server.address };
 }
@@ -147,14 +154,14 @@ async function coldCli(work: string, cleanups: (() => Promise<void> | void)[], l
   const server = await startDevServer({ stateDir: home, ui: false });
   cleanups.push(() => server.stop());
   const tool = meridianCli(home);
-  await warmUp(tool);
+  await warmUp(tool, path.join(work, 'warm'));
   log(`embedded dev server for the cold CLI at ${server.address}`);
   return tool;
 }
 
-async function warmUp(tool: Tool): Promise<void> {
-  const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-bench-warm-'));
-  fs.mkdirSync(path.join(warm, 'src'));
+/** One tiny backup in `warm` (removed after). */
+async function warmUp(tool: Tool, warm: string): Promise<void> {
+  fs.mkdirSync(path.join(warm, 'src'), { recursive: true });
   fs.writeFileSync(path.join(warm, 'src', 'f'), 'warm-up');
   measure(tool.init(path.join(warm, 'repo')));
   await tool.backup(path.join(warm, 'src'), path.join(warm, 'repo'), 'warm');

@@ -103,9 +103,18 @@ export function meridianCli(home: string): Tool {
   };
 }
 
-export function meridianWorkerCommand(temporalAddress: string, taskQueue: string): CommandSpec {
+/** A `meridian worker` whose configuration is in `home` (repositories.json) and which may read and write under `root`. */
+export function meridianWorkerCommand(temporalAddress: string, taskQueue: string, home: string, root: string): CommandSpec {
   return {
     argv: [meridianCliPath, 'worker'],
-    env: { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, TEMPORAL_ADDRESS: temporalAddress, MERIDIAN_TASK_QUEUE: taskQueue },
+    env: {
+      ...process.env,
+      MERIDIAN_PASSWORD: BENCH_PASSWORD,
+      TEMPORAL_ADDRESS: temporalAddress,
+      MERIDIAN_TASK_QUEUE: taskQueue,
+      MERIDIAN_HOME: home,
+      MERIDIAN_SOURCE_ROOTS: root,
+      MERIDIAN_RESTORE_ROOTS: root,
+    },
   };
 }
