@@ -3,13 +3,15 @@
 // restore reuses that server; `meridian server address` prints its address and `meridian server
 // stop` stops it. At the end the server is stopped and no temporal process remains.
 
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, renameSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { describeFailure } from '../../api/operations';
+import { temporalBinary } from '../../worker/temporalBinary';
 import { runMeridian } from '../helpers/meridianCli';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { describeTree, expectSameTree, pseudoRandomBytes, tempDir, writeTree } from '../helpers/trees';
@@ -154,6 +156,34 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
       expect(events.some((e) => e.activityTaskCanceledEventAttributes)).toBe(true);
     });
     expect(readdirSync(path.join(work, 'repo', 'snapshots'))).toHaveLength(snapshotsBefore);
+  });
+
+  // Any local user reaches the embedded dev server (no authentication) and can read the CLI's
+  // private task queue there; the CLI's worker, holding the passphrase, serves its own workflow only.
+  (process.getuid?.() === 0 ? it : it.skip)("another user's workflows on the CLI's task queue are refused, even one with the command's own input", async () => {
+    const victim = tempDir('cli-embedded-victim');
+    writeFileSync(path.join(victim, 'secret'), 'root only\n', { mode: 0o600 });
+    await duringHugeBackup(async (cli, exited, handle) => {
+      const { taskQueue } = await handle.describe();
+      const { address } = JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8')) as { address: string };
+      const asNobody = (type: string, input: object) => {
+        const workflowId = `nobody-${type}-${process.pid}-${Date.now()}`;
+        const args = ['workflow', 'start', '--address', address, '--task-queue', taskQueue, '--type', type, '--workflow-id', workflowId, '--input', JSON.stringify(input)];
+        const run = spawnSync('runuser', ['-u', 'nobody', '--', temporalBinary(), ...args], { cwd: '/', env: { PATH: process.env.PATH, HOME: '/nonexistent' }, encoding: 'utf8' });
+        expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+        return handle.client.getHandle(workflowId);
+      };
+      for (const foreign of [
+        asNobody('restoreWorkflow', { repo: path.join(work, 'repo'), snapshot: 'latest', target: victim }),
+        asNobody('backupWorkflow', { repo: path.join(work, 'repo'), path: path.join(work, 'huge') }),
+      ]) {
+        const failure = await foreign.result().then(() => undefined, describeFailure);
+        expect(failure).toEqual({ type: 'refused', message: `[authority] refused workflow ${foreign.workflowId}: this worker belongs to a meridian CLI command and runs only that command's workflow` });
+      }
+      cli.kill('SIGINT');
+      await exited;
+    });
+    expect({ text: readFileSync(path.join(victim, 'secret'), 'utf8'), mode: statSync(path.join(victim, 'secret')).mode & 0o777 }).toEqual({ text: 'root only\n', mode: 0o600 });
   });
 
   it('server address prints the running server\'s address; server stop stops it and frees its port; the next command starts a fresh one', async () => {

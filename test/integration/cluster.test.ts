@@ -27,7 +27,7 @@ const workers: MeridianWorkerProcess[] = [];
 
 /** The environment of a CLI or worker on `gateway`, with no Temporal setting inherited from the caller. */
 function clusterEnv(queuePrefix: string, settings: Record<string, string>): NodeJS.ProcessEnv {
-  const env = meridianEnv(work, queuePrefix, 'cluster passphrase');
+  const env = meridianEnv(work, queuePrefix, 'cluster passphrase', ['repo-mtls', 'repo-profile', 'repo-cloud'].map((repo) => path.join(work, repo)));
   for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_')) delete env[name];
   // No temporal.toml of the user running the tests.
   return { ...env, TEMPORAL_CONFIG_FILE: path.join(work, 'no-such-temporal.toml'), ...settings };
