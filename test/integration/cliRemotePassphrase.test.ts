@@ -16,8 +16,8 @@ describe.each([
   ['holds no passphrase', undefined, /is encrypted and needs a passphrase/],
 ])('a backup through a remote worker that %s', (_, workerPassphrase, engineMessage) => {
   const work = tempDir('remote-passphrase');
-  const env = meridianEnv(work, 'remote-pass', CLI_PASSPHRASE);
   const repo = path.join(work, 'repo');
+  const env = meridianEnv(work, 'remote-pass', CLI_PASSPHRASE, [repo]);
   let worker: MeridianWorkerProcess | undefined;
 
   beforeAll(async () => {
