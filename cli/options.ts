@@ -73,10 +73,10 @@ export function usageOptions(options: OptionDescriptions): string[] {
 }
 
 const HELP_INDENT = 26;
-const HELP_WIDTH = 100;
+export const HELP_WIDTH = 100;
 
 /** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
-function wrap(text: string, width: number): string[] {
+export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   for (const word of text.split(' ')) {
     const last = lines.length - 1;

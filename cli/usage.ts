@@ -10,6 +10,7 @@ import { VERIFY_LEVELS } from '../core/checker.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import {
   HELP_OPTION,
+  HELP_WIDTH,
   JSON_OPTION,
   OptionDescriptions,
   optionHelp,
@@ -17,6 +18,7 @@ import {
   QUIET_OPTION,
   REPOSITORY_OPTION,
   usageOptions,
+  wrap,
 } from './options.js';
 
 export interface CommandDescription {
@@ -137,7 +139,7 @@ export function usageLine(name: CommandName): string {
 /** `meridian help COMMAND`: the usage line, what the command does and every option. */
 export function commandHelp(name: CommandName): string {
   const command: CommandDescription = COMMANDS[name];
-  return [`Usage: ${usageLine(name)}`, '', command.summary, '', 'Options:', ...optionHelp(command.options)].join('\n');
+  return [`Usage: ${usageLine(name)}`, '', ...wrap(command.summary, HELP_WIDTH), '', 'Options:', ...optionHelp(command.options)].join('\n');
 }
 
 export function fullUsage(): string {

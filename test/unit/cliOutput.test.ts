@@ -55,15 +55,24 @@ describe('count', () => {
 });
 
 describe('RateMeter', () => {
-  it('gives no rate before two seconds of samples, then units per second over the last 20 s', () => {
+  it('takes the rate between the moments the count changed (heartbeats), not the polls in between', () => {
     const meter = new RateMeter();
     expect(meter.sample('bytes', 0, 0)).toBeUndefined();
-    expect(meter.sample('bytes', 1000, 1500)).toBeUndefined();
-    expect(meter.sample('bytes', 4000, 2000)).toBe(2000);
-    expect(meter.sample('bytes', 40_000, 20_000)).toBe(2000);
-    // From the newest sample at least 20 s old: the one at t = 2 s, then the one at t = 20 s.
-    expect(meter.sample('bytes', 140_000, 30_000)).toBe((140_000 - 4000) / 28);
-    expect(meter.sample('bytes', 240_000, 40_000)).toBe((240_000 - 40_000) / 20);
+    expect(meter.sample('bytes', 0, 500)).toBeUndefined(); // no change yet
+    expect(meter.sample('bytes', 16_000, 8000)).toBe(2000);
+    expect(meter.sample('bytes', 16_000, 15_500)).toBe(2000); // polled again, nothing new: the same rate
+    expect(meter.sample('bytes', 48_000, 16_000)).toBe(3000);
+  });
+
+  it('forgets changes older than the window, and gives no rate after half a minute without one', () => {
+    const meter = new RateMeter();
+    meter.sample('bytes', 0, 0);
+    meter.sample('bytes', 10_000, 10_000);
+    meter.sample('bytes', 20_000, 20_000);
+    // From the newest change at least 30 s old: at t = 10 s once t = 40 s.
+    expect(meter.sample('bytes', 120_000, 40_000)).toBe((120_000 - 10_000) / 30);
+    expect(meter.sample('bytes', 120_000, 70_000)).toBe((120_000 - 20_000) / 20); // the window moved on: from t = 20 s
+    expect(meter.sample('bytes', 120_000, 70_001)).toBeUndefined(); // stalled
   });
 
   it('starts over when the kind changes or the count goes back', () => {
