@@ -117,8 +117,11 @@ describe('keyed chunker', () => {
     for (const repo of repos) {
       const second = await backup(repo, { source, type: 'incremental', threads: 0 });
       expect(second.stats.filesNew).toBe(1);
-      // Only the chunk around the inserted bytes is new (at most max + the insertion), not 4 MB.
-      expect(second.stats.bytesAdded).toBeLessThan(256 * 1024 + 1000 + 64 * 1024);
+      // Only the chunks around the inserted bytes are new, not 4 MB. Normalized chunking's cut
+      // rule depends on the distance from the chunk's start, so the cuts may take two chunks to
+      // fall back in step with the original's (a random seed once needed 331,230 bytes here):
+      // at most two chunks of max size, the insertion and the new trees.
+      expect(second.stats.bytesAdded).toBeLessThan(2 * 256 * 1024 + 1000 + 64 * 1024);
     }
   });
 
