@@ -107,7 +107,7 @@ export const COMMANDS = {
   },
   worker: {
     args: '',
-    summary: 'Runs a worker for the Temporal server at TEMPORAL_ADDRESS until SIGINT or SIGTERM.',
+    summary: 'Runs a worker for the configured Temporal cluster (TEMPORAL_ADDRESS or a temporal.toml profile, with its TLS and API key) until SIGINT or SIGTERM.',
     options: { ...PASSWORD_FILE_OPTION, ...COMMON },
   },
   server: {
