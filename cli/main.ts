@@ -45,7 +45,10 @@ async function run(argv: string[]): Promise<ExitCode> {
     (name === undefined ? process.stderr : process.stdout).write(`${fullUsage()}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (!isCommandName(name)) throw usageError(`unknown command '${name}'; see 'meridian --help'`);
+  if (!isCommandName(name)) {
+    setOutputMode(false, args.includes('--json')); // no options to read this by: taken at its word
+    throw usageError(`unknown command '${name}'; see 'meridian --help'`);
+  }
   const flags = outputFlags(name, args);
   setOutputMode(flags.quiet, flags.json);
   if (flags.help) {

@@ -94,6 +94,10 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
     const run = await meridian('backup', 'source', '--repo', path.join(work, 'source'));
     expect(run).toMatchObject({ code: 3, stdout: '' });
     expect(run.stderr).toMatch(/^meridian: .*is not a Meridian repository\n$/);
+    // With --json the workflow's failure is one JSON object on stderr, with the same exit code.
+    const json = await meridian('backup', 'source', '--repo', path.join(work, 'source'), '--json');
+    expect(json).toMatchObject({ code: 3, stdout: '' });
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'not_a_repository', message: expect.stringMatching(/is not a Meridian repository$/) as string, exitCode: 3 } });
   });
 
   it('once a byte of a pack is flipped, verify --level deep exits 1 naming the affected file, and restore exits 1 listing it and restores the rest', async () => {
@@ -141,6 +145,9 @@ describe('meridian with TEMPORAL_ADDRESS and a meridian worker', () => {
       expect(run).toMatchObject({ code: 4, stdout: '' });
       expect(run.stderr).toMatch(new RegExp(`^meridian: cannot reach Temporal at 127\\.0\\.0\\.1:${deadPort}: .+\\n$`));
     }
+    const json = await runMeridian(['verify', '--repo', repo, '--json'], { cwd: work, env: dead, timeoutMs: 60_000 });
+    expect(json).toMatchObject({ code: 4, stdout: '' });
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'unavailable', exitCode: 4 } });
   });
 
   it('the worker stops gracefully on SIGTERM', async () => {

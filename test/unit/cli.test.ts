@@ -149,6 +149,12 @@ describe('errors under --json', () => {
     expect(jsonError(run)).toEqual({ error: { code: 'usage', message: expect.stringMatching(/unknown option '--frobnicate'/) as string, exitCode: 2 } });
   });
 
+  it('so is an unknown command given --json', () => {
+    const run = meridian(['frobnicate', '--json']);
+    expect(run.code).toBe(2);
+    expect(jsonError(run)).toEqual({ error: { code: 'usage', message: "unknown command 'frobnicate'; see 'meridian --help'", exitCode: 2 } });
+  });
+
   it('a repository error keeps its exit code 3 and names its code', () => {
     const run = meridian(['snapshots', '--repo', path.join(work, 'source'), '--json'], { MERIDIAN_PASSWORD: 'first passphrase' });
     expect(run.code).toBe(3);
