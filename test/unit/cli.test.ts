@@ -115,6 +115,12 @@ describe('--version and help', () => {
     expect(meridian(['help', 'init']).stdout).toMatch(/--pack-size MIB +.*\n +default: 16\n/);
   });
 
+  it('the environment variable of an option stands in for it, and a bad value names where it came from', () => {
+    const env = { MERIDIAN_API_TOKEN: 'token', MERIDIAN_API_PORT: 'eighty' };
+    expectOneErrorLine(meridian(['server'], env), 2, /^meridian: MERIDIAN_API_PORT must be an integer from 0 to 65535 \(got "eighty"\)$/);
+    expectOneErrorLine(meridian(['server', '--port', '99999'], env), 2, /^meridian: --port must be an integer from 0 to 65535 \(got "99999"\)$/);
+  });
+
   it('help of an unknown command exits 2 with one line', () => {
     expectOneErrorLine(meridian(['help', 'frobnicate']), 2, /unknown command 'frobnicate'/);
   });
