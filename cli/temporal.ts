@@ -66,7 +66,8 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
 
 /** `host:port`, and how the connection is secured (never the secrets themselves). */
 export function describeTarget(target: TemporalTarget): string {
-  const tls = target.tls === true || (typeof target.tls === 'object' && target.tls !== null) || target.apiKey !== undefined;
+  // An API key implies TLS unless TLS is explicitly off (TEMPORAL_TLS=false, a profile's tls.disabled).
+  const tls = target.tls === undefined ? target.apiKey !== undefined : target.tls !== false && target.tls !== null;
   const clientCertificate = typeof target.tls === 'object' && target.tls?.clientCertPair !== undefined;
   const how = [tls ? (clientCertificate ? 'mTLS' : 'TLS') : undefined, target.apiKey !== undefined ? 'API key' : undefined].filter(Boolean);
   return how.length > 0 ? `${target.address} (${how.join(', ')})` : target.address;

@@ -74,9 +74,12 @@ describe('temporalSettings', () => {
     expect(describeTarget(withClient.cluster!)).toBe('temporal.internal:7233 (mTLS)');
   });
 
-  it('TEMPORAL_TLS=true alone on an address is TLS with the system roots', () => {
+  it('TEMPORAL_TLS=true alone on an address is TLS with the system roots; TEMPORAL_TLS=false turns it off, API key or not', () => {
     const { cluster } = temporalSettings({ ...base(), TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_TLS: 'true' });
     expect(describeTarget(cluster!)).toBe('temporal.example:7233 (TLS)');
+    const plain = temporalSettings({ ...base(), TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' });
+    expect(plain.cluster).toMatchObject({ tls: false, apiKey: 'k' });
+    expect(describeTarget(plain.cluster!)).toBe('temporal.example:7233 (API key)');
   });
 
   it('TLS or an API key without an address is a usage error, not a silent embedded server', () => {
