@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import { RepositoryError } from '../core/errors.js';
+import { configFromUrl, describeConfig } from '../storage/config.js';
 import { isRepositoryName } from '../storage/open.js';
 import { isPlainAbsolutePath, isUnderRoots } from './realPaths.js';
 import { passphraseOf, PassphraseOptions } from './repositories.js';
@@ -77,12 +78,24 @@ function knownRepository(config: WorkerConfig, reference: string): ConfiguredRep
   try {
     repository = findRepository(config.repositories, reference);
   } catch (err) {
-    throw refused(`repository "${reference}": not a repository name or URL (${err instanceof Error ? err.message.replace(/^\[storage\] /, '') : String(err)})`);
+    throw refused(`a repository that is neither a name nor a valid URL (${err instanceof Error ? err.message.replace(/^\[storage\] /, '') : String(err)})`);
   }
   if (repository) return repository;
-  const what = isRepositoryName(reference) ? `repository name "${reference}"` : `repository "${reference}"`;
+  const what = describeReference(reference);
   if (config.origin.kind === 'command') throw refused(`${what}: this worker serves only the repository of the meridian command that started it`);
   throw refused(`${what}: this worker is not configured for it (add it to ${config.origin.repositoriesFile}, by name or by URL with the same endpoint, region and prefix)`);
+}
+
+/**
+ * A repository reference as a refusal names it: a name, or the URL's location and endpoint host;
+ * never the rest of the URL (query values, user info of an endpoint), which a caller may have
+ * filled with anything.
+ */
+function describeReference(reference: string): string {
+  if (isRepositoryName(reference)) return `repository name "${reference}"`;
+  const config = configFromUrl(reference);
+  const endpoint = config.type !== 'local' && config.endpoint ? ` at ${new URL(config.endpoint).host}` : '';
+  return `repository "${describeConfig(config)}"${endpoint}`;
 }
 
 async function requireUnderRoots(config: WorkerConfig, what: string, p: string, roots: Roots, variable: string): Promise<void> {

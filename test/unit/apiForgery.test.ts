@@ -56,7 +56,7 @@ const forged = () => [`s3://b/p?endpoint=http://127.0.0.1:${port}`, `s3://gis/ni
 async function expectRefused(response: Response) {
   expect({ status: response.status, body: await response.json() }).toEqual({
     status: 403,
-    body: { error: { code: 'refused', message: expect.stringMatching(/^\[authority\] refused repository "[a-z0-9]+:\/\/.*": this worker is not configured for it/) } },
+    body: { error: { code: 'refused', message: expect.stringMatching(/^\[authority\] refused repository "[a-z0-9]+:\/\/[^"]+" at 127\.0\.0\.1:\d+: this worker is not configured for it/) } },
   });
 }
 

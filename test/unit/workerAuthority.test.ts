@@ -56,12 +56,19 @@ describe('repositories', () => {
     ['another prefix', 's3://gis/other?region=eu-west-1&endpoint=http://127.0.0.1:8333'],
     ['another local path', '/etc'],
   ])('%s is refused, naming the repository and the file that would allow it', async (_, repo) => {
-    expect(await refusal({ repo })).toMatch(new RegExp(`^\\[authority\\] refused repository ".*": this worker is not configured for it \\(add it to ${work}/home/repositories\\.json`));
+    expect(await refusal({ repo })).toMatch(new RegExp(`^\\[authority\\] refused repository "[^"]+"( at [^ ]+)?: this worker is not configured for it \\(add it to ${work}/home/repositories\\.json`));
   });
 
   test('an unknown name and a malformed URL are refused', async () => {
     expect(await refusal({ repo: 'elsewhere' })).toMatch(/^\[authority\] refused repository name "elsewhere"/);
-    expect(await refusal({ repo: 'ftp://host/x' })).toMatch(/not a repository name or URL/);
+    expect(await refusal({ repo: 'ftp://host/x' })).toBe('[authority] refused a repository that is neither a name nor a valid URL (unsupported repository URL scheme "ftp://")');
+  });
+
+  test('a refusal names the location and endpoint host, never the rest of the URL', async () => {
+    expect(await refusal({ repo: 's3://gis/nightly?endpoint=http://user:secret@127.0.0.1:9/&region=x-secret' })).toMatch(
+      /^\[authority\] refused repository "s3:\/\/gis\/nightly" at 127\.0\.0\.1:9: this worker is not configured for it/,
+    );
+    expect(await refusal({ repo: 's3://gis/nightly?endpoint=http://user:secret@127.0.0.1:9/&region=x-secret' })).not.toMatch(/secret/);
   });
 });
 
