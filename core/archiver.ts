@@ -131,6 +131,8 @@ class BackupRun {
   private readonly pool: EncoderPool;
   private readonly progress: BackupProgress = { filesDone: 0, filesFound: 0, bytesDone: 0, bytesFound: 0, bytesRead: 0, bytesAdded: 0, bytesStored: 0 };
   private readonly counts = { files: 0, dirs: 0, filesNew: 0, filesChanged: 0, filesUnmodified: 0 };
+  /** Bytes read of files still being encoded: progress inside a large file. */
+  private readInFlight = 0;
   private readonly ownerNames = new OwnerNames();
   private readonly linkGroups = new Map<string, LinkGroup>();
   filesSkipped = 0;
@@ -160,6 +162,10 @@ class BackupRun {
       threads: options.threads ?? os.availableParallelism(),
       sink: (blob) => this.store(blob),
       signal: options.signal,
+      onRead: (bytes) => {
+        this.readInFlight += bytes;
+        if (bytes > 0) this.report();
+      },
     });
   }
 
@@ -358,7 +364,8 @@ class BackupRun {
   }
 
   private report(): void {
-    this.options.onProgress?.({ ...this.progress });
+    const inFlight = this.readInFlight;
+    this.options.onProgress?.({ ...this.progress, bytesRead: this.progress.bytesRead + inFlight, bytesDone: this.progress.bytesDone + inFlight });
   }
 }
 

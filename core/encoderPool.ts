@@ -29,6 +29,11 @@ export interface EncoderPoolOptions {
    * large file too (even one whose chunks are all known, which sends nothing to the sink).
    */
   signal?: AbortSignal;
+  /**
+   * Bytes read by files still being encoded, as they are read (threads only); once a batch is
+   * done the same bytes are taken back (a negative count), since its files carry their totals.
+   */
+  onRead?: (bytes: number) => void;
 }
 
 export function createEncoderPool(options: EncoderPoolOptions): EncoderPool {
@@ -78,6 +83,8 @@ interface PoolThread extends EncoderThread {
   busy: Batch | null;
   /** Blobs from this thread go into the sink one after another, in order. */
   sinkChain: Promise<void>;
+  /** Bytes of the running batch reported through onRead so far. */
+  readReported: number;
 }
 
 class ThreadedEncoderPool implements EncoderPool {
@@ -91,7 +98,7 @@ class ThreadedEncoderPool implements EncoderPool {
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
     const session: ThreadRequest = { kind: 'session', settings: options.settings, chunker: options.chunker, known: options.known };
     for (let i = 0; i < options.threads; i++) {
-      const thread: PoolThread = { ...borrowEncoderThread(ringBytes(options.chunker)), busy: null, sinkChain: Promise.resolve() };
+      const thread: PoolThread = { ...borrowEncoderThread(ringBytes(options.chunker)), busy: null, sinkChain: Promise.resolve(), readReported: 0 };
       thread.worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
       thread.worker.on('error', (err) => this.fail(err));
       thread.worker.postMessage(session);
@@ -139,9 +146,16 @@ class ThreadedEncoderPool implements EncoderPool {
       thread.sinkChain.catch((err: unknown) => this.fail(err));
       return;
     }
+    if (reply.kind === 'read') {
+      thread.readReported += reply.bytes;
+      this.options.onRead?.(reply.bytes);
+      return;
+    }
     thread.sinkChain.then(
       () => {
         thread.busy = null;
+        this.options.onRead?.(-thread.readReported);
+        thread.readReported = 0;
         batch.resolve(reply.files);
         this.dispatch();
       },

@@ -39,4 +39,11 @@ export type ThreadRequest =
   | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig; known: string[] }
   | { kind: 'batch'; batch: number; paths: PathBytes[] };
 
-export type ThreadReply = { kind: 'blobs'; blobs: RingBlob[] } | { kind: 'done'; batch: number; files: EncodedFile[] };
+/** A thread reports the bytes it has read every this many, so that progress moves inside a large file. */
+export const READ_REPORT_BYTES = 16 * 1024 * 1024;
+
+export type ThreadReply =
+  | { kind: 'blobs'; blobs: RingBlob[] }
+  /** Bytes read since the last report, of files of the running batch (their totals come with `done`). */
+  | { kind: 'read'; bytes: number }
+  | { kind: 'done'; batch: number; files: EncodedFile[] };

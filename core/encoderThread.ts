@@ -4,7 +4,7 @@
 // chunk lists.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, RingBlob, ThreadReply, ThreadRequest } from './encoderProtocol.js';
+import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, READ_REPORT_BYTES, RingBlob, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { EncodedFile, FileEncoder, readBufferSize } from './fileEncoder.js';
 import { receivedPath } from './fileNames.js';
 
@@ -17,6 +17,16 @@ let writeAt = 0;
 let lastCharge = 0;
 let group: RingBlob[] = [];
 let groupBytes = 0;
+/** Bytes read in the running batch and not yet reported. */
+let unreportedRead = 0;
+
+function countRead(bytes: number): void {
+  unreportedRead += bytes;
+  if (unreportedRead < READ_REPORT_BYTES) return;
+  const reply: ThreadReply = { kind: 'read', bytes: unreportedRead };
+  port.postMessage(reply);
+  unreportedRead = 0;
+}
 
 /** Hands out the next `length` ring bytes, skipping the tail when they do not fit before the end. */
 function reserve(length: number): Uint8Array {
@@ -51,7 +61,7 @@ port.on('message', (request: ThreadRequest) => {
   if (request.kind === 'session') {
     const size = readBufferSize(request.chunker);
     if (readBuffer?.length !== size) readBuffer = Buffer.allocUnsafe(size);
-    encoder = new FileEncoder(request.settings, request.chunker, new Set(request.known), reserve, readBuffer);
+    encoder = new FileEncoder(request.settings, request.chunker, new Set(request.known), reserve, readBuffer, countRead);
     writeAt = 0;
     return;
   }
@@ -69,6 +79,7 @@ port.on('message', (request: ThreadRequest) => {
     files.push(step.value);
   }
   flush();
+  unreportedRead = 0; // the batch's files carry their totals
   const done: ThreadReply = { kind: 'done', batch: request.batch, files };
   port.postMessage(done);
 });

@@ -32,6 +32,8 @@ export class FileEncoder {
     private readonly known: Set<string>,
     private readonly output?: BlobOutput,
     readBuffer?: Buffer,
+    /** Told the size of every read, as it happens. */
+    private readonly onRead?: (bytes: number) => void,
   ) {
     this.chunker = new Chunker(params);
     const size = readBufferSize(params);
@@ -57,6 +59,7 @@ export class FileEncoder {
           if (n === 0) eof = true;
           filled += n;
           bytesRead += n;
+          this.onRead?.(n);
         }
         let start = 0;
         for (;;) {
