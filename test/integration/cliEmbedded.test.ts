@@ -97,6 +97,12 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
     expect(JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8'))).toEqual(server);
   });
 
+  it('a repository name from MERIDIAN_HOME/repositories.json works on the embedded default and shows in the workflow id', async () => {
+    writeFileSync(path.join(home, 'repositories.json'), JSON.stringify({ tiles: { url: path.join(work, 'repo') } }));
+    const verify = JSON.parse((await meridian('verify', '--repo', 'tiles', '--level', 'quick', '--json')).stdout) as { workflowId: string; ok: boolean };
+    expect(verify).toMatchObject({ workflowId: expect.stringMatching(/^verify:tiles:all:/) as string, ok: true });
+  });
+
   /** Runs `meridian backup huge` (a 20 GiB sparse file: long enough to act in) and hands its running workflow to `act`. */
   async function duringHugeBackup(act: (cli: ChildProcess, exited: Promise<unknown[]>, handle: WorkflowHandle) => Promise<void>): Promise<void> {
     const source = path.join(work, 'huge');

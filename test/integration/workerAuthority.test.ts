@@ -80,6 +80,8 @@ const snapshotCount = async () => (await listSnapshots(await Repository.open(new
     // The configured work, by name: the workflow id shows the name.
     const backup = parseJson<{ workflowId: string }>(await meridian('backup', path.join(data, 'site'), '--repo', 'site', '--json'));
     expect(backup.workflowId).toMatch(new RegExp(`^backup:site:${data}/site:`));
+    // A command that opens the repository itself resolves the name through the same file.
+    expect(parseJson<unknown[]>(await meridian('snapshots', '--repo', 'site', '--json'))).toHaveLength(1);
   });
 
   afterAll(async () => {
