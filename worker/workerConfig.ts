@@ -102,6 +102,15 @@ export function commandRepository(reference: string, env: NodeJS.ProcessEnv = pr
   return { url: reference, key: repositoryLocationKey(reference) };
 }
 
+/** One line saying what a worker of this configuration serves, for its start-up notice. */
+export function describeWorkerConfig(config: WorkerConfig): string {
+  const from = config.origin.kind === 'environment' ? ` (${config.origin.repositoriesFile})` : '';
+  const count = config.repositories.length;
+  const repositories = count === 0 ? `no repository${from}: every operation will be refused` : `${count} ${count === 1 ? 'repository' : 'repositories'}${from}`;
+  const roots = (label: string, value: Roots) => `${label} ${value === 'any' ? 'any path' : value.length === 0 ? 'no path' : value.join(path.delimiter)}`;
+  return `serving ${repositories}; ${roots('backups from', config.sourceRoots)}; ${roots('restores into', config.restoreRoots)}`;
+}
+
 function allowAnyPath(env: NodeJS.ProcessEnv): boolean {
   const value = env.MERIDIAN_ALLOW_ANY_PATH ?? '';
   if (value !== '' && value !== '0' && value !== '1') throw new RepositoryError('invalid-argument', `MERIDIAN_ALLOW_ANY_PATH must be 1 or 0 (got "${value}")`);

@@ -5,7 +5,7 @@
 import { createApiApp } from '../../api/app.js';
 import { serveApi } from '../../api/serve.js';
 import { configuredAuthority } from '../../worker/authority.js';
-import { loadWorkerConfig } from '../../worker/workerConfig.js';
+import { describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfig.js';
 import { expectPositionals, integerValue, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, unavailableError, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
@@ -22,7 +22,8 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (!token) throw usageError('MERIDIAN_API_TOKEN is not set: the HTTP API does not run without a bearer token');
   const port = integerValue(from('port'), values.port, 0, 65535) ?? DEFAULT_PORT;
   const settings = temporalSettings();
-  const authority = configuredAuthority(loadWorkerConfig(), { passphrase: passwordFromFile(values['password-file']) });
+  const workerConfig = loadWorkerConfig();
+  const authority = configuredAuthority(workerConfig, { passphrase: passwordFromFile(values['password-file']) });
 
   const embedded = settings.cluster ? undefined : await startEmbeddedServer(settings.home);
   const target = settings.cluster ?? { address: embedded!.address };
@@ -36,6 +37,7 @@ export async function run(args: string[]): Promise<ExitCode> {
         const worker = await temporal.createWorker(settings.taskQueue, authority);
         const ui = embedded?.uiAddress ? `, Temporal Web UI on ${embedded.uiAddress}` : '';
         notice(`HTTP API on http://127.0.0.1:${api.port}${ui}`);
+        notice(`worker ${describeWorkerConfig(workerConfig)}`);
         notice(`worker on task queue "${settings.taskQueue}" of Temporal at ${describeTarget(target)} (namespace ${settings.namespace}); stop with Ctrl-C`);
         await worker.run();
         notice('server stopped');

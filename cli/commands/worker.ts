@@ -5,7 +5,7 @@
 // $MERIDIAN_HOME/repositories.json or MERIDIAN_PASSWORD(_FILE).
 
 import { configuredAuthority } from '../../worker/authority.js';
-import { loadWorkerConfig } from '../../worker/workerConfig.js';
+import { describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfig.js';
 import { expectPositionals, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
@@ -17,11 +17,13 @@ export async function run(args: string[]): Promise<ExitCode> {
   const settings = temporalSettings();
   const { cluster } = settings;
   if (!cluster) throw usageError('TEMPORAL_ADDRESS is not set (nor a temporal.toml profile address): `meridian worker` serves an existing Temporal server (`meridian server` runs a local one)');
-  const authority = configuredAuthority(loadWorkerConfig(), { passphrase: passwordFromFile(values['password-file']) });
+  const workerConfig = loadWorkerConfig();
+  const authority = configuredAuthority(workerConfig, { passphrase: passwordFromFile(values['password-file']) });
   return withRuntime('service', async () => {
     const temporal = await connectTemporal(cluster, settings.namespace);
     try {
       const worker = await temporal.createWorker(settings.taskQueue, authority);
+      notice(`worker ${describeWorkerConfig(workerConfig)}`);
       notice(`worker ready on task queue "${settings.taskQueue}" of ${describeTarget(cluster)} (namespace ${settings.namespace}); stop it with Ctrl-C`);
       await worker.run();
       notice('worker stopped');

@@ -76,6 +76,7 @@ const snapshotCount = async () => (await listSnapshots(await Repository.open(new
     fs.symlinkSync(victim, path.join(data, 'into-victim'));
     env = withWorkerConfig(meridianEnv(work, 'authority', PASS), { repositories: [repo, { name: 'site', url: repo }], roots: [data] });
     worker = await startMeridianWorker(env);
+    expect(worker.log()).toContain(`meridian: worker serving 2 repositories (${work}/home/repositories.json); backups from ${data}; restores into ${data}\n`);
     t = await testConnection();
     // The configured work, by name: the workflow id shows the name.
     const backup = parseJson<{ workflowId: string }>(await meridian('backup', path.join(data, 'site'), '--repo', 'site', '--json'));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { RepositoryError } from '../../core/errors';
 import { AdmissionRequest, Authority, commandAuthority, configuredAuthority } from '../../worker/authority';
 import { passphraseFor } from '../../worker/repositories';
-import { commandRepository, loadWorkerConfig } from '../../worker/workerConfig';
+import { commandRepository, describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfig';
 import { tempDir } from '../helpers/trees';
 import { withWorkerConfig } from '../helpers/workerConfig';
 
@@ -150,6 +150,11 @@ describe('configuration', () => {
     expect(() => loadWorkerConfig({ MERIDIAN_HOME: home(), MERIDIAN_SOURCE_ROOTS: `/srv${path.delimiter}data` })).toThrow('MERIDIAN_SOURCE_ROOTS: "data" is not an absolute path');
     expect(() => loadWorkerConfig({ MERIDIAN_HOME: home(), MERIDIAN_ALLOW_ANY_PATH: 'yes' })).toThrow('MERIDIAN_ALLOW_ANY_PATH must be 1 or 0 (got "yes")');
     expect(loadWorkerConfig({ MERIDIAN_HOME: home(), MERIDIAN_RESTORE_ROOTS: `/srv/a${path.delimiter}/srv/b/` }).restoreRoots).toEqual(['/srv/a', '/srv/b']);
+  });
+
+  test("a worker's start-up line says what it serves", () => {
+    expect(describeWorkerConfig(loadWorkerConfig(env))).toBe(`serving 3 repositories (${work}/home/repositories.json); backups from ${roots}; restores into ${roots}`);
+    expect(describeWorkerConfig(loadWorkerConfig({ MERIDIAN_HOME: home(), MERIDIAN_ALLOW_ANY_PATH: '1' }))).toMatch(/^serving no repository \(.*\): every operation will be refused; backups from any path; restores into any path$/);
   });
 
   test('an unknown name given to a command is an invalid argument naming the file', () => {
