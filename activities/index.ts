@@ -12,6 +12,7 @@ import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
 import type { AdmissionRequest, AdmittedRepository, Authority } from '../worker/authority.js';
 import { openRepository } from '../worker/repositories.js';
+import { operationPaths } from '../workflows/catalog.js';
 import {
   BackupInput,
   BackupOutput,
@@ -40,7 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     async backupSnapshot(input: BackupInput): Promise<BackupOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const result = await withRepository(deps, { repo: input.repo, source: input.path }, (repo) =>
+        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input) }, (repo) =>
           backup(repo, {
             source: input.path,
             type: input.type ?? 'incremental',
@@ -67,7 +68,7 @@ export function createActivities(deps: ActivityDeps) {
     async restoreSnapshot(input: RestoreInput): Promise<RestoreOutput> {
       return runWithHeartbeats(async (report, signal) => {
         const started = Date.now();
-        const result = await withRepository(deps, { repo: input.repo, target: input.target }, (repo) =>
+        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('restore', input) }, (repo) =>
           restore(repo, input.snapshot, { target: input.target, includes: input.include, excludes: input.exclude, signal, onProgress: report }),
         );
         return { ...result, durationMs: Date.now() - started };

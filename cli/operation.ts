@@ -8,7 +8,7 @@ import { describeFailure, startOperation } from '../api/operations.js';
 import { RepositoryError } from '../core/errors.js';
 import { commandAuthority } from '../worker/authority.js';
 import { commandRepository } from '../worker/workerConfig.js';
-import type { Operation, OperationInput, OperationOutput } from '../workflows/catalog.js';
+import { Operation, OperationInput, OperationOutput, operationPaths } from '../workflows/catalog.js';
 import { count, notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
@@ -52,12 +52,7 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
       // does this command only (its repository and paths, its workflow), with this user's rights.
       let started!: (workflowId: Promise<string>) => void;
       const workflowId = new Promise<string>((resolve) => (started = resolve));
-      const command = {
-        repository: commandRepository(input.repo),
-        source: operation === 'backup' ? (input as OperationInput<'backup'>).path : undefined,
-        target: operation === 'restore' ? (input as OperationInput<'restore'>).target : undefined,
-        workflowId,
-      };
+      const command = { repository: commandRepository(input.repo), ...operationPaths(operation, input), workflowId };
       const worker = await temporal.createWorker(taskQueue, commandAuthority(command, { passphrase: options.passphrase }));
       return await worker.runUntil(follow(temporal.client, operation, input, taskQueue, progress, started));
     } finally {

@@ -23,6 +23,12 @@ export const SEARCH_ATTRIBUTE_KEYS = {
 };
 
 type ActivityName = keyof Activities;
+
+/** A backup's source directory, a restore's target directory. */
+export interface OperationPaths {
+  source?: string;
+  target?: string;
+}
 type ActivityInput<A extends ActivityName> = Parameters<Activities[A]>[0];
 
 interface OperationDescription<A extends ActivityName> {
@@ -34,6 +40,8 @@ interface OperationDescription<A extends ActivityName> {
   subject(input: ActivityInput<A>): string;
   /** How a run reads in Temporal UI's summary, e.g. "backup of /data into /srv/repo". */
   summary(input: ActivityInput<A>): string;
+  /** The paths of the worker's host it reads or writes, which the worker's authority checks against its roots. */
+  paths?(input: ActivityInput<A>): OperationPaths;
   /** The API route that starts it, if the API offers it, with its OpenAPI summary and request schema name. */
   api?: { path: string; summary: string; request: string };
 }
@@ -46,6 +54,7 @@ export const OPERATIONS = {
     activity: 'backupSnapshot',
     subject: (input) => input.path,
     summary: (input) => `backup of ${input.path} into ${repositoryLabel(input.repo)}`,
+    paths: (input) => ({ source: input.path }),
     api: { path: '/v1/backups', summary: 'Back up a directory into a repository', request: 'BackupRequest' },
   }),
   restore: describe({
@@ -53,6 +62,7 @@ export const OPERATIONS = {
     activity: 'restoreSnapshot',
     subject: (input) => input.snapshot,
     summary: (input) => `restore of snapshot ${input.snapshot} of ${repositoryLabel(input.repo)} into ${input.target}`,
+    paths: (input) => ({ target: input.target }),
     api: { path: '/v1/restores', summary: 'Restore a snapshot into a directory', request: 'RestoreRequest' },
   }),
   verify: describe({
@@ -91,6 +101,12 @@ export function operationOfWorkflowType(workflowType: string): Operation | undef
 /** What a run is about, by the catalog: a path, a snapshot or 'all'. */
 export function operationSubject<O extends Operation>(operation: O, input: OperationInput<O>): string {
   return (OPERATIONS[operation].subject as (input: OperationInput<O>) => string)(input);
+}
+
+/** The host paths a run reads or writes, by the catalog (none for verify and the repairs). */
+export function operationPaths<O extends Operation>(operation: O, input: OperationInput<O>): OperationPaths {
+  const paths = (OPERATIONS[operation] as { paths?: (input: OperationInput<O>) => OperationPaths }).paths;
+  return paths ? paths(input) : {};
 }
 
 export function operationSummary<O extends Operation>(operation: O, input: OperationInput<O>): string {
