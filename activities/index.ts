@@ -8,7 +8,9 @@ import { Context } from '@temporalio/activity';
 import { backup } from '../core/archiver.js';
 import { verify } from '../core/checker.js';
 import { repairIndex, repairSnapshots } from '../core/repair.js';
+import { RepositoryError } from '../core/errors.js';
 import { Repository } from '../core/repository.js';
+import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { restore } from '../core/restorer.js';
 import type { AdmissionRequest, AdmittedRepository, Authority } from '../worker/authority.js';
 import { openRepository } from '../worker/repositories.js';
@@ -48,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
             tags: input.tags,
             excludes: input.exclude,
             host: input.host,
+            time: snapshotTimeOf(input.time),
             threads: deps.encoderThreads,
             signal,
             onProgress: report,
@@ -106,6 +109,14 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** A backup input's `time` (a workflow started by the `temporal` CLI may carry anything there). */
+function snapshotTimeOf(time: string | undefined): Date | undefined {
+  if (time === undefined) return undefined;
+  const parsed = parseSnapshotTime(time, { requireZone: true });
+  if (!parsed) throw new RepositoryError('invalid-argument', `time "${time}" is not ${ZONED_SNAPSHOT_TIME_FORMAT}`);
+  return parsed;
+}
 
 /**
  * Has the request admitted by the worker's authority (nothing is opened or touched before), opens

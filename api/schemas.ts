@@ -5,6 +5,7 @@
 // document is generated from these same schemas.
 
 import { z } from 'zod';
+import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
 import type { Operation, OperationInput } from '../workflows/catalog.js';
 
@@ -46,6 +47,11 @@ export const BackupRequestSchema = object({
   type: z.enum(['full', 'incremental', 'differential'], 'must be full, incremental or differential').optional(),
   tags: strings('Tags recorded in the snapshot').optional(),
   exclude: strings('Glob patterns of paths to leave out').optional(),
+  time: text()
+    .refine((time) => parseSnapshotTime(time, { requireZone: true }) !== undefined, `must be ${ZONED_SNAPSHOT_TIME_FORMAT}`)
+    .overwrite((time) => parseSnapshotTime(time, { requireZone: true })?.toISOString() ?? time)
+    .optional()
+    .meta({ description: 'The time recorded in the snapshot (to import a history); defaults to now', examples: ['2026-11-30T02:15:00Z'] }),
 });
 
 export const RestoreRequestSchema = object({

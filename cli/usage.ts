@@ -6,6 +6,7 @@ import { DEFAULT_CHUNKER } from '../core/chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../core/compression.js';
 import { DEFAULT_PACK_SIZE_MIB } from '../core/repositoryConfig.js';
 import { BACKUP_TYPES } from '../core/snapshots.js';
+import { SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { VERIFY_LEVELS } from '../core/checker.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import {
@@ -69,6 +70,7 @@ export const COMMANDS = {
       },
       tag: { type: 'string', value: 'T', multiple: true, summary: 'a tag for the snapshot' },
       exclude: { type: 'string', value: 'GLOB', multiple: true, summary: 'leave out the entries matching GLOB' },
+      time: { type: 'string', value: 'ISO8601', summary: `the time recorded in the snapshot (to import a history): ${SNAPSHOT_TIME_FORMAT}`, defaultValue: 'now' },
     }),
   },
   snapshots: {

@@ -27,6 +27,8 @@ export interface BackupOptions {
   tags?: string[];
   excludes?: string[];
   host?: string;
+  /** The time recorded in the snapshot (`backup --time`, to import a history); defaults to now. */
+  time?: Date;
   /** Encoder threads; 0 encodes inline. Defaults to the number of cores. */
   threads?: number;
   onProgress?: (progress: BackupProgress) => void;
@@ -70,6 +72,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     throw new RepositoryError('invalid-argument', `cannot back up "${source}": ${err.code === 'ENOENT' ? 'no such directory' : err.message}`);
   });
   if (!rootStat.isDirectory()) throw new RepositoryError('invalid-argument', `cannot back up "${source}": not a directory`);
+  if (options.time && Number.isNaN(options.time.getTime())) throw new RepositoryError('invalid-argument', 'the snapshot time is not a valid date');
   let names: Listing;
   try {
     names = listDirectory(source);
@@ -88,7 +91,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     const stats = run.snapshotStats();
     const snapshotId = await saveSnapshot(repo, {
       version: 1,
-      time: new Date().toISOString(),
+      time: (options.time ?? new Date()).toISOString(),
       host,
       source,
       type,

@@ -22,6 +22,8 @@ export interface BackupInput {
   exclude?: string[];
   /** Host recorded in the snapshot; defaults to the worker's hostname. */
   host?: string;
+  /** Time recorded in the snapshot, ISO 8601 with a zone (e.g. to import a history); defaults to now. */
+  time?: string;
   /** Task queue of the worker on the host that holds the data; defaults to the workflow's queue. */
   dataTaskQueue?: string;
 }

@@ -4,9 +4,18 @@
 import path from 'node:path';
 import { BACKUP_TYPES } from '../../core/snapshots.js';
 import { enumValue, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
-import { EXIT, ExitCode } from '../exitCodes.js';
+import { SNAPSHOT_TIME_FORMAT, parseSnapshotTime } from '../../core/snapshotTime.js';
+import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
 import { count, formatBytes, formatDuration, printJson, printLines, shortId, warning } from '../output.js';
+
+/** --time, sent to the worker as UTC: a time without a zone is this shell's local time. */
+function snapshotTime(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = parseSnapshotTime(value);
+  if (!time) throw usageError(`--time must be ${SNAPSHOT_TIME_FORMAT} (got "${value}")`);
+  return time.toISOString();
+}
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('backup', args);
@@ -18,6 +27,7 @@ export async function run(args: string[]): Promise<ExitCode> {
     type: enumValue('--type', values.type, BACKUP_TYPES),
     tags: values.tag,
     exclude: values.exclude,
+    time: snapshotTime(values.time),
   };
   const passphrase = repositoryPassphrase(repo, values['password-file']);
   const { workflowId, result: r } = await runOperation('backup', input, { passphrase });

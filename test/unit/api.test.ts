@@ -78,6 +78,8 @@ describe('API request validation', () => {
     ['relative path', '/v1/backups', { ...backup, path: 'data/tiles' }, 'path: must be an absolute path'],
     ['bad type', '/v1/backups', { ...backup, type: 'weekly' }, 'type: must be full, incremental or differential'],
     ['a tag of the wrong type', '/v1/backups', { ...backup, tags: ['ok', 3] }, 'tags[1]: must be a string'],
+    ['a time that is no date', '/v1/backups', { ...backup, time: 'yesterday' }, 'time: must be an ISO 8601 date-time with a zone, such as 2026-11-30T02:15:00Z or 2026-11-30T03:15:00+01:00'],
+    ['a time without a zone', '/v1/backups', { ...backup, time: '2026-11-30T02:15:00' }, 'time: must be an ISO 8601 date-time with a zone, such as 2026-11-30T02:15:00Z or 2026-11-30T03:15:00+01:00'],
     ['unknown field', '/v1/backups', { ...backup, passphrase: 'x' }, 'passphrase: is not a known field'],
     ['relative target', '/v1/restores', { repo: '/srv/repo', snapshot: 'latest', target: 'out' }, 'target: must be an absolute path'],
     ['bad snapshot', '/v1/restores', { repo: '/srv/repo', snapshot: 'yesterday', target: '/out' }, 'snapshot: must be "latest" or a snapshot id (4 to 64 hex digits)'],

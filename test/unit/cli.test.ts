@@ -69,6 +69,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
     { name: 'a passphrase on argv (--passphrase=…)', args: ['snapshots', '--repo', 'repo', '--passphrase=hunter2'], pattern: /--passphrase is not accepted/ },
     { name: 'an unknown command', args: ['frobnicate'], pattern: /unknown command 'frobnicate'/ },
     { name: 'a missing PATH', args: ['backup', '--repo', 'repo'], pattern: /missing PATH/ },
+    { name: 'a bad --time', args: ['backup', 'source', '--repo', 'repo', '--time', '2026-02-30T10:00:00Z'], pattern: /--time must be an ISO 8601 date-time .*\(got "2026-02-30T10:00:00Z"\)/ },
     { name: 'a bad --level', args: ['verify', '--repo', 'repo', '--level', 'thorough'], pattern: /--level must be one of quick, standard, deep/ },
     { name: 'a bad --sample-percent', args: ['verify', '--repo', 'repo', '--sample-percent', '0'], pattern: /--sample-percent must be/ },
     { name: 'a missing --target', args: ['restore', 'latest', '--repo', 'repo'], pattern: /--target is required/ },
