@@ -4,7 +4,7 @@
 // with a one-line message; errors nobody classified get the policy's bounded retries.
 
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
-import { RepositoryError } from '../core/errors.js';
+import { ConcurrentChangeError, RepositoryError } from '../core/errors.js';
 import { StorageError } from '../storage/storage.js';
 import { boundedMessage, FAILURE_RETRYABLE, FailureType } from '../workflows/failurePolicy.js';
 
@@ -27,6 +27,7 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 export function toFailure(err: unknown): unknown {
   if (err instanceof TemporalFailure) return err; // ApplicationFailure, or the activity's cancellation
   if (err instanceof RepositoryError) return failure(err.code, err.message);
+  if (err instanceof ConcurrentChangeError) return failure('concurrent-change', err.message);
   const code = errnoCode(err);
   if (err instanceof StorageError) {
     if (code && NO_SPACE.has(code)) return failure('no-space', err.message);

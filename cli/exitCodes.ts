@@ -76,6 +76,8 @@ const BY_FAILURE_TYPE: Record<FailureType, ExitCode> = {
   'storage-unavailable': EXIT.unavailable,
   'no-space': EXIT.failed,
   filesystem: EXIT.failed,
+  // Seen only when every retry met a concurrent prune's sweep.
+  'concurrent-change': EXIT.failed,
   unexpected: EXIT.failed,
 };
 

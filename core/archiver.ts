@@ -13,6 +13,7 @@ import { RepositoryError } from './errors.js';
 import { IndexWriter, MasterIndex } from './masterIndex.js';
 import { OwnerNames } from './ownerNames.js';
 import { PackWriter } from './packWriter.js';
+import { PruneWatch } from './pruneWatch.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { BackupType, chooseParent, currentHost, listSnapshots, saveSnapshot, SnapshotStats } from './snapshots.js';
@@ -81,14 +82,17 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   }
 
   const host = options.host ?? currentHost();
+  // Plans first, then snapshots and index (see "How prune stays safe" in the README).
+  const prunes = await PruneWatch.start(repo);
   const parent = chooseParent(await listSnapshots(repo), host, source, options.type);
   const type: BackupType = parent ? options.type : 'full';
-  const index = await MasterIndex.load(repo);
+  const index = await MasterIndex.load(repo, { excludePacks: prunes.packsToAvoid });
   const run = new BackupRun(repo, index, createPathFilter([], options.excludes ?? []), options);
   try {
     const tree = await run.archiveDirectory(source, '', names, parent?.tree);
     await run.finish();
     const stats = run.snapshotStats();
+    await prunes.checkBeforeCommit();
     const snapshotId = await saveSnapshot(repo, {
       version: 1,
       time: (options.time ?? new Date()).toISOString(),
@@ -102,6 +106,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       stats,
       ...(run.filesSkipped > 0 && { incomplete: true, filesSkipped: run.filesSkipped }),
     });
+    await prunes.checkAfterCommit(snapshotId);
     return { snapshotId, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings };
   } finally {
     await run.close();
@@ -174,7 +179,8 @@ class BackupRun {
 
   /** Archives a directory, given its names, and returns its tree id. */
   async archiveDirectory(abs: PathBytes, rel: string, names: Listing, parentTree: string | undefined): Promise<string> {
-    const previous = parentTree ? new Map((await this.reader.tree(parentTree)).nodes.map((n) => [nameId(n.name, n.rawName), n])) : undefined;
+    // A parent tree in a pack a prune condemned is left out of the index: its files are read again.
+    const previous = parentTree && this.index.has(parentTree) ? new Map((await this.reader.tree(parentTree)).nodes.map((n) => [nameId(n.name, n.rawName), n])) : undefined;
     const nodes: TreeNode[] = [];
     const work: Promise<void>[] = [];
     const toEncode: PendingFile[] = [];

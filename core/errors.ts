@@ -30,3 +30,14 @@ export const integrityError = (what: string, cause?: unknown) =>
   new RepositoryError('integrity', `[repository] ${what} failed its integrity check`, { cause });
 
 export const invalidArgument = (message: string) => new RepositoryError('invalid-argument', message);
+
+/**
+ * The operation met a concurrent one and undid its own work; starting it again succeeds (a
+ * backup whose snapshot may name data a prune's sweep deleted). Retryable, unlike RepositoryError.
+ */
+export class ConcurrentChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrentChangeError';
+  }
+}

@@ -9,6 +9,7 @@ import { BlobType } from './blobCodec.js';
 import { isDamage } from './damage.js';
 import { PackBlobEntry, PackBlobEntrySchema } from './packFormat.js';
 import { Repository } from './repository.js';
+import { isNotFound } from '../storage/storage.js';
 
 export const IndexFileSchema = z.object({
   packs: z.array(z.object({ id: z.string().regex(/^[0-9a-f]{64}$/), blobs: z.array(PackBlobEntrySchema) })),
@@ -24,6 +25,16 @@ export interface BlobLocation {
   rawLength: number;
 }
 
+export interface IndexLoadOptions {
+  onDamaged?: (name: string, err: Error) => void;
+  excludePacks?: ReadonlySet<string>;
+}
+
+/** Reloads after an index file vanished mid-load; past this, a vanished file counts as damage. */
+const MAX_LOAD_ATTEMPTS = 5;
+
+class IndexChanged extends Error {}
+
 export class MasterIndex {
   /** The first location found of each blob: what lookups answer. */
   private readonly blobs = new Map<string, BlobLocation>();
@@ -34,21 +45,35 @@ export class MasterIndex {
   /**
    * Loads every index file of the repository. A damaged file throws, unless `onDamaged` is given:
    * then it is reported there and the others are loaded (verify and restore work around it).
+   * Packs in `excludePacks` (condemned by a prune) are left out, so a backup never dedupes
+   * against them. An index file that vanishes between the listing and its read (a prune
+   * replaced it by a consolidated one, written first) makes the load start over.
    */
-  static async load(repo: Repository, onDamaged?: (name: string, err: Error) => void): Promise<MasterIndex> {
-    const index = new MasterIndex();
-    for await (const entry of repo.storage.list('index')) {
-      let file;
+  static async load(repo: Repository, options: IndexLoadOptions | IndexLoadOptions['onDamaged'] = {}): Promise<MasterIndex> {
+    const { onDamaged, excludePacks } = typeof options === 'function' ? { onDamaged: options, excludePacks: undefined } : options;
+    for (let attempt = 1; ; attempt++) {
+      const index = new MasterIndex();
+      const damaged: [string, Error][] = [];
       try {
-        file = await repo.loadJsonFile('index', entry.name, IndexFileSchema);
+        for await (const entry of repo.storage.list('index')) {
+          let file;
+          try {
+            file = await repo.loadJsonFile('index', entry.name, IndexFileSchema);
+          } catch (err) {
+            if (isNotFound(err) && attempt < MAX_LOAD_ATTEMPTS) throw new IndexChanged();
+            if (!onDamaged || !isDamage(err)) throw err;
+            damaged.push([entry.name, err as Error]);
+            continue;
+          }
+          for (const pack of file.packs) if (!excludePacks?.has(pack.id)) index.addPack(pack);
+        }
       } catch (err) {
-        if (!onDamaged || !isDamage(err)) throw err;
-        onDamaged(entry.name, err as Error);
-        continue;
+        if (err instanceof IndexChanged) continue;
+        throw err;
       }
-      for (const pack of file.packs) index.addPack(pack);
+      for (const [name, err] of damaged) onDamaged!(name, err);
+      return index;
     }
-    return index;
   }
 
   addPack(pack: IndexedPack): void {

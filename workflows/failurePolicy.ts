@@ -25,6 +25,8 @@ export const FAILURE_RETRYABLE = {
   // Filesystem errors (of a local repository, a backup source or a restore target).
   'no-space': false,
   filesystem: false,
+  // A concurrent operation made this one undo its work (core/errors.ts ConcurrentChangeError): run it again.
+  'concurrent-change': true,
   // Anything else: a bounded number of attempts.
   unexpected: true,
 } as const satisfies Record<RepositoryErrorCode, false> & Record<string, boolean>;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toFailure } from '../../activities/failures';
-import { RepositoryError } from '../../core/errors';
+import { ConcurrentChangeError, RepositoryError } from '../../core/errors';
 import { StorageError } from '../../storage/storage';
 import { MAX_FAILURE_MESSAGE } from '../../workflows/failurePolicy';
 
@@ -65,6 +65,10 @@ test('an unknown error is retried, its message bounded; transient storage errors
   expect(unknown.message).toHaveLength(MAX_FAILURE_MESSAGE);
   expect(asFailure(new StorageError('transient', 'connection reset'))).toMatchObject({ type: 'storage-unavailable', nonRetryable: false, message: 'storage unreachable: connection reset' });
   expect(asFailure(Object.assign(new Error('busy'), { code: 'EBUSY' }))).toMatchObject({ type: 'unexpected', nonRetryable: false });
+});
+
+test('a backup undone because a prune began sweeping is retried, under its own type', () => {
+  expect(asFailure(new ConcurrentChangeError('prune began deleting packs'))).toMatchObject({ type: 'concurrent-change', nonRetryable: false, message: 'prune began deleting packs' });
 });
 
 test('engine errors keep their code; cancellation passes through', () => {
