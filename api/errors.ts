@@ -52,6 +52,7 @@ const REPOSITORY_STATUS: Record<RepositoryErrorCode, [ContentfulStatusCode, stri
   'not-a-repository': [422, 'not_a_repository'],
   integrity: [422, 'integrity'],
   refused: [403, 'refused'],
+  locked: [409, 'locked'],
 };
 
 const STORAGE_STATUS: Record<StorageError['kind'], [ContentfulStatusCode, string]> = {

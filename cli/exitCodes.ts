@@ -58,6 +58,8 @@ const BY_REPOSITORY_CODE: Record<RepositoryErrorCode, ExitCode> = {
   'not-found': EXIT.usage,
   'unsafe-path': EXIT.failed,
   refused: EXIT.refused,
+  // The operation could not run now: another one holds the repository's exclusive lock.
+  locked: EXIT.failed,
 };
 
 /** The failure type an activity raises for a storage error of each kind (activities/failures.ts). */

@@ -10,7 +10,9 @@ export type RepositoryErrorCode =
   | 'unsafe-path'
   | 'not-found'
   /** Outside the worker's configuration: a repository it does not serve, a path outside its roots. */
-  | 'refused';
+  | 'refused'
+  /** Another operation holds an exclusive lock on the repository (a prune, an index repair). */
+  | 'locked';
 
 export class RepositoryError extends Error {
   constructor(

@@ -17,6 +17,8 @@ export const FAILURE_RETRYABLE = {
   'not-found': false,
   // The worker's configuration does not allow the request (worker/authority.ts).
   refused: false,
+  // Another operation holds the repository's exclusive lock: rerun later (core/locks.ts).
+  locked: false,
   // StorageErrors: an object that is not there, a backend that refuses (auth, missing bucket),
   // a backend that does not answer now (retried).
   'storage-not-found': false,
