@@ -9,6 +9,7 @@ import { backup } from '../core/archiver.js';
 import { verify } from '../core/checker.js';
 import { repairIndex, repairSnapshots } from '../core/repair.js';
 import { RepositoryError } from '../core/errors.js';
+import { forget } from '../core/forget.js';
 import { Repository } from '../core/repository.js';
 import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { restore } from '../core/restorer.js';
@@ -18,6 +19,8 @@ import { operationPaths } from '../workflows/catalog.js';
 import {
   BackupInput,
   BackupOutput,
+  ForgetInput,
+  ForgetOutput,
   RepairIndexOutput,
   RepairInput,
   RepairSnapshotsOutput,
@@ -83,6 +86,26 @@ export function createActivities(deps: ActivityDeps) {
         const started = Date.now();
         const outcome = await withRepository(deps, { repo: input.repo }, (repo) =>
           verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report, signal }),
+        );
+        return { ...outcome, durationMs: Date.now() - started };
+      });
+    },
+
+    /** Removes snapshot files by a retention policy or by id; a retry lists the snapshots again and decides anew. */
+    async forgetSnapshots(input: ForgetInput): Promise<ForgetOutput> {
+      return runWithHeartbeats(async (report, signal) => {
+        const started = Date.now();
+        const outcome = await withRepository(deps, { repo: input.repo }, (repo) =>
+          forget(repo, {
+            policy: input.policy,
+            snapshotIds: input.snapshots,
+            groupBy: input.groupBy,
+            timezone: input.timezone,
+            allowEmpty: input.allowEmpty,
+            dryRun: input.dryRun,
+            signal,
+            onProgress: report,
+          }),
         );
         return { ...outcome, durationMs: Date.now() - started };
       });

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { OPERATION_NAMES, OPERATIONS } from '../workflows/catalog.js';
 import { MAX_BODY_TEXT } from './bodySize.js';
-import { requestSchemaOf, SnapshotsQuerySchema } from './schemas.js';
+import { requestSchemaOf, SnapshotParamSchema, SnapshotsQuerySchema } from './schemas.js';
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
@@ -58,7 +58,7 @@ export const openApiDocument = {
     title: 'Meridian Backup API',
     version: '1',
     description:
-      'Starts and tracks backup, restore and verify operations (durable Temporal workflows; repairs started by the CLI are tracked too) and lists snapshots. ' +
+      'Starts and tracks backup, restore, verify, forget and prune operations (durable Temporal workflows; repairs started by the CLI are tracked too), lists snapshots and forgets one. ' +
       'Every route except GET /healthz and GET /v1/openapi.json needs `Authorization: Bearer $MERIDIAN_API_TOKEN`.',
   },
   security: [{ bearer: [] }],
@@ -82,6 +82,19 @@ export const openApiDocument = {
         summary: "A repository's snapshots, oldest first",
         parameters: [{ name: 'repo', in: 'query', required: true, schema: jsonSchema(SnapshotsQuerySchema.shape.repo) }],
         responses: { '200': { description: 'The snapshots', ...json(ref('SnapshotList')) }, ...errors(400, 401, 403, 404, 405, 422, 500, 502, 503) },
+      },
+    },
+    '/v1/snapshots/{id}': {
+      delete: {
+        summary: 'Forget one snapshot (a forget workflow; its data goes at the next prune)',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: jsonSchema(SnapshotParamSchema.shape.id) },
+          { name: 'repo', in: 'query', required: true, schema: jsonSchema(SnapshotsQuerySchema.shape.repo) },
+        ],
+        responses: {
+          '202': { description: 'The forget started; poll GET /v1/operations/{workflowId} (also in the Location header)', ...json(ref('Accepted')) },
+          ...errors(400, 401, 403, 405, 409, 500, 503),
+        },
       },
     },
   },
@@ -108,7 +121,12 @@ export const openApiDocument = {
             type: 'object',
             description: "While running: the workflow's progress query (phase: running) merged with the activity's heartbeat, whose own phase is activityPhase",
           },
-          result: { type: 'object', description: 'When completed: the output of the backup (with filesSkipped and warnings, one per entry it could not read), restore or verify' },
+          result: {
+            type: 'object',
+            description:
+              'When completed: the output of the backup (with filesSkipped and warnings, one per entry it could not read), restore, verify, ' +
+              'forget (groups with the snapshots kept and removed and why, at most 1,000 listed: kept, removed and truncated count them all) or prune (packs and bytes deleted, repacked, kept, freed)',
+          },
           error: { type: 'object', required: ['message'], properties: { type: { type: 'string' }, message: { type: 'string' } } },
         },
       },

@@ -5,7 +5,8 @@
 // document is generated from these same schemas.
 
 import { z } from 'zod';
-import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
+import { GROUP_BY, RetentionPolicySchema } from '../core/retention.js';
+import { isTimeZone, parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
 import type { Operation, OperationInput } from '../workflows/catalog.js';
 
@@ -74,13 +75,33 @@ export const VerificationRequestSchema = object({
     .meta({ description: 'With level deep: the share of packs to read in full' }),
 });
 
+const snapshotId = text().regex(/^[0-9a-f]{4,64}$/, 'must be a snapshot id (4 to 64 hex digits)').meta({ description: 'A snapshot id or a unique prefix of at least 4 hex digits' });
+
+const flag = (description: string) => z.boolean(mustBe('true or false')).optional().meta({ description });
+
+export const ForgetRequestSchema = object({
+  repo,
+  policy: RetentionPolicySchema.optional().meta({ description: 'The retention policy (keepLast, keepDaily…, keepWithin…, keepTags, gfs, maxAgeDays, minKeep, maxKeep); or snapshots' }),
+  snapshots: z.array(snapshotId, mustBe('an array of snapshot ids')).min(1, 'must not be empty').optional().meta({ description: 'Exactly these snapshots are forgotten; or policy' }),
+  groupBy: z.enum(GROUP_BY, `must be one of ${GROUP_BY.join(', ')}`).optional().meta({ description: 'How snapshots are grouped for the policy (default host,source)' }),
+  timezone: text()
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris or UTC')
+    .optional()
+    .meta({ description: "The time zone of the policy's hours, days, weeks, months and years (default: the worker's)" }),
+  allowEmpty: flag('Lets the policy forget every snapshot of a group'),
+  dryRun: flag('Decide and report only; nothing is deleted'),
+}).refine((request) => (request.policy === undefined) !== (request.snapshots === undefined), { message: 'give either policy or snapshots (not both)' });
+
 export const SnapshotsQuerySchema = object({ repo });
+
+export const SnapshotParamSchema = object({ id: snapshotId });
 
 /** The request body of each operation with an `api` route in the catalog; its output is that operation's workflow input. */
 export const OPERATION_REQUEST_SCHEMAS = {
   backup: BackupRequestSchema,
   restore: RestoreRequestSchema,
   verify: VerificationRequestSchema,
+  forget: ForgetRequestSchema,
 } satisfies { [O in Operation]?: z.ZodType<OperationInput<O>> };
 
 export function requestSchemaOf(operation: Operation): z.ZodType<OperationInput<Operation>> {

@@ -18,6 +18,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   snapshots: () => import('./commands/snapshots.js'),
   restore: () => import('./commands/restore.js'),
   verify: () => import('./commands/verify.js'),
+  forget: () => import('./commands/forget.js'),
   repair: () => import('./commands/repair.js'),
   key: () => import('./commands/key.js'),
   worker: () => import('./commands/worker.js'),

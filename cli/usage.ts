@@ -5,6 +5,7 @@
 import { DEFAULT_CHUNKER } from '../core/chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../core/compression.js';
 import { DEFAULT_PACK_SIZE_MIB } from '../core/repositoryConfig.js';
+import { GROUP_BY } from '../core/retention.js';
 import { BACKUP_TYPES } from '../core/snapshots.js';
 import { SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { VERIFY_LEVELS } from '../core/checker.js';
@@ -43,6 +44,10 @@ function withResult<O extends OptionDescriptions>(own: O) {
 
 const chunkSize = (name: keyof typeof DEFAULT_CHUNKER, what: string) =>
   ({ type: 'string', value: 'BYTES', summary: `${what} chunk size`, defaultValue: String(DEFAULT_CHUNKER[name]) }) as const;
+
+const keepCount = (what: string) => ({ type: 'string', value: 'N', summary: `keep the newest snapshot of each of the last N ${what} (N = -1, written =-1: of every one)` }) as const;
+const keepWithin = (what: string) =>
+  ({ type: 'string', value: 'D', summary: `keep the newest snapshot of each ${what} within the duration D (e.g. 30d, 1y2m, 12h) of the group's newest snapshot` }) as const;
 
 export const COMMANDS = {
   init: {
@@ -93,6 +98,35 @@ export const COMMANDS = {
     options: withResult({
       level: { type: 'string', value: VERIFY_LEVELS.join('|'), summary: 'quick: snapshots, trees and index agree and packs exist; standard: also pack headers; deep: also every blob', defaultValue: 'standard' },
       'sample-percent': { type: 'string', value: 'N', summary: 'with --level deep, read only this percentage of the packs', defaultValue: '100' },
+    }),
+  },
+  forget: {
+    args: '[SNAPSHOT...]',
+    summary:
+      'Forgets the snapshots a retention policy does not keep, group by group, or exactly the SNAPSHOTs named (through the forget workflow); ' +
+      'their data goes at the next prune.',
+    options: withResult({
+      'keep-last': { type: 'string', value: 'N', summary: 'keep the N newest snapshots (--keep-last=-1: all)' },
+      'keep-hourly': keepCount('hours'),
+      'keep-daily': keepCount('days'),
+      'keep-weekly': keepCount('ISO weeks'),
+      'keep-monthly': keepCount('months'),
+      'keep-yearly': keepCount('years'),
+      'keep-within': { type: 'string', value: 'D', summary: "keep every snapshot within the duration D (e.g. 30d, 1y2m, 12h) of the group's newest snapshot" },
+      'keep-within-hourly': keepWithin('hour'),
+      'keep-within-daily': keepWithin('day'),
+      'keep-within-weekly': keepWithin('ISO week'),
+      'keep-within-monthly': keepWithin('month'),
+      'keep-within-yearly': keepWithin('year'),
+      'keep-tag': { type: 'string', value: 'T', multiple: true, summary: 'keep every snapshot tagged T (T1,T2: tagged with both)' },
+      gfs: { type: 'string', value: 'D,W,M,Y', summary: 'grandfather-father-son: --keep-daily D --keep-weekly W --keep-monthly M --keep-yearly Y in one (e.g. 7,4,12,5)' },
+      'max-age-days': { type: 'string', value: 'N', summary: 'forget snapshots older than N days (from now) whatever else keeps them, tagged ones and --min-keep excepted' },
+      'min-keep': { type: 'string', value: 'N', summary: 'never keep fewer than N snapshots of a group', defaultValue: '1 (0 with --allow-empty)' },
+      'max-keep': { type: 'string', value: 'N', summary: 'never keep more than N snapshots of a group (the oldest go first, untagged before tagged)' },
+      'group-by': { type: 'string', value: GROUP_BY.join('|'), summary: 'which snapshots a policy treats together', defaultValue: 'host,source' },
+      timezone: { type: 'string', value: 'TZ', summary: 'the IANA time zone of hours, days, weeks, months and years (e.g. Europe/Paris, UTC)', defaultValue: "the worker's local time zone" },
+      'allow-empty': { type: 'boolean', summary: 'let the policy forget every snapshot of a group' },
+      'dry-run': { type: 'boolean', summary: 'show what would be forgotten, change nothing' },
     }),
   },
   repair: {

@@ -1,7 +1,7 @@
 // The time a user gives a snapshot (`meridian backup --time`, the API's `time`, restic's --time):
 // an ISO 8601 date or date-time, with a zone (Z, +02:00) or without one (then in the local time
 // zone of the process that reads it), checked field by field so that 2026-02-30 is refused
-// rather than rolled over into March.
+// rather than rolled over into March; and the time zone a user names for retention's calendar.
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
@@ -37,4 +37,14 @@ function zoneOffsetMinutes(zone: string): number {
   const digits = zone.slice(1).replace(':', '');
   const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
   return zone.startsWith('-') ? -minutes : minutes;
+}
+
+/** Whether `name` is a time zone this process knows (an IANA name such as Europe/Paris, or UTC). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.trim() !== '';
+  } catch {
+    return false;
+  }
 }

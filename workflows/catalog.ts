@@ -72,6 +72,13 @@ export const OPERATIONS = {
     summary: (input) => `${input.level ?? 'standard'} verify of ${input.snapshot ? `snapshot ${input.snapshot} of ` : ''}${repositoryLabel(input.repo)}`,
     api: { path: '/v1/verifications', summary: 'Verify a repository or one snapshot', request: 'VerificationRequest' },
   }),
+  forget: describe({
+    workflowType: 'forgetWorkflow',
+    activity: 'forgetSnapshots',
+    subject: (input) => forgetSubject(input.snapshots),
+    summary: (input) => `${input.dryRun ? 'dry run of a ' : ''}forget of ${input.snapshots ? `snapshots ${input.snapshots.slice(0, 3).join(', ')}${input.snapshots.length > 3 ? ', …' : ''}` : 'snapshots by policy'} in ${repositoryLabel(input.repo)}`,
+    api: { path: '/v1/forgets', summary: 'Forget snapshots by a retention policy, or by id', request: 'ForgetRequest' },
+  }),
   'repair-index': describe({
     workflowType: 'repairIndexWorkflow',
     activity: 'repairIndex',
@@ -85,6 +92,12 @@ export const OPERATIONS = {
     summary: (input) => `snapshot repair of ${repositoryLabel(input.repo)}`,
   }),
 };
+
+/** A forget's subject: 'policy', the one snapshot it names, or how many it names (all their ids would make workflow ids long). */
+function forgetSubject(snapshots: string[] | undefined): string {
+  if (snapshots === undefined) return 'policy';
+  return snapshots.length === 1 ? snapshots[0]! : `${snapshots.length}-snapshots`;
+}
 
 export type Operation = keyof typeof OPERATIONS;
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as Operation[];

@@ -11,6 +11,8 @@ import { DATA_PLANE_RETRY } from './failurePolicy.js';
 import {
   BackupInput,
   BackupOutput,
+  ForgetInput,
+  ForgetOutput,
   progressQuery,
   RepairIndexOutput,
   RepairInput,
@@ -83,6 +85,10 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreOutpu
 
 export async function verifyWorkflow(input: VerifyInput): Promise<VerifyOutput> {
   return runOperation('verify', input);
+}
+
+export async function forgetWorkflow(input: ForgetInput): Promise<ForgetOutput> {
+  return runOperation('forget', input);
 }
 
 export async function repairIndexWorkflow(input: RepairInput): Promise<RepairIndexOutput> {

@@ -4,8 +4,10 @@
 
 import { defineQuery } from '@temporalio/workflow';
 import type { VerifyReport } from '../core/checker.js';
+import type { ForgetResult } from '../core/forget.js';
 import type { RepairIndexResult, RepairSnapshotsResult } from '../core/repair.js';
 import type { RestoreResult } from '../core/restorer.js';
+import type { GroupBy, RetentionPolicy } from '../core/retention.js';
 import type { Operation, OperationOutput } from './catalog.js';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
@@ -79,6 +81,26 @@ export interface RepairInput {
 
 export type RepairIndexOutput = RepairIndexResult & { durationMs: number };
 export type RepairSnapshotsOutput = RepairSnapshotsResult & { durationMs: number };
+
+/** A forget: the snapshots a retention policy does not keep, or exactly the snapshots named. */
+export interface ForgetInput {
+  repo: string;
+  /** The retention policy (core/retention.ts); or `snapshots`. */
+  policy?: RetentionPolicy;
+  /** Snapshot ids or unique prefixes to remove; or `policy`. */
+  snapshots?: string[];
+  /** How snapshots are grouped for the policy; defaults to host,source. */
+  groupBy?: GroupBy;
+  /** IANA time zone of the policy's calendar buckets; defaults to the worker's. */
+  timezone?: string;
+  /** Lets a policy remove every snapshot of a group. */
+  allowEmpty?: boolean;
+  dryRun?: boolean;
+  dataTaskQueue?: string;
+}
+
+/** The engine's forget result (at most 1,000 snapshots listed, the rest counted) plus duration. */
+export type ForgetOutput = ForgetResult & { durationMs: number };
 
 /**
  * What the `progress` query returns. Byte-level progress lives in the running activity's

@@ -1,20 +1,26 @@
 // GET /v1/snapshots?repo=URL: the repository's snapshots, oldest first, in the shape of
 // `meridian snapshots --json`. Only a repository the server is configured for (checked before any
-// storage is opened), with the server's own passphrases.
+// storage is opened), with the server's own passphrases. DELETE /v1/snapshots/:id?repo=URL
+// forgets that one snapshot through the forget workflow (202 with its workflow id).
 
 import { Hono } from 'hono';
 import type { ApiDeps } from '../app.js';
 import { listSnapshots, snapshotSummary } from '../../core/snapshots.js';
 import { openRepository } from '../../worker/repositories.js';
-import { SnapshotsQuerySchema } from '../schemas.js';
+import { SnapshotParamSchema, SnapshotsQuerySchema } from '../schemas.js';
 import { validate } from '../validation.js';
+import { acceptOperation } from './operationStarts.js';
 
 export const snapshotRoutes = (deps: ApiDeps) =>
-  new Hono().get('/', validate('query', SnapshotsQuerySchema), async (c) => {
-    const repo = await openRepository(await deps.authority.admit({ repo: c.req.valid('query').repo }));
-    try {
-      return c.json({ snapshots: (await listSnapshots(repo)).map(snapshotSummary) });
-    } finally {
-      await repo.storage.close();
-    }
-  });
+  new Hono()
+    .get('/', validate('query', SnapshotsQuerySchema), async (c) => {
+      const repo = await openRepository(await deps.authority.admit({ repo: c.req.valid('query').repo }));
+      try {
+        return c.json({ snapshots: (await listSnapshots(repo)).map(snapshotSummary) });
+      } finally {
+        await repo.storage.close();
+      }
+    })
+    .delete('/:id', validate('param', SnapshotParamSchema), validate('query', SnapshotsQuerySchema), async (c) =>
+      acceptOperation(c, deps, 'forget', { repo: c.req.valid('query').repo, snapshots: [c.req.valid('param').id] }),
+    );

@@ -1,6 +1,7 @@
 // The HTTP API end to end through app.request: a real Temporal dev server, a real worker and real
 // local repositories. Backup, list, restore (byte-identical) and deep verify over HTTP; a wrong
-// passphrase fails the operation once, without retries, and says so; an operation no worker
+// passphrase fails the operation once, without retries, and says so; forgets by policy and by
+// DELETE /v1/snapshots/:id; an operation no worker
 // serves reads as running at once (the progress query does not wait for a worker); and, over a
 // real listener, bodies of 3, 10 and 100 MB are refused with 413 at once, before they are read.
 
@@ -12,6 +13,7 @@ import { serveApi } from '../../api/serve';
 import { LocalStorage } from '../../storage/local';
 import { RunningWorker, startWorker, testAuthority } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { hourlyTimes, writeSnapshots } from '../helpers/snapshotHistories';
 import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
 const PASS = 'test-pass';
@@ -92,6 +94,28 @@ test('backup, snapshots, restore and deep verify over HTTP', async () => {
 
   const verify = await finished(await start('/v1/verifications', { repo, level: 'deep', samplePercent: 100 }));
   expect(verify).toMatchObject({ operation: 'verify', status: 'completed', result: { level: 'deep', ok: true, problems: [] } });
+});
+
+test('forget by policy (a dry run, then for real) and DELETE /v1/snapshots/:id over HTTP', async () => {
+  const dir = tempDir('api-forget');
+  const repo = await Repository.init(new LocalStorage(dir), PASS, {});
+  const ids = await writeSnapshots(repo, hourlyTimes(4, '2026-11-30T12:00:00Z', 24).map((time) => ({ time })));
+  const listed = async () => (await get<{ snapshots: { id: string }[] }>(`/v1/snapshots?repo=${encodeURIComponent(dir)}`)).snapshots.map((s) => s.id);
+
+  const dryRun = await finished(await start('/v1/forgets', { repo: dir, policy: { keepLast: 2 }, timezone: 'UTC', dryRun: true }));
+  expect(dryRun).toMatchObject({ operation: 'forget', status: 'completed', result: { dryRun: true, kept: 2, removed: 2, groups: [{ keep: [{ id: ids[3] }, { id: ids[2] }] }] } });
+  expect(await listed()).toEqual(ids);
+
+  const forgetId = await start('/v1/forgets', { repo: dir, policy: { keepLast: 3 } });
+  expect(forgetId).toMatch(new RegExp(`^forget:${dir}:policy:`));
+  expect(await finished(forgetId)).toMatchObject({ status: 'completed', result: { dryRun: false, kept: 3, removed: 1 } });
+  expect(await listed()).toEqual(ids.slice(1));
+
+  const response = await app.request(`/v1/snapshots/${ids[2]!.slice(0, 8)}?repo=${encodeURIComponent(dir)}`, { method: 'DELETE', headers: auth });
+  const { workflowId } = (await response.json()) as { workflowId: string };
+  expect({ status: response.status, location: response.headers.get('Location') }).toEqual({ status: 202, location: `/v1/operations/${encodeURIComponent(workflowId)}` });
+  expect(await finished(workflowId)).toMatchObject({ status: 'completed', result: { removed: 1, groups: [{ remove: [{ id: ids[2], reasons: ['named'] }] }] } });
+  expect(await listed()).toEqual([ids[1], ids[3]]);
 });
 
 test('a backup into a repository the worker cannot open fails once, naming the passphrase', async () => {

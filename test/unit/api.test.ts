@@ -80,6 +80,12 @@ describe('API request validation', () => {
     ['a tag of the wrong type', '/v1/backups', { ...backup, tags: ['ok', 3] }, 'tags[1]: must be a string'],
     ['a time that is no date', '/v1/backups', { ...backup, time: 'yesterday' }, 'time: must be an ISO 8601 date-time with a zone, such as 2026-11-30T02:15:00Z or 2026-11-30T03:15:00+01:00'],
     ['a time without a zone', '/v1/backups', { ...backup, time: '2026-11-30T02:15:00' }, 'time: must be an ISO 8601 date-time with a zone, such as 2026-11-30T02:15:00Z or 2026-11-30T03:15:00+01:00'],
+    ['a forget without policy or snapshots', '/v1/forgets', { repo: '/srv/repo' }, 'body: give either policy or snapshots (not both)'],
+    ['a forget with both', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1 }, snapshots: ['abcd'] }, 'body: give either policy or snapshots (not both)'],
+    ['a forget of a bad id', '/v1/forgets', { repo: '/srv/repo', snapshots: ['latest'] }, 'snapshots[0]: must be a snapshot id (4 to 64 hex digits)'],
+    ['a forget with an unknown time zone', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1 }, timezone: 'Mars/Olympus' }, 'timezone: must be an IANA time zone such as Europe/Paris or UTC'],
+    ['a forget with a bad group', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1 }, groupBy: 'path' }, 'groupBy: must be one of host,source, host, source, tags, none'],
+    ['a forget with an unknown rule', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1, keepForever: true } }, 'policy.keepForever: is not a known field'],
     ['unknown field', '/v1/backups', { ...backup, passphrase: 'x' }, 'passphrase: is not a known field'],
     ['relative target', '/v1/restores', { repo: '/srv/repo', snapshot: 'latest', target: 'out' }, 'target: must be an absolute path'],
     ['bad snapshot', '/v1/restores', { repo: '/srv/repo', snapshot: 'yesterday', target: '/out' }, 'snapshot: must be "latest" or a snapshot id (4 to 64 hex digits)'],
@@ -120,6 +126,12 @@ describe('API request validation', () => {
     const get = (query: string) => app.request(`/v1/snapshots${query}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(await errorOf(await get(''))).toEqual({ status: 400, code: 'invalid_request', message: 'repo: is required' });
     expect(await errorOf(await get('?repo=/srv/repo&limit=3'))).toMatchObject({ status: 400, message: 'limit: is not a known field' });
+  });
+
+  it('validates the snapshot and the repository of DELETE /v1/snapshots/:id', async () => {
+    const remove = (path: string) => app.request(path, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(await errorOf(await remove('/v1/snapshots/latest?repo=/srv/repo'))).toEqual({ status: 400, code: 'invalid_request', message: 'id: must be a snapshot id (4 to 64 hex digits)' });
+    expect(await errorOf(await remove('/v1/snapshots/abcd1234'))).toEqual({ status: 400, code: 'invalid_request', message: 'repo: is required' });
   });
 });
 
@@ -211,6 +223,6 @@ describe('API OpenAPI document', () => {
 
   it("lists every operation of the catalog in the Operation schema's enum, repairs included", async () => {
     const document = (await (await app.request('/v1/openapi.json')).json()) as { components: { schemas: { Operation: { properties: { operation: { enum: string[] } } } } } };
-    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'repair-index', 'repair-snapshots']);
+    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'forget', 'repair-index', 'repair-snapshots']);
   });
 });

@@ -1,0 +1,71 @@
+// core/forget.ts on a real (in-memory) repository: a policy removes exactly the snapshot files it
+// does not keep, a dry run removes nothing, ids and prefixes remove exactly those, and a forget
+// of thousands of snapshots lists at most 1,000 of them (removals first) and counts the rest.
+
+import { forget, MAX_LISTED_SNAPSHOTS } from '../../core/forget';
+import { Repository } from '../../core/repository';
+import { listSnapshots } from '../../core/snapshots';
+import { MemoryStorage } from '../../storage/memory';
+import { hourlyTimes, writeSnapshots } from '../helpers/snapshotHistories';
+
+async function repository(): Promise<Repository> {
+  return Repository.init(new MemoryStorage(), undefined, { encryption: false });
+}
+
+const ids = async (repo: Repository) => (await listSnapshots(repo)).map((s) => s.id).sort();
+
+it('keeps what the policy keeps, per group, and deletes the other snapshot files', async () => {
+  const repo = await repository();
+  const times = hourlyTimes(5, '2026-11-30T12:00:00Z', 24);
+  const a = await writeSnapshots(repo, times.map((time) => ({ time, host: 'a' })));
+  const b = await writeSnapshots(repo, times.map((time) => ({ time, host: 'b' })));
+  const result = await forget(repo, { policy: { keepLast: 2 }, timezone: 'UTC' });
+  expect(result).toMatchObject({ dryRun: false, kept: 4, removed: 6, truncated: 0 });
+  expect(result.groups.map((g) => [g.key, g.keep.map((s) => s.id), g.remove.map((s) => s.id)])).toEqual([
+    [{ host: 'a', source: '/data' }, [a[4], a[3]], [a[2], a[1], a[0]]],
+    [{ host: 'b', source: '/data' }, [b[4], b[3]], [b[2], b[1], b[0]]],
+  ]);
+  expect(result.groups[0]!.keep[0]!.reasons).toEqual(['last snapshot']);
+  expect(await ids(repo)).toEqual([a[3], a[4], b[3], b[4]].sort());
+});
+
+it('a dry run decides the same and deletes nothing', async () => {
+  const repo = await repository();
+  const all = await writeSnapshots(repo, hourlyTimes(6, '2026-11-30T12:00:00Z').map((time) => ({ time })));
+  const result = await forget(repo, { policy: { keepLast: 1 }, dryRun: true });
+  expect(result).toMatchObject({ dryRun: true, kept: 1, removed: 5 });
+  expect(await ids(repo)).toEqual([...all].sort());
+});
+
+it('removes exactly the snapshots named by id or unique prefix, whatever a policy would say', async () => {
+  const repo = await repository();
+  const all = await writeSnapshots(repo, hourlyTimes(4, '2026-11-30T12:00:00Z').map((time) => ({ time })));
+  const result = await forget(repo, { snapshotIds: [all[3]!, all[0]!.slice(0, 12), all[0]!] });
+  expect(result.groups).toEqual([{ key: {}, keep: [], remove: [all[3], all[0]].map((id) => ({ id, time: expect.any(String), reasons: ['named'] })), kept: 0, removed: 2 }]);
+  expect(await ids(repo)).toEqual([all[1], all[2]].sort());
+});
+
+it('refuses a policy and ids together, an unknown id, and a policy that would empty a group', async () => {
+  const repo = await repository();
+  const [only] = await writeSnapshots(repo, [{ time: '2026-11-30T12:00:00Z' }]);
+  await expect(forget(repo, { policy: { keepLast: 1 }, snapshotIds: [only!] })).rejects.toThrow(/either a retention policy or snapshot ids/);
+  await expect(forget(repo, { snapshotIds: ['abcdef01'] })).rejects.toThrow(/no snapshot matches "abcdef01"/);
+  await expect(forget(repo, { policy: { maxAgeDays: 1, minKeep: 0 }, now: new Date('2027-01-01T00:00:00Z') })).rejects.toThrow(/allowEmpty/);
+  expect(await ids(repo)).toEqual([only]);
+  const emptied = await forget(repo, { policy: { maxAgeDays: 1, minKeep: 0 }, allowEmpty: true, now: new Date('2027-01-01T00:00:00Z') });
+  expect(emptied).toMatchObject({ kept: 0, removed: 1 });
+  expect(await ids(repo)).toEqual([]);
+});
+
+it('lists at most 1,000 snapshots, removals first, and counts the rest', async () => {
+  const repo = await repository();
+  const total = 2500;
+  await writeSnapshots(repo, hourlyTimes(total, '2026-11-30T12:00:00Z').map((time, i) => ({ time, host: i % 2 ? 'odd' : 'even' })));
+  const result = await forget(repo, { policy: { keepLast: 600 }, timezone: 'UTC' });
+  expect(result).toMatchObject({ kept: 1200, removed: 1300, truncated: total - MAX_LISTED_SNAPSHOTS });
+  const listed = result.groups.flatMap((g) => [...g.keep, ...g.remove]);
+  expect(listed).toHaveLength(MAX_LISTED_SNAPSHOTS);
+  expect(result.groups.flatMap((g) => g.keep)).toHaveLength(0); // 1,300 removals fill the list
+  expect(result.groups.map((g) => [g.kept, g.removed])).toEqual([[600, 650], [600, 650]]);
+  expect(await listSnapshots(repo)).toHaveLength(1200);
+});
