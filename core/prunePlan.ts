@@ -10,6 +10,8 @@ import { Repository, jsonBytes } from './repository.js';
 import { isNotFound } from '../storage/storage.js';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const PackRefSchema = z.object({ id: hex64, size: z.number().int().nonnegative() });
+export type PackRef = z.infer<typeof PackRefSchema>;
 
 export const PRUNE_PLAN_STATES = ['marked', 'sweeping', 'done'] as const;
 export type PrunePlanState = (typeof PRUNE_PLAN_STATES)[number];
@@ -25,21 +27,23 @@ export const PrunePlanSchema = z.object({
   /** Snapshots the mark walked: the sweep walks only the others (committed since). */
   snapshotsSeen: z.array(hex64),
   /** Packs with no used blob: deleted by the sweep. */
-  deletePacks: z.array(hex64),
+  deletePacks: z.array(PackRefSchema),
   /** Packs whose used blobs were copied into `writtenPacks`: deleted by the sweep. */
-  repackPacks: z.array(hex64),
+  repackPacks: z.array(PackRefSchema),
   /** The packs the repack wrote (already indexed when the plan is written). */
   writtenPacks: z.array(hex64),
   /** Packs no index file named at mark time: deleted by the sweep only when every writer of that time is gone. */
-  unindexedPacks: z.array(hex64),
+  unindexedPacks: z.array(PackRefSchema),
   /** Temporary files of writers (local disk) present at mark time, removed once their writers are gone. */
   leftovers: z.array(z.string()),
   /** Condemned packs the sweep kept because a snapshot committed during the prune uses them. */
   rescuedPacks: z.array(hex64),
-  /** Byte counts of the mark, reported again by a resumed prune. */
-  bytes: z.object({ deleted: z.number(), repacked: z.number(), kept: z.number(), written: z.number() }),
-  packsKept: z.number().int(),
-  indexFilesBefore: z.number().int(),
+  /** Set once the snapshots committed since the mark are walked and `rescuedPacks` is final: only then does the sweep delete anything. */
+  rescueDone: z.boolean(),
+  packsKept: z.number().int().nonnegative(),
+  bytesKept: z.number().int().nonnegative(),
+  bytesWritten: z.number().int().nonnegative(),
+  indexFilesBefore: z.number().int().nonnegative(),
 });
 export type PrunePlan = z.infer<typeof PrunePlanSchema>;
 
@@ -90,7 +94,7 @@ export function newPrunePlanId(): string {
 
 /** Packs a plan will delete (unless rescued): what writers must not dedupe against while it is not done. */
 export function condemnedPacks(plan: PrunePlan): string[] {
-  return [...plan.deletePacks, ...plan.repackPacks];
+  return [...plan.deletePacks, ...plan.repackPacks].map((p) => p.id);
 }
 
 /** The condemned packs of every plan not yet done: excluded from a writer's index. */
@@ -102,5 +106,5 @@ export function packsToAvoid(plans: PrunePlan[]): Set<string> {
 
 /** A plan the writer did not see when it started and whose sweep has begun: the writer's snapshot may name deleted data. */
 export function sweepBegunSince(seenAtStart: ReadonlySet<string>, now: PrunePlan[]): PrunePlan | undefined {
-  return now.find((plan) => !seenAtStart.has(plan.id) && plan.state !== 'marked');
+  return now.find((plan) => !seenAtStart.has(plan.id) && plan.state !== 'marked' && condemnedPacks(plan).length > 0);
 }

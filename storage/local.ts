@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   assertValidHandle,
+  FILE_TYPES,
   assertValidType,
   ByteRange,
   FileType,
@@ -17,6 +18,7 @@ import {
   Storage,
   StorageError,
   StreamingPut,
+  TEMPORARY_MARK,
 } from './storage.js';
 
 export class LocalStorage implements Storage {
@@ -28,7 +30,7 @@ export class LocalStorage implements Storage {
 
   async put(h: Handle, data: Uint8Array): Promise<void> {
     const file = this.pathOf(h);
-    const temp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+    const temp = `${file}${TEMPORARY_MARK}${randomBytes(6).toString('hex')}`;
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
       const handle = await fs.open(temp, 'wx', 0o600);
@@ -47,7 +49,7 @@ export class LocalStorage implements Storage {
 
   openPut(type: FileType): StreamingPut {
     const dir = path.join(this.root, type);
-    const temp = path.join(dir, `stream.tmp-${randomBytes(6).toString('hex')}`);
+    const temp = path.join(dir, `stream${TEMPORARY_MARK}${randomBytes(6).toString('hex')}`);
     const failed = (op: string, name: string) => (err: unknown) => {
       throw this.classify(err, op, { type, name });
     };
@@ -134,7 +136,7 @@ export class LocalStorage implements Storage {
         throw this.classify(err, 'list', { type, name: '' });
       }
       for (const name of names) {
-        if (name.includes('.tmp-')) continue;
+        if (name.includes(TEMPORARY_MARK)) continue;
         try {
           const st = await fs.stat(path.join(dir, name));
           if (st.isFile()) yield { name, size: st.size, mtime: st.mtime };
@@ -154,6 +156,33 @@ export class LocalStorage implements Storage {
   }
 
   async close(): Promise<void> {}
+
+  /** Every `*.tmp-*` file: in the root (config), each type's folder, and data's subfolders. */
+  async *listTemporaryFiles(): AsyncIterable<ListedObject> {
+    const dataDirs = (await this.subdirectories(path.join(this.root, 'data'))).map((d) => path.relative(this.root, d));
+    for (const dir of ['', ...FILE_TYPES.filter((t) => t !== 'config'), ...dataDirs]) {
+      let names: string[];
+      try {
+        names = await fs.readdir(path.join(this.root, dir));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw this.classify(err, 'list', { type: 'data', name: '' });
+      }
+      for (const name of names) {
+        if (!name.includes(TEMPORARY_MARK)) continue;
+        const st = await fs.stat(path.join(this.root, dir, name)).catch(() => undefined);
+        if (st?.isFile()) yield { name: dir ? `${dir}/${name}` : name, size: st.size, mtime: st.mtime };
+      }
+    }
+  }
+
+  /** Removes a file listTemporaryFiles named; a name of any other form is refused. */
+  async removeTemporaryFile(name: string): Promise<void> {
+    const parts = name.split('/');
+    const valid = parts.length <= 3 && parts.every((p) => /^[A-Za-z0-9._-]+$/.test(p) && !p.startsWith('.')) && parts.at(-1)!.includes(TEMPORARY_MARK);
+    if (!valid) throw new StorageError('permanent', `[storage:local] "${name}" is not a temporary file's name`);
+    await fs.rm(path.join(this.root, ...parts), { force: true });
+  }
 
   private pathOf(h: Handle): string {
     assertValidHandle(h);

@@ -66,7 +66,17 @@ export interface Storage {
   openPut?(type: FileType): StreamingPut;
   /** Creates the bucket or container when it is missing; `meridian init` calls it. */
   createLocation?(): Promise<void>;
+  /**
+   * Temporary files of writes in progress or of writers killed mid-write, where the backend
+   * leaves them visible (a local disk: `*.tmp-*`), by their path in the repository; prune removes
+   * those whose writers are gone. Cloud backends have none (a put is one request).
+   */
+  listTemporaryFiles?(): AsyncIterable<ListedObject>;
+  removeTemporaryFile?(name: string): Promise<void>;
 }
+
+/** The mark of a temporary file's name (local disk): `<object>.tmp-<random>`, `stream.tmp-<random>`. */
+export const TEMPORARY_MARK = '.tmp-';
 
 export type StorageErrorKind = 'not-found' | 'permanent' | 'transient';
 
