@@ -5,16 +5,13 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { BlobReader } from '../../core/blobReader';
-import { MasterIndex } from '../../core/masterIndex';
-import { decidePacks } from '../../core/packUsage';
 import { prune } from '../../core/prune';
 import { readPrunePlans } from '../../core/prunePlan';
-import { addUsedBlobs, readSnapshots } from '../../core/reachability';
 import { Repository } from '../../core/repository';
 import { LocalStorage } from '../../storage/local';
 import { Storage } from '../../storage/storage';
 import { buildHistory, expectIntact, forgetSnapshots, HISTORY_PASSPHRASE, storedObjects } from '../helpers/pruneHistory';
+import { remainingWork } from '../helpers/pruneWork';
 import { tempDir } from '../helpers/trees';
 
 let built: { dir: string; ids: string[]; sources: Map<string, string> };
@@ -31,16 +28,6 @@ async function forgottenCopy(): Promise<{ dir: string; repo: Repository; kept: M
   const repo = await Repository.open(new LocalStorage(dir), HISTORY_PASSPHRASE);
   await forgetSnapshots(repo, built.ids.slice(0, 2));
   return { dir, repo, kept: new Map(built.ids.slice(2).map((id) => [id, built.sources.get(id)!])) };
-}
-
-/** What a prune would find to do now. */
-async function remainingWork(repo: Repository, maxUnusedPercent: number) {
-  const stored = new Map<string, number>();
-  for await (const pack of repo.storage.list('data')) stored.set(pack.name, pack.size);
-  const index = await MasterIndex.load(repo);
-  const used = new Set<string>();
-  await addUsedBlobs(new BlobReader(repo, index), await readSnapshots(repo), used);
-  return decidePacks(index, used, stored, { maxUnusedPercent, packSize: repo.config.packSize });
 }
 
 /** Every file under a folder with its size and modification time, temporary files included. */
