@@ -1,6 +1,7 @@
 // The activities: thin adapters from workflow inputs to the engine. Each has the request admitted
 // by the worker's authority (its repository known, its paths under the worker's roots) before it
-// opens the repository with the passphrase the worker holds, heartbeats progress, resumes
+// opens the repository with the passphrase the worker holds, holds a lock on it for its whole run
+// (activities/repositoryRun.ts), heartbeats progress, resumes
 // after a retry (the index written by the failed attempt makes its uploads count), and returns
 // only ids and counters to the workflow.
 
@@ -10,11 +11,8 @@ import { verify } from '../core/checker.js';
 import { repairIndex, repairSnapshots } from '../core/repair.js';
 import { RepositoryError } from '../core/errors.js';
 import { forget } from '../core/forget.js';
-import { Repository } from '../core/repository.js';
 import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { restore } from '../core/restorer.js';
-import type { AdmissionRequest, AdmittedRepository, Authority } from '../worker/authority.js';
-import { openRepository } from '../worker/repositories.js';
 import { operationPaths } from '../workflows/catalog.js';
 import {
   BackupInput,
@@ -31,12 +29,9 @@ import {
 } from '../workflows/shared.js';
 import { withFailureMapping } from './failures.js';
 import { startHeartbeats } from './heartbeats.js';
+import { RepositoryDeps, withRepository } from './repositoryRun.js';
 
-export interface ActivityDeps {
-  /** Decides what the worker may do, and holds its passphrases; never from workflow input. */
-  authority: Authority;
-  /** Opens an admitted repository; defaults to its storage as it is (a test slows it down). */
-  openRepository?: (admitted: AdmittedRepository) => Promise<Repository>;
+export interface ActivityDeps extends RepositoryDeps {
   /** Encoder threads per backup; defaults to the number of cores. */
   encoderThreads?: number;
 }
@@ -44,9 +39,9 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     async backupSnapshot(input: BackupInput): Promise<BackupOutput> {
-      return runWithHeartbeats(async (report, signal) => {
+      return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input) }, (repo) =>
+        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input), lock: { operation: 'backup' } }, cancellation, (repo, signal) =>
           backup(repo, {
             source: input.path,
             type: input.type ?? 'incremental',
@@ -72,9 +67,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async restoreSnapshot(input: RestoreInput): Promise<RestoreOutput> {
-      return runWithHeartbeats(async (report, signal) => {
+      return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('restore', input) }, (repo) =>
+        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('restore', input), lock: { operation: 'restore' } }, cancellation, (repo, signal) =>
           restore(repo, input.snapshot, { target: input.target, includes: input.include, excludes: input.exclude, signal, onProgress: report }),
         );
         return { ...result, durationMs: Date.now() - started };
@@ -82,9 +77,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async verifyRepository(input: VerifyInput): Promise<VerifyOutput> {
-      return runWithHeartbeats(async (report, signal) => {
+      return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, { repo: input.repo }, (repo) =>
+        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'verify' } }, cancellation, (repo, signal) =>
           verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report, signal }),
         );
         return { ...outcome, durationMs: Date.now() - started };
@@ -93,9 +88,9 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Removes snapshot files by a retention policy or by id; a retry lists the snapshots again and decides anew. */
     async forgetSnapshots(input: ForgetInput): Promise<ForgetOutput> {
-      return runWithHeartbeats(async (report, signal) => {
+      return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, { repo: input.repo }, (repo) =>
+        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'forget' } }, cancellation, (repo, signal) =>
           forget(repo, {
             policy: input.policy,
             snapshotIds: input.snapshots,
@@ -113,18 +108,22 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Rebuilds the index from the pack headers; a retry starts over (old index files go only at the end). */
     async repairIndex(input: RepairInput): Promise<RepairIndexOutput> {
-      return runWithHeartbeats(async (report, signal) => {
+      return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, { repo: input.repo }, (repo) => repairIndex(repo, report, signal));
+        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'repair-index', exclusive: true } }, cancellation, (repo, signal) =>
+          repairIndex(repo, report, signal),
+        );
         return { ...outcome, durationMs: Date.now() - started };
       });
     },
 
     /** Rewrites the snapshots that reference lost data; a retry finds the ones already repaired intact. */
     async repairSnapshots(input: RepairInput): Promise<RepairSnapshotsOutput> {
-      return runWithHeartbeats(async (report, signal) => {
+      return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, { repo: input.repo }, (repo) => repairSnapshots(repo, report, signal));
+        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'repair-snapshots' } }, cancellation, (repo, signal) =>
+          repairSnapshots(repo, report, signal),
+        );
         return { ...outcome, durationMs: Date.now() - started };
       });
     },
@@ -139,20 +138,6 @@ function snapshotTimeOf(time: string | undefined): Date | undefined {
   const parsed = parseSnapshotTime(time, { requireZone: true });
   if (!parsed) throw new RepositoryError('invalid-argument', `time "${time}" is not ${ZONED_SNAPSHOT_TIME_FORMAT}`);
   return parsed;
-}
-
-/**
- * Has the request admitted by the worker's authority (nothing is opened or touched before), opens
- * the repository, runs `use` on it and closes its storage (connections, clients) after.
- */
-async function withRepository<T>(deps: ActivityDeps, request: AdmissionRequest, use: (repo: Repository) => Promise<T>): Promise<T> {
-  const workflowId = Context.current().info.workflowExecution?.workflowId;
-  const repo = await (deps.openRepository ?? openRepository)(await deps.authority.admit({ ...request, workflowId }));
-  try {
-    return await use(repo);
-  } finally {
-    await repo.storage.close();
-  }
 }
 
 async function runWithHeartbeats<T, P extends object>(body: (report: (p: P) => void, signal: AbortSignal) => Promise<T>): Promise<T> {

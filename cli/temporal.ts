@@ -158,11 +158,16 @@ export async function connectTemporal(target: TemporalTarget, namespace: string)
   return {
     client: new Client({ connection, namespace }),
     async createWorker(taskQueue, authority) {
-      const [{ NativeConnection }, { createMeridianWorker }] = await Promise.all([import('@temporalio/worker'), import('../worker/createWorker.js')]);
+      const [{ NativeConnection }, { createMeridianWorker }, { lockTimingsFromEnv }] = await Promise.all([
+        import('@temporalio/worker'),
+        import('../worker/createWorker.js'),
+        import('../worker/lockSettings.js'),
+      ]);
+      const lockTimings = lockTimingsFromEnv();
       workerConnection ??= await NativeConnection.connect(target).catch((err: unknown) => {
         throw unreachable(err);
       });
-      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { authority } });
+      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { authority, lockTimings } });
     },
     async close() {
       await workerConnection?.close();

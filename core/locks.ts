@@ -107,6 +107,8 @@ export interface HeldLock {
   record(): LockRecord;
   /** Throws the lost-lock error when the lock is lost or went unrefreshed too long (a paused process); call before deleting or committing. */
   assertHeld(): void;
+  /** Checks that the lock file is still there (not removed by an unlock); throws the lost-lock error otherwise. */
+  confirm(): Promise<void>;
   /** Stops refreshing and deletes the lock (a lost one is not recreated). */
   release(): Promise<void>;
 }
@@ -140,6 +142,8 @@ export function checkTimings(timings: LockTimings): void {
     throw new RepositoryError('invalid-argument', `lock timings: the stale age (${timings.staleMs} ms) must be at least twice the refresh interval (${timings.refreshMs} ms)`);
   }
 }
+
+const REMOVED = 'the lock was removed (by `meridian unlock` or a prune)';
 
 export const lockLostError = (why: string) => new ConcurrentChangeError(`[locks] ${why} while running; the operation will start over`);
 
@@ -214,6 +218,18 @@ class RepositoryLock implements HeldLock {
     if (this.lostError) throw this.lostError;
   }
 
+  async confirm(): Promise<void> {
+    await this.refreshing;
+    this.assertHeld();
+    try {
+      await this.repo.storage.stat({ type: 'locks', name: this.id });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.lose(REMOVED);
+    }
+    this.assertHeld();
+  }
+
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
@@ -242,7 +258,7 @@ class RepositoryLock implements HeldLock {
       }
       this.confirmedAt = started;
     } catch (err) {
-      if (isNotFound(err)) this.lose('the lock was removed (by `meridian unlock` or a prune)');
+      if (isNotFound(err)) this.lose(REMOVED);
       // Any other failure (storage unreachable) is retried at the next tick; assertHeld gives up in time.
     }
   }

@@ -11,6 +11,7 @@ import { acquireLock, awaitLocks, HeldLock, listLocks, LockRecord, LockTimings }
 import { jsonBytes, Repository } from '../../core/repository';
 import { unlock } from '../../core/unlock';
 import { LocalStorage } from '../../storage/local';
+import { lockTimingsFromEnv } from '../../worker/lockSettings';
 import { tempDir } from '../helpers/trees';
 
 const PASSPHRASE = 'locks';
@@ -253,5 +254,16 @@ describe('exclusive locks', () => {
     live.startRefreshing();
     await expect(acquireLock(repo, { operation: 'prune', exclusive: true, timings })).rejects.toThrow('another prune or repair is running');
     live.stop();
+  });
+});
+
+describe("the worker's lock settings", () => {
+  it('come from MERIDIAN_LOCK_REFRESH_SECONDS and MERIDIAN_LOCK_STALE_SECONDS, with one-line errors', () => {
+    expect(lockTimingsFromEnv({})).toEqual({ refreshMs: 30_000, staleMs: 300_000 });
+    expect(lockTimingsFromEnv({ MERIDIAN_LOCK_REFRESH_SECONDS: '0.5', MERIDIAN_LOCK_STALE_SECONDS: '2' })).toEqual({ refreshMs: 500, staleMs: 2000 });
+    expect(() => lockTimingsFromEnv({ MERIDIAN_LOCK_REFRESH_SECONDS: 'soon' })).toThrow('MERIDIAN_LOCK_REFRESH_SECONDS must be a number of seconds above 0 (got "soon")');
+    expect(() => lockTimingsFromEnv({ MERIDIAN_LOCK_REFRESH_SECONDS: '10', MERIDIAN_LOCK_STALE_SECONDS: '15' })).toThrow(
+      'MERIDIAN_LOCK_STALE_SECONDS (15) must be at least twice MERIDIAN_LOCK_REFRESH_SECONDS (10)',
+    );
   });
 });

@@ -1,0 +1,58 @@
+// How every activity reaches a repository: its request admitted by the worker's authority (nothing
+// is opened or touched before), the repository opened with the passphrase the worker holds, a
+// lock held for the whole run (core/locks.ts) and the storage closed after. The lock's loss
+// (removed by `meridian unlock`, or not refreshed in time) aborts the run through the signal the
+// operation gets, with a retryable failure, and so does the activity's cancellation.
+
+import { Context } from '@temporalio/activity';
+import { acquireLock, LockTimings } from '../core/locks.js';
+import { Repository } from '../core/repository.js';
+import type { AdmissionRequest, AdmittedRepository, Authority } from '../worker/authority.js';
+import { openRepository } from '../worker/repositories.js';
+
+export interface RepositoryDeps {
+  /** Decides what the worker may do, and holds its passphrases; never from workflow input. */
+  authority: Authority;
+  /** Opens an admitted repository; defaults to its storage as it is (a test slows it down). */
+  openRepository?: (admitted: AdmittedRepository) => Promise<Repository>;
+  /** Lock refresh interval and stale age (MERIDIAN_LOCK_REFRESH_SECONDS, MERIDIAN_LOCK_STALE_SECONDS); defaults 30 s and 5 min. */
+  lockTimings?: LockTimings;
+}
+
+/**
+ * The lock a run holds: its operation, exclusive or not; or 'taken-by-the-operation' where the
+ * engine takes its own (prune, in core/prune.ts); or 'none' (unlock, which removes locks).
+ */
+export type RunLock = { operation: string; exclusive?: boolean } | 'taken-by-the-operation' | 'none';
+
+export interface RepositoryRun extends AdmissionRequest {
+  lock: RunLock;
+}
+
+/**
+ * Runs `use` on the admitted repository while holding the run's lock. `use` gets the signal to
+ * stop on: the activity's cancellation or the loss of the lock. A run whose lock was lost at any
+ * point fails retryably, whatever it returned: a prune may have deleted what it read.
+ */
+export async function withRepository<T>(deps: RepositoryDeps, request: RepositoryRun, cancellation: AbortSignal, use: (repo: Repository, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const { lock: runLock, ...admission } = request;
+  const workflowId = Context.current().info.workflowExecution?.workflowId;
+  const repo = await (deps.openRepository ?? openRepository)(await deps.authority.admit({ ...admission, workflowId }));
+  try {
+    if (typeof runLock === 'string') return await use(repo, cancellation);
+    const lock = await acquireLock(repo, { ...runLock, workflowId, timings: deps.lockTimings, signal: cancellation });
+    try {
+      const result = await use(repo, lock.signal);
+      await lock.confirm();
+      return result;
+    } catch (err) {
+      lock.assertHeld(); // the loss of the lock explains the error better (and is retryable)
+      throw err;
+    } finally {
+      // A lock that cannot be deleted now (storage unreachable) goes stale: not worth failing the run for.
+      await lock.release().catch((err: unknown) => Context.current().log.warn('could not remove the lock of this run; it will go stale', { lock: lock.id, error: String(err) }));
+    }
+  } finally {
+    await repo.storage.close();
+  }
+}
