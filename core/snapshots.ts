@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
 import { Repository } from './repository.js';
+import { isNotFound } from '../storage/storage.js';
 
 export const BACKUP_TYPES = ['full', 'incremental', 'differential'] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
@@ -51,7 +52,8 @@ export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest)
 
 /**
  * Every snapshot, oldest first (or those whose id starts with `prefix`). A damaged snapshot file
- * throws, unless `onDamaged` is given: then it is reported there and left out.
+ * throws, unless `onDamaged` is given: then it is reported there and left out. One deleted
+ * between the listing and its read (a forget running beside) is left out.
  */
 export async function listSnapshots(repo: Repository, options: { prefix?: string; onDamaged?: (id: string, err: Error) => void } = {}): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
@@ -60,6 +62,7 @@ export async function listSnapshots(repo: Repository, options: { prefix?: string
     try {
       out.push({ id: entry.name, ...(await repo.loadJsonFile('snapshots', entry.name, SnapshotManifestSchema)) });
     } catch (err) {
+      if (isNotFound(err)) continue;
       if (!options.onDamaged || !isDamage(err)) throw err;
       options.onDamaged(entry.name, err as Error);
     }
