@@ -49,12 +49,16 @@ else
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_SERVERS[@]}"
 fi
 
-# 4. Benchmark anchors (restic, BorgBackup) from Debian packages, when this user may install them;
-#    the benchmark's smoke test then covers them too (the benchmark skips tools that are missing).
+# 4. restic and BorgBackup from Debian packages, when this user may install them: the benchmark's
+#    anchors (it skips tools that are missing), and restic 0.14 is the retention tests' oracle
+#    (test/integration/retentionOracle.test.ts fails without it).
 if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-  bash scripts/install-anchors.sh || say "could not install restic and borg; the benchmark will skip them"
+  bash scripts/install-anchors.sh || say "could not install restic and borg; the benchmark will skip them and the retention oracle test will fail"
 else
-  say "not root: skipping restic and borg (scripts/install-anchors.sh installs them)"
+  say "not root: skipping restic and borg (scripts/install-anchors.sh installs them; the retention oracle test needs restic 0.14)"
+fi
+if [[ "$(restic version 2>/dev/null)" != "restic 0.14."* ]]; then
+  say "warning: the retention oracle test needs restic 0.14 on PATH (found: $(restic version 2>/dev/null || echo none))"
 fi
 
 # 5. Node.js 22 and 24 beside the system's Node, each in .tools/node<MAJOR> (scripts/with-node.sh).
