@@ -62,11 +62,11 @@ export const RetentionPolicySchema = z
     keepTags: z.array(z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'a tag or tags separated by commas, no spaces')).optional(),
     /** Grandfather-father-son: the daily / weekly / monthly / yearly counts in one (the seed's 7/4/12/5). */
     gfs: z.object({ daily: bucketCount, weekly: bucketCount, monthly: bucketCount, yearly: bucketCount }).strict().optional(),
-    /** Snapshots older than this many days (from now) are removed, whatever else keeps them (but tags, min-keep). */
+    /** Snapshots older than this many days (from now) are removed, whatever else keeps them (but keepTags, minKeep). */
     maxAgeDays: z.number().int().positive().optional(),
-    /** Never fewer kept per group (default 1; 0 needs allowEmpty). */
+    /** The newest N of each group are always kept (default 1; 0 needs allowEmpty). */
     minKeep: z.number().int().min(0).optional(),
-    /** Never more kept per group: the oldest kept are dropped (untagged first). */
+    /** Never more kept per group: the oldest kept are dropped, tagged ones too. */
     maxKeep: z.number().int().positive().optional(),
   })
   .strict()
@@ -150,8 +150,9 @@ export interface RetentionOptions {
  * 1. restic's rules (keepTags, keepWithin, the bucket counts, keepWithin*) select; with none of
  *    them (only maxAgeDays / maxKeep), every snapshot is selected;
  * 2. maxAgeDays removes selected snapshots older than now − N days unless a keepTags entry holds them;
- * 3. maxKeep removes the oldest selected beyond N (untagged ones before tagged ones);
- * 4. minKeep (default 1, or 0 with allowEmpty) keeps the newest removed until the group has that many.
+ * 3. minKeep (default 1, or 0 with allowEmpty) keeps the group's newest N whatever removed them;
+ * 4. maxKeep removes the oldest kept beyond N (a hard cap: tags do not hold them; N ≥ minKeep, so
+ *    it never removes what minKeep kept).
  */
 export function applyRetention(snapshots: readonly RetentionSnapshot[], policyInput: RetentionPolicy, options: RetentionOptions = {}): GroupDecision[] {
   const policy = parseRetentionPolicy(policyInput);
@@ -224,21 +225,16 @@ function decideGroup(members: TimedSnapshot[], { policy, calendar, nowMs, minKee
       }
     }
   }
-  if (policy.maxKeep !== undefined) {
-    const kept = verdicts.filter((verdict) => verdict.kept);
-    const dropOrder = [...kept.filter((v) => !v.tagged).reverse(), ...kept.filter((v) => v.tagged).reverse()];
-    for (const verdict of dropOrder.slice(0, Math.max(0, kept.length - policy.maxKeep))) {
-      verdict.kept = false;
-      verdict.reasons = [`beyond max-keep ${policy.maxKeep}`];
-    }
-  }
-  let missing = minKeep - verdicts.filter((verdict) => verdict.kept).length;
-  for (const verdict of verdicts) {
-    if (missing <= 0) break;
+  for (const verdict of verdicts.slice(0, minKeep)) {
     if (verdict.kept) continue;
     verdict.kept = true;
     verdict.reasons = ['min-keep'];
-    missing--;
+  }
+  if (policy.maxKeep !== undefined) {
+    for (const verdict of verdicts.filter((v) => v.kept).slice(policy.maxKeep)) {
+      verdict.kept = false;
+      verdict.reasons = [`beyond max-keep ${policy.maxKeep}`];
+    }
   }
 
   const decision = (verdict: Verdict): SnapshotDecision => ({ id: verdict.item.snapshot.id, time: verdict.item.snapshot.time, reasons: verdict.reasons });
