@@ -154,10 +154,11 @@ async function waitAndSweep(repo: Repository, plan: PrunePlan, run: PruneOptions
     signal: run.signal,
     onProgress: run.onProgress,
   });
-  return resultOf(plan, swept, others.length);
+  return resultOf(swept, others.length);
 }
 
-function resultOf(plan: PrunePlan, swept: SweepResult, locksWaitedFor: number): PruneResult {
+function resultOf(swept: SweepResult, locksWaitedFor: number): PruneResult {
+  const { plan } = swept;
   const rescued = new Set(plan.rescuedPacks);
   const sum = (packs: { id: string; size: number }[]) => packs.reduce((n, p) => n + (rescued.has(p.id) ? 0 : p.size), 0);
   const count = (packs: { id: string }[]) => packs.filter((p) => !rescued.has(p.id)).length;

@@ -29,6 +29,8 @@ export interface SweepOptions {
 }
 
 export interface SweepResult {
+  /** The plan as it ends ('done', with the rescued packs). */
+  plan: PrunePlan;
   index: ConsolidationResult;
   packsDeleted: number;
   bytesDeleted: number;
@@ -46,7 +48,7 @@ export async function sweep(repo: Repository, plan: PrunePlan, options: SweepOpt
   const index = await consolidateIndex(repo, { dropPacks: new Set(doomed.map((p) => p.id)), beforeChange: options.beforeChange });
   options.onProgress?.('index', 1, 1);
 
-  const result: SweepResult = { index, packsDeleted: 0, bytesDeleted: 0, leftoversRemoved: 0 };
+  const result: SweepResult = { plan, index, packsDeleted: 0, bytesDeleted: 0, leftoversRemoved: 0 };
   const unindexed = options.writersAllReleased ? await stillUnindexed(repo, plan) : [];
   const total = doomed.length + unindexed.length;
   for (const pack of [...doomed, ...unindexed]) {
@@ -62,7 +64,7 @@ export async function sweep(repo: Repository, plan: PrunePlan, options: SweepOpt
     await repo.storage.removeTemporaryFile?.(name);
     result.leftoversRemoved += 1;
   }
-  await save(repo, (plan = { ...plan, state: 'done' }), options);
+  await save(repo, (result.plan = { ...plan, state: 'done' }), options);
   for (const other of (await readPrunePlans(repo)).plans) {
     if (other.id !== plan.id && other.state === 'done') await deletePrunePlan(repo, other.id);
   }
