@@ -9,6 +9,7 @@ import { backup } from '../../core/archiver';
 import { verify } from '../../core/checker';
 import { Repository } from '../../core/repository';
 import { restore } from '../../core/restorer';
+import { prune } from '../../core/prune';
 import { listSnapshots } from '../../core/snapshots';
 import { FILE_TYPES, Storage } from '../../storage/storage';
 import { expectSameTree, pseudoRandomBytes, tempDir, writeTree } from './trees';
@@ -68,4 +69,22 @@ export async function storedObjects(storage: Storage): Promise<Map<string, numbe
 
 export async function storedBytes(storage: Storage): Promise<number> {
   return [...(await storedObjects(storage)).values()].reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Item 4's space check: a history of `rounds` snapshots with all but the last forgotten, pruned
+ * with --max-unused 0, against a fresh repository holding only a backup of that last source.
+ * Returns both totals of stored bytes (every object: config, keys, packs, index, snapshots, plans).
+ */
+export async function prunedAgainstFresh(historyStorage: Storage, freshStorage: Storage, rounds: number): Promise<{ pruned: number; fresh: number; history: number }> {
+  const { repo, sources } = await buildHistory(historyStorage, rounds);
+  const ids = [...sources.keys()];
+  const lastId = ids.at(-1)!;
+  await forgetSnapshots(repo, ids.slice(0, -1));
+  const history = await storedBytes(historyStorage);
+  await prune(repo, { maxUnusedPercent: 0 });
+  await expectIntact(repo, new Map([[lastId, sources.get(lastId)!]]));
+  const fresh = await Repository.init(freshStorage, HISTORY_PASSPHRASE, HISTORY_INIT);
+  await backup(fresh, { source: sources.get(lastId)!, type: 'full', threads: 0 });
+  return { pruned: await storedBytes(historyStorage), fresh: await storedBytes(freshStorage), history };
 }

@@ -10,7 +10,7 @@ import { readPrunePlans } from '../../core/prunePlan';
 import { Repository } from '../../core/repository';
 import { LocalStorage } from '../../storage/local';
 import { Storage } from '../../storage/storage';
-import { buildHistory, expectIntact, forgetSnapshots, HISTORY_PASSPHRASE, storedObjects } from '../helpers/pruneHistory';
+import { buildHistory, expectIntact, forgetSnapshots, HISTORY_PASSPHRASE, prunedAgainstFresh, storedObjects } from '../helpers/pruneHistory';
 import { remainingWork } from '../helpers/pruneWork';
 import { tempDir } from '../helpers/trees';
 
@@ -116,4 +116,10 @@ describe('prune', () => {
     const { repo } = await forgottenCopy();
     await expect(prune(repo, { maxUnusedPercent: 101 })).rejects.toThrow('--max-unused must be a percentage from 0 to 100');
   });
+});
+
+it('after forgetting all snapshots but one and pruning with --max-unused 0, the repository is within 2% of a fresh one holding that snapshot', async () => {
+  const { pruned, fresh, history } = await prunedAgainstFresh(new LocalStorage(tempDir('prune-space')), new LocalStorage(tempDir('prune-fresh')), 4);
+  expect(history).toBeGreaterThan(1.5 * fresh); // there was space to reclaim
+  expect(Math.abs(pruned - fresh) / fresh).toBeLessThanOrEqual(0.02);
 });
