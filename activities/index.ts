@@ -13,6 +13,7 @@ import { RepositoryError } from '../core/errors.js';
 import { forget } from '../core/forget.js';
 import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { restore } from '../core/restorer.js';
+import { unlock } from '../core/unlock.js';
 import { operationPaths } from '../workflows/catalog.js';
 import {
   BackupInput,
@@ -24,6 +25,8 @@ import {
   RepairSnapshotsOutput,
   RestoreInput,
   RestoreOutput,
+  UnlockInput,
+  UnlockOutput,
   VerifyInput,
   VerifyOutput,
 } from '../workflows/shared.js';
@@ -101,6 +104,17 @@ export function createActivities(deps: ActivityDeps) {
             signal,
             onProgress: report,
           }),
+        );
+        return { ...outcome, durationMs: Date.now() - started };
+      });
+    },
+
+    /** Removes stale locks (each watched for 2 × the refresh interval first), or every lock with force; holds none itself. */
+    async unlockRepository(input: UnlockInput): Promise<UnlockOutput> {
+      return runWithHeartbeats(async (_report, cancellation) => {
+        const started = Date.now();
+        const outcome = await withRepository(deps, { repo: input.repo, lock: 'none' }, cancellation, (repo, signal) =>
+          unlock(repo, { force: input.force, timings: deps.lockTimings, signal }),
         );
         return { ...outcome, durationMs: Date.now() - started };
       });

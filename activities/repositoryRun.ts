@@ -5,7 +5,7 @@
 // operation gets, with a retryable failure, and so does the activity's cancellation.
 
 import { Context } from '@temporalio/activity';
-import { acquireLock, LockTimings } from '../core/locks.js';
+import { acquireLock, HeldLock, LockTimings } from '../core/locks.js';
 import { Repository } from '../core/repository.js';
 import type { AdmissionRequest, AdmittedRepository, Authority } from '../worker/authority.js';
 import { openRepository } from '../worker/repositories.js';
@@ -20,10 +20,10 @@ export interface RepositoryDeps {
 }
 
 /**
- * The lock a run holds: its operation, exclusive or not; or 'taken-by-the-operation' where the
- * engine takes its own (prune, in core/prune.ts); or 'none' (unlock, which removes locks).
+ * The lock a run holds: its operation, exclusive or not (prune and index repair); or 'none' for a
+ * run that must not hold one (unlock, which removes locks).
  */
-export type RunLock = { operation: string; exclusive?: boolean } | 'taken-by-the-operation' | 'none';
+export type RunLock = { operation: string; exclusive?: boolean } | 'none';
 
 export interface RepositoryRun extends AdmissionRequest {
   lock: RunLock;
@@ -31,18 +31,24 @@ export interface RepositoryRun extends AdmissionRequest {
 
 /**
  * Runs `use` on the admitted repository while holding the run's lock. `use` gets the signal to
- * stop on: the activity's cancellation or the loss of the lock. A run whose lock was lost at any
- * point fails retryably, whatever it returned: a prune may have deleted what it read.
+ * stop on (the activity's cancellation or the loss of the lock) and the lock (for core/prune.ts,
+ * which checks it before each change). A run whose lock was lost at any point fails retryably,
+ * whatever it returned: a prune may have deleted what it read.
  */
-export async function withRepository<T>(deps: RepositoryDeps, request: RepositoryRun, cancellation: AbortSignal, use: (repo: Repository, signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withRepository<T>(
+  deps: RepositoryDeps,
+  request: RepositoryRun,
+  cancellation: AbortSignal,
+  use: (repo: Repository, signal: AbortSignal, lock: HeldLock | undefined) => Promise<T>,
+): Promise<T> {
   const { lock: runLock, ...admission } = request;
   const workflowId = Context.current().info.workflowExecution?.workflowId;
   const repo = await (deps.openRepository ?? openRepository)(await deps.authority.admit({ ...admission, workflowId }));
   try {
-    if (typeof runLock === 'string') return await use(repo, cancellation);
+    if (runLock === 'none') return await use(repo, cancellation, undefined);
     const lock = await acquireLock(repo, { ...runLock, workflowId, timings: deps.lockTimings, signal: cancellation });
     try {
-      const result = await use(repo, lock.signal);
+      const result = await use(repo, lock.signal, lock);
       await lock.confirm();
       return result;
     } catch (err) {

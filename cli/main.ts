@@ -19,6 +19,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   restore: () => import('./commands/restore.js'),
   verify: () => import('./commands/verify.js'),
   forget: () => import('./commands/forget.js'),
+  unlock: () => import('./commands/unlock.js'),
   repair: () => import('./commands/repair.js'),
   key: () => import('./commands/key.js'),
   worker: () => import('./commands/worker.js'),

@@ -129,6 +129,16 @@ export const COMMANDS = {
       'dry-run': { type: 'boolean', summary: 'show what would be forgotten, change nothing' },
     }),
   },
+  unlock: {
+    args: '',
+    summary:
+      'Removes the locks of operations that stopped refreshing them (killed, or on a lost machine): a lock whose last refresh looks older than ' +
+      "the worker's MERIDIAN_LOCK_STALE_SECONDS is watched for twice MERIDIAN_LOCK_REFRESH_SECONDS and removed only if unchanged, so a live " +
+      "operation's lock stays whatever its host's clock says. Prune plans are never removed. Through the unlock workflow.",
+    options: withResult({
+      force: { type: 'boolean', summary: 'remove every lock, live or not, and unreadable files of locks/ (an operation that loses its lock stops and is retried)' },
+    }),
+  },
   repair: {
     args: 'index|snapshots',
     summary: 'Rebuilds the index from the packs, or rewrites the snapshots that reference lost data.',

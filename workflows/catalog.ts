@@ -79,6 +79,12 @@ export const OPERATIONS = {
     summary: (input) => `${input.dryRun ? 'dry run of a ' : ''}forget of ${input.snapshots ? `snapshots ${input.snapshots.slice(0, 3).join(', ')}${input.snapshots.length > 3 ? ', …' : ''}` : 'snapshots by policy'} in ${repositoryLabel(input.repo)}`,
     api: { path: '/v1/forgets', summary: 'Forget snapshots by a retention policy, or by id', request: 'ForgetRequest' },
   }),
+  unlock: describe({
+    workflowType: 'unlockWorkflow',
+    activity: 'unlockRepository',
+    subject: (input) => (input.force ? 'all' : 'stale'),
+    summary: (input) => `${input.force ? 'forced removal of every lock' : 'removal of the stale locks'} of ${repositoryLabel(input.repo)}`,
+  }),
   'repair-index': describe({
     workflowType: 'repairIndexWorkflow',
     activity: 'repairIndex',

@@ -19,6 +19,8 @@ import {
   RepairSnapshotsOutput,
   RestoreInput,
   RestoreOutput,
+  UnlockInput,
+  UnlockOutput,
   VerifyInput,
   VerifyOutput,
   WorkflowProgress,
@@ -97,4 +99,8 @@ export async function repairIndexWorkflow(input: RepairInput): Promise<RepairInd
 
 export async function repairSnapshotsWorkflow(input: RepairInput): Promise<RepairSnapshotsOutput> {
   return runOperation('repair-snapshots', input);
+}
+
+export async function unlockWorkflow(input: UnlockInput): Promise<UnlockOutput> {
+  return runOperation('unlock', input);
 }

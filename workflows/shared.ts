@@ -7,6 +7,7 @@ import type { VerifyReport } from '../core/checker.js';
 import type { ForgetResult } from '../core/forget.js';
 import type { RepairIndexResult, RepairSnapshotsResult } from '../core/repair.js';
 import type { RestoreResult } from '../core/restorer.js';
+import type { UnlockResult } from '../core/unlock.js';
 import type { GroupBy, RetentionPolicy } from '../core/retention.js';
 import type { Operation, OperationOutput } from './catalog.js';
 
@@ -101,6 +102,16 @@ export interface ForgetInput {
 
 /** The engine's forget result (at most 1,000 snapshots listed, the rest counted) plus duration. */
 export type ForgetOutput = ForgetResult & { durationMs: number };
+
+/** An unlock: the stale locks of a repository removed, or with `force` every lock. */
+export interface UnlockInput {
+  repo: string;
+  force?: boolean;
+  dataTaskQueue?: string;
+}
+
+/** The locks removed and kept (at most 100 of each listed, all counted) plus duration. */
+export type UnlockOutput = UnlockResult & { durationMs: number };
 
 /**
  * What the `progress` query returns. Byte-level progress lives in the running activity's

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     await record('verify-wrong-passphrase', await startOperation(client, 'verify', { repo: otherRepo, level: 'quick' }, taskQueue));
     await record('repair-index-completed', await startOperation(client, 'repair-index', { repo }, taskQueue));
     await record('repair-snapshots-completed', await startOperation(client, 'repair-snapshots', { repo }, taskQueue));
+    await record('unlock-completed', await startOperation(client, 'unlock', { repo }, taskQueue));
     await record('forget-completed', await startOperation(client, 'forget', { repo, policy: { keepLast: 1 }, timezone: 'UTC' }, taskQueue));
   } finally {
     worker.shutdown();

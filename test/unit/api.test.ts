@@ -223,6 +223,6 @@ describe('API OpenAPI document', () => {
 
   it("lists every operation of the catalog in the Operation schema's enum, repairs included", async () => {
     const document = (await (await app.request('/v1/openapi.json')).json()) as { components: { schemas: { Operation: { properties: { operation: { enum: string[] } } } } } };
-    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'forget', 'repair-index', 'repair-snapshots']);
+    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'forget', 'unlock', 'repair-index', 'repair-snapshots']);
   });
 });

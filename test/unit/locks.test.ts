@@ -15,8 +15,9 @@ import { lockTimingsFromEnv } from '../../worker/lockSettings';
 import { tempDir } from '../helpers/trees';
 
 const PASSPHRASE = 'locks';
-// Short, for fast tests, yet long enough for a refresh (a put with fsync) on a busy machine.
-const timings: LockTimings = { refreshMs: 100, staleMs: 400 };
+// Short, for fast tests, yet long enough for a refresh (a put with fsync) on a busy machine: a
+// holder whose refresh takes longer than refreshMs gives its lock up.
+const timings: LockTimings = { refreshMs: 250, staleMs: 1000 };
 
 let dir: string;
 let repo: Repository;
@@ -90,7 +91,7 @@ describe('acquire, refresh, release', () => {
     expect(raw.includes(Buffer.from('verify'))).toBe(false); // sealed
     const first = await storedRecord(lock.id);
     expect(first).toMatchObject({ kind: 'lock', id: lock.id, operation: 'verify', exclusive: false, pid: process.pid, workflowId: 'verify:x', sequence: 0 });
-    while ((await storedRecord(lock.id)).sequence < 3) await sleep(timings.refreshMs);
+    while ((await storedRecord(lock.id)).sequence < 2) await sleep(timings.refreshMs / 5);
     expect(lockFiles()).toEqual([lock.id]);
     expect((await listLocks(repo)).locks.map((l) => l.id)).toEqual([lock.id]);
     await lock.release();
@@ -157,7 +158,7 @@ describe('staleness by observation', () => {
     await holder.write();
     holder.startRefreshing();
     const waited = watch(awaitLocks(repo, [holder.id], { staleMs: timings.staleMs, pollMs: 10 }));
-    await sleep(4 * timings.staleMs);
+    await sleep(2 * timings.staleMs);
     expect(waited.settled).toBe(false);
     holder.stop();
     while (!waited.settled) await sleep(10);
@@ -173,7 +174,7 @@ describe('staleness by observation', () => {
   it('a released lock ends the wait', async () => {
     const lock = await acquireLock(repo, { operation: 'backup', timings });
     const waited = watch(awaitLocks(repo, [lock.id], { staleMs: timings.staleMs, pollMs: 10 }));
-    await sleep(2 * timings.staleMs);
+    await sleep(1.5 * timings.staleMs);
     expect(waited.settled).toBe(false);
     await lock.release();
     while (!waited.settled) await sleep(10);
