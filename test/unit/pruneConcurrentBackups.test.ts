@@ -12,7 +12,7 @@ import { ConcurrentChangeError } from '../../core/errors';
 import { acquireLock } from '../../core/locks';
 import { MasterIndex } from '../../core/masterIndex';
 import { prune, PruneResult } from '../../core/prune';
-import { condemnedPacks, readPrunePlans } from '../../core/prunePlan';
+import { condemnedPacks, PrunePlan, readPrunePlans, savePrunePlan } from '../../core/prunePlan';
 import { addUsedBlobs } from '../../core/reachability';
 import { Repository } from '../../core/repository';
 import { findSnapshot, listSnapshots } from '../../core/snapshots';
@@ -131,3 +131,40 @@ it('a backup started after the mark never uses a condemned pack; temporary files
   expect(fs.existsSync(after)).toBe(true);
   await expectIntact(repo, new Map([...kept, [late.snapshotId, sourceA]]));
 });
+
+it('a backup whose parent snapshot has trees in packs a running prune condemned reads its files again instead of failing', async () => {
+  const { repo, kept } = await repositoryWithForgottenSnapshot();
+  const [parentId, source] = [...kept][0]!;
+  const parent = await findSnapshot(repo, parentId);
+  // A parent committed during a prune by a backup that started before it: its root tree may sit
+  // in a condemned pack (which the sweep rescues). Here a plan condemns that pack directly.
+  const index = await MasterIndex.load(repo);
+  const treePack = index.get(parent.tree)!.pack;
+  await savePrunePlan(repo, { ...emptyPlan(), deletePacks: [{ id: treePack, size: 1 }] });
+  const child = await backup(repo, { source, type: 'incremental', threads: 0 });
+  expect(child.parent).toBe(parentId);
+  expect(child.stats.filesUnmodified).toBe(0); // nothing taken from the parent: every file read again
+  expect(child.stats.bytesAdded).toBeGreaterThan(0); // and stored outside the condemned packs
+});
+
+function emptyPlan(): PrunePlan {
+  return {
+    kind: 'prune-plan',
+    id: '7'.repeat(64),
+    state: 'marked',
+    createdAt: new Date().toISOString(),
+    maxUnusedPercent: 5,
+    snapshotsSeen: [],
+    deletePacks: [],
+    repackPacks: [],
+    writtenPacks: [],
+    unindexedPacks: [],
+    leftovers: [],
+    rescuedPacks: [],
+    rescueDone: false,
+    packsKept: 0,
+    bytesKept: 0,
+    bytesWritten: 0,
+    indexFilesBefore: 0,
+  };
+}
