@@ -216,6 +216,8 @@ export function fullUsage(): string {
     '  MERIDIAN_SOURCE_ROOTS    directories backups may read (separated by :); unset: none',
     '  MERIDIAN_RESTORE_ROOTS   directories restores may write (separated by :); unset: none',
     '  MERIDIAN_ALLOW_ANY_PATH  1: any source and target (a single-user machine); default 0',
+    '  MERIDIAN_LOCK_REFRESH_SECONDS  how often operations rewrite their repository lock; default 30',
+    '  MERIDIAN_LOCK_STALE_SECONDS    how long a lock must stay unchanged to be stale; default 300',
     '',
     'Exit codes: 0 ok, 1 the operation failed (also: a restore target that cannot be written, a full',
     'disk under a local repository), 2 usage or bad input, 3 repository or key problem (also: storage',
