@@ -11,6 +11,7 @@ import { verify } from '../core/checker.js';
 import { repairIndex, repairSnapshots } from '../core/repair.js';
 import { RepositoryError } from '../core/errors.js';
 import { forget } from '../core/forget.js';
+import { prune } from '../core/prune.js';
 import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { restore } from '../core/restorer.js';
 import { unlock } from '../core/unlock.js';
@@ -20,6 +21,8 @@ import {
   BackupOutput,
   ForgetInput,
   ForgetOutput,
+  PruneInput,
+  PruneOutput,
   RepairIndexOutput,
   RepairInput,
   RepairSnapshotsOutput,
@@ -115,6 +118,29 @@ export function createActivities(deps: ActivityDeps) {
         const started = Date.now();
         const outcome = await withRepository(deps, { repo: input.repo, lock: 'none' }, cancellation, (repo, signal) =>
           unlock(repo, { force: input.force, timings: deps.lockTimings, signal }),
+        );
+        return { ...outcome, durationMs: Date.now() - started };
+      });
+    },
+
+    /**
+     * Deletes and repacks the packs of unused data (core/prune.ts); a retry (or the next prune)
+     * finishes the plan a killed attempt left. Progress: its phase and how far into it.
+     */
+    async pruneRepository(input: PruneInput): Promise<PruneOutput> {
+      return runWithHeartbeats(async (report, cancellation) => {
+        const started = Date.now();
+        // Exclusive: no other prune or index repair at once. A dry run changes nothing: it shares.
+        const lock = { operation: 'prune', exclusive: !input.dryRun };
+        const outcome = await withRepository(deps, { repo: input.repo, lock }, cancellation, (repo, signal, heldLock) =>
+          prune(repo, {
+            maxUnusedPercent: input.maxUnusedPercent,
+            dryRun: input.dryRun,
+            heldLock,
+            lockTimings: deps.lockTimings,
+            signal,
+            onProgress: (phase, done, total) => report({ phase, done, total }),
+          }),
         );
         return { ...outcome, durationMs: Date.now() - started };
       });

@@ -6,7 +6,7 @@
 //   403 refused               a repository the server is not configured for (RepositoryError refused)
 //   404 not_found             no such route, workflow or snapshot (RepositoryError / StorageError not-found)
 //   405 method_not_allowed    a known route with a method it does not serve (with an Allow header)
-//   409 conflict              the workflow id is taken; RepositoryError already-initialized
+//   409 conflict              the workflow id is taken (a prune of the repository runs); RepositoryError already-initialized
 //   413 payload_too_large     a request body over MAX_BODY_BYTES (api/bodySize.ts)
 //   422 wrong_passphrase      the server's passphrase opens no key of the repository
 //   422 not_a_repository      the URL holds no Meridian repository
@@ -26,6 +26,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { RepositoryError, RepositoryErrorCode } from '../core/errors.js';
 import { StorageError } from '../storage/storage.js';
+import { OperationRunningError } from './operations.js';
 
 export class HttpError extends Error {
   constructor(
@@ -76,6 +77,7 @@ function toHttpError(err: unknown): HttpError {
   if (err instanceof WorkflowNotFoundError) {
     return new HttpError(404, 'not_found', `no operation has workflow id "${err.workflowId}"`, { cause: err });
   }
+  if (err instanceof OperationRunningError) return new HttpError(409, 'conflict', err.message, { cause: err });
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
     return new HttpError(409, 'conflict', `workflow id "${err.workflowId}" is already in use; try again`, { cause: err });
   }

@@ -4,7 +4,7 @@
 // the running activity's heartbeat.
 
 import { Client, WorkflowExecutionStatusName, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, TypedSearchAttributes, WorkflowNotFoundError } from '@temporalio/common';
+import { defaultPayloadConverter, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import {
   Operation,
   OperationInput,
@@ -15,24 +15,50 @@ import {
   operationSummary,
   repositoryLabel,
 } from '../workflows/catalog.js';
-import { DEFAULT_TASK_QUEUE, operationWorkflowId, progressQuery, WorkflowProgress } from '../workflows/shared.js';
+import { DEFAULT_TASK_QUEUE, operationWorkflowId, progressQuery, repositoryWorkflowId, WorkflowProgress } from '../workflows/shared.js';
 
-/** Starts an operation's workflow and returns its handle; the workflow id says what it is. */
+/** A second start of an operation that runs one at a time per repository (a prune) while one runs. */
+export class OperationRunningError extends Error {
+  constructor(
+    readonly operation: Operation,
+    readonly workflowId: string,
+  ) {
+    super(`a ${operation} of this repository is already running (workflow ${workflowId}); wait for it to finish, or follow it with GET /v1/operations/{workflowId} or temporal workflow describe`);
+    this.name = 'OperationRunningError';
+  }
+}
+
+/**
+ * Starts an operation's workflow and returns its handle; the workflow id says what it is. An
+ * operation the catalog runs one per repository gets the repository's workflow id, which Temporal
+ * refuses while a run with it is open: then OperationRunningError names that run.
+ */
 export async function startOperation<O extends Operation>(
   client: Client,
   operation: O,
   input: OperationInput<O>,
   taskQueue = DEFAULT_TASK_QUEUE,
 ): Promise<WorkflowHandle> {
-  return client.workflow.start(OPERATIONS[operation].workflowType, {
-    taskQueue,
-    workflowId: operationWorkflowId(operation, repositoryLabel(input.repo), operationSubject(operation, input), new Date()),
-    args: [input],
-    // The workflow sets the same attributes itself (for runs started elsewhere); set here too, a
-    // run is findable before a worker picks it up.
-    typedSearchAttributes: new TypedSearchAttributes(operationSearchAttributes(operation, input)),
-    staticSummary: operationSummary(operation, input),
-  });
+  const repo = repositoryLabel(input.repo);
+  const onePerRepository = (OPERATIONS[operation] as { onePerRepository?: true }).onePerRepository === true;
+  const workflowId = onePerRepository ? repositoryWorkflowId(operation, repo) : operationWorkflowId(operation, repo, operationSubject(operation, input), new Date());
+  try {
+    return await client.workflow.start(OPERATIONS[operation].workflowType, {
+      taskQueue,
+      workflowId,
+      // The defaults, said out loud: a closed run's id may be reused, an open one's may not.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      args: [input],
+      // The workflow sets the same attributes itself (for runs started elsewhere); set here too, a
+      // run is findable before a worker picks it up.
+      typedSearchAttributes: new TypedSearchAttributes(operationSearchAttributes(operation, input)),
+      staticSummary: operationSummary(operation, input),
+    });
+  } catch (err) {
+    if (onePerRepository && err instanceof WorkflowExecutionAlreadyStartedError) throw new OperationRunningError(operation, workflowId);
+    throw err;
+  }
 }
 
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';

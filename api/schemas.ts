@@ -77,6 +77,12 @@ export const VerificationRequestSchema = object({
 
 const snapshotId = text().regex(/^[0-9a-f]{4,64}$/, 'must be a snapshot id (4 to 64 hex digits)').meta({ description: 'A snapshot id or a unique prefix of at least 4 hex digits' });
 
+const maxUnusedPercent = z
+  .number(mustBe('a number'))
+  .min(0, 'must be from 0 to 100')
+  .max(100, 'must be from 0 to 100')
+  .meta({ description: 'Repack packs whose unused share is above this percentage (default 5)' });
+
 const flag = (description: string) => z.boolean(mustBe('true or false')).optional().meta({ description });
 
 export const ForgetRequestSchema = object({
@@ -89,8 +95,17 @@ export const ForgetRequestSchema = object({
     .optional()
     .meta({ description: "The time zone of the policy's hours, days, weeks, months and years (default: the worker's)" }),
   allowEmpty: flag('Lets the policy forget every snapshot of a group'),
-  dryRun: flag('Decide and report only; nothing is deleted'),
+  dryRun: flag('Decide and report only; nothing is deleted (with prune: the prune is a dry run too)'),
+  prune: object({ maxUnusedPercent: maxUnusedPercent.optional() })
+    .optional()
+    .meta({ description: 'Prune the repository after the forget, in the same workflow; its result is the result\'s prune' }),
 }).refine((request) => (request.policy === undefined) !== (request.snapshots === undefined), { message: 'give either policy or snapshots (not both)' });
+
+export const PruneRequestSchema = object({
+  repo,
+  maxUnusedPercent: maxUnusedPercent.optional(),
+  dryRun: flag('Decide and report only; nothing is deleted or written'),
+});
 
 export const SnapshotsQuerySchema = object({ repo });
 
@@ -102,6 +117,7 @@ export const OPERATION_REQUEST_SCHEMAS = {
   restore: RestoreRequestSchema,
   verify: VerificationRequestSchema,
   forget: ForgetRequestSchema,
+  prune: PruneRequestSchema,
 } satisfies { [O in Operation]?: z.ZodType<OperationInput<O>> };
 
 export function requestSchemaOf(operation: Operation): z.ZodType<OperationInput<Operation>> {

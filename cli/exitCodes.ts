@@ -4,7 +4,7 @@
 // ApplicationFailure type the activities set) and Temporal being unreachable.
 
 import { ServiceError, WorkflowFailedError } from '@temporalio/client';
-import { describeFailure } from '../api/operations.js';
+import { describeFailure, OperationRunningError } from '../api/operations.js';
 import { RepositoryError, RepositoryErrorCode } from '../core/errors.js';
 import { StorageError, StorageErrorKind } from '../storage/storage.js';
 import type { FailureType } from '../workflows/failurePolicy.js';
@@ -14,7 +14,8 @@ export const EXIT = {
   /**
    * The operation ran and failed: verify found damage, a restore hit an unsafe path, a restore
    * target cannot be written (no space left, read-only, permission denied), a local repository's
-   * disk is full (a repository that refuses writes for another reason is 3).
+   * disk is full (a repository that refuses writes for another reason is 3); or it could not
+   * start: a prune of the repository is already running.
    */
   failed: 1,
   /** Usage or bad input. */
@@ -104,6 +105,7 @@ export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof CliError) return { exitCode: err.exitCode, code: EXIT_CODE_NAMES[err.exitCode], message: messageOf(err) };
   if (err instanceof RepositoryError) return { ...classifyFailureType(err.code), message: messageOf(err) };
   if (err instanceof StorageError) return { ...classifyFailureType(STORAGE_FAILURE_TYPE[err.kind]), message: messageOf(err) };
+  if (err instanceof OperationRunningError) return { exitCode: EXIT.failed, code: 'already_running', message: messageOf(err) };
   if (err instanceof WorkflowFailedError) {
     const failure = describeFailure(err);
     return { ...classifyFailureType(failure.type), message: firstLine(failure.message) };

@@ -20,6 +20,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   verify: () => import('./commands/verify.js'),
   forget: () => import('./commands/forget.js'),
   unlock: () => import('./commands/unlock.js'),
+  prune: () => import('./commands/prune.js'),
   repair: () => import('./commands/repair.js'),
   key: () => import('./commands/key.js'),
   worker: () => import('./commands/worker.js'),

@@ -5,6 +5,7 @@
 import { DEFAULT_CHUNKER } from '../core/chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../core/compression.js';
 import { DEFAULT_PACK_SIZE_MIB } from '../core/repositoryConfig.js';
+import { DEFAULT_MAX_UNUSED_PERCENT } from '../core/prune.js';
 import { GROUP_BY } from '../core/retention.js';
 import { BACKUP_TYPES } from '../core/snapshots.js';
 import { SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
@@ -104,7 +105,7 @@ export const COMMANDS = {
     args: '[SNAPSHOT...]',
     summary:
       'Forgets the snapshots a retention policy does not keep, group by group, or exactly the SNAPSHOTs named (through the forget workflow); ' +
-      'their data goes at the next prune.',
+      'their data goes at the next prune (--prune runs one right after).',
     options: withResult({
       'keep-last': { type: 'string', value: 'N', summary: 'keep the N newest snapshots (--keep-last=-1: all)' },
       'keep-hourly': keepCount('hours'),
@@ -126,7 +127,19 @@ export const COMMANDS = {
       'group-by': { type: 'string', value: GROUP_BY.join('|'), summary: 'which snapshots a policy treats together', defaultValue: 'host,source' },
       timezone: { type: 'string', value: 'TZ', summary: 'the IANA time zone of hours, days, weeks, months and years (e.g. Europe/Paris, UTC)', defaultValue: "the worker's local time zone" },
       'allow-empty': { type: 'boolean', summary: 'let the policy forget every snapshot of a group' },
-      'dry-run': { type: 'boolean', summary: 'show what would be forgotten, change nothing' },
+      'dry-run': { type: 'boolean', summary: 'show what would be forgotten (and pruned), change nothing' },
+      prune: { type: 'boolean', summary: 'prune the repository right after the forget, in the same workflow' },
+      'max-unused': { type: 'string', value: 'PERCENT', summary: 'with --prune: repack a pack whose unused share is above PERCENT (0 to 100)', defaultValue: String(DEFAULT_MAX_UNUSED_PERCENT) },
+    }),
+  },
+  prune: {
+    args: '',
+    summary:
+      'Deletes the packs that hold only data no snapshot uses, repacks those with more unused data than --max-unused, rewrites the index into few files ' +
+      'and removes the leftovers of killed backups (through the prune workflow, one at a time per repository); backups keep running meanwhile.',
+    options: withResult({
+      'max-unused': { type: 'string', value: 'PERCENT', summary: 'repack a pack whose unused share is above PERCENT (0 to 100)', defaultValue: String(DEFAULT_MAX_UNUSED_PERCENT) },
+      'dry-run': { type: 'boolean', summary: 'show what would be deleted and repacked, change nothing' },
     }),
   },
   unlock: {

@@ -44,6 +44,11 @@ interface OperationDescription<A extends ActivityName> {
   paths?(input: ActivityInput<A>): OperationPaths;
   /** The API route that starts it, if the API offers it, with its OpenAPI summary and request schema name. */
   api?: { path: string; summary: string; request: string };
+  /**
+   * One run at a time per repository: the workflow id is the repository's alone (`prune:/srv/repo`),
+   * so Temporal refuses to start a second run while one is open.
+   */
+  onePerRepository?: true;
 }
 
 const describe = <A extends ActivityName>(description: OperationDescription<A>) => description;
@@ -76,7 +81,8 @@ export const OPERATIONS = {
     workflowType: 'forgetWorkflow',
     activity: 'forgetSnapshots',
     subject: (input) => forgetSubject(input.snapshots),
-    summary: (input) => `${input.dryRun ? 'dry run of a ' : ''}forget of ${input.snapshots ? `snapshots ${input.snapshots.slice(0, 3).join(', ')}${input.snapshots.length > 3 ? ', …' : ''}` : 'snapshots by policy'} in ${repositoryLabel(input.repo)}`,
+    summary: (input) =>
+      `${input.dryRun ? 'dry run of a ' : ''}forget of ${input.snapshots ? `snapshots ${input.snapshots.slice(0, 3).join(', ')}${input.snapshots.length > 3 ? ', …' : ''}` : 'snapshots by policy'} in ${repositoryLabel(input.repo)}${input.prune ? ', then a prune' : ''}`,
     api: { path: '/v1/forgets', summary: 'Forget snapshots by a retention policy, or by id', request: 'ForgetRequest' },
   }),
   unlock: describe({
@@ -84,6 +90,14 @@ export const OPERATIONS = {
     activity: 'unlockRepository',
     subject: (input) => (input.force ? 'all' : 'stale'),
     summary: (input) => `${input.force ? 'forced removal of every lock' : 'removal of the stale locks'} of ${repositoryLabel(input.repo)}`,
+  }),
+  prune: describe({
+    workflowType: 'pruneWorkflow',
+    activity: 'pruneRepository',
+    subject: () => 'all',
+    summary: (input) => `${input.dryRun ? 'dry run of a ' : ''}prune of ${repositoryLabel(input.repo)}${input.maxUnusedPercent !== undefined ? ` (max unused ${input.maxUnusedPercent}%)` : ''}`,
+    api: { path: '/v1/prunes', summary: 'Prune a repository: delete and repack packs of unused data (one prune per repository at a time)', request: 'PruneRequest' },
+    onePerRepository: true,
   }),
   'repair-index': describe({
     workflowType: 'repairIndexWorkflow',

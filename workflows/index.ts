@@ -1,3 +1,3 @@
 // The workflow bundle's entry point: every workflow type the worker registers.
 
-export { backupWorkflow, forgetWorkflow, repairIndexWorkflow, repairSnapshotsWorkflow, restoreWorkflow, unlockWorkflow, verifyWorkflow } from './operations.js';
+export { backupWorkflow, forgetWorkflow, pruneWorkflow, repairIndexWorkflow, repairSnapshotsWorkflow, restoreWorkflow, unlockWorkflow, verifyWorkflow } from './operations.js';

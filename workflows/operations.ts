@@ -1,4 +1,4 @@
-// The backup, restore, verify and repair workflows. Each runs its operation's heartbeating
+// The backup, restore, verify, forget, prune and repair workflows. Each runs its operation's heartbeating
 // data-plane activity (workflows/catalog.ts names it; on the task queue of the host that holds
 // the data, when given), describes itself (search attributes, memo, current details) from its
 // input so that runs are findable however they were started, and answers a progress query;
@@ -14,6 +14,8 @@ import {
   ForgetInput,
   ForgetOutput,
   progressQuery,
+  PruneInput,
+  PruneOutput,
   RepairIndexOutput,
   RepairInput,
   RepairSnapshotsOutput,
@@ -44,7 +46,10 @@ const dataPlane: ActivityOptions = {
  */
 export const SELF_DESCRIPTION_PATCH = 'self-description';
 
-async function runOperation<O extends Operation>(operation: O, input: OperationInput<O>): Promise<OperationOutput<O>> {
+/** What a workflow does with its activity's result before returning it (forget --prune prunes). */
+type FollowUp<O extends Operation> = (result: OperationOutput<O>, activities: Activities) => Promise<OperationOutput<O>>;
+
+async function runOperation<O extends Operation>(operation: O, input: OperationInput<O>, followUp?: FollowUp<O>): Promise<OperationOutput<O>> {
   const progress: WorkflowProgress = { operation, phase: 'running', startedAt: new Date(workflowInfo().startTime).toISOString() };
   setHandler(progressQuery, () => progress);
   const summary = operationSummary(operation, input);
@@ -57,7 +62,8 @@ async function runOperation<O extends Operation>(operation: O, input: OperationI
   // The catalog ties each operation to its activity, whose signature defines OperationInput/Output.
   const activity = activities[OPERATIONS[operation].activity] as unknown as (input: OperationInput<O>) => Promise<OperationOutput<O>>;
   try {
-    const result = await activity(input);
+    const done = await activity(input);
+    const result = followUp ? await followUp(done, activities) : done;
     progress.result = result;
     progress.phase = 'completed';
     setCurrentDetails(`${summary}: completed`);
@@ -89,8 +95,17 @@ export async function verifyWorkflow(input: VerifyInput): Promise<VerifyOutput> 
   return runOperation('verify', input);
 }
 
+/** A forget; with `prune`, then a prune of the repository (after the forget, in this workflow). */
 export async function forgetWorkflow(input: ForgetInput): Promise<ForgetOutput> {
-  return runOperation('forget', input);
+  return runOperation('forget', input, async (forgotten, activities) => {
+    if (!input.prune) return forgotten;
+    const pruneInput: PruneInput = { repo: input.repo, maxUnusedPercent: input.prune.maxUnusedPercent, dryRun: input.dryRun, dataTaskQueue: input.dataTaskQueue };
+    return { ...forgotten, prune: await activities.pruneRepository(pruneInput) };
+  });
+}
+
+export async function pruneWorkflow(input: PruneInput): Promise<PruneOutput> {
+  return runOperation('prune', input);
 }
 
 export async function repairIndexWorkflow(input: RepairInput): Promise<RepairIndexOutput> {

@@ -8,6 +8,7 @@ import type { ForgetResult } from '../core/forget.js';
 import type { RepairIndexResult, RepairSnapshotsResult } from '../core/repair.js';
 import type { RestoreResult } from '../core/restorer.js';
 import type { UnlockResult } from '../core/unlock.js';
+import type { PruneResult } from '../core/prune.js';
 import type { GroupBy, RetentionPolicy } from '../core/retention.js';
 import type { Operation, OperationOutput } from './catalog.js';
 
@@ -97,11 +98,28 @@ export interface ForgetInput {
   /** Lets a policy remove every snapshot of a group. */
   allowEmpty?: boolean;
   dryRun?: boolean;
+  /** `forget --prune`: prune the repository after the forget, in the same workflow (a dry run with dryRun). */
+  prune?: { maxUnusedPercent?: number };
   dataTaskQueue?: string;
 }
 
-/** The engine's forget result (at most 1,000 snapshots listed, the rest counted) plus duration. */
-export type ForgetOutput = ForgetResult & { durationMs: number };
+/**
+ * The engine's forget result (at most 1,000 snapshots listed, the rest counted) plus duration, and
+ * the prune's output when the input asked for one (set by the workflow, not by the forget activity).
+ */
+export type ForgetOutput = ForgetResult & { durationMs: number; prune?: PruneOutput };
+
+/** A prune: one at a time per repository (its workflow id is the repository's, see workflows/catalog.ts). */
+export interface PruneInput {
+  repo: string;
+  /** Packs with a larger unused share (percent) are repacked; default 5. */
+  maxUnusedPercent?: number;
+  dryRun?: boolean;
+  dataTaskQueue?: string;
+}
+
+/** The engine's prune result (counts only) plus duration. */
+export type PruneOutput = PruneResult & { durationMs: number };
 
 /** An unlock: the stale locks of a repository removed, or with `force` every lock. */
 export interface UnlockInput {
@@ -131,4 +149,9 @@ export const progressQuery = defineQuery<WorkflowProgress>('progress');
 /** A readable workflow id, e.g. `backup:/srv/repo:/data/tiles:2026-11-27T04:46:02.123Z`. */
 export function operationWorkflowId(operation: Operation, repo: string, subject: string, at: Date): string {
   return `${operation}:${repo}:${subject}:${at.toISOString()}`;
+}
+
+/** The one workflow id of an operation that runs one at a time per repository, e.g. `prune:/srv/repo`. */
+export function repositoryWorkflowId(operation: Operation, repo: string): string {
+  return `${operation}:${repo}`;
 }

@@ -1,7 +1,8 @@
 // `meridian forget [SNAPSHOT...]`: forgets the snapshots a retention policy does not keep (the
 // --keep-* options, --gfs, --max-age-days, --min-keep, --max-keep), group by group, or exactly the
 // snapshots named, through the forget workflow. Prints, per group, the snapshots kept with their
-// reasons and those removed (restic-like), or with --json one document of the same.
+// reasons and those removed (restic-like), or with --json one document of the same; --prune
+// prunes the repository after, in the same workflow.
 
 import { BUCKET_RULES, GROUP_BY, parseDuration, parseRetentionPolicy, RetentionPolicy, WITHIN_RULES } from '../../core/retention.js';
 import { isTimeZone } from '../../core/snapshotTime.js';
@@ -10,6 +11,7 @@ import { enumValue, integerValue, parseCommand, repositoryPassphrase, repository
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
 import { count, formatTable, formatTime, printJson, printLines, shortId } from '../output.js';
+import { maxUnusedValue, pruneLines } from './prune.js';
 
 type ForgetValues = ReturnType<typeof parseCommand<'forget'>>['values'];
 
@@ -22,6 +24,7 @@ export async function run(args: string[]): Promise<ExitCode> {
   }
   if (policy && positionals.length > 0) throw usageError("give either a policy (--keep-…, --gfs, --max-age-days, --max-keep) or SNAPSHOT ids, not both; see 'meridian help forget'");
   if (!policy && positionals.length === 0) throw usageError("nothing to forget: give a policy (--keep-…, --gfs, --max-age-days, --max-keep) or SNAPSHOT ids; see 'meridian help forget'");
+  if (values['max-unused'] !== undefined && !values.prune) throw usageError('--max-unused applies to --prune only');
   if (values.timezone !== undefined && !isTimeZone(values.timezone)) throw usageError(`--timezone "${values.timezone}" is not a time zone (an IANA name like Europe/Paris, or UTC)`);
   const input = {
     repo,
@@ -30,16 +33,17 @@ export async function run(args: string[]): Promise<ExitCode> {
     timezone: values.timezone,
     allowEmpty: values['allow-empty'],
     dryRun: values['dry-run'],
+    ...(values.prune && { prune: { maxUnusedPercent: maxUnusedValue(values['max-unused']) } }),
   };
   const { workflowId, result: r } = await runOperation('forget', input, { passphrase: repositoryPassphrase(repo, values['password-file']) });
   if (values.json) {
     const groups = r.groups.map(({ key, keep, remove, kept, removed }) => ({ key, keep, remove: remove.map(({ id, time }) => ({ id, time })), kept, removed }));
-    printJson({ groups, workflowId, dryRun: r.dryRun, kept: r.kept, removed: r.removed, truncated: r.truncated });
+    printJson({ groups, workflowId, dryRun: r.dryRun, kept: r.kept, removed: r.removed, truncated: r.truncated, ...(r.prune && { prune: r.prune }) });
     return EXIT.ok;
   }
   printLines(...r.groups.flatMap(groupLines));
   const done = r.dryRun ? `dry run: would forget ${count(r.removed, 'snapshot')} and keep ${r.kept}` : `forgot ${count(r.removed, 'snapshot')}, kept ${r.kept}`;
-  printLines(`${done}${r.truncated > 0 ? ` (${count(r.truncated, 'snapshot')} not listed)` : ''}`);
+  printLines(`${done}${r.truncated > 0 ? ` (${count(r.truncated, 'snapshot')} not listed)` : ''}`, ...(r.prune ? pruneLines(r.prune) : []));
   return EXIT.ok;
 }
 

@@ -1,7 +1,7 @@
 // The HTTP API end to end through app.request: a real Temporal dev server, a real worker and real
 // local repositories. Backup, list, restore (byte-identical) and deep verify over HTTP; a wrong
 // passphrase fails the operation once, without retries, and says so; forgets by policy and by
-// DELETE /v1/snapshots/:id; an operation no worker
+// DELETE /v1/snapshots/:id; one prune per repository at a time; an operation no worker
 // serves reads as running at once (the progress query does not wait for a worker); and, over a
 // real listener, bodies of 3, 10 and 100 MB are refused with 413 at once, before they are read.
 
@@ -116,6 +116,25 @@ test('forget by policy (a dry run, then for real) and DELETE /v1/snapshots/:id o
   expect({ status: response.status, location: response.headers.get('Location') }).toEqual({ status: 202, location: `/v1/operations/${encodeURIComponent(workflowId)}` });
   expect(await finished(workflowId)).toMatchObject({ status: 'completed', result: { removed: 1, groups: [{ remove: [{ id: ids[2], reasons: ['named'] }] }] } });
   expect(await listed()).toEqual([ids[1], ids[3]]);
+});
+
+test('one prune per repository: a second start while one is open is a 409 naming it; after it, prunes start again', async () => {
+  const unserved = createApiApp({ client: t.client, authority: testAuthority(PASS), token: TOKEN, taskQueue: uniqueTaskQueue('nobody') });
+  const repo = await newRepo(PASS);
+  const prune = (app: ReturnType<typeof createApiApp>, body: object) =>
+    app.request('/v1/prunes', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ repo, ...body }) });
+
+  const first = await prune(unserved, {});
+  expect({ status: first.status, body: await first.json() }).toEqual({ status: 202, body: { workflowId: `prune:${repo}` } });
+  const second = await prune(app, { dryRun: true });
+  expect({ status: second.status, body: await second.json() }).toEqual({
+    status: 409,
+    body: { error: { code: 'conflict', message: expect.stringContaining(`a prune of this repository is already running (workflow prune:${repo})`) } },
+  });
+
+  await t.client.workflow.getHandle(`prune:${repo}`).terminate('test over');
+  const third = await finished(await start('/v1/prunes', { repo, maxUnusedPercent: 0 }));
+  expect(third).toMatchObject({ workflowId: `prune:${repo}`, operation: 'prune', status: 'completed', result: { dryRun: false, packs: { deleted: 0, repacked: 0 } } });
 });
 
 test('a backup into a repository the worker cannot open fails once, naming the passphrase', async () => {

@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     await record('repair-snapshots-completed', await startOperation(client, 'repair-snapshots', { repo }, taskQueue));
     await record('unlock-completed', await startOperation(client, 'unlock', { repo }, taskQueue));
     await record('forget-completed', await startOperation(client, 'forget', { repo, policy: { keepLast: 1 }, timezone: 'UTC' }, taskQueue));
+    await record('forget-prune-completed', await startOperation(client, 'forget', { repo, policy: { keepLast: 1 }, prune: { maxUnusedPercent: 0 } }, taskQueue));
+    await record('prune-completed', await startOperation(client, 'prune', { repo, maxUnusedPercent: 0 }, taskQueue));
   } finally {
     worker.shutdown();
     await running;

@@ -86,6 +86,9 @@ describe('API request validation', () => {
     ['a forget with an unknown time zone', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1 }, timezone: 'Mars/Olympus' }, 'timezone: must be an IANA time zone such as Europe/Paris or UTC'],
     ['a forget with a bad group', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1 }, groupBy: 'path' }, 'groupBy: must be one of host,source, host, source, tags, none'],
     ['a forget with an unknown rule', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1, keepForever: true } }, 'policy.keepForever: is not a known field'],
+    ['a prune with maxUnusedPercent over 100', '/v1/prunes', { repo: '/srv/repo', maxUnusedPercent: 150 }, 'maxUnusedPercent: must be from 0 to 100'],
+    ['a prune with dryRun not a boolean', '/v1/prunes', { repo: '/srv/repo', dryRun: 'yes' }, 'dryRun: must be true or false'],
+    ['a forget --prune with a bad percentage', '/v1/forgets', { repo: '/srv/repo', snapshots: ['abcd'], prune: { maxUnusedPercent: -1 } }, 'prune.maxUnusedPercent: must be from 0 to 100'],
     ['unknown field', '/v1/backups', { ...backup, passphrase: 'x' }, 'passphrase: is not a known field'],
     ['relative target', '/v1/restores', { repo: '/srv/repo', snapshot: 'latest', target: 'out' }, 'target: must be an absolute path'],
     ['bad snapshot', '/v1/restores', { repo: '/srv/repo', snapshot: 'yesterday', target: '/out' }, 'snapshot: must be "latest" or a snapshot id (4 to 64 hex digits)'],
@@ -223,6 +226,6 @@ describe('API OpenAPI document', () => {
 
   it("lists every operation of the catalog in the Operation schema's enum, repairs included", async () => {
     const document = (await (await app.request('/v1/openapi.json')).json()) as { components: { schemas: { Operation: { properties: { operation: { enum: string[] } } } } } };
-    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'forget', 'unlock', 'repair-index', 'repair-snapshots']);
+    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'forget', 'unlock', 'prune', 'repair-index', 'repair-snapshots']);
   });
 });
