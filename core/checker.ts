@@ -8,6 +8,7 @@ import { decodeBlob } from './blobCodec.js';
 import { isDamage } from './damage.js';
 import { BlobLocation, MasterIndex } from './masterIndex.js';
 import { readPackHeader } from './packFormat.js';
+import { packsBeingPruned } from './prunePlan.js';
 import { Repository } from './repository.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
 
@@ -100,8 +101,12 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
 }
 
 /** Loads the index files that can be read, reporting each damaged one. */
-function loadIndexReportingDamage(repo: Repository, problems: Problem[]): Promise<MasterIndex> {
-  return MasterIndex.load(repo, (name, err) => problems.push({ kind: 'damaged-index', message: `index file ${short(name)}: ${err.message}` }));
+async function loadIndexReportingDamage(repo: Repository, problems: Problem[]): Promise<MasterIndex> {
+  // Condemned packs of a prune in progress come last: a blob is checked where it will stay.
+  return MasterIndex.load(repo, {
+    onDamaged: (name, err) => problems.push({ kind: 'damaged-index', message: `index file ${short(name)}: ${err.message}` }),
+    demotePacks: await packsBeingPruned(repo),
+  });
 }
 
 /** The snapshots to check, reporting each damaged snapshot file. */

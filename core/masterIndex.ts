@@ -28,6 +28,7 @@ export interface BlobLocation {
 export interface IndexLoadOptions {
   onDamaged?: (name: string, err: Error) => void;
   excludePacks?: ReadonlySet<string>;
+  demotePacks?: ReadonlySet<string>;
 }
 
 /** Reloads after an index file vanished mid-load; past this, a vanished file counts as damage. */
@@ -46,14 +47,17 @@ export class MasterIndex {
    * Loads every index file of the repository. A damaged file throws, unless `onDamaged` is given:
    * then it is reported there and the others are loaded (verify and restore work around it).
    * Packs in `excludePacks` (condemned by a prune) are left out, so a backup never dedupes
-   * against them. An index file that vanishes between the listing and its read (a prune
+   * against them; packs in `demotePacks` are added last, so that a reader (restore, verify)
+   * finds a blob's copy in a pack the prune keeps first, and uses a condemned one only when it
+   * has no other (a blob the prune's sweep will rescue). An index file that vanishes between the listing and its read (a prune
    * replaced it by a consolidated one, written first) makes the load start over.
    */
   static async load(repo: Repository, options: IndexLoadOptions | IndexLoadOptions['onDamaged'] = {}): Promise<MasterIndex> {
-    const { onDamaged, excludePacks } = typeof options === 'function' ? { onDamaged: options, excludePacks: undefined } : options;
+    const { onDamaged, excludePacks, demotePacks } = typeof options === 'function' ? { onDamaged: options, excludePacks: undefined, demotePacks: undefined } : options;
     for (let attempt = 1; ; attempt++) {
       const index = new MasterIndex();
       const damaged: [string, Error][] = [];
+      const demoted: IndexedPack[] = [];
       try {
         for await (const entry of repo.storage.list('index')) {
           let file;
@@ -65,8 +69,12 @@ export class MasterIndex {
             damaged.push([entry.name, err as Error]);
             continue;
           }
-          for (const pack of file.packs) if (!excludePacks?.has(pack.id)) index.addPack(pack);
+          for (const pack of file.packs) {
+            if (demotePacks?.has(pack.id)) demoted.push(pack);
+            else if (!excludePacks?.has(pack.id)) index.addPack(pack);
+          }
         }
+        for (const pack of demoted) index.addPack(pack);
       } catch (err) {
         if (err instanceof IndexChanged) continue;
         throw err;

@@ -104,6 +104,11 @@ export function packsToAvoid(plans: PrunePlan[]): Set<string> {
   return out;
 }
 
+/** The condemned packs of the plans not done now: what readers (restore, verify) use last. */
+export async function packsBeingPruned(repo: Repository): Promise<Set<string>> {
+  return packsToAvoid((await readPrunePlans(repo)).plans);
+}
+
 /** A plan the writer did not see when it started and whose sweep has begun: the writer's snapshot may name deleted data. */
 export function sweepBegunSince(seenAtStart: ReadonlySet<string>, now: PrunePlan[]): PrunePlan | undefined {
   return now.find((plan) => !seenAtStart.has(plan.id) && plan.state !== 'marked' && condemnedPacks(plan).length > 0);

@@ -19,6 +19,7 @@ import { endIdleEncoderThreads } from './encoderThreads.js';
 import { fileFinish, makeSpecialEntry, restoreEntryMetadata, restoringAsRoot } from './entryMetadata.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
+import { packsBeingPruned } from './prunePlan.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
@@ -98,7 +99,7 @@ export async function restore(repo: Repository, snapshotRef: string, options: Re
 async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
   const snapshot = await findSnapshot(repo, snapshotRef);
   const damagedIndexFiles: string[] = [];
-  const reader = new BlobReader(repo, await MasterIndex.load(repo, (name) => damagedIndexFiles.push(name)));
+  const reader = new BlobReader(repo, await MasterIndex.load(repo, { onDamaged: (name) => damagedIndexFiles.push(name), demotePacks: await packsBeingPruned(repo) }));
   const filter = createPathFilter(options.includes, options.excludes);
   const plan: PlannedEntry[] = [];
   const damaged: DamagedEntry[] = [];

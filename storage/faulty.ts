@@ -1,6 +1,6 @@
 // A fault-injecting wrapper for tests: delays every call and fails a chosen share of them
 // with transient errors, so retries, resumption and progress can be exercised on purpose; it can
-// also "kill" the caller at its Nth change to the repository, or hold each change for a test. A
+// also "kill" the caller at its Nth change to the repository, or hold each change or read for a test. A
 // backend's streaming put stays available (delayed and failed at its commit), so the pack path
 // under test is the one production takes on that backend.
 
@@ -20,6 +20,8 @@ export interface FaultOptions {
   dieAtChange?: number;
   /** Awaited before each change reaches the backend: a test holds a writer at a chosen point with it. */
   beforeChange?: (op: string, h: Handle) => Promise<void>;
+  /** Awaited before each get reaches the backend. */
+  beforeRead?: (h: Handle) => Promise<void>;
 }
 
 export class FaultyStorage implements Storage {
@@ -56,6 +58,7 @@ export class FaultyStorage implements Storage {
 
   async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
     this.maybeFail('get', h);
+    await this.options.beforeRead?.(h);
     return this.inner.get(h, range);
   }
 

@@ -2,7 +2,7 @@
 // by a storage wrapper: one that deduplicated against blobs the prune condemned and commits
 // before the sweep is rescued; one that commits after the sweep began undoes its snapshot and its
 // retry succeeds; one started after the mark never uses a condemned pack. Temporary files created
-// after the mark are left alone.
+// after the mark are left alone, and a restore started during the prune outlives the sweep.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,12 +15,13 @@ import { prune, PruneResult } from '../../core/prune';
 import { condemnedPacks, PrunePlan, readPrunePlans, savePrunePlan } from '../../core/prunePlan';
 import { addUsedBlobs } from '../../core/reachability';
 import { Repository } from '../../core/repository';
+import { restore } from '../../core/restorer';
 import { findSnapshot, listSnapshots } from '../../core/snapshots';
 import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { Handle } from '../../storage/storage';
-import { expectIntact, forgetSnapshots, HISTORY_INIT, HISTORY_PASSPHRASE, historySource } from '../helpers/pruneHistory';
-import { tempDir } from '../helpers/trees';
+import { buildHistory, expectIntact, forgetSnapshots, HISTORY_INIT, HISTORY_PASSPHRASE, historySource } from '../helpers/pruneHistory';
+import { expectSameTree, tempDir } from '../helpers/trees';
 
 /** A repository with snapshot A (forgotten: its own blobs are condemned by the next prune) and B (kept). */
 async function repositoryWithForgottenSnapshot() {
@@ -168,3 +169,34 @@ function emptyPlan(): PrunePlan {
     indexFilesBefore: 0,
   };
 }
+
+it('a restore started during a prune reads the copies the prune keeps, and finishes after the sweep deleted the old ones', async () => {
+  const dir = tempDir('prune-restore-during');
+  const { repo, sources } = await buildHistory(new LocalStorage(dir), 4);
+  const ids = [...sources.keys()];
+  await forgetSnapshots(repo, ids.slice(0, 2));
+  const lock = await acquireLock(repo, { operation: 'backup' }); // holds the prune in its wait
+  const pruned = prune(repo, { maxUnusedPercent: 0 });
+  const plan = await waitForPlan(repo);
+  expect(plan.repackPacks.length).toBeGreaterThan(0);
+
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const reading = new Promise<void>((resolve) => (reached = resolve));
+  const held = new FaultyStorage(new LocalStorage(dir), {
+    beforeRead: async (h) => {
+      if (h.type !== 'data') return;
+      reached();
+      await released;
+    },
+  });
+  const target = tempDir('prune-restore-target');
+  const restoring = restore(await Repository.open(held, HISTORY_PASSPHRASE), ids[3]!, { target, threads: 0 });
+  await reading; // index loaded, plan read: the restore now reads packs
+  await lock.release();
+  expect((await pruned).packs.repacked).toBe(plan.repackPacks.length);
+  release();
+  expect(await restoring).toMatchObject({ filesDamaged: 0 });
+  expectSameTree(sources.get(ids[3]!)!, target);
+});
