@@ -197,20 +197,24 @@ class RepositoryLock implements HeldLock {
   }
 
   async write(): Promise<void> {
+    const started = { monotonic: performance.now(), wall: Date.now() };
     await this.repo.storage.put({ type: 'locks', name: this.id }, this.repo.sealFile(jsonBytes(this.current)));
+    this.confirmedAt = started;
   }
 
+  /** Refreshes every refreshMs from the start of the last write (a slow write does not push the next one back). */
   startRefreshing(): void {
-    const schedule = () => {
+    const schedule = (delay: number) => {
       this.timer = setTimeout(() => {
+        const started = performance.now();
         this.refreshing = this.refresh().finally(() => {
           this.refreshing = undefined;
-          if (!this.released && !this.lost) schedule();
+          if (!this.released && !this.lost) schedule(Math.max(0, this.timings.refreshMs - (performance.now() - started)));
         });
-      }, this.timings.refreshMs);
+      }, delay);
       this.timer.unref();
     };
-    schedule();
+    schedule(Math.max(0, this.timings.refreshMs - (performance.now() - this.confirmedAt.monotonic)));
   }
 
   assertHeld(): void {

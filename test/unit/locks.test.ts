@@ -10,6 +10,7 @@ import { ConcurrentChangeError, RepositoryError } from '../../core/errors';
 import { acquireLock, awaitLocks, HeldLock, listLocks, LockRecord, LockTimings } from '../../core/locks';
 import { jsonBytes, Repository } from '../../core/repository';
 import { unlock } from '../../core/unlock';
+import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { lockTimingsFromEnv } from '../../worker/lockSettings';
 import { tempDir } from '../helpers/trees';
@@ -17,7 +18,7 @@ import { tempDir } from '../helpers/trees';
 const PASSPHRASE = 'locks';
 // Short, for fast tests, yet long enough for a refresh (a put with fsync) on a busy machine: a
 // holder whose refresh takes longer than refreshMs gives its lock up.
-const timings: LockTimings = { refreshMs: 250, staleMs: 1000 };
+const timings: LockTimings = { refreshMs: 500, staleMs: 2000 };
 
 let dir: string;
 let repo: Repository;
@@ -122,6 +123,14 @@ describe('acquire, refresh, release', () => {
     expect(lockFiles()).toEqual([]);
   });
 
+  it('refreshes at a steady rate: writes that take half the refresh interval do not lose the lock', async () => {
+    const slow = await Repository.open(new FaultyStorage(new LocalStorage(dir), { putDelayMs: timings.refreshMs / 2 }), PASSPHRASE);
+    const lock = await acquireLock(slow, { operation: 'backup', timings });
+    while ((await storedRecord(lock.id)).sequence < 4) await sleep(timings.refreshMs / 5);
+    expect(lock.lost).toBe(false);
+    await lock.release();
+  });
+
   it("the caller's cancellation aborts the lock's signal without losing the lock", async () => {
     const caller = new AbortController();
     const lock = await acquireLock(repo, { operation: 'restore', timings, signal: caller.signal });
@@ -158,7 +167,7 @@ describe('staleness by observation', () => {
     await holder.write();
     holder.startRefreshing();
     const waited = watch(awaitLocks(repo, [holder.id], { staleMs: timings.staleMs, pollMs: 10 }));
-    await sleep(2 * timings.staleMs);
+    await sleep(1.5 * timings.staleMs);
     expect(waited.settled).toBe(false);
     holder.stop();
     while (!waited.settled) await sleep(10);
@@ -174,7 +183,7 @@ describe('staleness by observation', () => {
   it('a released lock ends the wait', async () => {
     const lock = await acquireLock(repo, { operation: 'backup', timings });
     const waited = watch(awaitLocks(repo, [lock.id], { staleMs: timings.staleMs, pollMs: 10 }));
-    await sleep(1.5 * timings.staleMs);
+    await sleep(1.2 * timings.staleMs);
     expect(waited.settled).toBe(false);
     await lock.release();
     while (!waited.settled) await sleep(10);
