@@ -22,6 +22,15 @@ export class PruneWatch {
     return new PruneWatch(repo, new Set(plans.map((p) => p.id)), packsToAvoid(plans));
   }
 
+  /**
+   * For a writer that cannot avoid condemned packs (repair snapshots reads and rewrites whatever
+   * the index holds): refuses to start while a prune has packs condemned.
+   */
+  refuseWhilePruning(operation: string): void {
+    if (this.packsToAvoid.size === 0) return;
+    throw new ConcurrentChangeError(`[repository] a prune is in progress (plan under locks/ not done); ${operation} runs once it has finished: run it again then`);
+  }
+
   /** Saves a commit that would be undone anyway. */
   async checkBeforeCommit(): Promise<void> {
     const swept = await this.sweepBegun();

@@ -11,6 +11,7 @@ import { isDamage } from './damage.js';
 import { IndexedPack, IndexWriter, MasterIndex } from './masterIndex.js';
 import { PackBlobEntry, readPackHeader } from './packFormat.js';
 import { PackWriter } from './packWriter.js';
+import { PruneWatch } from './pruneWatch.js';
 import { Repository } from './repository.js';
 import { listSnapshots, saveSnapshot } from './snapshots.js';
 import { encodeTree, TreeNode } from './tree.js';
@@ -115,6 +116,9 @@ export const REPAIRED_TAG = 'repaired';
 /** `signal` is checked while trees are rewritten, before any snapshot is replaced. */
 export async function repairSnapshots(repo: Repository, onProgress?: (p: RepairProgress) => void, signal?: AbortSignal): Promise<RepairSnapshotsResult> {
   const result: RepairSnapshotsResult = { snapshotsChecked: 0, snapshotsRepaired: 0, snapshotsUnreadable: 0, filesTrimmed: 0, dirsEmptied: 0, repaired: [] };
+  // Like a backup, a repair writes trees that deduplicate against the index and commits snapshots.
+  const prunes = await PruneWatch.start(repo);
+  prunes.refuseWhilePruning('repair snapshots');
   const snapshots = await listSnapshots(repo, { onDamaged: () => (result.snapshotsUnreadable += 1) });
   const index = await MasterIndex.load(repo);
   const rewriter = new TreeRewriter(repo, index, result);
@@ -132,7 +136,9 @@ export async function repairSnapshots(repo: Repository, onProgress?: (p: RepairP
     const tree = newRoots[i];
     if (tree === undefined) continue;
     const { id, ...manifest } = snap;
+    await prunes.checkBeforeCommit();
     const replacement = await saveSnapshot(repo, { ...manifest, tree, tags: [...manifest.tags.filter((t) => t !== REPAIRED_TAG), REPAIRED_TAG] });
+    await prunes.checkAfterCommit(replacement); // the damaged original stays until its replacement is safe
     await repo.storage.delete({ type: 'snapshots', name: id });
     result.snapshotsRepaired += 1;
     if (result.repaired.length < MAX_REPAIR_LISTED) result.repaired.push({ original: id, replacement });

@@ -2,7 +2,8 @@
 // by a storage wrapper: one that deduplicated against blobs the prune condemned and commits
 // before the sweep is rescued; one that commits after the sweep began undoes its snapshot and its
 // retry succeeds; one started after the mark never uses a condemned pack. Temporary files created
-// after the mark are left alone, and a restore started during the prune outlives the sweep.
+// after the mark are left alone, a restore started during the prune outlives the sweep, and a
+// snapshot repair waits for the prune.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { ConcurrentChangeError } from '../../core/errors';
 import { acquireLock } from '../../core/locks';
 import { MasterIndex } from '../../core/masterIndex';
 import { prune, PruneResult } from '../../core/prune';
+import { repairSnapshots } from '../../core/repair';
 import { condemnedPacks, PrunePlan, readPrunePlans, savePrunePlan } from '../../core/prunePlan';
 import { addUsedBlobs } from '../../core/reachability';
 import { Repository } from '../../core/repository';
@@ -199,4 +201,13 @@ it('a restore started during a prune reads the copies the prune keeps, and finis
   release();
   expect(await restoring).toMatchObject({ filesDamaged: 0 });
   expectSameTree(sources.get(ids[3]!)!, target);
+});
+
+it('repair snapshots, which cannot avoid condemned packs, waits for a prune to finish', async () => {
+  const { repo } = await repositoryWithForgottenSnapshot();
+  const plan: PrunePlan = { ...emptyPlan(), deletePacks: [{ id: 'a'.repeat(64), size: 1 }] };
+  await savePrunePlan(repo, plan);
+  await expect(repairSnapshots(repo)).rejects.toThrow(ConcurrentChangeError);
+  await savePrunePlan(repo, { ...plan, state: 'done' });
+  await expect(repairSnapshots(repo)).resolves.toMatchObject({ snapshotsRepaired: 0 });
 });
