@@ -1,21 +1,57 @@
 // Meridian's engine without Temporal, as a command the benchmark can time like restic:
-//   engineCommand backup SOURCE REPO | engineCommand restore REPO TARGET   (MERIDIAN_PASSWORD)
-// It prints the engine's result and the storage requests it made as one JSON object.
+//   engineCommand backup SOURCE REPO [TIME] | engineCommand restore REPO TARGET   (a backup that a
+//   concurrent prune made undo its snapshot runs again, as the activity's retry policy does)
+//   engineCommand forget-prune REPO POLICY_JSON      (forget by a retention policy, then prune)
+// (MERIDIAN_PASSWORD). It prints the engine's result and the storage requests it made as one
+// JSON object.
 
-import { backup } from '../core/archiver.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backup, BackupOptions } from '../core/archiver.js';
+import { ConcurrentChangeError } from '../core/errors.js';
+import { forget } from '../core/forget.js';
+import { prune } from '../core/prune.js';
 import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
+import { parseRetentionPolicy } from '../core/retention.js';
 import { openStorage } from '../storage/open.js';
 import { CountingStorage } from './countingStorage.js';
 
+const USAGE = 'usage: engineCommand backup SOURCE REPO [TIME] | restore REPO TARGET | forget-prune REPO POLICY_JSON';
+
 async function main(): Promise<void> {
-  const [command, a, b] = process.argv.slice(2);
-  if (!a || !b || (command !== 'backup' && command !== 'restore')) throw new Error('usage: engineCommand backup SOURCE REPO | restore REPO TARGET');
-  const repoUrl = command === 'backup' ? b : a;
-  const storage = new CountingStorage(await openStorage(repoUrl));
+  const [command, a, b, time] = process.argv.slice(2);
+  if (!a || !b || !['backup', 'restore', 'forget-prune'].includes(command ?? '')) throw new Error(USAGE);
+  const storage = new CountingStorage(await openStorage(command === 'backup' ? b : a));
   const repo = await Repository.open(storage, process.env.MERIDIAN_PASSWORD);
-  const result = command === 'backup' ? await backup(repo, { source: a, type: 'incremental' }) : await restore(repo, 'latest', { target: b });
+  const result =
+    command === 'backup'
+      ? await backupRetried(repo, { source: a, type: 'incremental', time: time === undefined ? undefined : new Date(time) })
+      : command === 'restore'
+        ? await restore(repo, 'latest', { target: b })
+        : await forgetAndPrune(repo, b);
   console.log(JSON.stringify({ result, requests: storage.counts, requestsTotal: storage.total }));
+}
+
+/**
+ * A backup, started again when a concurrent prune made it undo its snapshot, after 1, 2, 4 … s as
+ * the backup activity's retry policy does (workflows/failurePolicy.ts); `attempts` says how many ran.
+ */
+async function backupRetried(repo: Repository, options: BackupOptions) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { ...(await backup(repo, options)), attempts: attempt };
+    } catch (err) {
+      if (!(err instanceof ConcurrentChangeError) || attempt === 10) throw err;
+      await sleep(1000 * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/** `meridian forget --prune`'s work: the policy in UTC, then a prune with the default limits. */
+async function forgetAndPrune(repo: Repository, policyJson: string) {
+  const forgotten = await forget(repo, { policy: parseRetentionPolicy(JSON.parse(policyJson)), timezone: 'UTC' });
+  const pruned = await prune(repo);
+  return { kept: forgotten.kept, removed: forgotten.removed, prune: pruned };
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 // Runs one command and measures it: wall time, CPU time and peak memory (GNU time for the
 // command itself, /proc for a long-lived helper process such as a warm worker).
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 export interface Measurement {
@@ -73,6 +73,30 @@ export function measure(spec: CommandSpec, helperPid?: number): Measurement & { 
     peakRssMiB: Math.max(maxKiB! / 1024, helped.peakRssMiB),
     stdout: run.stdout,
   };
+}
+
+let concurrentRuns = 0;
+
+/**
+ * Like measure(), for commands that must run at the same time as others: does not block, and
+ * resolves with the exit status (and stderr) instead of throwing on a failure.
+ */
+export function measureConcurrently(spec: CommandSpec): Promise<Measurement & { stdout: string; stderr: string; status: number }> {
+  const timeFile = `/tmp/meridian-bench-time-${process.pid}-${++concurrentRuns}`;
+  const started = process.hrtime.bigint();
+  const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%U %S %M', ...spec.argv], { env: spec.env ?? process.env, cwd: spec.cwd });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const [user, sys, maxKiB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      fs.rmSync(timeFile, { force: true });
+      resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (user! + sys!) * 1000, peakRssMiB: maxKiB! / 1024, stdout, stderr, status: status ?? -1 });
+    });
+  });
 }
 
 /** Bytes and files under a directory (a repository's size on disk). */

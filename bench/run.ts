@@ -2,8 +2,9 @@
 // side by side on it — full backup, backup with nothing changed, full restore, incremental after
 // a 5% edit — several runs each, interleaved; writes JSON, Markdown and an SVG chart under
 // bench/results/.
-// Then the scale scenario (many small files) and the hot path against raw zstd.
-//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke]
+// Then the scale scenario (many small files), the hot path against raw zstd, and forget + prune
+// against restic's (bench/prune.ts; `--prune-only` runs just that one).
+//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke] [--prune-only] [--prune-days 12]
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { editDataset, generateDataset } from './dataset.js';
 import { directoryUsage, measure, Measurement } from './measure.js';
 import { svgChart } from './chart.js';
 import { measureHotPath } from './hotPath.js';
+import { pruneMarkdown, runPruneBench } from './prune.js';
 import { markdown, summarize, ToolResults } from './report.js';
 import { runScale } from './scale.js';
 import { borg, meridianCli, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
       tools: { type: 'string', default: ALL_TOOLS.join(',') },
       out: { type: 'string', default: path.join(__dirname, '..', '..', 'bench', 'results') },
       smoke: { type: 'boolean', default: false },
+      'prune-only': { type: 'boolean', default: false },
+      'prune-days': { type: 'string', default: '12' },
     },
   });
   const size = parseSize(values.smoke ? '16MiB' : values.size!);
@@ -54,6 +58,20 @@ async function main(): Promise<void> {
   const data = path.join(work, 'data');
   const generated = generateDataset(data, size);
   log(`dataset: ${generated.files} files, ${(generated.bytes / 1e6).toFixed(1)} MB in ${data}`);
+  const stem = values.smoke ? 'smoke' : `bench-${(size / 1024 ** 2).toFixed(0)}MiB`;
+  const prune = () => runPruneBench(data, work, { days: values.smoke ? 6 : Number(values['prune-days']), withRestic: wanted.includes('restic') && installed('restic'), log });
+  if (values['prune-only']) {
+    try {
+      const result = await prune();
+      fs.mkdirSync(values.out!, { recursive: true });
+      fs.writeFileSync(path.join(values.out!, `prune-${stem}.json`), JSON.stringify({ context: runContext(generated, 1), prune: result }, null, 2));
+      fs.writeFileSync(path.join(values.out!, `prune-${stem}.md`), pruneMarkdown(result));
+      console.log(pruneMarkdown(result));
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const tools: Tool[] = [];
@@ -83,12 +101,12 @@ async function main(): Promise<void> {
     const scale = await runScale(tools, work, scaleFiles, temporalAddress);
     log('hot path: chunk + hash + compress + seal against raw zstd, one core');
     const hotPath = measureHotPath(data, values.smoke ? 16 * 1024 * 1024 : 256 * 1024 * 1024);
+    const pruneResult = await prune();
     const summary = summarize(results);
-    const context = `Dataset ${(generated.bytes / 1e6).toFixed(0)} MB (${generated.files} files), ${runs} run(s), ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString()}. Median (min–max).`;
-    const table = markdown(summary, context, scale, hotPath);
+    const context = runContext(generated, runs);
+    const table = `${markdown(summary, context, scale, hotPath)}\n${pruneMarkdown(pruneResult)}`;
     fs.mkdirSync(values.out!, { recursive: true });
-    const stem = values.smoke ? 'smoke' : `bench-${(size / 1024 ** 2).toFixed(0)}MiB`;
-    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary, scale, hotPath }, null, 2));
+    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary, scale, hotPath, prune: pruneResult }, null, 2));
     fs.writeFileSync(path.join(values.out!, `${stem}.md`), table);
     fs.writeFileSync(path.join(values.out!, `${stem}.svg`), svgChart(summary, `Meridian vs restic vs borg, ${(generated.bytes / 1e9).toFixed(2)} GB GIS-like dataset: median wall time`));
     console.log(table);
@@ -96,6 +114,10 @@ async function main(): Promise<void> {
     for (const c of cleanups.reverse()) await c();
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+function runContext(generated: { files: number; bytes: number }, runs: number): string {
+  return `Dataset ${(generated.bytes / 1e6).toFixed(0)} MB (${generated.files} files), ${runs} run(s), ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString()}. Median (min–max).`;
 }
 
 /** One run of every scenario for one tool, on a fresh copy of the dataset and a fresh repository. */

@@ -40,8 +40,18 @@ function measuredCommands(tool: CommandTool): Tool {
 
 const root = path.join(__dirname, '..', '..');
 
+/** A restic command on the benchmark's password and cache (times read in UTC). */
+export function resticCommand(args: string[]): CommandSpec {
+  return { argv: ['restic', ...args], env: { ...process.env, RESTIC_PASSWORD: BENCH_PASSWORD, RESTIC_CACHE_DIR: '/tmp/meridian-bench-restic-cache', TZ: 'UTC' } };
+}
+
+/** bench/engineCommand.js with its arguments (its output is JSON). */
+export function engineCommand(args: string[]): CommandSpec {
+  return { argv: [process.execPath, path.join(__dirname, 'engineCommand.js'), ...args], env: { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD } };
+}
+
 export function restic(): Tool {
-  const env = { ...process.env, RESTIC_PASSWORD: BENCH_PASSWORD, RESTIC_CACHE_DIR: '/tmp/meridian-bench-restic-cache' };
+  const env = resticCommand([]).env;
   return measuredCommands({
     name: 'restic',
     init: (repo) => ({ argv: ['restic', 'init', '-q', '--repo', repo, '--repository-version', '2'], env }),
@@ -66,13 +76,12 @@ const meridianCliPath = path.join(root, 'bin', 'meridian.js');
 /** Meridian's engine called in one process, no Temporal: the ceiling for the orchestrated paths. */
 export function meridianEngine(): Tool {
   const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD };
-  const engine = path.join(__dirname, 'engineCommand.js');
   const withRequests = (m: Measurement & { stdout: string }): Measured => ({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB, requests: (JSON.parse(m.stdout) as { requestsTotal: number }).requestsTotal });
   return {
     name: 'meridian-engine',
     init: (repo) => ({ argv: [meridianCliPath, 'init', '--repo', repo], env }),
-    backup: async (source, repo) => withRequests(measure({ argv: [process.execPath, engine, 'backup', source, repo], env })),
-    restore: async (repo, target) => withRequests(measure({ argv: [process.execPath, engine, 'restore', repo, target], env })),
+    backup: async (source, repo) => withRequests(measure(engineCommand(['backup', source, repo]))),
+    restore: async (repo, target) => withRequests(measure(engineCommand(['restore', repo, target]))),
   };
 }
 

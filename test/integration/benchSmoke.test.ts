@@ -1,10 +1,11 @@
 // The benchmark's smoke mode (a tiny dataset, one run) inside the test suite, so `npm run bench`
-// keeps working: every installed tool runs every scenario, restores are checked by the harness,
-// and the JSON, Markdown and SVG outputs are written.
+// keeps working: every installed tool runs every scenario (forget + prune included), restores are
+// checked by the harness, and the JSON, Markdown and SVG outputs are written.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PruneBenchResult } from '../../bench/prune';
 import { tempDir } from '../helpers/trees';
 
 test('npm run bench -- --smoke measures every tool on every scenario', () => {
@@ -14,6 +15,7 @@ test('npm run bench -- --smoke measures every tool on every scenario', () => {
   expect(run.status).toBe(0);
   const report = JSON.parse(fs.readFileSync(path.join(out, 'smoke.json'), 'utf8')) as {
     summary: { tools: Record<string, { scenarios: Record<string, { wallMs: { median: number }; requests?: { median: number } }>; repoBytes: { median: number } }> };
+    prune: PruneBenchResult;
   };
   const tools = report.summary.tools;
   expect(Object.keys(tools)).toEqual(expect.arrayContaining(['meridian-engine', 'meridian-temporal', 'meridian-cli']));
@@ -25,4 +27,10 @@ test('npm run bench -- --smoke measures every tool on every scenario', () => {
   expect(tools['meridian-engine']!.scenarios.full!.requests!.median).toBeGreaterThanOrEqual(3);
   expect(fs.readFileSync(path.join(out, 'smoke.md'), 'utf8')).toContain('| meridian-temporal | full |');
   expect(fs.readFileSync(path.join(out, 'smoke.svg'), 'utf8')).toMatch(/^<svg /);
+  // Forget + prune: the policy forgot snapshots of the history and prune gave their space back,
+  // restic's the same where it is installed; a backup ran during Meridian's prune.
+  for (const figures of report.prune.forgetPrune) expect({ tool: figures.tool, freed: figures.bytesFreed > 100_000 }).toEqual({ tool: figures.tool, freed: true });
+  expect(report.prune.forgetPrune.map((f) => f.tool)).toContain('meridian-engine');
+  expect(report.prune.meridianDuringPrune.backupDuringMs).toBeGreaterThan(0);
+  expect(fs.readFileSync(path.join(out, 'smoke.md'), 'utf8')).toContain('| forget + prune |');
 });
