@@ -100,6 +100,7 @@ export function createActivities(deps: ActivityDeps) {
           forget(repo, {
             policy: input.policy,
             snapshotIds: input.snapshots,
+            namedMayBeGone: Context.current().info.attempt > 1,
             groupBy: input.groupBy,
             timezone: input.timezone,
             allowEmpty: input.allowEmpty,

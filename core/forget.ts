@@ -14,6 +14,11 @@ export interface ForgetOptions {
   policy?: RetentionPolicy;
   /** Snapshot ids or unique prefixes to remove, exactly those (listed as one group); or `policy`. */
   snapshotIds?: string[];
+  /**
+   * A retry of a forget by id: a named snapshot that no longer exists was deleted by the attempt
+   * before, and is passed over instead of failing the retry with "no snapshot matches".
+   */
+  namedMayBeGone?: boolean;
   groupBy?: GroupBy;
   /** IANA time zone of the policy's calendar buckets; defaults to this process's zone. */
   timezone?: string;
@@ -67,17 +72,18 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
   const snapshots = await listSnapshots(repo);
   const groups = options.policy
     ? applyRetention(snapshots, options.policy, { groupBy: options.groupBy, timezone: options.timezone, now: options.now, allowEmpty: options.allowEmpty })
-    : namedForRemoval(snapshots, options.snapshotIds!);
+    : namedForRemoval(snapshots, options.snapshotIds!, options.namedMayBeGone ?? false);
   const removals = groups.flatMap((group) => group.remove.map((snapshot) => snapshot.id));
   if (!options.dryRun) await deleteSnapshots(repo, removals, progress, options);
   return listedResult(groups, options.dryRun ?? false);
 }
 
 /** The snapshots named by id or prefix (each must match exactly one), as one group without a key. */
-function namedForRemoval(snapshots: Snapshot[], refs: string[]): GroupDecision[] {
+function namedForRemoval(snapshots: Snapshot[], refs: string[], mayBeGone: boolean): GroupDecision[] {
   const named = new Map<string, Snapshot>();
   for (const ref of refs) {
     if (ref === 'latest') throw invalidArgument('forget takes snapshot ids, not "latest"');
+    if (mayBeGone && !snapshots.some((s) => s.id.startsWith(ref))) continue;
     const snapshot = resolveSnapshot(snapshots, ref);
     named.set(snapshot.id, snapshot);
   }

@@ -45,6 +45,17 @@ it('removes exactly the snapshots named by id or unique prefix, whatever a polic
   expect(await ids(repo)).toEqual([all[1], all[2]].sort());
 });
 
+it('a retry of a forget by id passes over the snapshots the attempt before deleted', async () => {
+  const repo = await repository();
+  const all = await writeSnapshots(repo, hourlyTimes(3, '2026-11-30T12:00:00Z').map((time) => ({ time })));
+  await repo.storage.delete({ type: 'snapshots', name: all[0]! }); // deleted by the first attempt, which then failed
+  const refs = [all[0]!.slice(0, 8), all[1]!];
+  await expect(forget(repo, { snapshotIds: refs })).rejects.toThrow(`no snapshot matches "${all[0]!.slice(0, 8)}"`);
+  const retried = await forget(repo, { snapshotIds: refs, namedMayBeGone: true });
+  expect(retried.groups[0]!.remove.map((s) => s.id)).toEqual([all[1]]);
+  expect(await ids(repo)).toEqual([all[2]]);
+});
+
 it('refuses a policy and ids together, an unknown id, and a policy that would empty a group', async () => {
   const repo = await repository();
   const [only] = await writeSnapshots(repo, [{ time: '2026-11-30T12:00:00Z' }]);
