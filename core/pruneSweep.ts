@@ -10,12 +10,16 @@
 //  5. state 'done'; older done plans are deleted.
 
 import { BlobReader } from './blobReader.js';
+import { forEachConcurrently } from './concurrently.js';
 import { consolidateIndex, ConsolidationResult } from './indexConsolidation.js';
 import { MasterIndex } from './masterIndex.js';
 import { condemnedPacks, deletePrunePlan, PrunePlan, readPrunePlans, savePrunePlan } from './prunePlan.js';
 import { addUsedBlobs, readSnapshots } from './reachability.js';
 import { Repository } from './repository.js';
 import { Handle, isNotFound } from '../storage/storage.js';
+
+/** Pack deletions in flight: each is a round trip to a cloud store. */
+const DELETES_AT_ONCE = 8;
 
 export type SweepPhase = 'rescue' | 'index' | 'delete';
 
@@ -51,14 +55,15 @@ export async function sweep(repo: Repository, plan: PrunePlan, options: SweepOpt
   const result: SweepResult = { plan, index, packsDeleted: 0, bytesDeleted: 0, leftoversRemoved: 0 };
   const unindexed = options.writersAllReleased ? await stillUnindexed(repo, plan) : [];
   const total = doomed.length + unindexed.length;
-  for (const pack of [...doomed, ...unindexed]) {
+  let done = 0;
+  await forEachConcurrently([...doomed, ...unindexed], DELETES_AT_ONCE, async (pack) => {
     options.signal?.throwIfAborted();
     if (await remove(repo, { type: 'data', name: pack.id }, options)) {
       result.packsDeleted += 1;
       result.bytesDeleted += pack.size;
     }
-    options.onProgress?.('delete', result.packsDeleted, total);
-  }
+    options.onProgress?.('delete', ++done, total);
+  });
   for (const name of plan.leftovers) {
     options.beforeChange();
     await repo.storage.removeTemporaryFile?.(name);

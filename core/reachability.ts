@@ -1,28 +1,26 @@
 // Which blobs snapshots use: every tree reachable from their roots and every data blob those
-// trees name. A tree that cannot be read stops the walk with an error: what it names cannot be
-// known, so nothing may be deleted on the strength of the walk (restic's prune refuses too).
+// trees name, reading several trees at once. A tree that cannot be read stops the walk with an
+// error: what it names cannot be known, so nothing may be deleted on the strength of the walk
+// (restic's prune refuses too).
 
 import { BlobReader } from './blobReader.js';
 import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
 import { Repository } from './repository.js';
-import { SnapshotManifestSchema, Snapshot } from './snapshots.js';
-import { isNotFound } from '../storage/storage.js';
+import { listSnapshots, Snapshot } from './snapshots.js';
+import { forEachConcurrently } from './concurrently.js';
 
-/** Every snapshot whose file can be read now; one deleted while listing (a forget) is left out. */
+/** Tree reads in flight during a walk: each is a round trip to a cloud store. */
+const TREE_READS_AT_ONCE = 16;
+
+/** Every snapshot but those in `skip`; one deleted while listing (a forget) is left out, a damaged one stops the prune. */
 export async function readSnapshots(repo: Repository, skip: ReadonlySet<string> = new Set()): Promise<Snapshot[]> {
-  const out: Snapshot[] = [];
-  for await (const entry of repo.storage.list('snapshots')) {
-    if (skip.has(entry.name)) continue;
-    try {
-      out.push({ id: entry.name, ...(await repo.loadJsonFile('snapshots', entry.name, SnapshotManifestSchema)) });
-    } catch (err) {
-      if (isNotFound(err)) continue;
-      if (isDamage(err)) throw unreadable(`snapshot ${entry.name.slice(0, 12)}`, err);
-      throw err;
-    }
+  try {
+    return (await listSnapshots(repo)).filter((s) => !skip.has(s.id));
+  } catch (err) {
+    if (isDamage(err)) throw unreadable('a snapshot file', err);
+    throw err;
   }
-  return out;
 }
 
 /** Adds to `used` every blob the snapshots use; trees already in `used` are not walked again. */
@@ -33,22 +31,30 @@ export async function addUsedBlobs(
   options: { signal?: AbortSignal; onSnapshot?: (done: number) => void } = {},
 ): Promise<void> {
   for (const [i, snap] of snapshots.entries()) {
-    options.signal?.throwIfAborted();
-    const pending = [snap.tree];
-    for (let treeId = pending.pop(); treeId !== undefined; treeId = pending.pop()) {
-      if (used.has(treeId)) continue;
-      used.add(treeId);
-      let nodes;
-      try {
-        nodes = (await reader.tree(treeId)).nodes;
-      } catch (err) {
-        if (isDamage(err)) throw unreadable(`tree ${treeId.slice(0, 12)} of snapshot ${snap.id.slice(0, 12)}`, err);
-        throw err;
+    // Level by level: the trees of one level are read several at once.
+    let level = [snap.tree];
+    while (level.length > 0) {
+      options.signal?.throwIfAborted();
+      const next: string[] = [];
+      const fresh: string[] = [];
+      for (const id of level) {
+        if (used.has(id)) continue;
+        used.add(id);
+        fresh.push(id);
       }
-      for (const node of nodes) {
-        if (node.subtree !== undefined) pending.push(node.subtree);
-        for (const id of node.content ?? []) used.add(id);
-      }
+      await forEachConcurrently(fresh, TREE_READS_AT_ONCE, async (treeId) => {
+        let nodes;
+        try {
+          nodes = (await reader.tree(treeId)).nodes;
+        } catch (err) {
+          throw isDamage(err) ? unreadable(`tree ${treeId.slice(0, 12)} of snapshot ${snap.id.slice(0, 12)}`, err) : err;
+        }
+        for (const node of nodes) {
+          if (node.subtree !== undefined) next.push(node.subtree);
+          for (const id of node.content ?? []) used.add(id);
+        }
+      });
+      level = next;
     }
     options.onSnapshot?.(i + 1);
   }

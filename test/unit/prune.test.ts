@@ -5,9 +5,11 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { MasterIndex } from '../../core/masterIndex';
 import { prune } from '../../core/prune';
 import { readPrunePlans } from '../../core/prunePlan';
 import { Repository } from '../../core/repository';
+import { listSnapshots } from '../../core/snapshots';
 import { LocalStorage } from '../../storage/local';
 import { Storage } from '../../storage/storage';
 import { buildHistory, expectIntact, forgetSnapshots, HISTORY_PASSPHRASE, prunedAgainstFresh, storedObjects } from '../helpers/pruneHistory';
@@ -122,4 +124,15 @@ it('after forgetting all snapshots but one and pruning with --max-unused 0, the 
   const { pruned, fresh, history } = await prunedAgainstFresh(new LocalStorage(tempDir('prune-space')), new LocalStorage(tempDir('prune-fresh')), 4);
   expect(history).toBeGreaterThan(1.5 * fresh); // there was space to reclaim
   expect(Math.abs(pruned - fresh) / fresh).toBeLessThanOrEqual(0.02);
+});
+
+it('refuses, deleting nothing, when a snapshot tree cannot be read', async () => {
+  const { dir, repo } = await forgottenCopy();
+  const [kept] = await listSnapshots(repo);
+  const { pack } = (await MasterIndex.load(repo)).get(kept!.tree)!; // a kept snapshot's root tree
+  fs.rmSync(path.join(dir, 'data', pack.slice(0, 2), pack));
+  const before = filesOnDisk(dir);
+  await expect(prune(repo, { maxUnusedPercent: 0 })).rejects.toThrow(/cannot be read, so what it uses is unknown; nothing was deleted/);
+  const after = filesOnDisk(dir);
+  expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
 });
