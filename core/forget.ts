@@ -32,10 +32,11 @@ export interface ForgetOptions {
   onProgress?: (progress: ForgetProgress) => void;
 }
 
+/** In the shape the CLI's progress line and the API read: the phase, and snapshot files deleted of those to delete. */
 export interface ForgetProgress {
   phase: 'listing' | 'deleting';
-  snapshotsDeleted: number;
-  snapshotsToDelete: number;
+  done: number;
+  total: number;
 }
 
 /** A group's decision as the result lists it: the listed snapshots, and how many there are in all. */
@@ -67,7 +68,7 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
     throw invalidArgument('forget needs either a retention policy or snapshot ids, not both');
   }
   if (options.snapshotIds?.length === 0) throw invalidArgument('forget needs at least one snapshot id');
-  const progress: ForgetProgress = { phase: 'listing', snapshotsDeleted: 0, snapshotsToDelete: 0 };
+  const progress: ForgetProgress = { phase: 'listing', done: 0, total: 0 };
   options.onProgress?.(progress);
   const snapshots = await listSnapshots(repo);
   const groups = options.policy
@@ -93,14 +94,14 @@ function namedForRemoval(snapshots: Snapshot[], refs: string[], mayBeGone: boole
 
 async function deleteSnapshots(repo: Repository, ids: string[], progress: ForgetProgress, options: ForgetOptions): Promise<void> {
   progress.phase = 'deleting';
-  progress.snapshotsToDelete = ids.length;
+  progress.total = ids.length;
   options.onProgress?.(progress);
   let next = 0;
   const deleteSome = async () => {
     while (next < ids.length) {
       options.signal?.throwIfAborted();
       await repo.storage.delete({ type: 'snapshots', name: ids[next++]! });
-      progress.snapshotsDeleted++;
+      progress.done++;
       options.onProgress?.(progress);
     }
   };

@@ -19,8 +19,12 @@ it('keeps what the policy keeps, per group, and deletes the other snapshot files
   const times = hourlyTimes(5, '2026-11-30T12:00:00Z', 24);
   const a = await writeSnapshots(repo, times.map((time) => ({ time, host: 'a' })));
   const b = await writeSnapshots(repo, times.map((time) => ({ time, host: 'b' })));
-  const result = await forget(repo, { policy: { keepLast: 2 }, timezone: 'UTC' });
+  const progress: unknown[] = [];
+  const result = await forget(repo, { policy: { keepLast: 2 }, timezone: 'UTC', onProgress: (p) => progress.push({ ...p }) });
   expect(result).toMatchObject({ dryRun: false, kept: 4, removed: 6, truncated: 0 });
+  // As the CLI's progress line reads any phase: done of total.
+  expect(progress[0]).toEqual({ phase: 'listing', done: 0, total: 0 });
+  expect(progress.at(-1)).toEqual({ phase: 'deleting', done: 6, total: 6 });
   expect(result.groups.map((g) => [g.key, g.keep.map((s) => s.id), g.remove.map((s) => s.id)])).toEqual([
     [{ host: 'a', source: '/data' }, [a[4], a[3]], [a[2], a[1], a[0]]],
     [{ host: 'b', source: '/data' }, [b[4], b[3]], [b[2], b[1], b[0]]],
