@@ -177,11 +177,9 @@ class RepositoryLock implements HeldLock {
       createdAt: now,
       refreshedAt: now,
       sequence: 0,
-      refreshMs: Math.round(timings.refreshMs),
+      refreshMs: Math.max(1, Math.ceil(timings.refreshMs)),
     };
     this.callerSignal = options.signal;
-    if (options.signal?.aborted) this.onCallerAbort();
-    options.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
 
   get signal(): AbortSignal {
@@ -202,8 +200,13 @@ class RepositoryLock implements HeldLock {
     this.confirmedAt = started;
   }
 
-  /** Refreshes every refreshMs from the start of the last write (a slow write does not push the next one back). */
+  /**
+   * Follows the caller's signal, and refreshes every refreshMs from the start of the last write
+   * (a slow write does not push the next one back).
+   */
   startRefreshing(): void {
+    if (this.callerSignal?.aborted) this.onCallerAbort();
+    this.callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
     const schedule = (delay: number) => {
       this.timer = setTimeout(() => {
         const started = performance.now();
