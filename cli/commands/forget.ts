@@ -24,6 +24,8 @@ export async function run(args: string[]): Promise<ExitCode> {
   }
   if (policy && positionals.length > 0) throw usageError("give either a policy (--keep-…, --gfs, --max-age-days, --max-keep) or SNAPSHOT ids, not both; see 'meridian help forget'");
   if (!policy && positionals.length === 0) throw usageError("nothing to forget: give a policy (--keep-…, --gfs, --max-age-days, --max-keep) or SNAPSHOT ids; see 'meridian help forget'");
+  const policyOnly = (['group-by', 'timezone', 'allow-empty'] as const).filter((name) => values[name] !== undefined);
+  if (!policy && policyOnly.length > 0) throw usageError(`--${policyOnly[0]} applies to a policy, not to SNAPSHOT ids`);
   if (values['max-unused'] !== undefined && !values.prune) throw usageError('--max-unused applies to --prune only');
   if (values.timezone !== undefined && !isTimeZone(values.timezone)) throw usageError(`--timezone "${values.timezone}" is not a time zone (an IANA name like Europe/Paris, or UTC)`);
   const input = {

@@ -79,6 +79,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
     { name: 'forget with a policy and ids', args: ['forget', '--repo', 'repo', '--keep-last', '1', 'abcd1234'], pattern: /either a policy .* or SNAPSHOT ids, not both/ },
     { name: 'forget with nothing to forget', args: ['forget', '--repo', 'repo', '--min-keep', '2'], pattern: /--min-keep needs a policy/ },
     { name: 'forget without a policy or ids', args: ['forget', '--repo', 'repo'], pattern: /nothing to forget/ },
+    { name: 'forget of ids with a policy option', args: ['forget', '--repo', 'repo', 'abcd1234', '--timezone', 'UTC'], pattern: /--timezone applies to a policy, not to SNAPSHOT ids/ },
     { name: 'forget with a bad id', args: ['forget', '--repo', 'repo', 'latest'], pattern: /'latest' is not a snapshot id/ },
     { name: 'forget --max-unused without --prune', args: ['forget', '--repo', 'repo', '--keep-last', '1', '--max-unused', '10'], pattern: /--max-unused applies to --prune only/ },
     { name: 'prune with a bad --max-unused', args: ['prune', '--repo', 'repo', '--max-unused', '101'], pattern: /--max-unused must be a percentage from 0 to 100 \(got "101"\)/ },
