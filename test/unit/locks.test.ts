@@ -113,6 +113,15 @@ describe('acquire, refresh, release', () => {
     expect(lockFiles()).toEqual([]);
   });
 
+  it('confirm() finds a removal that no refresh has seen yet: an operation that finished unprotected is not taken as done', async () => {
+    const lock = await acquireLock(repo, { operation: 'verify', timings });
+    fs.rmSync(path.join(dir, 'locks', lock.id));
+    await expect(lock.confirm()).rejects.toThrow(ConcurrentChangeError);
+    expect(lock.lost).toBe(true);
+    await lock.release();
+    expect(lockFiles()).toEqual([]);
+  });
+
   it('a holder that could not refresh for 2 × the refresh interval (a paused process) knows its lock may be taken for stale', async () => {
     const lock = await acquireLock(repo, { operation: 'backup', timings });
     // The whole thread stops, timers included, as under SIGSTOP.
