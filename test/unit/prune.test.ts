@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MasterIndex } from '../../core/masterIndex';
+import { acquireLock } from '../../core/locks';
 import { prune } from '../../core/prune';
 import { readPrunePlans } from '../../core/prunePlan';
 import { Repository } from '../../core/repository';
 import { listSnapshots } from '../../core/snapshots';
+import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { Storage } from '../../storage/storage';
 import { buildHistory, expectIntact, forgetSnapshots, HISTORY_PASSPHRASE, prunedAgainstFresh, storedObjects } from '../helpers/pruneHistory';
@@ -135,4 +137,28 @@ it('refuses, deleting nothing, when a snapshot tree cannot be read', async () =>
   await expect(prune(repo, { maxUnusedPercent: 0 })).rejects.toThrow(/cannot be read, so what it uses is unknown; nothing was deleted/);
   const after = filesOnDisk(dir);
   expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
+});
+
+it('deletes a pack no index names only when every writer of the mark released its lock, not when one only went stale', async () => {
+  const { dir, repo, kept } = await forgottenCopy();
+  // A pack nobody indexed (a writer killed between storing it and its index file, or asleep there).
+  const somePack = [...(await storedObjects(repo.storage)).keys()].find((k) => k.startsWith('data/'));
+  const orphan = 'f'.repeat(64);
+  fs.mkdirSync(path.join(dir, 'data', 'ff'), { recursive: true });
+  fs.copyFileSync(path.join(dir, 'data', somePack!.slice(5, 7), somePack!.slice(5)), path.join(dir, 'data', 'ff', orphan));
+  // A writer killed (or paused) with its lock held: after its first write, every change it tries fails.
+  const timings = { refreshMs: 50, staleMs: 200 };
+  const dying = await Repository.open(new FaultyStorage(new LocalStorage(dir), { dieAtChange: 2 }), HISTORY_PASSPHRASE);
+  const dead = await acquireLock(dying, { operation: 'backup', timings });
+  await dead.release().catch(() => undefined); // stops its timer; the lock file stays, never refreshed again
+
+  const first = await prune(repo, { maxUnusedPercent: 0, lockTimings: timings });
+  expect(first.locksWaitedFor).toBe(1);
+  expect(fs.existsSync(path.join(dir, 'data', 'ff', orphan))).toBe(true);
+  await expectIntact(repo, kept);
+
+  await repo.storage.delete({ type: 'locks', name: dead.id }); // what `meridian unlock` does to a stale lock
+  await prune(repo, { maxUnusedPercent: 0, lockTimings: timings });
+  expect(fs.existsSync(path.join(dir, 'data', 'ff', orphan))).toBe(false);
+  await expectIntact(repo, kept);
 });
