@@ -88,7 +88,7 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
       bytesWritten: repacked.bytes,
       indexFilesBefore: marked.indexFiles,
     };
-    lock.assertHeld();
+    await lock.confirm();
     await savePrunePlan(repo, plan);
     addUp(total, await waitAndSweep(repo, plan, run));
     return total;
@@ -148,6 +148,7 @@ async function waitAndSweep(repo: Repository, plan: PrunePlan, run: PruneOptions
     signal: run.signal,
     onWait: (waiting) => run.onProgress?.('wait', others.length - waiting.length, others.length),
   });
+  await run.lock.confirm(); // not removed by an unlock --force while we waited: no other prune can have begun
   const swept = await sweep(repo, plan, {
     writersAllReleased: waited.stale.length === 0,
     beforeChange: () => run.lock.assertHeld(),
