@@ -147,9 +147,10 @@ it('deletes a pack no index names only when every writer of the mark released it
   fs.mkdirSync(path.join(dir, 'data', 'ff'), { recursive: true });
   fs.copyFileSync(path.join(dir, 'data', somePack!.slice(5, 7), somePack!.slice(5)), path.join(dir, 'data', 'ff', orphan));
   // A writer killed (or paused) with its lock held: after its first write, every change it tries fails.
-  const timings = { refreshMs: 50, staleMs: 200 };
   const dying = await Repository.open(new FaultyStorage(new LocalStorage(dir), { dieAtChange: 2 }), HISTORY_PASSPHRASE);
-  const dead = await acquireLock(dying, { operation: 'backup', timings });
+  const dead = await acquireLock(dying, { operation: 'backup', timings: { refreshMs: 50, staleMs: 100 } });
+  // The prune's own lock refreshes slowly enough not to be lost on a loaded machine; it calls the dead lock stale after 1 s.
+  const timings = { refreshMs: 500, staleMs: 1000 };
   await dead.release().catch(() => undefined); // stops its timer; the lock file stays, never refreshed again
 
   const first = await prune(repo, { maxUnusedPercent: 0, lockTimings: timings });
