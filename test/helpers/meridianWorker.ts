@@ -6,6 +6,7 @@ import os from 'node:os';
 import { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startOperation } from '../../api/operations';
+import { ActivityDeps } from '../../activities/index';
 import { createMeridianWorker } from '../../worker/createWorker';
 import { Authority, configuredAuthority } from '../../worker/authority';
 import { repositoryLocationKey } from '../../storage/open';
@@ -56,12 +57,13 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(t: TestConnection, passphrase: string, taskQueue = uniqueTaskQueue('wf')): Promise<RunningWorker> {
+/** `deps` adds to (or replaces) the test authority's, e.g. lock timings. */
+export async function startWorker(t: TestConnection, passphrase: string, taskQueue = uniqueTaskQueue('wf'), deps: Partial<ActivityDeps> = {}): Promise<RunningWorker> {
   const worker = await createMeridianWorker({
     connection: t.connection,
     namespace: t.namespace,
     taskQueue,
-    deps: { authority: testAuthority(passphrase) },
+    deps: { authority: testAuthority(passphrase), ...deps },
     overrides: { workflowBundle: await workflowBundle(), workflowsPath: undefined, shutdownGraceTime: '1s' },
   });
   const running = worker.run();
