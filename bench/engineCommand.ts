@@ -2,12 +2,13 @@
 //   engineCommand backup SOURCE REPO [TIME] | engineCommand restore REPO TARGET   (a backup that a
 //   concurrent prune made undo its snapshot runs again, as the activity's retry policy does)
 //   engineCommand forget-prune REPO POLICY_JSON      (forget by a retention policy, then prune)
-// (MERIDIAN_PASSWORD). It prints the engine's result and the storage requests it made as one
-// JSON object.
+// (MERIDIAN_PASSWORD). Each holds a repository lock as its activity would. It prints the engine's
+// result and the storage requests it made as one JSON object.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backup, BackupOptions } from '../core/archiver.js';
 import { ConcurrentChangeError } from '../core/errors.js';
+import { acquireLock } from '../core/locks.js';
 import { forget } from '../core/forget.js';
 import { prune } from '../core/prune.js';
 import { Repository } from '../core/repository.js';
@@ -27,9 +28,19 @@ async function main(): Promise<void> {
     command === 'backup'
       ? await backupRetried(repo, { source: a, type: 'incremental', time: time === undefined ? undefined : new Date(time) })
       : command === 'restore'
-        ? await restore(repo, 'latest', { target: b })
+        ? await locked(repo, 'restore', () => restore(repo, 'latest', { target: b }))
         : await forgetAndPrune(repo, b);
   console.log(JSON.stringify({ result, requests: storage.counts, requestsTotal: storage.total }));
+}
+
+/** Runs `use` holding a repository lock, as every activity does (a prune waits for its holder). */
+async function locked<T>(repo: Repository, operation: string, use: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(repo, { operation });
+  try {
+    return await use();
+  } finally {
+    await lock.release();
+  }
 }
 
 /**
@@ -39,7 +50,7 @@ async function main(): Promise<void> {
 async function backupRetried(repo: Repository, options: BackupOptions) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ...(await backup(repo, options)), attempts: attempt };
+      return { ...(await locked(repo, 'backup', () => backup(repo, options))), attempts: attempt };
     } catch (err) {
       if (!(err instanceof ConcurrentChangeError) || attempt === 10) throw err;
       await sleep(1000 * 2 ** (attempt - 1));
@@ -49,7 +60,7 @@ async function backupRetried(repo: Repository, options: BackupOptions) {
 
 /** `meridian forget --prune`'s work: the policy in UTC, then a prune with the default limits. */
 async function forgetAndPrune(repo: Repository, policyJson: string) {
-  const forgotten = await forget(repo, { policy: parseRetentionPolicy(JSON.parse(policyJson)), timezone: 'UTC' });
+  const forgotten = await locked(repo, 'forget', () => forget(repo, { policy: parseRetentionPolicy(JSON.parse(policyJson)), timezone: 'UTC' }));
   const pruned = await prune(repo);
   return { kept: forgotten.kept, removed: forgotten.removed, prune: pruned };
 }
