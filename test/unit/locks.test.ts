@@ -62,11 +62,16 @@ function foreignHolder(clock: () => Date, options: { exclusive?: boolean } = {})
       ),
     );
   let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
   return {
     id,
     write,
-    startRefreshing: () => (timer = setInterval(() => void write(), timings.refreshMs)),
-    stop: () => clearInterval(timer),
+    startRefreshing: () => (timer = setInterval(() => void (inFlight = write()), timings.refreshMs)),
+    /** Stops refreshing once the write under way (if any) has landed, as a holder that exits does. */
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
   };
 }
 
@@ -178,7 +183,7 @@ describe('staleness by observation', () => {
     const waited = watch(awaitLocks(repo, [holder.id], { staleMs: timings.staleMs, pollMs: 10 }));
     await sleep(1.5 * timings.staleMs);
     expect(waited.settled).toBe(false);
-    holder.stop();
+    await holder.stop();
     while (!waited.settled) await sleep(10);
     expect(waited.value).toEqual({ released: [], stale: [holder.id] });
   });
@@ -224,9 +229,11 @@ describe('unlock', () => {
     expect(lockFiles()).toEqual([live.id, skewedLive.id, deadAhead.id, plan, garbage].sort());
     expect(live.lost).toBe(false);
 
+    // --force removes live locks too; the foreign holder stops first, so that no refresh of its
+    // own lands after the removal (a real holder would then find its lock gone and give up).
+    await skewedLive.stop();
     const forced = await unlock(repo, { force: true, timings });
     expect(forced.removed.map((l) => l.id).sort()).toEqual([live.id, skewedLive.id, deadAhead.id, garbage].sort());
-    skewedLive.stop();
     expect(lockFiles()).toEqual([plan]);
     await new Promise((resolve) => live.signal.addEventListener('abort', resolve));
     expect(live.lost).toBe(true);
@@ -272,7 +279,7 @@ describe('exclusive locks', () => {
     await live.write();
     live.startRefreshing();
     await expect(acquireLock(repo, { operation: 'prune', exclusive: true, timings })).rejects.toThrow('another prune or repair is running');
-    live.stop();
+    await live.stop();
   });
 });
 
