@@ -183,9 +183,13 @@ function reach(repo: Repository, at: Point, run: PruneRun): Promise<boolean> {
 
 /**
  * Failures after which an operator runs the prune again: a killed run's exclusive lock refuses a
- * new prune until it looks stale (LOCK_ENV); a prune paused longer than that lost its lock.
+ * new prune until it looks stale (LOCK_ENV); a prune paused longer than that lost its lock; and a
+ * prune refuses (deleting nothing) while a snapshot's tree cannot be read, which is the case for
+ * the moment between a backup committing after a sweep it had not seen began and that backup
+ * undoing its snapshot. A snapshot that stays unreadable still fails the trial: the reruns run
+ * out, and the final restore and deep verify check every snapshot left.
  */
-const RERUN_AFTER = /another prune or repair is running|the operation will start over/;
+const RERUN_AFTER = /another prune or repair is running|the operation will start over|cannot be read, so what it uses is unknown; nothing was deleted/;
 
 /** Runs prunes until one completes. */
 async function finishPrune(runner: PruneRunner, first: PruneOutcome): Promise<PruneResult> {
