@@ -1,0 +1,142 @@
+// The shape of `meridian.yaml`, the one configuration file that names repositories, sources,
+// retention policies and schedules (later: replication, failover, SLAs, notifications), so that
+// CLI flags, schedules and routes refer to names instead of URLs. Zod-validated; unknown keys are
+// errors. Secrets are never in the file: it names the files or environment variables that hold them.
+
+import { z } from 'zod';
+import { RetentionPolicySchema, GROUP_BY } from '../core/retention.js';
+
+/** A name of something in the file: letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
+export const ConfigName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a name is 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** A duration such as `90s`, `10m`, `1h`, `2d` (whole units), as milliseconds. */
+export const DurationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 10m, 1h or 2d')
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+    const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
+    return Number(amount) * scale;
+  });
+
+/** A byte size: a number, or `500MiB`, `10GiB`, `2TB`… */
+export const ByteSize = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)$/, 'a size such as 500MiB or 10GiB')
+    .transform((text) => {
+      const [, amount, unit] = /^(\d+(?:\.\d+)?)\s*(\w+)$/.exec(text)!;
+      const scale: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+      return Math.round(Number(amount) * scale[unit!]!);
+    }),
+]);
+
+/** Where a secret lives: a file (first line) or an environment variable; never the secret itself. */
+const SecretReference = {
+  passwordFile: z.string().min(1).optional(),
+  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+};
+
+export const RepositoryEntrySchema = z.strictObject({
+  url: z.string().min(1),
+  /** The region label (replication and failover group repositories by it). */
+  region: z.string().min(1).optional(),
+  ...SecretReference,
+});
+
+export const SourceEntrySchema = z.strictObject({
+  /** Absolute path of the directory on its host. */
+  path: z.string().min(1),
+  /** A repository name of this file. */
+  repository: ConfigName,
+  /** The host recorded in snapshots; default: the worker's hostname. */
+  host: z.string().min(1).optional(),
+  /** Task queue of the worker on the host that holds the data. */
+  taskQueue: z.string().min(1).optional(),
+  exclude: z.array(z.string().min(1)).optional(),
+  tags: z.array(z.string().min(1)).optional(),
+});
+
+/** A retention policy of `meridian forget`, plus how it groups and which calendar it counts in. */
+export const PolicyEntrySchema = z.strictObject({
+  ...RetentionPolicySchema.shape,
+  groupBy: z.enum(GROUP_BY).optional(),
+  timezone: z.string().min(1).optional(),
+});
+
+export const TEMPLATES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
+export type Template = (typeof TEMPLATES)[number];
+
+/** A notification target: an email address or an http(s) webhook URL. */
+export const NotifyTarget = z.string().refine((t) => /^[^@\s]+@[^@\s]+$/.test(t) || /^https?:\/\/\S+$/.test(t), 'an email address or an http(s) URL');
+
+/** When a schedule fires, what happens when a run is still going, and whether it is on. */
+const Timing = {
+  template: z.enum(TEMPLATES).optional(),
+  cron: z.string().min(1).optional(),
+  /** Test and fleet use: a fixed interval such as `30s` or `15m` instead of a calendar. */
+  every: DurationMs.optional(),
+  /** IANA time zone of template and cron times; default UTC. */
+  timezone: z.string().min(1).optional(),
+  /** Random delay up to this much after each fire time, so a fleet does not start at the same second. */
+  jitter: DurationMs.optional(),
+  /** A run still going when the next is due: skip the new one (default) or buffer one. */
+  overlap: z.enum(['skip', 'buffer-one']).optional(),
+  /** How late (e.g. after the Temporal server was down) a missed run still starts; default 1h. */
+  catchupWindow: DurationMs.optional(),
+  notify: z.array(NotifyTarget).optional(),
+  enabled: z.boolean().optional(),
+};
+
+export const BackupScheduleSchema = z.strictObject({
+  ...Timing,
+  /** A source name of this file. */
+  source: ConfigName,
+  type: z.enum(['full', 'incremental', 'differential']).optional(),
+  /** A policy name of this file: forget after each backup, over this source's snapshots only. */
+  policy: ConfigName.optional(),
+  /** Prune after the forget of every N-th run. */
+  prune: z.strictObject({ every: z.number().int().positive(), maxUnusedPercent: z.number().min(0).max(100).optional() }).optional(),
+  tags: z.array(z.string().min(1)).optional(),
+});
+
+export const ScrubScheduleSchema = z.strictObject({
+  ...Timing,
+  /** A repository name of this file. */
+  repository: ConfigName,
+  scrub: z.strictObject({
+    /** Every pack is read at least once every `cycle` runs (1/cycle of the packs per run). */
+    cycle: z.number().int().positive().max(10_000),
+    /** At most this many pack bytes read per run; the rest of its share carries over. */
+    budgetBytes: ByteSize.optional(),
+  }),
+});
+
+export const ScheduleEntrySchema = z.union([BackupScheduleSchema, ScrubScheduleSchema]);
+
+export const TemporalSettingsSchema = z.strictObject({
+  address: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  taskQueue: z.string().min(1).optional(),
+});
+
+export const MeridianConfigSchema = z.strictObject({
+  temporal: TemporalSettingsSchema.optional(),
+  repositories: z.record(ConfigName, RepositoryEntrySchema).default({}),
+  sources: z.record(ConfigName, SourceEntrySchema).default({}),
+  policies: z.record(ConfigName, PolicyEntrySchema).default({}),
+  schedules: z.record(ConfigName, ScheduleEntrySchema).default({}),
+});
+
+export type MeridianConfig = z.infer<typeof MeridianConfigSchema>;
+export type RepositoryEntry = z.infer<typeof RepositoryEntrySchema>;
+export type SourceEntry = z.infer<typeof SourceEntrySchema>;
+export type PolicyEntry = z.infer<typeof PolicyEntrySchema>;
+export type BackupScheduleEntry = z.infer<typeof BackupScheduleSchema>;
+export type ScrubScheduleEntry = z.infer<typeof ScrubScheduleSchema>;
+export type ScheduleEntry = z.infer<typeof ScheduleEntrySchema>;
+
+export function isScrubSchedule(entry: ScheduleEntry): entry is ScrubScheduleEntry {
+  return 'scrub' in entry;
+}
