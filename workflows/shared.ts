@@ -155,3 +155,60 @@ export function operationWorkflowId(operation: Operation, repo: string, subject:
 export function repositoryWorkflowId(operation: Operation, repo: string): string {
   return `${operation}:${repo}`;
 }
+
+/** Someone to tell when a scheduled run fails or a scrub finds damage: an email address or an http(s) webhook URL. */
+export type NotifyTarget = string;
+
+/** What a notification says (the notification issue adds channels, signing and severities). */
+export interface NotifyEvent {
+  kind: 'scheduled-backup-failed' | 'scrub-found-damage' | 'scrub-failed';
+  /** The schedule (name in meridian.yaml) whose run this is. */
+  schedule: string;
+  repository: string;
+  workflowId: string;
+  /** One line. */
+  message: string;
+  time: string;
+}
+
+/**
+ * A run of a backup schedule (`scheduledBackupWorkflow`, started by a Temporal Schedule that
+ * `meridian apply` made): back up, then forget by the schedule's policy over this source's
+ * snapshots only, then prune every `pruneEvery`-th run, then notify on failure. Names and URLs only.
+ */
+export interface ScheduledBackupInput {
+  /** The schedule's name in meridian.yaml. */
+  schedule: string;
+  backup: BackupInput;
+  /** The forget after each backup (its `repo` is the backup's; it applies to the backup's host and path only). */
+  retention?: { policy: RetentionPolicy; groupBy?: GroupBy; timezone?: string };
+  prune?: { every: number; maxUnusedPercent?: number };
+  notify?: NotifyTarget[];
+}
+
+export interface ScheduledBackupOutput {
+  /** Completed runs of this schedule, this one included (carried from the last completed run's result). */
+  run: number;
+  backup: BackupOutput;
+  forget?: ForgetOutput;
+  prune?: PruneOutput;
+}
+
+/** A scrub run (`scrubWorkflow`): deep-verify the next share of the packs, 1/cycle per run. */
+export interface ScrubInput {
+  /** The schedule's name in meridian.yaml, when a Schedule started it. */
+  schedule?: string;
+  repo: string;
+  cycle: number;
+  /** Pack bytes read at most per run; the rest of the share carries over to the next run. */
+  budgetBytes?: number;
+  notify?: NotifyTarget[];
+  dataTaskQueue?: string;
+}
+
+/** Where the rotation stands: subset `subset` of `cycle` (1-based, restic's n/t), packs after `after` still to read. */
+export interface ScrubCursor {
+  cycle: number;
+  subset: number;
+  after?: string;
+}
