@@ -34,6 +34,7 @@ import {
   VerifyOutput,
 } from '../workflows/shared.js';
 import { withFailureMapping } from './failures.js';
+import { notify } from './notify.js';
 import { startHeartbeats } from './heartbeats.js';
 import { RepositoryDeps, withRepository } from './repositoryRun.js';
 
@@ -168,6 +169,9 @@ export function createActivities(deps: ActivityDeps) {
         return { ...outcome, durationMs: Date.now() - started };
       });
     },
+
+    /** Tells a scheduled run's targets what happened (activities/notify.ts); needs no repository. */
+    notify,
   };
 }
 

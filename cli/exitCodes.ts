@@ -81,6 +81,8 @@ const BY_FAILURE_TYPE: Record<FailureType, ExitCode> = {
   filesystem: EXIT.failed,
   // Seen only when every retry met a concurrent prune's sweep.
   'concurrent-change': EXIT.failed,
+  // A scheduled run's webhook that never answered 2xx (seen by `schedule describe`, not by a command's run).
+  'notification-undelivered': EXIT.failed,
   unexpected: EXIT.failed,
 };
 

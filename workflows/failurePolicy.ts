@@ -29,6 +29,8 @@ export const FAILURE_RETRYABLE = {
   filesystem: false,
   // A concurrent operation made this one undo its work (core/errors.ts ConcurrentChangeError): run it again.
   'concurrent-change': true,
+  // A webhook that did not answer 2xx (activities/notify.ts): it may be back in a moment.
+  'notification-undelivered': true,
   // Anything else: a bounded number of attempts.
   unexpected: true,
 } as const satisfies Record<RepositoryErrorCode, false> & Record<string, boolean>;

@@ -4,10 +4,10 @@
 // input so that runs are findable however they were started, and answers a progress query;
 // history stays a handful of events however many files are involved.
 
-import { ActivityCancellationType, ActivityOptions, patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { Operation, OperationInput, OperationOutput, OPERATIONS, operationSearchAttributes, operationSubject, operationSummary, repositoryLabel } from './catalog.js';
-import { DATA_PLANE_RETRY } from './failurePolicy.js';
+import { dataPlaneOptions } from './activityOptions.js';
 import {
   BackupInput,
   BackupOutput,
@@ -29,18 +29,6 @@ import {
 } from './shared.js';
 
 /**
- * Data-plane activities: long, heartbeating, retried by the failure policy (bounded, with backoff).
- * A canceled workflow waits for its activity to stop (it learns of the cancellation from its next
- * heartbeat), so a run that reads "canceled" no longer writes to the repository or the target.
- */
-const dataPlane: ActivityOptions = {
-  startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '20 seconds',
-  retry: DATA_PLANE_RETRY,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-};
-
-/**
  * Patch id of the search-attribute and memo upserts: runs recorded before them (and histories
  * in test/replay/histories/*.before-self-description.json) replay without these commands.
  */
@@ -58,7 +46,7 @@ async function runOperation<O extends Operation>(operation: O, input: OperationI
     upsertMemo({ operation, repository: repositoryLabel(input.repo), subject: operationSubject(operation, input), summary });
   }
   setCurrentDetails(`${summary}: running`);
-  const activities = proxyActivities<Activities>(input.dataTaskQueue ? { ...dataPlane, taskQueue: input.dataTaskQueue } : dataPlane);
+  const activities = proxyActivities<Activities>(dataPlaneOptions(input.dataTaskQueue));
   // The catalog ties each operation to its activity, whose signature defines OperationInput/Output.
   const activity = activities[OPERATIONS[operation].activity] as unknown as (input: OperationInput<O>) => Promise<OperationOutput<O>>;
   try {
