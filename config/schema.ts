@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { RetentionPolicySchema, GROUP_BY } from '../core/retention.js';
+import { cronProblem } from './cron.js';
 
 /** A name of something in the file: letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
 export const ConfigName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a name is 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -32,21 +33,43 @@ export const ByteSize = z.union([
     }),
 ]);
 
+/** An IANA time zone name that this Node.js knows (Intl.DateTimeFormat accepts it). */
+export const TimeZone = z.string().min(1).superRefine((zone, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `unknown time zone "${zone}" (an IANA name such as UTC or Europe/Berlin)` });
+  }
+});
+
+/** A five-field cron expression (config/cron.ts); Temporal never sees one we did not validate. */
+export const CronExpression = z.string().min(1).superRefine((expression, ctx) => {
+  const problem = cronProblem(expression);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** Where a secret lives: a file (first line) or an environment variable; never the secret itself. */
 const SecretReference = {
   passwordFile: z.string().min(1).optional(),
   passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
 };
 
-export const RepositoryEntrySchema = z.strictObject({
-  url: z.string().min(1),
-  /** The region label (replication and failover group repositories by it). */
-  region: z.string().min(1).optional(),
-  ...SecretReference,
-});
+export const RepositoryEntrySchema = z
+  .strictObject({
+    /** A path (relative: from the file's directory), file://, s3://, gs:// or azure:// URL. */
+    url: z.string().min(1),
+    /** The region label (replication and failover group repositories by it). */
+    region: z.string().min(1).optional(),
+    ...SecretReference,
+  })
+  .superRefine((entry, ctx) => {
+    if (entry.passwordFile !== undefined && entry.passwordEnv !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['passwordEnv'], message: 'give passwordFile or passwordEnv, not both' });
+    }
+  });
 
 export const SourceEntrySchema = z.strictObject({
-  /** Absolute path of the directory on its host. */
+  /** The directory on its host (relative: from the file's directory). */
   path: z.string().min(1),
   /** A repository name of this file. */
   repository: ConfigName,
@@ -62,7 +85,7 @@ export const SourceEntrySchema = z.strictObject({
 export const PolicyEntrySchema = z.strictObject({
   ...RetentionPolicySchema.shape,
   groupBy: z.enum(GROUP_BY).optional(),
-  timezone: z.string().min(1).optional(),
+  timezone: TimeZone.optional(),
 });
 
 export const TEMPLATES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
@@ -74,11 +97,11 @@ export const NotifyTarget = z.string().refine((t) => /^[^@\s]+@[^@\s]+$/.test(t)
 /** When a schedule fires, what happens when a run is still going, and whether it is on. */
 const Timing = {
   template: z.enum(TEMPLATES).optional(),
-  cron: z.string().min(1).optional(),
+  cron: CronExpression.optional(),
   /** Test and fleet use: a fixed interval such as `30s` or `15m` instead of a calendar. */
   every: DurationMs.optional(),
   /** IANA time zone of template and cron times; default UTC. */
-  timezone: z.string().min(1).optional(),
+  timezone: TimeZone.optional(),
   /** Random delay up to this much after each fire time, so a fleet does not start at the same second. */
   jitter: DurationMs.optional(),
   /** A run still going when the next is due: skip the new one (default) or buffer one. */
@@ -88,6 +111,15 @@ const Timing = {
   notify: z.array(NotifyTarget).optional(),
   enabled: z.boolean().optional(),
 };
+
+const WHEN_KEYS = ['template', 'cron', 'every'] as const;
+
+/** A schedule gives exactly one of template, cron and every; the error names the key to remove or add. */
+function exactlyOneWhen(entry: Partial<Record<(typeof WHEN_KEYS)[number], unknown>>, ctx: z.RefinementCtx): void {
+  const given = WHEN_KEYS.filter((key) => entry[key] !== undefined);
+  if (given.length === 0) ctx.addIssue({ code: 'custom', message: 'a schedule needs one of template, cron or every' });
+  if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give only one of template, cron or every (found ${given.join(' and ')})` });
+}
 
 export const BackupScheduleSchema = z.strictObject({
   ...Timing,
@@ -99,7 +131,7 @@ export const BackupScheduleSchema = z.strictObject({
   /** Prune after the forget of every N-th run. */
   prune: z.strictObject({ every: z.number().int().positive(), maxUnusedPercent: z.number().min(0).max(100).optional() }).optional(),
   tags: z.array(z.string().min(1)).optional(),
-});
+}).superRefine(exactlyOneWhen);
 
 export const ScrubScheduleSchema = z.strictObject({
   ...Timing,
@@ -111,9 +143,20 @@ export const ScrubScheduleSchema = z.strictObject({
     /** At most this many pack bytes read per run; the rest of its share carries over. */
     budgetBytes: ByteSize.optional(),
   }),
-});
+}).superRefine(exactlyOneWhen);
 
-export const ScheduleEntrySchema = z.union([BackupScheduleSchema, ScrubScheduleSchema]);
+/**
+ * A schedule: a scrub schedule when it has a `scrub` key, else a backup schedule. Each is validated
+ * against its own schema alone, so that an error names the real key instead of the union's
+ * "Invalid input".
+ */
+export const ScheduleEntrySchema = z.unknown().transform((value, ctx): z.infer<typeof BackupScheduleSchema> | z.infer<typeof ScrubScheduleSchema> => {
+  const scrub = typeof value === 'object' && value !== null && 'scrub' in value;
+  const parsed = (scrub ? ScrubScheduleSchema : BackupScheduleSchema).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
 
 export const TemporalSettingsSchema = z.strictObject({
   address: z.string().min(1).optional(),

@@ -4,11 +4,11 @@
 // any path (MERIDIAN_ALLOW_ANY_PATH=1). The schedules issue's `meridian.yaml` will carry the same.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { RepositoryError } from '../core/errors.js';
 import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
+import { meridianHome } from '../config/home.js';
 
 /** A repository the worker serves. */
 export interface ConfiguredRepository {
@@ -35,9 +35,7 @@ export interface WorkerConfig {
 // Keys are a repository URL (`{ "passwordFile"?: … }`) or a NAME (`{ "url": …, "passwordFile"?: … }`).
 const RepositoriesFileSchema = z.record(z.string(), z.strictObject({ url: z.string().optional(), passwordFile: z.string().optional() }));
 
-export function meridianHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MERIDIAN_HOME ?? path.join(os.homedir(), '.meridian');
-}
+export { meridianHome };
 
 export function repositoriesFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(meridianHome(env), 'repositories.json');
