@@ -87,7 +87,14 @@ export function createActivities(deps: ActivityDeps) {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
         const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'verify' } }, cancellation, (repo, signal) =>
-          verify(repo, { snapshot: input.snapshot, level: input.level ?? 'standard', samplePercent: input.samplePercent, onProgress: report, signal }),
+          verify(repo, {
+            snapshot: input.snapshot,
+            level: input.level ?? (input.subset ? 'deep' : 'standard'),
+            samplePercent: input.samplePercent,
+            subset: input.subset,
+            onProgress: report,
+            signal,
+          }),
         );
         return { ...outcome, durationMs: Date.now() - started };
       });

@@ -73,7 +73,16 @@ export const VerificationRequestSchema = object({
     .max(100, 'must be from 1 to 100')
     .optional()
     .meta({ description: 'With level deep: the share of packs to read in full' }),
-});
+  subset: object({
+    n: z.number(mustBe('a number')).int('must be a whole number').min(1, 'must be at least 1'),
+    t: z.number(mustBe('a number')).int('must be a whole number').min(1, 'must be at least 1'),
+  })
+    .refine((s) => s.n <= s.t, { message: 'n must not exceed t', path: ['n'] })
+    .optional()
+    .meta({ description: "Deep verify of subset n of t of the packs only: those whose id's first 4 bytes leave n − 1 modulo t (restic's --read-data-subset n/t); implies level deep" }),
+})
+  .refine((v) => !v.subset || v.level === undefined || v.level === 'deep', { message: 'must be deep (or left out) with a subset', path: ['level'] })
+  .refine((v) => !v.subset || v.samplePercent === undefined, { message: 'cannot be combined with a subset', path: ['samplePercent'] });
 
 const snapshotId = text().regex(/^[0-9a-f]{4,64}$/, 'must be a snapshot id (4 to 64 hex digits)').meta({ description: 'A snapshot id or a unique prefix of at least 4 hex digits' });
 

@@ -99,6 +99,7 @@ export const COMMANDS = {
     options: withResult({
       level: { type: 'string', value: VERIFY_LEVELS.join('|'), summary: 'quick: snapshots, trees and index agree and packs exist; standard: also pack headers; deep: also every blob', defaultValue: 'standard' },
       'sample-percent': { type: 'string', value: 'N', summary: 'with --level deep, read only this percentage of the packs', defaultValue: '100' },
+      subset: { type: 'string', value: 'n/T', summary: "read only subset n of T of the packs (restic's --read-data-subset); implies --level deep" },
     }),
   },
   forget: {

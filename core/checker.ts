@@ -1,13 +1,16 @@
 // Verify: quick checks that snapshots, trees and the index agree and that every referenced pack
 // exists; standard also reads every referenced pack's header and compares it with the index;
 // deep also reads, opens, decompresses and hashes every referenced blob (or a random share of
-// the packs). Each problem names the snapshots and paths it affects.
+// the packs, or subset n/t of them: core/packSubset.ts). Each problem names the snapshots and
+// paths it affects.
 
 import { BlobReader } from './blobReader.js';
 import { decodeBlob } from './blobCodec.js';
 import { isDamage } from './damage.js';
+import { invalidArgument } from './errors.js';
 import { BlobLocation, MasterIndex } from './masterIndex.js';
 import { readPackHeader } from './packFormat.js';
+import { checkSubset, inSubset, PackSubset } from './packSubset.js';
 import { packsBeingPruned } from './prunePlan.js';
 import { Repository } from './repository.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
@@ -28,9 +31,22 @@ export interface VerifyOptions {
   snapshot?: string;
   level: VerifyLevel;
   samplePercent?: number;
+  /** With level deep: read only the packs of this subset (restic's --read-data-subset n/t). */
+  subset?: PackSubset;
+  /**
+   * With level deep: which of the packs to read, chosen from the candidates (the referenced packs
+   * that exist, of the subset when one is given), sorted by id; the scrub resumes and keeps to its
+   * byte budget with it.
+   */
+  choosePacks?: (candidates: PackCandidate[]) => string[];
   onProgress?: (progress: VerifyProgress) => void;
   /** Checked before each snapshot and each pack: a canceled verify stops there. */
   signal?: AbortSignal;
+}
+
+export interface PackCandidate {
+  id: string;
+  size: number;
 }
 
 export interface VerifyProgress {
@@ -44,12 +60,15 @@ export interface VerifyReport {
   ok: boolean;
   checked: { snapshots: number; packs: number; blobs: number; bytes: number };
   problems: Problem[];
+  /** The subset of packs read, when one was asked for. */
+  subset?: PackSubset;
 }
 
 /** Problems beyond this many are counted in the last message rather than listed. */
 const MAX_PROBLEMS = 200;
 
 export async function verify(repo: Repository, options: VerifyOptions): Promise<VerifyReport> {
+  checkPackSelection(options);
   const problems: Problem[] = [];
   const checked = { snapshots: 0, packs: 0, blobs: 0, bytes: 0 };
   const index = await loadIndexReportingDamage(repo, problems);
@@ -89,7 +108,7 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
     }
   }
   if (options.level !== 'quick') {
-    const packs = samplePacks([...byPack.keys()].filter((p) => existing.has(p)), options.level === 'deep' ? options.samplePercent : undefined);
+    const packs = packsToRead([...byPack.keys()].filter((p) => existing.has(p)), existing, options);
     let done = 0;
     for (const pack of packs) {
       options.signal?.throwIfAborted();
@@ -97,7 +116,25 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
       options.onProgress?.({ phase: 'packs', done: ++done, total: packs.length });
     }
   }
-  return { level: options.level, ok: problems.length === 0, checked, problems: capped(problems) };
+  const report: VerifyReport = { level: options.level, ok: problems.length === 0, checked, problems: capped(problems) };
+  return options.subset ? { ...report, subset: options.subset } : report;
+}
+
+/** A subset, a sample or a choice of packs only make sense when pack data is read, and one at a time. */
+function checkPackSelection(options: VerifyOptions): void {
+  const selections = [options.subset && 'a subset', options.samplePercent !== undefined && 'a sample percentage', options.choosePacks && 'a choice'].filter(Boolean);
+  if (selections.length > 0 && options.level !== 'deep') throw invalidArgument(`${selections[0]} of packs to read needs level deep (got ${options.level})`);
+  if (options.subset && options.samplePercent !== undefined) throw invalidArgument('verify reads either a subset of the packs or a sample percentage, not both');
+  if (options.subset) checkSubset(options.subset);
+}
+
+/** The packs a standard or deep verify reads, of the referenced packs that exist. */
+function packsToRead(packs: string[], sizes: Map<string, number>, options: VerifyOptions): string[] {
+  if (options.level !== 'deep') return packs;
+  const subset = options.subset;
+  const candidates = subset ? packs.filter((p) => inSubset(p, subset)) : samplePacks(packs, options.samplePercent);
+  if (!options.choosePacks) return candidates;
+  return options.choosePacks(candidates.sort().map((id) => ({ id, size: sizes.get(id)! })));
 }
 
 /** Loads the index files that can be read, reporting each damaged one. */
@@ -135,7 +172,8 @@ async function walkTree(
     nodes = (await reader.tree(treeId)).nodes;
   } catch (err) {
     if (!isDamage(err)) throw err;
-    problems.push({ kind: 'damaged-tree', blob: treeId, ...where, message: `tree ${short(treeId)} of ${where.path} in snapshot ${short(snap.id)} cannot be read: ${(err as Error).message}` });
+    const pack = reader.index.get(treeId)!.pack;
+    problems.push({ kind: 'damaged-tree', pack, blob: treeId, ...where, message: `tree ${short(treeId)} of ${where.path} in snapshot ${short(snap.id)} cannot be read: ${(err as Error).message}` });
     return;
   }
   for (const node of nodes) {

@@ -74,7 +74,8 @@ export const OPERATIONS = {
     workflowType: 'verifyWorkflow',
     activity: 'verifyRepository',
     subject: (input) => input.snapshot ?? 'all',
-    summary: (input) => `${input.level ?? 'standard'} verify of ${input.snapshot ? `snapshot ${input.snapshot} of ` : ''}${repositoryLabel(input.repo)}`,
+    summary: (input) =>
+      `${input.level ?? (input.subset ? 'deep' : 'standard')} verify of ${input.subset ? `pack subset ${input.subset.n}/${input.subset.t} of ` : ''}${input.snapshot ? `snapshot ${input.snapshot} of ` : ''}${repositoryLabel(input.repo)}`,
     api: { path: '/v1/verifications', summary: 'Verify a repository or one snapshot', request: 'VerificationRequest' },
   }),
   forget: describe({

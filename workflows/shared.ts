@@ -69,6 +69,8 @@ export interface VerifyInput {
   snapshot?: string;
   level?: VerifyLevel;
   samplePercent?: number;
+  /** Deep verify of subset n of t of the packs only (core/packSubset.ts); implies level deep. */
+  subset?: { n: number; t: number };
   dataTaskQueue?: string;
 }
 

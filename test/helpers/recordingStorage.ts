@@ -1,5 +1,6 @@
-// A storage wrapper that logs every call it passes on (operation, type, name), so a test can
-// tell in which order an operation touched a repository: its lock first, then everything else.
+// A storage wrapper that logs every call it passes on (operation, type, name, and a read's byte
+// range), so a test can tell in which order an operation touched a repository (its lock first,
+// then everything else) and which objects it read whole.
 
 import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StreamingPut } from '../../storage/storage';
 
@@ -7,6 +8,8 @@ export interface StorageCall {
   op: 'put' | 'get' | 'stat' | 'list' | 'delete' | 'stream';
   type: FileType;
   name: string;
+  /** A ranged get's range; none for a get of the whole object. */
+  range?: ByteRange;
 }
 
 export class RecordingStorage implements Storage {
@@ -30,7 +33,7 @@ export class RecordingStorage implements Storage {
   }
 
   get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
-    this.calls.push({ op: 'get', ...h });
+    this.calls.push({ op: 'get', ...h, ...(range ? { range } : {}) });
     return this.inner.get(h, range);
   }
 

@@ -96,6 +96,11 @@ describe('API request validation', () => {
     ['samplePercent 101', '/v1/verifications', { repo: '/srv/repo', samplePercent: 101 }, 'samplePercent: must be from 1 to 100'],
     ['samplePercent as a string', '/v1/verifications', { repo: '/srv/repo', samplePercent: '50' }, 'samplePercent: must be a number'],
     ['bad level', '/v1/verifications', { repo: '/srv/repo', level: 'paranoid' }, 'level: must be quick, standard or deep'],
+    ['a subset past its total', '/v1/verifications', { repo: '/srv/repo', subset: { n: 4, t: 3 } }, 'subset.n: n must not exceed t'],
+    ['a subset numbered 0', '/v1/verifications', { repo: '/srv/repo', subset: { n: 0, t: 3 } }, 'subset.n: must be at least 1'],
+    ['a subset of a fraction', '/v1/verifications', { repo: '/srv/repo', subset: { n: 1, t: 2.5 } }, 'subset.t: must be a whole number'],
+    ['a subset with a standard level', '/v1/verifications', { repo: '/srv/repo', subset: { n: 1, t: 3 }, level: 'standard' }, 'level: must be deep (or left out) with a subset'],
+    ['a subset with a sample', '/v1/verifications', { repo: '/srv/repo', subset: { n: 1, t: 3 }, samplePercent: 10 }, 'samplePercent: cannot be combined with a subset'],
     ['an array body', '/v1/backups', [backup], 'body: must be a JSON object'],
   ];
 

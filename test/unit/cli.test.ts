@@ -86,6 +86,13 @@ describe('usage errors exit 2 with one line on stderr', () => {
     { name: 'prune with an argument', args: ['prune', '--repo', 'repo', 'now'], pattern: /unexpected argument 'now'/ },
     { name: 'a bad --level', args: ['verify', '--repo', 'repo', '--level', 'thorough'], pattern: /--level must be one of quick, standard, deep/ },
     { name: 'a bad --sample-percent', args: ['verify', '--repo', 'repo', '--sample-percent', '0'], pattern: /--sample-percent must be/ },
+    ...['0/3', '4/3', 'a/b', '3', '1/0', '-1/3', '1.5/3'].map((subset) => ({
+      name: `verify --subset ${subset}`,
+      args: ['verify', '--repo', 'repo', `--subset=${subset}`],
+      pattern: new RegExp(`--subset must be n/T with whole numbers 1 ≤ n ≤ T, e\\.g\\. 1/7 \\(got "${subset.replace('.', '\\.')}"\\)`),
+    })),
+    { name: 'verify --subset with --level standard', args: ['verify', '--repo', 'repo', '--subset', '1/3', '--level', 'standard'], pattern: /--subset reads pack data: use it with --level deep/ },
+    { name: 'verify --subset with --sample-percent', args: ['verify', '--repo', 'repo', '--subset', '1/3', '--sample-percent', '10'], pattern: /--subset and --sample-percent cannot be combined/ },
     { name: 'a missing --target', args: ['restore', 'latest', '--repo', 'repo'], pattern: /--target is required/ },
     { name: 'an unsupported repository URL', args: ['snapshots', '--repo', 'ftp://host/repo'], pattern: /unsupported repository URL scheme/ },
     { name: 'a bad --compression', args: ['init', '--repo', 'new', '--compression', 'brotli', '--no-encryption'], pattern: /--compression must be one of zstd, lz4, gzip, none/ },
