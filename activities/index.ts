@@ -63,6 +63,8 @@ export function createActivities(deps: ActivityDeps) {
         );
         return {
           snapshotId: result.snapshotId,
+          host: result.host,
+          source: result.source,
           type: result.type,
           parent: result.parent,
           ...result.stats,
@@ -112,6 +114,7 @@ export function createActivities(deps: ActivityDeps) {
             groupBy: input.groupBy,
             timezone: input.timezone,
             allowEmpty: input.allowEmpty,
+            filter: input.filter,
             dryRun: input.dryRun,
             signal,
             onProgress: report,

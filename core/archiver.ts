@@ -49,6 +49,9 @@ export interface BackupProgress {
 
 export interface BackupResult {
   snapshotId: string;
+  /** The host and (resolved) source directory the snapshot records: what retention groups it by. */
+  host: string;
+  source: string;
   type: BackupType;
   parent: string | null;
   stats: SnapshotStats;
@@ -107,7 +110,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       ...(run.filesSkipped > 0 && { incomplete: true, filesSkipped: run.filesSkipped }),
     });
     await prunes.checkAfterCommit(snapshotId);
-    return { snapshotId, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings };
+    return { snapshotId, host, source, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings };
   } finally {
     await run.close();
   }

@@ -2,8 +2,11 @@
 // does not keep, group by group, or exactly the snapshots named by id. Only snapshot files are
 // deleted; the data they alone referenced stays until a prune (core/prune.ts). The result lists
 // at most MAX_LISTED_SNAPSHOTS snapshots (removals first) and counts the rest, so that a forget of
-// 10,000 snapshots returns a small document through workflow history.
+// 10,000 snapshots returns a small document through workflow history. A filter (host, source
+// paths) narrows what is considered: a schedule's policy never sees another source's snapshots,
+// and a snapshot named by id outside the filter is refused rather than removed.
 
+import path from 'node:path';
 import { invalidArgument } from './errors.js';
 import { Repository } from './repository.js';
 import { applyRetention, GroupBy, GroupDecision, GroupKey, RetentionPolicy, SnapshotDecision } from './retention.js';
@@ -20,6 +23,8 @@ export interface ForgetOptions {
    */
   namedMayBeGone?: boolean;
   groupBy?: GroupBy;
+  /** Only snapshots matching it are considered, by the policy or by id. */
+  filter?: SnapshotFilter;
   /** IANA time zone of the policy's calendar buckets; defaults to this process's zone. */
   timezone?: string;
   /** Where maxAgeDays counts from; defaults to now. */
@@ -30,6 +35,12 @@ export interface ForgetOptions {
   dryRun?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: ForgetProgress) => void;
+}
+
+/** Which snapshots a forget considers: those of `host` (any when absent) whose source is one of `paths` (any when absent). */
+export interface SnapshotFilter {
+  host?: string;
+  paths?: string[];
 }
 
 /** In the shape the CLI's progress line and the API read: the phase, and snapshot files deleted of those to delete. */
@@ -71,21 +82,31 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
   const progress: ForgetProgress = { phase: 'listing', done: 0, total: 0 };
   options.onProgress?.(progress);
   const snapshots = await listSnapshots(repo);
+  const considered = filterPredicate(options.filter);
   const groups = options.policy
-    ? applyRetention(snapshots, options.policy, { groupBy: options.groupBy, timezone: options.timezone, now: options.now, allowEmpty: options.allowEmpty })
-    : namedForRemoval(snapshots, options.snapshotIds!, options.namedMayBeGone ?? false);
+    ? applyRetention(snapshots.filter(considered), options.policy, { groupBy: options.groupBy, timezone: options.timezone, now: options.now, allowEmpty: options.allowEmpty })
+    : namedForRemoval(snapshots, options.snapshotIds!, options.namedMayBeGone ?? false, considered);
   const removals = groups.flatMap((group) => group.remove.map((snapshot) => snapshot.id));
   if (!options.dryRun) await deleteSnapshots(repo, removals, progress, options);
   return listedResult(groups, options.dryRun ?? false);
 }
 
-/** The snapshots named by id or prefix (each must match exactly one), as one group without a key. */
-function namedForRemoval(snapshots: Snapshot[], refs: string[], mayBeGone: boolean): GroupDecision[] {
+/** Whether a snapshot passes the filter (every snapshot without one). */
+function filterPredicate(filter: SnapshotFilter | undefined): (snapshot: Snapshot) => boolean {
+  if (filter === undefined) return () => true;
+  if (filter.paths?.length === 0) throw invalidArgument('a forget filter with an empty list of paths matches no snapshot');
+  const paths = filter.paths && new Set(filter.paths.map((p) => path.resolve(p)));
+  return (s) => (filter.host === undefined || s.host === filter.host) && (paths === undefined || paths.has(s.source));
+}
+
+/** The snapshots named by id or prefix (each must match exactly one, within the filter), as one group without a key. */
+function namedForRemoval(snapshots: Snapshot[], refs: string[], mayBeGone: boolean, considered: (snapshot: Snapshot) => boolean): GroupDecision[] {
   const named = new Map<string, Snapshot>();
   for (const ref of refs) {
     if (ref === 'latest') throw invalidArgument('forget takes snapshot ids, not "latest"');
     if (mayBeGone && !snapshots.some((s) => s.id.startsWith(ref))) continue;
     const snapshot = resolveSnapshot(snapshots, ref);
+    if (!considered(snapshot)) throw invalidArgument(`snapshot ${snapshot.id.slice(0, 8)} (host ${snapshot.host}, source ${snapshot.source}) is outside the forget's filter: nothing removed`);
     named.set(snapshot.id, snapshot);
   }
   const newestFirst = [...named.values()].sort((a, b) => b.time.localeCompare(a.time) || a.id.localeCompare(b.id));

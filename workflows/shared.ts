@@ -4,7 +4,7 @@
 
 import { defineQuery } from '@temporalio/workflow';
 import type { VerifyReport } from '../core/checker.js';
-import type { ForgetResult } from '../core/forget.js';
+import type { ForgetResult, SnapshotFilter } from '../core/forget.js';
 import type { RepairIndexResult, RepairSnapshotsResult } from '../core/repair.js';
 import type { RestoreResult } from '../core/restorer.js';
 import type { UnlockResult } from '../core/unlock.js';
@@ -34,6 +34,9 @@ export interface BackupInput {
 
 export interface BackupOutput {
   snapshotId: string;
+  /** The host and source directory the snapshot records (the worker's hostname, the resolved path, when the input gave none). */
+  host: string;
+  source: string;
   type: BackupType;
   parent: string | null;
   files: number;
@@ -99,6 +102,8 @@ export interface ForgetInput {
   timezone?: string;
   /** Lets a policy remove every snapshot of a group. */
   allowEmpty?: boolean;
+  /** Only the snapshots of this host and these source paths are considered (a scheduled run's own source). */
+  filter?: SnapshotFilter;
   dryRun?: boolean;
   /** `forget --prune`: prune the repository after the forget, in the same workflow (a dry run with dryRun). */
   prune?: { maxUnusedPercent?: number };

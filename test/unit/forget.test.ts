@@ -1,6 +1,7 @@
 // core/forget.ts on a real (in-memory) repository: a policy removes exactly the snapshot files it
 // does not keep, a dry run removes nothing, ids and prefixes remove exactly those, and a forget
-// of thousands of snapshots lists at most 1,000 of them (removals first) and counts the rest.
+// of thousands of snapshots lists at most 1,000 of them (removals first) and counts the rest; a
+// filter keeps a policy (and ids) to one host and source.
 
 import { forget, MAX_LISTED_SNAPSHOTS } from '../../core/forget';
 import { Repository } from '../../core/repository';
@@ -83,4 +84,44 @@ it('lists at most 1,000 snapshots, removals first, and counts the rest', async (
   expect(result.groups.flatMap((g) => g.keep)).toHaveLength(0); // 1,300 removals fill the list
   expect(result.groups.map((g) => [g.kept, g.removed])).toEqual([[600, 650], [600, 650]]);
   expect(await listSnapshots(repo)).toHaveLength(1200);
+});
+
+describe('a filter (a scheduled run forgets its own source only)', () => {
+  const newest = '2026-11-30T12:00:00Z';
+  async function threeSources() {
+    const repo = await repository();
+    const times = hourlyTimes(5, newest);
+    const tiles = await writeSnapshots(repo, times.map((time) => ({ time, host: 'gis-1', source: '/data/tiles' })));
+    const rasters = await writeSnapshots(repo, times.map((time) => ({ time, host: 'gis-1', source: '/data/rasters' })));
+    const otherHost = await writeSnapshots(repo, times.map((time) => ({ time, host: 'gis-2', source: '/data/tiles' })));
+    return { repo, tiles, rasters, otherHost };
+  }
+  const filter = { host: 'gis-1', paths: ['/data/tiles/'] };
+
+  it("applies the policy to the filter's snapshots only, never to another source's, whatever the grouping", async () => {
+    for (const groupBy of ['host,source', 'host', 'source', 'none'] as const) {
+      const { repo, tiles, rasters, otherHost } = await threeSources();
+      const result = await forget(repo, { policy: { keepLast: 2 }, groupBy, filter, timezone: 'UTC' });
+      expect(result).toMatchObject({ kept: 2, removed: 3 });
+      expect(await ids(repo)).toEqual([tiles[3], tiles[4], ...rasters, ...otherHost].sort());
+    }
+  });
+
+  it('without it, the same policy grouped by host removes the other source too (what the filter prevents)', async () => {
+    const { repo, rasters } = await threeSources();
+    await forget(repo, { policy: { keepLast: 2 }, groupBy: 'host', timezone: 'UTC' });
+    const left = await ids(repo);
+    expect(left).toHaveLength(4);
+    expect(rasters.filter((id) => left.includes(id)).length).toBeLessThan(rasters.length);
+  });
+
+  it('refuses a snapshot named by id outside the filter, removing nothing; removes one inside it', async () => {
+    const { repo, tiles, rasters } = await threeSources();
+    await expect(forget(repo, { snapshotIds: [tiles[0]!, rasters[0]!], filter })).rejects.toThrow(/outside the forget's filter: nothing removed/);
+    expect(await ids(repo)).toHaveLength(15);
+    await forget(repo, { snapshotIds: [tiles[0]!.slice(0, 10)], filter });
+    expect(await ids(repo)).not.toContain(tiles[0]);
+    expect(await ids(repo)).toHaveLength(14);
+    await expect(forget(repo, { policy: { keepLast: 1 }, filter: { paths: [] } })).rejects.toThrow(/empty list of paths/);
+  });
 });
