@@ -82,6 +82,11 @@ const STATUS: Partial<Record<WorkflowExecutionStatusName, OperationStatus>> = {
   CONTINUED_AS_NEW: 'running',
 };
 
+/** A workflow's status as the API and the CLI name it. */
+export function operationStatus(status: WorkflowExecutionStatusName): OperationStatus {
+  return STATUS[status] ?? 'running';
+}
+
 /**
  * The state of an operation by workflow id: status, live progress, result or error. The workflow
  * type says which operation it is, however the run was started; a workflow that is no Meridian
@@ -92,7 +97,7 @@ export async function describeOperation(client: Client, workflowId: string): Pro
   const description = await handle.describe();
   const operation = operationOfWorkflowType(description.type);
   if (!operation) throw new WorkflowNotFoundError(`workflow ${workflowId} is a ${description.type}, not a Meridian operation`, workflowId, undefined);
-  const status = STATUS[description.status.name] ?? 'running';
+  const status = operationStatus(description.status.name);
   const view: OperationView = { workflowId, operation, status };
   if (status === 'running') {
     view.progress = { ...(await queryProgress(handle)), ...heartbeatOf(description.raw.pendingActivities) };

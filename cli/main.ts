@@ -23,6 +23,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   prune: () => import('./commands/prune.js'),
   repair: () => import('./commands/repair.js'),
   key: () => import('./commands/key.js'),
+  schedule: () => import('./commands/schedule.js'),
   worker: () => import('./commands/worker.js'),
   server: () => import('./commands/server.js'),
 };

@@ -176,6 +176,22 @@ export async function connectTemporal(target: TemporalTarget, namespace: string)
   };
 }
 
+/**
+ * Runs `body` with a client of the configured cluster, else of the embedded dev server under
+ * MERIDIAN_HOME (started when none runs), for commands that only talk to Temporal (schedules,
+ * apply): no worker is started.
+ */
+export async function withTemporalClient<T>(body: (client: Client) => Promise<T>): Promise<T> {
+  const settings = temporalSettings();
+  const target = settings.cluster ?? { address: (await startEmbeddedServer(settings.home)).address };
+  const temporal = await connectTemporal(target, settings.namespace);
+  try {
+    return await body(temporal.client);
+  } finally {
+    await temporal.close();
+  }
+}
+
 /** "Failed to connect to Temporal server" says little: its causes (e.g. 16 UNAUTHENTICATED: …) say why. */
 function withCauses(err: unknown): string {
   const messages: string[] = [];

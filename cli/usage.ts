@@ -8,8 +8,9 @@ import { DEFAULT_PACK_SIZE_MIB } from '../core/repositoryConfig.js';
 import { DEFAULT_MAX_UNUSED_PERCENT } from '../core/prune.js';
 import { GROUP_BY } from '../core/retention.js';
 import { BACKUP_TYPES } from '../core/snapshots.js';
-import { SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
+import { SNAPSHOT_TIME_FORMAT, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { VERIFY_LEVELS } from '../core/checker.js';
+import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import {
   HELP_OPTION,
@@ -164,6 +165,21 @@ export const COMMANDS = {
     options: onRepository({
       'new-password-file': { type: 'string', value: 'FILE', summary: 'key add: a file holding the new passphrase', otherEnv: 'MERIDIAN_NEW_PASSWORD' },
     }),
+  },
+  schedule: {
+    args: 'list|describe|pause|resume|trigger|backfill [NAME]',
+    summary:
+      'Shows and operates the Temporal Schedules `meridian apply` made (ids meridian:NAME; no other Schedule is listed or touched): ' +
+      'list them; describe one (spec, overlap policy, catch-up window, next 5 runs, last runs and their outcomes, missed and skipped counts); ' +
+      'pause it with a note; resume it; trigger a run now (with its own overlap policy, so never next to an open run); ' +
+      'backfill the runs its spec gives between --from and --to (one after another).',
+    options: {
+      note: { type: 'string', value: 'TEXT', summary: 'pause: why the schedule is paused (shown by describe, Temporal UI and temporal schedule describe)', defaultValue: `"${DEFAULT_PAUSE_NOTE}"` },
+      from: { type: 'string', value: 'ISO8601', summary: `backfill: the start of the window, ${ZONED_SNAPSHOT_TIME_FORMAT}` },
+      to: { type: 'string', value: 'ISO8601', summary: 'backfill: the end of the window, after --from' },
+      ...JSON_OPTION,
+      ...COMMON,
+    },
   },
   worker: {
     args: '',
