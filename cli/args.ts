@@ -34,6 +34,9 @@ export function parseCommand<C extends CommandName>(command: C, args: string[]):
       fromEnvironment.set(name, option.env!);
     }
   }
+  // --config FILE stands for MERIDIAN_CONFIG in this whole process: every reader of meridian.yaml
+  // (repository names, passphrases, Temporal settings) goes by the environment.
+  if (typeof values.config === 'string' && 'config' in options) process.env.MERIDIAN_CONFIG = path.resolve(values.config);
   const from = (name: string) => fromEnvironment.get(name) ?? `--${name}`;
   // The values are those of `options`, typed by the command's descriptions.
   return { values: values as ParsedCommand<(typeof COMMANDS)[C]['options']>['values'], positionals: parsed.positionals, from };
@@ -88,7 +91,7 @@ export function repositoryUrl(command: CommandName, value: string | undefined, s
 }
 
 /**
- * A bare word is a repository name when this user's repositories.json names it, or when a remote
+ * A bare word is a repository name when this user's meridian.yaml or repositories.json names it, or when a remote
  * worker (TEMPORAL_ADDRESS) is to resolve it and nothing here has that name (init creates a
  * relative path); else it is a relative path.
  */

@@ -72,7 +72,7 @@ function passphraseOfRemoteWorker(err: unknown, address: string): unknown {
   if (failure.type !== 'wrong-passphrase') return err;
   return new RepositoryError(
     'wrong-passphrase',
-    `${failure.message.split('\n')[0]!.trim()} (the worker at ${address} uses its own passphrase configuration: its repositories.json, ` +
+    `${failure.message.split('\n')[0]!.trim()} (the worker at ${address} uses its own passphrase configuration: its meridian.yaml or repositories.json, ` +
       'MERIDIAN_PASSWORD_FILE or MERIDIAN_PASSWORD; the MERIDIAN_PASSWORD and --password-file of this shell were not sent to it)',
     { cause: err },
   );

@@ -40,7 +40,8 @@ export const PASSWORD_FILE_OPTION = {
   'password-file': {
     type: 'string',
     value: 'FILE',
-    summary: "a file holding the repository's passphrase (never on the command line); without it, the repository's entry in $MERIDIAN_HOME/repositories.json, else the environment",
+    summary:
+      "a file holding the repository's passphrase (never on the command line); without it, the passwordFile or passwordEnv of the repository in meridian.yaml, or its entry in $MERIDIAN_HOME/repositories.json, else the environment",
     otherEnv: 'MERIDIAN_PASSWORD_FILE, or MERIDIAN_PASSWORD holding the passphrase itself',
   },
 } as const satisfies OptionDescriptions;
@@ -51,8 +52,20 @@ export const REPOSITORY_OPTION = {
     type: 'string',
     value: 'URL',
     required: true,
-    summary: 'the repository: a path, file://, s3://, gs:// or azure:// URL (a relative path is taken from the working directory), or a NAME from $MERIDIAN_HOME/repositories.json',
+    summary:
+      'the repository: a path, file://, s3://, gs:// or azure:// URL (a relative path is taken from the working directory), or a NAME from the repositories of meridian.yaml (--config) or $MERIDIAN_HOME/repositories.json',
     env: 'MERIDIAN_REPOSITORY',
+  },
+} as const satisfies OptionDescriptions;
+
+/** The configuration file naming repositories (and sources, policies, schedules); config/load.ts reads it. */
+export const CONFIG_OPTION = {
+  config: {
+    type: 'string',
+    value: 'FILE',
+    summary: 'the configuration file meridian.yaml, whose repositories --repo NAME refers to',
+    defaultValue: '$MERIDIAN_HOME/meridian.yaml',
+    env: 'MERIDIAN_CONFIG',
   },
 } as const satisfies OptionDescriptions;
 

@@ -1,5 +1,5 @@
 // Direct access to a repository for the commands that need no workflow (init, snapshots, key):
-// resolves a repository name through this user's repositories.json, opens the storage and the
+// resolves a repository name through this user's meridian.yaml or repositories.json, opens the storage and the
 // repository with this process's passphrase, and always closes.
 
 import { Repository } from '../core/repository.js';

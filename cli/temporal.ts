@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection, type Metadata, type TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { LogEntry, NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../config/load.js';
 import type { DevServer } from '../worker/devServer.js';
 import type { Authority } from '../worker/authority.js';
 import { meridianHome } from '../worker/workerConfig.js';
@@ -40,10 +41,14 @@ export interface TemporalSettings {
  * Reads the connection settings the way the `temporal` CLI does: the profile TEMPORAL_PROFILE
  * names (else "default") of the temporal.toml at TEMPORAL_CONFIG_FILE (else the user's config
  * folder), overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*
- * and TEMPORAL_GRPC_META_*. An empty variable counts as unset.
+ * and TEMPORAL_GRPC_META_*. An empty variable counts as unset. The `temporal` section of
+ * meridian.yaml (address, namespace, taskQueue) stands in for TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE and MERIDIAN_TASK_QUEUE when they are unset.
  */
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  const setVariables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]));
+  const fromFile = loadConfig(undefined, env)?.config.temporal ?? {};
+  const fileVariables = Object.entries({ TEMPORAL_ADDRESS: fromFile.address, TEMPORAL_NAMESPACE: fromFile.namespace }).filter((entry): entry is [string, string] => !!entry[1]);
+  const setVariables = { ...Object.fromEntries(fileVariables), ...Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1])) };
   let config: ReturnType<typeof loadClientConnectConfig>;
   try {
     config = loadClientConnectConfig({ overrideEnvVars: setVariables });
@@ -59,7 +64,7 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
   return {
     cluster: address ? { address, tls: tls ?? undefined, apiKey: typeof apiKey === 'string' ? apiKey : undefined, metadata } : undefined,
     namespace: config.namespace || 'default',
-    taskQueue: env.MERIDIAN_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    taskQueue: env.MERIDIAN_TASK_QUEUE || fromFile.taskQueue || DEFAULT_TASK_QUEUE,
     home: meridianHome(env),
   };
 }

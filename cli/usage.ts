@@ -13,6 +13,7 @@ import { VERIFY_LEVELS } from '../core/checker.js';
 import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import {
+  CONFIG_OPTION,
   HELP_OPTION,
   HELP_WIDTH,
   JSON_OPTION,
@@ -34,9 +35,9 @@ export interface CommandDescription {
 
 const COMMON = { ...QUIET_OPTION, ...HELP_OPTION } as const;
 
-/** The options of a command on a repository: --repo, its own, --password-file, then those of every command. */
+/** The options of a command on a repository: --repo, its own, --password-file, --config, then those of every command. */
 function onRepository<O extends OptionDescriptions>(own: O) {
-  return { ...REPOSITORY_OPTION, ...own, ...PASSWORD_FILE_OPTION, ...COMMON };
+  return { ...REPOSITORY_OPTION, ...own, ...PASSWORD_FILE_OPTION, ...CONFIG_OPTION, ...COMMON };
 }
 
 /** The same for a command with a result, which --json prints. */
@@ -184,7 +185,7 @@ export const COMMANDS = {
   worker: {
     args: '',
     summary: 'Runs a worker for the configured Temporal cluster (TEMPORAL_ADDRESS or a temporal.toml profile, with its TLS and API key) until SIGINT or SIGTERM.',
-    options: { ...PASSWORD_FILE_OPTION, ...COMMON },
+    options: { ...PASSWORD_FILE_OPTION, ...CONFIG_OPTION, ...COMMON },
   },
   server: {
     args: '[address|stop]',
@@ -194,6 +195,7 @@ export const COMMANDS = {
     options: {
       port: { type: 'string', value: 'N', summary: 'the port of the HTTP API on 127.0.0.1', defaultValue: '8080', env: 'MERIDIAN_API_PORT' },
       ...PASSWORD_FILE_OPTION,
+      ...CONFIG_OPTION,
       ...COMMON,
     },
   },
@@ -227,7 +229,7 @@ export function fullUsage(): string {
     '',
     'The passphrase comes from MERIDIAN_PASSWORD or --password-file FILE, never from the command line;',
     'the new passphrase of `key add` from MERIDIAN_NEW_PASSWORD or --new-password-file FILE.',
-    '--repo URL is a path or URL, or a NAME from MERIDIAN_HOME/repositories.json.',
+    '--repo URL is a path or URL, or a NAME from the repositories of meridian.yaml or MERIDIAN_HOME/repositories.json.',
     '',
     'Environment:',
     '  MERIDIAN_REPOSITORY  the repository of commands given no --repo',
@@ -242,7 +244,9 @@ export function fullUsage(): string {
     `  MERIDIAN_TASK_QUEUE  task queue of the workers (default ${DEFAULT_TASK_QUEUE})`,
     '  MERIDIAN_API_TOKEN   bearer token of the HTTP API (`meridian server` refuses to start without one)',
     '  MERIDIAN_API_PORT    port of the HTTP API (default 8080)',
-    'What `meridian worker` and `server` may do (repositories: MERIDIAN_HOME/repositories.json):',
+    '  MERIDIAN_CONFIG      the configuration file (default MERIDIAN_HOME/meridian.yaml); --config FILE',
+    'What `meridian worker` and `server` may do (repositories: meridian.yaml and MERIDIAN_HOME/repositories.json;',
+    'backups may also read the path of every source of meridian.yaml):',
     '  MERIDIAN_SOURCE_ROOTS    directories backups may read (separated by :); unset: none',
     '  MERIDIAN_RESTORE_ROOTS   directories restores may write (separated by :); unset: none',
     '  MERIDIAN_ALLOW_ANY_PATH  1: any source and target (a single-user machine); default 0',

@@ -10,7 +10,7 @@ import { configFromUrl, describeConfig } from '../storage/config.js';
 import { isRepositoryName } from '../storage/open.js';
 import { isPlainAbsolutePath, isUnderRoots } from './realPaths.js';
 import { passphraseOf, PassphraseOptions } from './repositories.js';
-import { ConfiguredRepository, findRepository, Roots, WorkerConfig } from './workerConfig.js';
+import { ConfigSources, ConfiguredRepository, findRepository, Roots, WorkerConfig } from './workerConfig.js';
 
 export interface AdmissionRequest {
   /** A repository name or URL, as the workflow input (or API request) gives it. */
@@ -40,7 +40,7 @@ export function configuredAuthority(config: WorkerConfig, options: PassphraseOpt
   return {
     async admit(request) {
       const repository = knownRepository(config, request.repo);
-      if (request.source !== undefined) await requireUnderRoots(config, 'backup source', request.source, config.sourceRoots, 'MERIDIAN_SOURCE_ROOTS');
+      if (request.source !== undefined) await requireUnderRoots(config, 'backup source', request.source, config.sourceRoots, 'MERIDIAN_SOURCE_ROOTS', config.configSources);
       if (request.target !== undefined) await requireUnderRoots(config, 'restore target', request.target, config.restoreRoots, 'MERIDIAN_RESTORE_ROOTS');
       return { url: repository.url, passphrase: () => passphraseOf(repository, options) };
     },
@@ -83,7 +83,9 @@ function knownRepository(config: WorkerConfig, reference: string): ConfiguredRep
   if (repository) return repository;
   const what = describeReference(reference);
   if (config.origin.kind === 'command') throw refused(`${what}: this worker serves only the repository of the meridian command that started it`);
-  throw refused(`${what}: this worker is not configured for it (add it to ${config.origin.repositoriesFile}, by name or by URL with the same endpoint, region and prefix)`);
+  throw refused(
+    `${what}: this worker is not configured for it (add it to the repositories of ${config.origin.configFile} by name, or to ${config.origin.repositoriesFile} by name or by URL with the same endpoint, region and prefix)`,
+  );
 }
 
 /**
@@ -98,10 +100,12 @@ function describeReference(reference: string): string {
   return `repository "${describeConfig(config)}"${endpoint}`;
 }
 
-async function requireUnderRoots(config: WorkerConfig, what: string, p: string, roots: Roots, variable: string): Promise<void> {
+async function requireUnderRoots(config: WorkerConfig, what: string, p: string, roots: Roots, variable: string, sources?: ConfigSources): Promise<void> {
   if (!isPlainAbsolutePath(p)) throw refused(`${what} "${p}": it must be an absolute path without "." or ".." segments`);
   if (roots === 'any' || (await isUnderRoots(p, roots))) return;
+  if (sources && sources.paths.length > 0 && (await isUnderRoots(p, sources.paths))) return;
   if (config.origin.kind === 'command') throw refused(`${what} ${p}: this worker serves only the paths of the meridian command that started it`);
   const configured = roots.length === 0 ? `${variable} is not set` : `${variable} is ${roots.join(path.delimiter)}`;
-  throw refused(`${what} ${p}: not under a configured root (${configured}; MERIDIAN_ALLOW_ANY_PATH=1 allows any path on a single-user machine)`);
+  const fromFile = sources && sources.paths.length > 0 ? `; the sources of ${sources.file} are ${sources.paths.join(path.delimiter)}` : '';
+  throw refused(`${what} ${p}: not under a configured root (${configured}${fromFile}; MERIDIAN_ALLOW_ANY_PATH=1 allows any path on a single-user machine)`);
 }

@@ -1,5 +1,6 @@
 // The passphrases a process holds for repositories, and opening a repository with one: a
-// per-repository password file from `$MERIDIAN_HOME/repositories.json` (matched by name or by
+// per-repository password file or environment variable named by meridian.yaml (passwordFile,
+// passwordEnv) or a password file of `$MERIDIAN_HOME/repositories.json` (matched by name or by
 // full location, endpoint included), else MERIDIAN_PASSWORD_FILE, else MERIDIAN_PASSWORD.
 // Workflow inputs never carry them.
 
@@ -32,11 +33,16 @@ export function passphraseOf(repository: ConfiguredRepository | undefined, optio
   if (options.passphrase !== undefined) return options.passphrase;
   const env = options.env ?? process.env;
   if (repository?.passwordFile) return readPasswordFile(repository.passwordFile);
+  if (repository?.passwordEnv) {
+    const passphrase = env[repository.passwordEnv];
+    if (!passphrase) throw new RepositoryError('invalid-argument', `environment variable ${repository.passwordEnv} (the passwordEnv of repository "${repository.name ?? repository.url}") is not set`);
+    return passphrase;
+  }
   if (env.MERIDIAN_PASSWORD_FILE) return readPasswordFile(env.MERIDIAN_PASSWORD_FILE);
   return env.MERIDIAN_PASSWORD;
 }
 
-/** The passphrase for a repository name or URL, looked up in repositories.json by name or full location. */
+/** The passphrase for a repository name or URL, looked up in meridian.yaml and repositories.json by name or full location. */
 export function passphraseFor(reference: string, options: PassphraseOptions = {}): string | undefined {
   if (options.passphrase !== undefined) return options.passphrase;
   return passphraseOf(findRepository(loadRepositories(options.env), reference), options);

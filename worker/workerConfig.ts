@@ -1,7 +1,9 @@
 // The worker's configuration, which bounds what it does for whoever can reach Temporal: the
-// repositories it serves, by name or URL, from `$MERIDIAN_HOME/repositories.json`; the roots
-// backups may read (MERIDIAN_SOURCE_ROOTS) and restores may write (MERIDIAN_RESTORE_ROOTS), or
-// any path (MERIDIAN_ALLOW_ANY_PATH=1). The schedules issue's `meridian.yaml` will carry the same.
+// repositories it serves, by name or URL, from its meridian.yaml (MERIDIAN_CONFIG, else
+// `$MERIDIAN_HOME/meridian.yaml`) and from `$MERIDIAN_HOME/repositories.json` (still read; a name
+// in both is an error); the roots backups may read (MERIDIAN_SOURCE_ROOTS, plus the `path` of
+// every source of its own meridian.yaml: that file is its authority) and restores may write
+// (MERIDIAN_RESTORE_ROOTS), or any path (MERIDIAN_ALLOW_ANY_PATH=1).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +11,7 @@ import { z } from 'zod';
 import { RepositoryError } from '../core/errors.js';
 import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
 import { meridianHome } from '../config/home.js';
+import { checkSecrets, configFilePath, loadConfig, LoadedConfig } from '../config/load.js';
 
 /** A repository the worker serves. */
 export interface ConfiguredRepository {
@@ -17,6 +20,8 @@ export interface ConfiguredRepository {
   url: string;
   /** Its own passphrase file; else MERIDIAN_PASSWORD_FILE or MERIDIAN_PASSWORD. */
   passwordFile?: string;
+  /** The environment variable holding its passphrase (meridian.yaml's passwordEnv). */
+  passwordEnv?: string;
   /** Its full location (storage/open.ts repositoryLocationKey). */
   key: string;
 }
@@ -24,12 +29,20 @@ export interface ConfiguredRepository {
 /** Absolute root directories, or any path at all. */
 export type Roots = readonly string[] | 'any';
 
+/** The sources of the worker's own meridian.yaml, whose paths backups may read as well. */
+export interface ConfigSources {
+  file: string;
+  paths: readonly string[];
+}
+
 export interface WorkerConfig {
   repositories: ConfiguredRepository[];
   sourceRoots: Roots;
+  /** Admitted as backup sources besides sourceRoots: the worker's own meridian.yaml is its authority. */
+  configSources?: ConfigSources;
   restoreRoots: Roots;
   /** Where the settings come from, for refusal messages: the environment, or the one command a CLI runs. */
-  origin: { kind: 'environment'; repositoriesFile: string } | { kind: 'command' };
+  origin: { kind: 'environment'; repositoriesFile: string; configFile: string; filesRead: string[] } | { kind: 'command' };
 }
 
 // Keys are a repository URL (`{ "passwordFile"?: … }`) or a NAME (`{ "url": …, "passwordFile"?: … }`).
@@ -41,21 +54,55 @@ export function repositoriesFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(meridianHome(env), 'repositories.json');
 }
 
-/** The worker's configuration from its environment; throws a one-line invalid-argument error when malformed. */
+/**
+ * The worker's configuration from its environment and its meridian.yaml (whose secrets must be
+ * readable); throws a one-line invalid-argument error when malformed.
+ */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const anyPath = allowAnyPath(env);
+  const loaded = loadConfig(undefined, env);
+  if (loaded) checkSecrets(loaded, env);
+  const json = loadRepositoriesFile(env);
   return {
-    repositories: loadRepositories(env),
+    repositories: mergeRepositories(loaded, json, env),
     sourceRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_SOURCE_ROOTS'),
+    ...(loaded ? { configSources: { file: loaded.file, paths: Object.values(loaded.config.sources).map((source) => source.path) } } : {}),
     restoreRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_RESTORE_ROOTS'),
-    origin: { kind: 'environment', repositoriesFile: repositoriesFile(env) },
+    origin: {
+      kind: 'environment',
+      repositoriesFile: repositoriesFile(env),
+      configFile: configFilePath(undefined, env),
+      filesRead: [...(loaded ? [loaded.file] : []), ...(json ? [repositoriesFile(env)] : [])],
+    },
   };
 }
 
-/** The repositories of `$MERIDIAN_HOME/repositories.json` (none when it does not exist). */
+/** The repositories of this process's meridian.yaml and of `$MERIDIAN_HOME/repositories.json` (each optional). */
 export function loadRepositories(env: NodeJS.ProcessEnv = process.env): ConfiguredRepository[] {
+  return mergeRepositories(loadConfig(undefined, env), loadRepositoriesFile(env), env);
+}
+
+/** The repositories of both files; a name defined in both is an error naming both. */
+function mergeRepositories(loaded: LoadedConfig | undefined, json: ConfiguredRepository[] | undefined, env: NodeJS.ProcessEnv): ConfiguredRepository[] {
+  const fromConfig: ConfiguredRepository[] = Object.entries(loaded?.config.repositories ?? {}).map(([name, entry]) => ({
+    name,
+    url: entry.url,
+    ...(entry.passwordFile !== undefined ? { passwordFile: entry.passwordFile } : {}),
+    ...(entry.passwordEnv !== undefined ? { passwordEnv: entry.passwordEnv } : {}),
+    key: repositoryLocationKey(entry.url),
+  }));
+  for (const repository of json ?? []) {
+    if (repository.name !== undefined && fromConfig.some((r) => r.name === repository.name)) {
+      throw new RepositoryError('invalid-argument', `repository "${repository.name}" is defined both in ${loaded!.file} and in ${repositoriesFile(env)}: keep one (meridian.yaml is the place for it)`);
+    }
+  }
+  return [...fromConfig, ...(json ?? [])];
+}
+
+/** The repositories of `$MERIDIAN_HOME/repositories.json`; undefined when it does not exist. */
+function loadRepositoriesFile(env: NodeJS.ProcessEnv): ConfiguredRepository[] | undefined {
   const file = repositoriesFile(env);
-  if (!fs.existsSync(file)) return [];
+  if (!fs.existsSync(file)) return undefined;
   const malformed = (why: string) => new RepositoryError('invalid-argument', `${file} is malformed: ${why}`);
   let json: unknown;
   try {
@@ -96,17 +143,25 @@ export function findRepository(repositories: readonly ConfiguredRepository[], re
 export function commandRepository(reference: string, env: NodeJS.ProcessEnv = process.env): ConfiguredRepository {
   const configured = findRepository(loadRepositories(env), reference);
   if (configured) return configured;
-  if (isRepositoryName(reference)) throw new RepositoryError('invalid-argument', `unknown repository name "${reference}": it is not in ${repositoriesFile(env)}`);
+  if (isRepositoryName(reference)) {
+    throw new RepositoryError('invalid-argument', `unknown repository name "${reference}": it is neither in the repositories of ${configFilePath(undefined, env)} nor in ${repositoriesFile(env)}`);
+  }
   return { url: reference, key: repositoryLocationKey(reference) };
 }
 
 /** One line saying what a worker of this configuration serves, for its start-up notice. */
 export function describeWorkerConfig(config: WorkerConfig): string {
-  const from = config.origin.kind === 'environment' ? ` (${config.origin.repositoriesFile})` : '';
+  const from = config.origin.kind === 'environment' ? ` (${filesRead(config.origin)})` : '';
   const count = config.repositories.length;
   const repositories = count === 0 ? `no repository${from}: every operation will be refused` : `${count} ${count === 1 ? 'repository' : 'repositories'}${from}`;
   const roots = (label: string, value: Roots) => `${label} ${value === 'any' ? 'any path' : value.length === 0 ? 'no path' : value.join(path.delimiter)}`;
-  return `serving ${repositories}; ${roots('backups from', config.sourceRoots)}; ${roots('restores into', config.restoreRoots)}`;
+  const backupRoots = config.sourceRoots === 'any' ? 'any' : [...config.sourceRoots, ...(config.configSources?.paths ?? [])];
+  return `serving ${repositories}; ${roots('backups from', backupRoots)}; ${roots('restores into', config.restoreRoots)}`;
+}
+
+/** The files a worker read its configuration from, or that neither exists. */
+function filesRead(origin: { repositoriesFile: string; configFile: string; filesRead: string[] }): string {
+  return origin.filesRead.length > 0 ? origin.filesRead.join(', ') : `neither ${origin.configFile} nor ${origin.repositoriesFile} exists`;
 }
 
 function allowAnyPath(env: NodeJS.ProcessEnv): boolean {

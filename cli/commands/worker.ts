@@ -1,8 +1,8 @@
 // `meridian worker`: a Meridian worker for the configured Temporal cluster (TEMPORAL_ADDRESS or a
 // temporal.toml profile, with its TLS and API key), running until SIGINT or SIGTERM (then it
 // finishes its tasks and stops). It serves only the repositories and roots of its own
-// configuration (worker/workerConfig.ts); passphrases come from --password-file,
-// $MERIDIAN_HOME/repositories.json or MERIDIAN_PASSWORD(_FILE).
+// configuration (worker/workerConfig.ts: meridian.yaml, repositories.json, the roots); passphrases
+// come from --password-file, meridian.yaml, $MERIDIAN_HOME/repositories.json or MERIDIAN_PASSWORD(_FILE).
 
 import { configuredAuthority } from '../../worker/authority.js';
 import { describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfig.js';

@@ -87,6 +87,15 @@ describe('temporalSettings', () => {
     expect(usageErrorOf(() => temporalSettings({ ...base(), TEMPORAL_TLS: 'true' }))).toMatch(/but no address/);
   });
 
+  it("meridian.yaml's temporal section stands in for TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and MERIDIAN_TASK_QUEUE; the variables win", () => {
+    const config = path.join(dir, 'meridian.yaml');
+    writeFileSync(config, 'temporal:\n  address: temporal.gis.internal:7233\n  namespace: gis\n  taskQueue: gis-backups\n');
+    const fromFile = temporalSettings({ ...base(), MERIDIAN_CONFIG: config });
+    expect(fromFile).toMatchObject({ cluster: { address: 'temporal.gis.internal:7233' }, namespace: 'gis', taskQueue: 'gis-backups' });
+    const fromEnv = temporalSettings({ ...base(), MERIDIAN_CONFIG: config, TEMPORAL_ADDRESS: 'other:7233', TEMPORAL_NAMESPACE: 'ns', MERIDIAN_TASK_QUEUE: 'q' });
+    expect(fromEnv).toMatchObject({ cluster: { address: 'other:7233' }, namespace: 'ns', taskQueue: 'q' });
+  });
+
   it('an unknown profile or an unreadable certificate is one usage error', () => {
     expect(usageErrorOf(() => temporalSettings({ ...base(), TEMPORAL_PROFILE: 'nope' }))).toMatch(/^cannot read the Temporal connection settings \(.*temporal\.toml\): Profile 'nope' not found/);
     const missing = path.join(dir, 'missing.pem');

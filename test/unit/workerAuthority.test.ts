@@ -56,7 +56,7 @@ describe('repositories', () => {
     ['another prefix', 's3://gis/other?region=eu-west-1&endpoint=http://127.0.0.1:8333'],
     ['another local path', '/etc'],
   ])('%s is refused, naming the repository and the file that would allow it', async (_, repo) => {
-    expect(await refusal({ repo })).toMatch(new RegExp(`^\\[authority\\] refused repository "[^"]+"( at [^ ]+)?: this worker is not configured for it \\(add it to ${work}/home/repositories\\.json`));
+    expect(await refusal({ repo })).toMatch(new RegExp(`^\\[authority\\] refused repository "[^"]+"( at [^ ]+)?: this worker is not configured for it \\(add it to the repositories of ${work}/home/meridian\\.yaml by name, or to ${work}/home/repositories\\.json`));
   });
 
   test('an unknown name and a malformed URL are refused', async () => {
@@ -154,11 +154,11 @@ describe('configuration', () => {
 
   test("a worker's start-up line says what it serves", () => {
     expect(describeWorkerConfig(loadWorkerConfig(env))).toBe(`serving 3 repositories (${work}/home/repositories.json); backups from ${roots}; restores into ${roots}`);
-    expect(describeWorkerConfig(loadWorkerConfig({ MERIDIAN_HOME: home(), MERIDIAN_ALLOW_ANY_PATH: '1' }))).toMatch(/^serving no repository \(.*\): every operation will be refused; backups from any path; restores into any path$/);
+    expect(describeWorkerConfig(loadWorkerConfig({ MERIDIAN_HOME: home(), MERIDIAN_ALLOW_ANY_PATH: '1' }))).toMatch(/^serving no repository \(neither .*meridian\.yaml nor .*repositories\.json exists\): every operation will be refused; backups from any path; restores into any path$/);
   });
 
   test('an unknown name given to a command is an invalid argument naming the file', () => {
-    expect(() => commandRepository('nowhere', env)).toThrow(`unknown repository name "nowhere": it is not in ${work}/home/repositories.json`);
+    expect(() => commandRepository('nowhere', env)).toThrow(`unknown repository name "nowhere": it is neither in the repositories of ${work}/home/meridian.yaml nor in ${work}/home/repositories.json`);
   });
 });
 
