@@ -22,6 +22,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   unlock: () => import('./commands/unlock.js'),
   prune: () => import('./commands/prune.js'),
   repair: () => import('./commands/repair.js'),
+  apply: () => import('./commands/apply.js'),
   key: () => import('./commands/key.js'),
   schedule: () => import('./commands/schedule.js'),
   worker: () => import('./commands/worker.js'),

@@ -160,6 +160,18 @@ export const COMMANDS = {
     summary: 'Rebuilds the index from the packs, or rewrites the snapshots that reference lost data.',
     options: withResult({}),
   },
+  apply: {
+    args: '',
+    summary:
+      'Makes the Temporal Schedules match the schedules of meridian.yaml: creates, updates (pausing or resuming by `enabled`) and deletes the ' +
+      'Schedules with ids meridian:NAME, never another, and prints the plan. Applying the same file again changes nothing; an operator\'s pause stays.',
+    options: {
+      config: { type: 'string', value: 'FILE', summary: 'the configuration file', defaultValue: '$MERIDIAN_HOME/meridian.yaml', env: 'MERIDIAN_CONFIG' },
+      'dry-run': { type: 'boolean', summary: 'print the plan, change nothing' },
+      ...JSON_OPTION,
+      ...COMMON,
+    },
+  },
   key: {
     args: 'add|list|remove [ID]',
     summary: "Manages the key files of an encrypted repository (each opens it with its own passphrase).",

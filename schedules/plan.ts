@@ -46,7 +46,7 @@ export function planSchedules(desired: readonly DesiredSchedule[], existing: rea
 
 /** An unchanged Schedule keeps its state: say when that differs from what `enabled` alone would give. */
 function unchangedWhy(want: DesiredSchedule, have: ExistingSchedule): string {
-  if (have.paused && !want.options.state.paused) return `matches meridian.yaml; stays paused${have.note ? ` (${have.note})` : ''}`;
+  if (have.paused && !want.options.state.paused) return `matches meridian.yaml; stays paused${have.note ? `: ${have.note}` : ''}`;
   if (!have.paused && want.options.state.paused) return 'matches meridian.yaml; disabled there but resumed by an operator, stays running';
   return 'matches meridian.yaml';
 }

@@ -45,7 +45,7 @@ describe('planSchedules', () => {
       existing('meridian:c-off', undefined, true),
     ]);
     expect(plan.map((e) => [e.name, e.action, e.why])).toEqual([
-      ['a-hourly', 'unchanged', 'matches meridian.yaml; stays paused (maintenance)'],
+      ['a-hourly', 'unchanged', 'matches meridian.yaml; stays paused: maintenance'],
       ['b-daily', 'update', 'meridian.yaml changed it'],
       ['c-off', 'update', 'has no digest of meridian apply'],
     ]);
