@@ -166,7 +166,7 @@ export const COMMANDS = {
       'Makes the Temporal Schedules match the schedules of meridian.yaml: creates, updates (pausing or resuming by `enabled`) and deletes the ' +
       'Schedules with ids meridian:NAME, never another, and prints the plan. Applying the same file again changes nothing; an operator\'s pause stays.',
     options: {
-      config: { type: 'string', value: 'FILE', summary: 'the configuration file', defaultValue: '$MERIDIAN_HOME/meridian.yaml', env: 'MERIDIAN_CONFIG' },
+      config: { ...CONFIG_OPTION.config, summary: 'the configuration file meridian.yaml whose schedules to apply' },
       'dry-run': { type: 'boolean', summary: 'print the plan, change nothing' },
       ...JSON_OPTION,
       ...COMMON,

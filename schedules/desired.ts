@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleSpec, Workflow } from '@temporalio/client';
 import { isScrubSchedule, type BackupScheduleEntry, type MeridianConfig, type ScheduleEntry, type ScrubScheduleEntry } from '../config/schema.js';
 import { invalidArgument } from '../core/errors.js';
-import { DEFAULT_TASK_QUEUE, type ScheduledBackupInput, type ScrubInput } from '../workflows/shared.js';
+import type { ScheduledBackupInput, ScrubInput } from '../workflows/shared.js';
 import { SCHEDULE_DIGEST_MEMO, scheduledRunWorkflowId, scheduleId } from './names.js';
 import { DEFAULT_CATCHUP_WINDOW_MS, DEFAULT_OVERLAP, TEMPLATE_CRON } from './templates.js';
 
@@ -38,12 +38,7 @@ export interface DesiredSchedule {
   summary: string;
 }
 
-/** The task queue scheduled runs go to: the file's `temporal.taskQueue`, else MERIDIAN_TASK_QUEUE, else the default. */
-export function scheduleTaskQueue(config: MeridianConfig, env: NodeJS.ProcessEnv = process.env): string {
-  return config.temporal?.taskQueue ?? (env.MERIDIAN_TASK_QUEUE || DEFAULT_TASK_QUEUE);
-}
-
-/** The desired Schedules of `config`, sorted by name. */
+/** The desired Schedules of `config`, sorted by name; their runs go to `taskQueue` (the workers' queue). */
 export function desiredSchedules(config: MeridianConfig, taskQueue: string): DesiredSchedule[] {
   return Object.keys(config.schedules)
     .sort()

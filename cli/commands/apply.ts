@@ -4,7 +4,7 @@
 // only) is printed and, unless --dry-run, carried out. A second apply of the same file changes nothing.
 
 import { checkSecrets, configFilePath, loadConfig } from '../../config/load.js';
-import { desiredSchedules, scheduleTaskQueue } from '../../schedules/desired.js';
+import { desiredSchedules } from '../../schedules/desired.js';
 import { executePlan, existingSchedules } from '../../schedules/applyPlan.js';
 import { planCounts, planSchedules, type PlanEntry } from '../../schedules/plan.js';
 import { expectPositionals, parseCommand } from '../args.js';
@@ -18,11 +18,13 @@ export async function run(args: string[]): Promise<ExitCode> {
   const loaded = loadConfig(values.config);
   if (!loaded) throw usageError(`no configuration file ${configFilePath(values.config)}: give --config FILE or set MERIDIAN_CONFIG`);
   checkSecrets(loaded);
-  const taskQueue = scheduleTaskQueue(loaded.config);
+  // The workers' queue: MERIDIAN_TASK_QUEUE, else the file's temporal.taskQueue, else the default.
+  const settings = temporalSettings();
+  const taskQueue = settings.taskQueue;
   const desired = desiredSchedules(loaded.config, taskQueue);
   const dryRun = values['dry-run'] === true;
 
-  if (!temporalSettings().cluster) {
+  if (!settings.cluster) {
     notice(`no Temporal address is configured: the Schedules go to the local dev server under MERIDIAN_HOME, and run while a \`meridian server\` polls task queue ${taskQueue} there`);
   }
   const plan = await withTemporalClient(async (client) => {
