@@ -14,6 +14,7 @@ import { forget } from '../core/forget.js';
 import { prune } from '../core/prune.js';
 import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { restore } from '../core/restorer.js';
+import { scrub } from '../core/scrub.js';
 import { unlock } from '../core/unlock.js';
 import { operationPaths } from '../workflows/catalog.js';
 import {
@@ -28,6 +29,8 @@ import {
   RepairSnapshotsOutput,
   RestoreInput,
   RestoreOutput,
+  ScrubRunInput,
+  ScrubRunOutput,
   UnlockInput,
   UnlockOutput,
   VerifyInput,
@@ -175,6 +178,21 @@ export function createActivities(deps: ActivityDeps) {
         const started = Date.now();
         const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'repair-snapshots' } }, cancellation, (repo, signal) =>
           repairSnapshots(repo, report, signal),
+        );
+        return { ...outcome, durationMs: Date.now() - started };
+      });
+    },
+
+    /**
+     * One scrub run (core/scrub.ts): deep-verifies the next share of the packs from the cursor, one
+     * pack at a time (never reads in parallel), under the shared lock every activity holds, so
+     * backups and a prune go on beside it. A retry reads the run's share again from the cursor.
+     */
+    async scrubRepository(input: ScrubRunInput): Promise<ScrubRunOutput> {
+      return runWithHeartbeats(async (report, cancellation) => {
+        const started = Date.now();
+        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'scrub' } }, cancellation, (repo, signal) =>
+          scrub(repo, { cycle: input.cycle, cursor: input.cursor, budgetBytes: input.budgetBytes, signal, onProgress: report }),
         );
         return { ...outcome, durationMs: Date.now() - started };
       });

@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: every workflow type the worker registers.
 
 export { backupWorkflow, forgetWorkflow, pruneWorkflow, repairIndexWorkflow, repairSnapshotsWorkflow, restoreWorkflow, unlockWorkflow, verifyWorkflow } from './operations.js';
+export { scrubWorkflow } from './scrub.js';

@@ -65,7 +65,7 @@ async function runOperation<O extends Operation>(operation: O, input: OperationI
 }
 
 /** The message of the innermost cause: "Activity task failed" says less than the activity's own failure. */
-function innermostMessage(err: unknown): string {
+export function innermostMessage(err: unknown): string {
   let cause = err;
   while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
   return cause instanceof Error ? cause.message : String(cause);

@@ -9,6 +9,7 @@ import type { RepairIndexResult, RepairSnapshotsResult } from '../core/repair.js
 import type { RestoreResult } from '../core/restorer.js';
 import type { UnlockResult } from '../core/unlock.js';
 import type { PruneResult } from '../core/prune.js';
+import type { ScrubReport } from '../core/scrub.js';
 import type { GroupBy, RetentionPolicy } from '../core/retention.js';
 import type { Operation, OperationOutput } from './catalog.js';
 
@@ -143,15 +144,18 @@ export type UnlockOutput = UnlockResult & { durationMs: number };
  * heartbeat details (shown by Temporal UI and merged in by the API and the CLI).
  */
 export interface WorkflowProgress {
-  operation: Operation;
+  operation: Operation | ScheduledOperation;
   phase: 'running' | 'completed' | 'failed';
   startedAt: string;
   attempt?: number;
-  result?: OperationOutput<Operation>;
+  result?: OperationOutput<Operation> | ScheduledBackupOutput | ScrubOutput;
   error?: string;
 }
 
 export const progressQuery = defineQuery<WorkflowProgress>('progress');
+
+/** The runs only Schedules start (`meridian apply`): not operations of the catalog, no API route to start them. */
+export type ScheduledOperation = 'scheduled-backup' | 'scrub';
 
 /** A readable workflow id, e.g. `backup:/srv/repo:/data/tiles:2026-11-27T04:46:02.123Z`. */
 export function operationWorkflowId(operation: Operation, repo: string, subject: string, at: Date): string {
@@ -218,4 +222,36 @@ export interface ScrubCursor {
   cycle: number;
   subset: number;
   after?: string;
+}
+
+/** One scrub run's activity (`scrubRepository`): the input's share of the packs from the cursor on. */
+export interface ScrubRunInput {
+  repo: string;
+  cycle: number;
+  budgetBytes?: number;
+  /** Where the previous completed run left off; none, or one of another cycle, starts at subset 1. */
+  cursor?: ScrubCursor;
+}
+
+/** The engine's scrub report (counts, at most 20 problems, the next cursor) plus duration. */
+export type ScrubRunOutput = ScrubReport & { durationMs: number };
+
+/** What a scrub run returns, and (as the Schedule's last completion result) where the next run starts. */
+export interface ScrubOutput {
+  /** No problem found: false when the run found damage (the run still completes, so that the next run gets the cursor). */
+  ok: boolean;
+  /** The subset of packs this run read from, n/t. */
+  subset: { n: number; t: number };
+  /** Packs read in full and their stored bytes. */
+  checked: { packs: number; bytes: number };
+  /** What the run found, each naming the pack, a snapshot and a file it affects (at most 20, the rest counted). */
+  problems: ScrubReport['problems'];
+  /** Where the next run starts. */
+  cursor: ScrubCursor;
+  /** The budget stopped this run inside its subset: a full pass takes more than `cycle` runs. */
+  cycleStretched: boolean;
+  warnings: string[];
+  /** The notification of the damage found, when there were targets: delivered/skipped, or why it failed. */
+  notification?: { delivered: number; skipped: number } | { failed: string };
+  durationMs: number;
 }

@@ -19,6 +19,7 @@ import { startDevServer } from '../../worker/devServer.js';
 import { configuredAuthority } from '../../worker/authority.js';
 import { temporalBinary } from '../../worker/temporalBinary.js';
 import type { WorkerConfig } from '../../worker/workerConfig.js';
+import type { ScrubInput } from '../../workflows/shared.js';
 
 const PASSPHRASE = 'replay fixture passphrase';
 const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
     await record('forget-completed', await startOperation(client, 'forget', { repo, policy: { keepLast: 1 }, timezone: 'UTC' }, taskQueue));
     await record('forget-prune-completed', await startOperation(client, 'forget', { repo, policy: { keepLast: 1 }, prune: { maxUnusedPercent: 0 } }, taskQueue));
     await record('prune-completed', await startOperation(client, 'prune', { repo, maxUnusedPercent: 0 }, taskQueue));
+    const scrubInput: ScrubInput = { repo, cycle: 2, budgetBytes: 1 };
+    await record('scrub-completed', await client.workflow.start('scrubWorkflow', { taskQueue, workflowId: `scrub:${repo}:replay`, args: [scrubInput] }));
   } finally {
     worker.shutdown();
     await running;

@@ -1,0 +1,110 @@
+// scrubWorkflow through a real Temporal Schedule (every second, overlap SKIP, as `meridian apply`
+// makes it) on the dev server, with a real worker over a small repository: each run gets the
+// previous completed run's cursor from the Schedule, T consecutive runs read subsets 1..T and
+// together every pack; then a flipped byte makes a run complete with ok: false naming the pack,
+// and a local webhook receives the 'scrub-found-damage' notification. The Schedule is deleted after.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
+import { inSubset } from '../../core/packSubset';
+import { scheduledRunWorkflowId } from '../../schedules/names';
+import type { NotifyEvent, ScrubInput, ScrubOutput } from '../../workflows/shared';
+import { buildManyPacksRepository, MANY_PACKS_PASSPHRASE, ManyPacksRepository, packNames, packPath } from '../helpers/manyPacksRepository';
+import { useTemporalWorker } from '../helpers/meridianWorker';
+
+jest.setTimeout(60_000);
+
+const T = 3;
+const setup = useTemporalWorker(MANY_PACKS_PASSPHRASE);
+let built: ManyPacksRepository;
+let webhook: { url: string; events: NotifyEvent[]; server: http.Server };
+let schedule: ScheduleHandle | undefined;
+
+beforeAll(async () => {
+  built = await buildManyPacksRepository(8);
+  const events: NotifyEvent[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      events.push(JSON.parse(body) as NotifyEvent);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  webhook = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/scrub`, events, server };
+});
+
+afterAll(async () => {
+  await schedule?.delete().catch(() => undefined);
+  await new Promise((resolve) => webhook?.server.close(resolve));
+});
+
+/** Waits for the Schedule's next `count` completed runs after those in `seen`, in the order they ran. */
+async function nextRuns(handle: ScheduleHandle, seen: Set<string>, count: number): Promise<{ workflowId: string; output: ScrubOutput }[]> {
+  const runs: { workflowId: string; output: ScrubOutput }[] = [];
+  while (runs.length < count) {
+    const { info } = await handle.describe();
+    const fresh = info.recentActions.filter((a) => !seen.has(a.action.workflow.workflowId)).sort((a, b) => a.takenAt.getTime() - b.takenAt.getTime());
+    if (fresh.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      continue;
+    }
+    const { workflowId, firstExecutionRunId } = fresh[0]!.action.workflow;
+    seen.add(workflowId);
+    const output = await setup.t.client.workflow.getHandle<(input: ScrubInput) => Promise<ScrubOutput>>(workflowId, firstExecutionRunId).result();
+    runs.push({ workflowId, output });
+  }
+  return runs;
+}
+
+it('runs of a Schedule carry the cursor: T consecutive runs read every pack; a flipped byte fails a run with ok: false and a notification', async () => {
+  const packs = packNames(built.dir);
+  const name = `scrub-test-${process.pid}-${Date.now().toString(36)}`;
+  const input: ScrubInput = { schedule: name, repo: built.dir, cycle: T, notify: [webhook.url] };
+  schedule = await setup.t.client.schedule.create({
+    scheduleId: name,
+    spec: { intervals: [{ every: '1s' }] },
+    action: { type: 'startWorkflow', workflowType: 'scrubWorkflow', taskQueue: setup.worker.taskQueue, workflowId: scheduledRunWorkflowId('scrub', name), args: [input] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+  });
+  const seen = new Set<string>();
+
+  // The first run starts at subset 1 (no earlier result); each later one where the one before left off.
+  const first = await nextRuns(schedule, seen, T + 1);
+  const cycle = first.slice(0, T).map((r) => r.output);
+  first.slice(1).forEach((run, i) => expect(run.output.subset).toEqual({ n: first[i]!.output.cursor.subset, t: T }));
+  expect(cycle.map((o) => o.subset.n).sort()).toEqual([1, 2, 3]);
+  for (const output of cycle) {
+    expect(output).toMatchObject({ ok: true, problems: [], cycleStretched: false });
+    expect(output.checked.packs).toBe(packs.filter((p) => inSubset(p, output.subset)).length);
+  }
+  expect(cycle.reduce((sum, o) => sum + o.checked.packs, 0)).toBe(packs.length);
+  expect(first[0]!.output.subset.n).toBe(1);
+  const described = await setup.t.client.workflow.getHandle(first[0]!.workflowId).describe();
+  expect(described.searchAttributes).toMatchObject({ MeridianOperation: ['scrub'], MeridianRepository: [built.dir] });
+
+  // Damage one byte in the middle of the largest pack (file data).
+  const victim = packs.reduce((a, b) => (fs.statSync(packPath(built.dir, a)).size >= fs.statSync(packPath(built.dir, b)).size ? a : b));
+  const file = packPath(built.dir, victim);
+  const bytes = fs.readFileSync(file);
+  const at = Math.floor(bytes.length / 2);
+  bytes[at] = bytes[at]! ^ 0x10;
+  fs.writeFileSync(file, bytes);
+
+  // Within T runs (plus the one that may have been running during the flip) a run reports it and completes.
+  const after = await nextRuns(schedule, seen, T + 1);
+  const damaged = after.find((r) => !r.output.ok);
+  expect(damaged?.output.problems[0]).toMatchObject({ kind: 'damaged-blob', pack: victim, snapshot: expect.stringMatching(/^[0-9a-f]{64}$/), path: expect.stringMatching(/tile-\d+\.bin$/) });
+  expect(damaged!.output.notification).toEqual({ delivered: 1, skipped: 0 });
+  // The run after it still got its cursor: a run with damage completes.
+  const index = after.indexOf(damaged!);
+  if (index + 1 < after.length) expect(after[index + 1]!.output.subset.n).toBe(damaged!.output.cursor.subset);
+  const event = webhook.events.find((e) => e.workflowId === damaged!.workflowId);
+  expect(event).toMatchObject({ kind: 'scrub-found-damage', schedule: name, repository: built.dir, message: expect.stringContaining(`pack ${victim.slice(0, 12)}`) });
+
+  await schedule.delete();
+  schedule = undefined;
+});
