@@ -1,7 +1,8 @@
 // The `meridian` command on its embedded default: with TEMPORAL_ADDRESS unset, backup starts a
 // local Temporal dev server whose state lives in MERIDIAN_HOME and does the work in-process;
-// restore reuses that server; `meridian server address` prints its address and `meridian server
-// stop` stops it. At the end the server is stopped and no temporal process remains.
+// restore reuses that server, apply writes Schedules to it; `meridian server address` prints its
+// address and `meridian server stop` stops it. At the end the server is stopped and no temporal
+// process remains.
 
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -101,6 +102,26 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
     writeFileSync(path.join(home, 'repositories.json'), JSON.stringify({ tiles: { url: path.join(work, 'repo') } }));
     const verify = JSON.parse((await meridian('verify', '--repo', 'tiles', '--level', 'quick', '--json')).stdout) as { workflowId: string; ok: boolean };
     expect(verify).toMatchObject({ workflowId: expect.stringMatching(/^verify:tiles:all:/) as string, ok: true });
+  });
+
+  it('apply writes the Schedules of meridian.yaml to the embedded server, saying where they run', async () => {
+    const config = path.join(work, 'meridian.yaml');
+    const file = (schedules: string) =>
+      writeFileSync(config, `repositories: { gis: { url: ${path.join(work, 'repo')} } }\nsources: { tiles: { path: ${path.join(work, 'source')}, repository: gis } }\nschedules: ${schedules}\n`);
+    file('{ embedded-hourly: { source: tiles, template: hourly } }');
+    const applied = await meridian('apply', '--config', config, '--json');
+    expect(applied.stderr).toMatch(/^meridian: no Temporal address is configured: the Schedules go to the local dev server under MERIDIAN_HOME, and run while a `meridian server` polls task queue meridian there\n$/);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ plan: [{ name: 'embedded-hourly', action: 'create' }], applied: true });
+    const { address } = JSON.parse(readFileSync(path.join(home, 'temporal.json'), 'utf8')) as { address: string };
+    const connection = await Connection.connect({ address });
+    try {
+      const schedule = await new Client({ connection }).schedule.getHandle('meridian:embedded-hourly').describe();
+      expect(schedule.action).toMatchObject({ workflowType: 'scheduledBackupWorkflow', taskQueue: 'meridian' });
+    } finally {
+      await connection.close();
+    }
+    file('{}');
+    expect(JSON.parse((await meridian('apply', '--config', config, '--json')).stdout)).toMatchObject({ plan: [{ name: 'embedded-hourly', action: 'delete' }] });
   });
 
   /** Runs `meridian backup huge` (a 20 GiB sparse file: long enough to act in) and hands its running workflow to `act`. */
