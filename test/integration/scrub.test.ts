@@ -1,5 +1,6 @@
-// scrubWorkflow through a real Temporal Schedule (every second, overlap SKIP, as `meridian apply`
-// makes it) on the dev server, with a real worker over a small repository: each run gets the
+// scrubWorkflow through a real Temporal Schedule on the dev server, made by `meridian apply` (the
+// real CLI) from a meridian.yaml entry `every: 1s`, with a real worker that resolves the entry's
+// repository name through that file, over a small repository: each run gets the
 // previous completed run's cursor from the Schedule, T consecutive runs read subsets 1..T and
 // together every pack; then a flipped byte makes a run complete with ok: false naming the pack,
 // and a local webhook receives the 'scrub-found-damage' notification. The Schedule is deleted after.
@@ -7,23 +8,35 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
+import path from 'node:path';
+import { ScheduleHandle } from '@temporalio/client';
 import { inSubset } from '../../core/packSubset';
-import { scheduledRunWorkflowId } from '../../schedules/names';
+import { scheduleId } from '../../schedules/names';
+import { configuredAuthority } from '../../worker/authority';
+import { loadWorkerConfig } from '../../worker/workerConfig';
 import type { NotifyEvent, ScrubInput, ScrubOutput } from '../../workflows/shared';
 import { buildManyPacksRepository, MANY_PACKS_PASSPHRASE, ManyPacksRepository, packNames, packPath } from '../helpers/manyPacksRepository';
-import { useTemporalWorker } from '../helpers/meridianWorker';
+import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
+import { RunningWorker, startWorker } from '../helpers/meridianWorker';
+import { testConnection, TestConnection } from '../helpers/temporal';
+import { tempDir } from '../helpers/trees';
 
 jest.setTimeout(60_000);
 
 const T = 3;
-const setup = useTemporalWorker(MANY_PACKS_PASSPHRASE);
+let t: TestConnection;
+let worker: RunningWorker | undefined;
+let work: string;
+let env: NodeJS.ProcessEnv;
 let built: ManyPacksRepository;
 let webhook: { url: string; events: NotifyEvent[]; server: http.Server };
 let schedule: ScheduleHandle | undefined;
 
 beforeAll(async () => {
-  built = await buildManyPacksRepository(8);
+  work = tempDir('scrub-schedule');
+  built = await buildManyPacksRepository(8, path.join(work, 'repo'));
+  env = meridianEnv(work, 'scrub', 'not the passphrase: meridian.yaml names the file');
+  t = await testConnection();
   const events: NotifyEvent[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -39,6 +52,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await schedule?.delete().catch(() => undefined);
+  await worker?.stop();
+  await t?.close();
   await new Promise((resolve) => webhook?.server.close(resolve));
 });
 
@@ -54,22 +69,27 @@ async function nextRuns(handle: ScheduleHandle, seen: Set<string>, count: number
     }
     const { workflowId, firstExecutionRunId } = fresh[0]!.action.workflow;
     seen.add(workflowId);
-    const output = await setup.t.client.workflow.getHandle<(input: ScrubInput) => Promise<ScrubOutput>>(workflowId, firstExecutionRunId).result();
+    const output = await t.client.workflow.getHandle<(input: ScrubInput) => Promise<ScrubOutput>>(workflowId, firstExecutionRunId).result();
     runs.push({ workflowId, output });
   }
   return runs;
 }
 
-it('runs of a Schedule carry the cursor: T consecutive runs read every pack; a flipped byte fails a run with ok: false and a notification', async () => {
+it('runs of a Schedule made by meridian apply carry the cursor: T consecutive runs read every pack; a flipped byte makes a run complete with ok: false naming the pack, and notifies', async () => {
   const packs = packNames(built.dir);
   const name = `scrub-test-${process.pid}-${Date.now().toString(36)}`;
-  const input: ScrubInput = { schedule: name, repo: built.dir, cycle: T, notify: [webhook.url] };
-  schedule = await setup.t.client.schedule.create({
-    scheduleId: name,
-    spec: { intervals: [{ every: '1s' }] },
-    action: { type: 'startWorkflow', workflowType: 'scrubWorkflow', taskQueue: setup.worker.taskQueue, workflowId: scheduledRunWorkflowId('scrub', name), args: [input] },
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-  });
+  const configFile = path.join(work, 'meridian.yaml');
+  fs.writeFileSync(path.join(work, 'scrubbed.pass'), `${MANY_PACKS_PASSPHRASE}\n`);
+  fs.writeFileSync(
+    configFile,
+    ['repositories:', `  scrubbed: { url: ${built.dir}, passwordFile: scrubbed.pass }`, 'schedules:', `  ${name}: { repository: scrubbed, every: 1s, scrub: { cycle: ${T} }, notify: ["${webhook.url}"] }`, ''].join('\n'),
+  );
+  // The worker serves the repository by the name meridian.yaml gives it, with the file's passphrase.
+  worker = await startWorker(t, 'unused', env.MERIDIAN_TASK_QUEUE, { authority: configuredAuthority(loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile })) });
+  schedule = t.client.schedule.getHandle(scheduleId(name));
+  const applied = parseJson<{ plan: { name: string; action: string }[] }>(await runMeridian(['apply', '--config', configFile, '--json'], { cwd: work, env, timeoutMs: 30_000 }));
+  expect(applied.plan).toEqual([expect.objectContaining({ name, action: 'create' })]);
+  expect((await schedule.describe()).action).toMatchObject({ workflowType: 'scrubWorkflow', args: [{ schedule: name, repo: 'scrubbed', cycle: T, notify: [webhook.url] } satisfies ScrubInput] });
   const seen = new Set<string>();
 
   // The first run starts at subset 1 (no earlier result); each later one where the one before left off.
@@ -83,8 +103,8 @@ it('runs of a Schedule carry the cursor: T consecutive runs read every pack; a f
   }
   expect(cycle.reduce((sum, o) => sum + o.checked.packs, 0)).toBe(packs.length);
   expect(first[0]!.output.subset.n).toBe(1);
-  const described = await setup.t.client.workflow.getHandle(first[0]!.workflowId).describe();
-  expect(described.searchAttributes).toMatchObject({ MeridianOperation: ['scrub'], MeridianRepository: [built.dir] });
+  const described = await t.client.workflow.getHandle(first[0]!.workflowId).describe();
+  expect(described.searchAttributes).toMatchObject({ MeridianOperation: ['scrub'], MeridianRepository: ['scrubbed'] });
 
   // Damage one byte in the middle of the largest pack (file data).
   const victim = packs.reduce((a, b) => (fs.statSync(packPath(built.dir, a)).size >= fs.statSync(packPath(built.dir, b)).size ? a : b));
@@ -103,7 +123,7 @@ it('runs of a Schedule carry the cursor: T consecutive runs read every pack; a f
   const index = after.indexOf(damaged!);
   if (index + 1 < after.length) expect(after[index + 1]!.output.subset.n).toBe(damaged!.output.cursor.subset);
   const event = webhook.events.find((e) => e.workflowId === damaged!.workflowId);
-  expect(event).toMatchObject({ kind: 'scrub-found-damage', schedule: name, repository: built.dir, message: expect.stringContaining(`pack ${victim.slice(0, 12)}`) });
+  expect(event).toMatchObject({ kind: 'scrub-found-damage', schedule: name, repository: 'scrubbed', message: expect.stringContaining(`pack ${victim.slice(0, 12)}`) });
 
   await schedule.delete();
   schedule = undefined;
