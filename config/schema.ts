@@ -42,11 +42,15 @@ export const TimeZone = z.string().min(1).superRefine((zone, ctx) => {
   }
 });
 
-/** A five-field cron expression (config/cron.ts); Temporal never sees one we did not validate. */
-export const CronExpression = z.string().min(1).superRefine((expression, ctx) => {
-  const problem = cronProblem(expression);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
+/** A five-field cron expression (config/cron.ts), its fields single-spaced; Temporal never sees one we did not validate. */
+export const CronExpression = z
+  .string()
+  .min(1)
+  .superRefine((expression, ctx) => {
+    const problem = cronProblem(expression);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((expression) => expression.trim().split(/\s+/).join(' '));
 
 /** Where a secret lives: a file (first line) or an environment variable; never the secret itself. */
 const SecretReference = {
@@ -99,7 +103,7 @@ const Timing = {
   template: z.enum(TEMPLATES).optional(),
   cron: CronExpression.optional(),
   /** Test and fleet use: a fixed interval such as `30s` or `15m` instead of a calendar. */
-  every: DurationMs.optional(),
+  every: DurationMs.refine((ms) => ms >= 1000, 'an interval of at least 1s').optional(),
   /** IANA time zone of template and cron times; default UTC. */
   timezone: TimeZone.optional(),
   /** Random delay up to this much after each fire time, so a fleet does not start at the same second. */

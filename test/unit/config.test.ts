@@ -92,7 +92,7 @@ describe('a valid meridian.yaml', () => {
   it('reads durations and sizes in every unit', () => {
     const text = (every: string, budget: string) => `repositories: { r: { url: /r } }\nschedules:\n  s:\n    repository: r\n    every: ${every}\n    scrub: { cycle: 2, budgetBytes: ${budget} }\n`;
     const cases: [string, string, number, number][] = [
-      ['250ms', '512', 250, 512],
+      ['1000ms', '512', 1000, 512],
       ['90s', '1.5KiB', 90_000, 1536],
       ['10m', '500MB', 600_000, 500e6],
       ['2h', '3TiB', 7_200_000, 3 * 2 ** 40],
@@ -104,6 +104,7 @@ describe('a valid meridian.yaml', () => {
       expect(isScrubSchedule(schedule) && schedule.scrub.budgetBytes).toBe(bytes);
     }
     expect(errorOf(text('1w', '1GiB'))).toBe(`${FILE}:5: schedules.s.every: a duration such as 90s, 10m, 1h or 2d`);
+    expect(errorOf(text('999ms', '1GiB'))).toBe(`${FILE}:5: schedules.s.every: an interval of at least 1s`);
     expect(errorOf(text('1h', '1 parsec'))).toMatch(/^\/etc\/meridian\/meridian\.yaml:6: schedules\.s\.scrub\.budgetBytes: /);
   });
 
@@ -112,6 +113,7 @@ describe('a valid meridian.yaml', () => {
     for (const cron of ['*/15 * * * *', '0 8-18/2 * * 1-5', '0,30 0 1,15 JAN-MAR,dec *', '0 3 * * 7', '5 4 * * sun', '@daily', '59 23 31 12 6']) {
       expect(parseConfig(edited('"30 2 * * MON-FRI"', `"${cron}"`), FILE).schedules['rasters-daily']!.cron).toBe(cron);
     }
+    expect(parseConfig(edited('"30 2 * * MON-FRI"', '" 0  3\t* * 0 "'), FILE).schedules['rasters-daily']!.cron).toBe('0 3 * * 0');
   });
 });
 
