@@ -2,6 +2,7 @@
 //   engineCommand backup SOURCE REPO [TIME] | engineCommand restore REPO TARGET   (a backup that a
 //   concurrent prune made undo its snapshot runs again, as the activity's retry policy does)
 //   engineCommand forget-prune REPO POLICY_JSON      (forget by a retention policy, then prune)
+//   engineCommand scrub REPO CYCLE [CURSOR_JSON]     (one scrub run: subset n/CYCLE from the cursor)
 // (MERIDIAN_PASSWORD). Each holds a repository lock as its activity would. It prints the engine's
 // result and the storage requests it made as one JSON object.
 
@@ -13,23 +14,26 @@ import { forget } from '../core/forget.js';
 import { prune } from '../core/prune.js';
 import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
+import { scrub } from '../core/scrub.js';
 import { parseRetentionPolicy } from '../core/retention.js';
 import { openStorage } from '../storage/open.js';
 import { CountingStorage } from './countingStorage.js';
 
-const USAGE = 'usage: engineCommand backup SOURCE REPO [TIME] | restore REPO TARGET | forget-prune REPO POLICY_JSON';
+const USAGE = 'usage: engineCommand backup SOURCE REPO [TIME] | restore REPO TARGET | forget-prune REPO POLICY_JSON | scrub REPO CYCLE [CURSOR_JSON]';
 
 async function main(): Promise<void> {
-  const [command, a, b, time] = process.argv.slice(2);
-  if (!a || !b || !['backup', 'restore', 'forget-prune'].includes(command ?? '')) throw new Error(USAGE);
+  const [command, a, b, c] = process.argv.slice(2);
+  if (!a || !b || !['backup', 'restore', 'forget-prune', 'scrub'].includes(command ?? '')) throw new Error(USAGE);
   const storage = new CountingStorage(await openStorage(command === 'backup' ? b : a));
   const repo = await Repository.open(storage, process.env.MERIDIAN_PASSWORD);
   const result =
     command === 'backup'
-      ? await backupRetried(repo, { source: a, type: 'incremental', time: time === undefined ? undefined : new Date(time) })
+      ? await backupRetried(repo, { source: a, type: 'incremental', time: c === undefined ? undefined : new Date(c) })
       : command === 'restore'
         ? await locked(repo, 'restore', () => restore(repo, 'latest', { target: b }))
-        : await forgetAndPrune(repo, b);
+        : command === 'scrub'
+          ? await locked(repo, 'scrub', () => scrub(repo, { cycle: Number(b), cursor: c === undefined ? undefined : JSON.parse(c) }))
+          : await forgetAndPrune(repo, b);
   console.log(JSON.stringify({ result, requests: storage.counts, requestsTotal: storage.total }));
 }
 

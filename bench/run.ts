@@ -3,8 +3,10 @@
 // a 5% edit — several runs each, interleaved; writes JSON, Markdown and an SVG chart under
 // bench/results/.
 // Then the scale scenario (many small files), the hot path against raw zstd, and forget + prune
-// against restic's (bench/prune.ts; `--prune-only` runs just that one).
-//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke] [--prune-only] [--prune-days 12]
+// against restic's (bench/prune.ts; `--prune-only` runs just that one), and a scrub rotation
+// against restic's `check --read-data-subset` (bench/scrub.ts; `--scrub-only`).
+//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke]
+//                    [--prune-only] [--prune-days 12] [--scrub-only] [--scrub-cycle 4]
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +21,7 @@ import { measureHotPath } from './hotPath.js';
 import { pruneMarkdown, runPruneBench } from './prune.js';
 import { markdown, summarize, ToolResults } from './report.js';
 import { runScale } from './scale.js';
+import { runScrubBench, scrubMarkdown } from './scrub.js';
 import { borg, meridianCli, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
 import { WarmClient } from './warmClient.js';
 
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
       smoke: { type: 'boolean', default: false },
       'prune-only': { type: 'boolean', default: false },
       'prune-days': { type: 'string', default: '12' },
+      'scrub-only': { type: 'boolean', default: false },
+      'scrub-cycle': { type: 'string', default: '4' },
     },
   });
   const size = parseSize(values.smoke ? '16MiB' : values.size!);
@@ -60,13 +65,19 @@ async function main(): Promise<void> {
   log(`dataset: ${generated.files} files, ${(generated.bytes / 1e6).toFixed(1)} MB in ${data}`);
   const stem = values.smoke ? 'smoke' : `bench-${(size / 1024 ** 2).toFixed(0)}MiB`;
   const prune = () => runPruneBench(data, work, { days: values.smoke ? 6 : Number(values['prune-days']), withRestic: wanted.includes('restic') && installed('restic'), log });
-  if (values['prune-only']) {
+  const scrub = () => runScrubBench(data, work, { cycle: Number(values['scrub-cycle']), withRestic: wanted.includes('restic') && installed('restic'), log });
+  const withText = <R>(run: () => R | Promise<R>, text: (result: R) => string) => async () => {
+    const result = await run();
+    return { result, text: text(result) };
+  };
+  const only = values['prune-only'] ? { name: 'prune', run: withText(prune, pruneMarkdown) } : values['scrub-only'] ? { name: 'scrub', run: withText(scrub, scrubMarkdown) } : undefined;
+  if (only) {
     try {
-      const result = await prune();
+      const { result, text } = await only.run();
       fs.mkdirSync(values.out!, { recursive: true });
-      fs.writeFileSync(path.join(values.out!, `prune-${stem}.json`), JSON.stringify({ context: runContext(generated, 1), prune: result }, null, 2));
-      fs.writeFileSync(path.join(values.out!, `prune-${stem}.md`), pruneMarkdown(result));
-      console.log(pruneMarkdown(result));
+      fs.writeFileSync(path.join(values.out!, `${only.name}-${stem}.json`), JSON.stringify({ context: runContext(generated, 1), [only.name]: result }, null, 2));
+      fs.writeFileSync(path.join(values.out!, `${only.name}-${stem}.md`), text);
+      console.log(text);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -102,11 +113,12 @@ async function main(): Promise<void> {
     log('hot path: chunk + hash + compress + seal against raw zstd, one core');
     const hotPath = measureHotPath(data, values.smoke ? 16 * 1024 * 1024 : 256 * 1024 * 1024);
     const pruneResult = await prune();
+    const scrubResult = scrub();
     const summary = summarize(results);
     const context = runContext(generated, runs);
-    const table = `${markdown(summary, context, scale, hotPath)}\n${pruneMarkdown(pruneResult)}`;
+    const table = `${markdown(summary, context, scale, hotPath)}\n${pruneMarkdown(pruneResult)}\n${scrubMarkdown(scrubResult)}`;
     fs.mkdirSync(values.out!, { recursive: true });
-    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary, scale, hotPath, prune: pruneResult }, null, 2));
+    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary, scale, hotPath, prune: pruneResult, scrub: scrubResult }, null, 2));
     fs.writeFileSync(path.join(values.out!, `${stem}.md`), table);
     fs.writeFileSync(path.join(values.out!, `${stem}.svg`), svgChart(summary, `Meridian vs restic vs borg, ${(generated.bytes / 1e9).toFixed(2)} GB GIS-like dataset: median wall time`));
     console.log(table);
