@@ -201,7 +201,8 @@ export interface ScheduledBackupOutput {
   /** Completed runs of this schedule, this one included (carried from the last completed run's result). */
   run: number;
   backup: BackupOutput;
-  forget?: ForgetOutput;
+  /** Counts only: the forget activity's listing stays in its own history event (each run's result is the next run's input). */
+  forget?: Pick<ForgetOutput, 'kept' | 'removed' | 'durationMs'>;
   prune?: PruneOutput;
 }
 

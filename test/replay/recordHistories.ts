@@ -1,8 +1,9 @@
 // Records the replay fixtures in test/replay/histories/: runs each Meridian workflow on a
 // throwaway dev server with a real worker (local repository, a small tree) and saves its history
 // as JSON; test/integration/replay.test.ts replays them against the current workflow code. Record
-// again only for a deliberate, patched change of a workflow, never to make a failing replay pass:
-//   npm run build && node dist/test/replay/recordHistories.js
+// again only for a deliberate, patched change of a workflow, never to make a failing replay pass;
+// name the fixtures to write (the others are run but not rewritten), e.g. a new workflow type's:
+//   npm run build && node dist/test/replay/recordHistories.js [NAME…]
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +20,8 @@ import { startDevServer } from '../../worker/devServer.js';
 import { configuredAuthority } from '../../worker/authority.js';
 import { temporalBinary } from '../../worker/temporalBinary.js';
 import type { WorkerConfig } from '../../worker/workerConfig.js';
-import type { ScrubInput } from '../../workflows/shared.js';
+import { scheduledRunWorkflowId } from '../../schedules/names.js';
+import type { ScheduledBackupInput, ScrubInput } from '../../workflows/shared.js';
 
 const PASSPHRASE = 'replay fixture passphrase';
 const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
@@ -50,8 +52,10 @@ async function main(): Promise<void> {
   const worker = await createMeridianWorker({ connection, taskQueue, deps: { authority: configuredAuthority(config, { passphrase: PASSPHRASE }) } });
   const running = worker.run();
   try {
+    const only = process.argv.slice(2);
     const record = async (name: string, handle: WorkflowHandle) => {
       await handle.result().catch(() => undefined); // a failed run is a fixture too
+      if (only.length > 0 && !only.includes(name)) return;
       // The official CLI's JSON, the format every SDK's replayer reads.
       const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', server.address, '--workflow-id', handle.workflowId, '--output', 'json']);
       fs.writeFileSync(path.join(OUT, `${name}.json`), json);
@@ -70,6 +74,11 @@ async function main(): Promise<void> {
     await record('prune-completed', await startOperation(client, 'prune', { repo, maxUnusedPercent: 0 }, taskQueue));
     const scrubInput: ScrubInput = { repo, cycle: 2, budgetBytes: 1 };
     await record('scrub-completed', await client.workflow.start('scrubWorkflow', { taskQueue, workflowId: `scrub:${repo}:replay`, args: [scrubInput] }));
+    // A schedule's run (started here by hand: the first run, which prunes with every: 1); the failed one notifies (email: logged only).
+    const scheduled: ScheduledBackupInput = { schedule: 'replay', backup: { repo, path: source }, retention: { policy: { keepLast: 1 }, timezone: 'UTC' }, prune: { every: 1, maxUnusedPercent: 0 }, notify: ['ops@example.org'] };
+    const startScheduled = (input: ScheduledBackupInput, suffix: string) => client.workflow.start('scheduledBackupWorkflow', { taskQueue, workflowId: `${scheduledRunWorkflowId('backup', 'replay')}-${suffix}`, args: [input] });
+    await record('scheduled-backup-completed', await startScheduled(scheduled, 'completed'));
+    await record('scheduled-backup-failed', await startScheduled({ ...scheduled, backup: { repo, path: path.join(work, 'gone') } }, 'failed'));
   } finally {
     worker.shutdown();
     await running;

@@ -12,8 +12,7 @@ describe('the operation catalog', () => {
   it('names every workflow the bundle exports but the scheduled ones, each with an activity the worker registers', () => {
     const catalogued = OPERATION_NAMES.map((o) => OPERATIONS[o].workflowType);
     const scheduled = Object.keys(workflows).filter((type) => !catalogued.includes(type));
-    expect(scheduled).toContain('scrubWorkflow');
-    for (const type of scheduled) expect(['scheduledBackupWorkflow', 'scrubWorkflow']).toContain(type);
+    expect(scheduled.sort()).toEqual(['scheduledBackupWorkflow', 'scrubWorkflow']);
     expect(catalogued.filter((type) => !(type in workflows))).toEqual([]);
     const activities = createActivities({ authority: { admit: () => Promise.reject(new Error('unused')) } });
     for (const operation of OPERATION_NAMES) {

@@ -1,0 +1,169 @@
+// A backup schedule firing every second, against the real dev server and a real worker: its runs
+// back up a directory that changes between runs, count themselves from the last completed run's
+// result (which the Schedule passes on), keep exactly the policy's snapshots of their own source
+// while another source's snapshots in the same repository stay, prune every 2nd run, and never
+// overlap (each backup outlasts the interval: the worker's storage holds every snapshot upload for
+// 1.5 s, so the Schedule skips fire times); a run whose source is gone fails, reads failed, and
+// notifies a real local webhook, which Temporal retries after the webhook's first 500.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { ScheduleHandle, ScheduleOverlapPolicy, WorkflowExecutionDescription, WorkflowFailedError } from '@temporalio/client';
+import { startOperation } from '../../api/operations';
+import { Repository } from '../../core/repository';
+import { listSnapshots } from '../../core/snapshots';
+import { scheduledRunWorkflowId, scheduleId } from '../../schedules/names';
+import { SCHEDULED_BACKUP_WORKFLOW } from '../../schedules/desired';
+import { FaultyStorage } from '../../storage/faulty';
+import { LocalStorage } from '../../storage/local';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/catalog';
+import { NotifyEvent, ScheduledBackupInput, ScheduledBackupOutput } from '../../workflows/shared';
+import { RunningWorker, startWorker } from '../helpers/meridianWorker';
+import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { tempDir } from '../helpers/trees';
+import { startWebhookServer, WebhookServer } from '../helpers/webhookServer';
+
+const PASSPHRASE = 'scheduled backup test';
+const SNAPSHOT_UPLOAD_HOLD_MS = 1500;
+const RUNS = 4;
+
+let t: TestConnection;
+let worker: RunningWorker;
+let webhook: WebhookServer;
+let schedule: ScheduleHandle | undefined;
+let writer: NodeJS.Timeout | undefined;
+
+beforeAll(async () => {
+  t = await testConnection();
+  webhook = await startWebhookServer();
+  worker = await startWorker(t, PASSPHRASE, uniqueTaskQueue('scheduled-backup'), {
+    openRepository: async (admitted) => {
+      const hold = async (op: string, h: { type: string }) => {
+        if (op === 'put' && h.type === 'snapshots') await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_UPLOAD_HOLD_MS));
+      };
+      return Repository.open(new FaultyStorage(new LocalStorage(admitted.url), { beforeChange: hold }), admitted.passphrase());
+    },
+  });
+});
+
+afterAll(async () => {
+  clearInterval(writer);
+  await schedule?.delete().catch(() => undefined);
+  await worker?.stop();
+  await webhook?.close();
+  await t?.close();
+});
+
+/** The schedule's runs so far (started by it, oldest first), each described, with its result when it completed. */
+async function runsOf(handle: ScheduleHandle): Promise<{ description: WorkflowExecutionDescription; result?: ScheduledBackupOutput }[]> {
+  const { info } = await handle.describe();
+  return Promise.all(
+    info.recentActions.map(async ({ action }) => {
+      const run = t.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId);
+      const description = await run.describe();
+      return { description, result: description.status.name === 'COMPLETED' ? ((await run.result()) as ScheduledBackupOutput) : undefined };
+    }),
+  );
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+test('runs back up, keep exactly the policy for their own source, prune every 2nd run, never overlap, and a failed run notifies', async () => {
+  const repo = tempDir('scheduled-repo');
+  await Repository.init(new LocalStorage(repo), PASSPHRASE, {});
+  // Another source in the same repository: three snapshots that the schedule's policy (keepLast 2) must not touch.
+  const otherSource = tempDir('scheduled-other');
+  fs.writeFileSync(path.join(otherSource, 'dem.tif'), 'elevation');
+  const otherSnapshots: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const run = await startOperation(t.client, 'backup', { repo, path: otherSource }, worker.taskQueue);
+    otherSnapshots.push(((await run.result()) as { snapshotId: string }).snapshotId);
+  }
+
+  // The scheduled source changes all the time: a new tile every 300 ms.
+  const source = tempDir('scheduled-tiles');
+  let tiles = 0;
+  const addTile = () => fs.writeFileSync(path.join(source, `tile-${tiles++}.geojson`), `{"type":"FeatureCollection","n":${tiles}}`);
+  addTile();
+  writer = setInterval(addTile, 300);
+
+  const name = `tiles-${uniqueTaskQueue('every-second')}`;
+  const input: ScheduledBackupInput = {
+    schedule: name,
+    backup: { repo, path: source, tags: ['scheduled'] },
+    retention: { policy: { keepLast: 2 } },
+    prune: { every: 2, maxUnusedPercent: 0 },
+    notify: [`${webhook.origin}/hooks/meridian?token=test-token`],
+  };
+  schedule = await t.client.schedule.create({
+    scheduleId: scheduleId(name),
+    spec: { intervals: [{ every: '1s' }] },
+    action: { type: 'startWorkflow', workflowType: SCHEDULED_BACKUP_WORKFLOW, taskQueue: worker.taskQueue, workflowId: scheduledRunWorkflowId('backup', name), args: [input] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute', pauseOnFailure: false },
+  });
+  const handle = schedule;
+
+  await waitFor(`${RUNS} completed runs`, async () => ((await runsOf(handle)).filter((r) => r.result).length >= RUNS ? true : undefined));
+  await handle.pause('test: the runs so far are checked');
+  clearInterval(writer);
+  const runs = await waitFor('the running run to finish', async () => {
+    const { info } = await handle.describe();
+    return info.runningActions.length === 0 ? runsOf(handle) : undefined;
+  });
+
+  // Every run completed, counted from the one before (the Schedule passed each run the last result).
+  expect(runs.every((r) => r.description.status.name === 'COMPLETED')).toBe(true);
+  const results = runs.map((r) => r.result!);
+  expect(results.map((r) => r.run)).toEqual(results.map((_, i) => i + 1));
+  for (const result of results) {
+    // Retention over this source's snapshots only: the other source's three would be counted (and one removed) otherwise.
+    expect(result.forget).toMatchObject({ kept: Math.min(result.run, 2), removed: result.run > 2 ? 1 : 0 });
+    expect(result.prune !== undefined).toBe(result.run % 2 === 0);
+    if (result.run > 1) expect(result.backup.filesNew).toBeGreaterThan(0); // the directory changed between runs
+  }
+  const snapshots = await listSnapshots(await Repository.open(new LocalStorage(repo), PASSPHRASE));
+  const bySource = (dir: string) => snapshots.filter((s) => s.source === dir).map((s) => s.id).sort();
+  expect(bySource(source)).toEqual(results.slice(-2).map((r) => r.backup.snapshotId).sort());
+  expect(bySource(otherSource)).toEqual([...otherSnapshots].sort());
+
+  // Never two runs at once: each started after the one before closed; fire times were skipped meanwhile.
+  const spans = runs.map((r) => ({ start: r.description.startTime.getTime(), close: r.description.closeTime!.getTime() })).sort((a, b) => a.start - b.start);
+  for (let i = 1; i < spans.length; i++) expect(spans[i]!.start).toBeGreaterThanOrEqual(spans[i - 1]!.close);
+  expect((await handle.describe()).info.numActionsSkippedOverlap).toBeGreaterThan(0);
+
+  // A run describes itself for Temporal UI; its backup is a backup workflow of its own.
+  const last = runs.at(-1)!.description;
+  expect(last.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.operation)).toBe('scheduled-backup');
+  expect(last.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.source)).toBe(source);
+  const children = [];
+  for await (const child of t.client.workflow.list({ query: `ParentWorkflowId = "${last.workflowId}"` })) children.push(child);
+  expect(children).toEqual([expect.objectContaining({ type: 'backupWorkflow', status: expect.objectContaining({ name: 'COMPLETED' }) })]);
+
+  // The source goes away: the next run fails, reads failed, and the webhook hears of it (after its own 500, retried).
+  fs.rmSync(source, { recursive: true, force: true });
+  let answered = 0;
+  webhook.answerWith(() => (answered++ === 0 ? 500 : 200));
+  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  const failed = await waitFor('the failed run', async () => {
+    const all = await runsOf(handle);
+    return all.length > runs.length && all.at(-1)!.description.status.name !== 'RUNNING' ? all.at(-1)! : undefined;
+  });
+  expect(failed.description.status.name).toBe('FAILED');
+  await expect(t.client.workflow.getHandle(failed.description.workflowId, failed.description.runId).result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  expect(webhook.received).toHaveLength(2);
+  for (const request of webhook.received) {
+    expect(request).toMatchObject({ method: 'POST', url: '/hooks/meridian?token=test-token' });
+    const event = request.body as NotifyEvent;
+    expect(event).toMatchObject({ kind: 'scheduled-backup-failed', schedule: name, repository: repo, workflowId: failed.description.workflowId });
+    expect(event.message).toMatch(new RegExp(`^scheduled backup "${name}" of ${source} into ${repo}: backup failed: .*${path.basename(source)}`));
+    expect(event.message).not.toContain('\n');
+  }
+}, 90_000);
