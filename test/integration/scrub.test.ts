@@ -4,6 +4,7 @@
 // previous completed run's cursor from the Schedule, T consecutive runs read subsets 1..T and
 // together every pack; then a flipped byte makes a run complete with ok: false naming the pack,
 // and a local webhook receives the 'scrub-found-damage' notification. The Schedule is deleted after.
+// Also: `meridian verify --subset` through the CLI, and a run that cannot scrub notifies 'scrub-failed'.
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -31,6 +32,8 @@ let env: NodeJS.ProcessEnv;
 let built: ManyPacksRepository;
 let webhook: { url: string; events: NotifyEvent[]; server: http.Server };
 let schedule: ScheduleHandle | undefined;
+let configFile: string;
+const name = `scrub-test-${process.pid}-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   work = tempDir('scrub-schedule');
@@ -48,6 +51,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   webhook = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/scrub`, events, server };
+
+  configFile = path.join(work, 'meridian.yaml');
+  fs.writeFileSync(path.join(work, 'scrubbed.pass'), `${MANY_PACKS_PASSPHRASE}\n`);
+  fs.writeFileSync(
+    configFile,
+    ['repositories:', `  scrubbed: { url: ${built.dir}, passwordFile: scrubbed.pass }`, 'schedules:', `  ${name}: { repository: scrubbed, every: 1s, scrub: { cycle: ${T} }, notify: ["${webhook.url}"] }`, ''].join('\n'),
+  );
+  // The worker serves the repository by the name meridian.yaml gives it, with the file's passphrase.
+  worker = await startWorker(t, 'unused', env.MERIDIAN_TASK_QUEUE, { authority: configuredAuthority(loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile })) });
 });
 
 afterAll(async () => {
@@ -75,17 +87,23 @@ async function nextRuns(handle: ScheduleHandle, seen: Set<string>, count: number
   return runs;
 }
 
+it('meridian verify --subset 2/3 reads the packs of that subset through the verify workflow', async () => {
+  const run = await runMeridian(['verify', '--repo', 'scrubbed', '--config', configFile, '--subset', '2/3', '--json'], { cwd: work, env, timeoutMs: 30_000 });
+  const report = parseJson<{ level: string; ok: boolean; subset: { n: number; t: number }; checked: { packs: number } }>(run);
+  const inTwo = packNames(built.dir).filter((p) => inSubset(p, { n: 2, t: 3 })).length;
+  expect(inTwo).toBeGreaterThan(0);
+  expect(report).toMatchObject({ level: 'deep', ok: true, subset: { n: 2, t: 3 }, checked: { packs: inTwo } });
+});
+
+it('a run that cannot scrub fails and notifies scrub-failed', async () => {
+  const input: ScrubInput = { schedule: 'by-hand', repo: 'not-served-here', cycle: T, notify: [webhook.url] };
+  const handle = await t.client.workflow.start('scrubWorkflow', { taskQueue: env.MERIDIAN_TASK_QUEUE!, workflowId: `${name}-refused`, args: [input] });
+  await expect(handle.result()).rejects.toThrow();
+  expect(webhook.events.find((e) => e.workflowId === handle.workflowId)).toMatchObject({ kind: 'scrub-failed', schedule: 'by-hand', message: expect.stringMatching(/^scrub of not-served-here failed: /) });
+});
+
 it('runs of a Schedule made by meridian apply carry the cursor: T consecutive runs read every pack; a flipped byte makes a run complete with ok: false naming the pack, and notifies', async () => {
   const packs = packNames(built.dir);
-  const name = `scrub-test-${process.pid}-${Date.now().toString(36)}`;
-  const configFile = path.join(work, 'meridian.yaml');
-  fs.writeFileSync(path.join(work, 'scrubbed.pass'), `${MANY_PACKS_PASSPHRASE}\n`);
-  fs.writeFileSync(
-    configFile,
-    ['repositories:', `  scrubbed: { url: ${built.dir}, passwordFile: scrubbed.pass }`, 'schedules:', `  ${name}: { repository: scrubbed, every: 1s, scrub: { cycle: ${T} }, notify: ["${webhook.url}"] }`, ''].join('\n'),
-  );
-  // The worker serves the repository by the name meridian.yaml gives it, with the file's passphrase.
-  worker = await startWorker(t, 'unused', env.MERIDIAN_TASK_QUEUE, { authority: configuredAuthority(loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile })) });
   schedule = t.client.schedule.getHandle(scheduleId(name));
   const applied = parseJson<{ plan: { name: string; action: string }[] }>(await runMeridian(['apply', '--config', configFile, '--json'], { cwd: work, env, timeoutMs: 30_000 }));
   expect(applied.plan).toEqual([expect.objectContaining({ name, action: 'create' })]);
