@@ -1,6 +1,6 @@
-// The HTTP API: a Hono app that starts and queries operations through @temporalio/client and
-// lists snapshots, for the repositories the server's authority knows (others are 403 before any
-// storage is contacted). GET /healthz and GET
+// The HTTP API: a Hono app that starts and queries operations through @temporalio/client, shows
+// and operates the Schedules `meridian apply` made, and lists snapshots, for the repositories the
+// server's authority knows (others are 403 before any storage is contacted). GET /healthz and GET
 // /v1/openapi.json are open; every other route needs the bearer token.
 
 import type { Client } from '@temporalio/client';
@@ -13,6 +13,7 @@ import { answerWrongMethods } from './methods.js';
 import { openApiDocument } from './openapi.js';
 import { operationStartRoutes } from './routes/operationStarts.js';
 import { operationRoutes } from './routes/operations.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 
 export interface ApiDeps {
@@ -39,6 +40,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route('/', operationStartRoutes(deps));
   app.route('/v1/operations', operationRoutes(deps));
   app.route('/v1/snapshots', snapshotRoutes(deps));
+  app.route('/v1/schedules', scheduleRoutes(deps));
   answerWrongMethods(app);
   return app;
 }

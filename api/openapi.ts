@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { OPERATION_NAMES, OPERATIONS } from '../workflows/catalog.js';
 import { MAX_BODY_TEXT } from './bodySize.js';
-import { requestSchemaOf, SnapshotParamSchema, SnapshotsQuerySchema } from './schemas.js';
+import { PauseRequestSchema, requestSchemaOf, ScheduleParamSchema, SnapshotParamSchema, SnapshotsQuerySchema } from './schemas.js';
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
@@ -22,7 +22,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names the field (code invalid_request)',
   401: 'Missing or wrong bearer token (code unauthorized)',
   403: 'A repository the server is not configured for (code refused); no storage was contacted',
-  404: 'No such workflow, snapshot or route (code not_found)',
+  404: 'No such workflow, snapshot, schedule or route (code not_found)',
   405: 'The path exists but does not serve this method (code method_not_allowed); the Allow header lists the methods it serves',
   409: 'Conflict (code conflict)',
   413: `The request body is larger than ${MAX_BODY_TEXT} (code payload_too_large)`,
@@ -52,13 +52,36 @@ const startOperation = (summary: string, request: string) => ({
   },
 });
 
+const scheduleName = { name: 'name', in: 'path', required: true, schema: jsonSchema(ScheduleParamSchema.shape.name) };
+
+/** POST /v1/schedules/{name}/ACTION: operates an owned Schedule and answers with what it did. */
+const operateSchedule = (summary: string, result: string, request?: string) => ({
+  post: {
+    summary,
+    parameters: [scheduleName],
+    ...(request ? { requestBody: { required: false, ...json(ref(request)) } } : {}),
+    responses: { '200': { description: 'Done', ...json(ref(result)) }, ...errors(400, 401, 404, 405, 413, 500, 503) },
+  },
+});
+
+const isoTime = { type: 'string', format: 'date-time' };
+const scheduleSummaryProperties = {
+  name: { type: 'string' },
+  kind: { type: 'string', description: 'backup or scrub (the workflow type for a Schedule of another kind)' },
+  spec: { type: 'string', description: 'The spec in words: a cron expression and its time zone (0 2 * * * Europe/Berlin), or an interval (every 1s)' },
+  paused: { type: 'boolean' },
+  note: { type: 'string', description: "The Schedule's note: why it is paused" },
+  nextRun: { type: ['string', 'null'], format: 'date-time' },
+};
+
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {
     title: 'Meridian Backup API',
     version: '1',
     description:
-      'Starts and tracks backup, restore, verify, forget and prune operations (durable Temporal workflows; repairs started by the CLI are tracked too), lists snapshots and forgets one. ' +
+      'Starts and tracks backup, restore, verify, forget and prune operations (durable Temporal workflows; repairs started by the CLI are tracked too), lists snapshots and forgets one, ' +
+      'and shows, triggers, pauses and resumes the Temporal Schedules `meridian apply` made. ' +
       'Every route except GET /healthz and GET /v1/openapi.json needs `Authorization: Bearer $MERIDIAN_API_TOKEN`.',
   },
   security: [{ bearer: [] }],
@@ -77,6 +100,25 @@ export const openApiDocument = {
         responses: { '200': { description: 'The operation', ...json(ref('Operation')) }, ...errors(401, 404, 405, 500, 503) },
       },
     },
+    '/v1/schedules': {
+      get: {
+        summary: 'The Schedules meridian apply made (ids meridian:NAME), by name; no other Schedule is listed',
+        responses: { '200': { description: 'The schedules', ...json(ref('ScheduleList')) }, ...errors(401, 405, 500, 503) },
+      },
+    },
+    '/v1/schedules/{name}': {
+      get: {
+        summary: 'One schedule: spec, overlap policy, catch-up window, next 5 runs, last runs with their outcomes, action counters',
+        parameters: [scheduleName],
+        responses: { '200': { description: 'The schedule', ...json(ref('Schedule')) }, ...errors(400, 401, 404, 405, 500, 503) },
+      },
+    },
+    '/v1/schedules/{name}/trigger': operateSchedule(
+      "Starts a run now with the Schedule's own overlap policy (never next to an open run under SKIP); says whether it started, was skipped or is queued",
+      'TriggerResult',
+    ),
+    '/v1/schedules/{name}/pause': operateSchedule('Pauses the schedule, with a note', 'PauseResult', 'PauseRequest'),
+    '/v1/schedules/{name}/resume': operateSchedule('Resumes the schedule', 'PauseResult'),
     '/v1/snapshots': {
       get: {
         summary: "A repository's snapshots, oldest first",
@@ -130,6 +172,49 @@ export const openApiDocument = {
           error: { type: 'object', required: ['message'], properties: { type: { type: 'string' }, message: { type: 'string' } } },
         },
       },
+      PauseRequest: jsonSchema(PauseRequestSchema),
+      ScheduleSummary: { type: 'object', required: ['name', 'kind', 'spec', 'paused', 'nextRun'], properties: scheduleSummaryProperties },
+      ScheduleList: { type: 'object', required: ['schedules'], properties: { schedules: { type: 'array', items: ref('ScheduleSummary') } } },
+      Schedule: {
+        type: 'object',
+        required: ['name', 'kind', 'spec', 'paused', 'nextRun', 'overlap', 'catchupWindowMs', 'nextRuns', 'recentRuns', 'openRuns', 'actionsTaken', 'missedCatchupWindow', 'skippedOverlap'],
+        properties: {
+          ...scheduleSummaryProperties,
+          overlap: { type: 'string', enum: ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] },
+          catchupWindowMs: { type: 'integer' },
+          nextRuns: { type: 'array', items: isoTime, description: 'The next 5 scheduled times' },
+          recentRuns: {
+            type: 'array',
+            description: 'The last runs Temporal keeps (up to 10), oldest first; triggered and backfilled runs included',
+            items: {
+              type: 'object',
+              required: ['scheduledAt', 'takenAt', 'workflowId', 'outcome'],
+              properties: {
+                scheduledAt: isoTime,
+                takenAt: isoTime,
+                workflowId: { type: 'string' },
+                outcome: { type: 'string', enum: ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out', 'expired'], description: 'expired: the history is gone' },
+              },
+            },
+          },
+          openRuns: { type: 'array', items: { type: 'string' }, description: 'Workflow ids of the runs still open' },
+          actionsTaken: { type: 'integer' },
+          missedCatchupWindow: { type: 'integer', description: 'Scheduled times missed because they could not be taken within the catch-up window' },
+          skippedOverlap: { type: 'integer', description: 'Scheduled or triggered times skipped because a run was still open' },
+        },
+      },
+      TriggerResult: {
+        type: 'object',
+        required: ['name', 'overlap', 'outcome', 'openRuns'],
+        properties: {
+          name: { type: 'string' },
+          overlap: { type: 'string', description: "The Schedule's overlap policy, which the trigger passed" },
+          outcome: { type: 'string', enum: ['started', 'skipped', 'queued'] },
+          workflowId: { type: 'string', description: 'When started: the run' },
+          openRuns: { type: 'array', items: { type: 'string' } },
+        },
+      },
+      PauseResult: { type: 'object', required: ['name', 'paused'], properties: { name: { type: 'string' }, paused: { type: 'boolean' }, note: { type: 'string' } } },
       Snapshot: {
         type: 'object',
         required: ['id', 'time', 'host', 'source', 'type', 'parent', 'tags', 'files', 'bytes'],

@@ -5,9 +5,11 @@
 // document is generated from these same schemas.
 
 import { z } from 'zod';
+import { ConfigName } from '../config/schema.js';
 import { GROUP_BY, RetentionPolicySchema } from '../core/retention.js';
 import { isTimeZone, parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
+import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
 import type { Operation, OperationInput } from '../workflows/catalog.js';
 
 /** zod's message for a missing or mistyped value, in the API's words. */
@@ -119,6 +121,18 @@ export const PruneRequestSchema = object({
 export const SnapshotsQuerySchema = object({ repo });
 
 export const SnapshotParamSchema = object({ id: snapshotId });
+
+/** The `:name` of the /v1/schedules routes: a schedule's name in meridian.yaml (its Schedule id is meridian:NAME). */
+export const ScheduleParamSchema = object({
+  name: ConfigName.meta({ description: "A schedule's name in meridian.yaml; its Temporal Schedule id is meridian:NAME" }),
+});
+
+export const PauseRequestSchema = object({
+  note: text()
+    .max(1000, 'must be at most 1000 characters')
+    .optional()
+    .meta({ description: `Why the schedule is paused; shown by GET /v1/schedules/{name}, Temporal UI and temporal schedule describe (default "${DEFAULT_PAUSE_NOTE}")` }),
+});
 
 /** The request body of each operation with an `api` route in the catalog; its output is that operation's workflow input. */
 export const OPERATION_REQUEST_SCHEMAS = {

@@ -143,6 +143,27 @@ describe('API request validation', () => {
   });
 });
 
+describe('API schedule routes refuse bad input before Temporal is asked', () => {
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+
+  it('answers 400 to a name that cannot be a schedule name', async () => {
+    expect(await errorOf(await app.request('/v1/schedules/no%20spaces', { headers: auth }))).toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringMatching(/^name: /) });
+    expect(await errorOf(await post('/v1/schedules/-dash/trigger', {}))).toMatchObject({ status: 400, message: expect.stringMatching(/^name: /) });
+  });
+
+  it('validates the body of a pause', async () => {
+    expect(await errorOf(await post('/v1/schedules/nightly/pause', { reason: 'x' }))).toEqual({ status: 400, code: 'invalid_request', message: 'reason: is not a known field' });
+    expect(await errorOf(await post('/v1/schedules/nightly/pause', { note: 7 }))).toEqual({ status: 400, code: 'invalid_request', message: 'note: must be a string' });
+    expect(await errorOf(await post('/v1/schedules/nightly/pause', { note: 'x'.repeat(1001) }))).toMatchObject({ status: 400, message: 'note: must be at most 1000 characters' });
+  });
+
+  it('answers 405 to a GET of an action', async () => {
+    const response = await app.request('/v1/schedules/nightly/pause', { headers: auth });
+    expect(await errorOf(response)).toMatchObject({ status: 405, code: 'method_not_allowed' });
+    expect(response.headers.get('Allow')).toBe('POST');
+  });
+});
+
 describe('API methods and body size', () => {
   const auth = { Authorization: `Bearer ${TOKEN}` };
 
