@@ -27,9 +27,9 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** The configuration file this process uses: the flag's, else MERIDIAN_CONFIG, else $MERIDIAN_HOME/meridian.yaml. */
+/** The configuration file this process uses: the flag's, else MERIDIAN_CONFIG, else $MERIDIAN_HOME/meridian.yaml (empty counts as unset). */
 export function configFilePath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(flag ?? env.MERIDIAN_CONFIG ?? path.join(meridianHome(env), 'meridian.yaml'));
+  return path.resolve(flag || env.MERIDIAN_CONFIG || path.join(meridianHome(env), 'meridian.yaml'));
 }
 
 /** A configuration error: one line, `FILE:LINE: key.path: what is wrong`; the CLI exits 2 on it. */
@@ -72,7 +72,7 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && flag === undefined && env.MERIDIAN_CONFIG === undefined) return undefined;
+    if (code === 'ENOENT' && !flag && !env.MERIDIAN_CONFIG) return undefined;
     throw new RepositoryError('invalid-argument', `cannot read configuration file ${file}: ${code ?? 'error'}`);
   }
   return readConfigText(text, file);

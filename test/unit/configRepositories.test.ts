@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../../config/load';
 import { RepositoryError } from '../../core/errors';
 import { configuredAuthority } from '../../worker/authority';
 import { passphraseFor } from '../../worker/repositories';
@@ -60,10 +61,13 @@ test('a name resolves through meridian.yaml (relative URLs from its directory), 
   );
 });
 
-test('without MERIDIAN_CONFIG the file is $MERIDIAN_HOME/meridian.yaml', () => {
+test('without MERIDIAN_CONFIG (or with it empty) the file is $MERIDIAN_HOME/meridian.yaml, which may be absent; a named file must exist', () => {
+  expect(loadConfig(undefined, { MERIDIAN_HOME: home })).toBeUndefined();
   fs.copyFileSync(config, path.join(home, 'meridian.yaml'));
-  fs.copyFileSync(path.join(work, 'etc', 'rasters.pass'), path.join(home, 'rasters.pass'));
   expect(commandRepository('tiles', { MERIDIAN_HOME: home }).url).toBe(path.join(home, 'repos', 'tiles'));
+  expect(commandRepository('tiles', { MERIDIAN_HOME: home, MERIDIAN_CONFIG: '' }).url).toBe(path.join(home, 'repos', 'tiles'));
+  const missing = path.join(work, 'missing.yaml');
+  expect(errorOf(() => commandRepository('tiles', { MERIDIAN_HOME: home, MERIDIAN_CONFIG: missing })).message).toBe(`cannot read configuration file ${missing}: ENOENT`);
 });
 
 test('a name defined in both files is an error naming both', () => {
