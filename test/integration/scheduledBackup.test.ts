@@ -1,5 +1,6 @@
-// A backup schedule firing every second, against the real dev server and a real worker: its runs
-// back up a directory that changes between runs, count themselves from the last completed run's
+// A backup schedule firing every second, made by `meridian apply` (the real CLI) from a
+// meridian.yaml, against the real dev server and a real worker that resolves the file's names and
+// passphrase file: its runs back up a directory that changes between runs, count themselves from the last completed run's
 // result (which the Schedule passes on), keep exactly the policy's snapshots of their own source
 // while another source's snapshots in the same repository stay, prune every 2nd run, and never
 // overlap (each backup outlasts the interval: the worker's storage holds every snapshot upload for
@@ -9,15 +10,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ScheduleHandle, ScheduleOverlapPolicy, WorkflowExecutionDescription, WorkflowFailedError } from '@temporalio/client';
+import { configuredAuthority } from '../../worker/authority';
+import { loadWorkerConfig } from '../../worker/workerConfig';
 import { startOperation } from '../../api/operations';
 import { Repository } from '../../core/repository';
 import { listSnapshots } from '../../core/snapshots';
-import { scheduledRunWorkflowId, scheduleId } from '../../schedules/names';
-import { SCHEDULED_BACKUP_WORKFLOW } from '../../schedules/desired';
+import { scheduleId } from '../../schedules/names';
 import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/catalog';
-import { NotifyEvent, ScheduledBackupInput, ScheduledBackupOutput } from '../../workflows/shared';
+import { NotifyEvent, ScheduledBackupOutput } from '../../workflows/shared';
+import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
 import { tempDir } from '../helpers/trees';
@@ -27,16 +30,38 @@ const PASSPHRASE = 'scheduled backup test';
 const SNAPSHOT_UPLOAD_HOLD_MS = 1500;
 const RUNS = 4;
 
+const name = `tiles-${uniqueTaskQueue('every-second')}`;
+let work: string;
+let env: NodeJS.ProcessEnv;
 let t: TestConnection;
 let worker: RunningWorker;
 let webhook: WebhookServer;
-let schedule: ScheduleHandle | undefined;
 let writer: NodeJS.Timeout | undefined;
 
 beforeAll(async () => {
+  work = tempDir('scheduled');
+  // The environment's passphrase is wrong on purpose: the worker takes the file's passwordFile.
+  env = meridianEnv(work, 'scheduled-backup', 'not the passphrase');
   t = await testConnection();
   webhook = await startWebhookServer();
-  worker = await startWorker(t, PASSPHRASE, uniqueTaskQueue('scheduled-backup'), {
+});
+
+afterAll(async () => {
+  clearInterval(writer);
+  await t?.client.schedule
+    .getHandle(scheduleId(name))
+    .delete()
+    .catch(() => undefined);
+  await worker?.stop();
+  await webhook?.close();
+  await t?.close();
+});
+
+/** A worker reading the file as `meridian worker` does, whose storage holds each snapshot upload so that every backup outlasts the 1 s interval. */
+async function startScheduleWorker(configFile: string): Promise<RunningWorker> {
+  const authority = configuredAuthority(loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile }));
+  return startWorker(t, 'unused', env.MERIDIAN_TASK_QUEUE, {
+    authority,
     openRepository: async (admitted) => {
       const hold = async (op: string, h: { type: string }) => {
         if (op === 'put' && h.type === 'snapshots') await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_UPLOAD_HOLD_MS));
@@ -44,15 +69,7 @@ beforeAll(async () => {
       return Repository.open(new FaultyStorage(new LocalStorage(admitted.url), { beforeChange: hold }), admitted.passphrase());
     },
   });
-});
-
-afterAll(async () => {
-  clearInterval(writer);
-  await schedule?.delete().catch(() => undefined);
-  await worker?.stop();
-  await webhook?.close();
-  await t?.close();
-});
+}
 
 /** The schedule's runs so far (started by it, oldest first), each described, with its result when it completed. */
 async function runsOf(handle: ScheduleHandle): Promise<{ description: WorkflowExecutionDescription; result?: ScheduledBackupOutput }[]> {
@@ -77,39 +94,48 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 test('runs back up, keep exactly the policy for their own source, prune every 2nd run, never overlap, and a failed run notifies', async () => {
-  const repo = tempDir('scheduled-repo');
+  const repo = path.join(work, 'repo');
+  const source = path.join(work, 'tiles');
+  const otherSource = path.join(work, 'dems');
+  fs.mkdirSync(source);
+  fs.mkdirSync(otherSource);
+  fs.writeFileSync(path.join(work, 'gis.pass'), `${PASSPHRASE}\n`);
   await Repository.init(new LocalStorage(repo), PASSPHRASE, {});
+  const configFile = path.join(work, 'meridian.yaml');
+  fs.writeFileSync(
+    configFile,
+    [
+      'repositories:',
+      `  gis: { url: ${repo}, passwordFile: gis.pass }`,
+      'sources:',
+      `  tiles: { path: ${source}, repository: gis, tags: [tiles] }`,
+      `  dems: { path: ${otherSource}, repository: gis }`,
+      'policies:',
+      '  last-two: { keepLast: 2 }',
+      'schedules:',
+      `  ${name}: { source: tiles, every: 1s, policy: last-two, prune: { every: 2, maxUnusedPercent: 0 }, notify: ["${webhook.origin}/hooks/meridian?token=test-token"] }`,
+      '',
+    ].join('\n'),
+  );
+  worker = await startScheduleWorker(configFile);
+
   // Another source in the same repository: three snapshots that the schedule's policy (keepLast 2) must not touch.
-  const otherSource = tempDir('scheduled-other');
   fs.writeFileSync(path.join(otherSource, 'dem.tif'), 'elevation');
   const otherSnapshots: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const run = await startOperation(t.client, 'backup', { repo, path: otherSource }, worker.taskQueue);
+    const run = await startOperation(t.client, 'backup', { repo: 'gis', path: otherSource }, worker.taskQueue);
     otherSnapshots.push(((await run.result()) as { snapshotId: string }).snapshotId);
   }
 
   // The scheduled source changes all the time: a new tile every 300 ms.
-  const source = tempDir('scheduled-tiles');
   let tiles = 0;
   const addTile = () => fs.writeFileSync(path.join(source, `tile-${tiles++}.geojson`), `{"type":"FeatureCollection","n":${tiles}}`);
   addTile();
   writer = setInterval(addTile, 300);
 
-  const name = `tiles-${uniqueTaskQueue('every-second')}`;
-  const input: ScheduledBackupInput = {
-    schedule: name,
-    backup: { repo, path: source, tags: ['scheduled'] },
-    retention: { policy: { keepLast: 2 } },
-    prune: { every: 2, maxUnusedPercent: 0 },
-    notify: [`${webhook.origin}/hooks/meridian?token=test-token`],
-  };
-  schedule = await t.client.schedule.create({
-    scheduleId: scheduleId(name),
-    spec: { intervals: [{ every: '1s' }] },
-    action: { type: 'startWorkflow', workflowType: SCHEDULED_BACKUP_WORKFLOW, taskQueue: worker.taskQueue, workflowId: scheduledRunWorkflowId('backup', name), args: [input] },
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute', pauseOnFailure: false },
-  });
-  const handle = schedule;
+  const applied = parseJson<{ plan: { name: string; action: string }[] }>(await runMeridian(['apply', '--config', configFile, '--json'], { cwd: work, env, timeoutMs: 60_000 }));
+  expect(applied.plan.filter((e) => e.name === name)).toEqual([expect.objectContaining({ action: 'create' })]);
+  const handle = t.client.schedule.getHandle(scheduleId(name));
 
   await waitFor(`${RUNS} completed runs`, async () => ((await runsOf(handle)).filter((r) => r.result).length >= RUNS ? true : undefined));
   await handle.pause('test: the runs so far are checked');
@@ -162,8 +188,8 @@ test('runs back up, keep exactly the policy for their own source, prune every 2n
   for (const request of webhook.received) {
     expect(request).toMatchObject({ method: 'POST', url: '/hooks/meridian?token=test-token' });
     const event = request.body as NotifyEvent;
-    expect(event).toMatchObject({ kind: 'scheduled-backup-failed', schedule: name, repository: repo, workflowId: failed.description.workflowId });
-    expect(event.message).toMatch(new RegExp(`^scheduled backup "${name}" of ${source} into ${repo}: backup failed: .*${path.basename(source)}`));
+    expect(event).toMatchObject({ kind: 'scheduled-backup-failed', schedule: name, repository: 'gis', workflowId: failed.description.workflowId });
+    expect(event.message).toMatch(new RegExp(`^scheduled backup "${name}" of ${source} into gis: backup failed: .*${source}`));
     expect(event.message).not.toContain('\n');
   }
 }, 90_000);
