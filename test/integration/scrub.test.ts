@@ -15,7 +15,7 @@ import { inSubset } from '../../core/packSubset';
 import { scheduleId } from '../../schedules/names';
 import { configuredAuthority } from '../../worker/authority';
 import { loadWorkerConfig } from '../../worker/workerConfig';
-import type { NotifyEvent, ScrubInput, ScrubOutput } from '../../workflows/shared';
+import { progressQuery, type NotifyEvent, type ScrubInput, type ScrubOutput } from '../../workflows/shared';
 import { buildManyPacksRepository, MANY_PACKS_PASSPHRASE, ManyPacksRepository, packNames, packPath } from '../helpers/manyPacksRepository';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
@@ -123,6 +123,7 @@ it('runs of a Schedule made by meridian apply carry the cursor: T consecutive ru
   expect(first[0]!.output.subset.n).toBe(1);
   const described = await t.client.workflow.getHandle(first[0]!.workflowId).describe();
   expect(described.searchAttributes).toMatchObject({ MeridianOperation: ['scrub'], MeridianRepository: ['scrubbed'] });
+  expect(await t.client.workflow.getHandle(first[0]!.workflowId).query(progressQuery)).toMatchObject({ operation: 'scrub', phase: 'completed', result: { ok: true, subset: { n: 1, t: T } } });
 
   // Damage one byte in the middle of the largest pack (file data).
   const victim = packs.reduce((a, b) => (fs.statSync(packPath(built.dir, a)).size >= fs.statSync(packPath(built.dir, b)).size ? a : b));
