@@ -12,12 +12,13 @@
 // (with the data-plane options every operation uses): a forget filtered to one source is not an
 // operation anyone starts by hand, and they are short next to the backup.
 
-import { executeChild, isCancellation, log, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { executeChild, isCancellation, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { dataPlaneOptions, NOTIFY_OPTIONS } from './activityOptions.js';
+import { dataPlaneOptions } from './activityOptions.js';
 import { operationSearchAttributes, repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
+import { notifyTargets } from './notifications.js';
 import { backupWorkflow, innermostMessage } from './operations.js';
-import { NotifyEvent, operationWorkflowId, progressQuery, ScheduledBackupInput, ScheduledBackupOutput, WorkflowProgress } from './shared.js';
+import { operationWorkflowId, progressQuery, ScheduledBackupInput, ScheduledBackupOutput, WorkflowProgress } from './shared.js';
 
 export async function scheduledBackupWorkflow(input: ScheduledBackupInput): Promise<ScheduledBackupOutput> {
   const info = workflowInfo();
@@ -44,7 +45,8 @@ export async function scheduledBackupWorkflow(input: ScheduledBackupInput): Prom
       typedSearchAttributes: operationSearchAttributes('backup', input.backup),
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     });
-    const output: ScheduledBackupOutput = { run, backup };
+    const { warnings: _skippedFiles, ...backupCounts } = backup;
+    const output: ScheduledBackupOutput = { run, backup: backupCounts };
 
     if (input.retention) {
       step = 'forget';
@@ -68,27 +70,10 @@ export async function scheduledBackupWorkflow(input: ScheduledBackupInput): Prom
     progress.error = innermostMessage(err);
     setCurrentDetails(`${summary}: ${step} failed: ${progress.error}`);
     // An operator's cancel is no failure to be told about (and leaves no time to tell).
-    if (!isCancellation(err)) await notifyFailure(input, `scheduled backup "${input.schedule}" of ${path} into ${repository}: ${step} failed: ${progress.error}`);
+    if (!isCancellation(err)) {
+      const message = `scheduled backup "${input.schedule}" of ${path} into ${repository}: ${step} failed: ${progress.error}`;
+      await notifyTargets(input.notify, { kind: 'scheduled-backup-failed', schedule: input.schedule, repository, message });
+    }
     throw err;
-  }
-}
-
-/** Tells the schedule's targets, if any; a notification that cannot be delivered is logged, and the run fails for its own reason. */
-async function notifyFailure(input: ScheduledBackupInput, message: string): Promise<void> {
-  if (!input.notify?.length) return;
-  const { notify } = proxyActivities<Activities>(NOTIFY_OPTIONS);
-  const { workflowId } = workflowInfo();
-  const event: NotifyEvent = {
-    kind: 'scheduled-backup-failed',
-    schedule: input.schedule,
-    repository: repositoryLabel(input.backup.repo),
-    workflowId,
-    message: message.replace(/\s*\n\s*/g, ' '),
-    time: new Date().toISOString(),
-  };
-  try {
-    await notify({ targets: input.notify, event });
-  } catch (err) {
-    log.warn('scheduled backup failure not notified', { schedule: input.schedule, reason: innermostMessage(err) });
   }
 }

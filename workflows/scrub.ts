@@ -6,12 +6,13 @@
 // notification to the schedule's targets. A run that cannot scrub at all fails (and notifies);
 // the next run then starts again from the last completed run's cursor.
 
-import { log, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { dataPlaneOptions, NOTIFY_OPTIONS } from './activityOptions.js';
+import { dataPlaneOptions } from './activityOptions.js';
 import { repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
+import { notifyTargets } from './notifications.js';
 import { innermostMessage } from './operations.js';
-import { NotifyEvent, progressQuery, ScrubInput, ScrubOutput, WorkflowProgress } from './shared.js';
+import { progressQuery, ScrubInput, ScrubOutput, WorkflowProgress } from './shared.js';
 
 export async function scrubWorkflow(input: ScrubInput): Promise<ScrubOutput> {
   const info = workflowInfo();
@@ -37,7 +38,7 @@ export async function scrubWorkflow(input: ScrubInput): Promise<ScrubOutput> {
     progress.phase = 'failed';
     progress.error = innermostMessage(err);
     setCurrentDetails(`${summary}: failed: ${progress.error}`);
-    await notifyTargets(input, 'scrub-failed', `scrub of ${repository} failed: ${progress.error}`);
+    await notifyTargets(input.notify, { kind: 'scrub-failed', schedule: input.schedule ?? info.workflowId, repository, message: `scrub of ${repository} failed: ${progress.error}` });
     throw err;
   }
 
@@ -58,24 +59,9 @@ export async function scrubWorkflow(input: ScrubInput): Promise<ScrubOutput> {
     const first = run.problems[0]!;
     const found = `found ${run.problems.length === 1 ? 'a problem' : 'problems'} in ${read}`;
     setCurrentDetails(`${summary}: completed with problems: ${found}; first: ${first.message}`);
-    output.notification = await notifyTargets(input, 'scrub-found-damage', `scrub of ${repository} ${found}; first: ${first.message}`);
+    output.notification = await notifyTargets(input.notify, { kind: 'scrub-found-damage', schedule: input.schedule ?? info.workflowId, repository, message: `scrub of ${repository} ${found}; first: ${first.message}` });
   }
   progress.phase = 'completed';
   progress.result = output;
   return output;
-}
-
-/** Tells the input's targets, if any; a notification that cannot be delivered does not fail the run. */
-async function notifyTargets(input: ScrubInput, kind: NotifyEvent['kind'], message: string): Promise<ScrubOutput['notification']> {
-  if (!input.notify?.length) return undefined;
-  const { notify } = proxyActivities<Activities>(NOTIFY_OPTIONS);
-  const { workflowId } = workflowInfo();
-  const event: NotifyEvent = { kind, schedule: input.schedule ?? workflowId, repository: repositoryLabel(input.repo), workflowId, message, time: new Date().toISOString() };
-  try {
-    return await notify({ targets: input.notify, event });
-  } catch (err) {
-    const failed = innermostMessage(err);
-    log.warn('scrub notification not delivered', { kind, failed });
-    return { failed };
-  }
 }
