@@ -200,7 +200,8 @@ export interface ScheduledBackupInput {
 export interface ScheduledBackupOutput {
   /** Completed runs of this schedule, this one included (carried from the last completed run's result). */
   run: number;
-  backup: BackupOutput;
+  /** Counts only: the lines naming skipped files stay in the child backup workflow's result. */
+  backup: Omit<BackupOutput, 'warnings'>;
   /** Counts only: the forget activity's listing stays in its own history event (each run's result is the next run's input). */
   forget?: Pick<ForgetOutput, 'kept' | 'removed' | 'durationMs'>;
   prune?: PruneOutput;
