@@ -19,7 +19,7 @@ import { scheduleId } from '../../schedules/names';
 import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/catalog';
-import { NotifyEvent, ScheduledBackupOutput } from '../../workflows/shared';
+import { NotifyEvent, progressQuery, ScheduledBackupOutput } from '../../workflows/shared';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
@@ -169,6 +169,8 @@ test('runs back up, keep exactly the policy for their own source, prune every 2n
   const last = runs.at(-1)!.description;
   expect(last.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.operation)).toBe('scheduled-backup');
   expect(last.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.source)).toBe(source);
+  const progress = await t.client.workflow.getHandle(last.workflowId, last.runId).query(progressQuery);
+  expect(progress).toMatchObject({ operation: 'scheduled-backup', phase: 'completed', result: { run: results.length } });
   const children = [];
   for await (const child of t.client.workflow.list({ query: `ParentWorkflowId = "${last.workflowId}"` })) children.push(child);
   expect(children).toEqual([expect.objectContaining({ type: 'backupWorkflow', status: expect.objectContaining({ name: 'COMPLETED' }) })]);
