@@ -190,6 +190,7 @@ export const COMMANDS = {
       note: { type: 'string', value: 'TEXT', summary: 'pause: why the schedule is paused (shown by describe, Temporal UI and temporal schedule describe)', defaultValue: `"${DEFAULT_PAUSE_NOTE}"` },
       from: { type: 'string', value: 'ISO8601', summary: `backfill: the start of the window, ${ZONED_SNAPSHOT_TIME_FORMAT}` },
       to: { type: 'string', value: 'ISO8601', summary: 'backfill: the end of the window, after --from' },
+      ...CONFIG_OPTION,
       ...JSON_OPTION,
       ...COMMON,
     },

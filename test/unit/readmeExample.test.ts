@@ -1,0 +1,58 @@
+// The README's example meridian.yaml (the block after `<!-- readme-example: meridian.yaml -->`)
+// is a file a newcomer can copy: it loads, its secrets check passes once they exist, and `meridian
+// apply` would make the four Schedules the README describes from it.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkSecrets, loadConfig } from '../../config/load';
+import { desiredSchedules } from '../../schedules/desired';
+
+function readmeExample(): string {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const match = /<!-- readme-example: meridian\.yaml -->\n```yaml\n([\s\S]*?)\n```/.exec(readme);
+  if (!match) throw new Error('README.md has no example meridian.yaml block');
+  return match[1]!;
+}
+
+describe("the README's example meridian.yaml", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-readme-example-'));
+  const file = path.join(dir, 'meridian.yaml');
+  const env = { MERIDIAN_TILES_PASSPHRASE: 'tiles passphrase' };
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  beforeAll(() => {
+    fs.writeFileSync(file, readmeExample());
+    fs.mkdirSync(path.join(dir, 'secrets'));
+    fs.writeFileSync(path.join(dir, 'secrets', 'gis-main.pass'), 'raster passphrase\n');
+  });
+
+  it('loads, and its secrets check passes with the password file beside it and the variable set', () => {
+    const loaded = loadConfig(file, env)!;
+    expect(() => checkSecrets(loaded, env)).not.toThrow();
+    expect(loaded.config.repositories['gis-main']!.passwordFile).toBe(path.join(dir, 'secrets', 'gis-main.pass'));
+  });
+
+  it('names its secret by a variable that, unset, stops the check with the line of the key', () => {
+    const loaded = loadConfig(file, env)!;
+    expect(() => checkSecrets(loaded, {})).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: repositories\\.tiles-local\\.passwordEnv: `));
+  });
+
+  it('becomes four Schedules: hourly tiles, nightly rasters with GFS 7/4/12/5, a weekly full backup and a weekly scrub of a quarter of the packs', () => {
+    const schedules = Object.fromEntries(desiredSchedules(loadConfig(file, env)!.config, 'meridian').map((s) => [s.name, s]));
+    expect(Object.keys(schedules).sort()).toEqual(['gis-main-scrub', 'rasters-nightly', 'rasters-weekly-full', 'tiles-hourly']);
+    expect(schedules['tiles-hourly']!.options.spec).toEqual({ cronExpressions: ['0 * * * *'], timezone: 'Europe/Berlin' });
+    expect(schedules['tiles-hourly']!.options.action.args).toMatchObject([{ backup: { repo: 'tiles-local', path: '/data/tiles' }, prune: { every: 24 } }]);
+    expect(schedules['rasters-nightly']!.options.action.args).toMatchObject([
+      {
+        backup: { repo: 'gis-main', path: '/data/rasters', host: 'raster-01', dataTaskQueue: 'meridian-raster-01' },
+        retention: { policy: { gfs: { daily: 7, weekly: 4, monthly: 12, yearly: 5 } }, timezone: 'Europe/Berlin' },
+      },
+    ]);
+    expect(schedules['rasters-weekly-full']!.options.spec).toEqual({ cronExpressions: ['0 3 * * 0'], timezone: 'Europe/Berlin' });
+    expect(schedules['rasters-weekly-full']!.options.action.args).toMatchObject([{ backup: { type: 'full' } }]);
+    expect(schedules['gis-main-scrub']!.kind).toBe('scrub');
+    expect(schedules['gis-main-scrub']!.options.action.args).toMatchObject([{ repo: 'gis-main', cycle: 4, budgetBytes: 200 * 2 ** 30 }]);
+    for (const s of Object.values(schedules)) expect(JSON.stringify(s.options.action.args)).not.toMatch(/passphrase/);
+  });
+});
