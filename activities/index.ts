@@ -51,7 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     async backupSnapshot(input: BackupInput): Promise<BackupOutput> {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input), lock: { operation: 'backup' } }, cancellation, (repo, signal) =>
+        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input), lock: { operation: 'backup' } }, cancellation, (repo, signal, _lock, commit) =>
           backup(repo, {
             source: input.path,
             type: input.type ?? 'incremental',
@@ -61,6 +61,7 @@ export function createActivities(deps: ActivityDeps) {
             time: snapshotTimeOf(input.time),
             threads: deps.encoderThreads,
             signal,
+            commit,
             onProgress: report,
           }),
         );

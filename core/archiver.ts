@@ -11,6 +11,7 @@ import { BlobReader } from './blobReader.js';
 import { createEncoderPool, EncoderPool } from './encoderPool.js';
 import { RepositoryError } from './errors.js';
 import { IndexWriter, MasterIndex } from './masterIndex.js';
+import type { CommitFence } from './locks.js';
 import { OwnerNames } from './ownerNames.js';
 import { PackWriter } from './packWriter.js';
 import { PruneWatch } from './pruneWatch.js';
@@ -35,6 +36,8 @@ export interface BackupOptions {
   onProgress?: (progress: BackupProgress) => void;
   /** Stops the backup between files; no snapshot is written. */
   signal?: AbortSignal;
+  /** The run's lock, confirmed just before the snapshot is committed and told once the committed snapshot stands. */
+  commit?: CommitFence;
 }
 
 export interface BackupProgress {
@@ -96,6 +99,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     await run.finish();
     const stats = run.snapshotStats();
     await prunes.checkBeforeCommit();
+    await options.commit?.beforeCommit();
     const snapshotId = await saveSnapshot(repo, {
       version: 1,
       time: (options.time ?? new Date()).toISOString(),
@@ -110,6 +114,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       ...(run.filesSkipped > 0 && { incomplete: true, filesSkipped: run.filesSkipped }),
     });
     await prunes.checkAfterCommit(snapshotId);
+    options.commit?.committed();
     return { snapshotId, host, source, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings };
   } finally {
     await run.close();

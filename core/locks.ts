@@ -114,6 +114,17 @@ export interface HeldLock {
 }
 
 /**
+ * How a writer's commit is fenced by the lock its run holds (activities/repositoryRun.ts builds it
+ * from the held lock; core/archiver.ts calls it around the snapshot's commit).
+ */
+export interface CommitFence {
+  /** Confirms the lock with a round trip to storage, immediately before the commit: a lost lock throws (retryably) and nothing is committed. */
+  beforeCommit(): Promise<void>;
+  /** Declares the result committed and checked for good: the loss of the lock from now on does not fail the run. */
+  committed(): void;
+}
+
+/**
  * Writes a lock before the operation reads anything else of the repository and keeps it fresh.
  * A lock of the same workflow and operation is an earlier attempt's, which Temporal has given up
  * on: it is removed. An exclusive lock fails with a RepositoryError('locked') while another live

@@ -1,7 +1,8 @@
 // The activities hold a repository lock for their whole run, through real activity code (in a
 // Temporal activity context) on a real repository on disk: the lock is the first thing written
 // after the repository is opened and the last thing removed; a lock removed under a running backup
-// fails it retryably; an index repair takes an exclusive lock and is refused while a prune holds one.
+// fails it retryably, with no snapshot when removed just before its commit, while one removed right
+// after the commit leaves the backup done, with one snapshot; an index repair takes an exclusive lock and is refused while a prune holds one.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,8 +12,11 @@ import { createActivities } from '../../activities/index';
 import { backup } from '../../core/archiver';
 import { acquireLock, LockTimings } from '../../core/locks';
 import { Repository } from '../../core/repository';
+import { listSnapshots } from '../../core/snapshots';
 import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
+import { Handle } from '../../storage/storage';
+import { BackupOutput } from '../../workflows/shared';
 import { testAuthority } from '../helpers/meridianWorker';
 import { RecordingStorage } from '../helpers/recordingStorage';
 import { pseudoRandomBytes, tempDir, writeTree } from '../helpers/trees';
@@ -88,6 +92,77 @@ it('a backup whose lock is removed while it runs fails retryably, and leaves no 
   expect(asFailure(err)).toMatchObject({ type: 'concurrent-change', nonRetryable: false });
   expect(asFailure(err).message).toContain('the lock was removed');
   expect(lockFiles()).toEqual([]);
+});
+
+describe('a backup and the loss of its lock around its commit', () => {
+  /** The snapshots of `source` in the repository. */
+  async function snapshotsOf(source: string) {
+    const repo = await Repository.open(new LocalStorage(dir), PASSPHRASE);
+    return (await listSnapshots(repo)).filter((s) => s.source === source);
+  }
+
+  /** Removes every lock file: `meridian unlock --force` of another host. */
+  const unlockAll = () => lockFiles().forEach((name) => fs.rmSync(path.join(dir, 'locks', name)));
+
+  /** A storage that removes the locks as soon as a snapshot is written, the commit done. */
+  class UnlockedAfterCommit extends FaultyStorage {
+    removed = false;
+    override async put(h: Handle, data: Uint8Array): Promise<void> {
+      await super.put(h, data);
+      if (h.type !== 'snapshots') return;
+      unlockAll();
+      this.removed = true;
+    }
+  }
+
+  /** One attempt of the backup activity of workflow `workflowId` (a retry is another attempt of the same workflow). */
+  async function backupAttempt(acts: ReturnType<typeof activities>, workflowId: string, src: string): Promise<BackupOutput> {
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'r' } });
+    return (await env.run(() => acts.backupSnapshot({ repo: dir, path: src, type: 'full' }))) as BackupOutput;
+  }
+
+  /** New content to back up: packs, an index and a snapshot of its own. */
+  function newSource(seed: number) {
+    const src = tempDir('activity-locks-commit');
+    writeTree(src, { smallFiles: 5, largeFiles: [200_000], seed });
+    return src;
+  }
+
+  it('lost right after the commit: the backup succeeds with its one snapshot (a retry would store a duplicate)', async () => {
+    const src = newSource(41);
+    let storage: UnlockedAfterCommit | undefined;
+    const acts = activities((inner) => (storage = new UnlockedAfterCommit(inner, {})));
+    const output = await backupAttempt(acts, 'backup:unlocked-after-commit', src);
+    expect(storage!.removed).toBe(true);
+    expect((await snapshotsOf(src)).map((s) => s.id)).toEqual([output.snapshotId]);
+    expect(lockFiles()).toEqual([]);
+  });
+
+  it('lost just before the commit: nothing is committed, the failure is retryable, and the retry stores one snapshot', async () => {
+    const src = newSource(42);
+    let removed = false;
+    // Removed once the backup writes its index: after its packs, before its snapshot.
+    const acts = activities(
+      (inner) =>
+        new FaultyStorage(inner, {
+          beforeChange: async (op, h) => {
+            if (op !== 'put' || h.type !== 'index' || removed) return;
+            unlockAll();
+            removed = true;
+          },
+        }),
+    );
+    const err = await backupAttempt(acts, 'backup:unlocked-before-commit', src).catch((e: unknown) => e);
+    expect(removed).toBe(true);
+    expect(asFailure(err)).toMatchObject({ type: 'concurrent-change', nonRetryable: false });
+    expect(asFailure(err).message).toContain('the lock was removed');
+    expect(await snapshotsOf(src)).toEqual([]);
+
+    // Temporal's retry of the same activity.
+    const output = await backupAttempt(acts, 'backup:unlocked-before-commit', src);
+    expect((await snapshotsOf(src)).map((s) => s.id)).toEqual([output.snapshotId]);
+    expect(lockFiles()).toEqual([]);
+  });
 });
 
 it('an index repair takes an exclusive lock: refused while a prune holds one, clearly and for good', async () => {
