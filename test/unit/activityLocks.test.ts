@@ -2,7 +2,8 @@
 // Temporal activity context) on a real repository on disk: the lock is the first thing written
 // after the repository is opened and the last thing removed; a lock removed under a running backup
 // fails it retryably, with no snapshot when removed just before its commit, while one removed right
-// after the commit leaves the backup done, with one snapshot; an index repair takes an exclusive lock and is refused while a prune holds one.
+// after the commit leaves the backup done, with one snapshot (a forget in that case still fails);
+// an index repair takes an exclusive lock and is refused while a prune holds one.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -162,6 +163,27 @@ describe('a backup and the loss of its lock around its commit', () => {
     const output = await backupAttempt(acts, 'backup:unlocked-before-commit', src);
     expect((await snapshotsOf(src)).map((s) => s.id)).toEqual([output.snapshotId]);
     expect(lockFiles()).toEqual([]);
+  });
+
+  it('other operations still fail when their lock is lost after their change: a forget', async () => {
+    const src = newSource(43);
+    const { snapshotId } = await backupAttempt(activities((inner) => new FaultyStorage(inner, {})), 'backup:forgotten', src);
+    let removed = false;
+    const acts = activities(
+      (inner) =>
+        new FaultyStorage(inner, {
+          beforeChange: async (op, h) => {
+            if (op !== 'delete' || h.type !== 'snapshots') return;
+            unlockAll();
+            removed = true;
+          },
+        }),
+    );
+    const err = await new MockActivityEnvironment().run(() => acts.forgetSnapshots({ repo: dir, snapshots: [snapshotId] })).catch((e: unknown) => e);
+    expect(removed).toBe(true);
+    expect(await snapshotsOf(src)).toEqual([]);
+    expect(asFailure(err)).toMatchObject({ type: 'concurrent-change', nonRetryable: false });
+    expect(asFailure(err).message).toContain('the lock was removed');
   });
 });
 
