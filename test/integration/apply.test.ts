@@ -12,6 +12,7 @@ import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/cli
 import { SCHEDULE_DIGEST_MEMO } from '../../schedules/names';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
+import { deleteSchedules } from '../helpers/schedules';
 import { tempDir } from '../helpers/trees';
 
 interface ApplyJson {
@@ -76,12 +77,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of [foreignId, ...Object.values(names).map((n) => `meridian:${n}`)]) {
-    await temporal.client.schedule
-      .getHandle(id)
-      .delete()
-      .catch(() => undefined);
-  }
+  await deleteSchedules(temporal.client, [foreignId, ...Object.values(names).map((n) => `meridian:${n}`)]);
   await temporal?.close();
 });
 

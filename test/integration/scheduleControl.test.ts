@@ -14,6 +14,7 @@ import { DEFAULT_PAUSE_NOTE, RESUME_NOTE } from '../../schedules/notes';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { testAuthority } from '../helpers/meridianWorker';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
+import { deleteSchedules, eventually } from '../helpers/schedules';
 import { tempDir } from '../helpers/trees';
 
 const TOKEN = 'schedule-control-token';
@@ -34,16 +35,6 @@ async function api<T>(method: 'GET' | 'POST', route: string, body?: object): Pro
   const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) };
   const response = await app.request(route, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
   return { status: response.status, body: (await response.json()) as T };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Jan 1 03:00 in Europe/Berlin (CET, UTC+1) for the next `n` years: an independent computation of the yearly spec's runs. */
@@ -97,19 +88,14 @@ afterAll(async () => {
         .catch(() => undefined);
     }
   }
-  for (const id of [foreignId, ...Object.values(names).map((name) => `meridian:${name}`)]) {
-    await temporal.client.schedule
-      .getHandle(id)
-      .delete()
-      .catch(() => undefined);
-  }
+  await deleteSchedules(temporal.client, [foreignId, ...Object.values(names).map((name) => `meridian:${name}`)]);
   await temporal?.close();
 });
 
 describe('meridian schedule', () => {
   it('lists the owned schedules with their spec in words, state and next run, and never a foreign one', async () => {
     // Temporal's list of Schedules lags a little behind their creation.
-    await until('the applied schedules to be listed', async () => {
+    await eventually('the applied schedules to be listed', async () => {
       const listed = (await listSchedules(temporal.client)).map((s) => s.name);
       return Object.values(names).every((name) => listed.includes(name)) ? true : undefined;
     });
@@ -184,7 +170,7 @@ describe('meridian schedule', () => {
     expect(view).toMatchObject({ actionsTaken: 1, skippedOverlap: 1, openRuns: [first.workflowId] });
     expect(view.recentRuns).toEqual([{ scheduledAt: expect.any(String), takenAt: expect.any(String), workflowId: first.workflowId, outcome: 'running' }]);
     await temporal.client.workflow.getHandle(first.workflowId).terminate('ended by the schedule control test');
-    await until('the describe to show the run terminated', async () => {
+    await eventually('the describe to show the run terminated', async () => {
       const after = await schedule<ScheduleView>('describe', names.yearly);
       return after.recentRuns[0]?.outcome === 'terminated' ? after : undefined;
     });
@@ -197,7 +183,7 @@ describe('meridian schedule', () => {
     // may start only after that, so at no moment are two of them open.
     const ended: string[] = [];
     for (let step = 1; step <= 3; step += 1) {
-      const description = await until(`backfilled run ${step}`, async () => {
+      const description = await eventually(`backfilled run ${step}`, async () => {
         const d = await handle(names.backfill).describe();
         expect(d.info.runningActions.length).toBeLessThanOrEqual(1);
         return d.info.numActionsTaken === step && d.info.runningActions.length === 1 ? d : undefined;
@@ -207,7 +193,7 @@ describe('meridian schedule', () => {
       await temporal.client.workflow.getHandle(open).terminate('backfill step done');
       ended.push(open);
     }
-    const view = await until('the last backfilled run to close', async () => {
+    const view = await eventually('the last backfilled run to close', async () => {
       const v = await schedule<ScheduleView>('describe', names.backfill);
       return v.openRuns.length === 0 && v.recentRuns.every((r) => r.outcome !== 'running') ? v : undefined;
     });

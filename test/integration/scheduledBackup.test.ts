@@ -23,6 +23,7 @@ import { NotifyEvent, progressQuery, ScheduledBackupOutput } from '../../workflo
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { eventually } from '../helpers/schedules';
 import { tempDir } from '../helpers/trees';
 import { startWebhookServer, WebhookServer } from '../helpers/webhookServer';
 
@@ -83,16 +84,6 @@ async function runsOf(handle: ScheduleHandle): Promise<{ description: WorkflowEx
   );
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 test('runs back up, keep exactly the policy for their own source, prune every 2nd run, never overlap, and a failed run notifies', async () => {
   const repo = path.join(work, 'repo');
   const source = path.join(work, 'tiles');
@@ -137,10 +128,10 @@ test('runs back up, keep exactly the policy for their own source, prune every 2n
   expect(applied.plan.filter((e) => e.name === name)).toEqual([expect.objectContaining({ action: 'create' })]);
   const handle = t.client.schedule.getHandle(scheduleId(name));
 
-  await waitFor(`${RUNS} completed runs`, async () => ((await runsOf(handle)).filter((r) => r.result).length >= RUNS ? true : undefined));
+  await eventually(`${RUNS} completed runs`, async () => ((await runsOf(handle)).filter((r) => r.result).length >= RUNS ? true : undefined));
   await handle.pause('test: the runs so far are checked');
   clearInterval(writer);
-  const runs = await waitFor('the running run to finish', async () => {
+  const runs = await eventually('the running run to finish', async () => {
     const { info } = await handle.describe();
     return info.runningActions.length === 0 ? runsOf(handle) : undefined;
   });
@@ -180,7 +171,7 @@ test('runs back up, keep exactly the policy for their own source, prune every 2n
   let answered = 0;
   webhook.answerWith(() => (answered++ === 0 ? 500 : 200));
   await handle.trigger(ScheduleOverlapPolicy.SKIP);
-  const failed = await waitFor('the failed run', async () => {
+  const failed = await eventually('the failed run', async () => {
     const all = await runsOf(handle);
     return all.length > runs.length && all.at(-1)!.description.status.name !== 'RUNNING' ? all.at(-1)! : undefined;
   });
