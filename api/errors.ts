@@ -54,6 +54,9 @@ const REPOSITORY_STATUS: Record<RepositoryErrorCode, [ContentfulStatusCode, stri
   integrity: [422, 'integrity'],
   refused: [403, 'refused'],
   locked: [409, 'locked'],
+  'not-a-replica': [422, 'not_a_replica'],
+  'replica-read-only': [409, 'replica_read_only'],
+  'replica-unavailable': [503, 'replica_unavailable'],
 };
 
 const STORAGE_STATUS: Record<StorageError['kind'], [ContentfulStatusCode, string]> = {

@@ -61,6 +61,10 @@ const BY_REPOSITORY_CODE: Record<RepositoryErrorCode, ExitCode> = {
   refused: EXIT.refused,
   // The operation could not run now: another one holds the repository's exclusive lock.
   locked: EXIT.failed,
+  'not-a-replica': EXIT.repository,
+  'replica-read-only': EXIT.repository,
+  // A sync or quorum backup gave up waiting for replicas: a region is unavailable.
+  'replica-unavailable': EXIT.unavailable,
 };
 
 /** The failure type an activity raises for a storage error of each kind (activities/failures.ts). */

@@ -80,7 +80,8 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
 
 /**
  * The names the file refers to that it does not define, in file order: a source's repository, a
- * schedule's source, policy or repository; and repository URLs that do not parse.
+ * schedule's source, policy or repository; a replica set's repositories (each in one set at most);
+ * and repository URLs that do not parse.
  */
 export function referenceProblems(config: MeridianConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -105,6 +106,19 @@ export function referenceProblems(config: MeridianConfig): ConfigProblem[] {
     }
     refer(['schedules', name, 'source'], schedule.source, 'sources', 'source');
     refer(['schedules', name, 'policy'], schedule.policy, 'policies', 'policy');
+  }
+  const memberOf = new Map<string, string>();
+  for (const [name, set] of Object.entries(config.replication)) {
+    const members: [PropertyKey[], string][] = [[['replication', name, 'primary'], set.primary], ...set.replicas.map((r, i): [PropertyKey[], string] => [['replication', name, 'replicas', i], r])];
+    for (const [keyPath, repository] of members) {
+      refer(keyPath, repository, 'repositories', 'repository');
+      const other = memberOf.get(repository);
+      if (other !== undefined) problems.push({ keyPath, message: `repository "${repository}" is already in replica set "${other}"; a repository belongs to one set` });
+      memberOf.set(repository, name);
+    }
+    if (Object.hasOwn(config.schedules, `replication-${name}`)) {
+      problems.push({ keyPath: ['replication', name], message: `the schedule name "replication-${name}" is taken by this set's own Schedule; rename that schedule` });
+    }
   }
   return problems;
 }

@@ -1,5 +1,5 @@
 // The shape of `meridian.yaml`, the one configuration file that names repositories, sources,
-// retention policies and schedules (later: replication, failover, SLAs, notifications), so that
+// retention policies, schedules and replica sets (later: failover, SLAs, notifications), so that
 // CLI flags, schedules and routes refer to names instead of URLs. Zod-validated; unknown keys are
 // errors. Secrets are never in the file: it names the files or environment variables that hold them.
 
@@ -162,6 +162,48 @@ export const ScheduleEntrySchema = z.unknown().transform((value, ctx): z.infer<t
   return z.NEVER;
 });
 
+export const REPLICATION_MODES = ['async', 'sync', 'quorum'] as const;
+export type ReplicationMode = (typeof REPLICATION_MODES)[number];
+
+/**
+ * A replica set: the primary repository and its replicas (the same repository in other regions).
+ * `async` copies after each backup and on the set's Schedule (`meridian:replication-<name>`, every
+ * hour unless template/cron/every says otherwise); `sync` commits a backup's snapshot only when
+ * every replica holds its data; `quorum` when K repositories do, the primary counted.
+ */
+export const ReplicationEntrySchema = z
+  .strictObject({
+    primary: ConfigName,
+    replicas: z.array(ConfigName).min(1, 'a replica set needs at least one replica'),
+    mode: z.enum(REPLICATION_MODES).default('async'),
+    /** quorum mode: K of N = 1 + replicas repositories, the primary always one of them (2 ≤ K ≤ N). */
+    quorum: z.number().int().min(2).optional(),
+    /** Files deleted on the primary (forget, prune) are deleted on replicas this many hours later. */
+    deleteGraceHours: z.number().min(0).default(24),
+    /** sync and quorum: how long a backup waits for replicas before it fails; default 10m. */
+    syncTimeout: DurationMs.optional(),
+    /** Files copied at once to each replica; default 8. */
+    concurrency: z.number().int().min(1).max(64).optional(),
+    template: Timing.template,
+    cron: Timing.cron,
+    every: Timing.every,
+    timezone: Timing.timezone,
+    jitter: Timing.jitter,
+    enabled: Timing.enabled,
+  })
+  .superRefine((entry, ctx) => {
+    const given = WHEN_KEYS.filter((key) => entry[key] !== undefined);
+    if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give only one of template, cron or every (found ${given.join(' and ')})` });
+    if (entry.replicas.includes(entry.primary)) ctx.addIssue({ code: 'custom', path: ['replicas'], message: `the primary "${entry.primary}" cannot also be a replica` });
+    const twice = entry.replicas.find((name, i) => entry.replicas.indexOf(name) !== i);
+    if (twice !== undefined) ctx.addIssue({ code: 'custom', path: ['replicas'], message: `"${twice}" is listed twice` });
+    if (entry.mode === 'quorum' && entry.quorum === undefined) ctx.addIssue({ code: 'custom', path: ['quorum'], message: 'quorum mode needs quorum: K (repositories that must hold a backup, the primary counted)' });
+    if (entry.mode !== 'quorum' && entry.quorum !== undefined) ctx.addIssue({ code: 'custom', path: ['quorum'], message: `quorum is only for mode: quorum (this set is ${entry.mode})` });
+    if (entry.quorum !== undefined && entry.quorum > entry.replicas.length + 1) {
+      ctx.addIssue({ code: 'custom', path: ['quorum'], message: `quorum ${entry.quorum} is more than the set's ${entry.replicas.length + 1} repositories` });
+    }
+  });
+
 export const TemporalSettingsSchema = z.strictObject({
   address: z.string().min(1).optional(),
   namespace: z.string().min(1).optional(),
@@ -174,6 +216,7 @@ export const MeridianConfigSchema = z.strictObject({
   sources: z.record(ConfigName, SourceEntrySchema).default({}),
   policies: z.record(ConfigName, PolicyEntrySchema).default({}),
   schedules: z.record(ConfigName, ScheduleEntrySchema).default({}),
+  replication: z.record(ConfigName, ReplicationEntrySchema).default({}),
 });
 
 export type MeridianConfig = z.infer<typeof MeridianConfigSchema>;
@@ -183,6 +226,7 @@ export type PolicyEntry = z.infer<typeof PolicyEntrySchema>;
 export type BackupScheduleEntry = z.infer<typeof BackupScheduleSchema>;
 export type ScrubScheduleEntry = z.infer<typeof ScrubScheduleSchema>;
 export type ScheduleEntry = z.infer<typeof ScheduleEntrySchema>;
+export type ReplicationEntry = z.infer<typeof ReplicationEntrySchema>;
 
 export function isScrubSchedule(entry: ScheduleEntry): entry is ScrubScheduleEntry {
   return 'scrub' in entry;

@@ -12,7 +12,13 @@ export type RepositoryErrorCode =
   /** Outside the worker's configuration: a repository it does not serve, a path outside its roots. */
   | 'refused'
   /** Another operation holds an exclusive lock on the repository (a prune, an index repair). */
-  | 'locked';
+  | 'locked'
+  /** Replication: a target holds another repository (another id), or none yet (`init --replica-of` first). */
+  | 'not-a-replica'
+  /** Replication: the repository is a replica, written only by replication; run this on the primary. */
+  | 'replica-read-only'
+  /** Sync or quorum replication: not enough replicas held the backup's data before the configured timeout. */
+  | 'replica-unavailable';
 
 export class RepositoryError extends Error {
   constructor(

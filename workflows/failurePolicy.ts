@@ -19,6 +19,11 @@ export const FAILURE_RETRYABLE = {
   refused: false,
   // Another operation holds the repository's exclusive lock: rerun later (core/locks.ts).
   locked: false,
+  // Replication (core/replication*.ts): another repository at the target, a write to a replica,
+  // and a sync/quorum backup that waited its configured time for replicas (retrying would wait again).
+  'not-a-replica': false,
+  'replica-read-only': false,
+  'replica-unavailable': false,
   // StorageErrors: an object that is not there, a backend that refuses (auth, missing bucket),
   // a backend that does not answer now (retried).
   'storage-not-found': false,

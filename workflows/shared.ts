@@ -12,6 +12,7 @@ import type { PruneResult } from '../core/prune.js';
 import type { ScrubReport } from '../core/scrub.js';
 import type { GroupBy, RetentionPolicy } from '../core/retention.js';
 import type { Operation, OperationOutput } from './catalog.js';
+import type { BackupReplication } from './replicationDefs.js';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
 
@@ -54,6 +55,8 @@ export interface BackupOutput {
   bytesAdded: number;
   bytesStored: number;
   durationMs: number;
+  /** The repository is the primary of a replica set: which replicas hold the snapshot, which lag. */
+  replication?: BackupReplication;
 }
 
 export interface RestoreInput {

@@ -109,7 +109,7 @@ describe('a valid meridian.yaml', () => {
   });
 
   it('accepts an empty file and the cron forms: names, ranges, steps, lists, 7 for Sunday, aliases', () => {
-    expect(parseConfig('', FILE)).toEqual({ repositories: {}, sources: {}, policies: {}, schedules: {} });
+    expect(parseConfig('', FILE)).toEqual({ repositories: {}, sources: {}, policies: {}, schedules: {}, replication: {} });
     for (const cron of ['*/15 * * * *', '0 8-18/2 * * 1-5', '0,30 0 1,15 JAN-MAR,dec *', '0 3 * * 7', '5 4 * * sun', '@daily', '59 23 31 12 6']) {
       expect(parseConfig(edited('"30 2 * * MON-FRI"', `"${cron}"`), FILE).schedules['rasters-daily']!.cron).toBe(cron);
     }
