@@ -12,6 +12,7 @@ import { RepositoryError } from '../core/errors.js';
 import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
 import { meridianHome } from '../config/home.js';
 import { checkSecrets, configFilePath, loadConfig, LoadedConfig } from '../config/load.js';
+import type { ReplicationEntry } from '../config/schema.js';
 
 /** A repository the worker serves. */
 export interface ConfiguredRepository {
@@ -24,6 +25,19 @@ export interface ConfiguredRepository {
   passwordEnv?: string;
   /** Its full location (storage/open.ts repositoryLocationKey). */
   key: string;
+}
+
+/** meridian.yaml's replica sets, and the region label of each repository. */
+export interface ReplicationSettings {
+  sets: Record<string, ReplicationEntry>;
+  regions: Record<string, string | undefined>;
+}
+
+function replicationSettings(loaded: LoadedConfig): ReplicationSettings {
+  return {
+    sets: loaded.config.replication,
+    regions: Object.fromEntries(Object.entries(loaded.config.repositories).map(([name, entry]) => [name, entry.region])),
+  };
 }
 
 /** Absolute root directories, or any path at all. */
@@ -41,6 +55,8 @@ export interface WorkerConfig {
   /** Admitted as backup sources besides sourceRoots: the worker's own meridian.yaml is its authority. */
   configSources?: ConfigSources;
   restoreRoots: Roots;
+  /** The replica sets of its meridian.yaml (worker/replicationSets.ts resolves them). */
+  replication?: ReplicationSettings;
   /** Where the settings come from, for refusal messages: the environment, or the one command a CLI runs. */
   origin: { kind: 'environment'; repositoriesFile: string; configFile: string; filesRead: string[] } | { kind: 'command' };
 }
@@ -68,6 +84,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     sourceRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_SOURCE_ROOTS'),
     ...(loaded ? { configSources: { file: loaded.file, paths: Object.values(loaded.config.sources).map((source) => source.path) } } : {}),
     restoreRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_RESTORE_ROOTS'),
+    ...(loaded && Object.keys(loaded.config.replication).length > 0 ? { replication: replicationSettings(loaded) } : {}),
     origin: {
       kind: 'environment',
       repositoriesFile: repositoriesFile(env),
