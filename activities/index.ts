@@ -40,10 +40,17 @@ import { withFailureMapping } from './failures.js';
 import { notify } from './notify.js';
 import { startHeartbeats } from './heartbeats.js';
 import { RepositoryDeps, withRepository } from './repositoryRun.js';
+import type { WorkerConfig } from '../worker/workerConfig.js';
 
 export interface ActivityDeps extends RepositoryDeps {
   /** Encoder threads per backup; defaults to the number of cores. */
   encoderThreads?: number;
+  /**
+   * The worker's configuration, for its replica sets (worker/replicationSets.ts): a backup of a
+   * set's primary reports replication, and in sync or quorum mode waits for replicas; the
+   * replication activities resolve their set. Absent (a CLI command's own worker): no replication.
+   */
+  workerConfig?: WorkerConfig;
 }
 
 export function createActivities(deps: ActivityDeps) {

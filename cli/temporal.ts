@@ -11,7 +11,7 @@ import type { LogEntry, NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../config/load.js';
 import type { DevServer } from '../worker/devServer.js';
 import type { Authority } from '../worker/authority.js';
-import { meridianHome } from '../worker/workerConfig.js';
+import { meridianHome, type WorkerConfig } from '../worker/workerConfig.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import { CliError, EXIT, unavailableError, usageError } from './exitCodes.js';
 import { notice } from './output.js';
@@ -145,8 +145,8 @@ function embeddedServerFailure(home: string, err: unknown): string {
 
 export interface TemporalConnections {
   client: Client;
-  /** A Meridian worker on `taskQueue` that does what `authority` admits. */
-  createWorker(taskQueue: string, authority: Authority): Promise<Worker>;
+  /** A Meridian worker on `taskQueue` that does what `authority` admits (and serves the replica sets of `workerConfig`). */
+  createWorker(taskQueue: string, authority: Authority, workerConfig?: WorkerConfig): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -162,7 +162,7 @@ export async function connectTemporal(target: TemporalTarget, namespace: string)
   let workerConnection: NativeConnection | undefined;
   return {
     client: new Client({ connection, namespace }),
-    async createWorker(taskQueue, authority) {
+    async createWorker(taskQueue, authority, workerConfig) {
       const [{ NativeConnection }, { createMeridianWorker }, { lockTimingsFromEnv }] = await Promise.all([
         import('@temporalio/worker'),
         import('../worker/createWorker.js'),
@@ -172,7 +172,7 @@ export async function connectTemporal(target: TemporalTarget, namespace: string)
       workerConnection ??= await NativeConnection.connect(target).catch((err: unknown) => {
         throw unreachable(err);
       });
-      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { authority, lockTimings } });
+      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { authority, lockTimings, workerConfig } });
     },
     async close() {
       await workerConnection?.close();

@@ -34,7 +34,7 @@ export async function run(args: string[]): Promise<ExitCode> {
         throw unavailableError(`cannot serve the HTTP API on 127.0.0.1:${port}`, err);
       });
       try {
-        const worker = await temporal.createWorker(settings.taskQueue, authority);
+        const worker = await temporal.createWorker(settings.taskQueue, authority, workerConfig);
         const ui = embedded?.uiAddress ? `, Temporal Web UI on ${embedded.uiAddress}` : '';
         notice(`HTTP API on http://127.0.0.1:${api.port}${ui}`);
         notice(`worker ${describeWorkerConfig(workerConfig)}`);

@@ -22,7 +22,7 @@ export async function run(args: string[]): Promise<ExitCode> {
   return withRuntime('service', async () => {
     const temporal = await connectTemporal(cluster, settings.namespace);
     try {
-      const worker = await temporal.createWorker(settings.taskQueue, authority);
+      const worker = await temporal.createWorker(settings.taskQueue, authority, workerConfig);
       notice(`worker ${describeWorkerConfig(workerConfig)}`);
       notice(`worker ready on task queue "${settings.taskQueue}" of ${describeTarget(cluster)} (namespace ${settings.namespace}); stop it with Ctrl-C`);
       await worker.run();
