@@ -1,6 +1,7 @@
 // Test helpers around Temporal Schedules: polling until Temporal shows what a test waits for
-// (Schedules and their runs appear a moment after the call that made them), and deleting the
-// Schedules a test made so they stop firing.
+// (Schedules and their runs appear a moment after the call that made them), a Schedule that is
+// not Meridian's (apply and `meridian schedule` must leave it alone), and deleting the Schedules a
+// test made so they stop firing.
 
 import type { Client } from '@temporalio/client';
 
@@ -25,4 +26,14 @@ export async function deleteSchedules(client: Client, ids: readonly string[]): P
         .catch(() => undefined),
     ),
   );
+}
+
+/** Creates a paused Schedule of someone else's workflow, outside the `meridian:` ids. */
+export async function createForeignSchedule(client: Client, scheduleId: string): Promise<void> {
+  await client.schedule.create({
+    scheduleId,
+    spec: { intervals: [{ every: '1h' }] },
+    action: { type: 'startWorkflow', workflowType: 'someoneElsesWorkflow', taskQueue: 'elsewhere', args: [] },
+    state: { paused: true },
+  });
 }

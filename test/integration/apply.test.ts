@@ -12,7 +12,7 @@ import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/cli
 import { SCHEDULE_DIGEST_MEMO } from '../../schedules/names';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
-import { deleteSchedules } from '../helpers/schedules';
+import { createForeignSchedule, deleteSchedules } from '../helpers/schedules';
 import { tempDir } from '../helpers/trees';
 
 interface ApplyJson {
@@ -68,12 +68,7 @@ beforeAll(async () => {
   writeFileSync(path.join(work, 'gis.pass'), 'not used by apply\n');
   env = meridianEnv(work, 'apply', 'unused');
   temporal = await testConnection();
-  await temporal.client.schedule.create({
-    scheduleId: foreignId,
-    spec: { intervals: [{ every: '1h' }] },
-    action: { type: 'startWorkflow', workflowType: 'someoneElsesWorkflow', taskQueue: 'elsewhere', args: [] },
-    state: { paused: true },
-  });
+  await createForeignSchedule(temporal.client, foreignId);
 });
 
 afterAll(async () => {

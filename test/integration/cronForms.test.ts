@@ -7,6 +7,7 @@
 import type { ScheduleHandle } from '@temporalio/client';
 import { parseConfig } from '../../config/load';
 import { desiredSchedules } from '../../schedules/desired';
+import { deleteSchedules } from '../helpers/schedules';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
 
 const START = new Date('2027-01-04T00:00:30Z');
@@ -33,7 +34,7 @@ describe('cron forms on the Temporal server', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(handles.map((h) => h.delete().catch(() => undefined)));
+    await deleteSchedules(temporal.client, handles.map((h) => h.scheduleId));
     await temporal?.close();
   });
 

@@ -14,7 +14,7 @@ import { DEFAULT_PAUSE_NOTE, RESUME_NOTE } from '../../schedules/notes';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { testAuthority } from '../helpers/meridianWorker';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
-import { deleteSchedules, eventually } from '../helpers/schedules';
+import { createForeignSchedule, deleteSchedules, eventually } from '../helpers/schedules';
 import { tempDir } from '../helpers/trees';
 
 const TOKEN = 'schedule-control-token';
@@ -66,12 +66,7 @@ beforeAll(async () => {
   // MERIDIAN_TASK_QUEUE is unique to this file and no worker polls it: the runs stay open until the test ends them.
   env = { ...meridianEnv(work, 'schedule-control', 'unused'), MERIDIAN_CONFIG: configFile };
   temporal = await testConnection();
-  await temporal.client.schedule.create({
-    scheduleId: foreignId,
-    spec: { intervals: [{ every: '1h' }] },
-    action: { type: 'startWorkflow', workflowType: 'someoneElsesWorkflow', taskQueue: 'elsewhere', args: [] },
-    state: { paused: true },
-  });
+  await createForeignSchedule(temporal.client, foreignId);
   parseJson(await meridian('apply', '--json'));
   app = createApiApp({ client: temporal.client, authority: testAuthority('unused'), token: TOKEN });
 });

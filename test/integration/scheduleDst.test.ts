@@ -15,6 +15,7 @@ import { parseConfig } from '../../config/load';
 import { TEMPLATES, type Template } from '../../config/schema';
 import { desiredSchedules } from '../../schedules/desired';
 import { TEMPLATE_CRON } from '../../schedules/templates';
+import { deleteSchedules } from '../helpers/schedules';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
 
 const ZONE = 'Europe/Berlin';
@@ -98,7 +99,7 @@ describe('templates in Europe/Berlin across daylight-saving changes', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(handles.map((h) => h.delete().catch(() => undefined)));
+    await deleteSchedules(temporal.client, handles.map((h) => h.scheduleId));
     await temporal?.close();
   });
 
