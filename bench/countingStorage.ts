@@ -1,5 +1,6 @@
 // Counts the requests Meridian's engine makes of its storage, for the benchmark: every put
-// (streamed or whole), get, stat, list and delete is one request, as it would be to a cloud store.
+// (streamed or whole), get, stat, list and delete is one request, as it would be to a cloud store;
+// and the bytes read (gets) and written (puts), the bytes a copy between stores moves.
 
 import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StreamingPut } from '../storage/storage.js';
 
@@ -8,6 +9,7 @@ export type RequestCounts = Record<'put' | 'get' | 'stat' | 'list' | 'delete', n
 export class CountingStorage implements Storage {
   readonly location: string;
   readonly counts: RequestCounts = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
+  readonly bytes = { read: 0, written: 0 };
   readonly openPut?: (type: FileType) => StreamingPut;
 
   constructor(private readonly inner: Storage) {
@@ -15,7 +17,15 @@ export class CountingStorage implements Storage {
     if (inner.openPut) {
       this.openPut = (type) => {
         this.counts.put += 1;
-        return inner.openPut!(type);
+        const put = inner.openPut!(type);
+        return {
+          write: (bytes, position) => {
+            this.bytes.written += bytes.length;
+            return put.write(bytes, position);
+          },
+          commit: (name) => put.commit(name),
+          abort: () => put.abort(),
+        };
       };
     }
   }
@@ -26,12 +36,15 @@ export class CountingStorage implements Storage {
 
   put(h: Handle, data: Uint8Array): Promise<void> {
     this.counts.put += 1;
+    this.bytes.written += data.length;
     return this.inner.put(h, data);
   }
 
-  get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
+  async get(h: Handle, range?: ByteRange): Promise<Uint8Array> {
     this.counts.get += 1;
-    return this.inner.get(h, range);
+    const data = await this.inner.get(h, range);
+    this.bytes.read += data.length;
+    return data;
   }
 
   stat(h: Handle): Promise<ObjectInfo> {

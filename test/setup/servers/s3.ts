@@ -13,10 +13,14 @@ import { HOST, projectRoot, startLocalServer } from './localServer';
 
 const ACCESS_KEY_ID = 'meridian-test';
 
-export const startS3Server: ServerStarter = async () => {
+/**
+ * `secret`: the identity's secret key, random unless given (the replication benchmark runs two
+ * servers under one identity, since every tool it runs reads the key from the environment).
+ */
+export const startS3Server = async (options: { secret?: string } = {}): ReturnType<ServerStarter> => {
   const weed = path.join(projectRoot(), '.tools', 'venv', 'bin', 'weed');
   if (!existsSync(weed)) throw new Error(`${weed} is missing: run scripts/setup.sh`);
-  const secret = randomBytes(16).toString('hex');
+  const secret = options.secret ?? randomBytes(16).toString('hex');
   const identities = { identities: [{ name: 'meridian', credentials: [{ accessKey: ACCESS_KEY_ID, secretKey: secret }], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'] }] };
   const ports = await freePorts(8);
   const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc] = ports;
