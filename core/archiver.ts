@@ -22,6 +22,7 @@ import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from 
 import { encodeTree, TreeNode } from './tree.js';
 import { readXattrs } from './xattrs.js';
 import { addWarning } from './warnings.js';
+import { refuseReplica } from './replicaState.js';
 
 export interface BackupOptions {
   source: string;
@@ -88,6 +89,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   }
 
   const host = options.host ?? currentHost();
+  await refuseReplica(repo, 'backup');
   // Plans first, then snapshots and index (see "How prune stays safe" in the README).
   const prunes = await PruneWatch.start(repo);
   const parent = chooseParent(await listSnapshots(repo), host, source, options.type);

@@ -11,6 +11,7 @@ import { invalidArgument } from './errors.js';
 import { Repository } from './repository.js';
 import { applyRetention, GroupBy, GroupDecision, GroupKey, RetentionPolicy, SnapshotDecision } from './retention.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
+import { refuseReplica } from './replicaState.js';
 
 export interface ForgetOptions {
   /** The policy to apply; or `snapshotIds`. */
@@ -79,6 +80,7 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
     throw invalidArgument('forget needs either a retention policy or snapshot ids, not both');
   }
   if (options.snapshotIds?.length === 0) throw invalidArgument('forget needs at least one snapshot id');
+  await refuseReplica(repo, 'forget');
   const progress: ForgetProgress = { phase: 'listing', done: 0, total: 0 };
   options.onProgress?.(progress);
   const snapshots = await listSnapshots(repo);

@@ -58,8 +58,8 @@ export interface LockListing {
   unreadable: UnreadableLockFile[];
 }
 
-/** Kinds of locks/ documents that are not locks and that listLocks leaves out. */
-const OTHER_KINDS = new Set(['prune-plan']);
+/** Kinds of locks/ documents that are not locks and that listLocks (and so unlock) leaves out: prune plans, a replica's state. */
+const OTHER_KINDS = new Set(['prune-plan', 'replica-state']);
 
 /** Every document of locks/, opened; files removed while listing are left out. */
 export async function readLockFolder(repo: Repository): Promise<{ documents: LockFolderDocument[]; unreadable: UnreadableLockFile[] }> {

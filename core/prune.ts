@@ -16,6 +16,7 @@ import { sweep, SweepPhase, SweepResult } from './pruneSweep.js';
 import { addUsedBlobs, readSnapshots } from './reachability.js';
 import { repack } from './repack.js';
 import { Repository } from './repository.js';
+import { refuseReplica } from './replicaState.js';
 
 export type PrunePhase = 'snapshots' | 'repack' | 'wait' | SweepPhase;
 
@@ -50,6 +51,7 @@ export const DEFAULT_MAX_UNUSED_PERCENT = 5;
 export async function prune(repo: Repository, options: PruneOptions = {}): Promise<PruneResult> {
   const maxUnusedPercent = options.maxUnusedPercent ?? DEFAULT_MAX_UNUSED_PERCENT;
   if (!(maxUnusedPercent >= 0 && maxUnusedPercent <= 100)) throw invalidArgument(`--max-unused must be a percentage from 0 to 100, not ${maxUnusedPercent}`);
+  await refuseReplica(repo, 'prune');
   if (options.dryRun) return dryRunResult(await mark(repo, maxUnusedPercent, options));
 
   const timings = options.lockTimings ?? DEFAULT_LOCK_TIMINGS;

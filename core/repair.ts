@@ -15,6 +15,7 @@ import { PruneWatch } from './pruneWatch.js';
 import { Repository } from './repository.js';
 import { listSnapshots, saveSnapshot } from './snapshots.js';
 import { encodeTree, TreeNode } from './tree.js';
+import { refuseReplica } from './replicaState.js';
 
 /** Listed problems beyond this many are only counted: results stay small in workflow history. */
 export const MAX_REPAIR_LISTED = 50;
@@ -43,6 +44,7 @@ const PACKS_PER_INDEX_FILE = 256;
  * the repository as it found it.
  */
 export async function repairIndex(repo: Repository, onProgress?: (p: RepairProgress) => void, signal?: AbortSignal): Promise<RepairIndexResult> {
+  await refuseReplica(repo, 'repair index');
   // Index files are listed before packs: a writer stores a pack before the index file naming it,
   // so every pack an old index file names is in the listing below, and is indexed again.
   const oldFiles: string[] = [];
@@ -115,6 +117,7 @@ export const REPAIRED_TAG = 'repaired';
 
 /** `signal` is checked while trees are rewritten, before any snapshot is replaced. */
 export async function repairSnapshots(repo: Repository, onProgress?: (p: RepairProgress) => void, signal?: AbortSignal): Promise<RepairSnapshotsResult> {
+  await refuseReplica(repo, 'repair snapshots');
   const result: RepairSnapshotsResult = { snapshotsChecked: 0, snapshotsRepaired: 0, snapshotsUnreadable: 0, filesTrimmed: 0, dirsEmptied: 0, repaired: [] };
   // Like a backup, a repair writes trees that deduplicate against the index and commits snapshots.
   const prunes = await PruneWatch.start(repo);
