@@ -45,6 +45,8 @@ export interface CopyPlan {
   packs: PackToCopy[];
   /** The packs' absence on the replica is known from a listing; otherwise each is stat'ed before copying. */
   packsKnownMissing: boolean;
+  /** Packs named by the index files to copy that the listing found on the replica already (a killed pass or a sync backup put them). */
+  packsPresent: number;
   index: IndexToCopy[];
   /** Oldest first. */
   snapshots: (ReplicaFile & { mtime: Date })[];
@@ -110,8 +112,13 @@ export async function planCopy(primary: Repository, replica: Repository, options
   let replicaData = r.data;
   if (!replicaData && candidates.size > STAT_LIMIT) replicaData = await listFolder(replica.storage, 'data');
   const packs: PackToCopy[] = [];
+  const namedByNewIndex = new Set(index.flatMap((f) => f.packs));
+  let packsPresent = 0;
   for (const [name, dataEnd] of candidates) {
-    if (replicaData?.has(name)) continue;
+    if (replicaData?.has(name)) {
+      if (namedByNewIndex.has(name)) packsPresent += 1;
+      continue;
+    }
     const size = p.data?.get(name)?.size;
     packs.push({ name, dataEnd, ...(size !== undefined ? { size } : {}) });
   }
@@ -132,6 +139,7 @@ export async function planCopy(primary: Repository, replica: Repository, options
     keys: missingFrom(p.keys, r.keys).map((f) => ({ type: 'keys', name: f.name, size: f.size })),
     packs,
     packsKnownMissing: replicaData !== undefined,
+    packsPresent,
     index,
     snapshots: options.copySnapshots
       ? missingFrom(p.snapshots, r.snapshots)

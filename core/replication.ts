@@ -54,13 +54,13 @@ export async function replicatePass(primary: Repository, replica: Repository, op
   await assertReplicaOf(primary, replica.storage, replica.config.id);
 
   const locks = options.lock === 'held' ? { replica: undefined, signals: [], release: async () => undefined } : await takeLocks(primary, replica, options);
-  if ('deferred' in locks) return deferredResult(options.replicaName, locks.deferred, started);
+  if ('deferred' in locks) return deferredResult(options.replicaName, locks.deferred, started, await measureBehind(primary, replica, kinds, options));
   try {
     const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), ...locks.signals]);
     // A prune marked after our lock waits for it; one marked before may be sweeping what we would copy.
     // (Under a held lock the caller, the sync barrier, waits for the plans it saw itself.)
     const prune = options.lock === 'held' ? undefined : (await readPrunePlans(primary)).plans.find((plan) => plan.state === 'marked' || plan.state === 'sweeping');
-    if (prune) return deferredResult(options.replicaName, `prune ${prune.id.slice(0, 12)} is in progress on the primary`, started);
+    if (prune) return deferredResult(options.replicaName, `prune ${prune.id.slice(0, 12)} is in progress on the primary`, started, await measureBehind(primary, replica, kinds, options));
 
     const state = everything ? ((await readReplicaState(replica)) ?? newReplicaState(primary, now())) : undefined;
     const plan = await planCopy(primary, replica, {
@@ -74,10 +74,10 @@ export async function replicatePass(primary: Repository, replica: Repository, op
       replica: options.replicaName,
       kind: plan.full ? 'full' : 'incremental',
       copied: copy.copied,
-      skippedPresent: copy.skippedPresent,
+      skippedPresent: plan.packsPresent + copy.skippedPresent,
       deleted: { files: 0, bytes: 0 },
       pending: { files: 0, bytes: 0 },
-      behind: copy.behind(),
+      behind: remainingBehind(plan, copy.done),
       durationMs: 0,
       ...(copy.partial ? { partial: true } : {}),
     };
@@ -153,7 +153,34 @@ async function takeLocks(primary: Repository, replica: Repository, options: Pass
   };
 }
 
-function deferredResult(replica: string, why: string, started: number): PassResult {
+/** What the replica lacks, for a pass that copies nothing (listings and the new index files only). */
+async function measureBehind(primary: Repository, replica: Repository, kinds: ReadonlySet<ReplicatedType>, options: PassOptions): Promise<Behind> {
+  const plan = await planCopy(primary, replica, { copySnapshots: kinds.has('snapshots'), concurrency: options.concurrency ?? DEFAULT_REPLICATION_CONCURRENCY, wantFull: () => false });
+  return remainingBehind(plan, new Set());
+}
+
+/**
+ * What the replica still lacks of a plan once the files of `done` are there. A pack's size is
+ * the listing's in a full pass, else the bytes of its blobs (its header, ~1% more, left out).
+ */
+function remainingBehind(plan: CopyPlan, done: ReadonlySet<string>): Behind {
+  const left = <T extends { name: string }>(type: ReplicatedType, files: T[]) => files.filter((f) => !done.has(`${type}/${f.name}`));
+  const snapshots = left('snapshots', plan.snapshots);
+  const packs = left('data', plan.packs);
+  const small = [...left('keys', plan.keys), ...left('index', plan.index), ...snapshots];
+  const behind: Behind = {
+    snapshots: snapshots.length,
+    files: small.length + packs.length,
+    bytes: small.reduce((sum, f) => sum + f.size, 0) + packs.reduce((sum, p) => sum + (p.size ?? p.dataEnd), 0),
+  };
+  if (snapshots.length > 0) {
+    behind.oldestMissingAt = snapshots[0]!.mtime.toISOString();
+    behind.newestMissingAt = snapshots[snapshots.length - 1]!.mtime.toISOString();
+  }
+  return behind;
+}
+
+function deferredResult(replica: string, why: string, started: number, behind: Behind): PassResult {
   return {
     replica,
     kind: 'incremental',
@@ -162,7 +189,7 @@ function deferredResult(replica: string, why: string, started: number): PassResu
     skippedPresent: 0,
     deleted: { files: 0, bytes: 0 },
     pending: { files: 0, bytes: 0 },
-    behind: { snapshots: 0, files: 0, bytes: 0 },
+    behind,
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -175,7 +202,8 @@ class PassCopy {
   readonly damaged: CopyPlan['damaged'] = [];
   /** Packs now on the replica (copied, or found there). */
   private readonly packsThere = new Set<string>();
-  private readonly done = new Set<string>();
+  /** `type/name` of every file of the plan now on the replica, or gone from the primary. */
+  readonly done = new Set<string>();
   private readonly deadline: number;
   private readonly concurrency: number;
 
@@ -201,24 +229,6 @@ class PassCopy {
     // A snapshot may use any index file: none is copied while one of them could not be.
     if (this.partial || copyable.length < this.plan.index.length || this.plan.damaged.length > 0) return;
     await this.each('snapshots', this.plan.snapshots, (f) => this.copyFile({ type: 'snapshots', name: f.name }));
-  }
-
-  /** What the replica still lacks of the plan after the copies. */
-  behind(): Behind {
-    const left = <T extends { name: string }>(type: ReplicatedType, files: T[]) => files.filter((f) => !this.done.has(`${type}/${f.name}`));
-    const snapshots = left('snapshots', this.plan.snapshots);
-    const packs = left('data', this.plan.packs);
-    const small = [...left('keys', this.plan.keys), ...left('index', this.plan.index), ...snapshots];
-    const behind: Behind = {
-      snapshots: snapshots.length,
-      files: small.length + packs.length,
-      bytes: small.reduce((sum, f) => sum + f.size, 0) + packs.reduce((sum, p) => sum + (p.size ?? p.dataEnd), 0),
-    };
-    if (snapshots.length > 0) {
-      behind.oldestMissingAt = snapshots[0]!.mtime.toISOString();
-      behind.newestMissingAt = snapshots[snapshots.length - 1]!.mtime.toISOString();
-    }
-    return behind;
   }
 
   private async each<T>(type: ReplicatedType, items: readonly T[], copy: (item: T) => Promise<void>): Promise<void> {

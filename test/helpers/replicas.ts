@@ -11,6 +11,7 @@ import { tempDir } from './trees';
 
 export interface PrimaryAndReplica {
   primary: Repository;
+  primaryDir: string;
   /** Snapshot id → the source folder it was backed up from. */
   sources: Map<string, string>;
   replicaDir: string;
@@ -19,12 +20,13 @@ export interface PrimaryAndReplica {
 }
 
 export async function primaryWithReplica(rounds = 3): Promise<PrimaryAndReplica> {
-  const { repo: primary, sources } = await buildHistory(new LocalStorage(tempDir('replication-primary')), rounds);
+  const primaryDir = tempDir('replication-primary');
+  const { repo: primary, sources } = await buildHistory(new LocalStorage(primaryDir), rounds);
   const replicaDir = tempDir('replication-replica');
   await initReplica(primary, new LocalStorage(replicaDir));
   const openReplica = async (wrap?: (plain: Storage) => Storage) => {
     const plain = new LocalStorage(replicaDir);
     return Repository.open(wrap ? wrap(plain) : plain, HISTORY_PASSPHRASE);
   };
-  return { primary, sources, replicaDir, openReplica };
+  return { primary, primaryDir, sources, replicaDir, openReplica };
 }
