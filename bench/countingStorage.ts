@@ -11,9 +11,11 @@ export class CountingStorage implements Storage {
   readonly counts: RequestCounts = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
   readonly bytes = { read: 0, written: 0 };
   readonly openPut?: (type: FileType) => StreamingPut;
+  readonly createLocation?: () => Promise<void>;
 
   constructor(private readonly inner: Storage) {
     this.location = inner.location;
+    if (inner.createLocation) this.createLocation = () => inner.createLocation!();
     if (inner.openPut) {
       this.openPut = (type) => {
         this.counts.put += 1;

@@ -3,6 +3,8 @@
 //   concurrent prune made undo its snapshot runs again, as the activity's retry policy does)
 //   engineCommand forget-prune REPO POLICY_JSON      (forget by a retention policy, then prune)
 //   engineCommand scrub REPO CYCLE [CURSOR_JSON]     (one scrub run: subset n/CYCLE from the cursor)
+//   engineCommand init-replica PRIMARY REPLICA | replicate PRIMARY REPLICA | compare PRIMARY REPLICA
+//                                                    (replication: a replica made, one pass, a full comparison)
 // (MERIDIAN_PASSWORD). Each holds a repository lock as its activity would. It prints the engine's
 // result and the storage requests it made as one JSON object.
 
@@ -12,6 +14,9 @@ import { ConcurrentChangeError } from '../core/errors.js';
 import { acquireLock } from '../core/locks.js';
 import { forget } from '../core/forget.js';
 import { prune } from '../core/prune.js';
+import { compareReplica } from '../core/replicaCompare.js';
+import { initReplica } from '../core/replicaInit.js';
+import { replicatePass } from '../core/replication.js';
 import { Repository } from '../core/repository.js';
 import { restore } from '../core/restorer.js';
 import { scrub } from '../core/scrub.js';
@@ -19,11 +24,15 @@ import { parseRetentionPolicy } from '../core/retention.js';
 import { openStorage } from '../storage/open.js';
 import { CountingStorage } from './countingStorage.js';
 
-const USAGE = 'usage: engineCommand backup SOURCE REPO [TIME] | restore REPO TARGET | forget-prune REPO POLICY_JSON | scrub REPO CYCLE [CURSOR_JSON]';
+const USAGE =
+  'usage: engineCommand backup SOURCE REPO [TIME] | restore REPO TARGET | forget-prune REPO POLICY_JSON | scrub REPO CYCLE [CURSOR_JSON] | ' +
+  'init-replica PRIMARY REPLICA | replicate PRIMARY REPLICA | compare PRIMARY REPLICA';
+const REPLICATION_COMMANDS = ['init-replica', 'replicate', 'compare'];
 
 async function main(): Promise<void> {
   const [command, a, b, c] = process.argv.slice(2);
-  if (!a || !b || !['backup', 'restore', 'forget-prune', 'scrub'].includes(command ?? '')) throw new Error(USAGE);
+  if (!a || !b || ![...REPLICATION_COMMANDS, 'backup', 'restore', 'forget-prune', 'scrub'].includes(command ?? '')) throw new Error(USAGE);
+  if (REPLICATION_COMMANDS.includes(command!)) return replication(command!, a, b);
   const storage = new CountingStorage(await openStorage(command === 'backup' ? b : a));
   const repo = await Repository.open(storage, process.env.MERIDIAN_PASSWORD);
   const result =
@@ -35,6 +44,24 @@ async function main(): Promise<void> {
           ? await locked(repo, 'scrub', () => scrub(repo, { cycle: Number(b), cursor: c === undefined ? undefined : JSON.parse(c) }))
           : await forgetAndPrune(repo, b);
   console.log(JSON.stringify({ result, requests: storage.counts, requestsTotal: storage.total }));
+}
+
+/**
+ * A replication step from PRIMARY to REPLICA, both counted: the requests made of each, the bytes
+ * read from the primary and written to the replica.
+ */
+async function replication(command: string, primaryUrl: string, replicaUrl: string): Promise<void> {
+  const primaryStorage = new CountingStorage(await openStorage(primaryUrl));
+  const replicaStorage = new CountingStorage(await openStorage(replicaUrl));
+  const primary = await Repository.open(primaryStorage, process.env.MERIDIAN_PASSWORD);
+  const result =
+    command === 'init-replica'
+      ? await initReplica(primary, replicaStorage)
+      : command === 'replicate'
+        ? await replicatePass(primary, await Repository.open(replicaStorage, process.env.MERIDIAN_PASSWORD), { replicaName: 'bench', graceHours: 0 })
+        : await compareReplica(primary, await Repository.open(replicaStorage, process.env.MERIDIAN_PASSWORD), 'bench');
+  const requests = { primary: primaryStorage.counts, replica: replicaStorage.counts };
+  console.log(JSON.stringify({ result, requests, requestsTotal: primaryStorage.total + replicaStorage.total, bytes: { read: primaryStorage.bytes.read, written: replicaStorage.bytes.written } }));
 }
 
 /** Runs `use` holding a repository lock, as every activity does (a prune waits for its holder). */

@@ -4,9 +4,11 @@
 // bench/results/.
 // Then the scale scenario (many small files), the hot path against raw zstd, and forget + prune
 // against restic's (bench/prune.ts; `--prune-only` runs just that one), and a scrub rotation
-// against restic's `check --read-data-subset` (bench/scrub.ts; `--scrub-only`).
+// against restic's `check --read-data-subset` (bench/scrub.ts; `--scrub-only`), and replication
+// between two SeaweedFS servers against `rclone sync` and `restic copy` (bench/replication.ts;
+// `--replication-only`).
 //   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke]
-//                    [--prune-only] [--prune-days 12] [--scrub-only] [--scrub-cycle 4]
+//                    [--prune-only] [--prune-days 12] [--scrub-only] [--scrub-cycle 4] [--replication-only]
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import { svgChart } from './chart.js';
 import { measureHotPath } from './hotPath.js';
 import { pruneMarkdown, runPruneBench } from './prune.js';
 import { markdown, summarize, ToolResults } from './report.js';
+import { replicationMarkdown, runReplicationBench } from './replication.js';
 import { runScale } from './scale.js';
 import { runScrubBench, scrubMarkdown } from './scrub.js';
 import { borg, meridianCli, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
       'prune-days': { type: 'string', default: '12' },
       'scrub-only': { type: 'boolean', default: false },
       'scrub-cycle': { type: 'string', default: '4' },
+      'replication-only': { type: 'boolean', default: false },
     },
   });
   const size = parseSize(values.smoke ? '16MiB' : values.size!);
@@ -66,11 +70,18 @@ async function main(): Promise<void> {
   const stem = values.smoke ? 'smoke' : `bench-${(size / 1024 ** 2).toFixed(0)}MiB`;
   const prune = () => runPruneBench(data, work, { days: values.smoke ? 6 : Number(values['prune-days']), withRestic: wanted.includes('restic') && installed('restic'), log });
   const scrub = () => runScrubBench(data, work, { cycle: Number(values['scrub-cycle']), withRestic: wanted.includes('restic') && installed('restic'), log });
+  const replication = () => runReplicationBench(data, work, { withRestic: wanted.includes('restic') && installed('restic'), withRclone: installed('rclone'), log });
   const withText = <R>(run: () => R | Promise<R>, text: (result: R) => string) => async () => {
     const result = await run();
     return { result, text: text(result) };
   };
-  const only = values['prune-only'] ? { name: 'prune', run: withText(prune, pruneMarkdown) } : values['scrub-only'] ? { name: 'scrub', run: withText(scrub, scrubMarkdown) } : undefined;
+  const only = values['prune-only']
+    ? { name: 'prune', run: withText(prune, pruneMarkdown) }
+    : values['scrub-only']
+      ? { name: 'scrub', run: withText(scrub, scrubMarkdown) }
+      : values['replication-only']
+        ? { name: 'replication', run: withText(replication, replicationMarkdown) }
+        : undefined;
   if (only) {
     try {
       const { result, text } = await only.run();
@@ -114,11 +125,12 @@ async function main(): Promise<void> {
     const hotPath = measureHotPath(data, values.smoke ? 16 * 1024 * 1024 : 256 * 1024 * 1024);
     const pruneResult = await prune();
     const scrubResult = scrub();
+    const replicationResult = await replication();
     const summary = summarize(results);
     const context = runContext(generated, runs);
-    const table = `${markdown(summary, context, scale, hotPath)}\n${pruneMarkdown(pruneResult)}\n${scrubMarkdown(scrubResult)}`;
+    const table = `${markdown(summary, context, scale, hotPath)}\n${pruneMarkdown(pruneResult)}\n${scrubMarkdown(scrubResult)}\n${replicationMarkdown(replicationResult)}`;
     fs.mkdirSync(values.out!, { recursive: true });
-    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary, scale, hotPath, prune: pruneResult, scrub: scrubResult }, null, 2));
+    fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context, dataset: generated, results, summary, scale, hotPath, prune: pruneResult, scrub: scrubResult, replication: replicationResult }, null, 2));
     fs.writeFileSync(path.join(values.out!, `${stem}.md`), table);
     fs.writeFileSync(path.join(values.out!, `${stem}.svg`), svgChart(summary, `Meridian vs restic vs borg, ${(generated.bytes / 1e9).toFixed(2)} GB GIS-like dataset: median wall time`));
     console.log(table);
