@@ -15,6 +15,8 @@ export interface FaultProxyOptions {
   modes?: FaultMode[];
   /** Milliseconds before a healthy connection is forwarded. */
   delayMs?: number;
+  /** Milliseconds each chunk a client sends waits before it is forwarded: slows uploads on kept-alive connections too. */
+  chunkDelayMs?: number;
   /** How long a stalled connection is held silently before it is reset (default 2 s). */
   stallMs?: number;
   random?: () => number;
@@ -28,6 +30,8 @@ export interface FaultProxy {
   url: string;
   /** Down: every open connection is reset, and every new one is reset at once. */
   setDown(down: boolean): void;
+  /** Changes chunkDelayMs for the chunks still to come (0: none). */
+  setChunkDelay(ms: number): void;
   /** Connections accepted, and those failed on purpose (by mode, and while down). */
   counts: { connections: number; failed: number } & Record<FaultMode | 'down', number>;
   close(): Promise<void>;
@@ -46,6 +50,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const counts = { connections: 0, failed: 0, reset: 0, stall: 0, http500: 0, slowDown: 0, down: 0 };
   const open = new Set<net.Socket>();
   let down = false;
+  let chunkDelayMs = options.chunkDelayMs ?? 0;
 
   const fail = (client: net.Socket, mode: FaultMode | 'down') => {
     counts.failed += 1;
@@ -68,7 +73,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     upstream.on('error', () => client.resetAndDestroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+    upstream.pipe(client);
+    // Each chunk waits its delay (while the client is paused, so chunks keep their order).
+    client.on('data', (chunk: Buffer) => {
+      if (chunkDelayMs === 0) {
+        if (!upstream.write(chunk)) client.pause();
+        return;
+      }
+      client.pause();
+      setTimeout(() => {
+        upstream.write(chunk);
+        client.resume();
+      }, chunkDelayMs);
+    });
+    upstream.on('drain', () => client.resume());
+    client.on('end', () => upstream.end());
   };
 
   const server = net.createServer((client) => {
@@ -91,6 +110,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     port,
     url: `http://127.0.0.1:${port}`,
     counts,
+    setChunkDelay(ms) {
+      chunkDelayMs = ms;
+    },
     setDown(value) {
       down = value;
       if (down) for (const socket of open) socket.resetAndDestroy();

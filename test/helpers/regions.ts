@@ -1,7 +1,7 @@
 // Three regions for the replication tests, each its own storage behind its own fault proxy so that
 // any one can be taken down and brought back alone: eu = a SeaweedFS (S3) bucket, us = a
 // fake-gcs-server bucket, ap = an Azurite container (the copies cross clouds). Writes the
-// meridian.yaml of a replica set over them (eu the primary) with one shared password file, and
+// meridian.yaml of replica sets over them (eu the primary) with one shared password file, and
 // gives the oracle every replication test ends with: expectReplicaWhole.
 
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { verify } from '../../core/checker';
 import { readLockFolder } from '../../core/locks';
+import { initReplica } from '../../core/replicaInit';
 import { Repository } from '../../core/repository';
 import { ReplicationMode } from '../../config/schema';
 import { openStorage } from '../../storage/open';
@@ -36,24 +37,38 @@ export interface Region {
 }
 
 export interface RegionsOptions {
-  /** The replica set's name (also the prefix of bucket names and repository names). */
+  /** The replica set's name (also the prefix of its bucket and repository names). */
   set: string;
   mode?: ReplicationMode;
   quorum?: number;
+  /** Default 0 (deletions reach replicas at once). */
   deleteGraceHours?: number;
-  /** meridian.yaml duration, e.g. `3s`. */
+  /** meridian.yaml duration; default `3s`. */
   syncTimeout?: string;
-  /** Milliseconds before each new connection to a region is forwarded (I5 slows copies with it). */
-  delayMs?: Partial<Record<RegionName, number>>;
+  /** Files copied at once to each replica (meridian.yaml `concurrency`). */
+  concurrency?: number;
 }
 
-export interface Regions {
-  set: string;
-  passphrase: string;
-  /** The folder holding meridian.yaml, the password file and the tests' sources. */
+/** What the replica sets of one test file share: a folder, one passphrase in one password file, and one meridian.yaml. */
+export interface RegionsHome {
   dir: string;
-  configFile: string;
+  passphrase: string;
   passwordFile: string;
+  configFile: string;
+}
+
+export function regionsHome(prefix: string): RegionsHome {
+  const dir = tempDir(prefix);
+  const passphrase = `regions ${randomBytes(8).toString('hex')}`;
+  const passwordFile = path.join(dir, 'replication.pass');
+  fs.writeFileSync(passwordFile, `${passphrase}\n`, { mode: 0o600 });
+  return { dir, passphrase, passwordFile, configFile: path.join(dir, 'meridian.yaml') };
+}
+
+/** One replica set over three regions (eu the primary). */
+export interface Regions {
+  options: RegionsOptions;
+  home: RegionsHome;
   primary: Region;
   replicas: Region[];
   all: Region[];
@@ -62,8 +77,8 @@ export interface Regions {
   open(region: Region): Promise<Repository>;
   /** The names and sizes of one folder of a region's repository, straight from its server. */
   listing(region: Region, type: FileType): Promise<Map<string, number>>;
-  /** Rewrites meridian.yaml with other set parameters (same regions). */
-  writeConfig(overrides: Omit<RegionsOptions, 'set' | 'delayMs'>): void;
+  /** Its lines of meridian.yaml: the three repositories, and the set. */
+  configLines(): { repositories: string[]; replication: string[] };
   close(): Promise<void>;
 }
 
@@ -88,68 +103,67 @@ function regionBackends(bucketPrefix: string): Record<RegionName, { server: URL;
   };
 }
 
-/**
- * Starts the three proxies, creates the primary (eu) with small packs, and writes meridian.yaml.
- * The replicas are not initialised: `initRegionReplicas` (or `meridian init --replica-of`) does that.
- */
-export async function startRegions(options: RegionsOptions): Promise<Regions> {
-  const dir = tempDir(`regions-${options.set}`);
-  const passphrase = `regions ${randomBytes(8).toString('hex')}`;
-  const passwordFile = path.join(dir, 'replication.pass');
-  fs.writeFileSync(passwordFile, `${passphrase}\n`, { mode: 0o600 });
-  const configFile = path.join(dir, 'meridian.yaml');
-  const backends = regionBackends(options.set);
 
+/**
+ * Starts the three proxies of a set and creates its primary (eu) with small packs. The replicas
+ * are not initialised: `initReplicas` (or `meridian init --replica-of`) does that.
+ */
+export async function startRegions(home: RegionsHome, options: RegionsOptions): Promise<Regions> {
+  const backends = regionBackends(options.set);
   const all: Region[] = [];
   for (const name of REGION_NAMES) {
     const { server, url } = backends[name];
-    const proxy = await startFaultProxy({ target: { host: server.hostname, port: Number(server.port) }, failShare: 0, delayMs: options.delayMs?.[name] });
+    const proxy = await startFaultProxy({ target: { host: server.hostname, port: Number(server.port) }, failShare: 0 });
     // The same bucket both ways: build the proxied URL, then swap its endpoint for the server's.
     const proxied = url(proxy.url);
     const direct = proxied.replace(encodeURIComponent(proxy.url), encodeURIComponent(server.origin));
     all.push({ name, repository: `${options.set}-${name}`, url: proxied, directUrl: direct, proxy, down: () => proxy.setDown(true), up: () => proxy.setDown(false) });
   }
   const [primary, ...replicas] = all as [Region, ...Region[]];
-  await Repository.init(await openStorage(primary.directUrl), passphrase, REGION_INIT_OPTIONS);
+  await Repository.init(await openStorage(primary.directUrl), home.passphrase, REGION_INIT_OPTIONS);
 
-  const writeConfig = (set: Omit<RegionsOptions, 'set' | 'delayMs'>) => {
-    const entry = [
-      `primary: ${primary.repository}`,
-      `replicas: [${replicas.map((r) => r.repository).join(', ')}]`,
-      `mode: ${set.mode ?? 'async'}`,
-      ...(set.quorum !== undefined ? [`quorum: ${set.quorum}`] : []),
-      `deleteGraceHours: ${set.deleteGraceHours ?? 0}`,
-      `syncTimeout: ${set.syncTimeout ?? '3s'}`,
-    ];
-    const lines = [
-      'repositories:',
-      ...all.map((r) => `  ${r.repository}: { url: "${r.url}", region: ${r.name}, passwordFile: ${passwordFile} }`),
-      'replication:',
-      `  ${options.set}: { ${entry.join(', ')} }`,
-    ];
-    fs.writeFileSync(configFile, `${lines.join('\n')}\n`);
-  };
-  writeConfig(options);
-
-  const open = async (region: Region) => Repository.open(await openStorage(region.directUrl), passphrase);
+  const open = async (region: Region) => Repository.open(await openStorage(region.directUrl), home.passphrase);
   return {
-    set: options.set,
-    passphrase,
-    dir,
-    configFile,
-    passwordFile,
+    options,
+    home,
     primary,
     replicas,
     all,
     byName: (name) => all.find((r) => r.name === name)!,
     open,
     listing: async (region, type) => listing(await openStorage(region.directUrl), type),
-    writeConfig,
+    configLines: () => {
+      const entry = [
+        `primary: ${primary.repository}`,
+        `replicas: [${replicas.map((r) => r.repository).join(', ')}]`,
+        `mode: ${options.mode ?? 'async'}`,
+        ...(options.quorum !== undefined ? [`quorum: ${options.quorum}`] : []),
+        `deleteGraceHours: ${options.deleteGraceHours ?? 0}`,
+        `syncTimeout: ${options.syncTimeout ?? '3s'}`,
+        ...(options.concurrency !== undefined ? [`concurrency: ${options.concurrency}`] : []),
+      ];
+      return {
+        repositories: all.map((r) => `  ${r.repository}: { url: "${r.url}", region: ${r.name}, passwordFile: ${home.passwordFile} }`),
+        replication: [`  ${options.set}: { ${entry.join(', ')} }`],
+      };
+    },
     async close() {
       await Promise.all(all.map((r) => r.proxy.close()));
-      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Writes the home's meridian.yaml with these sets (their repositories and replication entries). */
+export function writeRegionsConfig(home: RegionsHome, sets: Regions[]): void {
+  const lines = sets.map((s) => s.configLines());
+  const yaml = ['repositories:', ...lines.flatMap((l) => l.repositories), 'replication:', ...lines.flatMap((l) => l.replication)];
+  fs.writeFileSync(home.configFile, `${yaml.join('\n')}\n`);
+}
+
+/** Makes each replica of the set a replica of its primary (core initReplica, straight to the servers). */
+export async function initReplicas(regions: Regions): Promise<void> {
+  const primary = await regions.open(regions.primary);
+  for (const replica of regions.replicas) await initReplica(primary, await openStorage(replica.directUrl));
 }
 
 async function listing(storage: Storage, type: FileType): Promise<Map<string, number>> {
