@@ -4,7 +4,7 @@
 // update (spec, action, policies, and paused or not from `enabled`), delete. Nothing else is touched.
 
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
-import type { DesiredSchedule } from './desired.js';
+import { REPLICATION_TICK_WORKFLOW, type DesiredSchedule } from './desired.js';
 import { SCHEDULE_DIGEST_MEMO, scheduleName } from './names.js';
 import type { ExistingSchedule, PlanEntry } from './plan.js';
 
@@ -25,7 +25,14 @@ async function describeOwned(client: Client, id: string): Promise<ExistingSchedu
   try {
     const description = await client.schedule.getHandle(id).describe();
     const digest = description.action.memo?.[SCHEDULE_DIGEST_MEMO];
-    return { id, digest: typeof digest === 'string' ? digest : undefined, paused: description.state.paused, note: description.state.note };
+    const set = description.action.workflowType === REPLICATION_TICK_WORKFLOW ? (description.action.args?.[0] as { set?: unknown } | undefined)?.set : undefined;
+    return {
+      id,
+      digest: typeof digest === 'string' ? digest : undefined,
+      paused: description.state.paused,
+      note: description.state.note,
+      ...(typeof set === 'string' ? { replicationSet: set } : {}),
+    };
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) return undefined; // listed, but deleted since
     throw err;

@@ -1,24 +1,37 @@
 // The Temporal Schedules a loaded meridian.yaml describes: for each `schedules:` entry its id,
 // spec (template/cron/every, time zone, jitter), action (start scheduledBackupWorkflow or
 // scrubWorkflow with names from the file, never secrets), policies and paused state, and a digest
-// of all of that, which `meridian apply` stores on the Schedule's action memo and compares.
+// of all of that, which `meridian apply` stores on the Schedule's action memo and compares. Each
+// `replication:` set adds the Schedule `meridian:replication-<set>`, whose runs ask the set's
+// workflow for a pass (replicationTickWorkflow).
 
 import { createHash } from 'node:crypto';
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleSpec, Workflow } from '@temporalio/client';
-import { isScrubSchedule, type BackupScheduleEntry, type MeridianConfig, type ScheduleEntry, type ScrubScheduleEntry } from '../config/schema.js';
+import { isScrubSchedule, type BackupScheduleEntry, type MeridianConfig, type ReplicationEntry, type ScheduleEntry, type ScrubScheduleEntry } from '../config/schema.js';
 import { invalidArgument } from '../core/errors.js';
+import { replicationScheduleName, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
 import type { ScheduledBackupInput, ScrubInput } from '../workflows/shared.js';
-import { SCHEDULE_DIGEST_MEMO, scheduledRunWorkflowId, scheduleId } from './names.js';
+import { SCHEDULE_DIGEST_MEMO, scheduledRunWorkflowId, scheduleId, type ScheduleKind } from './names.js';
 import { DEFAULT_CATCHUP_WINDOW_MS, DEFAULT_OVERLAP, TEMPLATE_CRON } from './templates.js';
 
 /** Workflow types a Schedule starts (registered by the worker's workflow bundle). */
 export const SCHEDULED_BACKUP_WORKFLOW = 'scheduledBackupWorkflow';
 export const SCRUB_WORKFLOW = 'scrubWorkflow';
+/** Asks a replica set's workflow for a pass (workflows/replication.ts). */
+export const REPLICATION_TICK_WORKFLOW = 'replicationTickWorkflow';
+
+const WORKFLOW_OF_KIND: Record<ScheduleKind, string> = { backup: SCHEDULED_BACKUP_WORKFLOW, scrub: SCRUB_WORKFLOW, replication: REPLICATION_TICK_WORKFLOW };
+
+/** A replica set's Schedule when its entry gives no template, cron or every. */
+export const DEFAULT_REPLICATION_EVERY_MS = 3_600_000;
 
 /** The paused note of a schedule with `enabled: false`. */
 export const DISABLED_NOTE = 'disabled in meridian.yaml';
 
-export type ScheduleKind = 'backup' | 'scrub';
+export type { ScheduleKind };
+
+/** When a Schedule fires: the timing keys schedule entries and replica sets share. */
+type ScheduleTiming = Pick<ScheduleEntry, 'template' | 'cron' | 'every' | 'timezone' | 'jitter'>;
 
 export interface DesiredSchedule {
   /** The entry's name in meridian.yaml. */
@@ -38,28 +51,63 @@ export interface DesiredSchedule {
   summary: string;
 }
 
-/** The desired Schedules of `config`, sorted by name; their runs go to `taskQueue` (the workers' queue). */
+/** The desired Schedules of `config` (schedules and replica sets), sorted by name; their runs go to `taskQueue` (the workers' queue). */
 export function desiredSchedules(config: MeridianConfig, taskQueue: string): DesiredSchedule[] {
-  return Object.keys(config.schedules)
-    .sort()
-    .map((name) => desiredSchedule(config, name, config.schedules[name]!, taskQueue));
+  const schedules = Object.entries(config.schedules).map(([name, entry]) => entrySchedule(config, name, entry, taskQueue));
+  const replication = Object.entries(config.replication).map(([set, entry]) => replicationSchedule(set, entry, taskQueue));
+  return [...schedules, ...replication].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function desiredSchedule(config: MeridianConfig, name: string, entry: ScheduleEntry, taskQueue: string): DesiredSchedule {
-  const kind: ScheduleKind = isScrubSchedule(entry) ? 'scrub' : 'backup';
-  const input = isScrubSchedule(entry) ? scrubInput(name, entry) : scheduledBackupInput(config, name, entry);
-  const spec = scheduleSpec(entry);
-  const enabled = entry.enabled ?? true;
-  const policies = {
-    overlap: (entry.overlap ?? DEFAULT_OVERLAP) === 'skip' ? ('SKIP' as const) : ('BUFFER_ONE' as const),
-    catchupWindow: entry.catchupWindow ?? DEFAULT_CATCHUP_WINDOW_MS,
-    pauseOnFailure: false,
-  };
+function entrySchedule(config: MeridianConfig, name: string, entry: ScheduleEntry, taskQueue: string): DesiredSchedule {
+  const scrub = isScrubSchedule(entry);
+  return desiredSchedule({
+    name,
+    kind: scrub ? 'scrub' : 'backup',
+    input: scrub ? scrubInput(name, entry) : scheduledBackupInput(config, name, entry),
+    timing: entry,
+    policies: { overlap: (entry.overlap ?? DEFAULT_OVERLAP) === 'skip' ? 'SKIP' : 'BUFFER_ONE', catchupWindow: entry.catchupWindow ?? DEFAULT_CATCHUP_WINDOW_MS },
+    enabled: entry.enabled ?? true,
+    what: scrub ? `scrub ${entry.repository} (1/${entry.scrub.cycle} of the packs per run)` : `backup ${entry.source}`,
+    taskQueue,
+  });
+}
+
+/** A replica set's Schedule: a pass every hour unless the set says when; a pass still going makes the next tick skip. */
+function replicationSchedule(set: string, entry: ReplicationEntry, taskQueue: string): DesiredSchedule {
+  const given = entry.template !== undefined || entry.cron !== undefined || entry.every !== undefined;
+  const input: ReplicationWorkflowInput = { set };
+  return desiredSchedule({
+    name: replicationScheduleName(set),
+    kind: 'replication',
+    input,
+    timing: given ? entry : { ...entry, every: DEFAULT_REPLICATION_EVERY_MS },
+    policies: { overlap: 'SKIP', catchupWindow: DEFAULT_CATCHUP_WINDOW_MS },
+    enabled: entry.enabled ?? true,
+    what: `replicate ${entry.primary} to ${entry.replicas.join(', ')} (${entry.mode})`,
+    taskQueue,
+  });
+}
+
+interface ScheduleParts {
+  name: string;
+  kind: ScheduleKind;
+  input: unknown;
+  timing: ScheduleTiming;
+  policies: { overlap: 'SKIP' | 'BUFFER_ONE'; catchupWindow: number };
+  enabled: boolean;
+  /** What a run does, for the plan's summary. */
+  what: string;
+  taskQueue: string;
+}
+
+function desiredSchedule({ name, kind, input, timing, enabled, what, taskQueue, ...parts }: ScheduleParts): DesiredSchedule {
+  const spec = scheduleSpec(timing);
+  const policies = { ...parts.policies, pauseOnFailure: false };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: kind === 'scrub' ? SCRUB_WORKFLOW : SCHEDULED_BACKUP_WORKFLOW,
+    workflowType: WORKFLOW_OF_KIND[kind],
     taskQueue,
-    workflowId: scheduledRunWorkflowId(kind, name),
+    workflowId: scheduledRunWorkflowId(kind, kind === 'replication' ? (input as ReplicationWorkflowInput).set : name),
     args: [input],
   };
   const digest = sha256(canonicalJson({ spec, action, policies, enabled }));
@@ -75,12 +123,12 @@ function desiredSchedule(config: MeridianConfig, name: string, entry: ScheduleEn
       state: enabled ? { paused: false } : { paused: true, note: DISABLED_NOTE },
     },
     digest,
-    summary: `${whenText(entry)} → ${isScrubSchedule(entry) ? `scrub ${entry.repository} (1/${entry.scrub.cycle} of the packs per run)` : `backup ${entry.source}`}`,
+    summary: `${whenText(timing)} → ${what}`,
   };
 }
 
 /** When the entry fires, as a Temporal spec: a template's or the entry's cron, or a fixed interval. */
-export function scheduleSpec(entry: ScheduleEntry): ScheduleSpec {
+export function scheduleSpec(entry: ScheduleTiming): ScheduleSpec {
   const jitter = entry.jitter ? { jitter: entry.jitter } : {};
   if (entry.every !== undefined) return { intervals: [{ every: entry.every }], ...jitter };
   const cron = entry.template ? TEMPLATE_CRON[entry.template] : entry.cron;
@@ -89,7 +137,7 @@ export function scheduleSpec(entry: ScheduleEntry): ScheduleSpec {
 }
 
 /** `hourly (0 * * * *) Europe/Berlin`, `cron (15 1 * * *) UTC`, `every 1s`; with `+ jitter 5m` when set. */
-function whenText(entry: ScheduleEntry): string {
+function whenText(entry: ScheduleTiming): string {
   const jitter = entry.jitter ? ` + jitter ${entry.jitter / 1000}s` : '';
   if (entry.every !== undefined) return `every ${entry.every / 1000}s${jitter}`;
   const cron = entry.template ? TEMPLATE_CRON[entry.template] : entry.cron;

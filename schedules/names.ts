@@ -18,7 +18,10 @@ export function scheduleName(id: string): string | undefined {
   return id.startsWith(SCHEDULE_ID_PREFIX) ? id.slice(SCHEDULE_ID_PREFIX.length) : undefined;
 }
 
-/** Base workflow id of a schedule's runs (Temporal appends each run's scheduled time). */
-export function scheduledRunWorkflowId(kind: 'backup' | 'scrub', name: string): string {
+/** What a Schedule's runs do: back a source up, scrub a repository, or ask a replica set for a pass. */
+export type ScheduleKind = 'backup' | 'scrub' | 'replication';
+
+/** Base workflow id of a schedule's runs (Temporal appends each run's scheduled time); a replica set's runs are named by the set. */
+export function scheduledRunWorkflowId(kind: ScheduleKind, name: string): string {
   return `scheduled-${kind}:${name}`;
 }

@@ -15,6 +15,8 @@ export interface ExistingSchedule {
   digest: string | undefined;
   paused: boolean;
   note?: string;
+  /** The replica set whose passes it asks for, when it is a replica set's Schedule. */
+  replicationSet?: string;
 }
 
 export interface PlanEntry {

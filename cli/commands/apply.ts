@@ -1,12 +1,14 @@
 // `meridian apply [--config FILE] [--dry-run] [--json]`: reconciles Temporal's Schedules with the
-// schedules of meridian.yaml. The file is loaded, validated and its secrets checked before any
-// Temporal call; then the plan (create / update / delete / unchanged, owned `meridian:` Schedules
-// only) is printed and, unless --dry-run, carried out. A second apply of the same file changes nothing.
+// schedules and replica sets of meridian.yaml. The file is loaded, validated and its secrets
+// checked before any Temporal call; then the plan (create / update / delete / unchanged, owned
+// `meridian:` Schedules only; start / running / stop of each replica set's workflow) is printed
+// and, unless --dry-run, carried out. A second apply of the same file changes nothing.
 
 import { checkSecrets, configFilePath, loadConfig } from '../../config/load.js';
 import { desiredSchedules } from '../../schedules/desired.js';
 import { executePlan, existingSchedules } from '../../schedules/applyPlan.js';
 import { planCounts, planSchedules, type PlanEntry } from '../../schedules/plan.js';
+import { executeReplicationWorkflows, planReplicationWorkflows, type ReplicationWorkflowPlanEntry } from '../../schedules/replicationWorkflows.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { notice, printJson, printLines } from '../output.js';
@@ -27,18 +29,34 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (!settings.cluster) {
     notice(`no Temporal address is configured: the Schedules go to the local dev server under MERIDIAN_HOME, and run while a \`meridian server\` polls task queue ${taskQueue} there`);
   }
-  const plan = await withTemporalClient(async (client) => {
-    const planned = planSchedules(desired, await existingSchedules(client, desired.map((d) => d.id)));
-    if (!dryRun) await executePlan(client, planned, desired, loaded.file);
-    return planned;
+  const { plan, workflows } = await withTemporalClient(async (client) => {
+    const existing = await existingSchedules(client, desired.map((d) => d.id));
+    const planned = planSchedules(desired, existing);
+    const workflowPlan = await planReplicationWorkflows(client, Object.keys(loaded.config.replication), existing);
+    if (!dryRun) {
+      await executePlan(client, planned, desired, loaded.file);
+      await executeReplicationWorkflows(client, workflowPlan, taskQueue);
+    }
+    return { plan: planned, workflows: workflowPlan };
   });
 
   if (values.json) {
-    printJson({ plan, applied: !dryRun });
+    printJson({ plan, replicationWorkflows: workflows, applied: !dryRun });
     return EXIT.ok;
   }
-  printLines(...plan.map(planLine), summary(plan, dryRun));
+  printLines(...plan.map(planLine), ...workflows.map(workflowLine), summary(plan, dryRun), ...workflowSummary(workflows, dryRun));
   return EXIT.ok;
+}
+
+/** `start replication:gis (not running)`, `running replication:gis`, `stop replication:old (its set is no longer in meridian.yaml)`. */
+function workflowLine(entry: ReplicationWorkflowPlanEntry): string {
+  return `${entry.action} ${entry.workflowId}${entry.action === 'running' ? '' : ` (${entry.why})`}`;
+}
+
+function workflowSummary(workflows: readonly ReplicationWorkflowPlanEntry[], dryRun: boolean): string[] {
+  if (workflows.length === 0) return [];
+  const n = (action: ReplicationWorkflowPlanEntry['action']) => workflows.filter((w) => w.action === action).length;
+  return [`replication workflows: ${dryRun ? 'would start' : 'started'} ${n('start')}, ${dryRun ? 'would stop' : 'stopped'} ${n('stop')}; ${n('running')} already running`];
 }
 
 /** `create tiles-hourly  hourly (0 * * * *) Europe/Berlin → backup tiles`, with the reason when it says more than the action. */
