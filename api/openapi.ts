@@ -6,7 +6,16 @@
 import { z } from 'zod';
 import { OPERATION_NAMES, OPERATIONS } from '../workflows/catalog.js';
 import { MAX_BODY_TEXT } from './bodySize.js';
-import { PauseRequestSchema, requestSchemaOf, ScheduleParamSchema, SnapshotParamSchema, SnapshotsQuerySchema } from './schemas.js';
+import {
+  PauseRequestSchema,
+  ReplicationParamSchema,
+  ReplicationRunRequestSchema,
+  ReplicationVerificationRequestSchema,
+  requestSchemaOf,
+  ScheduleParamSchema,
+  SnapshotParamSchema,
+  SnapshotsQuerySchema,
+} from './schemas.js';
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
@@ -22,7 +31,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names the field (code invalid_request)',
   401: 'Missing or wrong bearer token (code unauthorized)',
   403: 'A repository the server is not configured for (code refused); no storage was contacted',
-  404: 'No such workflow, snapshot, schedule or route (code not_found)',
+  404: 'No such workflow, snapshot, schedule, replica set or route (code not_found)',
   405: 'The path exists but does not serve this method (code method_not_allowed); the Allow header lists the methods it serves',
   409: 'Conflict (code conflict)',
   413: `The request body is larger than ${MAX_BODY_TEXT} (code payload_too_large)`,
@@ -64,7 +73,34 @@ const operateSchedule = (summary: string, result: string, request?: string) => (
   },
 });
 
+const setName = { name: 'name', in: 'path', required: true, schema: jsonSchema(ReplicationParamSchema.shape.name) };
+
+/** POST /v1/replication/{name}/ACTION: asks the set's workflows for work; 202 with the workflow id. */
+const askReplicaSet = (summary: string, request: string) => ({
+  post: {
+    summary,
+    parameters: [setName],
+    requestBody: { required: true, ...json(ref(request)) },
+    responses: {
+      '202': { description: 'Asked; the Location header says where to poll the workflow', ...json(ref('Accepted')) },
+      ...errors(400, 401, 404, 405, 413, 500, 503),
+    },
+  },
+});
+
 const isoTime = { type: 'string', format: 'date-time' };
+const behind = {
+  type: 'object',
+  required: ['snapshots', 'files', 'bytes'],
+  properties: {
+    snapshots: { type: 'integer' },
+    files: { type: 'integer' },
+    bytes: { type: 'integer' },
+    oldestMissingAt: { ...isoTime, description: 'Commit time of the oldest snapshot the replica lacks' },
+    newestMissingAt: { ...isoTime, description: 'Commit time of the newest snapshot the replica lacks' },
+  },
+};
+const member = { name: { type: 'string' }, region: { type: 'string' }, location: { type: 'string', description: 'Where it is (s3://bucket/prefix), never credentials' } };
 const scheduleSummaryProperties = {
   name: { type: 'string' },
   kind: { type: 'string', description: 'backup or scrub (the workflow type for a Schedule of another kind)' },
@@ -81,7 +117,7 @@ export const openApiDocument = {
     version: '1',
     description:
       'Starts and tracks backup, restore, verify, forget and prune operations (durable Temporal workflows; repairs started by the CLI are tracked too), lists snapshots and forgets one, ' +
-      'and shows, triggers, pauses and resumes the Temporal Schedules `meridian apply` made. ' +
+      'shows, triggers, pauses and resumes the Temporal Schedules `meridian apply` made, and shows and drives the replica sets of meridian.yaml. ' +
       'Every route except GET /healthz and GET /v1/openapi.json needs `Authorization: Bearer $MERIDIAN_API_TOKEN`.',
   },
   security: [{ bearer: [] }],
@@ -119,6 +155,24 @@ export const openApiDocument = {
     ),
     '/v1/schedules/{name}/pause': operateSchedule('Pauses the schedule, with a note', 'PauseResult', 'PauseRequest'),
     '/v1/schedules/{name}/resume': operateSchedule('Resumes the schedule', 'PauseResult'),
+    '/v1/replication': {
+      get: {
+        summary: "Every replica set of the server's meridian.yaml: per replica whether it was reachable, what it lacks, its lag, last copy and error (from the sets' workflows; no storage access)",
+        responses: { '200': { description: 'The sets', ...json(ref('ReplicationStatusList')) }, ...errors(401, 405, 500, 503) },
+      },
+    },
+    '/v1/replication/{name}': {
+      get: {
+        summary: 'One replica set',
+        parameters: [setName],
+        responses: { '200': { description: 'The set', ...json(ref('ReplicationStatus')) }, ...errors(400, 401, 404, 405, 500, 503) },
+      },
+    },
+    '/v1/replication/{name}/runs': askReplicaSet('Asks the set for a replication pass now (starting its workflow replication:NAME when none runs)', 'ReplicationRunRequest'),
+    '/v1/replication/{name}/verifications': askReplicaSet(
+      'Compares the files of every replica (or one) with the primary, in the workflow replication-verify:NAME:TIME; its output counts and lists the differences',
+      'ReplicationVerificationRequest',
+    ),
     '/v1/snapshots': {
       get: {
         summary: "A repository's snapshots, oldest first",
@@ -214,6 +268,43 @@ export const openApiDocument = {
           openRuns: { type: 'array', items: { type: 'string' } },
         },
       },
+      ReplicationRunRequest: jsonSchema(ReplicationRunRequestSchema),
+      ReplicationVerificationRequest: jsonSchema(ReplicationVerificationRequestSchema),
+      ReplicationStatus: {
+        type: 'object',
+        required: ['name', 'mode', 'workflowId', 'running', 'primary', 'replicas'],
+        properties: {
+          name: { type: 'string' },
+          mode: { type: 'string', enum: ['async', 'sync', 'quorum'] },
+          quorum: { type: 'integer', description: 'quorum mode: K repositories, the primary counted' },
+          workflowId: { type: 'string' },
+          running: { type: 'boolean', description: "The set's workflow runs; when not, every replica is never-run" },
+          unanswered: { type: 'string', description: 'The workflow runs but no worker answered its status query' },
+          primary: { type: 'object', required: ['name', 'location'], properties: member },
+          passes: { type: 'integer' },
+          lastPassAt: isoTime,
+          replicas: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'location', 'state', 'reachable', 'behind', 'lagSeconds'],
+              properties: {
+                ...member,
+                state: { type: 'string', enum: ['never-run', 'idle', 'copying', 'deferred', 'failing'] },
+                reachable: { type: ['boolean', 'null'], description: 'The outcome of the last contact; null before the first' },
+                lastContactAt: isoTime,
+                behind,
+                lagSeconds: { type: ['integer', 'null'], description: 'Seconds since the oldest snapshot the replica lacks was committed; 0 when it lacks none; null before its first pass' },
+                lastSuccessAt: isoTime,
+                lastError: { type: 'object', properties: { message: { type: 'string' }, at: isoTime } },
+                lastPass: { type: 'object', description: "The last pass's counters: copied, skippedPresent, deleted, pending, behind, durationMs" },
+                reason: { type: 'string', description: 'Why the last pass was deferred' },
+              },
+            },
+          },
+        },
+      },
+      ReplicationStatusList: { type: 'object', required: ['sets'], properties: { sets: { type: 'array', items: ref('ReplicationStatus') } } },
       PauseResult: { type: 'object', required: ['name', 'paused'], properties: { name: { type: 'string' }, paused: { type: 'boolean' }, note: { type: 'string' } } },
       Snapshot: {
         type: 'object',

@@ -134,6 +134,19 @@ export const PauseRequestSchema = object({
     .meta({ description: `Why the schedule is paused; shown by GET /v1/schedules/{name}, Temporal UI and temporal schedule describe (default "${DEFAULT_PAUSE_NOTE}")` }),
 });
 
+/** The `:name` of the /v1/replication routes: a replica set of the server's meridian.yaml. */
+export const ReplicationParamSchema = object({
+  name: ConfigName.meta({ description: "A replica set's name in the server's meridian.yaml; its workflow id is replication:NAME" }),
+});
+
+export const ReplicationRunRequestSchema = object({
+  full: z.boolean(mustBe('true or false')).optional().meta({ description: 'Also list data/ on both sides, so packs lost from a replica are copied again (default false)' }),
+});
+
+export const ReplicationVerificationRequestSchema = object({
+  replica: ConfigName.optional().meta({ description: 'Compare this replica only (default: every replica of the set)' }),
+});
+
 /** The request body of each operation with an `api` route in the catalog; its output is that operation's workflow input. */
 export const OPERATION_REQUEST_SCHEMAS = {
   backup: BackupRequestSchema,

@@ -25,6 +25,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   apply: () => import('./commands/apply.js'),
   key: () => import('./commands/key.js'),
   schedule: () => import('./commands/schedule.js'),
+  replication: () => import('./commands/replication.js'),
   worker: () => import('./commands/worker.js'),
   server: () => import('./commands/server.js'),
 };

@@ -164,7 +164,9 @@ export const COMMANDS = {
     args: '',
     summary:
       'Makes the Temporal Schedules match the schedules of meridian.yaml: creates, updates (pausing or resuming by `enabled`) and deletes the ' +
-      'Schedules with ids meridian:NAME, never another, and prints the plan. Applying the same file again changes nothing; an operator\'s pause stays.',
+      'Schedules with ids meridian:NAME, never another, and prints the plan. Each replica set gets the Schedule meridian:replication-SET, and ' +
+      'its workflow replication:SET is started when none runs (and terminated when the set leaves the file). ' +
+      'Applying the same file again changes nothing; an operator\'s pause stays.',
     options: {
       config: { ...CONFIG_OPTION.config, summary: 'the configuration file meridian.yaml whose schedules to apply' },
       'dry-run': { type: 'boolean', summary: 'print the plan, change nothing' },
@@ -190,6 +192,22 @@ export const COMMANDS = {
       note: { type: 'string', value: 'TEXT', summary: 'pause: why the schedule is paused (shown by describe, Temporal UI and temporal schedule describe)', defaultValue: `"${DEFAULT_PAUSE_NOTE}"` },
       from: { type: 'string', value: 'ISO8601', summary: `backfill: the start of the window, ${ZONED_SNAPSHOT_TIME_FORMAT}` },
       to: { type: 'string', value: 'ISO8601', summary: 'backfill: the end of the window, after --from' },
+      ...CONFIG_OPTION,
+      ...JSON_OPTION,
+      ...COMMON,
+    },
+  },
+  replication: {
+    args: 'status|verify|run [NAME]',
+    summary:
+      'Shows and drives the replica sets of meridian.yaml (through their workflows replication:NAME): status shows, per replica, its region, ' +
+      'whether it was reachable, the snapshots and bytes it lacks, its lag (the age of the oldest snapshot it lacks), its last copy and error, without ' +
+      'touching storage; verify compares the files of every replica (or --replica R) with the primary and exits 1 on any difference; ' +
+      'run asks for a pass now (--wait: waits for it and prints what it copied).',
+    options: {
+      replica: { type: 'string', value: 'R', summary: 'verify: compare this replica only' },
+      full: { type: 'boolean', summary: 'run: also list data/ on both sides (copies packs lost from a replica)' },
+      wait: { type: 'boolean', summary: 'run: wait for the pass and print its results' },
       ...CONFIG_OPTION,
       ...JSON_OPTION,
       ...COMMON,

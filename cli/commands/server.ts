@@ -3,6 +3,7 @@
 // `meridian server address|stop` are about that local dev server alone (commands/embeddedServer.ts).
 
 import { createApiApp } from '../../api/app.js';
+import { loadConfig } from '../../config/load.js';
 import { serveApi } from '../../api/serve.js';
 import { configuredAuthority } from '../../worker/authority.js';
 import { describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfig.js';
@@ -30,7 +31,7 @@ export async function run(args: string[]): Promise<ExitCode> {
   return withRuntime('service', async () => {
     const temporal = await connectTemporal(target, settings.namespace);
     try {
-      const api = await serveApi(createApiApp({ client: temporal.client, authority, token, taskQueue: settings.taskQueue }), port).catch((err: unknown) => {
+      const api = await serveApi(createApiApp({ client: temporal.client, authority, token, taskQueue: settings.taskQueue, replication: loadConfig()?.config }), port).catch((err: unknown) => {
         throw unavailableError(`cannot serve the HTTP API on 127.0.0.1:${port}`, err);
       });
       try {

@@ -164,6 +164,26 @@ describe('API schedule routes refuse bad input before Temporal is asked', () => 
   });
 });
 
+describe('API replication routes refuse bad input and unknown sets before Temporal is asked', () => {
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+
+  it('answers 404 to a set the server does not have, 400 to a name that cannot be one', async () => {
+    expect(await errorOf(await app.request('/v1/replication/gis', { headers: auth }))).toEqual({
+      status: 404,
+      code: 'not_found',
+      message: 'no replica set named "gis" in meridian.yaml (it defines none)',
+    });
+    expect(await errorOf(await post('/v1/replication/gis/runs', {}))).toMatchObject({ status: 404, code: 'not_found' });
+    expect(await errorOf(await app.request('/v1/replication/no%20spaces', { headers: auth }))).toMatchObject({ status: 400, message: expect.stringMatching(/^name: /) });
+  });
+
+  it('validates the bodies of a run and a verification', async () => {
+    expect(await errorOf(await post('/v1/replication/gis/runs', { full: 'yes' }))).toEqual({ status: 400, code: 'invalid_request', message: 'full: must be true or false' });
+    expect(await errorOf(await post('/v1/replication/gis/verifications', { replica: 'a b' }))).toMatchObject({ status: 400, message: expect.stringMatching(/^replica: /) });
+    expect(await errorOf(await post('/v1/replication/gis/verifications', { replicas: ['x'] }))).toEqual({ status: 400, code: 'invalid_request', message: 'replicas: is not a known field' });
+  });
+});
+
 describe('API methods and body size', () => {
   const auth = { Authorization: `Bearer ${TOKEN}` };
 

@@ -1,0 +1,60 @@
+// Asking a replica set for work, shared by `meridian replication run|verify` and the HTTP API: a
+// pass (the `replicate` signal, starting the set's workflow when none runs, so a request is never
+// lost), a pass waited for (the `replicateNow` update: the results of the next complete pass), and
+// a comparison of the replicas with the primary (replicationVerifyWorkflow, one workflow per request).
+
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { PassResult } from '../core/replicationTypes.js';
+import { RepositoryError } from '../core/errors.js';
+import {
+  replicateNowUpdate,
+  replicateSignal,
+  replicationWorkflowId,
+  type ReplicateRequest,
+  type ReplicationVerifyInput,
+  type ReplicationWorkflowInput,
+} from '../workflows/replicationDefs.js';
+import { REPLICATION_WORKFLOW } from '../schedules/replicationWorkflows.js';
+import { replicaSetNames, type ReplicationConfig } from './status.js';
+
+/** The workflow type that compares a set's replicas with its primary (workflows/replication.ts). */
+export const REPLICATION_VERIFY_WORKFLOW = 'replicationVerifyWorkflow';
+
+/** `replication-verify:<set>:<ISO time>`. */
+export function replicationVerifyWorkflowId(set: string, at: Date): string {
+  return `replication-verify:${set}:${at.toISOString()}`;
+}
+
+/** Signals the set's workflow for a pass (starting it if none runs); answers its workflow id. */
+export async function requestPass(client: Client, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<string> {
+  replicaSetNames(config, set);
+  const request: ReplicateRequest = { reason: 'manual', ...(full ? { full: true } : {}) };
+  const input: ReplicationWorkflowInput = { set };
+  const handle = await client.workflow.signalWithStart(REPLICATION_WORKFLOW, {
+    taskQueue,
+    workflowId: replicationWorkflowId(set),
+    args: [input],
+    signal: replicateSignal,
+    signalArgs: [request],
+  });
+  return handle.workflowId;
+}
+
+/** Runs the next complete pass of the set (starting its workflow if none runs) and answers its results, one per replica. */
+export async function runPassNow(client: Client, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<PassResult[]> {
+  replicaSetNames(config, set);
+  const input: ReplicationWorkflowInput = { set };
+  const handle = await client.workflow.start(REPLICATION_WORKFLOW, { taskQueue, workflowId: replicationWorkflowId(set), workflowIdConflictPolicy: 'USE_EXISTING', args: [input] });
+  return handle.executeUpdate(replicateNowUpdate, { args: [full ? { full: true } : {}] });
+}
+
+/** Starts the comparison of every replica of the set (or `replica` alone) with the primary. */
+export async function startVerify(client: Client, config: ReplicationConfig, set: string, replica: string | undefined, taskQueue: string): Promise<WorkflowHandle> {
+  replicaSetNames(config, set);
+  const replicas = config.replication[set]!.replicas;
+  if (replica !== undefined && !replicas.includes(replica)) {
+    throw new RepositoryError('not-found', `"${replica}" is not a replica of set "${set}" (its replicas: ${replicas.join(', ')})`);
+  }
+  const input: ReplicationVerifyInput = { set, ...(replica !== undefined ? { replica } : {}) };
+  return client.workflow.start(REPLICATION_VERIFY_WORKFLOW, { taskQueue, workflowId: replicationVerifyWorkflowId(set, new Date()), args: [input] });
+}
