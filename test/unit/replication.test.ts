@@ -6,6 +6,7 @@
 import { compareReplica } from '../../core/replicaCompare';
 import { replicatePass } from '../../core/replication';
 import { IndexFileSchema } from '../../core/masterIndex';
+import { listFolder } from '../../core/replicaPlan';
 import { expectIntact } from '../helpers/pruneHistory';
 import { RecordingStorage } from '../helpers/recordingStorage';
 import { primaryWithReplica } from '../helpers/replicas';
@@ -45,4 +46,21 @@ it('copies everything, in order, once: the replica restores byte-identical and c
   const again = await replicatePass(primary, replica, { replicaName: 'r1', graceHours: 24 });
   expect(again).toMatchObject({ kind: 'incremental', copied: { files: 0, bytes: 0 } });
   expect(recording.calls.filter((c) => c.op === 'put' && c.type !== 'locks')).toEqual([]);
+});
+
+it('a full pass (asked for, or a day after the last) repairs a pack lost on the replica that incremental passes trust', async () => {
+  const { primary, sources, openReplica } = await primaryWithReplica(2);
+  const replica = await openReplica();
+  const T = Date.parse('2026-11-30T12:00:00Z');
+  const at = (ms: number) => ({ replicaName: 'r1', graceHours: 24, now: () => new Date(ms) });
+  expect((await replicatePass(primary, replica, at(T))).kind).toBe('full');
+  const [lost] = [...(await listFolder(replica.storage, 'data')).values()];
+  await replica.storage.delete({ type: 'data', name: lost!.name });
+
+  expect(await replicatePass(primary, replica, at(T + 3_600_000))).toMatchObject({ kind: 'incremental', copied: { files: 0 } });
+  expect(await compareReplica(primary, replica, 'r1')).toMatchObject({ differences: 1, missing: [{ type: 'data', name: lost!.name, size: lost!.size }] });
+  expect(await replicatePass(primary, replica, { ...at(T + 3_600_000), full: true })).toMatchObject({ kind: 'full', copied: { files: 1, bytes: lost!.size, byType: { data: 1 } } });
+  expect(await compareReplica(primary, replica, 'r1')).toMatchObject({ differences: 0 });
+  expect((await replicatePass(primary, replica, at(T + 25 * 3_600_000))).kind).toBe('full');
+  await expectIntact(replica, sources);
 });
