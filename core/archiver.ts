@@ -17,10 +17,11 @@ import { PackWriter } from './packWriter.js';
 import { PruneWatch } from './pruneWatch.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
-import { BackupType, chooseParent, currentHost, listSnapshots, saveSnapshot, SnapshotStats } from './snapshots.js';
+import { BackupType, chooseParent, currentHost, listSnapshots, sealSnapshot, SnapshotStats, storeSnapshot } from './snapshots.js';
 import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from './fileNames.js';
 import { encodeTree, TreeNode } from './tree.js';
 import { readXattrs } from './xattrs.js';
+import type { ReplicaBarrier } from './replicaBarrier.js';
 import { addWarning } from './warnings.js';
 import { refuseReplica } from './replicaState.js';
 
@@ -39,6 +40,11 @@ export interface BackupOptions {
   signal?: AbortSignal;
   /** The run's lock, confirmed just before the snapshot is committed and told once the committed snapshot stands. */
   commit?: CommitFence;
+  /**
+   * A sync or quorum replica set's barrier (core/replicaBarrier.ts): the snapshot is committed only
+   * once enough replicas hold its data, and goes to them before the primary.
+   */
+  replicas?: ReplicaBarrier;
 }
 
 export interface BackupProgress {
@@ -49,6 +55,8 @@ export interface BackupProgress {
   bytesRead: number;
   bytesAdded: number;
   bytesStored: number;
+  /** Why the backup waits before committing (replicas not holding its data yet); absent when it does not. */
+  waiting?: string;
 }
 
 export interface BackupResult {
@@ -100,9 +108,10 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     const tree = await run.archiveDirectory(source, '', names, parent?.tree);
     await run.finish();
     const stats = run.snapshotStats();
+    // Replicas catch up on data while the lock holds off any prune marked since our start.
+    await options.replicas?.awaitData(options.signal, (reason) => run.waiting(reason));
     await prunes.checkBeforeCommit();
-    await options.commit?.beforeCommit();
-    const snapshotId = await saveSnapshot(repo, {
+    const snapshot = sealSnapshot(repo, {
       version: 1,
       time: (options.time ?? new Date()).toISOString(),
       host,
@@ -115,7 +124,17 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       stats,
       ...(run.filesSkipped > 0 && { incomplete: true, filesSkipped: run.filesSkipped }),
     });
-    await prunes.checkAfterCommit(snapshotId);
+    const snapshotId = snapshot.name;
+    // The replicas' copies first: the primary's file acknowledges a snapshot every required repository holds.
+    await options.replicas?.publishSnapshot(snapshotId, snapshot.stored, options.signal);
+    try {
+      await options.commit?.beforeCommit();
+      await storeSnapshot(repo, snapshot);
+      await prunes.checkAfterCommit(snapshotId);
+    } catch (err) {
+      await options.replicas?.withdrawSnapshot(snapshotId).catch(() => undefined);
+      throw err;
+    }
     options.commit?.committed();
     return { snapshotId, host, source, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings };
   } finally {
@@ -279,6 +298,13 @@ class BackupRun {
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  /** Reports why the run waits before its commit, or that it no longer does. */
+  waiting(reason: string | undefined): void {
+    if (reason === undefined) delete this.progress.waiting;
+    else this.progress.waiting = reason;
+    this.report();
   }
 
   snapshotStats(): SnapshotStats {

@@ -17,6 +17,11 @@ const ConfigEnvelopeSchema = z.union([
   z.object({ meridian: z.literal(REPOSITORY_VERSION), encrypted: z.literal(true), sealed: z.string() }),
 ]);
 
+export interface SealedFile {
+  name: string;
+  stored: Uint8Array;
+}
+
 export interface KeyListing extends KeyFileInfo {
   current: boolean;
   /** A key file that cannot be parsed: listed (with empty fields) so that it can be removed. */
@@ -108,10 +113,15 @@ export class Repository {
 
   /** Stores a JSON document sealed; its name is the SHA-256 of the stored bytes. */
   async saveJsonFile(type: FileType, value: unknown): Promise<string> {
+    const file = this.sealJsonFile(value);
+    await this.storage.put({ type, name: file.name }, file.stored);
+    return file.name;
+  }
+
+  /** A JSON document's stored bytes (sealed) and its name, the SHA-256 of those bytes: the same in every replica. */
+  sealJsonFile(value: unknown): SealedFile {
     const stored = this.sealFile(jsonBytes(value));
-    const name = createHash('sha256').update(stored).digest('hex');
-    await this.storage.put({ type, name }, stored);
-    return name;
+    return { name: createHash('sha256').update(stored).digest('hex'), stored };
   }
 
   async loadJsonFile<T>(type: FileType, name: string, schema: z.ZodType<T>): Promise<T> {

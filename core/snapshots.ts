@@ -5,7 +5,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
-import { Repository } from './repository.js';
+import { Repository, SealedFile } from './repository.js';
 import { isNotFound } from '../storage/storage.js';
 
 export const BACKUP_TYPES = ['full', 'incremental', 'differential'] as const;
@@ -47,7 +47,18 @@ export function currentHost(): string {
 }
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<string> {
-  return repo.saveJsonFile('snapshots', manifest);
+  const file = sealSnapshot(repo, manifest);
+  await storeSnapshot(repo, file);
+  return file.name;
+}
+
+/** A snapshot file's bytes and name, computed before it is stored anywhere (a sync backup writes it to replicas first). */
+export function sealSnapshot(repo: Repository, manifest: SnapshotManifest): SealedFile {
+  return repo.sealJsonFile(manifest);
+}
+
+export async function storeSnapshot(repo: Repository, file: SealedFile): Promise<void> {
+  await repo.storage.put({ type: 'snapshots', name: file.name }, file.stored);
 }
 
 const SNAPSHOT_READS_AT_ONCE = 16;
