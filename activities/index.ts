@@ -36,6 +36,7 @@ import {
   VerifyInput,
   VerifyOutput,
 } from '../workflows/shared.js';
+import { backupReplication } from './backupReplication.js';
 import { withFailureMapping } from './failures.js';
 import { notify } from './notify.js';
 import { startHeartbeats } from './heartbeats.js';
@@ -58,20 +59,28 @@ export function createActivities(deps: ActivityDeps) {
     async backupSnapshot(input: BackupInput): Promise<BackupOutput> {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const result = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input), lock: { operation: 'backup' } }, cancellation, (repo, signal, _lock, commit) =>
-          backup(repo, {
-            source: input.path,
-            type: input.type ?? 'incremental',
-            tags: input.tags,
-            excludes: input.exclude,
-            host: input.host,
-            time: snapshotTimeOf(input.time),
-            threads: deps.encoderThreads,
-            signal,
-            commit,
-            onProgress: report,
-          }),
-        );
+        const workflowId = Context.current().info.workflowExecution?.workflowId;
+        const { result, replication } = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input), lock: { operation: 'backup' } }, cancellation, async (repo, signal, _lock, commit) => {
+          const replicas = backupReplication(deps, input.repo, repo, workflowId);
+          try {
+            const done = await backup(repo, {
+              source: input.path,
+              type: input.type ?? 'incremental',
+              tags: input.tags,
+              excludes: input.exclude,
+              host: input.host,
+              time: snapshotTimeOf(input.time),
+              threads: deps.encoderThreads,
+              signal,
+              commit,
+              replicas: replicas?.barrier,
+              onProgress: report,
+            });
+            return { result: done, replication: replicas?.outcome() };
+          } finally {
+            await replicas?.close();
+          }
+        });
         return {
           snapshotId: result.snapshotId,
           host: result.host,
@@ -81,6 +90,7 @@ export function createActivities(deps: ActivityDeps) {
           ...result.stats,
           filesSkipped: result.filesSkipped,
           warnings: result.warnings,
+          ...(replication ? { replication } : {}),
           durationMs: Date.now() - started,
         };
       });

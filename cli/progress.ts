@@ -56,6 +56,8 @@ export function renderProgress(progress: Progress | undefined, { label, taskQueu
   const n = (key: string) => number(p, key);
   // A retried activity (storage unreachable, a worker lost) says why, so a wait is never silent.
   const elapsed = `${Math.floor(elapsedMs / 1000)} s${typeof p.lastFailure === 'string' ? `, retrying after: ${p.lastFailure}` : ''}`;
+  // A sync or quorum backup waiting for replicas before its commit says for whom and why.
+  if (typeof p.waiting === 'string') return `${label}: ${p.waiting}  ${elapsed}`;
   const speed = rateAndTimeLeft(p, rate);
   const bytesDone = n('bytesDone');
   if (bytesDone !== undefined) {

@@ -105,6 +105,12 @@ describe('renderProgress', () => {
     expect(renderProgress(restore, { ...context, label: 'restore', rate: 0 })).toMatch(/ 0 B\/s {2}12 s$/); // stalled: no time left to give
   });
 
+  it('says what a sync backup waits for before its commit instead of the bar', () => {
+    const waiting = 'waiting for replica gis-us (us-east1): storage unreachable (2 of 3 hold the data; sync needs 3) since 07:40:10Z, giving up at 07:50:10Z';
+    const line = renderProgress({ filesDone: 10, filesFound: 10, bytesDone: 1024, bytesFound: 1024, waiting }, context);
+    expect(line).toBe(`backup: ${waiting}  12 s`);
+  });
+
   it('says when no worker has answered yet', () => {
     expect(renderProgress({}, context)).toBe('backup: waiting for a worker on task queue "meridian"… 12 s');
     expect(renderProgress({ operation: 'backup', phase: 'running' }, context)).toBe('backup: starting… 12 s');

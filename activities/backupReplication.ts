@@ -1,0 +1,63 @@
+// What a backup of a replica set's primary does about replication (README "Replication"): in async
+// mode nothing but report every replica as lagging (the set's workflow copies after the backup);
+// in sync and quorum mode the archiver gets a barrier over the set's replicas, each admitted by
+// the worker's authority and opened with the passphrase it holds, and the outcome says which
+// replicas hold the snapshot. A backup of any other repository gets nothing.
+
+import { ReplicaBarrier } from '../core/replicaBarrier.js';
+import { dataCatchUp } from '../core/replicaCatchUp.js';
+import type { Repository } from '../core/repository.js';
+import { replicaSetOfPrimary, ResolvedReplicaSet } from '../worker/replicationSets.js';
+import { openRepository } from '../worker/repositories.js';
+import type { WorkerConfig } from '../worker/workerConfig.js';
+import type { BackupReplication } from '../workflows/replicationDefs.js';
+import type { RepositoryDeps } from './repositoryRun.js';
+
+/** syncTimeout's default: how long a sync or quorum backup waits for its replicas. */
+export const DEFAULT_SYNC_TIMEOUT_MS = 10 * 60_000;
+
+export interface BackupReplicationRun {
+  /** The barrier for the archiver (sync and quorum). */
+  barrier?: ReplicaBarrier;
+  /** The result's `replication`, once the backup committed. */
+  outcome(): BackupReplication;
+  /** Closes the replicas' storages. */
+  close(): Promise<void>;
+}
+
+/** The replication of a backup of `repo` (as its input names it) on `primary`, or undefined when it is no set's primary. */
+export function backupReplication(
+  deps: RepositoryDeps & { workerConfig?: WorkerConfig },
+  repo: string,
+  primary: Repository,
+  workflowId: string | undefined,
+): BackupReplicationRun | undefined {
+  const set = deps.workerConfig ? replicaSetOfPrimary(deps.workerConfig, repo) : undefined;
+  if (!set) return undefined;
+  const { mode } = set.entry;
+  const names = set.replicas.map((r) => r.name);
+  if (mode === 'async') {
+    return { outcome: () => ({ set: set.name, mode, heldBy: [], lagging: names, waitedMs: 0 }), close: async () => undefined };
+  }
+  const barrier = new ReplicaBarrier({
+    set: set.name,
+    mode,
+    quorum: set.entry.quorum,
+    timeoutMs: set.entry.syncTimeout ?? DEFAULT_SYNC_TIMEOUT_MS,
+    replicas: replicaOpeners(deps, set, workflowId),
+    catchUp: dataCatchUp(primary, { graceHours: set.entry.deleteGraceHours, concurrency: set.entry.concurrency }),
+  });
+  return {
+    barrier,
+    outcome: () => ({ set: set.name, mode, ...barrier.outcome() }),
+    close: () => barrier.close(),
+  };
+}
+
+/** Each replica admitted by its name and opened when the barrier first needs it (one down at the start is waited for). */
+function replicaOpeners(deps: RepositoryDeps, set: ResolvedReplicaSet, workflowId: string | undefined) {
+  return set.replicas.map((member) => ({
+    ...member,
+    open: async () => (deps.openRepository ?? openRepository)(await deps.authority.admit({ repo: member.name, workflowId })),
+  }));
+}
