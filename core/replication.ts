@@ -58,7 +58,7 @@ export async function replicatePass(primary: Repository, replica: Repository, op
   try {
     const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), ...locks.signals]);
     // A prune marked after our lock waits for it; one marked before may be sweeping what we would copy.
-    // (Under a held lock the caller, the sync barrier, waits for the plans it saw itself.)
+    // (Under a held lock the caller, the sync barrier, waits for no plan: one that sweeps meanwhile makes the copy miss a pack and fail, and the barrier retries.)
     const prune = options.lock === 'held' ? undefined : (await readPrunePlans(primary)).plans.find((plan) => plan.state === 'marked' || plan.state === 'sweeping');
     if (prune) return deferredResult(options.replicaName, `prune ${prune.id.slice(0, 12)} is in progress on the primary`, started, await measureBehind(primary, replica, kinds, options));
 
