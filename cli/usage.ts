@@ -55,8 +55,15 @@ const keepWithin = (what: string) =>
 export const COMMANDS = {
   init: {
     args: '',
-    summary: 'Creates a repository (encrypted unless --no-encryption), directly on its storage.',
-    options: onRepository({
+    summary:
+      'Creates a repository (encrypted unless --no-encryption), directly on its storage; with --replica-of, a replica of an existing repository ' +
+      '(the same repository, keys and passphrase: its data arrives with the replication passes of its replica set).',
+    options: withResult({
+      'replica-of': {
+        type: 'string',
+        value: 'NAME|URL',
+        summary: "make --repo a replica of this repository (opened with its passphrase): copies its config and key files; the chunker, compression and pack size are the primary's",
+      },
       compression: { type: 'string', value: COMPRESSION_NAMES.join('|'), summary: 'how blobs are compressed', defaultValue: 'zstd' },
       'compression-level': { type: 'string', value: COMPRESSION_LEVELS.join('|'), summary: 'the compression level', defaultValue: 'default' },
       'chunk-min': chunkSize('min', 'the smallest'),

@@ -1,20 +1,32 @@
 // `meridian init`: creates a repository (encrypted unless --no-encryption) with the given
-// compression, chunker and pack size, directly on its storage.
+// compression, chunker and pack size, directly on its storage; `--replica-of NAME|URL` makes
+// --repo a replica of that repository instead (core/replicaInit.ts: its keys, the replica-state
+// document, its config last), opened with its own passphrase. Again on the same replica: nothing
+// to do; on a location holding another repository: refused (not-a-replica, exit 3).
 
 import type { ChunkerParams } from '../../core/chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../../core/compression.js';
+import { initReplica } from '../../core/replicaInit.js';
 import { Repository } from '../../core/repository.js';
 import type { InitOptions } from '../../core/repositoryConfig.js';
 import { isRepositoryName, parseRepositoryUrl } from '../../storage/open.js';
 import { enumValue, expectPositionals, integerValue, numberValue, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
-import { formatBytes, printLines, shortId } from '../output.js';
-import { withStorage } from '../repositoryAccess.js';
+import { formatBytes, printJson, printLines, shortId } from '../output.js';
+import { withRepository, withStorage } from '../repositoryAccess.js';
+
+/** The options that shape a new repository; a replica takes all of them from its primary. */
+const CREATION_OPTIONS = ['no-encryption', 'compression', 'compression-level', 'chunk-min', 'chunk-avg', 'chunk-max', 'pack-size'] as const;
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('init', args);
   expectPositionals('init', positionals, [], 0);
   const repo = repositoryUrl('init', values.repo, from('repo'));
+  if (values['replica-of'] !== undefined) {
+    const given = CREATION_OPTIONS.find((name) => values[name] !== undefined);
+    if (given) throw usageError(`--${given} does not go with --replica-of: a replica has its primary's encryption, compression, chunker and pack size`);
+    return initReplicaOf(repositoryUrl('init', values['replica-of'], '--replica-of'), repo, values['password-file'], values.json === true);
+  }
   const init: InitOptions = {
     encryption: !values['no-encryption'],
     compression: enumValue('--compression', values.compression, COMPRESSION_NAMES),
@@ -28,9 +40,32 @@ export async function run(args: string[]): Promise<ExitCode> {
   }
   const created = await withStorage(repo, (storage) => Repository.init(storage, passphrase, init));
   const { config } = created;
+  if (values.json) {
+    printJson({ repositoryId: config.id, location: shown(repo), encrypted: config.encrypted, compression: config.compression, packSize: config.packSize });
+    return EXIT.ok;
+  }
   printLines(
-    `created ${config.encrypted ? 'an encrypted' : 'an unencrypted'} repository ${shortId(config.id)} at ${isRepositoryName(repo) ? repo : parseRepositoryUrl(repo).display}` +
+    `created ${config.encrypted ? 'an encrypted' : 'an unencrypted'} repository ${shortId(config.id)} at ${shown(repo)}` +
       ` (${config.compression} ${config.compressionLevel}, packs of ${formatBytes(config.packSize)})`,
+  );
+  return EXIT.ok;
+}
+
+/** A repository as the user named it, or its location without query. */
+const shown = (reference: string) => (isRepositoryName(reference) ? reference : parseRepositoryUrl(reference).display);
+
+/** Opens the primary with its passphrase and makes `repo` its replica (or finds it already is). */
+async function initReplicaOf(primary: string, repo: string, passwordFile: string | undefined, json: boolean): Promise<ExitCode> {
+  const passphrase = repositoryPassphrase(primary, passwordFile);
+  const { repositoryId, created } = await withRepository(primary, passphrase, (opened) => withStorage(repo, (target) => initReplica(opened, target)));
+  if (json) {
+    printJson({ repositoryId, replicaOf: shown(primary), location: shown(repo), created });
+    return EXIT.ok;
+  }
+  printLines(
+    created
+      ? `replica of ${shown(primary)} created at ${shown(repo)} (repository ${shortId(repositoryId)}); data arrives with the next replication pass`
+      : `${shown(repo)} is already a replica of ${shown(primary)} (repository ${shortId(repositoryId)}); nothing to do`,
   );
   return EXIT.ok;
 }
