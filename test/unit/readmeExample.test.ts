@@ -1,6 +1,7 @@
 // The README's example meridian.yaml (the block after `<!-- readme-example: meridian.yaml -->`)
 // is a file a newcomer can copy: it loads, its secrets check passes once they exist, and `meridian
-// apply` would make the four Schedules the README describes from it.
+// apply` would make the four Schedules the README describes from it. Its three-region replica set
+// (`<!-- readme-example: replication -->`) loads too and makes the set's hourly Schedule.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,10 +9,10 @@ import path from 'node:path';
 import { checkSecrets, loadConfig } from '../../config/load';
 import { desiredSchedules } from '../../schedules/desired';
 
-function readmeExample(): string {
+function readmeExample(name = 'meridian.yaml'): string {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const match = /<!-- readme-example: meridian\.yaml -->\n```yaml\n([\s\S]*?)\n```/.exec(readme);
-  if (!match) throw new Error('README.md has no example meridian.yaml block');
+  const match = new RegExp(`<!-- readme-example: ${name.replace('.', '\\.')} -->\n\`\`\`yaml\n([\\s\\S]*?)\n\`\`\``).exec(readme);
+  if (!match) throw new Error(`README.md has no example ${name} block`);
   return match[1]!;
 }
 
@@ -54,5 +55,22 @@ describe("the README's example meridian.yaml", () => {
     expect(schedules['gis-main-scrub']!.kind).toBe('scrub');
     expect(schedules['gis-main-scrub']!.options.action.args).toMatchObject([{ repo: 'gis-main', cycle: 4, budgetBytes: 200 * 2 ** 30 }]);
     for (const s of Object.values(schedules)) expect(JSON.stringify(s.options.action.args)).not.toMatch(/passphrase/);
+  });
+});
+
+describe("the README's replication example", () => {
+  it('loads: a quorum set of three regions whose Schedule asks for a pass every hour', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-readme-replication-'));
+    try {
+      const file = path.join(dir, 'meridian.yaml');
+      fs.writeFileSync(file, readmeExample('replication'));
+      const { config } = loadConfig(file, {})!;
+      expect(config.replication.gis).toMatchObject({ primary: 'gis-eu', replicas: ['gis-us', 'gis-ap'], mode: 'quorum', quorum: 2, deleteGraceHours: 24, syncTimeout: 600_000 });
+      expect(Object.values(config.repositories).map((r) => r.region)).toEqual(['eu-west-1', 'us-east1', 'ap-southeast']);
+      const [schedule] = desiredSchedules(config, 'meridian');
+      expect(schedule).toMatchObject({ id: 'meridian:replication-gis', summary: 'every 3600s → replicate gis-eu to gis-us, gis-ap (quorum)' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
