@@ -16,6 +16,8 @@ export interface DeletionOptions {
   now: Date;
   /** False when the pass was partial or met damage: tombstones are kept up to date, nothing is deleted. */
   deleteDue: boolean;
+  /** Every key of the primary is on the replica now: the revoked ones can go without leaving it unopenable. */
+  keysCopied: boolean;
   /** The pass's own lock on the replica (not a reason to hold deletions back). */
   ownLock: HeldLock | undefined;
   lockTimings?: LockTimings;
@@ -41,7 +43,7 @@ export async function applyDeletions(primary: Repository, replica: Repository, p
     deleted.bytes += size;
     options.onDeleted?.(deleted.files, deleted.bytes);
   };
-  for (const name of plan.extraKeys) await remove({ type: 'keys', name }, plan.replica.keys.get(name)?.size ?? 0);
+  if (options.keysCopied) for (const name of plan.extraKeys) await remove({ type: 'keys', name }, plan.replica.keys.get(name)?.size ?? 0);
 
   const listed = new Set<ReplicatedType>(plan.full ? ['snapshots', 'index', 'data'] : ['snapshots', 'index']);
   let tombstones = updateTombstones(state.pending, plan.extra, listed, options.now);

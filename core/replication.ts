@@ -87,6 +87,7 @@ export async function replicatePass(primary: Repository, replica: Repository, op
         graceHours: options.graceHours,
         now: now(),
         deleteDue: complete,
+        keysCopied: plan.keys.every((key) => copy.done.has(`keys/${key.name}`)),
         ownLock: locks.replica,
         lockTimings: options.lockTimings,
         signal,

@@ -91,3 +91,17 @@ it('a key revoked on the primary is removed from the replica at once; an added o
   expect(await replicatePass(second, replica, at(T + 1000))).toMatchObject({ deleted: { files: 1 }, pending: { files: 0 } });
   expect((await replica.listKeys()).map((k) => k.id)).toEqual([added.id]);
 });
+
+it('a revoked key stays on the replica until every key of the primary is there (never leaving it unopenable)', async () => {
+  const { primary, openReplica } = await primaryWithReplica(1);
+  const replica = await openReplica();
+  const [old] = await primary.listKeys();
+  const added = await primary.addKey('second passphrase');
+  const second = await Repository.open(primary.storage, 'second passphrase');
+  await second.removeKey(old!.id);
+  const stopped = await replicatePass(second, replica, { ...at(T), maxDurationMs: 0 });
+  expect(stopped).toMatchObject({ partial: true, deleted: { files: 0 } });
+  expect((await replica.listKeys()).map((k) => k.id)).toEqual([old!.id]);
+  expect(await replicatePass(second, replica, at(T))).toMatchObject({ copied: { byType: { keys: 1 } }, deleted: { files: 1 } });
+  expect((await replica.listKeys()).map((k) => k.id)).toEqual([added.id]);
+});
