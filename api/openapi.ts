@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { OPERATION_NAMES, OPERATIONS } from '../workflows/catalog.js';
 import { MAX_BODY_TEXT } from './bodySize.js';
+import { TRACKED_OPERATIONS } from './operations.js';
 import {
   PauseRequestSchema,
   ReplicationParamSchema,
@@ -211,7 +212,7 @@ export const openApiDocument = {
         required: ['workflowId', 'operation', 'status'],
         properties: {
           workflowId: { type: 'string' },
-          operation: { type: 'string', enum: OPERATION_NAMES },
+          operation: { type: 'string', enum: [...OPERATION_NAMES, ...TRACKED_OPERATIONS] },
           status: { type: 'string', enum: ['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out'] },
           progress: {
             type: 'object',

@@ -15,6 +15,7 @@ import {
   operationSummary,
   repositoryLabel,
 } from '../workflows/catalog.js';
+import { REPLICATION_VERIFY_WORKFLOW } from '../replication/control.js';
 import { DEFAULT_TASK_QUEUE, operationWorkflowId, progressQuery, repositoryWorkflowId, WorkflowProgress } from '../workflows/shared.js';
 
 /** A second start of an operation that runs one at a time per repository (a prune) while one runs. */
@@ -63,9 +64,14 @@ export async function startOperation<O extends Operation>(
 
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
 
+/** Workflows outside the catalog that are read as operations too: a replica set's verification (replication/control.ts). */
+const TRACKED_WORKFLOW_TYPES = { [REPLICATION_VERIFY_WORKFLOW]: 'replication-verify' } as const;
+export type TrackedOperation = (typeof TRACKED_WORKFLOW_TYPES)[keyof typeof TRACKED_WORKFLOW_TYPES];
+export const TRACKED_OPERATIONS: readonly TrackedOperation[] = Object.values(TRACKED_WORKFLOW_TYPES);
+
 export interface OperationView {
   workflowId: string;
-  operation: Operation;
+  operation: Operation | TrackedOperation;
   status: OperationStatus;
   progress?: unknown;
   result?: unknown;
@@ -89,13 +95,13 @@ export function operationStatus(status: WorkflowExecutionStatusName): OperationS
 
 /**
  * The state of an operation by workflow id: status, live progress, result or error. The workflow
- * type says which operation it is, however the run was started; a workflow that is no Meridian
- * operation is not found.
+ * type says which operation it is (a catalog operation, or a replica set's verification), however
+ * the run was started; a workflow that is no Meridian operation is not found.
  */
 export async function describeOperation(client: Client, workflowId: string): Promise<OperationView> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
-  const operation = operationOfWorkflowType(description.type);
+  const operation = operationOfWorkflowType(description.type) ?? (TRACKED_WORKFLOW_TYPES as Record<string, TrackedOperation>)[description.type];
   if (!operation) throw new WorkflowNotFoundError(`workflow ${workflowId} is a ${description.type}, not a Meridian operation`, workflowId, undefined);
   const status = operationStatus(description.status.name);
   const view: OperationView = { workflowId, operation, status };

@@ -213,6 +213,8 @@ describe('meridian apply with replica sets (I7)', () => {
     expect(verification.headers.get('Location')).toBe(`/v1/operations/${encodeURIComponent(workflowId)}`);
     const started = await temporal.client.workflow.getHandle(workflowId).describe();
     expect(started.type).toBe('replicationVerifyWorkflow');
+    const operation = await app.request(verification.headers.get('Location')!, { headers: auth });
+    expect(await operation.json()).toMatchObject({ workflowId, operation: 'replication-verify', status: 'running' });
   });
 
   it("removing a set deletes its Schedule and terminates its workflow, and leaves the other set's alone", async () => {

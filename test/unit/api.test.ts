@@ -270,8 +270,18 @@ describe('API OpenAPI document', () => {
     expect(document.components.responses.Error405!.headers).toHaveProperty('Allow');
   });
 
-  it("lists every operation of the catalog in the Operation schema's enum, repairs included", async () => {
+  it("lists every operation of the catalog in the Operation schema's enum, repairs and replica set verifications included", async () => {
     const document = (await (await app.request('/v1/openapi.json')).json()) as { components: { schemas: { Operation: { properties: { operation: { enum: string[] } } } } } };
-    expect(document.components.schemas.Operation.properties.operation.enum).toEqual(['backup', 'restore', 'verify', 'forget', 'unlock', 'prune', 'repair-index', 'repair-snapshots']);
+    expect(document.components.schemas.Operation.properties.operation.enum).toEqual([
+      'backup',
+      'restore',
+      'verify',
+      'forget',
+      'unlock',
+      'prune',
+      'repair-index',
+      'repair-snapshots',
+      'replication-verify',
+    ]);
   });
 });
