@@ -63,6 +63,7 @@ export class ReplicaBarrier {
   private deadline = 0;
   private waitedMs = 0;
   private published: ReplicaProgress[] = [];
+  private closed = false;
 
   constructor(private readonly options: ReplicaBarrierOptions) {
     const total = options.replicas.length;
@@ -86,15 +87,17 @@ export class ReplicaBarrier {
     const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     const report = () => onWaiting(this.ruleHolds() ? undefined : this.waitingReason());
     report();
+    const loops = Promise.all(
+      this.progress.map((p) =>
+        this.catchUpUntilHeld(p, both, () => {
+          if (this.ruleHolds() || this.ruleUnreachable()) stop.abort();
+          report();
+        }),
+      ),
+    );
     try {
-      await Promise.all(
-        this.progress.map((p) =>
-          this.catchUpUntilHeld(p, both, () => {
-            if (this.ruleHolds() || this.ruleUnreachable()) stop.abort();
-            report();
-          }),
-        ),
-      );
+      // Not waiting for every loop: a replica whose storage hangs must not hold back a quorum or the timeout.
+      await Promise.race([loops, once(both)]);
     } finally {
       clearTimeout(timer);
       this.waitedMs = Date.now() - this.startedAt;
@@ -116,7 +119,7 @@ export class ReplicaBarrier {
     const failed: string[] = [];
     await Promise.all(
       this.published.map((p) =>
-        this.withRetries(deadline, signal, () => p.repo!.storage.put({ type: 'snapshots', name }, stored)).catch((err: unknown) => {
+        byDeadline(this.withRetries(deadline, signal, () => p.repo!.storage.put({ type: 'snapshots', name }, stored)), deadline).catch((err: unknown) => {
           failed.push(`${this.label(p)}: ${reasonOf(err)}`);
         }),
       ),
@@ -149,8 +152,9 @@ export class ReplicaBarrier {
     };
   }
 
-  /** Closes the storages of the replicas opened. */
+  /** Closes the storages of the replicas opened (one still opening is closed when it is). */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.progress.map((p) => p.repo?.storage.close().catch(() => undefined)));
   }
 
@@ -158,7 +162,11 @@ export class ReplicaBarrier {
     let wait = this.firstRetryMs();
     while (!signal.aborted) {
       try {
-        p.repo ??= await p.replica.open();
+        if (!p.repo) {
+          const repo = await p.replica.open();
+          if (this.closed) return void (await repo.storage.close());
+          p.repo = repo;
+        }
         await this.options.catchUp(p.repo, p.replica.name, signal);
         if (signal.aborted) return; // stopped part way: it may not hold everything
         p.held = true;
@@ -227,6 +235,24 @@ export class ReplicaBarrier {
 
   private label(p: ReplicaProgress): string {
     return p.replica.region !== undefined ? `${p.replica.name} (${p.replica.region})` : p.replica.name;
+  }
+}
+
+/** Resolves when the signal aborts. */
+function once(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+}
+
+/** The promise, or a rejection once the deadline passes without its answer (a storage that hangs). */
+async function byDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer by ${clock(deadline)}`)), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

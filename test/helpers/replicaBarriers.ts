@@ -20,6 +20,8 @@ export interface TestReplica {
   plain: MemoryStorage;
   goDown(): void;
   comeBack(): void;
+  /** Every read from now on never answers (a storage that hangs rather than refuses). */
+  hang(): void;
   /** Opens the replica through its outage wrapper (as the barrier does). */
   open(): Promise<Repository>;
 }
@@ -37,6 +39,7 @@ export async function replicasOf(primary: Repository, count: number): Promise<Te
       plain,
       goDown: () => void (faults.failureRate = 1),
       comeBack: () => void (faults.failureRate = 0),
+      hang: () => void (faults.beforeRead = () => new Promise<void>(() => undefined)),
       open: () => Repository.open(storage, HISTORY_PASSPHRASE),
     });
   }

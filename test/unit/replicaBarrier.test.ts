@@ -112,6 +112,21 @@ describe('quorum', () => {
     await barrier.close();
   });
 
+  it('does not wait for a replica whose storage hangs: quorum commits without it, sync gives up at the timeout', async () => {
+    const primary = await primaryRepository();
+    const replicas = await replicasOf(primary, 2);
+    replicas[0]!.hang();
+    const quorum = barrierOver(primary, replicas, { mode: 'quorum', quorum: 2, timeoutMs: 60_000 });
+    const first = await backupWith(primary, quorum, historySource(0)).running;
+    expect(quorum.outcome()).toMatchObject({ heldBy: ['r2'], lagging: ['r1'] });
+    expect(await snapshotNames(replicas[1]!.plain)).toEqual([first.snapshotId]);
+
+    const sync = barrierOver(primary, replicas, { mode: 'sync', timeoutMs: 300 });
+    await expect(backupWith(primary, sync, historySource(1)).running).rejects.toMatchObject({ code: 'replica-unavailable', message: expect.stringContaining('r1 (region-1): copying') });
+    expect(await snapshotNames(primary.storage)).toEqual([first.snapshotId]);
+    await Promise.all([quorum.close(), sync.close()]);
+  });
+
   it('2 of 3 with both replicas down gives up after the timeout, with no snapshot anywhere', async () => {
     const primary = await primaryRepository();
     const replicas = await replicasOf(primary, 2);
