@@ -3,7 +3,7 @@
 // their deletion on the primary (tombstones, within their grace) are expected, so they are counted
 // apart and are not differences. Content is checked by `meridian verify --repo <replica>`.
 
-import { ConcurrentChangeError } from './errors.js';
+import { ConcurrentChangeError, RepositoryError } from './errors.js';
 import { acquireLock, HeldLock, LockTimings } from './locks.js';
 import { readPrunePlans } from './prunePlan.js';
 import { configBytes, sameBytes } from './replicaIdentity.js';
@@ -22,14 +22,20 @@ export interface CompareOptions {
 export const MAX_LISTED_DIFFERENCES = 1000;
 
 /**
- * Compares under a shared lock on each side (a prune that marks later waits for it), and refuses
- * (retryably) while a prune is in progress on the primary, whose half-done sweep is no difference.
+ * Compares under a shared lock on the primary (a prune that marks later waits for it) and an
+ * exclusive one on the replica (no pass copies meanwhile), and refuses retryably while a pass runs
+ * on the replica or a prune on the primary: their half-done work is no difference.
  */
 export async function compareReplica(primary: Repository, replica: Repository, replicaName: string, options: CompareOptions = {}): Promise<ReplicaDiff> {
   const lockOptions = { operation: 'replicate-verify', timings: options.lockTimings, signal: options.signal, ...(options.workflowId !== undefined ? { workflowId: `${options.workflowId}:${replicaName}` } : {}) };
   const held: HeldLock[] = [await acquireLock(primary, lockOptions)];
   try {
-    held.push(await acquireLock(replica, lockOptions));
+    try {
+      held.push(await acquireLock(replica, { ...lockOptions, exclusive: true }));
+    } catch (err) {
+      if (err instanceof RepositoryError && err.code === 'locked') throw new ConcurrentChangeError(`[replication] a replication pass is running on ${replicaName}; the comparison runs once it is done (${err.message})`);
+      throw err;
+    }
     const prune = (await readPrunePlans(primary)).plans.find((plan) => plan.state === 'marked' || plan.state === 'sweeping');
     if (prune) throw new ConcurrentChangeError(`[replication] prune ${prune.id.slice(0, 12)} is in progress on the primary; the comparison runs once it has finished`);
     return await compareListings(primary, replica, replicaName);

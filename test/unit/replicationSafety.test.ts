@@ -7,6 +7,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConcurrentChangeError } from '../../core/errors';
 import { acquireLock } from '../../core/locks';
 import { prune } from '../../core/prune';
 import { readPrunePlans, savePrunePlan, newPrunePlanId } from '../../core/prunePlan';
@@ -144,8 +145,11 @@ describe('two replicators', () => {
     const result = await replicatePass(primary, replica, PASS);
     expect(result.deferred).toMatch(/^another replication holds r1: .*replicate on .*workflow replication:elsewhere/);
     expect(result).toMatchObject({ copied: { files: 0 }, behind: { snapshots: 1 } });
+    // A comparison meanwhile would see a half-done pass: it is refused, retryably.
+    await expect(compareReplica(primary, replica, 'r1')).rejects.toThrow(ConcurrentChangeError);
     await other.release();
     expect((await replicatePass(primary, replica, PASS)).copied.byType.snapshots).toBe(1);
+    expect(await compareReplica(primary, replica, 'r1')).toMatchObject({ differences: 0 });
   });
 
   it('two passes at once to one replica never interleave: one defers or waits, the other copies everything', async () => {
