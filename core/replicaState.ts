@@ -26,9 +26,6 @@ const ReplicaStateDocSchema = z.object({
   pending: z.array(TombstoneSchema),
 });
 
-/** The kind of the document under locks/ (lock listings and `unlock --force` leave it alone). */
-export const REPLICA_STATE_KIND = 'replica-state';
-
 /** The document's file name under locks/: the same on every replica of one repository. */
 export function replicaStateName(repositoryId: string): string {
   return createHash('sha256').update(`replica-state:${repositoryId}`).digest('hex');

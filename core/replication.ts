@@ -227,8 +227,9 @@ class PassCopy {
     const planned = new Set(this.plan.packs.map((p) => p.name));
     const copyable = this.plan.index.filter((f) => f.packs.every((id) => this.packsThere.has(id) || !planned.has(id)));
     await this.each('index', copyable, (f) => this.copyFile({ type: 'index', name: f.name }, f.bytes));
-    // A snapshot may use any index file: none is copied while one of them could not be.
-    if (this.partial || copyable.length < this.plan.index.length || this.plan.damaged.length > 0) return;
+    // A snapshot may use any index file: none is copied while one the replica lacks could not be.
+    const lacking = this.plan.damaged.some((d) => !this.plan.replica.index.has(d.name));
+    if (this.partial || copyable.length < this.plan.index.length || lacking) return;
     await this.each('snapshots', this.plan.snapshots, (f) => this.copyFile({ type: 'snapshots', name: f.name }));
   }
 

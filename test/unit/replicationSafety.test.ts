@@ -8,11 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConcurrentChangeError } from '../../core/errors';
+import { backup } from '../../core/archiver';
 import { acquireLock } from '../../core/locks';
 import { prune } from '../../core/prune';
 import { readPrunePlans, savePrunePlan, newPrunePlanId } from '../../core/prunePlan';
 import { Repository } from '../../core/repository';
 import { compareReplica } from '../../core/replicaCompare';
+import { listFolder } from '../../core/replicaPlan';
 import { initReplica } from '../../core/replicaInit';
 import { readReplicaState } from '../../core/replicaState';
 import { replicatePass } from '../../core/replication';
@@ -21,7 +23,7 @@ import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { MemoryStorage } from '../../storage/memory';
 import { objectPath } from '../../storage/storage';
-import { expectIntact, forgetSnapshots, HISTORY_PASSPHRASE } from '../helpers/pruneHistory';
+import { expectIntact, forgetSnapshots, HISTORY_PASSPHRASE, historySource } from '../helpers/pruneHistory';
 import { RecordingStorage, StorageCall } from '../helpers/recordingStorage';
 import { primaryWithReplica } from '../helpers/replicas';
 
@@ -180,6 +182,20 @@ it('damage on the primary is reported, and nothing depending on it is copied', a
   await expect(replicatePass(primary, replica, PASS)).rejects.toThrow(new RegExp(`failed their check and were not copied to r1 \\(first: data ${victim.name.slice(0, 12)}: its header does not match its name\\)`));
   expect(fs.existsSync(path.join(replicaDir, objectPath({ type: 'data', name: victim.name })))).toBe(false);
   expect(await listSnapshots(replica)).toEqual([]);
+});
+
+it('a damaged index file the replica already holds is reported, and new snapshots are still copied', async () => {
+  const { primary, primaryDir, openReplica } = await primaryWithReplica(1);
+  const replica = await openReplica();
+  await replicatePass(primary, replica, PASS);
+  const [held] = [...(await listFolder(primary.storage, 'index')).keys()];
+  const added = await backup(primary, { source: historySource(4), type: 'full', threads: 0 });
+  const file = path.join(primaryDir, objectPath({ type: 'index', name: held! }));
+  const bytes = fs.readFileSync(file);
+  bytes[20]! ^= 0xff;
+  fs.writeFileSync(file, bytes);
+  await expect(replicatePass(primary, replica, { ...PASS, full: true })).rejects.toThrow(`(first: index ${held!.slice(0, 12)}: its content does not match its name)`);
+  expect((await listSnapshots(replica)).map((s) => s.id)).toContain(added.snapshotId);
 });
 
 it('a time budget stops at a file boundary; the next pass goes on', async () => {
