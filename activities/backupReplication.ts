@@ -4,6 +4,7 @@
 // the worker's authority and opened with the passphrase it holds, and the outcome says which
 // replicas hold the snapshot. A backup of any other repository gets nothing.
 
+import { RepositoryError } from '../core/errors.js';
 import { ReplicaBarrier } from '../core/replicaBarrier.js';
 import { dataCatchUp } from '../core/replicaCatchUp.js';
 import type { Repository } from '../core/repository.js';
@@ -54,10 +55,21 @@ export function backupReplication(
   };
 }
 
-/** Each replica admitted by its name and opened when the barrier first needs it (one down at the start is waited for). */
+/**
+ * Each replica admitted by its name and opened when the barrier first needs it (one down at the
+ * start is waited for); a location holding no repository yet says how to make it a replica.
+ */
 function replicaOpeners(deps: RepositoryDeps, set: ResolvedReplicaSet, workflowId: string | undefined) {
   return set.replicas.map((member) => ({
     ...member,
-    open: async () => (deps.openRepository ?? openRepository)(await deps.authority.admit({ repo: member.name, workflowId })),
+    open: async () => {
+      const admitted = await deps.authority.admit({ repo: member.name, workflowId });
+      try {
+        return await (deps.openRepository ?? openRepository)(admitted);
+      } catch (err) {
+        if (!(err instanceof RepositoryError) || err.code !== 'not-a-repository') throw err;
+        throw new RepositoryError('not-a-replica', `${err.message}: make ${member.name} a replica first (meridian init --replica-of ${set.primary.name} --repo <its URL>)`);
+      }
+    },
   }));
 }

@@ -47,6 +47,8 @@ export interface BarrierOutcome {
 const PERMANENT = new Set(['not-a-replica', 'not-a-repository', 'wrong-passphrase', 'replica-read-only', 'refused']);
 const DEFAULT_FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
+/** How long an undo waits for a replica's answer, when the barrier's deadline is nearer. */
+const WITHDRAW_MS = 30_000;
 
 interface ReplicaProgress {
   replica: BarrierReplica;
@@ -130,18 +132,24 @@ export class ReplicaBarrier {
     throw new RepositoryError('replica-unavailable', `[replication] set ${this.options.set}: the snapshot could not be written to ${failed.join('; ')}; no repository kept it`);
   }
 
-  /** Removes the snapshot file from the replicas it was published to (the backup's undo). */
+  /**
+   * Removes the snapshot file from the replicas it was published to (the backup's undo), each
+   * given a retry's time at least; a copy left behind is complete (that replica held the data).
+   */
   async withdrawSnapshot(name: string): Promise<void> {
-    await Promise.all(
-      this.published.map(async (p) => {
-        try {
-          await p.repo!.storage.delete({ type: 'snapshots', name });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }),
-    );
+    const deadline = Math.max(this.deadline, Date.now() + WITHDRAW_MS);
+    const published = this.published;
     this.published = [];
+    await Promise.all(
+      published.map((p) =>
+        byDeadline(
+          p.repo!.storage.delete({ type: 'snapshots', name }).catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          }),
+          deadline,
+        ),
+      ),
+    );
   }
 
   outcome(): BarrierOutcome {

@@ -5,7 +5,9 @@
 // answers the result says every replica holds it; the timeout is a non-retryable
 // replica-unavailable failure; in async mode the result names every replica as lagging.
 
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index';
@@ -46,7 +48,7 @@ async function workerWithSet(set: Record<string, unknown>) {
     workerConfig: config,
   });
   const snapshotsIn = (name: (typeof NAMES)[number]) => snapshotNames(new LocalStorage(dirs[name]!));
-  return { activities, usFaults, snapshotsIn };
+  return { activities, usFaults, snapshotsIn, dirs };
 }
 
 function runBackup(worker: Awaited<ReturnType<typeof workerWithSet>>) {
@@ -78,6 +80,14 @@ it('sync: a replica that stays down fails the backup for good with replica-unava
   const err = await runBackup(worker).running.catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect(err).toMatchObject({ type: 'replica-unavailable', nonRetryable: true, message: expect.stringContaining('copy-us (us-east1)') });
+  for (const name of NAMES) expect(await worker.snapshotsIn(name)).toEqual([]);
+});
+
+it('sync: a replica location holding no repository fails the backup at once with not-a-replica, saying how to make it one', async () => {
+  const worker = await workerWithSet({ mode: 'sync', syncTimeout: '60s' });
+  fs.rmSync(path.join(worker.dirs['copy-us']!, 'config'));
+  const err = await runBackup(worker).running.catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'not-a-replica', nonRetryable: true, message: expect.stringContaining('make copy-us a replica first (meridian init --replica-of main --repo <its URL>)') });
   for (const name of NAMES) expect(await worker.snapshotsIn(name)).toEqual([]);
 });
 
