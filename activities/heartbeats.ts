@@ -3,6 +3,7 @@
 // activity's cancellation as an AbortSignal for the engine.
 
 import { Context } from '@temporalio/activity';
+import { withFailureMapping } from './failures.js';
 
 export interface HeartbeatLoop<P> {
   update(progress: P): void;
@@ -25,4 +26,20 @@ export function startHeartbeats<P>(initial: P, intervalMs = 5_000): HeartbeatLoo
     },
     signal: ctx.cancellationSignal,
   };
+}
+
+/**
+ * Runs an activity body with heartbeats of its progress (and its attempt), its cancellation as a
+ * signal, and its errors mapped to Temporal failures (activities/failures.ts).
+ */
+export async function runWithHeartbeats<T, P extends object>(body: (report: (p: P) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const attempt = Context.current().info.attempt;
+  const previous = Context.current().info.heartbeatDetails as P | undefined;
+  if (previous) Context.current().log.info('resuming after an interrupted attempt', { attempt, previous });
+  const beats = startHeartbeats<object>({ attempt, phase: 'starting' });
+  try {
+    return await withFailureMapping(() => body((p) => beats.update({ ...p, attempt }), beats.signal));
+  } finally {
+    beats.stop();
+  }
 }

@@ -37,9 +37,9 @@ import {
   VerifyOutput,
 } from '../workflows/shared.js';
 import { backupReplication } from './backupReplication.js';
-import { withFailureMapping } from './failures.js';
 import { notify } from './notify.js';
-import { startHeartbeats } from './heartbeats.js';
+import { createReplicationActivities } from './replication.js';
+import { runWithHeartbeats } from './heartbeats.js';
 import { RepositoryDeps, withRepository } from './repositoryRun.js';
 import type { WorkerConfig } from '../worker/workerConfig.js';
 
@@ -218,6 +218,8 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Tells a scheduled run's targets what happened (activities/notify.ts); needs no repository. */
     notify,
+
+    ...createReplicationActivities(deps),
   };
 }
 
@@ -229,16 +231,4 @@ function snapshotTimeOf(time: string | undefined): Date | undefined {
   const parsed = parseSnapshotTime(time, { requireZone: true });
   if (!parsed) throw new RepositoryError('invalid-argument', `time "${time}" is not ${ZONED_SNAPSHOT_TIME_FORMAT}`);
   return parsed;
-}
-
-async function runWithHeartbeats<T, P extends object>(body: (report: (p: P) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const attempt = Context.current().info.attempt;
-  const previous = Context.current().info.heartbeatDetails as P | undefined;
-  if (previous) Context.current().log.info('resuming after an interrupted attempt', { attempt, previous });
-  const beats = startHeartbeats<object>({ attempt, phase: 'starting' });
-  try {
-    return await withFailureMapping(() => body((p) => beats.update({ ...p, attempt }), beats.signal));
-  } finally {
-    beats.stop();
-  }
 }

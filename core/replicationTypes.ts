@@ -28,6 +28,8 @@ export interface PassResult {
   deferred?: string;
   /** The pass stopped at a file boundary on its time budget; another pass continues. */
   partial?: boolean;
+  /** The pass failed (set by the set's workflow, whose update answers one result per replica): why; the counters are zero. */
+  failed?: string;
   copied: { files: number; bytes: number; byType: Record<ReplicatedType, number> };
   /** Files already on the replica (a killed attempt or a sync backup put them): not sent again. */
   skippedPresent: number;

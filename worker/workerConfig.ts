@@ -31,13 +31,26 @@ export interface ConfiguredRepository {
 export interface ReplicationSettings {
   sets: Record<string, ReplicationEntry>;
   regions: Record<string, string | undefined>;
+  /** The first wait before a failing or deferred replica is tried again, doubling to 15 min (MERIDIAN_REPLICATION_RETRY_SECONDS; default 60 s). */
+  retryFloorMs?: number;
 }
 
-function replicationSettings(loaded: LoadedConfig): ReplicationSettings {
+function replicationSettings(loaded: LoadedConfig, env: NodeJS.ProcessEnv): ReplicationSettings {
+  const retryFloorMs = replicationRetryFloorMs(env);
   return {
     sets: loaded.config.replication,
     regions: Object.fromEntries(Object.entries(loaded.config.repositories).map(([name, entry]) => [name, entry.region])),
+    ...(retryFloorMs !== undefined ? { retryFloorMs } : {}),
   };
+}
+
+/** MERIDIAN_REPLICATION_RETRY_SECONDS (fractions allowed), if set; a malformed one is a one-line invalid-argument error. */
+function replicationRetryFloorMs(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.MERIDIAN_REPLICATION_RETRY_SECONDS;
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 900)) throw new RepositoryError('invalid-argument', `MERIDIAN_REPLICATION_RETRY_SECONDS must be a number of seconds above 0 and at most 900 (got "${text}")`);
+  return seconds * 1000;
 }
 
 /** Absolute root directories, or any path at all. */
@@ -84,7 +97,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     sourceRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_SOURCE_ROOTS'),
     ...(loaded ? { configSources: { file: loaded.file, paths: Object.values(loaded.config.sources).map((source) => source.path) } } : {}),
     restoreRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_RESTORE_ROOTS'),
-    ...(loaded && Object.keys(loaded.config.replication).length > 0 ? { replication: replicationSettings(loaded) } : {}),
+    ...(loaded && Object.keys(loaded.config.replication).length > 0 ? { replication: replicationSettings(loaded, env) } : {}),
     origin: {
       kind: 'environment',
       repositoriesFile: repositoriesFile(env),

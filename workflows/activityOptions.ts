@@ -2,7 +2,7 @@
 // failure policy) and the notify activity (short, a few retries). Shared by the operation
 // workflows and the scheduled ones so that they all behave alike. Deterministic, no Node imports.
 
-import { ActivityCancellationType, ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { DATA_PLANE_RETRY, NON_RETRYABLE_FAILURE_TYPES } from './failurePolicy.js';
 
 /**
@@ -29,4 +29,23 @@ export function dataPlaneOptions(dataTaskQueue: string | undefined): ActivityOpt
 export const NOTIFY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
+};
+
+/**
+ * A replication pass to one replica (activities/replication.ts): up to 2 hours (a pass stops itself
+ * at a file boundary after 30 minutes and the workflow runs another), a heartbeat a minute, 3
+ * attempts. The set's workflow retries a failing replica itself, on a backoff timer, so the
+ * activity's own retries only ride out a blip and the replica's status turns `failing` soon.
+ */
+export const REPLICATION_PASS_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '60 seconds',
+  retry: { ...DATA_PLANE_RETRY, maximumAttempts: 3 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
+
+/** Resolving a replica set in the worker's configuration (a local activity: no storage, no wait). */
+export const REPLICA_SET_LOOKUP_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };

@@ -8,6 +8,7 @@ import { patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, up
 import type { Activities } from '../activities/index.js';
 import { Operation, OperationInput, OperationOutput, OPERATIONS, operationSearchAttributes, operationSubject, operationSummary, repositoryLabel } from './catalog.js';
 import { dataPlaneOptions } from './activityOptions.js';
+import { triggerReplication } from './replicationTrigger.js';
 import {
   BackupInput,
   BackupOutput,
@@ -71,8 +72,21 @@ export function innermostMessage(err: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
+/** Patch id of the replication trigger after a backup of a set's primary: runs recorded before it replay without its commands. */
+export const REPLICATION_TRIGGER_PATCH = 'replication-trigger';
+
+/** A backup; of a replica set's primary, then a request to the set's workflow for a pass (never failing the backup). */
 export async function backupWorkflow(input: BackupInput): Promise<BackupOutput> {
-  return runOperation('backup', input);
+  return runOperation('backup', input, async (backup) => {
+    if (backup.replication === undefined || !patched(REPLICATION_TRIGGER_PATCH)) return backup;
+    const { set, heldBy } = backup.replication;
+    try {
+      await triggerReplication(set, { reason: 'backup', snapshotId: backup.snapshotId, committedAt: new Date().toISOString(), bytesAdded: backup.bytesStored, heldBy });
+      return backup;
+    } catch (err) {
+      return { ...backup, warnings: [...backup.warnings, `replication of set ${set} was not asked for a pass: ${innermostMessage(err)}`] };
+    }
+  });
 }
 
 export async function restoreWorkflow(input: RestoreInput): Promise<RestoreOutput> {

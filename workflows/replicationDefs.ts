@@ -21,6 +21,25 @@ export interface ReplicationWorkflowInput {
   set: string;
   /** The state carried over continue-as-new. */
   carried?: ReplicationState;
+  /** A pass asked for and not run yet when the previous run continued as new (a fresh start always runs one). */
+  pending?: { full: boolean };
+}
+
+/** `meridian replication verify`'s workflow id: one per request, e.g. `replication-verify:gis:2026-11-30T08:00:00.000Z`. */
+export function replicationVerifyWorkflowId(set: string, at: Date): string {
+  return `replication-verify:${set}:${at.toISOString()}`;
+}
+
+/** The runs of replication that answer the progress query, as they read there and in MeridianOperation. */
+export type ReplicationOperation = 'replication' | 'replication-verify';
+
+/** A set as the worker resolves it in its meridian.yaml (activity describeReplicaSet): names only. */
+export interface ReplicaSetDescription {
+  set: string;
+  primary: string;
+  replicas: string[];
+  /** The backoff floor of a failing or deferred replica's retries (MERIDIAN_REPLICATION_RETRY_SECONDS; default 60 s). */
+  retryFloorMs: number;
 }
 
 /** A request for a pass. Backups send what they committed, so lag shows before any pass runs. */
@@ -80,6 +99,7 @@ export interface ReplicationVerifyInput {
 }
 
 export interface ReplicationVerifyOutput {
+  workflowId: string;
   set: string;
   ok: boolean;
   differences: number;

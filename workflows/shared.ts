@@ -12,7 +12,7 @@ import type { PruneResult } from '../core/prune.js';
 import type { ScrubReport } from '../core/scrub.js';
 import type { GroupBy, RetentionPolicy } from '../core/retention.js';
 import type { Operation, OperationOutput } from './catalog.js';
-import type { BackupReplication } from './replicationDefs.js';
+import type { BackupReplication, ReplicationOperation, ReplicationVerifyOutput } from './replicationDefs.js';
 
 export const DEFAULT_TASK_QUEUE = 'meridian';
 
@@ -147,11 +147,11 @@ export type UnlockOutput = UnlockResult & { durationMs: number };
  * heartbeat details (shown by Temporal UI and merged in by the API and the CLI).
  */
 export interface WorkflowProgress {
-  operation: Operation | ScheduledOperation;
+  operation: Operation | ScheduledOperation | ReplicationOperation;
   phase: 'running' | 'completed' | 'failed';
   startedAt: string;
   attempt?: number;
-  result?: OperationOutput<Operation> | ScheduledBackupOutput | ScrubOutput;
+  result?: OperationOutput<Operation> | ScheduledBackupOutput | ScrubOutput | ReplicationVerifyOutput;
   error?: string;
 }
 

@@ -22,6 +22,8 @@ import { temporalBinary } from '../../worker/temporalBinary.js';
 import type { WorkerConfig } from '../../worker/workerConfig.js';
 import { scheduledRunWorkflowId } from '../../schedules/names.js';
 import type { ScheduledBackupInput, ScrubInput } from '../../workflows/shared.js';
+import { initReplica } from '../../core/replicaInit.js';
+import { replicateNowUpdate, replicationStatusQuery, ReplicationVerifyInput, replicationVerifyWorkflowId, replicationWorkflowId } from '../../workflows/replicationDefs.js';
 
 const PASSPHRASE = 'replay fixture passphrase';
 const OUT = path.join(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
@@ -36,12 +38,22 @@ async function main(): Promise<void> {
   await Repository.init(new LocalStorage(repo), PASSPHRASE, {});
   const otherRepo = path.join(work, 'other-repo');
   await Repository.init(new LocalStorage(otherRepo), 'a passphrase this worker does not hold', {});
+  // A replica set of its own: a primary, a replica of it, and a "replica" nobody initialized (it fails).
+  const replicated = { primary: path.join(work, 'replicated'), replica: path.join(work, 'replica'), uninitialized: path.join(work, 'uninitialized') };
+  await initReplica(await Repository.init(new LocalStorage(replicated.primary), PASSPHRASE, {}), new LocalStorage(replicated.replica));
+  fs.mkdirSync(replicated.uninitialized);
+  const named = Object.entries(replicated).map(([name, url]) => ({ name: `replay-${name}`, url, key: repositoryLocationKey(url) }));
 
   const config: WorkerConfig = {
-    repositories: [repo, otherRepo].map((url) => ({ url, key: repositoryLocationKey(url) })),
+    repositories: [...[repo, otherRepo].map((url) => ({ url, key: repositoryLocationKey(url) })), ...named],
     sourceRoots: [work],
     restoreRoots: [work],
     origin: { kind: 'command' },
+    replication: {
+      sets: { replay: { primary: 'replay-primary', replicas: ['replay-replica', 'replay-uninitialized'], mode: 'async', deleteGraceHours: 24 } },
+      regions: {},
+      retryFloorMs: 1000,
+    },
   };
 
   const server = await startDevServer({ ui: false });
@@ -49,7 +61,7 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: server.address });
   const client = new Client({ connection: clientConnection });
   const taskQueue = 'replay-fixtures';
-  const worker = await createMeridianWorker({ connection, taskQueue, deps: { authority: configuredAuthority(config, { passphrase: PASSPHRASE }) } });
+  const worker = await createMeridianWorker({ connection, taskQueue, deps: { authority: configuredAuthority(config, { passphrase: PASSPHRASE }), workerConfig: config } });
   const running = worker.run();
   try {
     const only = process.argv.slice(2);
@@ -79,6 +91,19 @@ async function main(): Promise<void> {
     const startScheduled = (input: ScheduledBackupInput, suffix: string) => client.workflow.start('scheduledBackupWorkflow', { taskQueue, workflowId: `${scheduledRunWorkflowId('backup', 'replay')}-${suffix}`, args: [input] });
     await record('scheduled-backup-completed', await startScheduled(scheduled, 'completed'));
     await record('scheduled-backup-failed', await startScheduled({ ...scheduled, backup: { repo, path: path.join(work, 'gone') } }, 'failed'));
+
+    // A backup of a set's primary starts the set's workflow (the replication-trigger patch), whose
+    // passes copy to one replica and fail for the other, retried on a timer; a Schedule's tick
+    // signals the running workflow; a verify compares the replica that works.
+    await record('backup-replicated', await startOperation(client, 'backup', { repo: 'replay-primary', path: source, type: 'full' }, taskQueue));
+    const set = client.workflow.getHandle(replicationWorkflowId('replay'));
+    await record('replication-tick-completed', await client.workflow.start('replicationTickWorkflow', { taskQueue, workflowId: 'scheduled-replication:replay-tick', args: [{ set: 'replay' }] }));
+    await set.executeUpdate(replicateNowUpdate, { args: [{}] });
+    while ((await set.query(replicationStatusQuery)).passes < 4) await new Promise((resolve) => setTimeout(resolve, 200));
+    const verifyInput: ReplicationVerifyInput = { set: 'replay', replica: 'replay-replica' };
+    await record('replication-verify-completed', await client.workflow.start('replicationVerifyWorkflow', { taskQueue, workflowId: replicationVerifyWorkflowId('replay', new Date()), args: [verifyInput] }));
+    await set.terminate('replay fixture recorded');
+    await record('replication-failing-replica', set);
   } finally {
     worker.shutdown();
     await running;
