@@ -64,11 +64,17 @@ export function createReplicationActivities(deps: ActivityDeps) {
       });
     },
 
-    /** One replica compared with the set's primary by full listings (names and sizes) and config bytes. */
+    /** One replica compared with the set's primary by full listings (names and sizes) and config bytes; refused retryably while a pass or a prune runs. */
     async compareReplica(input: { set: string; replica: string }): Promise<ReplicaDiff> {
-      return runWithHeartbeats(async () => {
+      return runWithHeartbeats(async (_report, cancellation) => {
         const resolved = replicaSet(input.set);
-        return withPrimaryAndReplica(deps, resolved, input.replica, (primary, replica) => compareReplica(primary, replica, input.replica));
+        return withPrimaryAndReplica(deps, resolved, input.replica, (primary, replica, workflowId) =>
+          compareReplica(primary, replica, input.replica, {
+            signal: cancellation,
+            ...(workflowId !== undefined ? { workflowId } : {}),
+            ...(deps.lockTimings ? { lockTimings: deps.lockTimings } : {}),
+          }),
+        );
       });
     },
   };

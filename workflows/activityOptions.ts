@@ -44,6 +44,9 @@ export const REPLICATION_PASS_OPTIONS: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
+/** A replica compared with its primary: the pass options, with the data plane's longer retries (it waits out a running pass or prune). */
+export const REPLICA_COMPARE_OPTIONS: ActivityOptions = { ...REPLICATION_PASS_OPTIONS, retry: DATA_PLANE_RETRY };
+
 /** Resolving a replica set in the worker's configuration (a local activity: no storage, no wait). */
 export const REPLICA_SET_LOOKUP_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',

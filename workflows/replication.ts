@@ -24,7 +24,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { PassResult } from '../core/replicationTypes.js';
-import { REPLICA_SET_LOOKUP_OPTIONS, REPLICATION_PASS_OPTIONS } from './activityOptions.js';
+import { REPLICA_COMPARE_OPTIONS, REPLICA_SET_LOOKUP_OPTIONS, REPLICATION_PASS_OPTIONS } from './activityOptions.js';
 import { SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
 import { innermostMessage } from './operations.js';
 import {
@@ -42,7 +42,8 @@ import {
 import { replicationSearchAttributes, triggerReplication } from './replicationTrigger.js';
 import { progressQuery, WorkflowProgress } from './shared.js';
 
-const { replicateToReplica, compareReplica } = proxyActivities<Activities>(REPLICATION_PASS_OPTIONS);
+const { replicateToReplica } = proxyActivities<Activities>(REPLICATION_PASS_OPTIONS);
+const { compareReplica } = proxyActivities<Activities>(REPLICA_COMPARE_OPTIONS);
 const { describeReplicaSet } = proxyLocalActivities<Activities>(REPLICA_SET_LOOKUP_OPTIONS);
 
 /** Passes per run before continuing as new (with the state), unless Temporal suggests it sooner. */
