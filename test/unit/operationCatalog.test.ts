@@ -1,5 +1,6 @@
 // The operation catalog (workflows/catalog.ts) against what uses it: every operation has an
-// exported workflow of its type and an activity, every other exported workflow is one only Schedules start, every
+// exported workflow of its type and an activity, every other exported workflow is one only Schedules start or
+// replication's (a replica set's, not a repository's), every
 // API route has a request schema, and repository labels agree with the storage layer's display.
 
 import { createActivities } from '../../activities/index';
@@ -9,10 +10,10 @@ import { OPERATION_NAMES, operationOfWorkflowType, OPERATIONS, operationSearchAt
 import * as workflows from '../../workflows/index';
 
 describe('the operation catalog', () => {
-  it('names every workflow the bundle exports but the scheduled ones, each with an activity the worker registers', () => {
+  it('names every workflow the bundle exports but the scheduled and replication ones, each with an activity the worker registers', () => {
     const catalogued = OPERATION_NAMES.map((o) => OPERATIONS[o].workflowType);
-    const scheduled = Object.keys(workflows).filter((type) => !catalogued.includes(type));
-    expect(scheduled.sort()).toEqual(['scheduledBackupWorkflow', 'scrubWorkflow']);
+    const others = Object.keys(workflows).filter((type) => !catalogued.includes(type));
+    expect(others.sort()).toEqual(['replicationTickWorkflow', 'replicationVerifyWorkflow', 'replicationWorkflow', 'scheduledBackupWorkflow', 'scrubWorkflow']);
     expect(catalogued.filter((type) => !(type in workflows))).toEqual([]);
     const activities = createActivities({ authority: { admit: () => Promise.reject(new Error('unused')) } });
     for (const operation of OPERATION_NAMES) {
