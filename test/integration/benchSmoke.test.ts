@@ -1,11 +1,13 @@
 // The benchmark's smoke mode (a tiny dataset, one run) inside the test suite, so `npm run bench`
 // keeps working: every installed tool runs every scenario (forget + prune included), restores are
-// checked by the harness, and the JSON, Markdown and SVG outputs are written.
+// checked by the harness, replication copies are compared after each step, and the JSON, Markdown
+// and SVG outputs are written.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PruneBenchResult } from '../../bench/prune';
+import type { ReplicationBenchResult } from '../../bench/replication';
 import { tempDir } from '../helpers/trees';
 
 test('npm run bench -- --smoke measures every tool on every scenario', () => {
@@ -16,6 +18,7 @@ test('npm run bench -- --smoke measures every tool on every scenario', () => {
   const report = JSON.parse(fs.readFileSync(path.join(out, 'smoke.json'), 'utf8')) as {
     summary: { tools: Record<string, { scenarios: Record<string, { wallMs: { median: number }; requests?: { median: number } }>; repoBytes: { median: number } }> };
     prune: PruneBenchResult;
+    replication: ReplicationBenchResult;
   };
   const tools = report.summary.tools;
   expect(Object.keys(tools)).toEqual(expect.arrayContaining(['meridian-engine', 'meridian-temporal', 'meridian-cli']));
@@ -33,4 +36,15 @@ test('npm run bench -- --smoke measures every tool on every scenario', () => {
   expect(report.prune.forgetPrune.map((f) => f.tool)).toContain('meridian-engine');
   expect(report.prune.meridianDuringPrune.backupDuringMs).toBeGreaterThan(0);
   expect(fs.readFileSync(path.join(out, 'smoke.md'), 'utf8')).toContain('| forget + prune |');
+  // Replication between two SeaweedFS servers: the seed moves the repository, the no-op nothing,
+  // and every copy (Meridian's, and rclone's and restic's where installed) ends with 0 differences.
+  const [seed, incremental, noop] = report.replication.steps;
+  expect([seed?.step, incremental?.step, noop?.step]).toEqual(['seed', 'incremental', 'no-op']);
+  expect(seed!.meridian.bytesMoved).toBeGreaterThan(1_000_000);
+  expect(noop!.meridian.bytesMoved).toBe(0);
+  for (const step of report.replication.steps) {
+    for (const [tool, figures] of Object.entries({ meridian: step.meridian, rclone: step.rclone, restic: step.restic })) {
+      if (figures) expect({ step: step.step, tool, differences: figures.differences }).toEqual({ step: step.step, tool, differences: 0 });
+    }
+  }
 });
