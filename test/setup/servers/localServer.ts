@@ -26,6 +26,8 @@ export interface LocalServerSpec {
   ready(): Promise<void>;
   /** What tests read to reach the server. */
   env: Record<string, string>;
+  /** The server process's own environment (default: this process's). */
+  processEnv?: NodeJS.ProcessEnv;
   /** Removes what the server leaves outside its folder, once it is gone (and the folder too). */
   afterStop?(): void;
 }
@@ -40,7 +42,7 @@ export async function startLocalServer(spec: LocalServerSpec): Promise<StartedSe
   }
   const logFile = path.join(dir, 'server.log');
   const logFd = openSync(logFile, 'a');
-  const child = spawn(spec.command, spec.args(dir), { cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(spec.command, spec.args(dir), { cwd: dir, env: spec.processEnv ?? process.env, detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   let exited: string | undefined;
   const gone = new Promise<void>((resolve) => {

@@ -43,6 +43,9 @@ export const startS3Server = async (options: { secret?: string } = {}): ReturnTy
       '-s3', `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, '-s3.port.iceberg=0', '-s3.port.lance=0',
       `-s3.config=${path.join(dir, 's3.json')}`, '-s3.autoCreateBucket=false'],
     ready: () => listBuckets(endpoint, secret),
+    // weed also makes an identity of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in its environment,
+    // which would replace ours when this process already has another server's (a bench under jest).
+    processEnv: withoutAwsCredentials(process.env),
     env: {
       MERIDIAN_TEST_S3_ENDPOINT: endpoint,
       AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
@@ -60,6 +63,11 @@ export const startS3Server = async (options: { secret?: string } = {}): ReturnTy
     },
   });
 };
+
+function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...rest } = env;
+  return rest;
+}
 
 /** One ListBuckets with the test identity: succeeds once the S3 gateway answers. */
 async function listBuckets(endpoint: string, secret: string): Promise<void> {
