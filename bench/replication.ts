@@ -22,9 +22,9 @@ type Step = (typeof REPLICATION_STEPS)[number];
 
 /** One timed copy: what it cost, what it moved, and that the copy matched its source afterwards. */
 export interface CopyFigures extends Measurement {
-  /** Bytes sent to server 2 (Meridian: written to the replica; rclone: its transfer stats; restic: not reported). */
+  /** Bytes sent to server 2 (Meridian: all it wrote to the replica, its lock and replica-state document too; rclone: its transfer stats; restic: not reported). */
   bytesMoved?: number;
-  /** Files (objects) written to server 2, where the tool tells. */
+  /** Repository files copied to server 2 (Meridian: the pass's count, locks/ not included; rclone: its transfers). */
   filesMoved?: number;
   /** Meridian: the pass itself, as it timed itself (the rest of the wall time is starting the process and opening both repositories). */
   passMs?: number;
