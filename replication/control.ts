@@ -9,6 +9,7 @@ import { RepositoryError } from '../core/errors.js';
 import {
   replicateNowUpdate,
   replicateSignal,
+  replicationVerifyWorkflowId,
   replicationWorkflowId,
   type ReplicateRequest,
   type ReplicationVerifyInput,
@@ -19,11 +20,6 @@ import { replicaSetNames, type ReplicationConfig } from './status.js';
 
 /** The workflow type that compares a set's replicas with its primary (workflows/replication.ts). */
 export const REPLICATION_VERIFY_WORKFLOW = 'replicationVerifyWorkflow';
-
-/** `replication-verify:<set>:<ISO time>`. */
-export function replicationVerifyWorkflowId(set: string, at: Date): string {
-  return `replication-verify:${set}:${at.toISOString()}`;
-}
 
 /** Signals the set's workflow for a pass (starting it if none runs); answers its workflow id. */
 export async function requestPass(client: Client, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<string> {

@@ -1,7 +1,8 @@
 // `meridian replication status [NAME] | verify NAME [--replica R] | run NAME [--full] [--wait]`:
 // the replica sets of meridian.yaml as their workflows see them (replication/status.ts: lag,
 // bytes and snapshots behind, reachable, last copy, error; no storage access), the comparison of
-// replicas with their primary (exit 1 on any difference), and a pass asked for now. A client of
+// replicas with their primary (exit 1 on any difference), and a pass asked for now (with --wait,
+// exit 1 when a replica's pass failed). A client of
 // Temporal only (TEMPORAL_ADDRESS, or the embedded dev server under MERIDIAN_HOME); the worker does the work.
 
 import type { Client } from '@temporalio/client';
@@ -63,7 +64,7 @@ function replicationAction(action: Action, name: string | undefined, values: { r
           return { json: { workflowId, requested: true }, lines: [`asked ${workflowId} for a${full ? ' full' : ''} pass; follow it with meridian replication status ${name}`], exitCode: EXIT.ok };
         }
         const results = await runPassNow(client, config, name!, full, taskQueue);
-        return { json: { set: name, results }, lines: results.map(passLine), exitCode: EXIT.ok };
+        return { json: { set: name, results }, lines: results.map(passLine), exitCode: results.some((r) => r.failed !== undefined) ? EXIT.failed : EXIT.ok };
       };
   }
 }
@@ -121,6 +122,7 @@ function clockText(iso: string, now: Date): string {
 
 /** One line per replica of a pass: what it copied, skipped, deleted, keeps pending, still lacks. */
 export function passLine(r: PassResult): string {
+  if (r.failed !== undefined) return `${r.replica}: failed: ${r.failed}`;
   if (r.deferred !== undefined) return `${r.replica}: deferred: ${r.deferred}`;
   return (
     `${r.replica}: ${r.kind} pass copied ${count(r.copied.files, 'file')} (${formatBytes(r.copied.bytes)}), ${r.skippedPresent} already there, ` +

@@ -106,10 +106,12 @@ describe('replication run and verify lines', () => {
   it('prints what a pass copied, skipped, deleted and keeps, or why it was deferred', () => {
     expect(passLine(pass)).toBe('gis-us: incremental pass copied 12 files (41.2 MiB), 3 already there, deleted 0 files, 2 pending deletion; 0 snapshots behind; in 2.3 s');
     expect(passLine({ ...pass, deferred: 'prune 3f2a in progress on the primary' })).toBe('gis-us: deferred: prune 3f2a in progress on the primary');
+    expect(passLine({ ...pass, failed: 'storage unreachable: connect ECONNREFUSED' })).toBe('gis-us: failed: storage unreachable: connect ECONNREFUSED');
   });
 
   it('lists every difference of each replica and the total', () => {
     const lines = verifyLines({
+      workflowId: 'replication-verify:gis:2026-11-30T12:00:00.000Z',
       set: 'gis',
       ok: false,
       differences: 3,
@@ -126,7 +128,7 @@ describe('replication run and verify lines', () => {
           pendingDeletion: 0,
         },
       ],
-    } as Parameters<typeof verifyLines>[0]);
+    });
     expect(lines).toEqual([
       'gis-us: 0 differences; 4 pending deletion (not differences)',
       'gis-ap: 3 differences; 0 pending deletion (not differences)',
