@@ -9,6 +9,7 @@ import { RepositoryError } from '../core/errors.js';
 import { commandAuthority } from '../worker/authority.js';
 import { commandRepository } from '../worker/workerConfig.js';
 import { Operation, OperationInput, OperationOutput, operationPaths } from '../workflows/catalog.js';
+import { checkEmbeddedBackupReplication } from './embeddedReplication.js';
 import { count, notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
@@ -37,6 +38,7 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
       await temporal.close();
     }
   }
+  if (operation === 'backup') checkEmbeddedBackupReplication(commandRepository(input.repo));
   const { address } = await startEmbeddedServer(settings.home);
   return withRuntime('operation', async () => {
     const temporal = await connectTemporal({ address }, settings.namespace);

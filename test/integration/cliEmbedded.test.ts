@@ -124,6 +124,22 @@ describe('meridian without TEMPORAL_ADDRESS', () => {
     expect(JSON.parse((await meridian('apply', '--config', config, '--json')).stdout)).toMatchObject({ plan: [{ name: 'embedded-hourly', action: 'delete' }] });
   });
 
+  it('a backup of a replica set\'s primary: refused in sync mode (only a worker waits for replicas), done with a notice in async mode', async () => {
+    const config = path.join(work, 'replicated.yaml');
+    const file = (mode: string) =>
+      writeFileSync(config, `repositories: { eu: { url: ${path.join(work, 'repo')} }, us: { url: ${path.join(work, 'replica')} } }\nreplication: { gis: { primary: eu, replicas: [us], mode: ${mode} } }\n`);
+    file('sync');
+    const refused = await meridian('backup', 'source', '--repo', 'eu', '--config', config).catch((err: { code: number; stderr: string }) => err);
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr).toBe(
+      'meridian: repository "eu" is the primary of replica set "gis" (sync): its backups wait for the replicas, which only a meridian worker does; set TEMPORAL_ADDRESS to a cluster where meridian worker runs\n',
+    );
+    file('async');
+    const done = await meridian('backup', 'source', '--repo', 'eu', '--config', config, '--json');
+    expect(done.stderr).toContain('meridian: repository "eu" is the primary of replica set "gis": its replicas get this backup from the set\'s next replication pass, run by a meridian worker\n');
+    expect(JSON.parse(done.stdout)).toMatchObject({ snapshotId: expect.any(String) as string });
+  });
+
   /** Runs `meridian backup huge` (a 20 GiB sparse file: long enough to act in) and hands its running workflow to `act`. */
   async function duringHugeBackup(act: (cli: ChildProcess, exited: Promise<unknown[]>, handle: WorkflowHandle) => Promise<void>): Promise<void> {
     const source = path.join(work, 'huge');
