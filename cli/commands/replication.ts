@@ -13,7 +13,7 @@ import { getReplicationStatus, replicaSetNames, type ReplicaStatus, type Replica
 import type { ReplicationVerifyOutput } from '../../workflows/replicationDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
-import { count, formatBytes, formatDuration, formatTable, formatTime, printJson, printLines } from '../output.js';
+import { count, formatBytes, formatDuration, formatTable, formatTime, notice, printJson, printLines } from '../output.js';
 import { temporalSettings, withTemporalClient } from '../temporal.js';
 
 const ACTIONS = ['status', 'verify', 'run'] as const;
@@ -32,6 +32,10 @@ export async function run(args: string[]): Promise<ExitCode> {
   const loaded = loadConfig(values.config);
   if (!loaded) throw usageError(`no configuration file ${configFilePath(values.config)}: replica sets are defined in meridian.yaml (give --config FILE or set MERIDIAN_CONFIG)`);
   const act = replicationAction(action as Action, name, values, loaded.config);
+  const settings = temporalSettings();
+  if (!settings.cluster && action !== 'status') {
+    notice(`no Temporal address is configured: the set's workflows run on the local dev server under MERIDIAN_HOME, while a \`meridian server\` polls task queue ${settings.taskQueue} there`);
+  }
   const answer = await withTemporalClient(act);
   if (values.json) printJson(answer.json);
   else printLines(...answer.lines);
