@@ -3,7 +3,7 @@
 // not Meridian's (apply and `meridian schedule` must leave it alone), and deleting the Schedules a
 // test made so they stop firing.
 
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 
 /** Polls `probe` every 250 ms until it returns a value; fails naming `what` after `timeoutMs`. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
@@ -36,4 +36,15 @@ export async function createForeignSchedule(client: Client, scheduleId: string):
     action: { type: 'startWorkflow', workflowType: 'someoneElsesWorkflow', taskQueue: 'elsewhere', args: [] },
     state: { paused: true },
   });
+}
+
+/** Whether a Schedule of this id exists. */
+export async function scheduleExists(client: Client, id: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(id).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
 }

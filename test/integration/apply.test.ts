@@ -8,11 +8,11 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
+import type { ScheduleDescription } from '@temporalio/client';
 import { SCHEDULE_DIGEST_MEMO } from '../../schedules/names';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
-import { createForeignSchedule, deleteSchedules } from '../helpers/schedules';
+import { createForeignSchedule, deleteSchedules, scheduleExists } from '../helpers/schedules';
 import { tempDir } from '../helpers/trees';
 
 interface ApplyJson {
@@ -33,16 +33,6 @@ const meridian = (...args: string[]) => runMeridian(args, { cwd: work, env, time
 const apply = async (...args: string[]) => parseJson<ApplyJson>(await meridian('apply', '--config', configFile, '--json', ...args));
 const actions = (result: ApplyJson) => Object.fromEntries(result.plan.filter((e) => Object.values(names).includes(e.name)).map((e) => [e.name, e.action]));
 const describe_ = (name: string) => temporal.client.schedule.getHandle(`meridian:${name}`).describe();
-async function exists(id: string): Promise<boolean> {
-  try {
-    await temporal.client.schedule.getHandle(id).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return false;
-    throw err;
-  }
-}
-
 /** A meridian.yaml with the given schedule lines (and a scrub schedule unless `scrub` is false). */
 function writeConfig(schedules: { daily?: string; hourly?: string; scrub?: boolean; extra?: string }): void {
   const lines = [
@@ -163,8 +153,8 @@ describe('meridian apply', () => {
     const result = await apply('--dry-run');
     expect(result.applied).toBe(false);
     expect(actions(result)).toEqual({ [names.hourly]: 'unchanged', [names.daily]: 'update', [names.scrub]: 'delete', [names.extra]: 'create' });
-    expect(await exists(`meridian:${names.extra}`)).toBe(false);
-    expect(await exists(`meridian:${names.scrub}`)).toBe(true);
+    expect(await scheduleExists(temporal.client, `meridian:${names.extra}`)).toBe(false);
+    expect(await scheduleExists(temporal.client, `meridian:${names.scrub}`)).toBe(true);
     expect((await describe_(names.daily)).info.lastUpdatedAt).toEqual(before.info.lastUpdatedAt);
     const human = await meridian('apply', '--config', configFile, '--dry-run');
     expect(human.stdout.trim().split('\n').pop()).toMatch(/^dry run, nothing changed: would create 1, update 1, delete 1; \d+ unchanged$/);
@@ -175,10 +165,10 @@ describe('meridian apply', () => {
     const result = await apply();
     expect(actions(result)).toEqual({ [names.hourly]: 'unchanged', [names.daily]: 'unchanged', [names.scrub]: 'delete' });
     expect(result.plan.find((e) => e.name === names.scrub)).toMatchObject({ id: `meridian:${names.scrub}`, why: 'no longer in meridian.yaml' });
-    expect(await exists(`meridian:${names.scrub}`)).toBe(false);
-    expect(await exists(`meridian:${names.hourly}`)).toBe(true);
-    expect(await exists(`meridian:${names.daily}`)).toBe(true);
-    expect(await exists(foreignId)).toBe(true);
+    expect(await scheduleExists(temporal.client, `meridian:${names.scrub}`)).toBe(false);
+    expect(await scheduleExists(temporal.client, `meridian:${names.hourly}`)).toBe(true);
+    expect(await scheduleExists(temporal.client, `meridian:${names.daily}`)).toBe(true);
+    expect(await scheduleExists(temporal.client, foreignId)).toBe(true);
     expect(result.plan.some((e) => e.id === foreignId || e.name === foreignId)).toBe(false);
   });
 });
@@ -210,8 +200,8 @@ describe('meridian apply refuses a bad file before any Temporal call', () => {
     expect(stderr).toHaveLength(1);
     expect(stderr[0]).toMatch(new RegExp(`^meridian: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));
     expect(stderr[0]).toMatch(expected);
-    expect(await exists(`meridian:${names.extra}`)).toBe(false);
-    expect(await exists(`meridian:${run}-bad`)).toBe(false);
+    expect(await scheduleExists(temporal.client, `meridian:${names.extra}`)).toBe(false);
+    expect(await scheduleExists(temporal.client, `meridian:${run}-bad`)).toBe(false);
   });
 
   it('an unreachable Temporal exits 4 and says so', async () => {

@@ -9,13 +9,12 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ScheduleNotFoundError } from '@temporalio/client';
 import { createApiApp } from '../../api/app';
 import { loadConfig } from '../../config/load';
 import type { ReplicationStatus } from '../../replication/status';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { testAuthority } from '../helpers/meridianWorker';
-import { deleteSchedules } from '../helpers/schedules';
+import { deleteSchedules, scheduleExists } from '../helpers/schedules';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
 import { tempDir } from '../helpers/trees';
 
@@ -41,16 +40,6 @@ const apply = async (...args: string[]) => parseJson<ApplyJson>(await meridian('
 const scheduleOf = (result: ApplyJson, set: string) => result.plan.find((e) => e.name === `replication-${set}`)?.action;
 const workflowOf = (result: ApplyJson, set: string) => result.replicationWorkflows.find((e) => e.set === set)?.action;
 const describeWorkflow = (set: string) => temporal.client.workflow.getHandle(`replication:${set}`).describe();
-
-async function scheduleExists(id: string): Promise<boolean> {
-  try {
-    await temporal.client.schedule.getHandle(id).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return false;
-    throw err;
-  }
-}
 
 /** Three regions; the gis set (every 10m) and, unless left out, the dem set (no timing: hourly; disabled). */
 function writeConfig({ dem = true }: { dem?: boolean } = {}): void {
@@ -101,7 +90,7 @@ describe('meridian apply with replica sets (I7)', () => {
       { set: sets.dem, workflowId: `replication:${sets.dem}`, action: 'start', why: 'not running' },
       { set: sets.gis, workflowId: `replication:${sets.gis}`, action: 'start', why: 'not running' },
     ]);
-    expect(await scheduleExists(scheduleIds[0]!)).toBe(false);
+    expect(await scheduleExists(temporal.client, scheduleIds[0]!)).toBe(false);
     await expect(describeWorkflow(sets.gis)).rejects.toThrow();
   });
 
@@ -227,9 +216,9 @@ describe('meridian apply with replica sets (I7)', () => {
       action: 'stop',
       why: 'its set is no longer in meridian.yaml',
     });
-    expect(await scheduleExists(`meridian:replication-${sets.dem}`)).toBe(false);
+    expect(await scheduleExists(temporal.client, `meridian:replication-${sets.dem}`)).toBe(false);
     expect((await describeWorkflow(sets.dem)).status.name).toBe('TERMINATED');
-    expect(await scheduleExists(`meridian:replication-${sets.gis}`)).toBe(true);
+    expect(await scheduleExists(temporal.client, `meridian:replication-${sets.gis}`)).toBe(true);
     expect((await describeWorkflow(sets.gis)).runId).toBe(gisRunId);
 
     const again = await apply();
