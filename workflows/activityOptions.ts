@@ -33,13 +33,13 @@ export const NOTIFY_OPTIONS: ActivityOptions = {
 
 /**
  * A replication pass to one replica (activities/replication.ts): up to 2 hours (a pass stops itself
- * at a file boundary after 30 minutes and the workflow runs another), a heartbeat a minute, 3
- * attempts. The set's workflow retries a failing replica itself, on a backoff timer, so the
+ * at a file boundary after 30 minutes and the workflow runs another), the data plane's 20 s heartbeat
+ * timeout, 3 attempts. The set's workflow retries a failing replica itself, on a backoff timer, so the
  * activity's own retries only ride out a blip and the replica's status turns `failing` soon.
  */
 export const REPLICATION_PASS_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '20 seconds',
   retry: { ...DATA_PLANE_RETRY, maximumAttempts: 3 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
