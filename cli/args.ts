@@ -78,7 +78,7 @@ export function requireOption(command: CommandName, name: string, value: string 
  * namesRepository) as it is; a relative local path is made absolute; the URL must parse.
  */
 export function repositoryUrl(command: CommandName, value: string | undefined, source = '--repo'): string {
-  if (value === undefined || value === '') throw usageError(`--repo is required (or set MERIDIAN_REPOSITORY); see 'meridian help ${command}'`);
+  if (value === undefined || value === '') throw usageError(`${source === '--repo' ? '--repo is required (or set MERIDIAN_REPOSITORY)' : `${source} is required`}; see 'meridian help ${command}'`);
   const given = value;
   if (namesRepository(command, given)) return given;
   const url = /^[a-z][a-z0-9+]*:\/\//i.test(given) ? given : path.resolve(given);

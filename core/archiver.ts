@@ -126,7 +126,11 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     });
     const snapshotId = snapshot.name;
     // The replicas' copies first: the primary's file acknowledges a snapshot every required repository holds.
-    await options.replicas?.publishSnapshot(snapshotId, snapshot.stored, options.signal);
+    // The lock is confirmed before they get it too, so that a lost lock leaves no replica showing it.
+    if (options.replicas) {
+      await options.commit?.beforeCommit();
+      await options.replicas.publishSnapshot(snapshotId, snapshot.stored, options.signal);
+    }
     try {
       await options.commit?.beforeCommit();
       await storeSnapshot(repo, snapshot);

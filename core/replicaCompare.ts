@@ -18,8 +18,8 @@ export interface CompareOptions {
   signal?: AbortSignal;
 }
 
-/** Each list of a ReplicaDiff names at most this many files; the counts are exact. */
-export const MAX_LISTED_DIFFERENCES = 1000;
+/** Each list of a ReplicaDiff names at most this many files (it goes through workflow history); the counts are exact. */
+export const MAX_LISTED_DIFFERENCES = 50;
 
 /**
  * Compares under a shared lock on the primary (a prune that marks later waits for it) and an

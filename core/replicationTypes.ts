@@ -53,7 +53,7 @@ export interface ReplicaDiff {
   replica: string;
   /** The replica's config file is byte-identical to the primary's (same id, same parameters). */
   configMatches: boolean;
-  /** missing + extra + sizeMismatch, counted exactly (the lists are capped at 1000 each), plus 1 when the config differs. */
+  /** missing + extra + sizeMismatch, counted exactly (the lists are capped at 50 each), plus 1 when the config differs. */
   differences: number;
   /** On the primary, not on the replica. */
   missing: ReplicaFile[];

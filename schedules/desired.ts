@@ -28,7 +28,6 @@ export const DEFAULT_REPLICATION_EVERY_MS = 3_600_000;
 /** The paused note of a schedule with `enabled: false`. */
 export const DISABLED_NOTE = 'disabled in meridian.yaml';
 
-export type { ScheduleKind };
 
 /** When a Schedule fires: the timing keys schedule entries and replica sets share. */
 type ScheduleTiming = Pick<ScheduleEntry, 'template' | 'cron' | 'every' | 'timezone' | 'jitter'>;

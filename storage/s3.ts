@@ -58,13 +58,6 @@ class S3Storage implements Storage {
       forcePathStyle: config.pathStyle,
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
       maxAttempts: 1,
-      // Checksums only where S3 requires them (as the SDK did before 2025): a CRC32 of every body,
-      // computed in JavaScript, cost a fifth of a replication pass's time, and every repository file
-      // is already authenticated by its own content (packs, index and snapshots are sealed and
-      // named by their hash; `verify` and the scrub read them back). Servers that reject the newer
-      // checksum headers keep working too.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
       // A black-holed server must fail the request (transient), not hang it.
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true, socketTimeout: 60_000 },
     });

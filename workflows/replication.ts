@@ -160,6 +160,8 @@ function passed(replica: ReplicaState, result: PassResult, retries: Map<string, 
   if (result.deferred !== undefined) {
     replica.state = 'deferred';
     replica.reason = result.deferred;
+    // A deferred pass still measured what the replica lacks.
+    replica.behind = result.behind;
     scheduleRetry(replica.name, retries, retryFloorMs);
     return;
   }

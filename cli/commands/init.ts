@@ -10,6 +10,7 @@ import { initReplica } from '../../core/replicaInit.js';
 import { Repository } from '../../core/repository.js';
 import type { InitOptions } from '../../core/repositoryConfig.js';
 import { isRepositoryName, parseRepositoryUrl } from '../../storage/open.js';
+import { commandRepository } from '../../worker/workerConfig.js';
 import { enumValue, expectPositionals, integerValue, numberValue, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { formatBytes, printJson, printLines, shortId } from '../output.js';
@@ -56,6 +57,7 @@ const shown = (reference: string) => (isRepositoryName(reference) ? reference : 
 
 /** Opens the primary with its passphrase and makes `repo` its replica (or finds it already is). */
 async function initReplicaOf(primary: string, repo: string, passwordFile: string | undefined, json: boolean): Promise<ExitCode> {
+  if (commandRepository(primary).key === commandRepository(repo).key) throw usageError(`--replica-of and --repo name the same location (${shown(repo)}): a replica lives elsewhere`);
   const passphrase = repositoryPassphrase(primary, passwordFile);
   const { repositoryId, created } = await withRepository(primary, passphrase, (opened) => withStorage(repo, (target) => initReplica(opened, target)));
   if (json) {

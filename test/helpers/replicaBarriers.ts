@@ -68,14 +68,6 @@ export async function expectWhole(repo: Repository): Promise<void> {
   expect(report.problems).toEqual([]);
 }
 
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Starts a full backup with the barrier, collecting the waiting reasons it reports. */
 export function backupWith(primary: Repository, barrier: ReplicaBarrier, source: string) {
   const waiting: string[] = [];

@@ -26,6 +26,7 @@ import type { ReplicationVerifyOutput } from '../../workflows/replicationDefs';
 import type { BackupOutput } from '../../workflows/shared';
 import { RecordingStorage } from '../helpers/recordingStorage';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
+import { readUntil } from '../helpers/polling';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
 import { pseudoRandomBytes, tempDir, writeTree } from '../helpers/trees';
 
@@ -99,17 +100,6 @@ async function status(client: Client, set: string): Promise<ReplicationState> {
   return client.workflow.getHandle(replicationWorkflowId(set)).query(replicationStatusQuery);
 }
 
-/** Polls the set's status until `done` holds (the workflow may not have started yet). */
-async function statusWhen(set: string, done: (state: ReplicationState) => boolean, what: string): Promise<ReplicationState> {
-  const deadline = Date.now() + 60_000;
-  let last: ReplicationState | undefined;
-  for (;;) {
-    last = await status(t.client, set).catch(() => last);
-    if (last && done(last)) return last;
-    if (Date.now() > deadline) throw new Error(`the status of set ${set} never showed ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function backupFromTest(repo: Repository, seed: number): Promise<string> {
   const source = tempDir('replication-runs-src');
@@ -132,10 +122,12 @@ test('a backup of the primary asks the set for a pass by itself; while another r
   expect(output.replication).toEqual({ set, mode: 'async', heldBy: [], lagging: ['r1'], waitedMs: 0 });
   expect(output.warnings).toEqual([]);
 
-  const deferred = await statusWhen(set, (s) => s.replicas[0]?.state === 'deferred' && s.replicas[0].behind.snapshots === 1, 'r1 deferred one snapshot behind');
+  const deferred = await readUntil('r1 deferred one snapshot behind', () => status(t.client, set), (s) => s.replicas[0]?.state === 'deferred' && s.replicas[0].behind.snapshots === 1);
   expect(deferred.replicas[0]).toMatchObject({ name: 'r1', reachable: true, reason: expect.stringContaining('another replication holds r1') });
   expect(Date.parse(deferred.replicas[0]!.behind.oldestMissingAt!)).toBeGreaterThan(0);
-  expect(deferred.replicas[0]!.behind.bytes).toBe(output.bytesStored);
+  // Measured by the deferred pass from the listings: the backup's packs, plus its index and snapshot files.
+  expect(deferred.replicas[0]!.behind.bytes).toBeGreaterThanOrEqual(output.bytesStored);
+  expect(deferred.replicas[0]!.behind.bytes).toBeLessThan(output.bytesStored * 1.05);
   expect(snapshotsOf(fixture.replicaDirs.get('r1')!)).toEqual([]);
 
   await other.release();
@@ -185,6 +177,7 @@ test('two ticks and a replicateNow at one moment run in one execution whose pass
   let snapshotId: string;
   let elsewhere: Promise<PassResult>;
   for (let seed = 2; ; seed++) {
+    if (seed > 7) throw new Error('in 6 tries, a pass of the workflow always held r1 or copied the new data before the pass from the test process reached its first pack');
     // New data for it to copy; a pass of the workflow for a late tick may still copy it first, or hold r1: then again.
     snapshotId = await backupFromTest(fixture.primary, seed);
     elsewhere = replicatePass(fixture.primary, slow, { replicaName: 'r1', graceHours: 24, lock: 'take', lockTimings: LOCK_TIMINGS, concurrency: 1 });
@@ -204,7 +197,7 @@ test('two ticks and a replicateNow at one moment run in one execution whose pass
   expect(elsewhereResult.deferred).toBeUndefined();
   expect(snapshotsOf(fixture.replicaDirs.get('r1')!)).toContain(snapshotId);
   // The workflow's own retry (1 s) finds r1 whole.
-  await statusWhen(set, (s) => s.replicas.every((r) => r.state === 'idle' && r.behind.snapshots === 0), 'both replicas idle');
+  await readUntil('both replicas idle', () => status(t.client, set), (s) => s.replicas.every((r) => r.state === 'idle' && r.behind.snapshots === 0));
   const all = await passIntervals(t.client, workflowId);
   for (let i = 1; i < all.length; i++) expect(all[i]!.scheduled).toBeGreaterThan(all[i - 1]!.closed);
 });

@@ -9,6 +9,7 @@ import { Worker } from '@temporalio/worker';
 import type { PassResult } from '../../core/replicationTypes';
 import { replicateNowUpdate, replicateSignal, ReplicaSetDescription, ReplicateInput, ReplicationState, replicationStatusQuery, replicationWorkflowId } from '../../workflows/replicationDefs';
 import { workflowBundle } from '../helpers/meridianWorker';
+import { readUntil } from '../helpers/polling';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
 
 let t: TestConnection;
@@ -60,15 +61,6 @@ async function withStandInWorker(standIns: StandIns, body: (taskQueue: string) =
   await worker.runUntil(body(taskQueue));
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`never saw ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function uniqueSet(): string {
   const set = `workflow-${uniqueTaskQueue('set')}`;
@@ -83,25 +75,25 @@ test('a failing replica is retried alone on the workflow timer until it recovers
     const set = uniqueSet();
     const handle = await t.client.workflow.start('replicationWorkflow', { taskQueue, workflowId: replicationWorkflowId(set), args: [{ set }] });
     const status = () => handle.query(replicationStatusQuery);
-    const failing = await until(status, (s) => s.replicas[1]?.state === 'failing', 'r2 failing');
+    const failing = await readUntil('r2 failing', status, (s) => s.replicas[1]?.state === 'failing', 30_000);
     expect(failing.replicas[0]).toMatchObject({ name: 'r1', state: 'idle', reachable: true });
     expect(failing.replicas[1]).toMatchObject({ name: 'r2', reachable: false, lastError: { message: 'storage unreachable: r2 is down' } });
 
     const committedAt = '2026-11-30T08:00:00.000Z';
     await handle.signal(replicateSignal, { reason: 'backup', snapshotId: 'a'.repeat(64), committedAt, bytesAdded: 1000, heldBy: ['r1'] });
     // The pass this request asks for copies nothing new to r1 and fails on r2 again; r2 stays one snapshot behind.
-    const behind = await until(status, (s) => s.replicas[1]!.behind.snapshots === 1 && standIns.count('r1') >= 2, 'the backup counted for r2');
+    const behind = await readUntil('the backup counted for r2', status, (s) => s.replicas[1]!.behind.snapshots === 1 && standIns.count('r1') >= 2, 30_000);
     expect(behind.replicas[1]!.behind).toMatchObject({ snapshots: 1, bytes: 1000, oldestMissingAt: committedAt, newestMissingAt: committedAt });
     expect(behind.replicas[0]!.behind.snapshots).toBe(0);
 
     // No more requests: the timer alone tries r2 again, and r2 only.
     const r1Passes = standIns.count('r1');
     const r2Passes = standIns.count('r2');
-    await until(async () => standIns.count('r2'), (n) => n > r2Passes, 'a retry of r2');
+    await readUntil('a retry of r2', async () => standIns.count('r2'), (n) => n > r2Passes, 30_000);
     expect(standIns.count('r1')).toBe(r1Passes);
 
     standIns.down.delete('r2');
-    const recovered = await until(status, (s) => s.replicas[1]!.state === 'idle', 'r2 idle');
+    const recovered = await readUntil('r2 idle', status, (s) => s.replicas[1]!.state === 'idle', 30_000);
     expect(recovered.replicas[1]).toMatchObject({ reachable: true, behind: { snapshots: 0 } });
     expect(recovered.replicas[1]!.lastError).toBeUndefined();
     expect(recovered.replicas[1]!.lastSuccessAt).toBeDefined();
@@ -115,7 +107,7 @@ test('after 100 passes the workflow continues as new with its state, and every u
     const workflowId = replicationWorkflowId(set);
     const handle = await t.client.workflow.start('replicationWorkflow', { taskQueue, workflowId, args: [{ set }] });
     const firstRunId = handle.firstExecutionRunId;
-    await until(() => handle.query(replicationStatusQuery), (s) => s.passes === 1, 'the first pass');
+    await readUntil('the first pass', () => handle.query(replicationStatusQuery), (s) => s.passes === 1, 30_000);
     for (let pass = 2; pass <= 101; pass++) {
       const [result] = await handle.executeUpdate(replicateNowUpdate, { args: [{}] });
       expect(result).toMatchObject({ replica: 'r1' });

@@ -14,7 +14,8 @@ import { DEFAULT_PAUSE_NOTE, RESUME_NOTE } from '../../schedules/notes';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { testAuthority } from '../helpers/meridianWorker';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
-import { createForeignSchedule, deleteSchedules, eventually } from '../helpers/schedules';
+import { createForeignSchedule, deleteSchedules } from '../helpers/schedules';
+import { eventually } from '../helpers/polling';
 import { tempDir } from '../helpers/trees';
 
 const TOKEN = 'schedule-control-token';

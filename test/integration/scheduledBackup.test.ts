@@ -23,7 +23,7 @@ import { NotifyEvent, progressQuery, ScheduledBackupOutput } from '../../workflo
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
-import { eventually } from '../helpers/schedules';
+import { eventually } from '../helpers/polling';
 import { tempDir } from '../helpers/trees';
 import { startWebhookServer, WebhookServer } from '../helpers/webhookServer';
 

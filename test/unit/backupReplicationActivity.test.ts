@@ -21,7 +21,8 @@ import { configuredAuthority } from '../../worker/authority';
 import { WorkerConfig } from '../../worker/workerConfig';
 import { BackupOutput } from '../../workflows/shared';
 import { HISTORY_INIT, HISTORY_PASSPHRASE, historySource } from '../helpers/pruneHistory';
-import { snapshotNames, waitUntil } from '../helpers/replicaBarriers';
+import { eventually } from '../helpers/polling';
+import { snapshotNames } from '../helpers/replicaBarriers';
 import { tempDir } from '../helpers/trees';
 
 const NAMES = ['main', 'copy-eu', 'copy-us'] as const;
@@ -64,7 +65,7 @@ it('sync: the heartbeat names the replica waited for while no repository lists t
   const worker = await workerWithSet({ mode: 'sync', syncTimeout: '60s' });
   worker.usFaults.failureRate = 1;
   const { running, heartbeats } = runBackup(worker);
-  await waitUntil(() => heartbeats.some((h) => typeof h.waiting === 'string' && h.waiting.includes('copy-us (us-east1): [storage:faulty] injected failure')));
+  await eventually('a heartbeat waiting for copy-us', () => heartbeats.some((h) => typeof h.waiting === 'string' && h.waiting.includes('copy-us (us-east1): [storage:faulty] injected failure')) || undefined, 20_000, 10);
   for (const name of NAMES) expect(await worker.snapshotsIn(name)).toEqual([]);
 
   worker.usFaults.failureRate = 0;

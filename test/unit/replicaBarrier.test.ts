@@ -11,7 +11,8 @@ import { restore } from '../../core/restorer';
 import { Repository } from '../../core/repository';
 import { MemoryStorage } from '../../storage/memory';
 import { HISTORY_INIT, HISTORY_PASSPHRASE, historySource } from '../helpers/pruneHistory';
-import { backupWith, barrierOver, expectWhole, replicasOf, snapshotNames, waitUntil } from '../helpers/replicaBarriers';
+import { eventually } from '../helpers/polling';
+import { backupWith, barrierOver, expectWhole, replicasOf, snapshotNames } from '../helpers/replicaBarriers';
 import { expectSameTree, tempDir } from '../helpers/trees';
 
 async function primaryRepository(): Promise<Repository> {
@@ -27,7 +28,7 @@ describe('sync', () => {
     const source = historySource(0);
     const { running, waiting } = backupWith(primary, barrier, source);
 
-    await waitUntil(() => waiting.some((w) => w.includes('r2 (region-2): [storage:faulty] injected failure')));
+    await eventually('a waiting reason naming r2', () => waiting.some((w) => w.includes('r2 (region-2): [storage:faulty] injected failure')) || undefined, 20_000, 10);
     const reason = waiting[waiting.length - 1]!;
     expect(reason).toMatch(/^waiting for replica r2 \(region-2\): .*\(2 of 3 hold the data; sync needs 3\) since \d\d:\d\d:\d\dZ, giving up at \d\d:\d\d:\d\dZ$/);
     expect(reason).not.toContain('r1');
@@ -74,6 +75,7 @@ describe('sync', () => {
     const replicas = await replicasOf(primary, 2);
     const barrier = barrierOver(primary, replicas, { mode: 'sync', timeoutMs: 60_000 });
     const lost = new Error('lock lost');
+    let confirmations = 0;
     const err = await backup(primary, {
       source: historySource(0),
       type: 'full',
@@ -81,14 +83,17 @@ describe('sync', () => {
       replicas: barrier,
       commit: {
         beforeCommit: async () => {
-          // The replicas got it first, the primary not yet.
-          for (const r of replicas) expect(await snapshotNames(r.plain)).toHaveLength(1);
-          throw lost;
+          confirmations += 1;
+          // The lock is confirmed before the replicas get the snapshot, and again before the primary does.
+          const expected = confirmations === 1 ? 0 : 1;
+          for (const r of replicas) expect(await snapshotNames(r.plain)).toHaveLength(expected);
+          if (confirmations === 2) throw lost;
         },
         committed: () => undefined,
       },
     }).catch((e: unknown) => e);
     expect(err).toBe(lost);
+    expect(confirmations).toBe(2);
     expect(await listSnapshots(primary)).toEqual([]);
     for (const r of replicas) expect(await snapshotNames(r.plain)).toEqual([]);
     await barrier.close();

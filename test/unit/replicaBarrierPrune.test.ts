@@ -9,7 +9,8 @@ import { prune, PrunePhase } from '../../core/prune';
 import { restore } from '../../core/restorer';
 import { MemoryStorage } from '../../storage/memory';
 import { buildHistory, expectIntact, forgetSnapshots, historySource } from '../helpers/pruneHistory';
-import { backupWith, barrierOver, expectWhole, replicasOf, snapshotNames, TestReplica, waitUntil } from '../helpers/replicaBarriers';
+import { eventually } from '../helpers/polling';
+import { backupWith, barrierOver, expectWhole, replicasOf, snapshotNames, TestReplica } from '../helpers/replicaBarriers';
 import { expectSameTree, tempDir } from '../helpers/trees';
 
 /** A primary whose first snapshot is forgotten (the next prune condemns its packs), with one replica, down. */
@@ -43,10 +44,10 @@ it('a prune marked while the backup waits for a replica waits for the backup; th
   const lock = await acquireLock(primary, { operation: 'backup' }); // what the activity holds
   const source = historySource(3);
   const { running, waiting } = backupWith(primary, barrier, source);
-  await waitUntil(() => waiting.some((w) => w.includes('injected failure')));
+  await eventually('a waiting reason with the injected failure', () => waiting.some((w) => w.includes('injected failure')) || undefined, 20_000, 10);
 
   const pruning = pruneRecordingPhases(primary);
-  await waitUntil(() => pruning.phases.includes('wait')); // its plan is marked; it waits for our lock
+  await eventually('the prune waiting for our lock', () => pruning.phases.includes('wait') || undefined, 20_000, 10); // its plan is marked; it waits for our lock
   replicas[0]!.comeBack();
   const committed = await running; // a barrier waiting for the plan would end in replica-unavailable
   expect(pruning.done()).toBe(false);
@@ -65,13 +66,13 @@ it('a prune the backup saw at its start sweeps while the backup waits; the barri
   const { primary, replicas, kept } = await prunablePrimaryWithReplicaDown();
   const holder = await acquireLock(primary, { operation: 'restore' }); // holds the prune in its wait
   const pruning = pruneRecordingPhases(primary);
-  await waitUntil(() => pruning.phases.includes('wait'));
+  await eventually('the prune waiting for our lock', () => pruning.phases.includes('wait') || undefined, 20_000, 10);
 
   const barrier = barrierOver(primary, replicas, { mode: 'sync', timeoutMs: 30_000 });
   const lock = await acquireLock(primary, { operation: 'backup' });
   const source = historySource(3);
   const { running, waiting } = backupWith(primary, barrier, source);
-  await waitUntil(() => waiting.some((w) => w.includes('injected failure')));
+  await eventually('a waiting reason with the injected failure', () => waiting.some((w) => w.includes('injected failure')) || undefined, 20_000, 10);
   await holder.release();
   const result = await pruning.pruned; // did not wait for the backup, which started after its plan
   expect(result.locksWaitedFor).toBe(1);
