@@ -13,6 +13,9 @@ const common = {
 };
 module.exports = {
   testTimeout: 300000,
+  // The run ends once results and the global teardown are in: a child process or native handle
+  // that a crashed test left behind must not hold CI open (teardown logs any server that lingered).
+  forceExit: true,
   projects: [
     // Engine threads and spawned CLIs run from dist/: the unit project refuses a stale build.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], globalSetup: '<rootDir>/test/setup/unitGlobalSetup.ts' },

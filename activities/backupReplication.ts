@@ -8,9 +8,8 @@ import { RepositoryError } from '../core/errors.js';
 import { ReplicaBarrier } from '../core/replicaBarrier.js';
 import { dataCatchUp } from '../core/replicaCatchUp.js';
 import type { Repository } from '../core/repository.js';
-import { replicaSetOfPrimary, ResolvedReplicaSet } from '../worker/replicationSets.js';
+import type { ResolvedReplicaSet } from '../worker/replicationSets.js';
 import { openRepository } from '../worker/repositories.js';
-import type { WorkerConfig } from '../worker/workerConfig.js';
 import type { BackupReplication } from '../workflows/replicationDefs.js';
 import type { RepositoryDeps } from './repositoryRun.js';
 
@@ -26,14 +25,12 @@ export interface BackupReplicationRun {
   close(): Promise<void>;
 }
 
-/** The replication of a backup of `repo` (as its input names it) on `primary`, or undefined when it is no set's primary. */
-export function backupReplication(
-  deps: RepositoryDeps & { workerConfig?: WorkerConfig },
-  repo: string,
-  primary: Repository,
-  workflowId: string | undefined,
-): BackupReplicationRun | undefined {
-  const set = deps.workerConfig ? replicaSetOfPrimary(deps.workerConfig, repo) : undefined;
+/**
+ * The replication of a backup on `primary`, the active member of `set` (activities/repositoryRun.ts
+ * resolved both: after a failover the active member is the set's primary here, every other member a
+ * replica), or undefined when the backup's repository is no set's primary.
+ */
+export function backupReplication(deps: RepositoryDeps, set: ResolvedReplicaSet | undefined, primary: Repository, workflowId: string | undefined): BackupReplicationRun | undefined {
   if (!set) return undefined;
   const { mode } = set.entry;
   const names = set.replicas.map((r) => r.name);

@@ -9,10 +9,8 @@ import { Context } from '@temporalio/activity';
 import { backup } from '../core/archiver.js';
 import { verify } from '../core/checker.js';
 import { repairIndex, repairSnapshots } from '../core/repair.js';
-import { RepositoryError } from '../core/errors.js';
 import { forget } from '../core/forget.js';
 import { prune } from '../core/prune.js';
-import { parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { restore } from '../core/restorer.js';
 import { scrub } from '../core/scrub.js';
 import { unlock } from '../core/unlock.js';
@@ -38,20 +36,24 @@ import {
 } from '../workflows/shared.js';
 import { backupReplication } from './backupReplication.js';
 import { notify } from './notify.js';
+import { createNotifyActivities } from './notifyEvent.js';
+import { createFailoverActivities } from './failover.js';
 import { createReplicationActivities } from './replication.js';
+import { createRunbookActivities } from './runbook.js';
+import { createSlaActivities } from './sla.js';
+import { createJournalActivities } from './journalWatcher.js';
 import { runWithHeartbeats } from './heartbeats.js';
+import { zonedTime } from './inputTime.js';
+import { createPgActivities } from './pg.js';
+import { createRestoreAtActivities } from './restoreAt.js';
 import { RepositoryDeps, withRepository } from './repositoryRun.js';
-import type { WorkerConfig } from '../worker/workerConfig.js';
+import type { FleetHistory } from '../worker/fleetHistory.js';
 
 export interface ActivityDeps extends RepositoryDeps {
   /** Encoder threads per backup; defaults to the number of cores. */
   encoderThreads?: number;
-  /**
-   * The worker's configuration, for its replica sets (worker/replicationSets.ts): a backup of a
-   * set's primary reports replication, and in sync or quorum mode waits for replicas; the
-   * replication activities resolve their set. Absent (a CLI command's own worker): no replication.
-   */
-  workerConfig?: WorkerConfig;
+  /** Recoveries and verify findings from Temporal visibility (the SLA monitor's observation); none: no RTO is measured. */
+  fleetHistory?: FleetHistory;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -60,8 +62,8 @@ export function createActivities(deps: ActivityDeps) {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
         const workflowId = Context.current().info.workflowExecution?.workflowId;
-        const { result, replication } = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input), lock: { operation: 'backup' } }, cancellation, async (repo, signal, _lock, commit) => {
-          const replicas = backupReplication(deps, input.repo, repo, workflowId);
+        const { result, replication, activeRepository } = await withRepository(deps, { repo: input.repo, ...operationPaths('backup', input), lock: { operation: 'backup' } }, cancellation, async (repo, signal, _lock, commit, target) => {
+          const replicas = backupReplication(deps, target.set, repo, workflowId);
           try {
             const done = await backup(repo, {
               source: input.path,
@@ -69,7 +71,7 @@ export function createActivities(deps: ActivityDeps) {
               tags: input.tags,
               excludes: input.exclude,
               host: input.host,
-              time: snapshotTimeOf(input.time),
+              time: input.time === undefined ? undefined : zonedTime('time', input.time),
               threads: deps.encoderThreads,
               signal,
               commit,
@@ -91,6 +93,7 @@ export function createActivities(deps: ActivityDeps) {
           filesSkipped: result.filesSkipped,
           warnings: result.warnings,
           ...(replication ? { replication } : {}),
+          ...(activeRepository !== undefined ? { activeRepository } : {}),
           durationMs: Date.now() - started,
         };
       });
@@ -216,19 +219,19 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Tells a scheduled run's targets what happened (activities/notify.ts); needs no repository. */
+    /** Tells a scheduled run's targets what happened (activities/notify.ts): runs started before notification channels. */
     notify,
 
+    ...createNotifyActivities(deps),
     ...createReplicationActivities(deps),
+    ...createFailoverActivities(deps),
+    ...createRunbookActivities(deps),
+    ...createSlaActivities(deps),
+    ...createJournalActivities(deps),
+    ...createPgActivities(deps),
+    ...createRestoreAtActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** A backup input's `time` (a workflow started by the `temporal` CLI may carry anything there). */
-function snapshotTimeOf(time: string | undefined): Date | undefined {
-  if (time === undefined) return undefined;
-  const parsed = parseSnapshotTime(time, { requireZone: true });
-  if (!parsed) throw new RepositoryError('invalid-argument', `time "${time}" is not ${ZONED_SNAPSHOT_TIME_FORMAT}`);
-  return parsed;
-}

@@ -1,4 +1,6 @@
-// The `notify` activity: tells a scheduled run's targets what happened. An http(s) target gets the
+// The legacy `notify` activity, for scheduled runs started before notification channels (their
+// `notify` held URLs and addresses; newer runs raise events through notifyEvent, activities/notifyEvent.ts):
+// tells a scheduled run's targets what happened. An http(s) target gets the
 // event as a JSON POST (any answer but 2xx, a network error or a timeout fails the activity, and
 // Temporal retries it a bounded number of times, see workflows/activityOptions.ts); an email target
 // is only logged as not sent (delivery by email comes with the notifications issue). A webhook URL
@@ -10,6 +12,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { boundedMessage } from '../workflows/failurePolicy.js';
 import type { NotifyEvent, NotifyTarget } from '../workflows/shared.js';
+import { postJson, redactedUrl } from './webhookPost.js';
 
 export interface NotifyInput {
   targets: NotifyTarget[];
@@ -22,9 +25,6 @@ export interface NotifyOutput {
   /** Targets not delivered to by design (email, for now). */
   skipped: number;
 }
-
-/** How long one webhook may take to answer. */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
 
 export const EMAIL_NOT_SENT = 'email notification not sent: delivery by email comes with the notifications issue';
 
@@ -44,7 +44,7 @@ export async function notify(input: NotifyInput): Promise<NotifyOutput> {
         return;
       }
       if (reachedBefore.has(index)) return;
-      const problem = await post(webhook, input.event, context.cancellationSignal);
+      const problem = await postJson(webhook, JSON.stringify(input.event), {}, context.cancellationSignal);
       if (problem) {
         failures.push(`${redactedUrl(webhook)} ${problem}`);
         context.log.warn('webhook notification not delivered', { webhook: redactedUrl(webhook), problem, event: input.event.kind });
@@ -70,47 +70,4 @@ function webhookUrl(target: NotifyTarget): URL | undefined {
     // The parser's message quotes the URL, token and all.
     throw ApplicationFailure.create({ type: 'invalid-argument', message: 'a notify target is not a valid http(s) URL', nonRetryable: true });
   }
-}
-
-/** What a log line may show of a webhook: scheme, host and path, never user info or query. */
-export function redactedUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}
-
-/** POSTs the event; undefined when the webhook answered 2xx, else what went wrong (no secrets). */
-async function post(url: URL, event: NotifyEvent, cancellation: AbortSignal): Promise<string | undefined> {
-  // fetch refuses URLs with credentials: user info travels as Basic authorization instead.
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  const target = new URL(url);
-  if (target.username || target.password) {
-    const credentials = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    target.username = '';
-    target.password = '';
-  }
-  try {
-    const response = await fetch(target, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(event),
-      redirect: 'manual',
-      signal: AbortSignal.any([cancellation, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
-    });
-    await response.body?.cancel();
-    return response.ok ? undefined : `answered ${response.status}`;
-  } catch (err) {
-    if (cancellation.aborted) throw err;
-    return `unreachable: ${networkProblem(err)}`;
-  }
-}
-
-/** A fetch failure's reason without its URL: the timeout, or the innermost cause's code or name. */
-function networkProblem(err: unknown): string {
-  // Duck-typed, not `instanceof Error`: fetch's errors may come from another realm.
-  type Failure = { name?: unknown; code?: unknown; cause?: unknown } | undefined;
-  if ((err as Failure)?.name === 'TimeoutError') return `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
-  let cause = err as Failure;
-  while (typeof cause?.cause === 'object' && cause.cause !== null) cause = cause.cause as Failure;
-  if (typeof cause?.code === 'string') return cause.code;
-  return typeof cause?.name === 'string' ? cause.name : 'network error';
 }

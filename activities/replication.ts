@@ -2,7 +2,9 @@
 // retry floor), one pass from the primary to one replica (core/replication.ts, which takes the
 // `replicate` locks itself: shared on the primary, exclusive on the replica), and one replica
 // compared with the primary (core/replicaCompare.ts). Both repositories are admitted by name
-// through the worker's authority and opened with the passphrase it holds for each.
+// through the worker's authority and opened with the passphrase it holds for each. After a
+// failover the set's active member (worker/activeRegion.ts) is its primary here, every other
+// member a replica.
 
 import { Context } from '@temporalio/activity';
 import { RepositoryError } from '../core/errors.js';
@@ -10,6 +12,7 @@ import { replicatePass } from '../core/replication.js';
 import { compareReplica } from '../core/replicaCompare.js';
 import type { PassResult, ReplicaDiff } from '../core/replicationTypes.js';
 import type { Repository } from '../core/repository.js';
+import { activeView } from '../worker/activeRegion.js';
 import { ResolvedReplicaSet, resolveReplicaSet } from '../worker/replicationSets.js';
 import { openRepository } from '../worker/repositories.js';
 import { repositoryLabel } from '../workflows/catalog.js';
@@ -24,16 +27,16 @@ const DEFAULT_RETRY_FLOOR_MS = 60_000;
 const PASS_BUDGET_MS = 30 * 60_000;
 
 export function createReplicationActivities(deps: ActivityDeps) {
-  const replicaSet = (set: string): ResolvedReplicaSet => {
+  const replicaSet = async (set: string): Promise<ResolvedReplicaSet> => {
     if (!deps.workerConfig) throw new RepositoryError('refused', `[authority] refused replica set "${set}": this worker serves no meridian.yaml with replica sets`);
-    return resolveReplicaSet(deps.workerConfig, set);
+    return activeView(deps, resolveReplicaSet(deps.workerConfig, set));
   };
 
   return {
     /** The set's members by name, as this worker's meridian.yaml defines them now, and the retry floor. */
     async describeReplicaSet(input: { set: string }): Promise<ReplicaSetDescription> {
       return withFailureMapping(async () => {
-        const resolved = replicaSet(input.set);
+        const resolved = await replicaSet(input.set);
         return {
           set: resolved.name,
           primary: resolved.primary.name,
@@ -46,7 +49,7 @@ export function createReplicationActivities(deps: ActivityDeps) {
     /** One pass from the set's primary to one replica; heartbeats its phase and counters. */
     async replicateToReplica(input: ReplicateInput): Promise<PassResult> {
       return runWithHeartbeats(async (report, cancellation) => {
-        const resolved = replicaSet(input.set);
+        const resolved = await replicaSet(input.set);
         return withPrimaryAndReplica(deps, resolved, input.replica, (primary, replica, workflowId) =>
           replicatePass(primary, replica, {
             replicaName: input.replica,
@@ -67,7 +70,7 @@ export function createReplicationActivities(deps: ActivityDeps) {
     /** One replica compared with the set's primary by full listings (names and sizes) and config bytes; refused retryably while a pass or a prune runs. */
     async compareReplica(input: { set: string; replica: string }): Promise<ReplicaDiff> {
       return runWithHeartbeats(async (_report, cancellation) => {
-        const resolved = replicaSet(input.set);
+        const resolved = await replicaSet(input.set);
         return withPrimaryAndReplica(deps, resolved, input.replica, (primary, replica, workflowId) =>
           compareReplica(primary, replica, input.replica, {
             signal: cancellation,

@@ -4,11 +4,19 @@
 // (removed by `meridian unlock`, or not refreshed in time) aborts the run through the signal the
 // operation gets, with a retryable failure, and so does the activity's cancellation; a backup's
 // snapshot, once committed and checked, stands whatever happens to the lock after (see withRepository).
+// An input naming a failover-watched set's configured primary runs on the set's active member
+// (worker/activeRegion.ts), and the result says so (activeRepository).
 
 import { Context } from '@temporalio/activity';
 import { acquireLock, CommitFence, HeldLock, LockTimings } from '../core/locks.js';
 import { Repository } from '../core/repository.js';
+import { ConcurrentChangeError, RepositoryError } from '../core/errors.js';
+import { failoverOfSet, resolveActiveRepository } from '../worker/activeRegion.js';
 import type { AdmissionRequest, AdmittedRepository, Authority } from '../worker/authority.js';
+import type { ClusterAccess } from '../worker/cluster.js';
+import type { ResolvedReplicaSet } from '../worker/replicationSets.js';
+import type { WorkerConfig } from '../worker/workerConfig.js';
+import type { RanOn } from '../workflows/shared.js';
 import { openRepository } from '../worker/repositories.js';
 
 export interface RepositoryDeps {
@@ -18,6 +26,14 @@ export interface RepositoryDeps {
   openRepository?: (admitted: AdmittedRepository) => Promise<Repository>;
   /** Lock refresh interval and stale age (MERIDIAN_LOCK_REFRESH_SECONDS, MERIDIAN_LOCK_STALE_SECONDS); defaults 30 s and 5 min. */
   lockTimings?: LockTimings;
+  /** The worker's meridian.yaml (its replica sets and failover entries) and the cluster's monitors: the active member of a set. */
+  workerConfig?: WorkerConfig;
+  cluster?: ClusterAccess;
+}
+
+/** Where a run went: the set whose primary its input named, as the active member sees it (the active member its primary). */
+export interface RunTarget {
+  set?: ResolvedReplicaSet;
 }
 
 /**
@@ -48,17 +64,32 @@ export interface RepositoryRun extends AdmissionRequest {
  * the snapshot like any other. The backup touches nothing after that check. Failing it then would
  * only make Temporal run it again and store the same backup twice.
  */
-export async function withRepository<T>(
+export async function withRepository<T extends object>(
   deps: RepositoryDeps,
   request: RepositoryRun,
   cancellation: AbortSignal,
-  use: (repo: Repository, signal: AbortSignal, lock: HeldLock | undefined, commit: CommitFence | undefined) => Promise<T>,
-): Promise<T> {
+  use: (repo: Repository, signal: AbortSignal, lock: HeldLock | undefined, commit: CommitFence | undefined, target: RunTarget) => Promise<T>,
+): Promise<T & RanOn> {
   const { lock: runLock, ...admission } = request;
   const workflowId = Context.current().info.workflowExecution?.workflowId;
-  const repo = await (deps.openRepository ?? openRepository)(await deps.authority.admit({ ...admission, workflowId }));
+  const active = await resolveActiveRepository(deps, admission.repo);
+  const ranOn: RanOn = active.repo !== admission.repo ? { activeRepository: active.repo } : {};
+  const target: RunTarget = active.set ? { set: active.set } : {};
+  const repo = await (deps.openRepository ?? openRepository)(await deps.authority.admit({ ...admission, repo: active.repo, workflowId }));
   try {
-    if (runLock === 'none') return await use(repo, cancellation, undefined, undefined);
+    return Object.assign(await run(repo), ranOn);
+  } catch (err) {
+    // The member resolved as active was demoted meanwhile: a switch is under way, and the monitor names the new one in a moment.
+    if (err instanceof RepositoryError && err.code === 'replica-read-only' && active.set && deps.workerConfig && failoverOfSet(deps.workerConfig, active.set.name)) {
+      throw new ConcurrentChangeError(`[failover] ${active.repo} was made a replica by a failover switch of set ${active.set.name}; the operation will start over on the active member`);
+    }
+    throw err;
+  } finally {
+    await repo.storage.close();
+  }
+
+  async function run(repo: Repository): Promise<T> {
+    if (runLock === 'none') return await use(repo, cancellation, undefined, undefined, target);
     const lock = await acquireLock(repo, { ...runLock, workflowId, timings: deps.lockTimings, signal: cancellation });
     let committed = false;
     const commit: CommitFence = {
@@ -68,7 +99,7 @@ export async function withRepository<T>(
       },
     };
     try {
-      const result = await use(repo, lock.signal, lock, commit);
+      const result = await use(repo, lock.signal, lock, commit, target);
       if (!committed) await lock.confirm();
       return result;
     } catch (err) {
@@ -78,7 +109,5 @@ export async function withRepository<T>(
       // A lock that cannot be deleted now (storage unreachable) goes stale: not worth failing the run for.
       await lock.release().catch((err: unknown) => Context.current().log.warn('could not remove the lock of this run; it will go stale', { lock: lock.id, error: String(err) }));
     }
-  } finally {
-    await repo.storage.close();
   }
 }

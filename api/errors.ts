@@ -6,7 +6,10 @@
 //   403 refused               a repository the server is not configured for (RepositoryError refused)
 //   404 not_found             no such route, workflow or snapshot (RepositoryError / StorageError not-found)
 //   405 method_not_allowed    a known route with a method it does not serve (with an Allow header)
+//   404 not_found             also: no failover monitor or runbook (execution) of that name
 //   409 conflict              the workflow id is taken (a prune of the repository runs); RepositoryError already-initialized
+//   409 rejected              an Update's validator refused it (a manual failover, an approval): its one-line message
+//   500 failed                an Update ran and failed (a switch that could not finish): its message
 //   413 payload_too_large     a request body over MAX_BODY_BYTES (api/bodySize.ts)
 //   422 wrong_passphrase      the server's passphrase opens no key of the repository
 //   422 not_a_repository      the URL holds no Meridian repository
@@ -14,6 +17,7 @@
 //   502 storage_error         StorageError permanent (auth, missing bucket, unsupported backend)
 //   503 storage_unavailable   StorageError transient
 //   503 temporal_unavailable  Temporal cannot be reached
+//   503 unanswered            no worker answered a status query
 //   500 internal_error        anything else: a generic message; the details go to the server log only
 //
 // Repository problems are 422 rather than 409: retrying the same request cannot succeed, and the
@@ -26,6 +30,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { RepositoryError, RepositoryErrorCode } from '../core/errors.js';
 import { StorageError } from '../storage/storage.js';
+import { ControlError, type ControlErrorCode } from '../control/errors.js';
 import { OperationRunningError } from './operations.js';
 
 export class HttpError extends Error {
@@ -65,10 +70,18 @@ const STORAGE_STATUS: Record<StorageError['kind'], [ContentfulStatusCode, string
   transient: [503, 'storage_unavailable'],
 };
 
+const CONTROL_STATUS: Record<ControlErrorCode, [ContentfulStatusCode, string]> = {
+  'not-found': [404, 'not_found'],
+  rejected: [409, 'rejected'],
+  failed: [500, 'failed'],
+  unanswered: [503, 'unanswered'],
+};
+
 /** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the Temporal frontend did not answer. */
 const GRPC_UNREACHABLE = new Set([14, 4]);
 
-function toHttpError(err: unknown): HttpError {
+/** The status, code and message an error is answered with (the API as JSON, the dashboard as a page). */
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof HTTPException) {
     return err.status === 400
@@ -77,6 +90,7 @@ function toHttpError(err: unknown): HttpError {
   }
   if (err instanceof RepositoryError) return new HttpError(...REPOSITORY_STATUS[err.code], err.message, { cause: err });
   if (err instanceof StorageError) return new HttpError(...STORAGE_STATUS[err.kind], err.message, { cause: err });
+  if (err instanceof ControlError) return new HttpError(...CONTROL_STATUS[err.code], err.message, { cause: err });
   if (err instanceof WorkflowNotFoundError) {
     return new HttpError(404, 'not_found', `no operation has workflow id "${err.workflowId}"`, { cause: err });
   }

@@ -3,43 +3,43 @@
 // (workflows/catalog.ts) and request schemas from api/schemas.ts, so the document cannot drift
 // from what the routes accept; responses are written out here.
 
-import { z } from 'zod';
 import { OPERATION_NAMES, OPERATIONS } from '../workflows/catalog.js';
 import { MAX_BODY_TEXT } from './bodySize.js';
 import { TRACKED_OPERATIONS } from './operations.js';
+import { errors, isoTime, json, jsonSchema, ref } from './openapiParts.js';
+import { slaPaths, slaSchemas } from './openapiSlas.js';
 import {
+  FailbackRequestSchema,
+  FailoverParamSchema,
+  FailoverTriggerRequestSchema,
+  ExecutionParamSchema,
   PauseRequestSchema,
+  RunbookExecutionRequestSchema,
+  RunbookParamSchema,
+  StepDecisionRequestSchema,
   ReplicationParamSchema,
   ReplicationRunRequestSchema,
   ReplicationVerificationRequestSchema,
   requestSchemaOf,
   ScheduleParamSchema,
   SnapshotParamSchema,
+  SnapshotListQuerySchema,
   SnapshotsQuerySchema,
 } from './schemas.js';
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
-  return rest;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names the field (code invalid_request)',
   401: 'Missing or wrong bearer token (code unauthorized)',
   403: 'A repository the server is not configured for (code refused); no storage was contacted',
-  404: 'No such workflow, snapshot, schedule, replica set or route (code not_found)',
+  404: 'No such workflow, snapshot, schedule, replica set, failover monitor, runbook, runbook execution, SLA (or SLA monitor) or route (code not_found)',
   405: 'The path exists but does not serve this method (code method_not_allowed); the Allow header lists the methods it serves',
-  409: 'Conflict (code conflict)',
+  409: 'Conflict (code conflict); or refused by the workflow\'s Update validator (code rejected) with its one-line reason',
   413: `The request body is larger than ${MAX_BODY_TEXT} (code payload_too_large)`,
   422: 'The repository cannot be used: wrong_passphrase, not_a_repository or integrity',
   500: 'Internal error (code internal_error); details only in the server log',
   502: 'Storage failed permanently (code storage_error)',
-  503: 'Temporal or storage unreachable (temporal_unavailable, storage_unavailable); try again',
+  503: 'Temporal or storage unreachable (temporal_unavailable, storage_unavailable), or no worker answered a query (unanswered); try again',
 };
 
 /** The catalog's operations that the API starts, with their route, summary and request schema name. */
@@ -89,7 +89,31 @@ const askReplicaSet = (summary: string, request: string) => ({
   },
 });
 
-const isoTime = { type: 'string', format: 'date-time' };
+const failoverName = { name: 'name', in: 'path', required: true, schema: jsonSchema(FailoverParamSchema.shape.name) };
+
+/** POST /v1/failover/{name}/ACTION: a manual switch through the monitor's Update; answers once it is done. */
+const switchRegion = (summary: string, request: string) => ({
+  post: {
+    summary,
+    parameters: [failoverName],
+    requestBody: { required: true, ...json(ref(request)) },
+    responses: { '200': { description: 'The switch is done', ...json(ref('SwitchAccepted')) }, ...errors(400, 401, 404, 405, 409, 413, 500, 503) },
+  },
+});
+
+const runbookName = { name: 'name', in: 'path', required: true, schema: jsonSchema(RunbookParamSchema.shape.name) };
+const executionId = { name: 'id', in: 'path', required: true, schema: jsonSchema(ExecutionParamSchema.shape.id) };
+
+/** POST /v1/runbooks/executions/{id}/approve|reject: a decision on a manual step, as the request's token name. */
+const decideStep = (summary: string) => ({
+  post: {
+    summary,
+    parameters: [executionId],
+    requestBody: { required: true, ...json(ref('StepDecisionRequest')) },
+    responses: { '200': { description: 'The step as decided', ...json(ref('RunbookStep')) }, ...errors(400, 401, 404, 405, 409, 413, 500, 503) },
+  },
+});
+
 const behind = {
   type: 'object',
   required: ['snapshots', 'files', 'bytes'],
@@ -117,7 +141,7 @@ export const openApiDocument = {
     title: 'Meridian Backup API',
     version: '1',
     description:
-      'Starts and tracks backup, restore, verify, forget and prune operations (durable Temporal workflows; repairs started by the CLI are tracked too), lists snapshots and forgets one, ' +
+      'Starts and tracks backup, restore, verify, forget and prune operations, PostgreSQL base backups and restores to a time, and restores of a source as of a time (durable Temporal workflows; repairs started by the CLI are tracked too), lists snapshots and forgets one, ' +
       'shows, triggers, pauses and resumes the Temporal Schedules `meridian apply` made, and shows and drives the replica sets of meridian.yaml. ' +
       'Every route except GET /healthz and GET /v1/openapi.json needs `Authorization: Bearer $MERIDIAN_API_TOKEN`.',
   },
@@ -174,11 +198,83 @@ export const openApiDocument = {
       'Compares the files of every replica (or one) with the primary, in the workflow replication-verify:NAME:TIME; its output counts and lists the differences',
       'ReplicationVerificationRequest',
     ),
+    '/v1/failover/{name}': {
+      get: {
+        summary:
+          "A failover monitor's state: the active region, failed checks of it in a row, healthy checks of the primary in a row, each region's last check " +
+          'with its probes and latencies, a switch in progress, a decision it waits for, whether failback is possible, and its recent events',
+        parameters: [failoverName],
+        responses: { '200': { description: 'The state', ...json(ref('FailoverState')) }, ...errors(400, 401, 404, 405, 500, 503) },
+      },
+    },
+    '/v1/failover/{name}/events': {
+      get: {
+        summary: 'The events the monitor keeps, oldest first: failover, failback, failover-blocked, failback-possible, resynced, switch-failed',
+        parameters: [failoverName],
+        responses: { '200': { description: 'The events', ...json(ref('FailoverEventList')) }, ...errors(400, 401, 404, 405, 500, 503) },
+      },
+    },
+    '/v1/failover/{name}/trigger': switchRegion(
+      'Moves the active region now, to `to` or the first healthy secondary (refused with 409 when the target is unknown, active, unhealthy or never checked, or a switch is in progress); the token name is recorded as who asked',
+      'FailoverTriggerRequest',
+    ),
+    '/v1/failover/{name}/failback': switchRegion('Moves the active region back to the primary region (409 when it is active, unhealthy, or a switch is in progress)', 'FailbackRequest'),
+    '/v1/runbooks': {
+      get: {
+        summary: "The runbooks the server can run: meridian.yaml's runbooks, the runbooks directory, the built-in templates (a configured one of a template's name shadows it)",
+        responses: { '200': { description: 'The runbooks', ...json(ref('RunbookList')) }, ...errors(401, 405, 500) },
+      },
+    },
+    '/v1/runbooks/{name}': {
+      get: {
+        summary: 'One runbook: where it comes from, its parameters and steps',
+        parameters: [runbookName],
+        responses: { '200': { description: 'The runbook', ...json({ type: 'object', required: ['name', 'origin', 'runbook'] }) }, ...errors(400, 401, 404, 405, 500) },
+      },
+    },
+    '/v1/runbooks/{name}/executions': {
+      post: {
+        summary: 'Starts an execution, the workflow runbook:NAME:ID, recording the token name as who started it; 400 for an unknown or missing parameter',
+        parameters: [runbookName],
+        requestBody: { required: true, ...json(ref('RunbookExecutionRequest')) },
+        responses: {
+          '202': { description: 'Started; the Location header says where to follow it', ...json(ref('Accepted')) },
+          ...errors(400, 401, 404, 405, 409, 413, 500, 503),
+        },
+      },
+    },
+    '/v1/runbooks/executions/{id}': {
+      get: {
+        summary: 'An execution: its status and every step (status, start, end, duration, result or error, the decision on a manual step and who made it), its measured RTO',
+        parameters: [executionId],
+        responses: { '200': { description: 'The execution', ...json(ref('RunbookExecution')) }, ...errors(400, 401, 404, 405, 500, 503) },
+      },
+    },
+    '/v1/runbooks/executions/{id}/approve': decideStep('Approves a manual step waiting for approval (409 when it is not waiting, already decided, or the token name is not one of its approvers)'),
+    '/v1/runbooks/executions/{id}/reject': decideStep('Rejects a manual step waiting for approval (the execution then fails; 409 as for approve)'),
+    '/v1/runbooks/executions/{id}/cancel': {
+      post: {
+        summary: 'Cancels a running execution (its running step is cancelled; 409 when it is not running)',
+        parameters: [executionId],
+        responses: {
+          '200': { description: 'Cancellation requested', ...json({ type: 'object', required: ['workflowId', 'cancelRequested'], properties: { workflowId: { type: 'string' }, cancelRequested: { const: true } } }) },
+          ...errors(400, 401, 404, 405, 409, 413, 500, 503),
+        },
+      },
+    },
+    ...slaPaths,
     '/v1/snapshots': {
       get: {
-        summary: "A repository's snapshots, oldest first",
-        parameters: [{ name: 'repo', in: 'query', required: true, schema: jsonSchema(SnapshotsQuerySchema.shape.repo) }],
-        responses: { '200': { description: 'The snapshots', ...json(ref('SnapshotList')) }, ...errors(400, 401, 403, 404, 405, 422, 500, 502, 503) },
+        summary: "A repository's snapshots, oldest first; with at and source, which snapshot and journal segments a restore of the source as of that time uses",
+        parameters: [
+          { name: 'repo', in: 'query', required: true, schema: jsonSchema(SnapshotListQuerySchema.shape.repo) },
+          { name: 'at', in: 'query', required: false, schema: jsonSchema(SnapshotListQuerySchema.shape.at) },
+          { name: 'source', in: 'query', required: false, schema: jsonSchema(SnapshotListQuerySchema.shape.source) },
+        ],
+        responses: {
+          '200': { description: 'The snapshots; with at and source, the restore plan as of that time', ...json({ oneOf: [ref('SnapshotList'), ref('RestoreAtPlan')] }) },
+          ...errors(400, 401, 403, 404, 405, 422, 500, 502, 503),
+        },
       },
     },
     '/v1/snapshots/{id}': {
@@ -196,7 +292,7 @@ export const openApiDocument = {
     },
   },
   components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'MERIDIAN_API_TOKEN' } },
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: "MERIDIAN_API_TOKEN (identity 'admin') or a named token of meridian.yaml's api.tokens (identity: its name)" } },
     responses: Object.fromEntries(
       Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [
         `Error${status}`,
@@ -306,6 +402,110 @@ export const openApiDocument = {
         },
       },
       ReplicationStatusList: { type: 'object', required: ['sets'], properties: { sets: { type: 'array', items: ref('ReplicationStatus') } } },
+      FailoverTriggerRequest: jsonSchema(FailoverTriggerRequestSchema),
+      FailbackRequest: jsonSchema(FailbackRequestSchema),
+      SwitchAccepted: { type: 'object', required: ['eventId', 'from', 'to'], properties: { eventId: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } },
+      FailoverEvent: {
+        type: 'object',
+        required: ['id', 'kind', 'at', 'from', 'to', 'reason', 'trigger'],
+        properties: {
+          id: { type: 'string' },
+          kind: { type: 'string', enum: ['failover', 'failback', 'failover-blocked', 'failback-possible', 'resynced', 'switch-failed'] },
+          at: isoTime,
+          from: { type: 'string' },
+          to: { type: 'string' },
+          reason: { type: 'string' },
+          trigger: { type: 'string', enum: ['automatic', 'manual'] },
+          by: { type: 'string', description: 'Who asked (the API token name, the CLI user), for manual ones' },
+          failedChecks: { type: 'array', items: ref('Probe') },
+          lagSeconds: { type: 'number' },
+        },
+      },
+      FailoverEventList: { type: 'object', required: ['name', 'events'], properties: { name: { type: 'string' }, events: { type: 'array', items: ref('FailoverEvent') } } },
+      Probe: {
+        type: 'object',
+        required: ['kind', 'target', 'healthy', 'latencyMs'],
+        properties: { kind: { type: 'string', enum: ['storage', 'http'] }, target: { type: 'string' }, healthy: { type: 'boolean' }, latencyMs: { type: 'number' }, reason: { type: 'string' } },
+      },
+      FailoverState: {
+        type: 'object',
+        required: ['name', 'replication', 'primaryRegion', 'secondaryRegions', 'activeRegion', 'consecutiveFailures', 'primaryHealthyStreak', 'needsResync', 'failbackPossible', 'regions', 'checks', 'events'],
+        properties: {
+          name: { type: 'string' },
+          replication: { type: 'string' },
+          primaryRegion: { type: 'string' },
+          secondaryRegions: { type: 'array', items: { type: 'string' } },
+          activeRegion: { type: 'string', description: 'Where backups, restores and replication go now' },
+          consecutiveFailures: { type: 'integer', description: 'Failed checks of the active region in a row' },
+          primaryHealthyStreak: { type: 'integer', description: 'Healthy checks of the primary region in a row while another is active' },
+          switching: { type: 'object', description: 'A switch in progress: kind, from, to, since, eventId, trigger' },
+          needsResync: { type: 'array', items: { type: 'string' } },
+          awaitingDecision: { type: 'object', description: 'An automatic failover withheld: reason, since, eventId' },
+          failbackPossible: { type: 'boolean' },
+          regions: {
+            type: 'object',
+            description: "Each region's last check",
+            additionalProperties: { type: 'object', required: ['region', 'healthy', 'probes', 'at'], properties: { region: { type: 'string' }, healthy: { type: 'boolean' }, reason: { type: 'string' }, probes: { type: 'array', items: ref('Probe') }, at: isoTime } },
+          },
+          checks: { type: 'integer' },
+          events: { type: 'array', items: ref('FailoverEvent') },
+        },
+      },
+      RunbookExecutionRequest: jsonSchema(RunbookExecutionRequestSchema),
+      StepDecisionRequest: jsonSchema(StepDecisionRequestSchema),
+      RunbookList: {
+        type: 'object',
+        required: ['runbooks'],
+        properties: {
+          runbooks: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'origin', 'description', 'shadowsTemplate'],
+              properties: { name: { type: 'string' }, origin: { type: 'string', enum: ['config', 'file', 'template'] }, description: { type: 'string' }, file: { type: 'string' }, shadowsTemplate: { type: 'boolean' } },
+            },
+          },
+        },
+      },
+      RunbookStep: {
+        type: 'object',
+        required: ['name', 'kind', 'status', 'attempts'],
+        properties: {
+          name: { type: 'string' },
+          kind: { type: 'string', enum: ['automated', 'manual'] },
+          action: { type: 'string' },
+          status: { type: 'string', enum: ['pending', 'running', 'waiting-for-approval', 'succeeded', 'failed', 'skipped'] },
+          attempts: { type: 'integer' },
+          startedAt: isoTime,
+          endedAt: isoTime,
+          durationMs: { type: 'integer' },
+          result: { type: 'object' },
+          error: { type: 'string' },
+          decision: { type: 'object', required: ['approved', 'by', 'at'], properties: { approved: { type: 'boolean' }, by: { type: 'string' }, note: { type: 'string' }, at: isoTime } },
+          approvalDeadline: isoTime,
+          approvers: { type: 'array', items: { type: 'string' } },
+          plan: { type: 'object', description: 'A dry run: wouldDo, expectedMs' },
+        },
+      },
+      RunbookExecution: {
+        type: 'object',
+        required: ['runbook', 'workflowId', 'params', 'dryRun', 'status', 'steps', 'startedAt'],
+        properties: {
+          runbook: { type: 'string' },
+          description: { type: 'string' },
+          workflowId: { type: 'string' },
+          params: { type: 'object' },
+          dryRun: { type: 'boolean' },
+          startedBy: { type: 'string' },
+          status: { type: 'string', enum: ['running', 'waiting-for-approval', 'succeeded', 'failed', 'cancelled'] },
+          steps: { type: 'array', items: ref('RunbookStep') },
+          startedAt: isoTime,
+          endedAt: isoTime,
+          durationMs: { type: 'integer' },
+          error: { type: 'string' },
+          rtoSeconds: { type: 'number', description: 'The execution ended in a recovery: its whole duration, the measured RTO' },
+        },
+      },
       PauseResult: { type: 'object', required: ['name', 'paused'], properties: { name: { type: 'string' }, paused: { type: 'boolean' }, note: { type: 'string' } } },
       Snapshot: {
         type: 'object',
@@ -320,6 +520,34 @@ export const openApiDocument = {
           tags: { type: 'array', items: { type: 'string' } },
           files: { type: 'integer' },
           bytes: { type: 'integer' },
+        },
+      },
+      ...slaSchemas,
+      RestoreAtPlan: {
+        type: 'object',
+        required: ['at', 'snapshot', 'segments', 'covered'],
+        properties: {
+          at: isoTime,
+          snapshot: ref('Snapshot'),
+          segments: {
+            type: 'array',
+            description: 'The journal segments applied after the snapshot, oldest first',
+            items: {
+              type: 'object',
+              required: ['id', 'source', 'host', 'from', 'until', 'changed', 'deleted'],
+              properties: {
+                id: { type: 'string' },
+                source: { type: 'string' },
+                host: { type: 'string' },
+                from: isoTime,
+                until: isoTime,
+                changed: { type: 'integer' },
+                deleted: { type: 'integer' },
+                rescan: { type: 'string', description: 'Why the watcher rescanned the tree for this segment (a restart, an overflow)' },
+              },
+            },
+          },
+          covered: { type: 'object', required: ['from', 'until'], properties: { from: isoTime, until: isoTime }, description: "The interval the source's snapshots and journal cover" },
         },
       },
       SnapshotList: { type: 'object', required: ['snapshots'], properties: { snapshots: { type: 'array', items: ref('Snapshot') } } },

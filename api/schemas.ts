@@ -10,6 +10,7 @@ import { GROUP_BY, RetentionPolicySchema } from '../core/retention.js';
 import { isTimeZone, parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
 import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
+import { dsnPasswordProblem } from '../core/pgDsn.js';
 import type { Operation, OperationInput } from '../workflows/catalog.js';
 
 /** zod's message for a missing or mistyped value, in the API's words. */
@@ -44,17 +45,25 @@ const snapshotRef = text()
 
 const object = <Shape extends z.ZodRawShape>(shape: Shape) => z.strictObject(shape, mustBe('a JSON object'));
 
+/** An ISO 8601 time with a zone, normalized to UTC. */
+const zonedTime = (description: string) =>
+  text()
+    .refine((time) => parseSnapshotTime(time, { requireZone: true }) !== undefined, `must be ${ZONED_SNAPSHOT_TIME_FORMAT}`)
+    .overwrite((time) => parseSnapshotTime(time, { requireZone: true })?.toISOString() ?? time)
+    .meta({ description, examples: ['2026-11-30T02:15:00Z'] });
+
+/** The name a PostgreSQL cluster's WAL and base backups are stored under. */
+const cluster = text()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .meta({ description: 'The cluster name its WAL and base backups are stored under (as given to `meridian pg wal-push --cluster`)', examples: ['main'] });
+
 export const BackupRequestSchema = object({
   repo,
   path: absolutePath('The directory to back up, on the host of the worker that runs the backup'),
   type: z.enum(['full', 'incremental', 'differential'], 'must be full, incremental or differential').optional(),
   tags: strings('Tags recorded in the snapshot').optional(),
   exclude: strings('Glob patterns of paths to leave out').optional(),
-  time: text()
-    .refine((time) => parseSnapshotTime(time, { requireZone: true }) !== undefined, `must be ${ZONED_SNAPSHOT_TIME_FORMAT}`)
-    .overwrite((time) => parseSnapshotTime(time, { requireZone: true })?.toISOString() ?? time)
-    .optional()
-    .meta({ description: 'The time recorded in the snapshot (to import a history); defaults to now', examples: ['2026-11-30T02:15:00Z'] }),
+  time: zonedTime('The time recorded in the snapshot (to import a history); defaults to now').optional(),
 });
 
 export const RestoreRequestSchema = object({
@@ -118,7 +127,54 @@ export const PruneRequestSchema = object({
   dryRun: flag('Decide and report only; nothing is deleted or written'),
 });
 
+export const PgBackupRequestSchema = object({
+  repo,
+  cluster,
+  pgdata: absolutePath("The cluster's data directory, on the host of the worker that runs the backup").optional(),
+  dsn: text()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((dsn) => dsnPasswordProblem(dsn) === undefined, 'must not carry a password (the worker reads it from its ~/.pgpass or PGPASSFILE)')
+    .optional()
+    .meta({ description: 'A connection URL without a password, to take the backup through the replication protocol' }),
+}).refine((body) => (body.pgdata === undefined) !== (body.dsn === undefined), { message: 'give exactly one of pgdata and dsn', path: ['pgdata'] });
+
+export const PgRestoreRequestSchema = object({
+  repo,
+  cluster,
+  targetTime: zonedTime('The moment the restored cluster reflects: the newest base backup that ended before it, then WAL replayed up to it'),
+  targetDir: absolutePath('An empty or absent directory to restore into, on the host of the worker that runs the restore'),
+  targetAction: z.enum(['promote', 'pause'], 'must be promote or pause').optional().meta({ description: 'What recovery does at the target (default promote)' }),
+  start: object({
+    port: z.number(mustBe('a port number')).int('must be an integer').min(1, 'must be 1 to 65535').max(65535, 'must be 1 to 65535'),
+    timeoutMs: z.number(mustBe('a number of milliseconds')).int('must be an integer').positive('must be positive').optional(),
+  })
+    .optional()
+    .meta({ description: 'Start PostgreSQL on this port once restored and wait until recovery reached the target' }),
+});
+
+export const PgVerificationRequestSchema = object({
+  repo,
+  cluster,
+  retention: flag('Also delete the WAL no kept base backup needs'),
+  dryRun: flag('With retention: report what would be deleted, delete nothing'),
+}).refine((body) => !body.dryRun || body.retention === true, { message: 'applies only with retention', path: ['dryRun'] });
+
+export const RestoreAtRequestSchema = object({
+  repo,
+  source: absolutePath('The source directory, as its snapshots record it'),
+  host: text().optional().meta({ description: 'The host whose snapshots and journal to use; defaults to any' }),
+  at: zonedTime('The moment to restore the source as of: its newest snapshot then, plus the journal segments up to then'),
+  target: absolutePath('The directory to restore into, on the host of the worker that runs the restore'),
+});
+
 export const SnapshotsQuerySchema = object({ repo });
+
+/** GET /v1/snapshots: the snapshots, or with at and source, what a restore of the source as of that time uses. */
+export const SnapshotListQuerySchema = object({
+  repo,
+  at: zonedTime('With source: which snapshot and journal segments a restore of the source as of this time uses').optional(),
+  source: absolutePath('With at: the source directory, as its snapshots record it').optional(),
+}).refine((query) => (query.at === undefined) === (query.source === undefined), { message: 'give both at and source, or neither', path: ['at'] });
 
 export const SnapshotParamSchema = object({ id: snapshotId });
 
@@ -147,6 +203,55 @@ export const ReplicationVerificationRequestSchema = object({
   replica: ConfigName.optional().meta({ description: 'Compare this replica only (default: every replica of the set)' }),
 });
 
+/** The `:name` of the /v1/failover routes: a failover entry of meridian.yaml (its monitor is failover:NAME). */
+export const FailoverParamSchema = object({
+  name: ConfigName.meta({ description: "A failover entry's name in meridian.yaml; its monitor's workflow id is failover:NAME" }),
+});
+
+const switchReason = text().max(1000, 'must be at most 1000 characters').optional().meta({ description: 'Why (recorded in the event)' });
+
+/** Who asks is the request's token, never a field of the body. */
+export const FailoverTriggerRequestSchema = object({
+  to: z.string(mustBe('a region name')).min(1, 'must not be empty').optional().meta({ description: 'The region to make active (default: the first secondary in order that is healthy)' }),
+  reason: switchReason,
+});
+
+export const FailbackRequestSchema = object({ reason: switchReason });
+
+/** The `:name` of the /v1/slas routes: an SLA of meridian.yaml, as the SLA monitor evaluates it. */
+export const SlaParamSchema = object({
+  name: ConfigName.meta({ description: "An SLA's name in meridian.yaml" }),
+});
+
+export const SlaReportQuerySchema = object({
+  since: text().max(100, 'must be at most 100 characters').optional().meta({ description: 'The start of the period: an ISO time (2026-11-01T00:00:00Z) or a duration ago (24h, 7d); default 30d', examples: ['7d'] }),
+  format: z.enum(['json', 'markdown'], mustBe('json or markdown')).optional().meta({ description: 'markdown: the report as a text/markdown document (default json)' }),
+});
+
+/** The `:name` of the /v1/runbooks routes. */
+export const RunbookParamSchema = object({
+  name: ConfigName.meta({ description: "A runbook's name (meridian.yaml's runbooks, the runbooks directory, or a built-in template)" }),
+});
+
+/** The `:id` of an execution: its workflow id runbook:NAME:ID (URL-encoded), or NAME:ID. */
+export const ExecutionParamSchema = object({
+  id: text().max(300, 'must be at most 300 characters').meta({ description: 'The execution: its workflow id runbook:NAME:ID (URL-encoded), or NAME:ID' }),
+});
+
+export const RunbookExecutionRequestSchema = object({
+  params: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], mustBe('a string, number or boolean')), mustBe('an object of parameter values'))
+    .default({})
+    .meta({ description: "The runbook's parameters, by name" }),
+  dryRun: z.boolean(mustBe('true or false')).optional().meta({ description: 'Perform no mutating call; each step reports what it would do and how long it would take (default false)' }),
+});
+
+/** Who decides is the request's token, never a field of the body. */
+export const StepDecisionRequestSchema = object({
+  step: text().max(200, 'must be at most 200 characters').meta({ description: 'The name of the manual step waiting for approval' }),
+  note: text().max(2000, 'must be at most 2000 characters').optional().meta({ description: 'A note recorded with the decision' }),
+});
+
 /** The request body of each operation with an `api` route in the catalog; its output is that operation's workflow input. */
 export const OPERATION_REQUEST_SCHEMAS = {
   backup: BackupRequestSchema,
@@ -154,6 +259,10 @@ export const OPERATION_REQUEST_SCHEMAS = {
   verify: VerificationRequestSchema,
   forget: ForgetRequestSchema,
   prune: PruneRequestSchema,
+  'pg-backup': PgBackupRequestSchema,
+  'pg-restore': PgRestoreRequestSchema,
+  'pg-verify': PgVerificationRequestSchema,
+  'restore-at': RestoreAtRequestSchema,
 } satisfies { [O in Operation]?: z.ZodType<OperationInput<O>> };
 
 export function requestSchemaOf(operation: Operation): z.ZodType<OperationInput<Operation>> {

@@ -5,6 +5,9 @@
 //   engineCommand scrub REPO CYCLE [CURSOR_JSON]     (one scrub run: subset n/CYCLE from the cursor)
 //   engineCommand init-replica PRIMARY REPLICA | replicate PRIMARY REPLICA | compare PRIMARY REPLICA
 //                                                    (replication: a replica made, one pass, a full comparison)
+//   engineCommand pg-backup REPO CLUSTER DSN         (a PostgreSQL base backup)
+//   engineCommand pg-restore REPO CLUSTER TIME TARGET PORT RESTORE_COMMAND
+//                                                    (restore to TIME into TARGET, started on PORT, recovery waited for)
 // (MERIDIAN_PASSWORD). Each holds a repository lock as its activity would. It prints the engine's
 // result and the storage requests it made as one JSON object.
 
@@ -13,6 +16,8 @@ import { backup, BackupOptions } from '../core/archiver.js';
 import { ConcurrentChangeError } from '../core/errors.js';
 import { acquireLock } from '../core/locks.js';
 import { forget } from '../core/forget.js';
+import { pgBaseBackup } from '../core/pgBaseBackup.js';
+import { restorePg, startRecoveredCluster } from '../core/pgRestore.js';
 import { prune } from '../core/prune.js';
 import { compareReplica } from '../core/replicaCompare.js';
 import { initReplica } from '../core/replicaInit.js';
@@ -26,12 +31,12 @@ import { CountingStorage } from './countingStorage.js';
 
 const USAGE =
   'usage: engineCommand backup SOURCE REPO [TIME] | restore REPO TARGET | forget-prune REPO POLICY_JSON | scrub REPO CYCLE [CURSOR_JSON] | ' +
-  'init-replica PRIMARY REPLICA | replicate PRIMARY REPLICA | compare PRIMARY REPLICA';
+  'init-replica PRIMARY REPLICA | replicate PRIMARY REPLICA | compare PRIMARY REPLICA | pg-backup REPO CLUSTER DSN | pg-restore REPO CLUSTER TIME TARGET PORT RESTORE_COMMAND';
 const REPLICATION_COMMANDS = ['init-replica', 'replicate', 'compare'];
 
 async function main(): Promise<void> {
-  const [command, a, b, c] = process.argv.slice(2);
-  if (!a || !b || ![...REPLICATION_COMMANDS, 'backup', 'restore', 'forget-prune', 'scrub'].includes(command ?? '')) throw new Error(USAGE);
+  const [command, a, b, c, ...more] = process.argv.slice(2);
+  if (!a || !b || ![...REPLICATION_COMMANDS, 'backup', 'restore', 'forget-prune', 'scrub', 'pg-backup', 'pg-restore'].includes(command ?? '')) throw new Error(USAGE);
   if (REPLICATION_COMMANDS.includes(command!)) return replication(command!, a, b);
   const storage = new CountingStorage(await openStorage(command === 'backup' ? b : a));
   const repo = await Repository.open(storage, process.env.MERIDIAN_PASSWORD);
@@ -42,7 +47,11 @@ async function main(): Promise<void> {
         ? await locked(repo, 'restore', () => restore(repo, 'latest', { target: b }))
         : command === 'scrub'
           ? await locked(repo, 'scrub', () => scrub(repo, { cycle: Number(b), cursor: c === undefined ? undefined : JSON.parse(c) }))
-          : await forgetAndPrune(repo, b);
+          : command === 'pg-backup'
+            ? await locked(repo, 'backup', () => pgBaseBackup(repo, { cluster: b, dsn: c }))
+            : command === 'pg-restore'
+              ? await restoreAndStart(repo, b, c!, more)
+              : await forgetAndPrune(repo, b);
   console.log(JSON.stringify({ result, requests: storage.counts, requestsTotal: storage.total }));
 }
 
@@ -87,6 +96,13 @@ async function backupRetried(repo: Repository, options: BackupOptions) {
       await sleep(1000 * 2 ** (attempt - 1));
     }
   }
+}
+
+/** A restore to `time` into `target`, then the cluster started and its recovery waited for (it keeps running). */
+async function restoreAndStart(repo: Repository, cluster: string, time: string, [target, port, restoreCommand]: string[]) {
+  if (!target || !port || !restoreCommand) throw new Error(USAGE);
+  const restored = await locked(repo, 'restore', () => restorePg(repo, { cluster, targetTime: new Date(time), targetDir: target, targetAction: 'promote', restoreCommand }));
+  return { ...restored, started: await startRecoveredCluster({ targetDir: target, port: Number(port), timeoutMs: 30 * 60_000 }) };
 }
 
 /** `meridian forget --prune`'s work: the policy in UTC, then a prune with the default limits. */

@@ -18,10 +18,10 @@ export interface CommandSpec {
   cwd?: string;
 }
 
-/** CPU time (ms) of a running process, from /proc/<pid>/stat. */
-function processCpuMs(pid: number): number {
+/** CPU time (ms) of a running process, from /proc/<pid>/stat; with its children that ended and were waited for (cutime, cstime) too. */
+export function processCpuMs(pid: number | 'self', withChildren = false): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const ticks = Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
@@ -38,7 +38,7 @@ function resetPeak(pid: number): void {
 /** Wall time, and CPU time and peak memory of running helper processes, from now until read(). */
 export function helperMeter(pids: number[]): { read(): Measurement } {
   for (const pid of pids) resetPeak(pid);
-  const cpuBefore = pids.map(processCpuMs);
+  const cpuBefore = pids.map((pid) => processCpuMs(pid));
   const started = process.hrtime.bigint();
   return {
     read: () => ({

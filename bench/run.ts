@@ -6,9 +6,13 @@
 // against restic's (bench/prune.ts; `--prune-only` runs just that one), and a scrub rotation
 // against restic's `check --read-data-subset` (bench/scrub.ts; `--scrub-only`), and replication
 // between two SeaweedFS servers against `rclone sync` and `restic copy` (bench/replication.ts;
-// `--replication-only`).
+// `--replication-only`), and a /metrics scrape against a per-scrape restic exporter over the same
+// number of snapshots (bench/metricsScrape.ts; `--metrics-only`, no dataset needed), and PostgreSQL
+// base backups, WAL push and restore to a time against pgBackRest on a PostGIS database
+// (bench/pgBench.ts; `--pg-only` at --size, `--pg-smoke` at 48 MiB, no file dataset needed).
 //   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke]
 //                    [--prune-only] [--prune-days 12] [--scrub-only] [--scrub-cycle 4] [--replication-only]
+//                    [--metrics-only] [--metrics-snapshots 10000] [--pg-only] [--pg-smoke]
 
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +24,9 @@ import { editDataset, generateDataset } from './dataset.js';
 import { directoryUsage, measure, Measurement } from './measure.js';
 import { svgChart } from './chart.js';
 import { measureHotPath } from './hotPath.js';
+import { pgBenchMarkdown, runPgBench } from './pgBench.js';
 import { pruneMarkdown, runPruneBench } from './prune.js';
+import { metricsMarkdown, runMetricsBench } from './metricsScrape.js';
 import { markdown, summarize, ToolResults } from './report.js';
 import { replicationMarkdown, runReplicationBench } from './replication.js';
 import { runScale } from './scale.js';
@@ -55,6 +61,10 @@ async function main(): Promise<void> {
       'scrub-only': { type: 'boolean', default: false },
       'scrub-cycle': { type: 'string', default: '4' },
       'replication-only': { type: 'boolean', default: false },
+      'metrics-only': { type: 'boolean', default: false },
+      'metrics-snapshots': { type: 'string', default: '10000' },
+      'pg-only': { type: 'boolean', default: false },
+      'pg-smoke': { type: 'boolean', default: false },
     },
   });
   const size = parseSize(values.smoke ? '16MiB' : values.size!);
@@ -63,6 +73,36 @@ async function main(): Promise<void> {
   const wanted = values.tools!.split(',').filter((t) => ALL_TOOLS.includes(t));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-bench-'));
   const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+  if (values['metrics-only']) {
+    try {
+      const result = await runMetricsBench(work, { snapshots: Number(values['metrics-snapshots']), withRestic: wanted.includes('restic') && installed('restic'), log });
+      const stem = `metrics-bench-${result.snapshots}`;
+      fs.mkdirSync(values.out!, { recursive: true });
+      fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify({ context: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString()}`, metrics: result }, null, 2));
+      fs.writeFileSync(path.join(values.out!, `${stem}.md`), metricsMarkdown(result));
+      console.log(metricsMarkdown(result));
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
+
+  if (values['pg-only'] || values['pg-smoke']) {
+    try {
+      const databaseBytes = values['pg-smoke'] ? 48 * 1024 ** 2 : size;
+      const result = await runPgBench(work, { databaseBytes, log });
+      const stem = `pg-bench-${(databaseBytes / 1024 ** 2).toFixed(0)}MiB`;
+      const text = pgBenchMarkdown(result, `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString()}.`);
+      fs.mkdirSync(values.out!, { recursive: true });
+      fs.writeFileSync(path.join(values.out!, `${stem}.json`), JSON.stringify(result, null, 2));
+      fs.writeFileSync(path.join(values.out!, `${stem}.md`), text);
+      console.log(text);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
 
   const data = path.join(work, 'data');
   const generated = generateDataset(data, size);

@@ -5,6 +5,7 @@
 
 import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { describeFailure, OperationRunningError } from '../api/operations.js';
+import { ControlError, type ControlErrorCode } from '../control/errors.js';
 import { RepositoryError, RepositoryErrorCode } from '../core/errors.js';
 import { StorageError, StorageErrorKind } from '../storage/storage.js';
 import type { FailureType } from '../workflows/failurePolicy.js';
@@ -31,6 +32,8 @@ export const EXIT = {
   unavailable: 4,
   /** Refused by the worker's configuration: a repository it does not serve, a path outside its roots. */
   refused: 5,
+  /** `pg wal-fetch`: any error but a missing WAL file (above 125, PostgreSQL aborts recovery instead of ending it there). */
+  walFetchFailed: 126,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -95,6 +98,9 @@ function classifyFailureType(type: string | undefined): { exitCode: ExitCode; co
   return { exitCode: EXIT.failed, code: EXIT_CODE_NAMES[EXIT.failed] };
 }
 
+/** A failover or runbook name that does not exist and an Update its validator refused are 3, like an unknown snapshot. */
+const BY_CONTROL_CODE: Record<ControlErrorCode, ExitCode> = { 'not-found': EXIT.repository, rejected: EXIT.repository, failed: EXIT.failed, unanswered: EXIT.unavailable };
+
 export interface ClassifiedError {
   exitCode: ExitCode;
   /** What went wrong, in snake_case: a repository error's code, a failure type, or the exit code's name. */
@@ -103,7 +109,7 @@ export interface ClassifiedError {
 }
 
 /** The code of an error that has no finer one: the name of its exit code. */
-const EXIT_CODE_NAMES: Record<ExitCode, string> = { 0: 'ok', 1: 'failed', 2: 'usage', 3: 'repository', 4: 'unavailable', 5: 'refused' };
+const EXIT_CODE_NAMES: Record<ExitCode, string> = { 0: 'ok', 1: 'failed', 2: 'usage', 3: 'repository', 4: 'unavailable', 5: 'refused', 126: 'wal_fetch_failed' };
 
 const snakeCase = (code: string) => code.replaceAll('-', '_');
 
@@ -112,6 +118,7 @@ export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof RepositoryError) return { ...classifyFailureType(err.code), message: messageOf(err) };
   if (err instanceof StorageError) return { ...classifyFailureType(STORAGE_FAILURE_TYPE[err.kind]), message: messageOf(err) };
   if (err instanceof OperationRunningError) return { exitCode: EXIT.failed, code: 'already_running', message: messageOf(err) };
+  if (err instanceof ControlError) return { exitCode: BY_CONTROL_CODE[err.code], code: snakeCase(err.code), message: messageOf(err) };
   if (err instanceof WorkflowFailedError) {
     const failure = describeFailure(err);
     return { ...classifyFailureType(failure.type), message: firstLine(failure.message) };

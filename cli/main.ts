@@ -17,6 +17,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   backup: () => import('./commands/backup.js'),
   snapshots: () => import('./commands/snapshots.js'),
   restore: () => import('./commands/restore.js'),
+  pg: () => import('./commands/pg.js'),
   verify: () => import('./commands/verify.js'),
   forget: () => import('./commands/forget.js'),
   unlock: () => import('./commands/unlock.js'),
@@ -26,6 +27,10 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   key: () => import('./commands/key.js'),
   schedule: () => import('./commands/schedule.js'),
   replication: () => import('./commands/replication.js'),
+  failover: () => import('./commands/failover.js'),
+  runbook: () => import('./commands/runbook.js'),
+  sla: () => import('./commands/sla.js'),
+  journal: () => import('./commands/journal.js'),
   worker: () => import('./commands/worker.js'),
   server: () => import('./commands/server.js'),
 };

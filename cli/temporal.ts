@@ -84,9 +84,11 @@ export function describeTarget(target: TemporalTarget): string {
  * error (and, for a service, swallows SIGTERM). A `service` (worker, server) shuts its workers
  * down on SIGINT/SIGTERM and logs every warning; an `operation` keeps its in-process worker alive
  * on Ctrl-C (which cancels the workflow instead) and leaves the report of its workflow's failure
- * to the CLI's own one-line error.
+ * to the CLI's own one-line error. With `temporalMetricsBind` (metrics.temporalBind) the SDK serves
+ * its own worker and client metrics there (GET /metrics), named the Prometheus way: seconds for
+ * durations, units as suffixes, `_total` on counters.
  */
-export async function withRuntime<T>(mode: 'service' | 'operation', body: () => Promise<T>): Promise<T> {
+export async function withRuntime<T>(mode: 'service' | 'operation', body: () => Promise<T>, temporalMetricsBind?: string): Promise<T> {
   // The worker SDK is loaded only where a worker runs: a pure client starts faster without it.
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   const log = (entry: LogEntry) => {
@@ -96,7 +98,10 @@ export async function withRuntime<T>(mode: 'service' | 'operation', body: () => 
   };
   const runtime = Runtime.install({
     logger: new DefaultLogger('WARN', log),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(temporalMetricsBind ? { metrics: { prometheus: { bindAddress: temporalMetricsBind, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } : {}),
+    },
     ...(mode === 'operation' ? { shutdownSignals: [] } : {}),
   });
   try {

@@ -12,6 +12,7 @@ import { SNAPSHOT_TIME_FORMAT, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapsh
 import { VERIFY_LEVELS } from '../core/checker.js';
 import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
+import { PG_TARGET_ACTIONS } from '../workflows/pointInTime.js';
 import {
   CONFIG_OPTION,
   HELP_OPTION,
@@ -52,6 +53,8 @@ const keepCount = (what: string) => ({ type: 'string', value: 'N', summary: `kee
 const keepWithin = (what: string) =>
   ({ type: 'string', value: 'D', summary: `keep the newest snapshot of each ${what} within the duration D (e.g. 30d, 1y2m, 12h) of the group's newest snapshot` }) as const;
 
+const SOURCE_OPTION = { type: 'string', value: 'NAME|PATH', summary: 'with --at: a source of meridian.yaml, or the directory its snapshots record' } as const;
+
 export const COMMANDS = {
   init: {
     args: '',
@@ -90,16 +93,53 @@ export const COMMANDS = {
   },
   snapshots: {
     args: '',
-    summary: "Lists the repository's snapshots, oldest first.",
-    options: withResult({}),
+    summary: "Lists the repository's snapshots, oldest first; with --at and --source, which snapshot and journal segments a restore of the source as of that time uses.",
+    options: withResult({
+      at: { type: 'string', value: 'ISO8601', summary: `with --source: the time to show the restore plan of (${ZONED_SNAPSHOT_TIME_FORMAT})` },
+      source: SOURCE_OPTION,
+    }),
   },
   restore: {
     args: 'SNAPSHOT|latest',
-    summary: 'Restores a snapshot (or part of it) into a directory (through the restore workflow).',
+    summary:
+      'Restores a snapshot (or part of it) into a directory (through the restore workflow); with --at, the source as it was at that time: ' +
+      'its newest snapshot then plus the change journal up to then (through the restore-at workflow).',
     options: withResult({
       target: { type: 'string', value: 'DIR', required: true, summary: 'the directory to restore into' },
+      at: { type: 'string', value: 'ISO8601', summary: `restore --source as it was at this time (${ZONED_SNAPSHOT_TIME_FORMAT}) instead of a SNAPSHOT` },
+      source: SOURCE_OPTION,
       include: { type: 'string', value: 'GLOB', multiple: true, summary: 'restore only the entries matching GLOB' },
       exclude: { type: 'string', value: 'GLOB', multiple: true, summary: 'leave out the entries matching GLOB' },
+    }),
+  },
+  pg: {
+    args: 'backup|restore|verify|wal-push PATH|wal-fetch NAME PATH|wal-daemon',
+    summary:
+      'PostgreSQL point-in-time recovery: backup takes a base backup of --pgdata or --dsn as a deduplicated snapshot; restore restores the newest base ' +
+      'backup that ended before --target-time into --target-dir with recovery set to replay the archived WAL up to it (--start: starts PostgreSQL and ' +
+      'waits until it got there); verify checks the archived WAL from each kept base backup to the newest segment for gaps (exits 1 when it finds one; ' +
+      '--retention also deletes the WAL no kept base backup needs); `pg wal-push %p` as archive_command stores a WAL file (compressed, encrypted) and exits 0 only once it is stored ' +
+      '(the same file again: 0; other content under that name: an error); `pg wal-fetch %f %p` as restore_command writes it to PATH, exits 1 when it ' +
+      'is not archived (recovery ends there) and 126 on any other error (PostgreSQL aborts recovery).',
+    options: withResult({
+      cluster: { type: 'string', value: 'NAME', summary: 'the name the cluster is stored under', defaultValue: 'main', env: 'MERIDIAN_PG_CLUSTER' },
+      pgdata: { type: 'string', value: 'DIR', summary: "backup: the cluster's data directory" },
+      dsn: { type: 'string', value: 'URL', summary: 'backup: a connection URL without a password (~/.pgpass or PGPASSFILE holds it)' },
+      'target-time': { type: 'string', value: 'ISO8601', summary: `restore: the moment to recover to (${ZONED_SNAPSHOT_TIME_FORMAT})` },
+      'target-dir': { type: 'string', value: 'DIR', summary: 'restore: an empty or absent directory to restore into' },
+      'target-action': { type: 'string', value: PG_TARGET_ACTIONS.join('|'), summary: 'restore: what recovery does at the target', defaultValue: 'promote' },
+      start: { type: 'boolean', summary: 'restore: start PostgreSQL on --port and wait until recovery reached the target' },
+      port: { type: 'string', value: 'PORT', summary: 'restore --start: the port PostgreSQL listens on', defaultValue: '5432' },
+      retention: { type: 'boolean', summary: 'verify: also delete the WAL no kept base backup needs' },
+      'dry-run': { type: 'boolean', summary: 'verify --retention: report what would be deleted, delete nothing' },
+      socket: {
+        type: 'string',
+        value: 'PATH',
+        summary:
+          'the Unix socket of `pg wal-daemon` (opens the repository once, serves until SIGTERM): wal-push/wal-fetch hand their file to it and fall back to ' +
+          'direct mode when nothing listens; the daemon defaults to $TMPDIR/meridian-wal-<uid>.sock',
+        env: 'MERIDIAN_WAL_SOCKET',
+      },
     }),
   },
   verify: {
@@ -172,7 +212,8 @@ export const COMMANDS = {
     summary:
       'Makes the Temporal Schedules match the schedules of meridian.yaml: creates, updates (pausing or resuming by `enabled`) and deletes the ' +
       'Schedules with ids meridian:NAME, never another, and prints the plan. Each replica set gets the Schedule meridian:replication-SET, and ' +
-      'its workflow replication:SET is started when none runs (and terminated when the set leaves the file). ' +
+      'its workflow replication:SET is started when none runs (and terminated when the set leaves the file). Each failover entry gets its ' +
+      'monitor failover:NAME: started when none runs, told to reload when the entry changed, terminated when it leaves the file. ' +
       'Applying the same file again changes nothing; an operator\'s pause stays.',
     options: {
       config: { ...CONFIG_OPTION.config, summary: 'the configuration file meridian.yaml whose schedules to apply' },
@@ -220,6 +261,72 @@ export const COMMANDS = {
       ...COMMON,
     },
   },
+  failover: {
+    args: 'status|events|trigger|failback NAME',
+    summary:
+      'Shows and moves the failover monitors of meridian.yaml (workflows failover:NAME, started by `meridian apply`): status shows the active ' +
+      'region, the failed checks in a row, each region\'s last check with its probes and their latencies, a switch in progress, a decision the ' +
+      'monitor waits for and whether failback is possible; events lists the failovers, failbacks, blocked failovers and re-syncs it recorded; ' +
+      'trigger moves the active region now (to --to REGION, else the first healthy secondary) and failback moves it back to the primary region, ' +
+      'each answering the event id once the switch is done. A request the monitor refuses (unknown or unhealthy target, a switch in progress) ' +
+      'and an unknown NAME exit 3. Who asks is MERIDIAN_IDENTITY, else your user name.',
+    options: {
+      to: { type: 'string', value: 'REGION', summary: 'trigger: the region to make active' },
+      reason: { type: 'string', value: 'TEXT', summary: 'trigger, failback: why (recorded in the event)' },
+      ...CONFIG_OPTION,
+      ...JSON_OPTION,
+      ...COMMON,
+    },
+  },
+  runbook: {
+    args: 'list|show|run|status|approve|reject|cancel [NAME|EXECUTION] [STEP]',
+    summary:
+      'DR runbooks: list the runbooks meridian.yaml, the runbooks directory (MERIDIAN_RUNBOOKS_DIR, else MERIDIAN_HOME/runbooks) and the built-in ' +
+      'templates offer; show NAME (parameters and steps); run NAME starts an execution, the workflow runbook:NAME:ID (--dry-run: checks and reads ' +
+      'only, each step says what it would do; --wait: until it ends, exit 1 unless it succeeded); status EXECUTION shows every step (status, ' +
+      'start, duration, result or error, who decided); approve and reject decide a manual step waiting for approval, as MERIDIAN_IDENTITY or your ' +
+      'user name (a decision the workflow refuses: exit 3 with its reason); cancel EXECUTION cancels it. EXECUTION is runbook:NAME:ID or NAME:ID.',
+    options: {
+      param: { type: 'string', multiple: true, value: 'NAME=VALUE', summary: 'run: a parameter of the runbook' },
+      'dry-run': { type: 'boolean', summary: 'run: perform no mutating call; report what each step would do and how long it would take' },
+      wait: { type: 'boolean', summary: 'run: wait for the execution to end and print its steps' },
+      note: { type: 'string', value: 'TEXT', summary: 'approve, reject: a note recorded with the decision' },
+      ...CONFIG_OPTION,
+      ...JSON_OPTION,
+      ...COMMON,
+    },
+  },
+  sla: {
+    args: 'status|report [NAME]',
+    summary:
+      'The SLAs of meridian.yaml as the SLA monitor (workflow sla-monitor, started by `meridian apply`) evaluated them last: status shows every ' +
+      'SLA (or NAME) with its RPO and RTO against the targets, its compliance over 24h, 7d and 30d and its open violations; report adds the ' +
+      'violations since --since (default 30d ago), for NAME or every SLA, as text, --json or --markdown. Read from the monitor\'s state: ' +
+      'nothing lists storage. No monitor running, or no SLA named NAME: exit 3; no worker answering: exit 4.',
+    options: {
+      since: { type: 'string', value: 'T', summary: 'report: the start of the period, an ISO time (2026-11-01T00:00:00Z) or a duration ago (24h, 7d)', defaultValue: '30d' },
+      markdown: { type: 'boolean', summary: 'report: print the report as a Markdown document' },
+      ...CONFIG_OPTION,
+      ...JSON_OPTION,
+      ...COMMON,
+    },
+  },
+  journal: {
+    args: 'SOURCE',
+    summary:
+      'Starts the file-set journal of SOURCE (a source name of meridian.yaml, or a directory with --repo): a long-running workflow ' +
+      '(journal:<repository>:<source>) whose watcher, on the worker of the source\'s host, writes a journal segment of the changed and deleted ' +
+      'paths every interval, so that `meridian restore --at T` can restore the source as of any moment between snapshots. Already running: ' +
+      'nothing changes. --stop stops it (it writes what it collected first). Needs a worker polling the task queue: `meridian worker` or `meridian server`.',
+    options: {
+      repo: { type: 'string', value: 'NAME|URL', summary: "the repository, for a directory SOURCE (a source name brings its own): a NAME the worker knows, or a URL", env: 'MERIDIAN_REPOSITORY' },
+      interval: { type: 'string', value: 'DURATION', summary: 'how often a segment is written (whole seconds: 2s, 1m)', defaultValue: '60s' },
+      stop: { type: 'boolean', summary: 'stop the journal instead of starting it' },
+      ...CONFIG_OPTION,
+      ...JSON_OPTION,
+      ...COMMON,
+    },
+  },
   worker: {
     args: '',
     summary: 'Runs a worker for the configured Temporal cluster (TEMPORAL_ADDRESS or a temporal.toml profile, with its TLS and API key) until SIGINT or SIGTERM.',
@@ -231,7 +338,7 @@ export const COMMANDS = {
       'Runs a worker and the HTTP API (and the embedded Temporal dev server when no Temporal address is configured). ' +
       '`server address` prints the embedded dev server\'s address (starting it when none runs); `server stop` stops it.',
     options: {
-      port: { type: 'string', value: 'N', summary: 'the port of the HTTP API on 127.0.0.1', defaultValue: '8080', env: 'MERIDIAN_API_PORT' },
+      port: { type: 'string', value: 'N', summary: 'the port of the HTTP API (on the host of api.bind, default 127.0.0.1)', defaultValue: '8080', env: 'MERIDIAN_API_PORT' },
       ...PASSWORD_FILE_OPTION,
       ...CONFIG_OPTION,
       ...COMMON,
@@ -283,6 +390,7 @@ export function fullUsage(): string {
     '  MERIDIAN_API_TOKEN   bearer token of the HTTP API (`meridian server` refuses to start without one)',
     '  MERIDIAN_API_PORT    port of the HTTP API (default 8080)',
     '  MERIDIAN_CONFIG      the configuration file (default MERIDIAN_HOME/meridian.yaml); --config FILE',
+    '  MERIDIAN_IDENTITY    who you are to manual failovers and runbook approvals (default: your user name)',
     'What `meridian worker` and `server` may do (repositories: meridian.yaml and MERIDIAN_HOME/repositories.json;',
     'backups may also read the path of every source of meridian.yaml):',
     '  MERIDIAN_SOURCE_ROOTS    directories backups may read (separated by :); unset: none',

@@ -1,6 +1,8 @@
 // Reading `meridian.yaml`: where it is (`--config FILE`, else MERIDIAN_CONFIG, else
 // `$MERIDIAN_HOME/meridian.yaml`), parsing its YAML, validating it against config/schema.ts, then
-// its cross references (a source's repository, a schedule's source, policy or repository), and,
+// its cross references (a source's repository, a schedule's source, policy or repository, a
+// failover's replica set and regions, every `notify` list's notification channels, an SLA's
+// sources, repositories and runbooks), and,
 // on demand, its secrets (checkSecrets). Relative paths in the file (passwordFile, a source's
 // path, a local repository URL) are taken from the file's own directory. Every error is one line
 // naming the file, the line and the key path, and never a secret's value.
@@ -11,7 +13,8 @@ import { Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } 
 import { RepositoryError } from '../core/errors.js';
 import { parseRepositoryUrl } from '../storage/open.js';
 import { meridianHome } from './home.js';
-import { isScrubSchedule, MeridianConfig, MeridianConfigSchema } from './schema.js';
+import { isScrubSchedule, MeridianConfig, MeridianConfigSchema, NotificationChannel } from './schema.js';
+import { RUNBOOK_TEMPLATES } from '../runbooks/templates/index.js';
 
 /** A validated configuration, with the file it came from and the line of any key path in it. */
 export interface LoadedConfig {
@@ -81,7 +84,7 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
 /**
  * The names the file refers to that it does not define, in file order: a source's repository, a
  * schedule's source, policy or repository; a replica set's repositories (each in one set at most);
- * and repository URLs that do not parse.
+ * repository URLs that do not parse; a failover's replica set and regions (failoverProblems).
  */
 export function referenceProblems(config: MeridianConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -120,39 +123,154 @@ export function referenceProblems(config: MeridianConfig): ConfigProblem[] {
       problems.push({ keyPath: ['replication', name], message: `the schedule name "replication-${name}" is taken by this set's own Schedule; rename that schedule` });
     }
   }
+  problems.push(...failoverProblems(config), ...notificationProblems(config), ...slaProblems(config));
   return problems;
 }
 
 /**
- * Checks that every secret the file names can be read: each `passwordFile` is a readable file and
- * each `passwordEnv` is set and not empty (in `env`). Throws the first problem as a configuration
- * error with the line of its key; the secret itself is never read into a message. `repositories`
- * limits the check to those names.
+ * An SLA's references: its sources or repositories exist (a repository with no source of this
+ * file would leave it watching nothing), and its runbooks are meridian.yaml's or built-in templates.
+ */
+function slaProblems(config: MeridianConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const singular = { sources: 'source', repositories: 'repository', runbooks: 'runbook' } as const;
+  const missing = (keyPath: PropertyKey[], name: string, section: keyof typeof singular, known: string[]) =>
+    problems.push({ keyPath, message: `no ${singular[section]} named "${name}" in ${section} (${known.length === 0 ? 'none are defined' : `known: ${known.join(', ')}`})` });
+  const runbooks = [...Object.keys(config.runbooks), ...Object.keys(RUNBOOK_TEMPLATES)];
+  for (const [name, sla] of Object.entries(config.slas)) {
+    (sla.sources ?? []).forEach((source, i) => {
+      if (!Object.hasOwn(config.sources, source)) missing(['slas', name, 'sources', i], source, 'sources', Object.keys(config.sources));
+    });
+    (sla.repositories ?? []).forEach((repository, i) => {
+      if (!Object.hasOwn(config.repositories, repository)) missing(['slas', name, 'repositories', i], repository, 'repositories', Object.keys(config.repositories));
+      else if (!Object.values(config.sources).some((source) => source.repository === repository)) problems.push({ keyPath: ['slas', name, 'repositories', i], message: `repository "${repository}" has no source in sources: this SLA would watch nothing` });
+    });
+    (sla.runbooks ?? []).forEach((runbook, i) => {
+      if (!runbooks.includes(runbook)) missing(['slas', name, 'runbooks', i], runbook, 'runbooks', runbooks);
+    });
+  }
+  return problems;
+}
+
+/**
+ * Every `notify` list (a schedule's, an SLA's) names channels of `notifications`, and an email
+ * channel gives its SMTP user and password files together or not at all.
+ */
+function notificationProblems(config: MeridianConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const known = Object.keys(config.notifications);
+  const lists: [PropertyKey[], string[] | undefined][] = [
+    ...Object.entries(config.schedules).map(([name, schedule]): [PropertyKey[], string[] | undefined] => [['schedules', name, 'notify'], schedule.notify]),
+    ...Object.entries(config.slas).map(([name, sla]): [PropertyKey[], string[] | undefined] => [['slas', name, 'notify'], sla.notify]),
+  ];
+  for (const [keyPath, names] of lists) {
+    (names ?? []).forEach((channel, i) => {
+      if (Object.hasOwn(config.notifications, channel)) return;
+      problems.push({ keyPath: [...keyPath, i], message: `no notification channel named "${channel}" in notifications (${known.length === 0 ? 'none are defined' : `known: ${known.join(', ')}`})` });
+    });
+  }
+  for (const [name, channel] of Object.entries(config.notifications)) {
+    if (channel.email && (channel.email.userFile === undefined) !== (channel.email.passwordFile === undefined)) {
+      problems.push({ keyPath: ['notifications', name, 'email', channel.email.userFile === undefined ? 'passwordFile' : 'userFile'], message: 'give both userFile and passwordFile, or neither' });
+    }
+  }
+  return problems;
+}
+
+/**
+ * A failover entry's references: its replica set exists and has no other failover entry, each of
+ * its regions is the `region` label of exactly one repository of that set, and each HTTP check
+ * counts toward one of its regions.
+ */
+function failoverProblems(config: MeridianConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const monitorOf = new Map<string, string>();
+  for (const [name, entry] of Object.entries(config.failover)) {
+    const set = Object.hasOwn(config.replication, entry.replication) ? config.replication[entry.replication] : undefined;
+    if (set === undefined) {
+      const known = Object.keys(config.replication);
+      problems.push({ keyPath: ['failover', name, 'replication'], message: `no replica set named "${entry.replication}" in replication (${known.length === 0 ? 'none are defined' : `known: ${known.join(', ')}`})` });
+      continue;
+    }
+    const other = monitorOf.get(entry.replication);
+    if (other !== undefined) problems.push({ keyPath: ['failover', name, 'replication'], message: `replica set "${entry.replication}" already has failover entry "${other}"; a set has one` });
+    monitorOf.set(entry.replication, name);
+    const members = [set.primary, ...set.replicas];
+    const regions: [PropertyKey[], string][] = [[['failover', name, 'primaryRegion'], entry.primaryRegion], ...entry.secondaryRegions.map((r, i): [PropertyKey[], string] => [['failover', name, 'secondaryRegions', i], r])];
+    for (const [keyPath, region] of regions) {
+      const inRegion = members.filter((member) => config.repositories[member]?.region === region);
+      if (inRegion.length === 1) continue;
+      problems.push({
+        keyPath,
+        message: inRegion.length === 0
+          ? `no repository of replica set "${entry.replication}" has region "${region}" (${members.map((m) => `${m}: ${config.repositories[m]?.region ?? 'no region'}`).join(', ')})`
+          : `region "${region}" has ${inRegion.length} repositories of replica set "${entry.replication}" (${inRegion.join(', ')}); a region has one`,
+      });
+    }
+    const names = regions.map(([, region]) => region);
+    (entry.checks ?? []).forEach((check, i) => {
+      if (!names.includes(check.region)) problems.push({ keyPath: ['failover', name, 'checks', i, 'region'], message: `region "${check.region}" is not one of this failover's regions (${names.join(', ')})` });
+    });
+  }
+  return problems;
+}
+
+/**
+ * Checks that every secret the file names can be read: each `passwordFile`, API token `file` and
+ * notification channel secret file (webhook secretFile, SMTP userFile and passwordFile) is a
+ * readable file and each `passwordEnv` is set and not empty (in `env`). Throws the first problem
+ * as a configuration error with the line of its key; the secret itself is never read into a
+ * message. `repositories` limits the check to those names (and skips the API tokens and channels).
  */
 export function checkSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env, repositories?: readonly string[]): void {
+  const fail = (keyPath: PropertyKey[], problem: string) => {
+    throw configError(loaded.file, loaded.lineOf(keyPath), keyPath, problem);
+  };
   for (const [name, repository] of Object.entries(loaded.config.repositories)) {
     if (repositories && !repositories.includes(name)) continue;
     const problem = secretProblem(repository, env);
-    if (problem === undefined) continue;
-    const keyPath = ['repositories', name, repository.passwordFile !== undefined ? 'passwordFile' : 'passwordEnv'];
-    throw configError(loaded.file, loaded.lineOf(keyPath), keyPath, problem);
+    if (problem !== undefined) fail(['repositories', name, repository.passwordFile !== undefined ? 'passwordFile' : 'passwordEnv'], problem);
+  }
+  if (repositories) return;
+  for (const [name, token] of Object.entries(loaded.config.api?.tokens ?? {})) {
+    const problem = fileProblem(token.file, 'token file');
+    if (problem !== undefined) fail(['api', 'tokens', name, 'file'], problem);
+  }
+  for (const { keyPath, file, what } of notificationSecrets(loaded.config)) {
+    const problem = fileProblem(file, what);
+    if (problem !== undefined) fail(keyPath, problem);
   }
 }
 
-function secretProblem(repository: { passwordFile?: string; passwordEnv?: string }, env: NodeJS.ProcessEnv): string | undefined {
-  if (repository.passwordFile !== undefined) {
-    try {
-      if (!fs.statSync(repository.passwordFile).isFile()) return `password file ${repository.passwordFile} is not a file`;
-      fs.accessSync(repository.passwordFile, fs.constants.R_OK);
-    } catch (err) {
-      return `cannot read password file ${repository.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
-    }
+/** The secret files of the notification channels: key path, file, what it is. */
+function notificationSecrets(config: MeridianConfig): { keyPath: PropertyKey[]; file: string; what: string }[] {
+  const files: { keyPath: PropertyKey[]; file: string; what: string }[] = [];
+  for (const [name, { webhook, email }] of Object.entries(config.notifications)) {
+    if (webhook) files.push({ keyPath: ['notifications', name, 'webhook', 'secretFile'], file: webhook.secretFile, what: 'webhook secret file' });
+    if (email?.userFile !== undefined) files.push({ keyPath: ['notifications', name, 'email', 'userFile'], file: email.userFile, what: 'SMTP user file' });
+    if (email?.passwordFile !== undefined) files.push({ keyPath: ['notifications', name, 'email', 'passwordFile'], file: email.passwordFile, what: 'SMTP password file' });
   }
+  return files;
+}
+
+function secretProblem(repository: { passwordFile?: string; passwordEnv?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  if (repository.passwordFile !== undefined) return fileProblem(repository.passwordFile, 'password file');
   if (repository.passwordEnv !== undefined && !env[repository.passwordEnv]) return `environment variable ${repository.passwordEnv} is not set`;
   return undefined;
 }
 
-/** The file with its relative paths (password files, source paths, local repository URLs) taken from `directory`. */
+/** Why the secret file `file` cannot be read (`what` names it in the message), else undefined; its content is never read. */
+function fileProblem(file: string, what: string): string | undefined {
+  try {
+    if (!fs.statSync(file).isFile()) return `${what} ${file} is not a file`;
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    return `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+  return undefined;
+}
+
+/** The file with its relative paths (password files, token files, source paths, local repository URLs) taken from `directory`. */
 function resolvePaths(config: MeridianConfig, directory: string): MeridianConfig {
   const from = (p: string) => path.resolve(directory, p);
   const isUrl = (url: string) => /^[a-z][a-z0-9+]*:\/\//i.test(url);
@@ -165,6 +283,20 @@ function resolvePaths(config: MeridianConfig, directory: string): MeridianConfig
       ]),
     ),
     sources: Object.fromEntries(Object.entries(config.sources).map(([name, s]) => [name, { ...s, path: from(s.path) }])),
+    notifications: Object.fromEntries(Object.entries(config.notifications).map(([name, n]) => [name, resolveChannelPaths(n, from)])),
+    ...(config.api ? { api: { ...config.api, tokens: Object.fromEntries(Object.entries(config.api.tokens).map(([name, t]) => [name, { ...t, file: from(t.file) }])) } } : {}),
+  };
+}
+
+/** A notification channel with its secret files taken from `from`. */
+function resolveChannelPaths(channel: NotificationChannel, from: (p: string) => string): NotificationChannel {
+  const { webhook, email } = channel;
+  return {
+    ...channel,
+    ...(webhook ? { webhook: { ...webhook, secretFile: from(webhook.secretFile) } } : {}),
+    ...(email
+      ? { email: { ...email, ...(email.userFile !== undefined ? { userFile: from(email.userFile) } : {}), ...(email.passwordFile !== undefined ? { passwordFile: from(email.passwordFile) } : {}) } }
+      : {}),
   };
 }
 

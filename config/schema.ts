@@ -1,24 +1,20 @@
 // The shape of `meridian.yaml`, the one configuration file that names repositories, sources,
-// retention policies, schedules and replica sets (later: failover, SLAs, notifications), so that
+// retention policies, schedules, replica sets, failover monitors, runbooks, the API's named
+// tokens, SLAs, notification channels and the metrics endpoint, so that
 // CLI flags, schedules and routes refer to names instead of URLs. Zod-validated; unknown keys are
 // errors. Secrets are never in the file: it names the files or environment variables that hold them.
 
 import { z } from 'zod';
 import { RetentionPolicySchema, GROUP_BY } from '../core/retention.js';
 import { cronProblem } from './cron.js';
+import { DurationMs } from './duration.js';
+import { RunbookSchema } from './runbookSchema.js';
+import { EVENT_KINDS, SEVERITIES } from '../workflows/eventDefs.js';
 
 /** A name of something in the file: letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
 export const ConfigName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a name is 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
-/** A duration such as `90s`, `10m`, `1h`, `2d` (whole units), as milliseconds. */
-export const DurationMs = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 10m, 1h or 2d')
-  .transform((text) => {
-    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
-    const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
-    return Number(amount) * scale;
-  });
+export { DurationMs };
 
 /** A byte size: a number, or `500MiB`, `10GiB`, `2TB`… */
 export const ByteSize = z.union([
@@ -83,6 +79,8 @@ export const SourceEntrySchema = z.strictObject({
   taskQueue: z.string().min(1).optional(),
   exclude: z.array(z.string().min(1)).optional(),
   tags: z.array(z.string().min(1)).optional(),
+  /** The file-set journal of this source (`meridian apply` keeps its workflow running): a segment every interval. */
+  journal: z.strictObject({ interval: DurationMs.refine((ms) => ms >= 1000 && ms % 1000 === 0, 'whole seconds, at least 1s').optional() }).optional(),
 });
 
 /** A retention policy of `meridian forget`, plus how it groups and which calendar it counts in. */
@@ -94,9 +92,6 @@ export const PolicyEntrySchema = z.strictObject({
 
 export const TEMPLATES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
 export type Template = (typeof TEMPLATES)[number];
-
-/** A notification target: an email address or an http(s) webhook URL. */
-export const NotifyTarget = z.string().refine((t) => /^[^@\s]+@[^@\s]+$/.test(t) || /^https?:\/\/\S+$/.test(t), 'an email address or an http(s) URL');
 
 /** When a schedule fires, what happens when a run is still going, and whether it is on. */
 const Timing = {
@@ -112,7 +107,8 @@ const Timing = {
   overlap: z.enum(['skip', 'buffer-one']).optional(),
   /** How late (e.g. after the Temporal server was down) a missed run still starts; default 1h. */
   catchupWindow: DurationMs.optional(),
-  notify: z.array(NotifyTarget).optional(),
+  /** Notification channels (names in `notifications`) told of a failed run; default every channel that wants the event. */
+  notify: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a notification channel name (URLs and addresses are set in notifications:)')).min(1).optional(),
   enabled: z.boolean().optional(),
 };
 
@@ -204,6 +200,149 @@ export const ReplicationEntrySchema = z
     }
   });
 
+/** Whether `url` has no user:password part (an unparsable one is left to the other checks). */
+function withoutCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username === '' && parsed.password === '';
+  } catch {
+    return true;
+  }
+}
+
+/** An HTTP check of the platform's own endpoint, run with a region's storage probes. */
+export const HttpCheckSchema = z.strictObject({
+  /** The region whose health this check counts toward. */
+  region: z.string().min(1),
+  url: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'an http(s) URL')
+    .refine(withoutCredentials, 'a check URL may not hold credentials (user:password@): they would be kept in the monitor\'s history'),
+  /** The status a healthy endpoint answers; default 200. */
+  expectStatus: z.number().int().min(100).max(599).default(200),
+  /** Default 5s. */
+  timeout: DurationMs.optional(),
+});
+
+/**
+ * A failover monitor (`failover:<name>`, started by `meridian apply`): the replica set it moves,
+ * its original primary region and the secondaries in the order they are tried. The regions are the
+ * `region` labels of the set's repositories, one repository per region.
+ */
+export const FailoverEntrySchema = z
+  .strictObject({
+    /** A replica set of this file. */
+    replication: ConfigName,
+    primaryRegion: z.string().min(1),
+    secondaryRegions: z.array(z.string().min(1)).min(1, 'a failover needs at least one secondary region'),
+    autoFailover: z.boolean().default(true),
+    autoFailback: z.boolean().default(false),
+    healthCheckIntervalSecs: z.number().positive().default(30),
+    /** Consecutive failed checks of the active region before an automatic failover. */
+    failoverThreshold: z.number().int().min(1).default(3),
+    /** Consecutive healthy checks of the original primary before failback (or before it is reported possible). */
+    failbackThreshold: z.number().int().min(1).default(5),
+    /** No automatic failover to a secondary whose replication lag exceeds this: an alert, and a manual decision. */
+    maxLagOnFailoverSeconds: z.number().min(0).optional(),
+    /** How long a storage probe (write, read back, delete a canary) may take; default 10s. */
+    probeTimeout: DurationMs.optional(),
+    checks: z.array(HttpCheckSchema).optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if (entry.secondaryRegions.includes(entry.primaryRegion)) ctx.addIssue({ code: 'custom', path: ['secondaryRegions'], message: `the primary region "${entry.primaryRegion}" cannot also be a secondary` });
+    const twice = entry.secondaryRegions.find((name, i) => entry.secondaryRegions.indexOf(name) !== i);
+    if (twice !== undefined) ctx.addIssue({ code: 'custom', path: ['secondaryRegions'], message: `"${twice}" is listed twice` });
+  });
+
+/**
+ * An SLA over sources: RPO (now − newest good snapshot) and RTO (the latest measured recovery)
+ * against targets, evaluated by the SLA monitor (`sla-monitor`, started by `meridian apply`).
+ * `repositories: [R]` means every source of this file whose repository is R.
+ */
+export const SlaEntrySchema = z
+  .strictObject({
+    sources: z.array(ConfigName).min(1).optional(),
+    repositories: z.array(ConfigName).min(1).optional(),
+    rpoMinutes: z.number().positive(),
+    rtoMinutes: z.number().positive(),
+    enabled: z.boolean().default(true),
+    /** Notification channels for this SLA's violations (started, resolved); default every channel. */
+    notify: z.array(ConfigName).min(1, 'name at least one channel, or leave notify out for every channel').optional(),
+    /** Runbooks whose finished executions measure this SLA's RTO (besides restores of its sources). */
+    runbooks: z.array(ConfigName).optional(),
+    /** An RTO measured longer ago than this is untested, so not compliant; default 30d. */
+    rtoTestedWithin: DurationMs.optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if ((entry.sources === undefined) === (entry.repositories === undefined)) ctx.addIssue({ code: 'custom', message: 'an SLA names either sources or repositories (one of them)' });
+  });
+
+const EmailAddress = z.string().regex(/^[^@\s]+@[^@\s]+$/, 'an email address');
+
+/** A place to send events: a signed webhook or email through an SMTP server. Secrets are files. */
+export const NotificationChannelSchema = z
+  .strictObject({
+    webhook: z
+      .strictObject({
+        url: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL'),
+        /** The file whose first line is the HMAC-SHA-256 signing secret. */
+        secretFile: z.string().min(1),
+      })
+      .optional(),
+    email: z
+      .strictObject({
+        to: z.union([EmailAddress, z.array(EmailAddress).min(1)]),
+        from: EmailAddress,
+        /** smtp://host:port or smtps://host:port, without credentials (they come from the files). */
+        smtp: z
+          .string()
+          .regex(/^smtps?:\/\/\S+$/, 'an smtp:// or smtps:// URL')
+          .refine(withoutCredentials, 'an SMTP URL may not hold credentials: give userFile and passwordFile'),
+        userFile: z.string().min(1).optional(),
+        passwordFile: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** Events below this severity are not sent here; default info (everything). */
+    minSeverity: z.enum(SEVERITIES).default('info'),
+    /** Only these kinds of event; default every kind. */
+    events: z.array(z.enum(EVENT_KINDS)).min(1).optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if ((entry.webhook === undefined) === (entry.email === undefined)) ctx.addIssue({ code: 'custom', message: 'a notification channel is either webhook or email (one of them)' });
+  });
+
+/** `host:port` to listen on. */
+const BindAddress = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, such as 127.0.0.1:9090');
+
+/** Prometheus metrics of `meridian server` and the Temporal SDK's worker metrics. */
+export const MetricsSettingsSchema = z.strictObject({
+  /** A listener of its own for GET /metrics; default: served on the API's listener. */
+  bind: BindAddress.optional(),
+  /** The file whose first line is the bearer token /metrics asks for; default no auth. */
+  tokenFile: z.string().min(1).optional(),
+  /** Where the Temporal SDK serves its worker metrics (Runtime telemetry); default off. */
+  temporalBind: BindAddress.optional(),
+});
+
+/** How often the SLA monitor evaluates. */
+export const MonitoringSettingsSchema = z.strictObject({
+  /** Default 60s. */
+  slaInterval: DurationMs.refine((ms) => ms >= 1000, 'an interval of at least 1s').optional(),
+});
+
+/** The HTTP API's named tokens: who calls is the token's name (runbook approvals record it). */
+export const ApiSettingsSchema = z.strictObject({
+  tokens: z.record(ConfigName, z.strictObject({ /** The file whose first line is the token. */ file: z.string().min(1) })).default({}),
+  /** Where `meridian server` listens; default 127.0.0.1:8080 (`--port` overrides the port). */
+  bind: BindAddress.optional(),
+  /**
+   * The URL browsers use to reach the dashboard when a reverse proxy fronts the server (such as
+   * https://meridian.example.com): a dashboard POST must carry its origin, and the session cookie
+   * is Secure when it is https. Unset: the origin of the request as the server received it.
+   */
+  publicUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL, such as https://meridian.example.com' }).optional(),
+});
+
 export const TemporalSettingsSchema = z.strictObject({
   address: z.string().min(1).optional(),
   namespace: z.string().min(1).optional(),
@@ -217,6 +356,13 @@ export const MeridianConfigSchema = z.strictObject({
   policies: z.record(ConfigName, PolicyEntrySchema).default({}),
   schedules: z.record(ConfigName, ScheduleEntrySchema).default({}),
   replication: z.record(ConfigName, ReplicationEntrySchema).default({}),
+  failover: z.record(ConfigName, FailoverEntrySchema).default({}),
+  runbooks: z.record(ConfigName, RunbookSchema).default({}),
+  api: ApiSettingsSchema.optional(),
+  slas: z.record(ConfigName, SlaEntrySchema).default({}),
+  notifications: z.record(ConfigName, NotificationChannelSchema).default({}),
+  metrics: MetricsSettingsSchema.optional(),
+  monitoring: MonitoringSettingsSchema.optional(),
 });
 
 export type MeridianConfig = z.infer<typeof MeridianConfigSchema>;
@@ -227,6 +373,12 @@ export type BackupScheduleEntry = z.infer<typeof BackupScheduleSchema>;
 export type ScrubScheduleEntry = z.infer<typeof ScrubScheduleSchema>;
 export type ScheduleEntry = z.infer<typeof ScheduleEntrySchema>;
 export type ReplicationEntry = z.infer<typeof ReplicationEntrySchema>;
+export type FailoverEntry = z.infer<typeof FailoverEntrySchema>;
+export type HttpCheck = z.infer<typeof HttpCheckSchema>;
+export type ApiSettings = z.infer<typeof ApiSettingsSchema>;
+export type SlaEntry = z.infer<typeof SlaEntrySchema>;
+export type NotificationChannel = z.infer<typeof NotificationChannelSchema>;
+export type MetricsSettings = z.infer<typeof MetricsSettingsSchema>;
 
 export function isScrubSchedule(entry: ScheduleEntry): entry is ScrubScheduleEntry {
   return 'scrub' in entry;

@@ -4,29 +4,33 @@
 // writes directory trees bottom-up, then packs → index → snapshot, in that order.
 
 import fs, { promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BlobCodecSettings, BlobType, EncodedBlob, encodeBlob } from './blobCodec.js';
 import { BlobReader } from './blobReader.js';
-import { createEncoderPool, EncoderPool } from './encoderPool.js';
+import { BlobStore } from './blobStore.js';
+import { entryFields } from './entryFields.js';
 import { RepositoryError } from './errors.js';
-import { IndexWriter, MasterIndex } from './masterIndex.js';
+import { MasterIndex } from './masterIndex.js';
 import type { CommitFence } from './locks.js';
 import { OwnerNames } from './ownerNames.js';
-import { PackWriter } from './packWriter.js';
 import { PruneWatch } from './pruneWatch.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
-import { BackupType, chooseParent, currentHost, listSnapshots, sealSnapshot, SnapshotStats, storeSnapshot } from './snapshots.js';
+import { BackupType, chooseParent, currentHost, listSnapshots, PgBackupInfo, sealSnapshot, SnapshotStats, storeSnapshot } from './snapshots.js';
 import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from './fileNames.js';
 import { encodeTree, TreeNode } from './tree.js';
-import { readXattrs } from './xattrs.js';
 import type { ReplicaBarrier } from './replicaBarrier.js';
 import { addWarning } from './warnings.js';
 import { refuseReplica } from './replicaState.js';
 
 export interface BackupOptions {
   source: string;
+  /**
+   * The source the snapshot records, and finds its parent by, instead of the resolved directory:
+   * a PostgreSQL base backup staged in a fresh temporary directory is `pg:<cluster>`.
+   */
+  sourceName?: string;
+  /** The base backup's PostgreSQL facts, recorded in the manifest (core/pgBaseBackup.ts). */
+  pg?: PgBackupInfo;
   type: BackupType;
   tags?: string[];
   excludes?: string[];
@@ -83,17 +87,18 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 const PROCESS_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
 
 export async function backup(repo: Repository, options: BackupOptions): Promise<BackupResult> {
-  const source = path.resolve(options.source);
-  const rootStat = await fsp.stat(source).catch((err: NodeJS.ErrnoException) => {
-    throw new RepositoryError('invalid-argument', `cannot back up "${source}": ${err.code === 'ENOENT' ? 'no such directory' : err.message}`);
+  const directory = path.resolve(options.source);
+  const source = options.sourceName ?? directory;
+  const rootStat = await fsp.stat(directory).catch((err: NodeJS.ErrnoException) => {
+    throw new RepositoryError('invalid-argument', `cannot back up "${directory}": ${err.code === 'ENOENT' ? 'no such directory' : err.message}`);
   });
-  if (!rootStat.isDirectory()) throw new RepositoryError('invalid-argument', `cannot back up "${source}": not a directory`);
+  if (!rootStat.isDirectory()) throw new RepositoryError('invalid-argument', `cannot back up "${directory}": not a directory`);
   if (options.time && Number.isNaN(options.time.getTime())) throw new RepositoryError('invalid-argument', 'the snapshot time is not a valid date');
   let names: Listing;
   try {
-    names = listDirectory(source);
+    names = listDirectory(directory);
   } catch (err) {
-    throw new RepositoryError('invalid-argument', `cannot back up "${source}": ${errorReason(err)}`);
+    throw new RepositoryError('invalid-argument', `cannot back up "${directory}": ${errorReason(err)}`);
   }
 
   const host = options.host ?? currentHost();
@@ -105,7 +110,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const index = await MasterIndex.load(repo, { excludePacks: prunes.packsToAvoid });
   const run = new BackupRun(repo, index, createPathFilter([], options.excludes ?? []), options);
   try {
-    const tree = await run.archiveDirectory(source, '', names, parent?.tree);
+    const tree = await run.archiveDirectory(directory, '', names, parent?.tree);
     await run.finish();
     const stats = run.snapshotStats();
     // Replicas catch up on data while the lock holds off any prune marked since our start.
@@ -123,6 +128,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       tree,
       stats,
       ...(run.filesSkipped > 0 && { incomplete: true, filesSkipped: run.filesSkipped }),
+      ...(options.pg && { pg: options.pg }),
     });
     const snapshotId = snapshot.name;
     // The replicas' copies first: the primary's file acknowledges a snapshot every required repository holds.
@@ -163,13 +169,8 @@ interface LinkGroup {
 
 /** The state of one backup: dedup set, pack and index writers, the encoder pool, counters. */
 class BackupRun {
-  private readonly settings: BlobCodecSettings;
+  private readonly store: BlobStore;
   private readonly reader: BlobReader;
-  private readonly added = new Set<string>();
-  /** Tree and data blobs go to separate packs: reading trees (listing, verify, restore planning) never fetches file data. */
-  private readonly packWriters: Record<BlobType, PackWriter>;
-  private readonly indexWriter: IndexWriter;
-  private readonly pool: EncoderPool;
   private readonly progress: BackupProgress = { filesDone: 0, filesFound: 0, bytesDone: 0, bytesFound: 0, bytesRead: 0, bytesAdded: 0, bytesStored: 0 };
   private readonly counts = { files: 0, dirs: 0, filesNew: 0, filesChanged: 0, filesUnmodified: 0 };
   /** Bytes read of files still being encoded: progress inside a large file. */
@@ -180,29 +181,16 @@ class BackupRun {
   readonly warnings: string[] = [];
 
   constructor(
-    private readonly repo: Repository,
+    repo: Repository,
     private readonly index: MasterIndex,
     private readonly filter: PathFilter,
     private readonly options: BackupOptions,
   ) {
-    this.settings = { keys: repo.keys, compression: repo.config.compression, compressionLevel: repo.config.compressionLevel };
     this.reader = new BlobReader(repo, index);
-    this.indexWriter = new IndexWriter(repo, 4);
-    const packWriter = () =>
-      new PackWriter(repo.storage, repo.keys, repo.config.packSize, async (pack) => {
-        this.index.addPack(pack);
-        await this.indexWriter.add(pack);
-        this.progress.bytesStored = this.bytesStored();
-        this.report();
-      });
-    this.packWriters = { data: packWriter(), tree: packWriter() };
-    this.pool = createEncoderPool({
-      settings: this.settings,
-      chunker: repo.config.chunker,
-      known: index.ids(),
-      threads: options.threads ?? os.availableParallelism(),
-      sink: (blob) => this.store(blob),
+    this.store = new BlobStore(repo, index, {
+      threads: options.threads,
       signal: options.signal,
+      onPack: () => this.report(),
       onRead: (bytes) => {
         this.readInFlight += bytes;
         if (bytes > 0) this.report();
@@ -227,7 +215,7 @@ class BackupRun {
       const childAbs = childPath(abs, rawName === undefined ? name : entry);
       const st = this.entry(childAbs, () => fs.lstatSync(childAbs, { bigint: true }));
       if (!st) continue;
-      const common = this.commonFields(name, rawName, childAbs, st);
+      const common = entryFields(this.ownerNames, name, rawName, childAbs, st);
       const before = previous?.get(nameId(name, rawName));
       if (st.isDirectory()) {
         const children = this.entry(childAbs, () => listDirectory(childAbs));
@@ -270,10 +258,7 @@ class BackupRun {
     await Promise.all(work);
     this.counts.dirs += 1;
     const kept = nodes.filter((n) => n.type !== 'file' || n.content !== undefined);
-    const bytes = encodeTree(kept);
-    const id = this.repo.blobId(bytes);
-    await this.store(encodeBlob(this.settings, 'tree', bytes, id));
-    return id;
+    return this.store.storeTree(encodeTree(kept));
   }
 
   /** Runs one filesystem call for an entry; an error that concerns only this entry skips it with a warning. */
@@ -294,14 +279,12 @@ class BackupRun {
   }
 
   async finish(): Promise<void> {
-    await Promise.all([this.packWriters.data.flush(), this.packWriters.tree.flush()]);
-    await this.indexWriter.flush();
-    this.progress.bytesStored = this.bytesStored();
+    await this.store.flush();
     this.report();
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.store.close();
   }
 
   /** Reports why the run waits before its commit, or that it no longer does. */
@@ -316,24 +299,9 @@ class BackupRun {
       ...this.counts,
       bytes: this.progress.bytesDone,
       bytesRead: this.progress.bytesRead,
-      bytesAdded: this.progress.bytesAdded,
-      bytesStored: this.progress.bytesStored,
+      bytesAdded: this.store.bytesAdded,
+      bytesStored: this.store.bytesStored,
     };
-  }
-
-  /** What every entry records: name (and its bytes when not UTF-8), permission bits, mtime, owner, extended attributes. */
-  private commonFields(name: string, rawName: string | undefined, abs: PathBytes, st: fs.BigIntStats): Omit<TreeNode, 'type'> {
-    const uid = Number(st.uid);
-    const gid = Number(st.gid);
-    const fields: Omit<TreeNode, 'type'> = { name, mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs.toString(), uid, gid };
-    if (rawName !== undefined) fields.rawName = rawName;
-    const user = this.ownerNames.user(uid);
-    const group = this.ownerNames.group(gid);
-    if (user !== undefined) fields.user = user;
-    if (group !== undefined) fields.group = group;
-    const xattrs = readXattrs(abs);
-    if (xattrs) fields.xattrs = xattrs;
-    return fields;
   }
 
   private unchanged(before: TreeNode, now: TreeNode): boolean {
@@ -351,7 +319,7 @@ class BackupRun {
   private async encodeBatch(files: PendingFile[]): Promise<void> {
     try {
       this.options.signal?.throwIfAborted();
-      const results = await this.pool.encode(files.map((f) => f.abs));
+      const results = await this.store.pool.encode(files.map((f) => f.abs));
       files.forEach((f, i) => {
         const result = results[i]!;
         this.progress.bytesRead += result.bytesRead;
@@ -400,21 +368,15 @@ class BackupRun {
     this.progress.bytesDone += node.size ?? 0;
   }
 
-  /** Every new blob passes here once: deduplicated against the index and this run, then packed. */
-  private async store(blob: EncodedBlob): Promise<void> {
-    if (this.index.has(blob.id) || this.added.has(blob.id)) return;
-    this.added.add(blob.id);
-    this.progress.bytesAdded += blob.rawLength;
-    await this.packWriters[blob.type].add(blob);
-  }
-
-  private bytesStored(): number {
-    return this.packWriters.data.stats.bytesStored + this.packWriters.tree.stats.bytesStored;
-  }
-
   private report(): void {
     const inFlight = this.readInFlight;
-    this.options.onProgress?.({ ...this.progress, bytesRead: this.progress.bytesRead + inFlight, bytesDone: this.progress.bytesDone + inFlight });
+    this.options.onProgress?.({
+      ...this.progress,
+      bytesRead: this.progress.bytesRead + inFlight,
+      bytesDone: this.progress.bytesDone + inFlight,
+      bytesAdded: this.store.bytesAdded,
+      bytesStored: this.store.bytesStored,
+    });
   }
 }
 

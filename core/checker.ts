@@ -1,8 +1,8 @@
 // Verify: quick checks that snapshots, trees and the index agree and that every referenced pack
 // exists; standard also reads every referenced pack's header and compares it with the index;
 // deep also reads, opens, decompresses and hashes every referenced blob (or a random share of
-// the packs, or subset n/t of them: core/packSubset.ts). Each problem names the snapshots and
-// paths it affects.
+// the packs, or subset n/t of them: core/packSubset.ts). A whole-repository verify checks what
+// journal segments name too. Each problem names the snapshots (or segments) and paths it affects.
 
 import { BlobReader } from './blobReader.js';
 import { decodeBlob } from './blobCodec.js';
@@ -14,16 +14,19 @@ import { checkSubset, inSubset, PackSubset } from './packSubset.js';
 import { packsBeingPruned } from './prunePlan.js';
 import { Repository } from './repository.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
+import { readJournalFiles } from './journalSegments.js';
 
 export const VERIFY_LEVELS = ['quick', 'standard', 'deep'] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
 
 export interface Problem {
-  kind: 'missing-pack' | 'truncated-pack' | 'missing-blob' | 'pack-header' | 'damaged-blob' | 'damaged-tree' | 'damaged-snapshot' | 'damaged-index';
+  kind: 'missing-pack' | 'truncated-pack' | 'missing-blob' | 'pack-header' | 'damaged-blob' | 'damaged-tree' | 'damaged-snapshot' | 'damaged-index' | 'damaged-journal';
   message: string;
   pack?: string;
   blob?: string;
   snapshot?: string;
+  /** A journal segment whose file is damaged or names a missing or damaged blob. */
+  segment?: string;
   path?: string;
 }
 
@@ -76,13 +79,16 @@ export async function verify(repo: Repository, options: VerifyOptions): Promise<
   const snapshots = await selectSnapshots(repo, options.snapshot, problems);
 
   // Which blobs the selected snapshots reference, with one path that uses each.
-  const referenced = new Map<string, { snapshot: string; path: string }>();
+  const referenced = new Map<string, Where>();
   for (const snap of snapshots) {
     options.signal?.throwIfAborted();
     checked.snapshots += 1;
     await walkTree(reader, snap, snap.tree, '', referenced, problems);
     options.onProgress?.({ phase: 'trees', done: checked.snapshots, total: snapshots.length });
   }
+
+  // A whole-repository verify checks the journal segments' content too.
+  if (options.snapshot === undefined) await referenceJournal(repo, index, referenced, problems);
 
   const existing = new Map<string, number>();
   for await (const entry of repo.storage.list('data')) existing.set(entry.name, entry.size);
@@ -158,7 +164,7 @@ async function walkTree(
   snap: Snapshot,
   treeId: string,
   dir: string,
-  referenced: Map<string, { snapshot: string; path: string }>,
+  referenced: Map<string, Where>,
   problems: Problem[],
 ): Promise<void> {
   const where = { snapshot: snap.id, path: dir || '/' };
@@ -192,7 +198,7 @@ async function checkPack(
   size: number,
   blobs: [string, BlobLocation][],
   deep: boolean,
-  referenced: Map<string, { snapshot: string; path: string }>,
+  referenced: Map<string, Where>,
   problems: Problem[],
   checked: VerifyReport['checked'],
 ): Promise<void> {
@@ -249,8 +255,25 @@ function capped(problems: Problem[]): Problem[] {
   return [...problems.slice(0, MAX_PROBLEMS), { kind: problems[MAX_PROBLEMS]!.kind, message: `and ${rest} more problems` }];
 }
 
-function describe(where: { snapshot: string; path: string } | undefined): string {
-  return where ? `${where.path} in snapshot ${short(where.snapshot)}` : 'no snapshot';
+/** Where a blob is used: a path in a snapshot or in a journal segment. */
+type Where = { snapshot: string; path: string } | { segment: string; path: string };
+
+function describe(where: Where | undefined): string {
+  if (!where) return 'no snapshot';
+  return 'segment' in where ? `${where.path} in journal segment ${short(where.segment)}` : `${where.path} in snapshot ${short(where.snapshot)}`;
+}
+
+/** Adds the blobs journal segments name to `referenced`, reporting damaged segment files and blobs missing from the index. */
+async function referenceJournal(repo: Repository, index: MasterIndex, referenced: Map<string, Where>, problems: Problem[]): Promise<void> {
+  const onDamaged = (id: string, err: Error) => problems.push({ kind: 'damaged-journal', segment: id, message: `journal segment ${short(id)}: ${err.message}` });
+  for (const file of await readJournalFiles(repo, onDamaged)) {
+    for (const { path, node } of file.entries) {
+      for (const id of node.content ?? []) {
+        if (!referenced.has(id)) referenced.set(id, { segment: file.id, path });
+        if (!index.has(id)) problems.push({ kind: 'missing-blob', blob: id, segment: file.id, path, message: `${path} in journal segment ${short(file.id)} references blob ${short(id)}, which is not in the index` });
+      }
+    }
+  }
 }
 
 function short(id: string): string {

@@ -1,13 +1,15 @@
 // Forget: removes snapshots from a repository, either those a retention policy (core/retention.ts)
 // does not keep, group by group, or exactly the snapshots named by id. Only snapshot files are
-// deleted; the data they alone referenced stays until a prune (core/prune.ts). The result lists
-// at most MAX_LISTED_SNAPSHOTS snapshots (removals first) and counts the rest, so that a forget of
+// deleted, and the journal segments that end before their source's oldest kept snapshot; the
+// data they alone referenced stays until a prune (core/prune.ts). The result lists at most
+// MAX_LISTED_SNAPSHOTS snapshots (removals first) and counts the rest, so that a forget of
 // 10,000 snapshots returns a small document through workflow history. A filter (host, source
 // paths) narrows what is considered: a schedule's policy never sees another source's snapshots,
 // and a snapshot named by id outside the filter is refused rather than removed.
 
 import path from 'node:path';
 import { invalidArgument } from './errors.js';
+import { forgetJournalSegments } from './journalRetention.js';
 import { Repository } from './repository.js';
 import { applyRetention, GroupBy, GroupDecision, GroupKey, RetentionPolicy, SnapshotDecision } from './retention.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
@@ -69,6 +71,8 @@ export interface ForgetResult {
   removed: number;
   /** Snapshots counted but not listed (beyond MAX_LISTED_SNAPSHOTS). */
   truncated: number;
+  /** Journal segments removed (or to be removed) because they end before their source's oldest kept snapshot; absent when none. */
+  journalSegmentsRemoved?: number;
 }
 
 export const MAX_LISTED_SNAPSHOTS = 1000;
@@ -90,11 +94,14 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
     : namedForRemoval(snapshots, options.snapshotIds!, options.namedMayBeGone ?? false, considered);
   const removals = groups.flatMap((group) => group.remove.map((snapshot) => snapshot.id));
   if (!options.dryRun) await deleteSnapshots(repo, removals, progress, options);
-  return listedResult(groups, options.dryRun ?? false);
+  const removed = new Set(removals);
+  const remaining = snapshots.filter((s) => !removed.has(s.id));
+  const segmentsRemoved = await forgetJournalSegments(repo, remaining, considered, options.dryRun ?? false);
+  return { ...listedResult(groups, options.dryRun ?? false), ...(segmentsRemoved > 0 && { journalSegmentsRemoved: segmentsRemoved }) };
 }
 
 /** Whether a snapshot passes the filter (every snapshot without one). */
-function filterPredicate(filter: SnapshotFilter | undefined): (snapshot: Snapshot) => boolean {
+function filterPredicate(filter: SnapshotFilter | undefined): (snapshot: Pick<Snapshot, 'host' | 'source'>) => boolean {
   if (filter === undefined) return () => true;
   if (filter.paths?.length === 0) throw invalidArgument('a forget filter with an empty list of paths matches no snapshot');
   const paths = filter.paths && new Set(filter.paths.map((p) => path.resolve(p)));
@@ -102,7 +109,7 @@ function filterPredicate(filter: SnapshotFilter | undefined): (snapshot: Snapsho
 }
 
 /** The snapshots named by id or prefix (each must match exactly one, within the filter), as one group without a key. */
-function namedForRemoval(snapshots: Snapshot[], refs: string[], mayBeGone: boolean, considered: (snapshot: Snapshot) => boolean): GroupDecision[] {
+function namedForRemoval(snapshots: Snapshot[], refs: string[], mayBeGone: boolean, considered: (snapshot: Pick<Snapshot, 'host' | 'source'>) => boolean): GroupDecision[] {
   const named = new Map<string, Snapshot>();
   for (const ref of refs) {
     if (ref === 'latest') throw invalidArgument('forget takes snapshot ids, not "latest"');

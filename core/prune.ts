@@ -13,7 +13,7 @@ import { MasterIndex } from './masterIndex.js';
 import { decidePacks, PackDecisions } from './packUsage.js';
 import { newPrunePlanId, PrunePlan, readPrunePlans, savePrunePlan } from './prunePlan.js';
 import { sweep, SweepPhase, SweepResult } from './pruneSweep.js';
-import { addUsedBlobs, readSnapshots } from './reachability.js';
+import { addJournalBlobs, addUsedBlobs, readSnapshots } from './reachability.js';
 import { repack } from './repack.js';
 import { Repository } from './repository.js';
 import { refuseReplica } from './replicaState.js';
@@ -78,6 +78,7 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
       createdAt: new Date().toISOString(),
       maxUnusedPercent,
       snapshotsSeen: marked.snapshotsSeen,
+      journalSeen: marked.journalSeen,
       deletePacks: marked.decisions.deletePacks,
       repackPacks: marked.decisions.repackPacks.map(({ id, size }) => ({ id, size })),
       writtenPacks: repacked.packs,
@@ -102,6 +103,7 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
 interface Marked {
   decisions: PackDecisions;
   snapshotsSeen: string[];
+  journalSeen: string[];
   leftovers: string[];
   indexFiles: number;
   blobCount: number;
@@ -124,8 +126,9 @@ async function mark(repo: Repository, maxUnusedPercent: number, options: PruneOp
     signal: options.signal,
     onSnapshot: (done) => options.onProgress?.('snapshots', done, snapshots.length),
   });
+  const journalSeen = await addJournalBlobs(repo, used);
   const decisions = decidePacks(index, used, stored, { maxUnusedPercent, packSize: repo.config.packSize });
-  return { decisions, snapshotsSeen: snapshots.map((s) => s.id), leftovers, indexFiles, blobCount: index.size };
+  return { decisions, snapshotsSeen: snapshots.map((s) => s.id), journalSeen, leftovers, indexFiles, blobCount: index.size };
 }
 
 function needsSweep(decisions: PackDecisions, leftovers: string[]): boolean {

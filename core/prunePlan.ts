@@ -26,6 +26,8 @@ export const PrunePlanSchema = z.object({
   maxUnusedPercent: z.number().min(0).max(100),
   /** Snapshots the mark walked: the sweep walks only the others (committed since). */
   snapshotsSeen: z.array(hex64),
+  /** Journal segments the mark walked (absent in plans written before journals: the sweep walks them all). */
+  journalSeen: z.array(hex64).optional(),
   /** Packs with no used blob: deleted by the sweep. */
   deletePacks: z.array(PackRefSchema),
   /** Packs whose used blobs were copied into `writtenPacks`: deleted by the sweep. */

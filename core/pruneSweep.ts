@@ -14,7 +14,7 @@ import { forEachConcurrently } from './concurrently.js';
 import { consolidateIndex, ConsolidationResult } from './indexConsolidation.js';
 import { MasterIndex } from './masterIndex.js';
 import { condemnedPacks, deletePrunePlan, PrunePlan, readPrunePlans, savePrunePlan } from './prunePlan.js';
-import { addUsedBlobs, readSnapshots } from './reachability.js';
+import { addJournalBlobs, addUsedBlobs, readSnapshots } from './reachability.js';
 import { Repository } from './repository.js';
 import { Handle, isNotFound } from '../storage/storage.js';
 
@@ -79,11 +79,12 @@ export async function sweep(repo: Repository, plan: PrunePlan, options: SweepOpt
 /** Condemned packs holding the only copy of a blob that a snapshot committed since the mark uses. */
 async function rescue(repo: Repository, plan: PrunePlan, options: SweepOptions): Promise<Set<string>> {
   const snapshots = await readSnapshots(repo, new Set(plan.snapshotsSeen));
-  const rescued = new Set<string>();
-  if (snapshots.length === 0) return rescued;
-  // Listed after the snapshots: a committed snapshot's index files were written before it.
-  const index = await MasterIndex.load(repo);
   const used = new Set<string>();
+  const segments = await addJournalBlobs(repo, used, new Set(plan.journalSeen ?? []));
+  const rescued = new Set<string>();
+  if (snapshots.length === 0 && segments.length === 0) return rescued;
+  // Listed after the snapshots and segments: a committed one's index files were written before it.
+  const index = await MasterIndex.load(repo);
   await addUsedBlobs(new BlobReader(repo, index), snapshots, used, {
     signal: options.signal,
     onSnapshot: (done) => options.onProgress?.('rescue', done, snapshots.length),

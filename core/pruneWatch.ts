@@ -37,12 +37,12 @@ export class PruneWatch {
     if (swept) throw retry(swept);
   }
 
-  /** After the snapshot is stored: undoes it when a sweep began that may not have seen it. */
-  async checkAfterCommit(snapshotId: string): Promise<void> {
+  /** After the snapshot (or journal segment) is stored: undoes it when a sweep began that may not have seen it. */
+  async checkAfterCommit(snapshotId: string, type: 'snapshots' | 'journal' = 'snapshots'): Promise<void> {
     const swept = await this.sweepBegun();
     if (!swept) return;
     try {
-      await this.repo.storage.delete({ type: 'snapshots', name: snapshotId });
+      await this.repo.storage.delete({ type, name: snapshotId });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -1,11 +1,12 @@
 // Which blobs snapshots use: every tree reachable from their roots and every data blob those
-// trees name, reading several trees at once. A tree that cannot be read stops the walk with an
-// error: what it names cannot be known, so nothing may be deleted on the strength of the walk
-// (restic's prune refuses too).
+// trees name, reading several trees at once; and the data blobs journal segments name. A tree
+// that cannot be read stops the walk with an error: what it names cannot be known, so nothing
+// may be deleted on the strength of the walk (restic's prune refuses too).
 
 import { BlobReader } from './blobReader.js';
 import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
+import { journalBlobs, readJournalFiles } from './journalSegments.js';
 import { Repository } from './repository.js';
 import { listSnapshots, Snapshot } from './snapshots.js';
 import { forEachConcurrently } from './concurrently.js';
@@ -58,6 +59,19 @@ export async function addUsedBlobs(
     }
     options.onSnapshot?.(i + 1);
   }
+}
+
+/** Adds to `used` every data blob the journal segments (all but those in `skip`) name; returns their ids. */
+export async function addJournalBlobs(repo: Repository, used: Set<string>, skip: ReadonlySet<string> = new Set()): Promise<string[]> {
+  let files;
+  try {
+    files = (await readJournalFiles(repo)).filter((f) => !skip.has(f.id));
+  } catch (err) {
+    if (isDamage(err)) throw unreadable('a journal segment', err);
+    throw err;
+  }
+  journalBlobs(files, used);
+  return files.map((f) => f.id);
 }
 
 function unreadable(what: string, cause: unknown): RepositoryError {

@@ -4,7 +4,10 @@
 // primary (a prune that marks later waits for the pass) and an exclusive one on the replica (two
 // replicators never interleave: the second defers). A pass killed midway is resumed by the next
 // one without sending finished files again: it re-lists the small folders and skips every pack
-// already on the replica.
+// already on the replica. A non-merge pass refuses a target that is writable (no replica-state
+// doc: promoted by a failover, or never made a replica) and a source that is a replica, so a stale
+// pass never tombstones what a newly active member wrote; a merge pass (a failover's resync) only
+// adds what the target lacks.
 
 import { performance } from 'node:perf_hooks';
 import { forEachConcurrently } from './concurrently.js';
@@ -15,7 +18,7 @@ import { applyDeletions } from './replicaDeletes.js';
 import { assertReplicaOf } from './replicaIdentity.js';
 import { CopyPlan, planCopy } from './replicaPlan.js';
 import { packMismatch, storedNameMismatch } from './replicaContent.js';
-import { newReplicaState, readReplicaState, writeReplicaState } from './replicaState.js';
+import { readReplicaState, refuseReplica, writeReplicaState } from './replicaState.js';
 import { Behind, PassResult, REPLICATED_TYPES, ReplicaStateDoc, ReplicatedType } from './replicationTypes.js';
 import { Repository } from './repository.js';
 import { Handle, isNotFound } from '../storage/storage.js';
@@ -40,6 +43,14 @@ export interface PassOptions {
   lock?: 'take' | 'held';
   workflowId?: string;
   lockTimings?: LockTimings;
+  /**
+   * A failover's resync (core/failover.ts): every kind, copies what the target lacks, deletes
+   * nothing, writes no replica-state doc, and shares the target's lock like a backup. The target
+   * is writable (the active member) and the source a replica: the pass guard does not apply.
+   */
+  merge?: boolean;
+  /** The graceful switch's last pass: the source was just made a replica under the switch's lock. */
+  sourceDemoted?: boolean;
 }
 
 export const DEFAULT_REPLICATION_CONCURRENCY = 8;
@@ -62,7 +73,7 @@ export async function replicatePass(primary: Repository, replica: Repository, op
     const prune = options.lock === 'held' ? undefined : (await readPrunePlans(primary)).plans.find((plan) => plan.state === 'marked' || plan.state === 'sweeping');
     if (prune) return deferredResult(options.replicaName, `prune ${prune.id.slice(0, 12)} is in progress on the primary`, started, await measureBehind(primary, replica, kinds, options));
 
-    const state = everything ? ((await readReplicaState(replica)) ?? newReplicaState(primary, now())) : undefined;
+    const state = everything && !options.merge ? await guardedReplicaState(primary, replica, options) : undefined;
     const plan = await planCopy(primary, replica, {
       copySnapshots: kinds.has('snapshots'),
       concurrency: options.concurrency ?? DEFAULT_REPLICATION_CONCURRENCY,
@@ -114,6 +125,16 @@ export async function replicatePass(primary: Repository, replica: Repository, op
   }
 }
 
+/** The target's replica-state doc, after the pass guard: the target is a replica, the source is not. */
+async function guardedReplicaState(primary: Repository, replica: Repository, options: PassOptions): Promise<ReplicaStateDoc> {
+  const state = await readReplicaState(replica);
+  if (!state) {
+    throw new RepositoryError('not-a-replica', `[replication] ${options.replicaName} (${replica.storage.location}) is writable: promoted by failover, or never made a replica; refusing to replicate to it`);
+  }
+  if (!options.sourceDemoted) await refuseReplica(primary, 'replication');
+  return state;
+}
+
 /** A full pass when none completed yet, the last is a day old, or an index file vanished on the primary that is not a tombstone yet (a prune ran). */
 function needsFullPass(state: ReplicaStateDoc, primaryIndex: ReadonlyMap<string, unknown>, replicaIndex: ReadonlyMap<string, unknown>, now: Date): boolean {
   if (state.lastFullAt === undefined || now.getTime() - Date.parse(state.lastFullAt) >= FULL_PASS_EVERY_MS) return true;
@@ -139,7 +160,7 @@ async function takeLocks(primary: Repository, replica: Repository, options: Pass
   const onPrimary = await acquireLock(primary, common);
   let onReplica: HeldLock;
   try {
-    onReplica = await acquireLock(replica, { ...common, exclusive: true });
+    onReplica = await acquireLock(replica, { ...common, exclusive: options.merge !== true });
   } catch (err) {
     await onPrimary.release();
     if (err instanceof RepositoryError && err.code === 'locked') return { deferred: `another replication holds ${options.replicaName}: ${err.message}` };

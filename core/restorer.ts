@@ -24,7 +24,7 @@ import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
 import { childPath, PathBytes, printableBounded } from './fileNames.js';
-import { nodeNameBytes, nodeNameKey, nodeTargetBytes, TreeNode } from './tree.js';
+import { nodeNameBytes, nodeNameKey, nodeTargetBytes, Tree, TreeNode } from './tree.js';
 import { addWarning } from './warnings.js';
 
 export interface RestoreOptions {
@@ -84,26 +84,46 @@ interface PlannedEntry {
   node: TreeNode;
 }
 
+/** What a restore writes: a snapshot's root tree, or one built in memory (a restore to a time), with the trees it holds. */
+export interface RestoreRoot {
+  snapshotId: string;
+  tree: string;
+  /** Trees not in the repository, looked up first. */
+  trees?: ReadonlyMap<string, Tree>;
+}
+
 export async function restore(repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
+  return restoreRoot(
+    repo,
+    async () => {
+      const snapshot = await findSnapshot(repo, snapshotRef);
+      return { snapshotId: snapshot.id, tree: snapshot.tree };
+    },
+    options,
+  );
+}
+
+/** Restores the root `resolve` returns (called once the decoder threads are starting). */
+export async function restoreRoot(repo: Repository, resolve: () => Promise<RestoreRoot>, options: RestoreOptions): Promise<RestoreResult> {
   // Idle encoder threads hold ~40 MiB each that decoding can use. The decoder threads start
   // first, so they boot while the index loads and the trees are walked.
   await endIdleEncoderThreads();
   const decoder = createDecoderPool(repo.keys, options.threads ?? os.availableParallelism());
   try {
-    return await restoreWith(decoder, repo, snapshotRef, options);
+    return await restoreWith(decoder, repo, await resolve(), options);
   } finally {
     await decoder.close();
   }
 }
 
-async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: string, options: RestoreOptions): Promise<RestoreResult> {
-  const snapshot = await findSnapshot(repo, snapshotRef);
+async function restoreWith(decoder: DecoderPool, repo: Repository, root: RestoreRoot, options: RestoreOptions): Promise<RestoreResult> {
   const damagedIndexFiles: string[] = [];
   const reader = new BlobReader(repo, await MasterIndex.load(repo, { onDamaged: (name) => damagedIndexFiles.push(name), demotePacks: await packsBeingPruned(repo) }));
   const filter = createPathFilter(options.includes, options.excludes);
   const plan: PlannedEntry[] = [];
   const damaged: DamagedEntry[] = [];
-  await planTree(reader, filter, snapshot.tree, { rel: '', relPath: '' }, plan, damaged);
+  const readTree = async (id: string) => root.trees?.get(id) ?? reader.tree(id);
+  await planTree(readTree, filter, root.tree, { rel: '', relPath: '' }, plan, damaged);
 
   const target = path.resolve(options.target);
   await fsp.mkdir(target, { recursive: true });
@@ -116,7 +136,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
       progress.bytesTotal += e.node.size ?? 0;
     }
   }
-  const result: RestoreResult = { snapshotId: snapshot.id, files: 0, dirs: 0, symlinks: 0, specialFiles: 0, hardLinks: 0, bytes: 0, filesSkipped: 0, filesDamaged: 0, damaged: [], warnings: [] };
+  const result: RestoreResult = { snapshotId: root.snapshotId, files: 0, dirs: 0, symlinks: 0, specialFiles: 0, hardLinks: 0, bytes: 0, filesSkipped: 0, filesDamaged: 0, damaged: [], warnings: [] };
   const asRoot = restoringAsRoot();
 
   // Directories, symlinks and special files are created here, each checked to stay inside the
@@ -225,7 +245,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, snapshotRef: 
  * that cannot be read is listed as damaged (its directory is still restored, empty).
  */
 async function planTree(
-  reader: BlobReader,
+  readTree: (id: string) => Promise<Tree>,
   filter: PathFilter,
   treeId: string | undefined,
   dir: { rel: string; relPath: PathBytes },
@@ -235,7 +255,7 @@ async function planTree(
   let tree;
   try {
     if (treeId === undefined) throw new RepositoryError('integrity', '[repository] the directory has no tree');
-    tree = await reader.tree(treeId);
+    tree = await readTree(treeId);
   } catch (err) {
     if (!isDamage(err)) throw err;
     damaged.push({ path: `${dir.rel}/`, reason: `its tree cannot be read: ${(err as Error).message.split('\n')[0]}` });
@@ -256,7 +276,7 @@ async function planTree(
       if (!filter.included(rel) && !filter.mayContainIncluded(rel)) continue;
       const at = out.length;
       out.push(entry);
-      const hasChildren = await planTree(reader, filter, node.subtree, entry, out, damaged);
+      const hasChildren = await planTree(readTree, filter, node.subtree, entry, out, damaged);
       if (!hasChildren && !filter.included(rel)) out.splice(at, 1);
       else selectedAny = true;
     } else if (filter.included(rel)) {

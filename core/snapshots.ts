@@ -24,6 +24,22 @@ export const SnapshotStatsSchema = z.object({
 });
 export type SnapshotStats = z.infer<typeof SnapshotStatsSchema>;
 
+/** What a PostgreSQL base backup recorded (core/pgBaseBackup.ts): the cluster, and the WAL range and times it spans. */
+export const PgBackupInfoSchema = z.object({
+  cluster: z.string(),
+  systemIdentifier: z.string(),
+  pgVersion: z.number().int(),
+  timeline: z.number().int(),
+  walSegmentSize: z.number().int(),
+  startWal: z.string(),
+  startLsn: z.string(),
+  stopWal: z.string(),
+  stopLsn: z.string(),
+  startTime: z.string(),
+  stopTime: z.string(),
+});
+export type PgBackupInfo = z.infer<typeof PgBackupInfoSchema>;
+
 export const SnapshotManifestSchema = z.object({
   version: z.literal(1),
   time: z.string(),
@@ -38,6 +54,8 @@ export const SnapshotManifestSchema = z.object({
   /** Present when entries could not be read and are missing from the snapshot: how many. */
   incomplete: z.literal(true).optional(),
   filesSkipped: z.number().int().positive().optional(),
+  /** Present on a PostgreSQL base backup (source `pg:<cluster>`). */
+  pg: PgBackupInfoSchema.optional(),
 });
 export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
 export type Snapshot = SnapshotManifest & { id: string };
@@ -66,9 +84,10 @@ const SNAPSHOT_READS_AT_ONCE = 16;
 /**
  * Every snapshot, oldest first (or those whose id starts with `prefix`). A damaged snapshot file
  * throws, unless `onDamaged` is given: then it is reported there and left out. One deleted
- * between the listing and its read (a forget running beside) is left out.
+ * between the listing and its read (a forget running beside) is left out. A snapshot file never
+ * changes (its name is its content's hash): one in `known` (an earlier listing's) is not read again.
  */
-export async function listSnapshots(repo: Repository, options: { prefix?: string; onDamaged?: (id: string, err: Error) => void } = {}): Promise<Snapshot[]> {
+export async function listSnapshots(repo: Repository, options: { prefix?: string; onDamaged?: (id: string, err: Error) => void; known?: ReadonlyMap<string, Snapshot> } = {}): Promise<Snapshot[]> {
   const names: string[] = [];
   for await (const entry of repo.storage.list('snapshots')) {
     if (options.prefix === undefined || entry.name.startsWith(options.prefix)) names.push(entry.name);
@@ -78,6 +97,11 @@ export async function listSnapshots(repo: Repository, options: { prefix?: string
   const readSome = async () => {
     while (next < names.length) {
       const name = names[next++]!;
+      const known = options.known?.get(name);
+      if (known) {
+        out.push(known);
+        continue;
+      }
       try {
         out.push({ id: name, ...(await repo.loadJsonFile('snapshots', name, SnapshotManifestSchema)) });
       } catch (err) {

@@ -195,6 +195,6 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-function sha256(text: string): string {
+export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

@@ -4,8 +4,9 @@
 // left is known by its Schedule, which apply made and now deletes: a set workflow that apply never
 // owned (started by the backups of a worker with another meridian.yaml) is never stopped by it.
 
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { replicationWorkflowId, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
+import { runningWorkflow, startLongRunning, stopLongRunning } from './longRunningWorkflows.js';
 import type { ExistingSchedule } from './plan.js';
 
 /** The workflow type of a replica set's long-running workflow (workflows/replication.ts). */
@@ -47,29 +48,13 @@ export async function executeReplicationWorkflows(client: Client, plan: readonly
   for (const entry of plan) {
     if (entry.action === 'start') {
       const input: ReplicationWorkflowInput = { set: entry.set };
-      await client.workflow.start(REPLICATION_WORKFLOW, {
-        taskQueue,
-        workflowId: entry.workflowId,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [input],
-        staticSummary: `replication of set ${entry.set}`,
-      });
+      await startLongRunning(client, taskQueue, { workflowType: REPLICATION_WORKFLOW, workflowId: entry.workflowId, input, staticSummary: `replication of set ${entry.set}` });
     } else if (entry.action === 'stop') {
-      await client.workflow
-        .getHandle(entry.workflowId)
-        .terminate('its replica set was removed from meridian.yaml (meridian apply)')
-        .catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError)) throw err; // closed meanwhile
-        });
+      await stopLongRunning(client, entry.workflowId, 'its replica set was removed from meridian.yaml (meridian apply)');
     }
   }
 }
 
 async function isRunning(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
+  return (await runningWorkflow(client, workflowId)) !== undefined;
 }

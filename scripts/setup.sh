@@ -51,11 +51,17 @@ fi
 
 # 4. restic and BorgBackup from Debian packages, when this user may install them: the benchmark's
 #    anchors (it skips tools that are missing), and restic 0.14 is the retention tests' oracle
-#    (test/integration/retentionOracle.test.ts fails without it).
+#    (test/integration/retentionOracle.test.ts fails without it). Then Chromium and promtool, which
+#    the dashboard and metrics tests drive.
 if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
   bash scripts/install-anchors.sh || say "could not install restic and borg; the benchmark will skip them and the retention oracle test will fail"
 else
   say "not root: skipping restic and borg (scripts/install-anchors.sh installs them; the retention oracle test needs restic 0.14)"
+fi
+if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+  bash scripts/install-test-tools.sh || say "could not install the test tools; the dashboard, metrics and PostgreSQL tests will fail"
+else
+  say "not root: skipping chromium, promtool, PostgreSQL+PostGIS and pgBackRest (scripts/install-test-tools.sh installs them; the dashboard, metrics and PostgreSQL tests need them)"
 fi
 if [[ "$(restic version 2>/dev/null)" != "restic 0.14."* ]]; then
   say "warning: the retention oracle test needs restic 0.14 on PATH (found: $(restic version 2>/dev/null || echo none))"

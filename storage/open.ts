@@ -1,8 +1,10 @@
 // Opens a Storage from a repository URL or a storage config. The config's type picks the
 // backend; cloud backends (and their SDKs) are loaded lazily, so a local-only run never loads
-// them, and are wrapped in the retry decorator (backends never retry on their own).
+// them, and are wrapped in the retry decorator (backends never retry on their own). Every backend
+// is instrumented (storage/instrumentation.ts) inside the retry wrapper, so each try counts.
 
 import { configFromUrl, describeConfig, locationKey, parseStorageConfig, StorageConfig } from './config.js';
+import { instrumented } from './instrumentation.js';
 import { LocalStorage } from './local.js';
 import { Storage } from './storage.js';
 
@@ -33,17 +35,26 @@ export function isRepositoryName(reference: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(reference);
 }
 
+export interface OpenOptions {
+  /** Cloud backends get the retry wrapper unless this is false (a health probe: one try, its own error). */
+  retry?: boolean;
+}
+
 /** Opens the backend for a repository URL. */
-export async function openStorage(url: string): Promise<Storage> {
-  return openStorageFromConfig(configFromUrl(url));
+export async function openStorage(url: string, options: OpenOptions = {}): Promise<Storage> {
+  return openStorageFromConfig(configFromUrl(url), options);
 }
 
 /** Opens the backend for a config object (validated again, so plain JSON may be passed). */
-export async function openStorageFromConfig(input: StorageConfig): Promise<Storage> {
+export async function openStorageFromConfig(input: StorageConfig, options: OpenOptions = {}): Promise<Storage> {
   const config = parseStorageConfig(input);
-  if (config.type === 'local') return new LocalStorage(config.path);
+  if (config.type === 'local') return instrumented(new LocalStorage(config.path), 'local');
   const { withRetry } = await import('./retry.js');
-  if (config.type === 's3') return withRetry((await import('./s3.js')).createS3Storage(config));
-  if (config.type === 'gcs') return withRetry((await import('./gcs.js')).createGcsStorage(config));
-  return withRetry((await import('./azure.js')).createAzureStorage(config));
+  const wrap = (storage: Storage) => {
+    const observed = instrumented(storage, config.type);
+    return options.retry === false ? observed : withRetry(observed, { backend: config.type });
+  };
+  if (config.type === 's3') return wrap((await import('./s3.js')).createS3Storage(config));
+  if (config.type === 'gcs') return wrap((await import('./gcs.js')).createGcsStorage(config));
+  return wrap((await import('./azure.js')).createAzureStorage(config));
 }

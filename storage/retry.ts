@@ -1,8 +1,10 @@
 // The retry wrapper every cloud backend is opened with: the same Storage interface, retrying
 // only transient StorageErrors with exponential backoff and full jitter, longer when the service
-// throttles, and never sooner than its Retry-After (bounded). Backends never retry.
+// throttles, and never sooner than its Retry-After (bounded). Backends never retry. Each retry
+// of a wrapper that knows its backend is reported to the storage observer (instrumentation.ts).
 
 import { MAX_RETRY_AFTER_MS } from './cloudCalls.js';
+import { type BackendKind, observeRetry } from './instrumentation.js';
 import { ByteRange, FileType, Handle, ListedObject, ObjectInfo, Storage, StorageError, StreamingPut } from './storage.js';
 
 export interface RetryOptions {
@@ -20,6 +22,8 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told before each retry. */
   onRetry?: (info: RetryInfo) => void;
+  /** The backend, whose retries the storage observer counts. */
+  backend?: BackendKind;
 }
 
 export interface RetryInfo {
@@ -138,6 +142,7 @@ class RetryingStorage implements Storage {
     const retryAfterMs = Math.min(err.retryHint?.afterMs ?? 0, this.options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS);
     const delayMs = Math.max(backoffMs, retryAfterMs);
     this.options.onRetry?.({ operation, attempt, delayMs, error: err });
+    if (this.options.backend) observeRetry(this.options.backend, operation);
     await (this.options.sleep ?? sleep)(delayMs);
   }
 }

@@ -2,12 +2,17 @@
 // where the server refuses, as Temporal Cloud does, warns once naming them and goes on),
 // wires activities to repositories resolved from the worker's own configuration, and loads the
 // prebuilt workflow bundle when there is one (fast start) or bundles the workflows otherwise.
+// Its activity interceptor counts and times the operations for /metrics (metrics/operationMetrics.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import { ActivityDeps, createActivities } from '../activities/index.js';
+import { operationMetricsInterceptor } from '../metrics/operationMetrics.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
+import { clusterReader } from './clusterReader.js';
+import { fleetHistory } from './fleetHistory.js';
 import { ensureSearchAttributes, SearchAttributesRefusedError } from './devServer.js';
 
 export interface MeridianWorkerOptions {
@@ -25,12 +30,18 @@ export async function createMeridianWorker(options: MeridianWorkerOptions): Prom
     if (!(err instanceof SearchAttributesRefusedError)) throw err;
     Runtime.instance().logger.warn(err.message);
   });
+  const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+  // A worker serving a meridian.yaml reads active regions and recoveries from the cluster it runs in; a CLI command's own worker does not.
+  const client = options.deps.workerConfig ? new Client({ connection: options.connection, namespace }) : undefined;
+  const cluster = options.deps.cluster ?? (client ? clusterReader(client, taskQueue) : undefined);
+  const history = options.deps.fleetHistory ?? (client ? fleetHistory(client) : undefined);
   return Worker.create({
     connection: options.connection,
     namespace,
-    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    activities: createActivities(options.deps),
+    taskQueue,
+    activities: createActivities({ ...options.deps, ...(cluster ? { cluster } : {}), ...(history ? { fleetHistory: history } : {}) }),
     ...workflowSource(),
+    interceptors: { activity: [operationMetricsInterceptor] },
     maxConcurrentActivityTaskExecutions: 4,
     // Progress lives in heartbeat details: send them every second rather than every 16 s
     // (0.8 × the activities' heartbeat timeout, the SDK default), for a live progress view.

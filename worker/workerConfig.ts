@@ -12,7 +12,8 @@ import { RepositoryError } from '../core/errors.js';
 import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
 import { meridianHome } from '../config/home.js';
 import { checkSecrets, configFilePath, loadConfig, LoadedConfig } from '../config/load.js';
-import type { ReplicationEntry } from '../config/schema.js';
+import type { FailoverEntry, NotificationChannel, ReplicationEntry, SourceEntry } from '../config/schema.js';
+import type { Runbook } from '../config/runbookSchema.js';
 
 /** A repository the worker serves. */
 export interface ConfiguredRepository {
@@ -33,12 +34,15 @@ export interface ReplicationSettings {
   regions: Record<string, string | undefined>;
   /** The first wait before a failing or deferred replica is tried again, doubling to 15 min (MERIDIAN_REPLICATION_RETRY_SECONDS; default 60 s). */
   retryFloorMs?: number;
+  /** meridian.yaml's failover entries (worker/activeRegion.ts resolves a set's active member with them). */
+  failover?: Record<string, FailoverEntry>;
 }
 
 function replicationSettings(loaded: LoadedConfig, env: NodeJS.ProcessEnv): ReplicationSettings {
   const retryFloorMs = replicationRetryFloorMs(env);
   return {
     sets: loaded.config.replication,
+    failover: loaded.config.failover,
     regions: Object.fromEntries(Object.entries(loaded.config.repositories).map(([name, entry]) => [name, entry.region])),
     ...(retryFloorMs !== undefined ? { retryFloorMs } : {}),
   };
@@ -68,8 +72,14 @@ export interface WorkerConfig {
   /** Admitted as backup sources besides sourceRoots: the worker's own meridian.yaml is its authority. */
   configSources?: ConfigSources;
   restoreRoots: Roots;
-  /** The replica sets of its meridian.yaml (worker/replicationSets.ts resolves them). */
+  /** The replica sets of its meridian.yaml (worker/replicationSets.ts resolves them), and their failover entries. */
   replication?: ReplicationSettings;
+  /** The runbooks of its meridian.yaml (the runbooks directory and the built-in templates are added by runbooks/catalog.ts). */
+  runbooks?: Record<string, Runbook>;
+  /** The notification channels of its meridian.yaml: where the notifyEvent activity delivers events (secrets read from their files at delivery). */
+  notifications?: Record<string, NotificationChannel>;
+  /** The sources of its meridian.yaml (the SLA monitor's observation resolves source names with them). */
+  sources?: Record<string, SourceEntry>;
   /** Where the settings come from, for refusal messages: the environment, or the one command a CLI runs. */
   origin: { kind: 'environment'; repositoriesFile: string; configFile: string; filesRead: string[] } | { kind: 'command' };
 }
@@ -98,6 +108,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(loaded ? { configSources: { file: loaded.file, paths: Object.values(loaded.config.sources).map((source) => source.path) } } : {}),
     restoreRoots: anyPath ? 'any' : roots(env, 'MERIDIAN_RESTORE_ROOTS'),
     ...(loaded && Object.keys(loaded.config.replication).length > 0 ? { replication: replicationSettings(loaded, env) } : {}),
+    ...(loaded ? { runbooks: loaded.config.runbooks, notifications: loaded.config.notifications, sources: loaded.config.sources } : {}),
     origin: {
       kind: 'environment',
       repositoriesFile: repositoriesFile(env),

@@ -14,12 +14,17 @@ export const SEARCH_ATTRIBUTES = {
   operation: 'MeridianOperation',
   repository: 'MeridianRepository',
   source: 'MeridianSource',
+  /** A runbook execution's runbook name, and its status (running, waiting-for-approval, succeeded…). */
+  runbook: 'MeridianRunbook',
+  runbookStatus: 'MeridianRunbookStatus',
 } as const;
 
 export const SEARCH_ATTRIBUTE_KEYS = {
   operation: defineSearchAttributeKey(SEARCH_ATTRIBUTES.operation, SearchAttributeType.KEYWORD),
   repository: defineSearchAttributeKey(SEARCH_ATTRIBUTES.repository, SearchAttributeType.KEYWORD),
   source: defineSearchAttributeKey(SEARCH_ATTRIBUTES.source, SearchAttributeType.KEYWORD),
+  runbook: defineSearchAttributeKey(SEARCH_ATTRIBUTES.runbook, SearchAttributeType.KEYWORD),
+  runbookStatus: defineSearchAttributeKey(SEARCH_ATTRIBUTES.runbookStatus, SearchAttributeType.KEYWORD),
 };
 
 type ActivityName = keyof Activities;
@@ -99,6 +104,37 @@ export const OPERATIONS = {
     summary: (input) => `${input.dryRun ? 'dry run of a ' : ''}prune of ${repositoryLabel(input.repo)}${input.maxUnusedPercent !== undefined ? ` (max unused ${input.maxUnusedPercent}%)` : ''}`,
     api: { path: '/v1/prunes', summary: 'Prune a repository: delete and repack packs of unused data (one prune per repository at a time)', request: 'PruneRequest' },
     onePerRepository: true,
+  }),
+  'pg-backup': describe({
+    workflowType: 'pgBackupWorkflow',
+    activity: 'pgBackup',
+    subject: (input) => `pg:${input.cluster}`,
+    summary: (input) => `PostgreSQL base backup of cluster ${input.cluster}${input.pgdata ? ` (${input.pgdata})` : ''} into ${repositoryLabel(input.repo)}`,
+    paths: (input) => (input.pgdata ? { source: input.pgdata } : {}),
+    api: { path: '/v1/pg/backups', summary: 'Take a base backup of a PostgreSQL cluster', request: 'PgBackupRequest' },
+  }),
+  'pg-restore': describe({
+    workflowType: 'pgRestoreWorkflow',
+    activity: 'pgRestore',
+    subject: (input) => `pg:${input.cluster}`,
+    summary: (input) => `PostgreSQL restore of cluster ${input.cluster} of ${repositoryLabel(input.repo)} as of ${input.targetTime} into ${input.targetDir}`,
+    paths: (input) => ({ target: input.targetDir }),
+    api: { path: '/v1/pg/restores', summary: 'Restore a PostgreSQL cluster as of a time (base backup + archived WAL)', request: 'PgRestoreRequest' },
+  }),
+  'pg-verify': describe({
+    workflowType: 'pgVerifyWorkflow',
+    activity: 'pgVerify',
+    subject: (input) => `pg:${input.cluster}`,
+    summary: (input) => `check of the archived WAL of cluster ${input.cluster} in ${repositoryLabel(input.repo)}${input.retention ? `${input.dryRun ? ' with a dry run of' : ' with'} WAL retention` : ''}`,
+    api: { path: '/v1/pg/verifications', summary: "Check a PostgreSQL cluster's archived WAL for gaps from each kept base backup; with retention, delete the WAL none needs", request: 'PgVerificationRequest' },
+  }),
+  'restore-at': describe({
+    workflowType: 'restoreAtWorkflow',
+    activity: 'restoreAtTime',
+    subject: (input) => input.source,
+    summary: (input) => `restore of ${input.source} of ${repositoryLabel(input.repo)} as of ${input.at} into ${input.target}`,
+    paths: (input) => ({ target: input.target }),
+    api: { path: '/v1/restores/at', summary: 'Restore a source as it was at a time (its snapshot and change journal)', request: 'RestoreAtRequest' },
   }),
   'repair-index': describe({
     workflowType: 'repairIndexWorkflow',

@@ -1,13 +1,17 @@
-// The backup, restore, verify, forget, prune and repair workflows. Each runs its operation's heartbeating
+// The backup, restore, verify, forget, prune and repair workflows, the PostgreSQL
+// base backup and restore to a time, and the restore of a file set to a time. Each runs its operation's heartbeating
 // data-plane activity (workflows/catalog.ts names it; on the task queue of the host that holds
 // the data, when given), describes itself (search attributes, memo, current details) from its
 // input so that runs are findable however they were started, and answers a progress query;
-// history stays a handful of events however many files are involved.
+// history stays a handful of events however many files are involved. A failed backup, restore,
+// verify or prune raises its failure event, a verify that found damage (or a pg verify a WAL gap) raises damage-found.
 
-import { patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { Operation, OperationInput, OperationOutput, OPERATIONS, operationSearchAttributes, operationSubject, operationSummary, repositoryLabel } from './catalog.js';
 import { dataPlaneOptions } from './activityOptions.js';
+import type { EventKind } from './eventDefs.js';
+import { raiseEvent, raisesEvents, runEventId } from './notifications.js';
 import { triggerReplication } from './replicationTrigger.js';
 import {
   BackupInput,
@@ -28,6 +32,7 @@ import {
   VerifyOutput,
   WorkflowProgress,
 } from './shared.js';
+import type { PgBackupInput, PgBackupOutput, PgRestoreInput, PgRestoreOutput, PgVerifyInput, PgVerifyOutput, RestoreAtInput, RestoreAtOutput } from './pointInTime.js';
 
 /**
  * Patch id of the search-attribute and memo upserts: runs recorded before them (and histories
@@ -56,13 +61,52 @@ async function runOperation<O extends Operation>(operation: O, input: OperationI
     progress.result = result;
     progress.phase = 'completed';
     setCurrentDetails(`${summary}: completed`);
+    if (operation === 'verify' && !(result as VerifyOutput).ok && tellsItself()) await raiseDamage(input as VerifyInput, result as VerifyOutput);
     return result;
   } catch (err) {
     progress.phase = 'failed';
     progress.error = innermostMessage(err);
     setCurrentDetails(`${summary}: failed: ${progress.error}`);
+    const kind = FAILURE_EVENTS[operation];
+    if (kind && !isCancellation(err) && tellsItself()) {
+      await raiseEvent({ id: runEventId('failed'), kind, subject: operationSubject(operation, input), summary: `${summary} failed: ${progress.error}`, details: { operation, repository: repositoryLabel(input.repo) } });
+    }
     throw err;
   }
+}
+
+/** The event a failed run of an operation raises (the others fail without one). */
+const FAILURE_EVENTS: Partial<Record<Operation, EventKind>> = {
+  backup: 'backup-failed',
+  restore: 'restore-failed',
+  verify: 'verify-failed',
+  prune: 'prune-failed',
+  'pg-backup': 'backup-failed',
+  'pg-restore': 'restore-failed',
+  'pg-verify': 'verify-failed',
+  'restore-at': 'restore-failed',
+};
+
+/**
+ * Whether this run tells operators what happened itself: not when it is a child (a scheduled
+ * run tells its schedule's channels, a runbook raises its own finished event), nor when
+ * replaying a history recorded before events.
+ */
+function tellsItself(): boolean {
+  return workflowInfo().parent === undefined && raisesEvents();
+}
+
+/** A verify that found damaged or missing data: damage-found, with the first problem. */
+async function raiseDamage(input: VerifyInput, report: VerifyOutput): Promise<void> {
+  const repository = repositoryLabel(input.repo);
+  const first = report.problems[0]?.message ?? 'problems found';
+  await raiseEvent({
+    id: runEventId('damage'),
+    kind: 'damage-found',
+    subject: repository,
+    summary: `verify of ${repository} found ${report.problems.length === 1 ? 'a problem' : `${report.problems.length} problems`}; first: ${first}`,
+    details: { operation: 'verify', repository, problems: report.problems.length, level: report.level },
+  });
 }
 
 /** The message of the innermost cause: "Activity task failed" says less than the activity's own failure. */
@@ -120,4 +164,40 @@ export async function repairSnapshotsWorkflow(input: RepairInput): Promise<Repai
 
 export async function unlockWorkflow(input: UnlockInput): Promise<UnlockOutput> {
   return runOperation('unlock', input);
+}
+
+/** A PostgreSQL base backup (core/pgBaseBackup.ts): a deduplicated snapshot of the cluster's data directory. */
+export async function pgBackupWorkflow(input: PgBackupInput): Promise<PgBackupOutput> {
+  return runOperation('pg-backup', input);
+}
+
+/** A PostgreSQL cluster restored as of a time, recovery configured (and, when asked, run) up to it. */
+export async function pgRestoreWorkflow(input: PgRestoreInput): Promise<PgRestoreOutput> {
+  return runOperation('pg-restore', input);
+}
+
+/** A cluster's archived WAL checked for gaps (with retention, the WAL no kept base backup needs deleted); a gap raises damage-found. */
+export async function pgVerifyWorkflow(input: PgVerifyInput): Promise<PgVerifyOutput> {
+  return runOperation('pg-verify', input, async (report) => {
+    if (!report.ok && tellsItself()) await raiseWalGap(input, report);
+    return report;
+  });
+}
+
+/** A gap in a cluster's archived WAL: damage-found, naming the first missing segment. */
+async function raiseWalGap(input: PgVerifyInput, report: PgVerifyOutput): Promise<void> {
+  const repository = repositoryLabel(input.repo);
+  const first = report.gaps[0]!;
+  await raiseEvent({
+    id: runEventId('damage'),
+    kind: 'damage-found',
+    subject: `pg:${input.cluster}`,
+    summary: `WAL of cluster ${input.cluster} in ${repository} has ${report.gaps.length === 1 ? 'a gap' : `${report.gaps.length} gaps`}; first: ${first.missing} missing after ${first.after}`,
+    details: { operation: 'pg-verify', repository, cluster: input.cluster, gaps: report.gaps.length },
+  });
+}
+
+/** A source restored as it was at a time, from its snapshot and change journal. */
+export async function restoreAtWorkflow(input: RestoreAtInput): Promise<RestoreAtOutput> {
+  return runOperation('restore-at', input);
 }

@@ -2,7 +2,8 @@
 // a replica set (`replication:<set>`): it collapses the requests for a pass (backups of the primary,
 // the set's Schedule, `replication run`) and runs the passes one after another, each pass one
 // replicateToReplica activity per replica in parallel; it keeps what it knows of each replica
-// (queried by `replication status`), retries a failing or deferred replica on a backoff timer, and
+// (queried by `replication status`), retries a failing or deferred replica on a backoff timer (a
+// replica that starts failing raises replication-failed, once until it passes again), and
 // continues as new before its history grows large. replicationTickWorkflow is what the set's
 // Schedule starts; replicationVerifyWorkflow compares every replica with the primary.
 
@@ -26,6 +27,7 @@ import type { Activities } from '../activities/index.js';
 import type { PassResult } from '../core/replicationTypes.js';
 import { REPLICA_COMPARE_OPTIONS, REPLICA_SET_LOOKUP_OPTIONS, REPLICATION_PASS_OPTIONS } from './activityOptions.js';
 import { SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
+import { BackgroundEvents, RaisedEvent, raisesEvents, runEventId } from './notifications.js';
 import { innermostMessage } from './operations.js';
 import {
   ReplicaSetDescription,
@@ -89,11 +91,13 @@ export async function replicationWorkflow(input: ReplicationWorkflowInput): Prom
     if (replica.state === 'failing' || replica.state === 'deferred') retries.set(replica.name, { failures: 1, dueAt: Date.now() });
   }
 
+  const raised = new BackgroundEvents();
   let passesThisRun = 0;
   for (;;) {
     if (passesThisRun >= PASSES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       // An update waiting for the next pass is a handler that has not finished: it gets its pass first.
       await condition(() => nextPassWaiters.length > 0 || allHandlersFinished());
+      await raised.settled();
       if (nextPassWaiters.length === 0) await continueAsNew<typeof replicationWorkflow>({ set, carried: state, ...(pending ? { pending } : {}) });
     }
     const dueAt = Math.min(...[...retries.values()].map((retry) => retry.dueAt));
@@ -110,7 +114,7 @@ export async function replicationWorkflow(input: ReplicationWorkflowInput): Prom
       pending = undefined;
       waiters = nextPassWaiters;
       nextPassWaiters = [];
-      described = await describeReplicaSet({ set });
+      described = await describeAgain(set, described);
       adoptMembers(state, described);
       names = state.replicas.map((replica) => replica.name);
     } else {
@@ -119,7 +123,7 @@ export async function replicationWorkflow(input: ReplicationWorkflowInput): Prom
       if (names.length === 0) continue;
     }
 
-    const results = await runPass(set, state, names, full, described.retryFloorMs, retries);
+    const results = await runPass(set, state, names, full, described.retryFloorMs, retries, raised);
     passesThisRun += 1;
     for (const resolve of waiters) resolve(results);
     // A pass that stopped on its time budget goes on at once.
@@ -128,10 +132,11 @@ export async function replicationWorkflow(input: ReplicationWorkflowInput): Prom
 }
 
 /** One pass over `names`, in parallel; every replica's state updated from its outcome. */
-async function runPass(set: string, state: ReplicationState, names: string[], full: boolean, retryFloorMs: number, retries: Map<string, Retry>): Promise<PassResult[]> {
+async function runPass(set: string, state: ReplicationState, names: string[], full: boolean, retryFloorMs: number, retries: Map<string, Retry>, raised: BackgroundEvents): Promise<PassResult[]> {
   state.passes += 1;
   const pass = state.passes;
   const replicas = names.map((name) => state.replicas.find((replica) => replica.name === name)!);
+  const failingBefore = new Set(replicas.filter((replica) => replica.state === 'failing').map((replica) => replica.name));
   for (const replica of replicas) replica.state = 'copying';
   setCurrentDetails(`replication of set ${set}: pass ${pass} copying to ${names.join(', ')}`);
   const results = await Promise.all(
@@ -148,8 +153,23 @@ async function runPass(set: string, state: ReplicationState, names: string[], fu
     }),
   );
   state.lastPassAt = new Date().toISOString();
+  const newlyFailing = results.filter((result) => result.failed !== undefined && !failingBefore.has(result.replica));
+  if (newlyFailing.length > 0 && raisesEvents()) {
+    for (const result of newlyFailing) raised.raise(replicationFailedEvent(set, pass, result));
+  }
   setCurrentDetails(`replication of set ${set}: pass ${pass} done at ${state.lastPassAt}: ${state.replicas.map(describeReplica).join('; ')}`);
   return results;
+}
+
+/** replication-failed: once when a replica starts failing (not at each retry while it keeps failing). */
+function replicationFailedEvent(set: string, pass: number, result: PassResult): RaisedEvent {
+  return {
+    id: runEventId(`${result.replica}:pass-${pass}:failed`),
+    kind: 'replication-failed',
+    subject: set,
+    summary: `replication of set ${set} to ${result.replica} failed: ${result.failed}`,
+    details: { set, replica: result.replica, pass },
+  };
 }
 
 function passed(replica: ReplicaState, result: PassResult, retries: Map<string, Retry>, retryFloorMs: number): void {
@@ -220,6 +240,20 @@ function noteBackup(state: ReplicationState, request: ReplicateRequest): void {
       bytes: behind.bytes + (request.bytesAdded ?? 0),
       ...(request.committedAt !== undefined ? { oldestMissingAt: behind.oldestMissingAt ?? request.committedAt, newestMissingAt: request.committedAt } : {}),
     };
+  }
+}
+
+/**
+ * The set as the worker describes it now, or `last` when that fails (the failover monitor it asks
+ * for the active member not answering): the pass goes on and the next one asks again.
+ */
+async function describeAgain(set: string, last: ReplicaSetDescription): Promise<ReplicaSetDescription> {
+  try {
+    return await describeReplicaSet({ set });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    setCurrentDetails(`replication of set ${set}: describing the set failed, the last description stays: ${innermostMessage(err)}`);
+    return last;
   }
 }
 

@@ -2,8 +2,12 @@
 // made starts it). It backs up, then forgets by the schedule's policy over this source's snapshots
 // only (the host and source the new snapshot records), then prunes every `prune.every`-th run, and
 // returns counts. Runs are counted from the last completed run's result, which a Schedule hands to
-// each run (`workflowInfo().lastResult`); a failed run does not count. When a step fails it tells
-// the schedule's targets (one line) and fails, so the run reads failed in Temporal UI.
+// each run (`workflowInfo().lastResult`); a failed run does not count. When a step fails it raises
+// backup-failed (prune-failed for its prune) to the schedule's `notify` channels (every channel that
+// wants it without a list) and fails, so the run reads failed in Temporal UI; its child backup
+// leaves the telling to it. Only the first failure in a row is told: a run whose Schedule hands it
+// the previous run's failure (`workflowInfo().lastFailure`) fails silently, so a schedule stuck
+// failing does not page every run; recovery is told by the SLA events.
 //
 // The backup runs as a child backupWorkflow, not as an activity of this workflow: it then is a
 // backup like any other in Temporal UI, `temporal workflow list` and Meridian's listings (searchable
@@ -12,13 +16,16 @@
 // (with the data-plane options every operation uses): a forget filtered to one source is not an
 // operation anyone starts by hand, and they are short next to the backup.
 
-import { executeChild, isCancellation, ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { dataPlaneOptions } from './activityOptions.js';
 import { operationSearchAttributes, repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
-import { notifyTargets } from './notifications.js';
+import { notifyScheduledRun, runEventId } from './notifications.js';
 import { backupWorkflow, innermostMessage } from './operations.js';
 import { operationWorkflowId, progressQuery, ScheduledBackupInput, ScheduledBackupOutput, WorkflowProgress } from './shared.js';
+
+/** Patch id of telling only the first failed run in a row (runs recorded before it told every one). */
+export const FIRST_FAILURE_PATCH = 'scheduled-backup-first-failure-only';
 
 export async function scheduledBackupWorkflow(input: ScheduledBackupInput): Promise<ScheduledBackupOutput> {
   const info = workflowInfo();
@@ -70,9 +77,14 @@ export async function scheduledBackupWorkflow(input: ScheduledBackupInput): Prom
     progress.error = innermostMessage(err);
     setCurrentDetails(`${summary}: ${step} failed: ${progress.error}`);
     // An operator's cancel is no failure to be told about (and leaves no time to tell).
-    if (!isCancellation(err)) {
+    const failingAlready = info.lastFailure !== undefined && patched(FIRST_FAILURE_PATCH);
+    if (!isCancellation(err) && !failingAlready) {
       const message = `scheduled backup "${input.schedule}" of ${path} into ${repository}: ${step} failed: ${progress.error}`;
-      await notifyTargets(input.notify, { kind: 'scheduled-backup-failed', schedule: input.schedule, repository, message });
+      await notifyScheduledRun(
+        input.notify,
+        { kind: 'scheduled-backup-failed', schedule: input.schedule, repository, message },
+        { id: runEventId('failed'), kind: step === 'prune' ? 'prune-failed' : 'backup-failed', subject: path, summary: message, details: { schedule: input.schedule, repository, step } },
+      );
     }
     throw err;
   }

@@ -3,14 +3,15 @@
 // or one started by hand, begins at subset 1), deep-verifies that share of the packs through the
 // scrubRepository activity and returns the next cursor. Damage found does not fail the run (a
 // failed run would not pass its cursor on): it completes with ok: false, the problems and a
-// notification to the schedule's targets. A run that cannot scrub at all fails (and notifies);
+// damage-found event to the schedule's channels. A run that cannot scrub at all fails (and raises
+// verify-failed);
 // the next run then starts again from the last completed run's cursor.
 
 import { proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { dataPlaneOptions } from './activityOptions.js';
 import { repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
-import { notifyTargets } from './notifications.js';
+import { notifyScheduledRun, runEventId } from './notifications.js';
 import { innermostMessage } from './operations.js';
 import { progressQuery, ScrubInput, ScrubOutput, WorkflowProgress } from './shared.js';
 
@@ -38,7 +39,12 @@ export async function scrubWorkflow(input: ScrubInput): Promise<ScrubOutput> {
     progress.phase = 'failed';
     progress.error = innermostMessage(err);
     setCurrentDetails(`${summary}: failed: ${progress.error}`);
-    await notifyTargets(input.notify, { kind: 'scrub-failed', schedule: input.schedule ?? info.workflowId, repository, message: `scrub of ${repository} failed: ${progress.error}` });
+    const message = `scrub of ${repository} failed: ${progress.error}`;
+    await notifyScheduledRun(
+      input.notify,
+      { kind: 'scrub-failed', schedule: input.schedule ?? info.workflowId, repository, message },
+      { id: runEventId('failed'), kind: 'verify-failed', subject: repository, summary: message, details: { operation: 'scrub', ...(input.schedule ? { schedule: input.schedule } : {}) } },
+    );
     throw err;
   }
 
@@ -59,7 +65,12 @@ export async function scrubWorkflow(input: ScrubInput): Promise<ScrubOutput> {
     const first = run.problems[0]!;
     const found = `found ${run.problems.length === 1 ? 'a problem' : 'problems'} in ${read}`;
     setCurrentDetails(`${summary}: completed with problems: ${found}; first: ${first.message}`);
-    output.notification = await notifyTargets(input.notify, { kind: 'scrub-found-damage', schedule: input.schedule ?? info.workflowId, repository, message: `scrub of ${repository} ${found}; first: ${first.message}` });
+    const message = `scrub of ${repository} ${found}; first: ${first.message}`;
+    output.notification = await notifyScheduledRun(
+      input.notify,
+      { kind: 'scrub-found-damage', schedule: input.schedule ?? info.workflowId, repository, message },
+      { id: runEventId('damage'), kind: 'damage-found', subject: repository, summary: message, details: { operation: 'scrub', problems: run.problems.length, ...(input.schedule ? { schedule: input.schedule } : {}) } },
+    );
   }
   progress.phase = 'completed';
   progress.result = output;

@@ -34,7 +34,7 @@ export interface BackupInput {
   dataTaskQueue?: string;
 }
 
-export interface BackupOutput {
+export interface BackupOutput extends RanOn {
   snapshotId: string;
   /** The host and source directory the snapshot records (the worker's hostname, the resolved path, when the input gave none). */
   host: string;
@@ -59,6 +59,11 @@ export interface BackupOutput {
   replication?: BackupReplication;
 }
 
+/** In an operation's result: the repository it ran on when the input named a replica set's primary and another member is active (a failover). */
+export interface RanOn {
+  activeRepository?: string;
+}
+
 export interface RestoreInput {
   repo: string;
   snapshot: string;
@@ -69,7 +74,7 @@ export interface RestoreInput {
 }
 
 /** The engine's restore result plus duration (type-only imports: nothing of core/ enters the workflow bundle). */
-export type RestoreOutput = RestoreResult & { durationMs: number };
+export type RestoreOutput = RestoreResult & RanOn & { durationMs: number };
 
 export interface VerifyInput {
   repo: string;
@@ -82,7 +87,7 @@ export interface VerifyInput {
 }
 
 /** The engine's verify report plus duration. */
-export type VerifyOutput = VerifyReport & { durationMs: number };
+export type VerifyOutput = VerifyReport & RanOn & { durationMs: number };
 
 /** A repair of a repository: `repair index` or `repair snapshots`. */
 export interface RepairInput {
@@ -90,8 +95,8 @@ export interface RepairInput {
   dataTaskQueue?: string;
 }
 
-export type RepairIndexOutput = RepairIndexResult & { durationMs: number };
-export type RepairSnapshotsOutput = RepairSnapshotsResult & { durationMs: number };
+export type RepairIndexOutput = RepairIndexResult & RanOn & { durationMs: number };
+export type RepairSnapshotsOutput = RepairSnapshotsResult & RanOn & { durationMs: number };
 
 /** A forget: the snapshots a retention policy does not keep, or exactly the snapshots named. */
 export interface ForgetInput {
@@ -118,7 +123,7 @@ export interface ForgetInput {
  * The engine's forget result (at most 1,000 snapshots listed, the rest counted) plus duration, and
  * the prune's output when the input asked for one (set by the workflow, not by the forget activity).
  */
-export type ForgetOutput = ForgetResult & { durationMs: number; prune?: PruneOutput };
+export type ForgetOutput = ForgetResult & RanOn & { durationMs: number; prune?: PruneOutput };
 
 /** A prune: one at a time per repository (its workflow id is the repository's, see workflows/catalog.ts). */
 export interface PruneInput {
@@ -130,7 +135,7 @@ export interface PruneInput {
 }
 
 /** The engine's prune result (counts only) plus duration. */
-export type PruneOutput = PruneResult & { durationMs: number };
+export type PruneOutput = PruneResult & RanOn & { durationMs: number };
 
 /** An unlock: the stale locks of a repository removed, or with `force` every lock. */
 export interface UnlockInput {
@@ -140,7 +145,7 @@ export interface UnlockInput {
 }
 
 /** The locks removed and kept (at most 100 of each listed, all counted) plus duration. */
-export type UnlockOutput = UnlockResult & { durationMs: number };
+export type UnlockOutput = UnlockResult & RanOn & { durationMs: number };
 
 /**
  * What the `progress` query returns. Byte-level progress lives in the running activity's
@@ -197,7 +202,8 @@ export interface ScheduledBackupInput {
   /** The forget after each backup (its `repo` is the backup's; it applies to the backup's host and path only). */
   retention?: { policy: RetentionPolicy; groupBy?: GroupBy; timezone?: string };
   prune?: { every: number; maxUnusedPercent?: number };
-  notify?: NotifyTarget[];
+  /** Notification channels (names); runs applied before channels hold URLs and addresses (NotifyTarget). */
+  notify?: string[];
 }
 
 export interface ScheduledBackupOutput {
@@ -218,7 +224,8 @@ export interface ScrubInput {
   cycle: number;
   /** Pack bytes read at most per run; the rest of the share carries over to the next run. */
   budgetBytes?: number;
-  notify?: NotifyTarget[];
+  /** Notification channels (names); runs applied before channels hold URLs and addresses (NotifyTarget). */
+  notify?: string[];
   dataTaskQueue?: string;
 }
 
@@ -239,7 +246,7 @@ export interface ScrubRunInput {
 }
 
 /** The engine's scrub report (counts, at most 20 problems, the next cursor) plus duration. */
-export type ScrubRunOutput = ScrubReport & { durationMs: number };
+export type ScrubRunOutput = ScrubReport & RanOn & { durationMs: number };
 
 /** What a scrub run returns, and (as the Schedule's last completion result) where the next run starts. */
 export interface ScrubOutput {
@@ -256,7 +263,7 @@ export interface ScrubOutput {
   /** The budget stopped this run inside its subset: a full pass takes more than `cycle` runs. */
   cycleStretched: boolean;
   warnings: string[];
-  /** The notification of the damage found, when there were targets: delivered/skipped, or why it failed. */
-  notification?: { delivered: number; skipped: number } | { failed: string };
+  /** The notification of the damage found: delivered/skipped targets (legacy), delivered/filtered channels, or why it failed. */
+  notification?: { delivered: number; skipped: number } | { delivered: string[]; filtered: string[]; unknown?: string[] } | { failed: string };
   durationMs: number;
 }

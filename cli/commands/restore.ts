@@ -1,15 +1,22 @@
 // `meridian restore SNAPSHOT|latest --target DIR`: restores a snapshot (or part of it) into a
-// directory through the restore workflow. Files whose data is damaged are listed (and left out
+// directory through the restore workflow (with --at, a source as of a time: cli/commands/restoreAt.ts). Files whose data is damaged are listed (and left out
 // of the target) while everything intact is restored; then the command exits 1.
 
 import path from 'node:path';
 import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
-import { EXIT, ExitCode } from '../exitCodes.js';
+import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
+import { restoreAtTime } from './restoreAt.js';
 import { count, formatBytes, formatDuration, printJson, printLines, shortId } from '../output.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('restore', args);
+  if (values.at !== undefined) {
+    expectPositionals('restore', positionals, [], 0);
+    if (values.include || values.exclude) throw usageError("--include and --exclude do not go with --at; see 'meridian help restore'");
+    return restoreAtTime(values, from('repo'));
+  }
+  if (values.source !== undefined) throw usageError("--source goes with --at; see 'meridian help restore'");
   const [snapshot] = expectPositionals('restore', positionals, ['SNAPSHOT'], 1);
   const repo = repositoryUrl('restore', values.repo, from('repo'));
   const target = path.resolve(requireOption('restore', '--target', values.target));

@@ -166,7 +166,8 @@ export async function initReplicas(regions: Regions): Promise<void> {
   for (const replica of regions.replicas) await initReplica(primary, await openStorage(replica.directUrl));
 }
 
-async function listing(storage: Storage, type: FileType): Promise<Map<string, number>> {
+/** The names and sizes of one folder of a storage. */
+export async function listing(storage: Storage, type: FileType): Promise<Map<string, number>> {
   const files = new Map<string, number>();
   for await (const entry of storage.list(type) as AsyncIterable<ListedObject>) files.set(entry.name, entry.size);
   return files;

@@ -45,3 +45,30 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   counter += 1;
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
+
+/** A test file's connection and the long-running workflows its tests start (terminated when the file ends). */
+export interface ConnectionScope {
+  readonly t: TestConnection;
+  /** Workflow ids to terminate in afterAll. */
+  readonly started: string[];
+}
+
+/** Connects in beforeAll; in afterAll terminates every workflow pushed to `started` and closes the connection. */
+export function useTestConnection(): ConnectionScope {
+  let t: TestConnection | undefined;
+  const started: string[] = [];
+  beforeAll(async () => {
+    t = await testConnection();
+  });
+  afterAll(async () => {
+    for (const workflowId of started) await t?.client.workflow.getHandle(workflowId).terminate('test done').catch(() => undefined);
+    await t?.close();
+  });
+  return {
+    get t() {
+      if (t === undefined) throw new Error('useTestConnection: the connection exists only once beforeAll has run');
+      return t;
+    },
+    started,
+  };
+}

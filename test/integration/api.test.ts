@@ -5,7 +5,11 @@
 // serves reads as running at once (the progress query does not wait for a worker); and, over a
 // real listener, bodies of 3, 10 and 100 MB are refused with 413 at once, before they are read.
 
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { backup as backupCore } from '../../core/archiver';
+import { writeJournalSegment } from '../../core/journal';
 import { Repository } from '../../core/repository';
 import { createApiApp } from '../../api/app';
 import type { OperationView } from '../../api/operations';
@@ -14,7 +18,8 @@ import { LocalStorage } from '../../storage/local';
 import { RunningWorker, startWorker, testAuthority } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
 import { hourlyTimes, writeSnapshots } from '../helpers/snapshotHistories';
-import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
+import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
+import { activityAttempts } from '../helpers/activityAttempts';
 
 const PASS = 'test-pass';
 const TOKEN = 'integration-token';
@@ -96,6 +101,31 @@ test('backup, snapshots, restore and deep verify over HTTP', async () => {
   expect(verify).toMatchObject({ operation: 'verify', status: 'completed', result: { level: 'deep', ok: true, problems: [] } });
 });
 
+test('POST /v1/restores/at and GET /v1/snapshots?at=&source= restore and explain a source as of a time', async () => {
+  const dir = tempDir('api-restore-at');
+  const repo = await Repository.init(new LocalStorage(dir), PASS, {});
+  const source = tempDir('api-at-src');
+  writeTree(source, { smallFiles: 4 });
+  const t0 = Date.parse('2026-03-01T10:00:00Z');
+  const { snapshotId } = await backupCore(repo, { source, type: 'full', host: 'api-host', time: new Date(t0) });
+  const before = describeTree(source);
+  writeFileSync(path.join(source, 'later.txt'), 'written after the snapshot');
+  await writeJournalSegment(repo, { source, host: 'api-host', changed: ['later.txt'], deleted: [], from: new Date(t0), until: new Date(t0 + 60_000) });
+  const query = (at: string) => `/v1/snapshots?repo=${encodeURIComponent(dir)}&at=${encodeURIComponent(at)}&source=${encodeURIComponent(source)}`;
+  expect(await get(query('2026-03-01T10:00:30Z'))).toMatchObject({ snapshot: { id: snapshotId }, segments: [], covered: { from: '2026-03-01T10:00:00.000Z', until: '2026-03-01T10:01:00.000Z' } });
+  expect(await get(query('2026-03-01T10:01:00Z'))).toMatchObject({ snapshot: { id: snapshotId }, segments: [{ changed: 1, deleted: 0 }] });
+
+  const early = tempDir('api-at-early');
+  const earlyRun = await finished(await start('/v1/restores/at', { repo: dir, source, at: '2026-03-01T10:00:30Z', target: early }));
+  expect(earlyRun).toMatchObject({ operation: 'restore-at', status: 'completed', result: { snapshot: snapshotId, segments: 0 } });
+  expectSameTree(before, early);
+  const late = tempDir('api-at-late');
+  expect(await finished(await start('/v1/restores/at', { repo: dir, source, at: '2026-03-01T10:01:00Z', target: late }))).toMatchObject({ status: 'completed', result: { segments: 1 } });
+  expectSameTree(source, late);
+  const refused = await finished(await start('/v1/restores/at', { repo: dir, source, at: '2026-03-01T09:59:00Z', target: tempDir('api-at-refused') }));
+  expect(refused).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('restorable from 2026-03-01T10:00:00.000Z until 2026-03-01T10:01:00.000Z') } });
+});
+
 test('forget by policy (a dry run, then for real) and DELETE /v1/snapshots/:id over HTTP', async () => {
   const dir = tempDir('api-forget');
   const repo = await Repository.init(new LocalStorage(dir), PASS, {});
@@ -148,8 +178,7 @@ test('a backup into a repository the worker cannot open fails once, naming the p
 
   // Non-retryable: the activity ran exactly once.
   const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
-  const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
-  expect(attempts).toEqual([1]);
+  expect(activityAttempts(history, 'backupSnapshot')).toEqual([1]);
 
   // The API opens repositories with the same passphrases, so listing fails the same way.
   const listing = await get<{ error: { code: string; message: string } }>(`/v1/snapshots?repo=${encodeURIComponent(repo)}`, 422);

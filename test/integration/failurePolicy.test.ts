@@ -10,6 +10,7 @@ import { LocalStorage } from '../../storage/local';
 import { BackupOutput } from '../../workflows/shared';
 import { useTemporalWorker } from '../helpers/meridianWorker';
 import { tempDir, writeTree } from '../helpers/trees';
+import { activityAttempts } from '../helpers/activityAttempts';
 
 const PASS = 'failure policy passphrase';
 const setup = useTemporalWorker(PASS);
@@ -46,7 +47,7 @@ test('a restore into a target path over 4,096 bytes fails at once, on attempt 1,
   expect(failure.message.length).toBeLessThanOrEqual(1000);
 
   const events = (await run.fetchHistory()).events ?? [];
-  expect(events.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []))).toEqual([1]);
+  expect(activityAttempts({ events }, 'restoreSnapshot')).toEqual([1]);
   const policy = events.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!.retryPolicy!;
   expect(policy.maximumAttempts).toBe(10);
   expect(policy.nonRetryableErrorTypes).toEqual(expect.arrayContaining(['filesystem', 'no-space', 'storage-permanent', 'wrong-passphrase']));

@@ -3,12 +3,14 @@
 // carries a memo and current details for Temporal UI, and reads as a backup through the API's
 // describeOperation; a workflow that is no Meridian operation is not found; the running
 // activity's heartbeat `phase` does not overwrite the workflow's; and runs started by the API and
-// the CLI carry a summary.
+// the CLI carry a summary; a source's latest backup is its path into its own repository, not a
+// newer backup of the same path into another one.
 
 import { execFileSync } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { describeOperation, startOperation } from '../../api/operations';
+import { latestBackup } from '../../control/operations';
 import { Repository } from '../../core/repository';
 import { LocalStorage } from '../../storage/local';
 import { createMeridianWorker } from '../../worker/createWorker';
@@ -61,6 +63,22 @@ test('a backup started with the temporal CLI is found by its search attributes a
   expect(metadata.currentDetails).toBe(`${summary}: completed`);
 
   expect(await describeOperation(t.client, workflowId)).toMatchObject({ workflowId, operation: 'backup', status: 'completed', result: { snapshotId: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+});
+
+test("a source's latest backup is the newest of its path into its repository, not into another one", async () => {
+  const { t, worker } = setup;
+  const source = tempDir('visibility-latest-src');
+  writeTree(source, { smallFiles: 2 });
+  const [own, other] = [tempDir('visibility-own-repo'), tempDir('visibility-other-repo')];
+  for (const repo of [own, other]) await Repository.init(new LocalStorage(repo), PASS, {});
+  const ownRun = await startOperation(t.client, 'backup', { repo: own, path: source, type: 'full' }, worker.taskQueue);
+  await ownRun.result();
+  // Newer, same path, another repository: it must not stand for the source's last backup.
+  const otherRun = await startOperation(t.client, 'backup', { repo: other, path: source, type: 'full' }, worker.taskQueue);
+  await otherRun.result();
+  await eventually(() => listIds(t.client, `WorkflowId = "${otherRun.workflowId}" AND ExecutionStatus = "Completed"`), (ids) => ids.length > 0);
+  expect((await latestBackup(t.client, source, own))?.workflowId).toBe(ownRun.workflowId);
+  expect((await latestBackup(t.client, source, other))?.workflowId).toBe(otherRun.workflowId);
 });
 
 test('a workflow that is no Meridian operation is not found by describeOperation', async () => {

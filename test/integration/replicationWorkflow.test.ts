@@ -1,6 +1,7 @@
 // The set's workflow logic on the real dev server, with stand-in activities (the passes themselves
 // are proven against real storage in replicationRuns.test.ts and the region tests): a failing
-// replica is retried on the workflow's own timer, alone, until it recovers; a backup's request
+// replica is retried on the workflow's own timer, alone, until it recovers (raising one
+// replication-failed event for the incident, not one per failed pass); a backup's request
 // counts as lag for the replicas that do not hold it; after 100 passes the workflow continues as
 // new with its state, and updates across it each get their pass.
 
@@ -9,31 +10,31 @@ import { Worker } from '@temporalio/worker';
 import type { PassResult } from '../../core/replicationTypes';
 import { replicateNowUpdate, replicateSignal, ReplicaSetDescription, ReplicateInput, ReplicationState, replicationStatusQuery, replicationWorkflowId } from '../../workflows/replicationDefs';
 import { workflowBundle } from '../helpers/meridianWorker';
+import { recordingNotifyEvent } from '../helpers/raisedEvents';
 import { readUntil } from '../helpers/polling';
-import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
 
-let t: TestConnection;
-const started: string[] = [];
-
-beforeAll(async () => {
-  t = await testConnection();
-});
-
-afterAll(async () => {
-  for (const workflowId of started) await t.client.workflow.getHandle(workflowId).terminate('test done').catch(() => undefined);
-  await t.close();
-});
+const scope = useTestConnection();
+const { started } = scope;
 
 /** Stand-ins for the replication activities: every call recorded; a replica in `down` fails as unreachable. */
 class StandIns {
   readonly calls: string[] = [];
   readonly down = new Set<string>();
+  /** describeReplicaSet fails (the failover monitor it asks does not answer). */
+  describeFails = false;
+  /** The events the workflow raised. */
+  readonly raised = recordingNotifyEvent();
 
   constructor(private readonly replicas: string[]) {}
 
   activities() {
     return {
-      describeReplicaSet: async ({ set }: { set: string }): Promise<ReplicaSetDescription> => ({ set, primary: 'primary', replicas: this.replicas, retryFloorMs: 200 }),
+      notifyEvent: this.raised.notifyEvent,
+      describeReplicaSet: async ({ set }: { set: string }): Promise<ReplicaSetDescription> => {
+        if (this.describeFails) throw ApplicationFailure.create({ type: 'unexpected', message: 'failover monitor fo does not answer', nonRetryable: true });
+        return { set, primary: 'primary', replicas: this.replicas, retryFloorMs: 200 };
+      },
       replicateToReplica: async ({ replica }: ReplicateInput): Promise<PassResult> => {
         this.calls.push(replica);
         if (this.down.has(replica)) throw ApplicationFailure.create({ type: 'storage-unavailable', message: `storage unreachable: ${replica} is down`, nonRetryable: true });
@@ -51,8 +52,8 @@ class StandIns {
 async function withStandInWorker(standIns: StandIns, body: (taskQueue: string) => Promise<void>): Promise<void> {
   const taskQueue = uniqueTaskQueue('replication-workflow');
   const worker = await Worker.create({
-    connection: t.connection,
-    namespace: t.namespace,
+    connection: scope.t.connection,
+    namespace: scope.t.namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: standIns.activities(),
@@ -73,7 +74,7 @@ test('a failing replica is retried alone on the workflow timer until it recovers
   standIns.down.add('r2');
   await withStandInWorker(standIns, async (taskQueue) => {
     const set = uniqueSet();
-    const handle = await t.client.workflow.start('replicationWorkflow', { taskQueue, workflowId: replicationWorkflowId(set), args: [{ set }] });
+    const handle = await scope.t.client.workflow.start('replicationWorkflow', { taskQueue, workflowId: replicationWorkflowId(set), args: [{ set }] });
     const status = () => handle.query(replicationStatusQuery);
     const failing = await readUntil('r2 failing', status, (s) => s.replicas[1]?.state === 'failing', 30_000);
     expect(failing.replicas[0]).toMatchObject({ name: 'r1', state: 'idle', reachable: true });
@@ -97,6 +98,8 @@ test('a failing replica is retried alone on the workflow timer until it recovers
     expect(recovered.replicas[1]).toMatchObject({ reachable: true, behind: { snapshots: 0 } });
     expect(recovered.replicas[1]!.lastError).toBeUndefined();
     expect(recovered.replicas[1]!.lastSuccessAt).toBeDefined();
+    // r2 failed in three passes or more: one incident, one replication-failed event.
+    expect(standIns.raised.events).toEqual([expect.objectContaining({ kind: 'replication-failed', severity: 'warning', subject: set, details: expect.objectContaining({ replica: 'r2', pass: 1 }) })]);
   });
 });
 
@@ -105,7 +108,7 @@ test('after 100 passes the workflow continues as new with its state, and every u
   await withStandInWorker(standIns, async (taskQueue) => {
     const set = uniqueSet();
     const workflowId = replicationWorkflowId(set);
-    const handle = await t.client.workflow.start('replicationWorkflow', { taskQueue, workflowId, args: [{ set }] });
+    const handle = await scope.t.client.workflow.start('replicationWorkflow', { taskQueue, workflowId, args: [{ set }] });
     const firstRunId = handle.firstExecutionRunId;
     await readUntil('the first pass', () => handle.query(replicationStatusQuery), (s) => s.passes === 1, 30_000);
     for (let pass = 2; pass <= 101; pass++) {
@@ -115,9 +118,25 @@ test('after 100 passes the workflow continues as new with its state, and every u
     const state: ReplicationState = await handle.query(replicationStatusQuery);
     expect(state).toMatchObject({ set, passes: 101, replicas: [{ name: 'r1', state: 'idle', reachable: true }] });
     const runs = [];
-    for await (const execution of t.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution);
+    for await (const execution of scope.t.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution);
     expect(runs.map((run) => run.status.name).sort()).toEqual(['CONTINUED_AS_NEW', 'RUNNING']);
     expect((await handle.describe()).runId).not.toBe(firstRunId);
     expect(standIns.count('r1')).toBe(101);
+  });
+});
+
+test('a pass whose description of the set fails keeps the last one: the workflow goes on and the next pass describes again', async () => {
+  const standIns = new StandIns(['r1']);
+  await withStandInWorker(standIns, async (taskQueue) => {
+    const set = uniqueSet();
+    const handle = await scope.t.client.workflow.start('replicationWorkflow', { taskQueue, workflowId: replicationWorkflowId(set), args: [{ set }] });
+    await readUntil('the first pass', () => handle.query(replicationStatusQuery), (s) => s.passes === 1, 30_000);
+    standIns.describeFails = true;
+    const [during] = await handle.executeUpdate(replicateNowUpdate, { args: [{}] });
+    expect(during).toMatchObject({ replica: 'r1' });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    standIns.describeFails = false;
+    await handle.executeUpdate(replicateNowUpdate, { args: [{}] });
+    expect(await handle.query(replicationStatusQuery)).toMatchObject({ passes: 3, replicas: [{ name: 'r1', state: 'idle' }] });
   });
 });

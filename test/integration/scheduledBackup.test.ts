@@ -5,7 +5,10 @@
 // while another source's snapshots in the same repository stay, prune every 2nd run, and never
 // overlap (each backup outlasts the interval: the worker's storage holds every snapshot upload for
 // 1.5 s, so the Schedule skips fire times); a run whose source is gone fails, reads failed, and
-// notifies a real local webhook, which Temporal retries after the webhook's first 500.
+// raises backup-failed to the schedule's channel, a real local webhook, which Temporal retries
+// after the webhook's first 500 (its child backup workflow leaves the telling to it). Only the first
+// failure in a row is told: the next failed run is silent, and a failure after a completed run is
+// told again.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +22,8 @@ import { scheduleId } from '../../schedules/names';
 import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/catalog';
-import { NotifyEvent, progressQuery, ScheduledBackupOutput } from '../../workflows/shared';
+import type { MeridianEvent } from '../../workflows/eventDefs';
+import { progressQuery, ScheduledBackupOutput } from '../../workflows/shared';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
@@ -60,9 +64,10 @@ afterAll(async () => {
 
 /** A worker reading the file as `meridian worker` does, whose storage holds each snapshot upload so that every backup outlasts the 1 s interval. */
 async function startScheduleWorker(configFile: string): Promise<RunningWorker> {
-  const authority = configuredAuthority(loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile }));
+  const workerConfig = loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile });
   return startWorker(t, 'unused', env.MERIDIAN_TASK_QUEUE, {
-    authority,
+    authority: configuredAuthority(workerConfig),
+    workerConfig,
     openRepository: async (admitted) => {
       const hold = async (op: string, h: { type: string }) => {
         if (op === 'put' && h.type === 'snapshots') await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_UPLOAD_HOLD_MS));
@@ -84,13 +89,31 @@ async function runsOf(handle: ScheduleHandle): Promise<{ description: WorkflowEx
   );
 }
 
-test('runs back up, keep exactly the policy for their own source, prune every 2nd run, never overlap, and a failed run notifies', async () => {
+/** Triggers one run now and waits for it to close: its description. */
+async function triggeredRun(handle: ScheduleHandle): Promise<WorkflowExecutionDescription> {
+  // The Schedule learns that its last run closed a little after the run does: a SKIP trigger in
+  // between is dropped as an overlap, and a run started then is not handed the last failure.
+  await eventually('the Schedule to see its last run closed', async () => ((await handle.describe()).info.runningActions.length === 0 ? true : undefined));
+  // Runs are told apart by run id: a Schedule names a run by its schedule and the second it
+  // started, so two triggered within one second share a workflow id.
+  const before = new Set((await handle.describe()).info.recentActions.map(({ action }) => action.workflow.firstExecutionRunId));
+  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  return eventually('the triggered run to close', async () => {
+    const fresh = (await handle.describe()).info.recentActions.find(({ action }) => !before.has(action.workflow.firstExecutionRunId));
+    if (!fresh) return undefined;
+    const description = await t.client.workflow.getHandle(fresh.action.workflow.workflowId, fresh.action.workflow.firstExecutionRunId).describe();
+    return description.status.name === 'RUNNING' ? undefined : description;
+  });
+}
+
+test('runs back up, keep exactly the policy for their own source, prune every 2nd run, never overlap, and the first failed run in a row notifies', async () => {
   const repo = path.join(work, 'repo');
   const source = path.join(work, 'tiles');
   const otherSource = path.join(work, 'dems');
   fs.mkdirSync(source);
   fs.mkdirSync(otherSource);
   fs.writeFileSync(path.join(work, 'gis.pass'), `${PASSPHRASE}\n`);
+  fs.writeFileSync(path.join(work, 'hook.secret'), 'scheduled-hook-secret\n');
   await Repository.init(new LocalStorage(repo), PASSPHRASE, {});
   const configFile = path.join(work, 'meridian.yaml');
   fs.writeFileSync(
@@ -104,7 +127,10 @@ test('runs back up, keep exactly the policy for their own source, prune every 2n
       'policies:',
       '  last-two: { keepLast: 2 }',
       'schedules:',
-      `  ${name}: { source: tiles, every: 1s, policy: last-two, prune: { every: 2, maxUnusedPercent: 0 }, notify: ["${webhook.origin}/hooks/meridian?token=test-token"] }`,
+      `  ${name}: { source: tiles, every: 1s, policy: last-two, prune: { every: 2, maxUnusedPercent: 0 }, notify: [ops-hook] }`,
+      'notifications:',
+      `  ops-hook: { webhook: { url: "${webhook.origin}/hooks/meridian?token=test-token", secretFile: hook.secret } }`,
+      `  unused-hook: { webhook: { url: "${webhook.origin}/not-this-one", secretFile: hook.secret } }`,
       '',
     ].join('\n'),
   );
@@ -177,12 +203,29 @@ test('runs back up, keep exactly the policy for their own source, prune every 2n
   });
   expect(failed.description.status.name).toBe('FAILED');
   await expect(t.client.workflow.getHandle(failed.description.workflowId, failed.description.runId).result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  await eventually('the retried notification', async () => (webhook.received.length >= 2 ? true : undefined));
   expect(webhook.received).toHaveLength(2);
   for (const request of webhook.received) {
     expect(request).toMatchObject({ method: 'POST', url: '/hooks/meridian?token=test-token' });
-    const event = request.body as NotifyEvent;
-    expect(event).toMatchObject({ kind: 'scheduled-backup-failed', schedule: name, repository: 'gis', workflowId: failed.description.workflowId });
-    expect(event.message).toMatch(new RegExp(`^scheduled backup "${name}" of ${source} into gis: backup failed: .*${source}`));
-    expect(event.message).not.toContain('\n');
+    const event = request.body as MeridianEvent;
+    expect(event).toMatchObject({ id: `${failed.description.workflowId}:${failed.description.runId}:failed`, kind: 'backup-failed', severity: 'critical', subject: source, workflowId: failed.description.workflowId, details: { schedule: name, repository: 'gis', step: 'backup' } });
+    expect(request.headers['idempotency-key']).toBe(event.id);
+    expect(event.summary).toMatch(new RegExp(`^scheduled backup "${name}" of ${source} into gis: backup failed: .*${source}`));
+    expect(event.summary).not.toContain('\n');
   }
-}, 90_000);
+
+  // Still failing: the next run fails too, but the first failure in a row was told already.
+  const again = await triggeredRun(handle);
+  expect(again.status.name).toBe('FAILED');
+  expect(webhook.received).toHaveLength(2);
+
+  // Back to working, then failing again: a new first failure, told.
+  fs.mkdirSync(source);
+  addTile();
+  expect((await triggeredRun(handle)).status.name).toBe('COMPLETED');
+  fs.rmSync(source, { recursive: true, force: true });
+  const relapse = await triggeredRun(handle);
+  expect(relapse.status.name).toBe('FAILED');
+  await eventually('the relapse notification', async () => (webhook.received.length >= 3 ? true : undefined));
+  expect((webhook.received.at(-1)!.body as MeridianEvent).id).toBe(`${relapse.workflowId}:${relapse.runId}:failed`);
+}, 120_000);

@@ -3,8 +3,9 @@
 // repository name through that file, over a small repository: each run gets the
 // previous completed run's cursor from the Schedule, T consecutive runs read subsets 1..T and
 // together every pack; then a flipped byte makes a run complete with ok: false naming the pack,
-// and a local webhook receives the 'scrub-found-damage' notification. The Schedule is deleted after.
-// Also: `meridian verify --subset` through the CLI, and a run that cannot scrub notifies 'scrub-failed'.
+// and the schedule's channel, a local webhook, receives the damage-found event. The Schedule is
+// deleted after. Also: `meridian verify --subset` through the CLI, and a run that cannot scrub,
+// started with a legacy notify list (a URL), notifies 'scrub-failed' through the legacy path.
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,7 +16,7 @@ import { inSubset } from '../../core/packSubset';
 import { scheduleId } from '../../schedules/names';
 import { configuredAuthority } from '../../worker/authority';
 import { loadWorkerConfig } from '../../worker/workerConfig';
-import { progressQuery, type NotifyEvent, type ScrubInput, type ScrubOutput } from '../../workflows/shared';
+import { progressQuery, type ScrubInput, type ScrubOutput } from '../../workflows/shared';
 import { buildManyPacksRepository, MANY_PACKS_PASSPHRASE, ManyPacksRepository, packNames, packPath } from '../helpers/manyPacksRepository';
 import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
@@ -30,7 +31,8 @@ let worker: RunningWorker | undefined;
 let work: string;
 let env: NodeJS.ProcessEnv;
 let built: ManyPacksRepository;
-let webhook: { url: string; events: NotifyEvent[]; server: http.Server };
+/** Legacy NotifyEvents and MeridianEvents, as received. */
+let webhook: { url: string; events: Record<string, unknown>[]; server: http.Server };
 let schedule: ScheduleHandle | undefined;
 let configFile: string;
 const name = `scrub-test-${process.pid}-${Date.now().toString(36)}`;
@@ -40,12 +42,12 @@ beforeAll(async () => {
   built = await buildManyPacksRepository(8, path.join(work, 'repo'));
   env = meridianEnv(work, 'scrub', 'not the passphrase: meridian.yaml names the file');
   t = await testConnection();
-  const events: NotifyEvent[] = [];
+  const events: Record<string, unknown>[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      events.push(JSON.parse(body) as NotifyEvent);
+      events.push(JSON.parse(body) as Record<string, unknown>);
       res.writeHead(204).end();
     });
   });
@@ -54,12 +56,22 @@ beforeAll(async () => {
 
   configFile = path.join(work, 'meridian.yaml');
   fs.writeFileSync(path.join(work, 'scrubbed.pass'), `${MANY_PACKS_PASSPHRASE}\n`);
+  fs.writeFileSync(path.join(work, 'hook.secret'), 'scrub-hook-secret\n');
   fs.writeFileSync(
     configFile,
-    ['repositories:', `  scrubbed: { url: ${built.dir}, passwordFile: scrubbed.pass }`, 'schedules:', `  ${name}: { repository: scrubbed, every: 1s, scrub: { cycle: ${T} }, notify: ["${webhook.url}"] }`, ''].join('\n'),
+    [
+      'repositories:',
+      `  scrubbed: { url: ${built.dir}, passwordFile: scrubbed.pass }`,
+      'schedules:',
+      `  ${name}: { repository: scrubbed, every: 1s, scrub: { cycle: ${T} }, notify: [scrub-hook] }`,
+      'notifications:',
+      `  scrub-hook: { webhook: { url: "${webhook.url}", secretFile: hook.secret } }`,
+      '',
+    ].join('\n'),
   );
   // The worker serves the repository by the name meridian.yaml gives it, with the file's passphrase.
-  worker = await startWorker(t, 'unused', env.MERIDIAN_TASK_QUEUE, { authority: configuredAuthority(loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile })) });
+  const workerConfig = loadWorkerConfig({ ...env, MERIDIAN_CONFIG: configFile });
+  worker = await startWorker(t, 'unused', env.MERIDIAN_TASK_QUEUE, { authority: configuredAuthority(workerConfig), workerConfig });
 });
 
 afterAll(async () => {
@@ -107,7 +119,7 @@ it('runs of a Schedule made by meridian apply carry the cursor: T consecutive ru
   schedule = t.client.schedule.getHandle(scheduleId(name));
   const applied = parseJson<{ plan: { name: string; action: string }[] }>(await runMeridian(['apply', '--config', configFile, '--json'], { cwd: work, env, timeoutMs: 30_000 }));
   expect(applied.plan).toEqual([expect.objectContaining({ name, action: 'create' })]);
-  expect((await schedule.describe()).action).toMatchObject({ workflowType: 'scrubWorkflow', args: [{ schedule: name, repo: 'scrubbed', cycle: T, notify: [webhook.url] } satisfies ScrubInput] });
+  expect((await schedule.describe()).action).toMatchObject({ workflowType: 'scrubWorkflow', args: [{ schedule: name, repo: 'scrubbed', cycle: T, notify: ['scrub-hook'] } satisfies ScrubInput] });
   const seen = new Set<string>();
 
   // The first run starts at subset 1 (no earlier result); each later one where the one before left off.
@@ -137,12 +149,12 @@ it('runs of a Schedule made by meridian apply carry the cursor: T consecutive ru
   const after = await nextRuns(schedule, seen, T + 1);
   const damaged = after.find((r) => !r.output.ok);
   expect(damaged?.output.problems[0]).toMatchObject({ kind: 'damaged-blob', pack: victim, snapshot: expect.stringMatching(/^[0-9a-f]{64}$/), path: expect.stringMatching(/tile-\d+\.bin$/) });
-  expect(damaged!.output.notification).toEqual({ delivered: 1, skipped: 0 });
+  expect(damaged!.output.notification).toEqual({ delivered: ['scrub-hook'], filtered: [] });
   // The run after it still got its cursor: a run with damage completes.
   const index = after.indexOf(damaged!);
   if (index + 1 < after.length) expect(after[index + 1]!.output.subset.n).toBe(damaged!.output.cursor.subset);
   const event = webhook.events.find((e) => e.workflowId === damaged!.workflowId);
-  expect(event).toMatchObject({ kind: 'scrub-found-damage', schedule: name, repository: 'scrubbed', message: expect.stringContaining(`pack ${victim.slice(0, 12)}`) });
+  expect(event).toMatchObject({ kind: 'damage-found', severity: 'critical', subject: 'scrubbed', details: { operation: 'scrub', schedule: name }, summary: expect.stringContaining(`pack ${victim.slice(0, 12)}`) });
 
   await schedule.delete();
   schedule = undefined;

@@ -1,7 +1,8 @@
 // The workflows' failure paths with mocked activities on a real Temporal server: what the
 // workflow code does when its activity fails for good, fails for a while, or is canceled. The
 // activities are scripted here (the engine's own failures are covered by the unit tests); the
-// workflow code, the retry policy and the server are the real ones.
+// workflow code, the retry policy and the server are the real ones. Also: the event each outcome
+// raises (verify-failed, damage-found, none for a success or a cancel).
 
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -13,6 +14,7 @@ import { ensureSearchAttributes } from '../../worker/devServer';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../workflows/failurePolicy';
 import { progressQuery, VerifyOutput } from '../../workflows/shared';
 import { workflowBundle } from '../helpers/meridianWorker';
+import { recordingNotifyEvent } from '../helpers/raisedEvents';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
 
 type Script = (attempt: number) => Promise<VerifyOutput>;
@@ -27,7 +29,9 @@ const taskQueue = uniqueTaskQueue('failure-paths');
 const unexpected = (name: string) => () => Promise.reject(new Error(`the test did not expect ${name}`));
 
 /** Every data-plane activity refuses, except verifyRepository, which runs the current script. */
+const raised = recordingNotifyEvent();
 const activities: Activities = {
+  notifyEvent: raised.notifyEvent,
   backupSnapshot: unexpected('backupSnapshot'),
   restoreSnapshot: unexpected('restoreSnapshot'),
   repairIndex: unexpected('repairIndex'),
@@ -65,6 +69,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   attempts = [];
+  raised.events.length = 0;
 });
 
 async function verifyFailure(): Promise<{ cause?: { type?: string; message: string }; progress: unknown }> {
@@ -80,6 +85,7 @@ test.each(NON_RETRYABLE_FAILURE_TYPES)('a %s failure fails the workflow on its f
   expect(cause).toMatchObject({ type, message: `scripted ${type}` });
   expect(attempts).toEqual([1]);
   expect(progress).toMatchObject({ operation: 'verify', phase: 'failed', error: `scripted ${type}` });
+  expect(raised.events).toEqual([expect.objectContaining({ kind: 'verify-failed', severity: 'warning', summary: expect.stringContaining(`failed: scripted ${type}`) })]);
 });
 
 test('a transient failure is retried with backoff and the workflow completes with the later result', async () => {
@@ -89,6 +95,7 @@ test('a transient failure is retried with backoff and the workflow completes wit
   await expect(handle.result()).resolves.toMatchObject({ ok: true });
   expect(attempts).toEqual([1, 2, 3]);
   expect(await handle.query(progressQuery)).toMatchObject({ phase: 'completed', result: { ok: true } });
+  expect(raised.events).toEqual([]);
 });
 
 test('an unclassified error is retried too (a bounded number of times), not failed at once', async () => {
@@ -96,6 +103,8 @@ test('an unclassified error is retried too (a bounded number of times), not fail
   const handle = await startOperation(t.client, 'verify', { repo: '/srv/mocked-repository' }, taskQueue);
   await expect(handle.result()).resolves.toMatchObject({ ok: false });
   expect(attempts).toEqual([1, 2]);
+  // A verify that completes finding problems tells of the damage.
+  expect(raised.events.map((e) => e.kind)).toEqual(['damage-found']);
 });
 
 test('canceling the workflow stops the running activity before the run reads canceled', async () => {
@@ -120,4 +129,5 @@ test('canceling the workflow stops the running activity before the run reads can
   expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   expect((await handle.describe()).status.name).toBe('CANCELLED');
   expect(activityCanceled).toBe(true);
+  expect(raised.events).toEqual([]); // an operator's cancel is no failure to be told about
 });

@@ -11,6 +11,7 @@ import { LocalStorage } from '../../storage/local';
 import { BackupOutput } from '../../workflows/shared';
 import { roundTripThroughWorkflows, useTemporalWorker } from '../helpers/meridianWorker';
 import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
+import { activityAttempts } from '../helpers/activityAttempts';
 
 const PASS = 'integration passphrase';
 const setup = useTemporalWorker(PASS);
@@ -67,7 +68,5 @@ test('a wrong passphrase fails the workflow at once, without retries', async () 
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause?.cause as { type?: string; message: string } | undefined;
   expect(cause).toMatchObject({ type: 'wrong-passphrase', message: expect.stringContaining('passphrase') });
-  const started = ((await run.fetchHistory()).events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-  expect(started).toHaveLength(1);
-  expect(started[0]!.activityTaskStartedEventAttributes!.attempt).toBe(1);
+  expect(activityAttempts(await run.fetchHistory(), 'verifyRepository')).toEqual([1]);
 });

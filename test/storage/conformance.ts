@@ -49,6 +49,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
         { type: 'snapshots', name: id('d') },
         { type: 'locks', name: id('e') },
         { type: 'journal', name: id('f') },
+        { type: 'health', name: id('9') },
       ];
       for (const [i, h] of handles.entries()) await storage.put(h, bytes(1000 + i, i));
       for (const [i, h] of handles.entries()) expect(Buffer.from(await storage.get(h))).toEqual(Buffer.from(bytes(1000 + i, i)));

@@ -3,6 +3,7 @@
 
 import type { Client } from '@temporalio/client';
 import { createApiApp } from '../../api/app';
+import { DASHBOARD_PATHS } from '../../api/dashboard/routes';
 import type { Authority } from '../../worker/authority';
 
 const TOKEN = 'test-token-0123456789';
@@ -102,6 +103,19 @@ describe('API request validation', () => {
     ['a subset with a standard level', '/v1/verifications', { repo: '/srv/repo', subset: { n: 1, t: 3 }, level: 'standard' }, 'level: must be deep (or left out) with a subset'],
     ['a subset with a sample', '/v1/verifications', { repo: '/srv/repo', subset: { n: 1, t: 3 }, samplePercent: 10 }, 'samplePercent: cannot be combined with a subset'],
     ['an array body', '/v1/backups', [backup], 'body: must be a JSON object'],
+    ['a pg backup of neither pgdata nor dsn', '/v1/pg/backups', { repo: '/srv/repo', cluster: 'main' }, 'pgdata: give exactly one of pgdata and dsn'],
+    ['a pg backup of both', '/v1/pg/backups', { repo: '/srv/repo', cluster: 'main', pgdata: '/var/lib/pg', dsn: 'postgres://db/x' }, 'pgdata: give exactly one of pgdata and dsn'],
+    ['a pg backup with a password in its dsn', '/v1/pg/backups', { repo: '/srv/repo', cluster: 'main', dsn: 'postgres://u:secret@db/x' }, 'dsn: must not carry a password (the worker reads it from its ~/.pgpass or PGPASSFILE)'],
+    ['a pg backup with a password parameter in its dsn', '/v1/pg/backups', { repo: '/srv/repo', cluster: 'main', dsn: 'postgresql://db/x?sslmode=require&password=secret' }, 'dsn: must not carry a password (the worker reads it from its ~/.pgpass or PGPASSFILE)'],
+    ['a pg cluster name with a slash', '/v1/pg/backups', { repo: '/srv/repo', cluster: 'a/b', pgdata: '/var/lib/pg' }, 'cluster: must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit'],
+    ['a pg restore without a zone', '/v1/pg/restores', { repo: '/srv/repo', cluster: 'main', targetTime: '2026-11-30T02:15:00', targetDir: '/r' }, 'targetTime: must be an ISO 8601 date-time with a zone, such as 2026-11-30T02:15:00Z or 2026-11-30T03:15:00+01:00'],
+    ['a pg restore with a bad action', '/v1/pg/restores', { repo: '/srv/repo', cluster: 'main', targetTime: '2026-11-30T02:15:00Z', targetDir: '/r', targetAction: 'shutdown' }, 'targetAction: must be promote or pause'],
+    ['a pg verification with dryRun but no retention', '/v1/pg/verifications', { repo: '/srv/repo', cluster: 'main', dryRun: true }, 'dryRun: applies only with retention'],
+    ['a pg verification with an unknown field', '/v1/pg/verifications', { repo: '/srv/repo', cluster: 'main', gaps: true }, 'gaps: is not a known field'],
+    ['a pg verification with a non-boolean retention', '/v1/pg/verifications', { repo: '/srv/repo', cluster: 'main', retention: 'yes' }, 'retention: must be true or false'],
+    ['a pg restore started on port 0', '/v1/pg/restores', { repo: '/srv/repo', cluster: 'main', targetTime: '2026-11-30T02:15:00Z', targetDir: '/r', start: { port: 0 } }, 'start.port: must be 1 to 65535'],
+    ['a restore at a relative source', '/v1/restores/at', { repo: '/srv/repo', source: 'data', at: '2026-11-30T02:15:00Z', target: '/out' }, 'source: must be an absolute path'],
+    ['a restore at no time', '/v1/restores/at', { repo: '/srv/repo', source: '/data', target: '/out' }, 'at: is required'],
   ];
 
   it.each(cases)('answers 400 naming the field: %s', async (_name, path, body, message) => {
@@ -134,6 +148,8 @@ describe('API request validation', () => {
     const get = (query: string) => app.request(`/v1/snapshots${query}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(await errorOf(await get(''))).toEqual({ status: 400, code: 'invalid_request', message: 'repo: is required' });
     expect(await errorOf(await get('?repo=/srv/repo&limit=3'))).toMatchObject({ status: 400, message: 'limit: is not a known field' });
+    expect(await errorOf(await get('?repo=/srv/repo&at=2026-11-30T02:15:00Z'))).toEqual({ status: 400, code: 'invalid_request', message: 'at: give both at and source, or neither' });
+    expect(await errorOf(await get('?repo=/srv/repo&at=noon&source=/data'))).toMatchObject({ status: 400, message: expect.stringMatching(/^at: must be an ISO 8601 date-time with a zone/) as string });
   });
 
   it('validates the snapshot and the repository of DELETE /v1/snapshots/:id', async () => {
@@ -229,7 +245,7 @@ describe('API OpenAPI document', () => {
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(document.openapi).toBe('3.1.0');
     const routes = app.routes
-      .filter((route) => route.method !== 'ALL')
+      .filter((route) => route.method !== 'ALL' && !DASHBOARD_PATHS.includes(route.path))
       .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`);
     const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`));
     expect(documented.sort()).toEqual([...new Set(routes)].sort());
@@ -279,6 +295,10 @@ describe('API OpenAPI document', () => {
       'forget',
       'unlock',
       'prune',
+      'pg-backup',
+      'pg-restore',
+      'pg-verify',
+      'restore-at',
       'repair-index',
       'repair-snapshots',
       'replication-verify',

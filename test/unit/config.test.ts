@@ -8,6 +8,7 @@ import path from 'node:path';
 import { checkSecrets, parseConfig, readConfigText } from '../../config/load';
 import { isScrubSchedule } from '../../config/schema';
 import { RepositoryError } from '../../core/errors';
+import { configErrorOf, editedText } from '../helpers/configErrors';
 
 const FILE = '/etc/meridian/meridian.yaml';
 
@@ -48,30 +49,22 @@ schedules:
     timezone: Europe/Berlin
     policy: gfs
     prune: { every: 7 }
-    notify: [ops@example.com, "https://hooks.example.com/meridian"]
+    notify: [ops-mail, ops-hook]
   tiles-scrub:
     repository: tiles-repo
     template: weekly
     scrub: { cycle: 4, budgetBytes: 10GiB }
+notifications:
+  ops-mail:
+    email: { to: ops@example.com, from: meridian@example.com, smtp: "smtp://mail.example.com:587" }
+    minSeverity: warning
+  ops-hook:
+    webhook: { url: "https://hooks.example.com/meridian", secretFile: secrets/hook.secret }
+    events: [backup-failed, sla-violation-started, sla-violation-resolved]
 `;
 
-/** The message of the configuration error that parsing `text` throws. */
-function errorOf(text: string): string {
-  try {
-    parseConfig(text, FILE);
-  } catch (err) {
-    expect(err).toBeInstanceOf(RepositoryError);
-    expect((err as RepositoryError).code).toBe('invalid-argument');
-    return (err as Error).message;
-  }
-  throw new Error('parsed without error');
-}
-
-/** The example with `from` replaced by `to` (which must occur). */
-function edited(from: string, to: string): string {
-  expect(EXAMPLE).toContain(from);
-  return EXAMPLE.replace(from, to);
-}
+const errorOf = (text: string) => configErrorOf(text, FILE);
+const edited = (from: string, to: string) => editedText(EXAMPLE, from, to);
 
 describe('a valid meridian.yaml', () => {
   it('parses the full example with defaults, durations, sizes and paths from the file directory', () => {
@@ -87,6 +80,9 @@ describe('a valid meridian.yaml', () => {
     expect(isScrubSchedule(scrub) && scrub.scrub).toEqual({ cycle: 4, budgetBytes: 10 * 2 ** 30 });
     const daily = config.schedules['rasters-daily']!;
     expect(!isScrubSchedule(daily) && daily.prune).toEqual({ every: 7 });
+    expect(daily.notify).toEqual(['ops-mail', 'ops-hook']);
+    expect(config.notifications['ops-hook']).toEqual({ webhook: { url: 'https://hooks.example.com/meridian', secretFile: '/etc/meridian/secrets/hook.secret' }, minSeverity: 'info', events: ['backup-failed', 'sla-violation-started', 'sla-violation-resolved'] });
+    expect(config.notifications['ops-mail']!.minSeverity).toBe('warning');
   });
 
   it('reads durations and sizes in every unit', () => {
@@ -109,7 +105,7 @@ describe('a valid meridian.yaml', () => {
   });
 
   it('accepts an empty file and the cron forms: names, ranges, steps, lists, 7 for Sunday, aliases', () => {
-    expect(parseConfig('', FILE)).toEqual({ repositories: {}, sources: {}, policies: {}, schedules: {}, replication: {} });
+    expect(parseConfig('', FILE)).toEqual({ repositories: {}, sources: {}, policies: {}, schedules: {}, replication: {}, failover: {}, runbooks: {}, slas: {}, notifications: {} });
     for (const cron of ['*/15 * * * *', '0 8-18/2 * * 1-5', '0,30 0 1,15 JAN-MAR,dec *', '0 3 * * 7', '5 4 * * sun', '@daily', '59 23 31 12 6']) {
       expect(parseConfig(edited('"30 2 * * MON-FRI"', `"${cron}"`), FILE).schedules['rasters-daily']!.cron).toBe(cron);
     }
@@ -138,6 +134,9 @@ describe('meridian.yaml errors name the file, the line and the key path', () => 
     ['a source naming a missing repository', edited('    repository: tiles-repo\n    exclude', '    repository: tile-repo\n    exclude'), 14, 'sources.tiles.repository', 'no repository named "tile-repo" in repositories (known: tiles-repo, rasters-repo)'],
     ['a schedule naming a missing source', edited('    source: tiles\n', '    source: tile\n'), 29, 'schedules.tiles-hourly.source', 'no source named "tile" in sources (known: tiles, rasters)'],
     ['a schedule naming a missing policy', edited('policy: gfs', 'policy: gfs2'), 36, 'schedules.rasters-daily.policy', 'no policy named "gfs2" in policies (known: gfs)'],
+    ['a schedule notifying a URL (channels are names)', edited('ops-mail, ops-hook]', 'ops-mail, "https://x.example/h"]'), 38, 'schedules.rasters-daily.notify.1', 'a notification channel name (URLs and addresses are set in notifications:)'],
+    ['a schedule naming a missing channel', edited('ops-mail, ops-hook]', 'ops-mail, ops-hooks]'), 38, 'schedules.rasters-daily.notify.1', 'no notification channel named "ops-hooks" in notifications (known: ops-mail, ops-hook)'],
+    ['an SMTP user without a password', edited('smtp: "smtp://mail.example.com:587" }', 'smtp: "smtp://mail.example.com:587", userFile: u }'), 45, 'notifications.ops-mail.email.userFile', 'give both userFile and passwordFile, or neither'],
     ['a scrub schedule naming a missing repository', edited('    repository: tiles-repo\n    template: weekly', '    repository: tiles\n    template: weekly'), 40, 'schedules.tiles-scrub.repository', 'no repository named "tiles" in repositories'],
   ])('%s', (_what, text, line, keyPath, message) => {
     const error = errorOf(text);
@@ -177,6 +176,8 @@ describe('checkSecrets', () => {
     expect(secretError({ RASTERS_PASSPHRASE: 'x' })).toBe(`${file}:7: repositories.tiles-repo.passwordFile: cannot read password file ${path.join(dir, 'secrets/tiles.pass')}: ENOENT`);
     fs.mkdirSync(path.join(dir, 'secrets'));
     fs.writeFileSync(path.join(dir, 'secrets/tiles.pass'), 'correct horse battery staple\n');
+    expect(secretError({ RASTERS_PASSPHRASE: 'the raster secret' })).toBe(`${file}:48: notifications.ops-hook.webhook.secretFile: cannot read webhook secret file ${path.join(dir, 'secrets/hook.secret')}: ENOENT`);
+    fs.writeFileSync(path.join(dir, 'secrets/hook.secret'), 'whsec\n');
     expect(secretError({ RASTERS_PASSPHRASE: 'the raster secret' })).toBe('');
     const missingVariable = secretError({});
     expect(missingVariable).toBe(`${file}:10: repositories.rasters-repo.passwordEnv: environment variable RASTERS_PASSPHRASE is not set`);

@@ -10,10 +10,10 @@ import { OPERATION_NAMES, operationOfWorkflowType, OPERATIONS, operationSearchAt
 import * as workflows from '../../workflows/index';
 
 describe('the operation catalog', () => {
-  it('names every workflow the bundle exports but the scheduled and replication ones, each with an activity the worker registers', () => {
+  it('names every workflow the bundle exports but the scheduled, replication, failover-monitor, runbook, SLA-monitor and journal ones, each with an activity the worker registers', () => {
     const catalogued = OPERATION_NAMES.map((o) => OPERATIONS[o].workflowType);
     const others = Object.keys(workflows).filter((type) => !catalogued.includes(type));
-    expect(others.sort()).toEqual(['replicationTickWorkflow', 'replicationVerifyWorkflow', 'replicationWorkflow', 'scheduledBackupWorkflow', 'scrubWorkflow']);
+    expect(others.sort()).toEqual(['failoverMonitorWorkflow', 'journalWorkflow', 'replicationTickWorkflow', 'replicationVerifyWorkflow', 'replicationWorkflow', 'runbookWorkflow', 'scheduledBackupWorkflow', 'scrubWorkflow', 'slaMonitorWorkflow']);
     expect(catalogued.filter((type) => !(type in workflows))).toEqual([]);
     const activities = createActivities({ authority: { admit: () => Promise.reject(new Error('unused')) } });
     for (const operation of OPERATION_NAMES) {

@@ -1,12 +1,17 @@
 // The README's example meridian.yaml (the block after `<!-- readme-example: meridian.yaml -->`)
 // is a file a newcomer can copy: it loads, its secrets check passes once they exist, and `meridian
 // apply` would make the four Schedules the README describes from it. Its three-region replica set
-// (`<!-- readme-example: replication -->`) loads too and makes the set's hourly Schedule.
+// (`<!-- readme-example: replication -->`) loads too and makes the set's hourly Schedule; its
+// example runbook (`<!-- readme-example: runbooks -->`) would start (every step has its params);
+// its SLA (`<!-- readme-example: slas -->`) has the schema's shape and the defaults the text gives.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkSecrets, loadConfig } from '../../config/load';
+import { parse } from 'yaml';
+import { checkSecrets, loadConfig, parseConfig } from '../../config/load';
+import { MonitoringSettingsSchema, SlaEntrySchema } from '../../config/schema';
+import { prepareRunbook } from '../../runbooks/parameters';
 import { desiredSchedules } from '../../schedules/desired';
 
 function readmeExample(name = 'meridian.yaml'): string {
@@ -26,6 +31,7 @@ describe("the README's example meridian.yaml", () => {
     fs.writeFileSync(file, readmeExample());
     fs.mkdirSync(path.join(dir, 'secrets'));
     fs.writeFileSync(path.join(dir, 'secrets', 'gis-main.pass'), 'raster passphrase\n');
+    fs.writeFileSync(path.join(dir, 'secrets', 'gis-chat.secret'), 'chat signing secret\n');
   });
 
   it('loads, and its secrets check passes with the password file beside it and the variable set', () => {
@@ -72,5 +78,29 @@ describe("the README's replication example", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the README's example runbook", () => {
+  it('parses, and an execution of it would start: every step has the params its action needs', () => {
+    const { runbooks } = parseConfig(readmeExample('runbooks'), '/etc/meridian/meridian.yaml');
+    const { runbook } = prepareRunbook('tiles-restore-check', runbooks['tiles-restore-check']!, { ticket: 'INC-7' });
+    expect(runbook.steps.find((s) => s.name === 'compare')!.params).toEqual({ repo: 'gis-eu', source: '/data/tiles', target: '/scratch/tiles-drill' });
+  });
+});
+
+describe("the README's example SLA", () => {
+  it('has the shape of an SLA entry: 1 h RPO, 4 h RTO, tested within 30 days, evaluated every minute', () => {
+    const { slas, monitoring } = parse(readmeExample('slas')) as { slas: Record<string, unknown>; monitoring: unknown };
+    expect(SlaEntrySchema.parse(slas.tiles)).toEqual({
+      sources: ['tiles-eu'],
+      rpoMinutes: 60,
+      rtoMinutes: 240,
+      rtoTestedWithin: 30 * 86_400_000,
+      runbooks: ['tiles-restore-check'],
+      notify: ['ops-webhook'],
+      enabled: true,
+    });
+    expect(MonitoringSettingsSchema.parse(monitoring)).toEqual({ slaInterval: 60_000 });
   });
 });

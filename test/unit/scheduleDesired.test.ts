@@ -13,10 +13,12 @@ sources:
 policies:
   gfs: { gfs: { daily: 7, weekly: 4, monthly: 12, yearly: 5 }, groupBy: host, timezone: Europe/Berlin }
 schedules:
-  tiles-hourly: { source: tiles, template: hourly, timezone: Europe/Berlin, policy: gfs, prune: { every: 24 }, tags: [hourly], jitter: 5m, notify: [ops@example.org] }
+  tiles-hourly: { source: tiles, template: hourly, timezone: Europe/Berlin, policy: gfs, prune: { every: 24 }, tags: [hourly], jitter: 5m, notify: [ops] }
   tiles-weekly: { source: tiles, cron: "30 1 * * 6", type: full, overlap: buffer-one, catchupWindow: 6h, enabled: false }
   gis-scrub: { repository: gis, template: weekly, scrub: { cycle: 4, budgetBytes: 1GiB } }
   fast: { source: tiles, every: 1s }
+notifications:
+  ops: { email: { to: ops@example.org, from: meridian@example.org, smtp: "smtp://mail.example.org:25" } }
 `;
 
 const byName = (text: string) => Object.fromEntries(desiredSchedules(parseConfig(text, 'meridian.yaml'), 'meridian').map((s) => [s.name, s]));
@@ -42,7 +44,7 @@ describe('desired schedules', () => {
         backup: { repo: 'gis', path: '/data/tiles', tags: ['tiles', 'hourly'], exclude: ['*.tmp'], host: 'tiles-01', dataTaskQueue: 'tiles-host' },
         retention: { policy: { gfs: { daily: 7, weekly: 4, monthly: 12, yearly: 5 } }, groupBy: 'host', timezone: 'Europe/Berlin' },
         prune: { every: 24 },
-        notify: ['ops@example.org'],
+        notify: ['ops'],
       },
     ]);
     expect(JSON.stringify(action)).not.toMatch(/srv\/backup|gis\.pass/);

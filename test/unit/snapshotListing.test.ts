@@ -48,3 +48,22 @@ test('a snapshot deleted between the listing and its read is left out, and a bac
   expect(third.parent).toBeNull();
   expect((await listSnapshots(repo)).map((s) => s.id)).toEqual([third.snapshotId]);
 });
+
+test('snapshots an earlier listing read are not read again', async () => {
+  const storage = new MemoryStorage();
+  const repo = await Repository.init(storage, PASS, { packSizeMiB: 1 });
+  const source = tempDir('listing-known');
+  writeTree(source, { smallFiles: 3 });
+  await backup(repo, { source, type: 'full', threads: 0 });
+  const earlier = await listSnapshots(repo);
+  const second = await backup(repo, { source, type: 'incremental', threads: 0 });
+  const reads: string[] = [];
+  const get = storage.get.bind(storage);
+  storage.get = (h, range) => {
+    if (h.type === 'snapshots') reads.push(h.name);
+    return get(h, range);
+  };
+  const listing = await listSnapshots(repo, { known: new Map(earlier.map((s) => [s.id, s])) });
+  expect(listing.map((s) => s.id)).toEqual([earlier[0]!.id, second.snapshotId]);
+  expect(reads).toEqual([second.snapshotId]);
+});

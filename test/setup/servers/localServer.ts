@@ -1,6 +1,7 @@
 // Shared plumbing of the test servers: a free 127.0.0.1 port, the project root, and a server
 // process in its own process group with a throwaway folder (data and log), polled until it
-// answers; stop() kills the group (SIGKILL: the data is throwaway) and removes the folder.
+// answers; stop() kills the group (SIGKILL: the data is throwaway) and removes the folder, unless
+// the caller gave a folder of its own to keep (a server stopped and started again on its data).
 // Loaded by globalSetup through plain require: import TypeScript siblings without the `.js` suffix.
 
 import { spawn } from 'node:child_process';
@@ -17,6 +18,8 @@ const START_TIMEOUT_MS = 60_000;
 export interface LocalServerSpec {
   /** Names the server in messages and in StartedServer. */
   name: string;
+  /** The caller's folder, kept when the server stops (to start it again on the same data); default a throwaway one. */
+  dir?: string;
   command: string;
   /** Fills the throwaway folder (configuration, data folders) before the server starts. */
   prepare?(dir: string): void;
@@ -33,11 +36,14 @@ export interface LocalServerSpec {
 }
 
 export async function startLocalServer(spec: LocalServerSpec): Promise<StartedServer> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `meridian-${spec.name}-`));
+  const dir = spec.dir ?? mkdtempSync(path.join(os.tmpdir(), `meridian-${spec.name}-`));
+  const removeDir = () => {
+    if (spec.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  };
   try {
     spec.prepare?.(dir);
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw err;
   }
   const logFile = path.join(dir, 'server.log');
@@ -58,7 +64,7 @@ export async function startLocalServer(spec: LocalServerSpec): Promise<StartedSe
   const stop = async () => {
     if (exited === undefined && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     await gone;
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     spec.afterStop?.();
   };
 

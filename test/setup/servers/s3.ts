@@ -13,31 +13,37 @@ import { HOST, projectRoot, startLocalServer } from './localServer';
 
 const ACCESS_KEY_ID = 'meridian-test';
 
-/**
- * `secret`: the identity's secret key, random unless given (the replication benchmark runs two
- * servers under one identity, since every tool it runs reads the key from the environment).
- */
-export const startS3Server = async (options: { secret?: string } = {}): ReturnType<ServerStarter> => {
+export interface S3ServerOptions {
+  /** The identity's secret key, random unless given (the replication benchmark and the outage drill run several servers under one identity, since every tool reads the key from the environment). */
+  secret?: string;
+  /** A folder of the caller's, kept when the server stops, and its 8 ports: the same pair starts the same server again on its data (the outage drill). */
+  kept?: { dir: string; ports: number[] };
+}
+
+export const startS3Server = async (options: S3ServerOptions = {}): ReturnType<ServerStarter> => {
   const weed = path.join(projectRoot(), '.tools', 'venv', 'bin', 'weed');
   if (!existsSync(weed)) throw new Error(`${weed} is missing: run scripts/setup.sh`);
   const secret = options.secret ?? randomBytes(16).toString('hex');
   const identities = { identities: [{ name: 'meridian', credentials: [{ accessKey: ACCESS_KEY_ID, secretKey: secret }], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'] }] };
-  const ports = await freePorts(8);
+  const ports = options.kept?.ports ?? (await freePorts(8));
   const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc] = ports;
   const endpoint = `http://${HOST}:${s3}`;
 
   return startLocalServer({
     name: 'seaweedfs-s3',
     command: weed,
+    ...(options.kept ? { dir: options.kept.dir } : {}),
     prepare: (dir) => {
       writeFileSync(path.join(dir, 's3.json'), JSON.stringify(identities), { mode: 0o600 });
-      mkdirSync(path.join(dir, 'data'));
+      mkdirSync(path.join(dir, 'data'), { recursive: true });
     },
     // -s3.autoCreateBucket=false: a missing bucket must stay missing (tests expect NoSuchBucket).
     // Every bucket is a collection with volumes of its own: small volumes, as many as the disk
     // holds (-volume.max=0), so that the tests' many buckets never run out of volume slots.
     args: (dir) => ['-logtostderr', 'server', `-dir=${path.join(dir, 'data')}`, `-ip=${HOST}`, `-ip.bind=${HOST}`,
       `-master.port=${master}`, `-master.port.grpc=${masterGrpc}`, '-master.telemetry=false', '-master.volumeSizeLimitMB=256',
+      // A restart on kept raft state waits out the election timeout (default 10 s, twice) before it answers.
+      ...(options.kept ? ['-master.electionTimeout=1s'] : []),
       `-volume.port=${volume}`, `-volume.port.grpc=${volumeGrpc}`, '-volume.max=0', '-volume.preStopSeconds=0',
       '-filer', `-filer.port=${filer}`, `-filer.port.grpc=${filerGrpc}`,
       '-s3', `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, '-s3.port.iceberg=0', '-s3.port.lance=0',

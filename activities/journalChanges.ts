@@ -1,0 +1,110 @@
+// What the journal watcher (activities/journalWatcher.ts) collects between two segments: the
+// watcher's events coalesced into changed and deleted paths relative to the source (a created or
+// deleted entry also changes its parent directory's listing; a created directory, which inotify reports
+// alone, brings everything under it), and the full rescan that replaces the events when there are
+// none to trust (no watcher state, an overflow): the tree on disk compared with the journal's
+// state (core/journal.ts stateAt) by type, size and modification time.
+
+import { lstat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { TreeNode } from '../core/tree.js';
+
+export interface WatchEvent {
+  path: string;
+  type: 'create' | 'update' | 'delete';
+}
+
+/** Changed and deleted paths (relative to the source) since the last cut. */
+export class PendingChanges {
+  private changed = new Set<string>();
+  private deleted = new Set<string>();
+
+  constructor(private readonly source: string) {}
+
+  get size(): number {
+    return this.changed.size + this.deleted.size;
+  }
+
+  /** Records the watcher's events; a created directory is walked for what it already holds. */
+  async add(events: readonly WatchEvent[]): Promise<void> {
+    for (const event of events) {
+      const relative = path.relative(this.source, event.path);
+      if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
+      const key = relative.split(path.sep).join('/');
+      if (key === '') continue; // the source itself: its entries' own events tell what changed
+      if (event.type === 'delete') this.markDeleted(key);
+      else this.markChanged(key);
+      if (event.type !== 'update' && key.includes('/')) this.markChanged(parentOf(key));
+      if (event.type === 'create') for (const inner of await walk(event.path, key)) this.markChanged(inner.path);
+    }
+  }
+
+  markChanged(key: string): void {
+    this.deleted.delete(key);
+    this.changed.add(key);
+  }
+
+  markDeleted(key: string): void {
+    this.changed.delete(key);
+    this.deleted.add(key);
+  }
+
+  /** What was collected, sorted; the collection starts empty again. */
+  cut(): { changed: string[]; deleted: string[] } {
+    const out = { changed: [...this.changed].sort(), deleted: [...this.deleted].sort() };
+    this.changed = new Set();
+    this.deleted = new Set();
+    return out;
+  }
+}
+
+/** The paths that differ between the tree at `source` and the journal's `state` of it. */
+export async function rescanChanges(source: string, state: ReadonlyMap<string, TreeNode>): Promise<{ changed: string[]; deleted: string[] }> {
+  const changed: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of await walk(source, '')) {
+    seen.add(entry.path);
+    if (differs(entry.stats, state.get(entry.path))) changed.push(entry.path);
+  }
+  const deleted = [...state.keys()].filter((key) => !seen.has(key));
+  return { changed: changed.sort(), deleted: deleted.sort() };
+}
+
+function differs(stats: import('node:fs').BigIntStats, node: TreeNode | undefined): boolean {
+  if (!node || node.type !== typeOf(stats)) return true;
+  if (node.mtimeNs !== String(stats.mtimeNs)) return true;
+  return node.type === 'file' && node.size !== Number(stats.size);
+}
+
+function typeOf(stats: import('node:fs').BigIntStats): TreeNode['type'] {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'dir';
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isFIFO()) return 'fifo';
+  if (stats.isSocket()) return 'socket';
+  return stats.isCharacterDevice() ? 'chardev' : 'blockdev';
+}
+
+function parentOf(key: string): string {
+  return key.slice(0, Math.max(0, key.lastIndexOf('/')));
+}
+
+/** Everything under `dir` (not `dir` itself), keyed below `key`; a directory gone meanwhile holds nothing. */
+async function walk(dir: string, key: string): Promise<{ path: string; stats: import('node:fs').BigIntStats }[]> {
+  const found: { path: string; stats: import('node:fs').BigIntStats }[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return found; // not a directory, or gone: its events say so
+  }
+  for (const name of names) {
+    const full = path.join(dir, name);
+    const inner = key === '' ? name : `${key}/${name}`;
+    const stats = await lstat(full, { bigint: true }).catch(() => undefined);
+    if (!stats) continue;
+    found.push({ path: inner, stats });
+    if (stats.isDirectory()) found.push(...(await walk(full, inner)));
+  }
+  return found;
+}

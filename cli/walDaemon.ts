@@ -1,0 +1,85 @@
+// `meridian pg wal-daemon`: opens the repository once and serves wal-push/wal-fetch requests of
+// cli/walClient.ts on a Unix socket (mode 0600), concurrently, until SIGTERM or SIGINT. The client
+// sends the segment's bytes, so the daemon needs no access to pg_wal; the passphrase stays here.
+
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import { fetchWal, pushWal } from '../core/walArchive.js';
+import type { Repository } from '../core/repository.js';
+import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
+import { EXIT, ExitCode, usageError } from './exitCodes.js';
+import { notice } from './output.js';
+import { withRepository } from './repositoryAccess.js';
+import { defaultWalSocket, readMessages, sendMessage, type WalMessage } from './walProtocol.js';
+
+export async function walDaemon(args: string[]): Promise<ExitCode> {
+  const { values, positionals, from } = parseCommand('pg', args);
+  expectPositionals('pg', positionals, [], 0);
+  const url = repositoryUrl('pg', values.repo, from('repo'));
+  const cluster = values.cluster ?? 'main';
+  const socketPath = values.socket ?? defaultWalSocket();
+  await withRepository(url, repositoryPassphrase(url, values['password-file']), async (repo) => {
+    const server = await listen(socketPath, (socket) => serve(repo, cluster, socket));
+    notice(`wal-daemon: cluster ${cluster} listening on ${socketPath}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    // Stops accepting; requests in flight finish (a push replies only once stored) before the repository closes.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return EXIT.ok;
+}
+
+/** Listens on `socketPath` with mode 0600, replacing a stale socket file but never a live daemon's. */
+async function listen(socketPath: string, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  if (await answers(socketPath)) throw usageError(`a wal-daemon already listens on ${socketPath}`);
+  await fs.rm(socketPath, { force: true });
+  const server = net.createServer(onConnection);
+  const umask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
+  await fs.chmod(socketPath, 0o600);
+  return server;
+}
+
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createConnection(socketPath, () => {
+      probe.end();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
+}
+
+function serve(repo: Repository, cluster: string, socket: net.Socket): void {
+  socket.on('error', () => socket.destroy());
+  readMessages(socket, (message) => {
+    handle(repo, cluster, message).then(
+      (reply) => sendMessage(socket, reply.header, reply.bytes),
+      (err: unknown) => sendMessage(socket, { error: firstLine(err) }),
+    );
+  });
+}
+
+async function handle(repo: Repository, cluster: string, { header, bytes }: WalMessage): Promise<WalMessage> {
+  if (header.cluster !== undefined && header.cluster !== cluster) throw new Error(`this wal-daemon serves cluster ${cluster}, not ${String(header.cluster)}`);
+  const walName = String(header.name);
+  if (header.op === 'push' && bytes) return { header: { outcome: await pushWal(repo, { cluster, walName, bytes }) } };
+  if (header.op === 'fetch') {
+    const found = await fetchWal(repo, { cluster, walName });
+    return found ? { header: {}, bytes: Buffer.from(found) } : { header: { missing: true } };
+  }
+  throw new Error(`unknown wal-daemon request '${String(header.op)}'`);
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}

@@ -1,0 +1,70 @@
+// `meridian pg wal-daemon` and the fast wal-push/wal-fetch client: push, repeated push, refused
+// conflict, fetch, missing (exit 1), a socket only its owner can use, and fallback to direct mode
+// once the daemon is gone (SIGTERM).
+
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Repository } from '../../core/repository';
+import { LocalStorage } from '../../storage/local';
+import { eventually } from '../helpers/polling';
+import { projectRoot, runMeridian } from '../helpers/meridianCli';
+import { pseudoRandomBytes, tempDir } from '../helpers/trees';
+
+const bin = path.join(projectRoot, 'bin', 'meridian.js');
+const SEG = '000000010000000000000003';
+
+describe('pg wal-daemon', () => {
+  const work = tempDir('wal-daemon');
+  const repoDir = path.join(work, 'repo');
+  const socket = path.join(work, 'wal.sock');
+  const env = { ...process.env, MERIDIAN_PASSWORD: 'wal daemon', MERIDIAN_HOME: path.join(work, 'home'), MERIDIAN_WAL_SOCKET: socket };
+  const run = (args: string[]) => runMeridian(args, { cwd: work, env, timeoutMs: 60_000 });
+  let daemon: ChildProcessWithoutNullStreams;
+  const bytes = Buffer.from(pseudoRandomBytes(1024 * 1024, 7));
+
+  beforeAll(async () => {
+    fs.mkdirSync(repoDir);
+    await Repository.init(new LocalStorage(repoDir), 'wal daemon');
+    fs.mkdirSync(path.join(work, 'a'));
+    fs.mkdirSync(path.join(work, 'b'));
+    fs.writeFileSync(path.join(work, 'a', SEG), bytes);
+    fs.writeFileSync(path.join(work, 'b', SEG), pseudoRandomBytes(1024 * 1024, 8));
+    daemon = spawn(process.execPath, [bin, 'pg', 'wal-daemon', '--repo', repoDir], { cwd: work, env, stdio: 'pipe' });
+    let log = '';
+    daemon.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    await eventually('the wal-daemon listening', () => (log.includes(`listening on ${socket}`) ? true : undefined), 60_000);
+  }, 90_000);
+
+  afterAll(() => {
+    if (daemon.exitCode === null) daemon.kill('SIGKILL');
+  });
+
+  it('listens on a socket only its owner can use', () => {
+    expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
+  });
+
+  it('stores, repeats, refuses a conflict, fetches and reports a missing segment', async () => {
+    // No --repo: the request goes to the daemon, which has the repository open.
+    expect(await run(['pg', 'wal-push', path.join('a', SEG)])).toMatchObject({ code: 0, stdout: `${SEG}: stored\n` });
+    expect(await run(['pg', 'wal-push', path.join('a', SEG)])).toMatchObject({ code: 0, stdout: `${SEG}: already-stored\n` });
+    const conflict = await run(['pg', 'wal-push', path.join('b', SEG)]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toMatch(/^meridian: .*different content.*\n$/);
+    expect(await run(['pg', 'wal-fetch', SEG, 'fetched'])).toMatchObject({ code: 0 });
+    expect(fs.readFileSync(path.join(work, 'fetched')).equals(bytes)).toBe(true);
+    expect(await run(['pg', 'wal-fetch', '000000010000000000000004', 'missing'])).toMatchObject({ code: 1 });
+    expect(fs.existsSync(path.join(work, 'missing'))).toBe(false);
+    expect(await run(['pg', 'wal-fetch', SEG, 'fetched', '--cluster', 'other'])).toMatchObject({ code: 126 });
+  }, 120_000);
+
+  it('stops on SIGTERM, and the commands then fall back to direct mode', async () => {
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(fs.existsSync(socket)).toBe(false);
+    expect(await run(['pg', 'wal-push', path.join('a', SEG), '--repo', repoDir])).toMatchObject({ code: 0, stdout: `${SEG}: already-stored\n` });
+    expect(await run(['pg', 'wal-fetch', SEG, 'direct', '--repo', repoDir])).toMatchObject({ code: 0 });
+    expect(fs.readFileSync(path.join(work, 'direct')).equals(bytes)).toBe(true);
+  }, 120_000);
+});
