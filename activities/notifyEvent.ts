@@ -4,7 +4,7 @@
 // to the channels not reached yet: a webhook answering 500, 500, 500 then 200 gets one successful
 // delivery, and the other channels one each. Logs and failures name a channel and its webhook by
 // scheme://host/path (an email channel by its SMTP server), never secrets. No channel configured:
-// nothing to do.
+// nothing to do. `delivered` lists channels in configuration order, however the sends finished.
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -50,7 +50,8 @@ export function createNotifyActivities(deps: NotifyDeps) {
       if (failures.length > 0) {
         throw ApplicationFailure.create({ type: 'notification-undelivered', message: boundedMessage(`notification ${event.id} not delivered: ${failures.join('; ')}`), nonRetryable: false });
       }
-      return { delivered: [...reached], filtered: route.filtered, ...(route.unknown.length > 0 ? { unknown: route.unknown } : {}) };
+      const delivered = route.send.map(([name]) => name).filter((name) => reached.has(name));
+      return { delivered, filtered: route.filtered, ...(route.unknown.length > 0 ? { unknown: route.unknown } : {}) };
     },
   };
 }
