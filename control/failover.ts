@@ -3,7 +3,7 @@
 // which answer the event id once the switch is done. The identity of who asks comes from the
 // caller's authentication (API token name, CLI user), never from a request body.
 
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import {
   failbackUpdate,
   failoverStatusQuery,
@@ -14,6 +14,7 @@ import {
   type SwitchAccepted,
 } from '../workflows/failoverDefs.js';
 import { ControlError } from './errors.js';
+import { isRunning } from './runningWorkflow.js';
 import { sendUpdate } from './updates.js';
 
 /** How long a status query waits for a worker. */
@@ -57,13 +58,7 @@ export async function triggerFailback(client: Client, config: FailoverNames | un
 
 async function runningMonitor(client: Client, config: FailoverNames | undefined, name: string) {
   const handle = client.workflow.getHandle(failoverWorkflowId(name));
-  let running = false;
-  try {
-    running = (await handle.describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
-  if (running) return handle;
+  if (await isRunning(handle)) return handle;
   const known = Object.keys(config?.failover ?? {});
   const listed = known.length === 0 ? 'meridian.yaml defines none' : `meridian.yaml defines ${known.join(', ')}`;
   throw new ControlError('not-found', known.includes(name) ? `no failover monitor ${handle.workflowId} is running (meridian apply starts it)` : `no failover named "${name}" is running (${listed})`);

@@ -4,7 +4,7 @@
 // the monitor does not run (meridian apply starts it) or has no SLA of that name; unanswered when
 // no worker answers the query.
 
-import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { RepositoryError } from '../core/errors.js';
 import { DurationMs } from '../config/duration.js';
 import {
@@ -16,6 +16,7 @@ import {
   type SlaStatus,
 } from '../workflows/slaDefs.js';
 import { ControlError } from './errors.js';
+import { isRunning } from './runningWorkflow.js';
 
 /** How long a query waits for a worker. */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -68,13 +69,7 @@ function unknownSla(name: string, view: SlaMonitorView): ControlError {
 
 async function runningMonitor(client: Client): Promise<WorkflowHandle> {
   const handle = client.workflow.getHandle(SLA_MONITOR_WORKFLOW_ID);
-  let running = false;
-  try {
-    running = (await handle.describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
-  if (running) return handle;
+  if (await isRunning(handle)) return handle;
   throw new ControlError('not-found', `no SLA monitor (${SLA_MONITOR_WORKFLOW_ID}) is running: meridian apply starts it when meridian.yaml has slas`);
 }
 
