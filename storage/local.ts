@@ -1,6 +1,7 @@
 // Local filesystem backend: one file per object under a root directory. Writes go to a temporary
 // file (next to the object, or for a streamed put in the type's directory) and are renamed into
-// place, so readers see all or nothing.
+// place, so readers see all or nothing; then the directories from the object's up to the root are
+// synced (their new entries too), so a put that returned survives a power loss, as a WAL push needs.
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -40,7 +41,7 @@ export class LocalStorage implements Storage {
       } finally {
         await handle.close();
       }
-      await fs.rename(temp, file);
+      await this.renameDurably(temp, file);
     } catch (err) {
       await fs.rm(temp, { force: true });
       throw this.classify(err, 'put', h);
@@ -69,7 +70,7 @@ export class LocalStorage implements Storage {
           await handle.sync();
           await handle.close();
           await fs.mkdir(path.dirname(file), { recursive: true });
-          await fs.rename(temp, file);
+          await this.renameDurably(temp, file);
         } catch (err) {
           await fs.rm(temp, { force: true });
           throw this.classify(err, 'put', { type, name });
@@ -182,6 +183,21 @@ export class LocalStorage implements Storage {
     const valid = parts.length <= 3 && parts.every((p) => /^[A-Za-z0-9._-]+$/.test(p) && !p.startsWith('.')) && parts.at(-1)!.includes(TEMPORARY_MARK);
     if (!valid) throw new StorageError('permanent', `[storage:local] "${name}" is not a temporary file's name`);
     await fs.rm(path.join(this.root, ...parts), { force: true });
+  }
+
+  /** Renames `temp` to `file` and syncs each directory from the file's up to the root, so the new name (and any directory just created for it) is on disk. */
+  private async renameDurably(temp: string, file: string): Promise<void> {
+    await fs.rename(temp, file);
+    const root = path.resolve(this.root);
+    for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+      const handle = await fs.open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (dir === root || path.dirname(dir) === dir) break;
+    }
   }
 
   private pathOf(h: Handle): string {
