@@ -1,6 +1,8 @@
 // Restore to a point in time: the newest snapshot of the source at or before T, plus the journal
-// segments that ended after that snapshot and at or before T, applied in order. A time outside
-// what the snapshots and segments cover is an error naming the covered interval.
+// segments that ended after that snapshot and at or before T, applied in order. A snapshot's time
+// is when its walk started, so a segment ending after it holds what changed behind the walk (one
+// overlapping the walk is applied again harmlessly: it holds its paths as they were when it was
+// written). A time outside what the snapshots and segments cover is an error naming the covered interval.
 
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
