@@ -3,10 +3,12 @@
 // deleted entry also changes its parent directory's listing; a created directory, which inotify reports
 // alone, brings everything under it), and the full rescan that replaces the events when there are
 // none to trust (no watcher state, an overflow): the tree on disk compared with the journal's
-// state (core/journal.ts stateAt) by type, size and modification time.
+// state (core/journal.ts stateAt) by type, size and modification time. Paths the source's excludes
+// leave out (or below such a directory) are neither collected nor walked.
 
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { PathFilter } from '../core/pathFilter.js';
 import type { TreeNode } from '../core/tree.js';
 
 export interface WatchEvent {
@@ -19,7 +21,10 @@ export class PendingChanges {
   private changed = new Set<string>();
   private deleted = new Set<string>();
 
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    private readonly filter: PathFilter,
+  ) {}
 
   get size(): number {
     return this.changed.size + this.deleted.size;
@@ -32,10 +37,11 @@ export class PendingChanges {
       if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
       const key = relative.split(path.sep).join('/');
       if (key === '') continue; // the source itself: its entries' own events tell what changed
+      if (this.filter.excludedWithin(key)) continue;
       if (event.type === 'delete') this.markDeleted(key);
       else this.markChanged(key);
       if (event.type !== 'update' && key.includes('/')) this.markChanged(parentOf(key));
-      if (event.type === 'create') for (const inner of await walk(event.path, key)) this.markChanged(inner.path);
+      if (event.type === 'create') for (const inner of await walk(event.path, key, this.filter)) this.markChanged(inner.path);
     }
   }
 
@@ -59,10 +65,10 @@ export class PendingChanges {
 }
 
 /** The paths that differ between the tree at `source` and the journal's `state` of it. */
-export async function rescanChanges(source: string, state: ReadonlyMap<string, TreeNode>): Promise<{ changed: string[]; deleted: string[] }> {
+export async function rescanChanges(source: string, state: ReadonlyMap<string, TreeNode>, filter: PathFilter): Promise<{ changed: string[]; deleted: string[] }> {
   const changed: string[] = [];
   const seen = new Set<string>();
-  for (const entry of await walk(source, '')) {
+  for (const entry of await walk(source, '', filter)) {
     seen.add(entry.path);
     if (differs(entry.stats, state.get(entry.path))) changed.push(entry.path);
   }
@@ -89,8 +95,8 @@ function parentOf(key: string): string {
   return key.slice(0, Math.max(0, key.lastIndexOf('/')));
 }
 
-/** Everything under `dir` (not `dir` itself), keyed below `key`; a directory gone meanwhile holds nothing. */
-async function walk(dir: string, key: string): Promise<{ path: string; stats: import('node:fs').BigIntStats }[]> {
+/** Everything under `dir` (not `dir` itself) that `filter` does not exclude, keyed below `key`; a directory gone meanwhile holds nothing. */
+async function walk(dir: string, key: string, filter: PathFilter): Promise<{ path: string; stats: import('node:fs').BigIntStats }[]> {
   const found: { path: string; stats: import('node:fs').BigIntStats }[] = [];
   let names: string[];
   try {
@@ -101,10 +107,11 @@ async function walk(dir: string, key: string): Promise<{ path: string; stats: im
   for (const name of names) {
     const full = path.join(dir, name);
     const inner = key === '' ? name : `${key}/${name}`;
+    if (filter.excluded(inner)) continue;
     const stats = await lstat(full, { bigint: true }).catch(() => undefined);
     if (!stats) continue;
     found.push({ path: inner, stats });
-    if (stats.isDirectory()) found.push(...(await walk(full, inner)));
+    if (stats.isDirectory()) found.push(...(await walk(full, inner, filter)));
   }
   return found;
 }

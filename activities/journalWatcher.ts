@@ -10,6 +10,9 @@
 // against the journal's state (stateAt). Either way that segment says `rescan: <reason>`.
 // The state file is replaced only once the segment it follows is stored, so a worker killed
 // mid-segment rescans from the previous one: nothing is lost, a change may be recorded twice.
+// The source's excludes leave paths out as its backups do; a journal whose excludes changed has
+// another subscription and state file, so it starts with a full rescan (a path no longer excluded is
+// recorded).
 
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -22,6 +25,7 @@ import { RepositoryError } from '../core/errors.js';
 import { listJournalSegments, writeJournalSegment } from '../core/journal.js';
 import { stateAt } from '../core/journalRestore.js';
 import { acquireLock } from '../core/locks.js';
+import { createPathFilter, type PathFilter } from '../core/pathFilter.js';
 import type { Repository } from '../core/repository.js';
 import type { TreeNode } from '../core/tree.js';
 import { openRepository } from '../worker/repositories.js';
@@ -39,6 +43,7 @@ const UNCLAIMED_MS = 120_000;
 interface LiveWatcher {
   subscription: AsyncSubscription;
   pending: PendingChanges;
+  filter: PathFilter;
   /** Why the next segment must rescan in full (no state file, an overflow), if it must. */
   fullRescan?: string;
   /** Why the next segment is a rescan: the state file's events, or a full one. */
@@ -50,7 +55,7 @@ interface LiveWatcher {
   failure?: Error;
 }
 
-/** Subscriptions by journal (repository URL, source, host): kept between the rounds of one worker. */
+/** Subscriptions by journal (repository URL, source, host, excludes): kept between the rounds of one worker. */
 const live = new Map<string, LiveWatcher>();
 
 export function createJournalActivities(deps: ActivityDeps) {
@@ -62,17 +67,18 @@ export function createJournalActivities(deps: ActivityDeps) {
         const source = path.resolve(input.source);
         const admitted = await deps.authority.admit({ repo: input.repo, source, workflowId });
         const host = input.host ?? os.hostname();
-        const key = `${admitted.url}\n${source}\n${host}`;
+        const excludes = input.excludes ?? [];
+        const key = `${admitted.url}\n${source}\n${host}${excludes.length > 0 ? `\n${JSON.stringify(excludes)}` : ''}`;
         const stateFile = path.join(meridianHome(), 'journal', `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.state`);
         const repo = await (deps.openRepository ?? openRepository)(admitted);
         const output: WatchJournalOutput = { segments: 0, bytesAdded: 0, rescans: [] };
         let claimed: LiveWatcher | undefined;
         try {
-          claimed = await claim(key, source, stateFile);
+          claimed = await claim(key, source, stateFile, createPathFilter([], excludes));
           const w = claimed;
           w.lastUntil ??= await lastUntil(repo, source, host);
           const segment = async (signal: AbortSignal | undefined, force = false) => {
-            const written = await writeSegment(repo, { w, source, host, stateFile, workflowId, signal, deps, force });
+            const written = await writeSegment(repo, { w, source, host, excludes, stateFile, workflowId, signal, deps, force });
             if (!written) return;
             output.segments += 1;
             output.bytesAdded += written.bytesAdded;
@@ -103,14 +109,14 @@ export function createJournalActivities(deps: ActivityDeps) {
 }
 
 /** The live subscription of this journal, or a new one (with its restart rescan planned). */
-async function claim(key: string, source: string, stateFile: string): Promise<LiveWatcher> {
+async function claim(key: string, source: string, stateFile: string, filter: PathFilter): Promise<LiveWatcher> {
   const existing = live.get(key);
   if (existing) {
     clearTimeout(existing.idle);
     return existing;
   }
-  const pending = new PendingChanges(source);
-  const w: LiveWatcher = { pending, intervalsSinceSegment: 0 } as LiveWatcher;
+  const pending = new PendingChanges(source, filter);
+  const w: LiveWatcher = { pending, filter, intervalsSinceSegment: 0 } as LiveWatcher;
   let queue = Promise.resolve();
   w.subscription = await watcher.subscribe(source, (err, events) => {
     if (err) {
@@ -150,6 +156,7 @@ interface SegmentContext {
   w: LiveWatcher;
   source: string;
   host: string;
+  excludes: string[];
   stateFile: string;
   workflowId: string | undefined;
   signal: AbortSignal | undefined;
@@ -176,7 +183,7 @@ async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ un
   w.rescan = undefined;
   try {
     if (fullRescan !== undefined) {
-      const full = await rescanChanges(source, await journalState(repo, source, ctx.host));
+      const full = await rescanChanges(source, await journalState(repo, source, ctx.host), w.filter);
       cut.changed = [...new Set([...cut.changed, ...full.changed])];
       cut.deleted = [...new Set([...cut.deleted, ...full.deleted])].filter((p) => !full.changed.includes(p));
       rescan = fullRescan;
@@ -185,7 +192,7 @@ async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ un
     let result;
     try {
       const from = w.lastUntil && w.lastUntil <= until ? w.lastUntil : until;
-      result = await writeJournalSegment(repo, { source, host: ctx.host, changed: cut.changed, deleted: cut.deleted, from, until, ...(rescan !== undefined ? { rescan } : {}), signal: lock.signal });
+      result = await writeJournalSegment(repo, { source, host: ctx.host, changed: cut.changed, deleted: cut.deleted, excludes: ctx.excludes, from, until, ...(rescan !== undefined ? { rescan } : {}), signal: lock.signal });
       await lock.confirm();
     } finally {
       await lock.release().catch(() => undefined);

@@ -2,6 +2,7 @@
 // that appeared in or left its listing) are compared with the source's state as of the previous
 // segment; their new content is chunked and deduplicated into packs like a backup's, without
 // walking the tree, and the segment file records each entry's node and the paths that are gone.
+// Paths the source's excludes leave out of its backups (or below such a directory) are left out too.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { stateAt } from './journalRestore.js';
 import { applySegment, childrenOf, JournalState, parentPath } from './journalState.js';
 import { MasterIndex } from './masterIndex.js';
 import { OwnerNames } from './ownerNames.js';
+import { createPathFilter, PathFilter } from './pathFilter.js';
 import { PruneWatch } from './pruneWatch.js';
 import { refuseReplica } from './replicaState.js';
 import { Repository } from './repository.js';
@@ -29,6 +31,8 @@ export interface JournalSegmentInput {
   changed: string[];
   /** Paths relative to `source` that were removed; one that exists again is recorded as it is. */
   deleted: string[];
+  /** The source's exclude globs, as its backups take them: those paths are not journaled. */
+  excludes?: string[];
   from: Date;
   until: Date;
   rescan?: string;
@@ -56,7 +60,7 @@ export async function writeJournalSegment(repo: Repository, input: JournalSegmen
   const index = await MasterIndex.load(repo, { excludePacks: prunes.packsToAvoid });
   const store = new BlobStore(repo, index, { threads: input.threads, signal: input.signal });
   try {
-    const scan = new SegmentScan(source, previous, index);
+    const scan = new SegmentScan(source, previous, index, createPathFilter([], input.excludes ?? []));
     scan.visitAll([...input.changed, ...input.deleted].map((p) => relativePath(source, p)));
     const entries = await scan.encodeFiles(store, input.signal);
     await store.flush();
@@ -118,6 +122,7 @@ class SegmentScan {
     private readonly source: string,
     private readonly previous: JournalState,
     private readonly index: MasterIndex,
+    private readonly filter: PathFilter,
   ) {
     this.children = childrenOf(previous);
   }
@@ -138,6 +143,7 @@ class SegmentScan {
   private visit(p: string): void {
     if (this.visited.has(p)) return;
     this.visited.add(p);
+    if (p !== '' && this.filter.excludedWithin(p)) return;
     const abs = p === '' ? this.source : path.join(this.source, p);
     let st: fs.BigIntStats | undefined;
     try {

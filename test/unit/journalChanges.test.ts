@@ -1,0 +1,36 @@
+// What the journal watcher collects between two segments (activities/journalChanges.ts): events
+// coalesced into paths relative to the source, and the full rescan, both without the paths the
+// source's excludes leave out.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { PendingChanges, rescanChanges } from '../../activities/journalChanges';
+import { createPathFilter } from '../../core/pathFilter';
+import { tempDir } from '../helpers/trees';
+
+const excludes = createPathFilter([], ['*.tmp', 'cache']);
+
+/** A source with an excluded file, an excluded directory at the top and one below, and a kept file. */
+function sourceWithExcludedPaths(): string {
+  const source = tempDir('journal-changes');
+  fs.writeFileSync(path.join(source, 'b.tmp'), 'scratch');
+  fs.mkdirSync(path.join(source, 'cache'));
+  fs.writeFileSync(path.join(source, 'cache', 'x'), 'cached');
+  fs.mkdirSync(path.join(source, 'sub', 'cache'), { recursive: true });
+  fs.writeFileSync(path.join(source, 'sub', 'cache', 'y'), 'cached too');
+  fs.writeFileSync(path.join(source, 'sub', 'keep'), 'kept');
+  return source;
+}
+
+test("events on excluded paths, or below an excluded directory, are not collected, nor walked", async () => {
+  const source = sourceWithExcludedPaths();
+  const pending = new PendingChanges(source, excludes);
+  await pending.add(['b.tmp', 'cache', 'cache/x', 'sub', 'sub/cache/y'].map((p) => ({ path: path.join(source, p), type: 'create' as const })));
+  expect(pending.size).toBe(2);
+  expect(pending.cut()).toEqual({ changed: ['sub', 'sub/keep'], deleted: [] });
+});
+
+test('a full rescan leaves excluded paths out', async () => {
+  const source = sourceWithExcludedPaths();
+  expect(await rescanChanges(source, new Map(), excludes)).toEqual({ changed: ['sub', 'sub/keep'], deleted: [] });
+});
