@@ -16,18 +16,25 @@ export interface WatchEvent {
   type: 'create' | 'update' | 'delete';
 }
 
-/** Changed and deleted paths (relative to the source) since the last cut. */
+/** Changed and deleted paths (relative to the source) since the last cut, and files to read again. */
 export class PendingChanges {
   private changed = new Set<string>();
   private deleted = new Set<string>();
+  private retries = new Set<string>();
 
   constructor(
     private readonly source: string,
     private readonly filter: PathFilter,
   ) {}
 
+  /** Changes collected; files to read again are not counted (they alone make no segment due). */
   get size(): number {
     return this.changed.size + this.deleted.size;
+  }
+
+  /** Files a segment could not read: the next segment reads them again, unless they are gone by then. */
+  retry(keys: readonly string[]): void {
+    for (const key of keys) this.retries.add(key);
   }
 
   /** Records the watcher's events; a created directory is walked for what it already holds. */
@@ -55,11 +62,13 @@ export class PendingChanges {
     this.deleted.add(key);
   }
 
-  /** What was collected, sorted; the collection starts empty again. */
+  /** What was collected, with the files to read again, sorted; the collection starts empty again. */
   cut(): { changed: string[]; deleted: string[] } {
+    for (const key of this.retries) if (!this.deleted.has(key)) this.changed.add(key);
     const out = { changed: [...this.changed].sort(), deleted: [...this.deleted].sort() };
     this.changed = new Set();
     this.deleted = new Set();
+    this.retries = new Set();
     return out;
   }
 }

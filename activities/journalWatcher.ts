@@ -10,6 +10,7 @@
 // against the journal's state (stateAt). Either way that segment says `rescan: <reason>`.
 // The state file is replaced only once the segment it follows is stored, so a worker killed
 // mid-segment rescans from the previous one: nothing is lost, a change may be recorded twice.
+// A changed file a segment could not read (counted in its filesSkipped) is read again by the next one.
 // The source's excludes leave paths out as its backups do; a journal whose excludes changed has
 // another subscription and state file, so it starts with a full rescan (a path no longer excluded is
 // recorded).
@@ -198,6 +199,7 @@ async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ un
       await lock.release().catch(() => undefined);
     }
     await rename(nextState, ctx.stateFile);
+    w.pending.retry(result.skipped);
     w.lastUntil = until;
     w.intervalsSinceSegment = 0;
     return { until: result.segment.until, bytesAdded: result.bytesAdded, ...(rescan !== undefined ? { rescan } : {}) };

@@ -212,6 +212,39 @@ describe('journal segments', () => {
     expect(fs.readdirSync(path.join(target, 'sub'))).toEqual(['keep']);
   });
 
+  test('a changed file the segment cannot read is counted and kept as before, a restore warns, and the next segment reads it', async () => {
+    const repo = await newRepo();
+    const source = tempDir('journal-src');
+    const file = path.join(source, 'x');
+    fs.writeFileSync(file, 'as backed up');
+    await backup(repo, { source, type: 'full', threads: 0, host: HOST, time: new Date(T0) });
+    fs.writeFileSync(file, 'changed');
+    // Replaced by a symlink between the segment's lstat and its read (opened with O_NOFOLLOW): ELOOP, even as root.
+    const open = fs.openSync.bind(fs);
+    const spy = jest.spyOn(fs, 'openSync').mockImplementation((p, flags, mode) => {
+      if (p === file && fs.lstatSync(file).isFile()) {
+        fs.rmSync(file);
+        fs.symlinkSync('elsewhere', file);
+      }
+      return open(p, flags, mode);
+    });
+    const first = await writeJournalSegment(repo, { source, host: HOST, changed: ['x'], deleted: [], from: new Date(T0), until: new Date(T0 + MINUTE), threads: 0 }).finally(() => spy.mockRestore());
+    expect(first.skipped).toEqual(['x']);
+    expect(first.segment).toMatchObject({ changed: 0, deleted: 0, filesSkipped: 1 });
+    expect((await planRestoreAt(repo, { source, at: new Date(T0 + MINUTE) })).segments[0]!.filesSkipped).toBe(1);
+    const stale = tempDir('journal-dst');
+    const restored = await restoreAt(repo, { source, host: HOST, at: new Date(T0 + MINUTE), target: stale });
+    expect(restored.warnings[0]).toMatch(/could not read 1 changed file .*may be restored as of an earlier time/);
+    expect(fs.readFileSync(path.join(stale, 'x'), 'utf8')).toBe('as backed up');
+
+    const second = await writeJournalSegment(repo, { source, host: HOST, changed: first.skipped, deleted: [], from: new Date(T0 + MINUTE), until: new Date(T0 + 2 * MINUTE), threads: 0 });
+    expect(second.skipped).toEqual([]);
+    expect(second.segment.filesSkipped).toBeUndefined();
+    const current = tempDir('journal-dst');
+    await restoreAt(repo, { source, host: HOST, at: new Date(T0 + 2 * MINUTE), target: current });
+    expectSameTree(source, current);
+  });
+
   test('a time outside the covered interval is an error naming it; the plan names the snapshot and segments', async () => {
     const repo = await newRepo();
     const source = tempDir('journal-src');

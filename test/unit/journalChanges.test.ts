@@ -1,6 +1,6 @@
 // What the journal watcher collects between two segments (activities/journalChanges.ts): events
 // coalesced into paths relative to the source, and the full rescan, both without the paths the
-// source's excludes leave out.
+// source's excludes leave out; files a segment could not read, read again by the next one.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,4 +33,14 @@ test("events on excluded paths, or below an excluded directory, are not collecte
 test('a full rescan leaves excluded paths out', async () => {
   const source = sourceWithExcludedPaths();
   expect(await rescanChanges(source, new Map(), excludes)).toEqual({ changed: ['sub', 'sub/keep'], deleted: [] });
+});
+
+test('files a segment could not read go into the next cut without making one due, unless deleted meanwhile', async () => {
+  const source = tempDir('journal-changes');
+  const pending = new PendingChanges(source, createPathFilter());
+  pending.retry(['a', 'b']);
+  expect(pending.size).toBe(0);
+  await pending.add([{ path: path.join(source, 'b'), type: 'delete' }]);
+  expect(pending.cut()).toEqual({ changed: ['a'], deleted: ['b'] });
+  expect(pending.cut()).toEqual({ changed: [], deleted: [] });
 });
