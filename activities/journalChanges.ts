@@ -41,7 +41,8 @@ export class PendingChanges {
   async add(events: readonly WatchEvent[]): Promise<void> {
     for (const event of events) {
       const relative = path.relative(this.source, event.path);
-      if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
+      // Outside the source; a name that merely starts with '..' (a ConfigMap volume's ..data) is inside.
+      if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) continue;
       const key = relative.split(path.sep).join('/');
       if (key === '') continue; // the source itself: its entries' own events tell what changed
       if (this.filter.excludedWithin(key)) continue;

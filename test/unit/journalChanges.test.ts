@@ -1,6 +1,7 @@
 // What the journal watcher collects between two segments (activities/journalChanges.ts): events
 // coalesced into paths relative to the source, and the full rescan, both without the paths the
-// source's excludes leave out; files a segment could not read, read again by the next one.
+// source's excludes leave out (and those outside the source, but not names starting with '..');
+// files a segment could not read, read again by the next one.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,4 +44,16 @@ test('files a segment could not read go into the next cut without making one due
   await pending.add([{ path: path.join(source, 'b'), type: 'delete' }]);
   expect(pending.cut()).toEqual({ changed: ['a'], deleted: ['b'] });
   expect(pending.cut()).toEqual({ changed: [], deleted: [] });
+});
+
+test("a name starting with '..' (a ConfigMap volume's ..data) is inside the source; a path outside it is not collected", async () => {
+  const source = tempDir('journal-changes');
+  const pending = new PendingChanges(source, createPathFilter());
+  await pending.add([
+    { path: path.join(source, '..data'), type: 'update' },
+    { path: path.join(source, '..2026_11_30'), type: 'delete' },
+    { path: path.join(path.dirname(source), 'elsewhere'), type: 'update' },
+    { path: path.dirname(source), type: 'update' },
+  ]);
+  expect(pending.cut()).toEqual({ changed: ['..data'], deleted: ['..2026_11_30'] });
 });
