@@ -21,6 +21,8 @@ export class PendingChanges {
   private changed = new Set<string>();
   private deleted = new Set<string>();
   private retries = new Set<string>();
+  /** The batches of events being added, one after the other. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly source: string,
@@ -35,6 +37,16 @@ export class PendingChanges {
   /** Files a segment could not read: the next segment reads them again, unless they are gone by then. */
   retry(keys: readonly string[]): void {
     for (const key of keys) this.retries.add(key);
+  }
+
+  /** Adds a batch of events once those before it are added (adding walks created directories); a failure goes to `onError`. */
+  enqueue(events: readonly WatchEvent[], onError: (err: Error) => void): void {
+    this.queue = this.queue.then(() => this.add(events)).catch((err: unknown) => onError(err as Error));
+  }
+
+  /** Resolves once every batch enqueued so far is added. */
+  drained(): Promise<void> {
+    return this.queue;
   }
 
   /** Records the watcher's events; a created directory is walked for what it already holds. */

@@ -9,7 +9,9 @@
 // since the last segment; with no state file, or after an overflow, the tree is rescanned in full
 // against the journal's state (stateAt). Either way that segment says `rescan: <reason>`.
 // The state file is replaced only once the segment it follows is stored, so a worker killed
-// mid-segment rescans from the previous one: nothing is lost, a change may be recorded twice.
+// mid-segment rescans from the previous one: nothing is lost, a change may be recorded twice. It is
+// taken before the cut, and the cut waits for the events of changes made before it (the watcher's
+// batching delay, then their adding), so a state file never covers a change its segment lacks.
 // A changed file a segment could not read (counted in its filesSkipped) is read again by the next one.
 // The source's excludes leave paths out as its backups do; a journal whose excludes changed has
 // another subscription and state file, so it starts with a full rescan (a path no longer excluded is
@@ -19,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import watcher, { type AsyncSubscription } from '@parcel/watcher';
 import { Context } from '@temporalio/activity';
 import { meridianHome } from '../config/home.js';
@@ -40,6 +43,9 @@ export const CHECKPOINT_INTERVALS = 10;
 
 /** A subscription no round claimed for this long after the previous one ended is closed. */
 const UNCLAIMED_MS = 120_000;
+
+/** How late @parcel/watcher may deliver an event: it batches them for up to 500 ms (its Debounce's MAX_WAIT_TIME), plus a margin. */
+const EVENT_DELIVERY_MS = 600;
 
 interface LiveWatcher {
   subscription: AsyncSubscription;
@@ -118,14 +124,13 @@ async function claim(key: string, source: string, stateFile: string, filter: Pat
   }
   const pending = new PendingChanges(source, filter);
   const w: LiveWatcher = { pending, filter, intervalsSinceSegment: 0 } as LiveWatcher;
-  let queue = Promise.resolve();
   w.subscription = await watcher.subscribe(source, (err, events) => {
     if (err) {
       // An overflow (or any watcher error) loses events: the next segment rescans in full.
       w.fullRescan = `watcher overflowed or failed (${err.message})`;
       return;
     }
-    queue = queue.then(() => pending.add(events)).catch((e: unknown) => void (w.failure = e as Error));
+    pending.enqueue(events, (e) => (w.failure = e));
   });
   if (await exists(stateFile)) {
     try {
@@ -170,13 +175,19 @@ interface SegmentContext {
 async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ until: string; bytesAdded: number; rescan?: string } | undefined> {
   const { w, source } = ctx;
   w.intervalsSinceSegment += 1;
-  const fullRescan = w.fullRescan;
-  const due = ctx.force || fullRescan !== undefined || w.rescan !== undefined || w.pending.size > 0 || w.intervalsSinceSegment >= CHECKPOINT_INTERVALS;
+  const due = ctx.force || w.fullRescan !== undefined || w.rescan !== undefined || w.pending.size > 0 || w.intervalsSinceSegment >= CHECKPOINT_INTERVALS;
   if (!due) return undefined;
   // The state file is taken before the cut: a change after it is in this segment and, should the segment never be stored, in the next run's events too.
   const nextState = `${ctx.stateFile}.next`;
   await mkdir(path.dirname(ctx.stateFile), { recursive: true });
   await watcher.writeSnapshot(source, nextState);
+  // A change made before the state file was taken must be in this cut, or a worker dying before the
+  // next segment loses it (the state file moved on): its event comes within the watcher's batching
+  // delay, and is added after the batches before it.
+  await delay(EVENT_DELIVERY_MS);
+  await w.pending.drained();
+  // Read after that wait: an overflow until now is rescanned in this segment, which walks the tree after the state file.
+  const fullRescan = w.fullRescan;
   w.fullRescan = undefined;
   const cut = w.pending.cut();
   const until = new Date();

@@ -1,7 +1,7 @@
 // What the journal watcher collects between two segments (activities/journalChanges.ts): events
 // coalesced into paths relative to the source, and the full rescan, both without the paths the
 // source's excludes leave out (and those outside the source, but not names starting with '..');
-// files a segment could not read, read again by the next one.
+// files a segment could not read, read again by the next one; batches of events added in order and drained before a cut.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,4 +56,19 @@ test("a name starting with '..' (a ConfigMap volume's ..data) is inside the sour
     { path: path.dirname(source), type: 'update' },
   ]);
   expect(pending.cut()).toEqual({ changed: ['..data'], deleted: ['..2026_11_30'] });
+});
+
+test('drained() resolves once every batch enqueued before is added, walks of created directories included', async () => {
+  const source = tempDir('journal-changes');
+  fs.mkdirSync(path.join(source, 'new'));
+  fs.writeFileSync(path.join(source, 'new', 'a'), 'a');
+  fs.writeFileSync(path.join(source, 'new', 'b'), 'b');
+  const pending = new PendingChanges(source, createPathFilter());
+  const failures: Error[] = [];
+  pending.enqueue([{ path: path.join(source, 'x'), type: 'update' }], (err) => failures.push(err));
+  pending.enqueue([{ path: path.join(source, 'new'), type: 'create' }], (err) => failures.push(err));
+  expect(pending.size).toBe(0); // added asynchronously: a cut now would leave them to the next segment
+  await pending.drained();
+  expect(pending.cut()).toEqual({ changed: ['new', 'new/a', 'new/b', 'x'], deleted: [] });
+  expect(failures).toEqual([]);
 });
