@@ -9,12 +9,19 @@
 // since the last segment; with no state file, or after an overflow, the tree is rescanned in full
 // against the journal's state (stateAt). Either way that segment says `rescan: <reason>`.
 // The state file is replaced only once the segment it follows is stored, so a worker killed
-// mid-segment rescans from the previous one: nothing is lost, a change may be recorded twice.
+// mid-segment rescans from the previous one: nothing is lost, a change may be recorded twice. It is
+// taken before the cut, and the cut waits for the events of changes made before it (the watcher's
+// batching delay, then their adding), so a state file never covers a change its segment lacks.
+// A changed file a segment could not read (counted in its filesSkipped) is read again by the next one.
+// The source's excludes leave paths out as its backups do; a journal whose excludes changed has
+// another subscription and state file, so it starts with a full rescan (a path no longer excluded is
+// recorded).
 
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import watcher, { type AsyncSubscription } from '@parcel/watcher';
 import { Context } from '@temporalio/activity';
 import { meridianHome } from '../config/home.js';
@@ -22,6 +29,7 @@ import { RepositoryError } from '../core/errors.js';
 import { listJournalSegments, writeJournalSegment } from '../core/journal.js';
 import { stateAt } from '../core/journalRestore.js';
 import { acquireLock } from '../core/locks.js';
+import { createPathFilter, type PathFilter } from '../core/pathFilter.js';
 import type { Repository } from '../core/repository.js';
 import type { TreeNode } from '../core/tree.js';
 import { openRepository } from '../worker/repositories.js';
@@ -36,9 +44,13 @@ export const CHECKPOINT_INTERVALS = 10;
 /** A subscription no round claimed for this long after the previous one ended is closed. */
 const UNCLAIMED_MS = 120_000;
 
+/** How late @parcel/watcher may deliver an event: it batches them for up to 500 ms (its Debounce's MAX_WAIT_TIME), plus a margin. */
+const EVENT_DELIVERY_MS = 600;
+
 interface LiveWatcher {
   subscription: AsyncSubscription;
   pending: PendingChanges;
+  filter: PathFilter;
   /** Why the next segment must rescan in full (no state file, an overflow), if it must. */
   fullRescan?: string;
   /** Why the next segment is a rescan: the state file's events, or a full one. */
@@ -50,7 +62,7 @@ interface LiveWatcher {
   failure?: Error;
 }
 
-/** Subscriptions by journal (repository URL, source, host): kept between the rounds of one worker. */
+/** Subscriptions by journal (repository URL, source, host, excludes): kept between the rounds of one worker. */
 const live = new Map<string, LiveWatcher>();
 
 export function createJournalActivities(deps: ActivityDeps) {
@@ -62,17 +74,18 @@ export function createJournalActivities(deps: ActivityDeps) {
         const source = path.resolve(input.source);
         const admitted = await deps.authority.admit({ repo: input.repo, source, workflowId });
         const host = input.host ?? os.hostname();
-        const key = `${admitted.url}\n${source}\n${host}`;
+        const excludes = input.excludes ?? [];
+        const key = `${admitted.url}\n${source}\n${host}${excludes.length > 0 ? `\n${JSON.stringify(excludes)}` : ''}`;
         const stateFile = path.join(meridianHome(), 'journal', `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.state`);
         const repo = await (deps.openRepository ?? openRepository)(admitted);
         const output: WatchJournalOutput = { segments: 0, bytesAdded: 0, rescans: [] };
         let claimed: LiveWatcher | undefined;
         try {
-          claimed = await claim(key, source, stateFile);
+          claimed = await claim(key, source, stateFile, createPathFilter([], excludes));
           const w = claimed;
           w.lastUntil ??= await lastUntil(repo, source, host);
           const segment = async (signal: AbortSignal | undefined, force = false) => {
-            const written = await writeSegment(repo, { w, source, host, stateFile, workflowId, signal, deps, force });
+            const written = await writeSegment(repo, { w, source, host, excludes, stateFile, workflowId, signal, deps, force });
             if (!written) return;
             output.segments += 1;
             output.bytesAdded += written.bytesAdded;
@@ -103,22 +116,21 @@ export function createJournalActivities(deps: ActivityDeps) {
 }
 
 /** The live subscription of this journal, or a new one (with its restart rescan planned). */
-async function claim(key: string, source: string, stateFile: string): Promise<LiveWatcher> {
+async function claim(key: string, source: string, stateFile: string, filter: PathFilter): Promise<LiveWatcher> {
   const existing = live.get(key);
   if (existing) {
     clearTimeout(existing.idle);
     return existing;
   }
-  const pending = new PendingChanges(source);
-  const w: LiveWatcher = { pending, intervalsSinceSegment: 0 } as LiveWatcher;
-  let queue = Promise.resolve();
+  const pending = new PendingChanges(source, filter);
+  const w: LiveWatcher = { pending, filter, intervalsSinceSegment: 0 } as LiveWatcher;
   w.subscription = await watcher.subscribe(source, (err, events) => {
     if (err) {
       // An overflow (or any watcher error) loses events: the next segment rescans in full.
       w.fullRescan = `watcher overflowed or failed (${err.message})`;
       return;
     }
-    queue = queue.then(() => pending.add(events)).catch((e: unknown) => void (w.failure = e as Error));
+    pending.enqueue(events, (e) => (w.failure = e));
   });
   if (await exists(stateFile)) {
     try {
@@ -150,6 +162,7 @@ interface SegmentContext {
   w: LiveWatcher;
   source: string;
   host: string;
+  excludes: string[];
   stateFile: string;
   workflowId: string | undefined;
   signal: AbortSignal | undefined;
@@ -162,13 +175,19 @@ interface SegmentContext {
 async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ until: string; bytesAdded: number; rescan?: string } | undefined> {
   const { w, source } = ctx;
   w.intervalsSinceSegment += 1;
-  const fullRescan = w.fullRescan;
-  const due = ctx.force || fullRescan !== undefined || w.rescan !== undefined || w.pending.size > 0 || w.intervalsSinceSegment >= CHECKPOINT_INTERVALS;
+  const due = ctx.force || w.fullRescan !== undefined || w.rescan !== undefined || w.pending.size > 0 || w.intervalsSinceSegment >= CHECKPOINT_INTERVALS;
   if (!due) return undefined;
   // The state file is taken before the cut: a change after it is in this segment and, should the segment never be stored, in the next run's events too.
   const nextState = `${ctx.stateFile}.next`;
   await mkdir(path.dirname(ctx.stateFile), { recursive: true });
   await watcher.writeSnapshot(source, nextState);
+  // A change made before the state file was taken must be in this cut, or a worker dying before the
+  // next segment loses it (the state file moved on): its event comes within the watcher's batching
+  // delay, and is added after the batches before it.
+  await delay(EVENT_DELIVERY_MS);
+  await w.pending.drained();
+  // Read after that wait: an overflow until now is rescanned in this segment, which walks the tree after the state file.
+  const fullRescan = w.fullRescan;
   w.fullRescan = undefined;
   const cut = w.pending.cut();
   const until = new Date();
@@ -176,7 +195,7 @@ async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ un
   w.rescan = undefined;
   try {
     if (fullRescan !== undefined) {
-      const full = await rescanChanges(source, await journalState(repo, source, ctx.host));
+      const full = await rescanChanges(source, await journalState(repo, source, ctx.host), w.filter);
       cut.changed = [...new Set([...cut.changed, ...full.changed])];
       cut.deleted = [...new Set([...cut.deleted, ...full.deleted])].filter((p) => !full.changed.includes(p));
       rescan = fullRescan;
@@ -185,12 +204,13 @@ async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ un
     let result;
     try {
       const from = w.lastUntil && w.lastUntil <= until ? w.lastUntil : until;
-      result = await writeJournalSegment(repo, { source, host: ctx.host, changed: cut.changed, deleted: cut.deleted, from, until, ...(rescan !== undefined ? { rescan } : {}), signal: lock.signal });
+      result = await writeJournalSegment(repo, { source, host: ctx.host, changed: cut.changed, deleted: cut.deleted, excludes: ctx.excludes, from, until, ...(rescan !== undefined ? { rescan } : {}), signal: lock.signal });
       await lock.confirm();
     } finally {
       await lock.release().catch(() => undefined);
     }
     await rename(nextState, ctx.stateFile);
+    w.pending.retry(result.skipped);
     w.lastUntil = until;
     w.intervalsSinceSegment = 0;
     return { until: result.segment.until, bytesAdded: result.bytesAdded, ...(rescan !== undefined ? { rescan } : {}) };

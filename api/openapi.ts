@@ -544,6 +544,7 @@ export const openApiDocument = {
                 changed: { type: 'integer' },
                 deleted: { type: 'integer' },
                 rescan: { type: 'string', description: 'Why the watcher rescanned the tree for this segment (a restart, an overflow)' },
+                filesSkipped: { type: 'integer', description: 'Changed files this segment could not read (denied, replaced meanwhile…): a restore keeps them as recorded before, so they may be stale' },
               },
             },
           },

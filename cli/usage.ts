@@ -321,6 +321,7 @@ export const COMMANDS = {
     options: {
       repo: { type: 'string', value: 'NAME|URL', summary: "the repository, for a directory SOURCE (a source name brings its own): a NAME the worker knows, or a URL", env: 'MERIDIAN_REPOSITORY' },
       interval: { type: 'string', value: 'DURATION', summary: 'how often a segment is written (whole seconds: 2s, 1m)', defaultValue: '60s' },
+      exclude: { type: 'string', value: 'GLOB', multiple: true, summary: "leave out the entries matching GLOB, as the directory's backups do (a source name brings its own exclude list)" },
       stop: { type: 'boolean', summary: 'stop the journal instead of starting it' },
       ...CONFIG_OPTION,
       ...JSON_OPTION,

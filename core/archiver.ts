@@ -35,7 +35,7 @@ export interface BackupOptions {
   tags?: string[];
   excludes?: string[];
   host?: string;
-  /** The time recorded in the snapshot (`backup --time`, to import a history); defaults to now. */
+  /** The time recorded in the snapshot (`backup --time`, to import a history); defaults to when the backup starts. */
   time?: Date;
   /** Encoder threads; 0 encodes inline. Defaults to the number of cores. */
   threads?: number;
@@ -94,6 +94,9 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   });
   if (!rootStat.isDirectory()) throw new RepositoryError('invalid-argument', `cannot back up "${directory}": not a directory`);
   if (options.time && Number.isNaN(options.time.getTime())) throw new RepositoryError('invalid-argument', 'the snapshot time is not a valid date');
+  // The snapshot's time is when its walk starts (restic's too): every entry in it was read at or
+  // after then, so a change journaled in a segment ending after then is applied on top of it.
+  const time = (options.time ?? new Date()).toISOString();
   let names: Listing;
   try {
     names = listDirectory(directory);
@@ -118,7 +121,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     await prunes.checkBeforeCommit();
     const snapshot = sealSnapshot(repo, {
       version: 1,
-      time: (options.time ?? new Date()).toISOString(),
+      time,
       host,
       source,
       type,

@@ -2,6 +2,7 @@
 // that appeared in or left its listing) are compared with the source's state as of the previous
 // segment; their new content is chunked and deduplicated into packs like a backup's, without
 // walking the tree, and the segment file records each entry's node and the paths that are gone.
+// Paths the source's excludes leave out of its backups (or below such a directory) are left out too.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { stateAt } from './journalRestore.js';
 import { applySegment, childrenOf, JournalState, parentPath } from './journalState.js';
 import { MasterIndex } from './masterIndex.js';
 import { OwnerNames } from './ownerNames.js';
+import { createPathFilter, PathFilter } from './pathFilter.js';
 import { PruneWatch } from './pruneWatch.js';
 import { refuseReplica } from './replicaState.js';
 import { Repository } from './repository.js';
@@ -29,6 +31,8 @@ export interface JournalSegmentInput {
   changed: string[];
   /** Paths relative to `source` that were removed; one that exists again is recorded as it is. */
   deleted: string[];
+  /** The source's exclude globs, as its backups take them: those paths are not journaled. */
+  excludes?: string[];
   from: Date;
   until: Date;
   rescan?: string;
@@ -43,7 +47,11 @@ const BATCH_FILES = 64;
 /** The state after the last segment this process wrote, per repository and source: saves re-reading it every interval. */
 const lastStates = new WeakMap<Repository, Map<string, { segment: string; state: JournalState }>>();
 
-export async function writeJournalSegment(repo: Repository, input: JournalSegmentInput): Promise<{ segment: JournalSegment; bytesAdded: number }> {
+/**
+ * Writes the segment; `skipped` are the changed files that could not be read (counted in the
+ * segment's `filesSkipped`): the caller passes them to the next segment again.
+ */
+export async function writeJournalSegment(repo: Repository, input: JournalSegmentInput): Promise<{ segment: JournalSegment; bytesAdded: number; skipped: string[] }> {
   const source = path.resolve(input.source);
   if (Number.isNaN(input.from.getTime()) || Number.isNaN(input.until.getTime()) || input.from > input.until) {
     throw new RepositoryError('invalid-argument', '[journal] a segment needs valid times with from ≤ until');
@@ -56,7 +64,7 @@ export async function writeJournalSegment(repo: Repository, input: JournalSegmen
   const index = await MasterIndex.load(repo, { excludePacks: prunes.packsToAvoid });
   const store = new BlobStore(repo, index, { threads: input.threads, signal: input.signal });
   try {
-    const scan = new SegmentScan(source, previous, index);
+    const scan = new SegmentScan(source, previous, index, createPathFilter([], input.excludes ?? []));
     scan.visitAll([...input.changed, ...input.deleted].map((p) => relativePath(source, p)));
     const entries = await scan.encodeFiles(store, input.signal);
     await store.flush();
@@ -69,6 +77,7 @@ export async function writeJournalSegment(repo: Repository, input: JournalSegmen
       ...(input.rescan !== undefined && { rescan: input.rescan }),
       entries,
       deleted: [...scan.deleted].sort(),
+      ...(scan.skipped.length > 0 && { filesSkipped: scan.skipped.length }),
     };
     await prunes.checkBeforeCommit();
     const sealed = repo.sealJsonFile(file);
@@ -76,7 +85,7 @@ export async function writeJournalSegment(repo: Repository, input: JournalSegmen
     await prunes.checkAfterCommit(sealed.name, 'journal');
     applySegment(previous, file);
     statesOf(repo).set(stateKey(source, input.host), { segment: sealed.name, state: previous });
-    return { segment: segmentSummary({ ...file, id: sealed.name }), bytesAdded: store.bytesAdded };
+    return { segment: segmentSummary({ ...file, id: sealed.name }), bytesAdded: store.bytesAdded, skipped: scan.skipped };
   } finally {
     await store.close();
   }
@@ -108,6 +117,8 @@ function relativePath(source: string, p: string): string {
 /** The entries of one segment: each visited path's node as it is now, and the paths gone since the previous state. */
 class SegmentScan {
   readonly deleted = new Set<string>();
+  /** Files that could not be read: left as they were in the previous state. */
+  readonly skipped: string[] = [];
   private readonly entries = new Map<string, TreeNode>();
   private readonly toEncode: { path: string; node: TreeNode }[] = [];
   private readonly visited = new Set<string>();
@@ -118,6 +129,7 @@ class SegmentScan {
     private readonly source: string,
     private readonly previous: JournalState,
     private readonly index: MasterIndex,
+    private readonly filter: PathFilter,
   ) {
     this.children = childrenOf(previous);
   }
@@ -138,6 +150,7 @@ class SegmentScan {
   private visit(p: string): void {
     if (this.visited.has(p)) return;
     this.visited.add(p);
+    if (p !== '' && this.filter.excludedWithin(p)) return;
     const abs = p === '' ? this.source : path.join(this.source, p);
     let st: fs.BigIntStats | undefined;
     try {
@@ -204,7 +217,7 @@ class SegmentScan {
     return { ...common, type: st.isCharacterDevice() ? 'chardev' : 'blockdev', rdev: st.rdev.toString() };
   }
 
-  /** Reads the changed files into the store; returns the segment's entries, sorted by path. A file that cannot be read is left as it was. */
+  /** Reads the changed files into the store; returns the segment's entries, sorted by path. A file gone meanwhile is gone; one that cannot be read is skipped. */
   async encodeFiles(store: BlobStore, signal: AbortSignal | undefined): Promise<JournalSegmentFile['entries']> {
     for (let i = 0; i < this.toEncode.length; i += BATCH_FILES) {
       signal?.throwIfAborted();
@@ -214,6 +227,7 @@ class SegmentScan {
         const result = results[j]!;
         if (result.error !== undefined) {
           if (result.error.startsWith('ENOENT')) this.gone(p);
+          else this.skipped.push(p);
           return;
         }
         this.entries.set(p, { ...node, content: result.content, size: result.bytesRead });

@@ -1,6 +1,9 @@
 // Restore to a point in time: the newest snapshot of the source at or before T, plus the journal
-// segments that ended after that snapshot and at or before T, applied in order. A time outside
-// what the snapshots and segments cover is an error naming the covered interval.
+// segments that ended after that snapshot and at or before T, applied in order. A snapshot's time
+// is when its walk started, so a segment ending after it holds what changed behind the walk (one
+// overlapping the walk is applied again harmlessly: it holds its paths as they were when it was
+// written). A time outside what the snapshots and segments cover is an error naming the covered
+// interval. Files a segment could not read are kept as recorded before: the restore warns they may be stale.
 
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
@@ -40,7 +43,16 @@ export async function restoreAt(
     },
     { target: input.target, signal: input.signal, onProgress: input.onProgress },
   );
-  return { ...result, snapshot: planned.snapshot.id, segments: planned.files.length, at: input.at.toISOString() };
+  const stale = staleFiles(planned.files);
+  const warnings = stale === undefined ? result.warnings : [stale, ...result.warnings];
+  return { ...result, warnings, snapshot: planned.snapshot.id, segments: planned.files.length, at: input.at.toISOString() };
+}
+
+/** The warning that segments applied could not read some files, if they could not. */
+export function staleFiles(segments: Pick<JournalSegmentFile, 'filesSkipped'>[]): string | undefined {
+  const skipped = segments.reduce((n, s) => n + (s.filesSkipped ?? 0), 0);
+  if (skipped === 0) return undefined;
+  return `the journal could not read ${skipped === 1 ? '1 changed file' : `${skipped} changed files`} when it recorded them: they may be restored as of an earlier time`;
 }
 
 /**

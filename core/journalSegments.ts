@@ -25,6 +25,8 @@ export const JournalSegmentFileSchema = z.object({
   entries: z.array(z.object({ path: RelativePathSchema, node: TreeNodeSchema })),
   /** Paths gone at `until` (with everything below them), applied before `entries`. */
   deleted: z.array(RelativePathSchema),
+  /** Changed files that could not be read (denied, replaced meanwhile…): they keep their previous node, so may be stale; the next segment tries them again. */
+  filesSkipped: z.number().int().positive().optional(),
 });
 export type JournalSegmentFile = z.infer<typeof JournalSegmentFileSchema>;
 
@@ -37,6 +39,7 @@ export interface JournalSegment {
   changed: number;
   deleted: number;
   rescan?: string;
+  filesSkipped?: number;
 }
 
 /** Segment files never change (the name is the hash of the content): each is read once per repository object. */
@@ -84,8 +87,8 @@ export async function listJournalSegments(repo: Repository, filter: { source: st
 }
 
 export function segmentSummary(file: JournalSegmentFile & { id: string }): JournalSegment {
-  const { id, source, host, from, until, rescan } = file;
-  return { id, source, host, from, until, changed: file.entries.length, deleted: file.deleted.length, ...(rescan !== undefined && { rescan }) };
+  const { id, source, host, from, until, rescan, filesSkipped } = file;
+  return { id, source, host, from, until, changed: file.entries.length, deleted: file.deleted.length, ...(rescan !== undefined && { rescan }), ...(filesSkipped !== undefined && { filesSkipped }) };
 }
 
 /** Every data blob the segments name: what prune keeps for them. */

@@ -9,6 +9,8 @@ const OPTIONS: MinimatchOptions = { dot: true, matchBase: true };
 export interface PathFilter {
   /** Whether this entry itself is excluded (then nothing below it is visited). */
   excluded(rel: string): boolean;
+  /** Whether this entry or a directory above it is excluded: for a path reached without walking down to it (the journal's). */
+  excludedWithin(rel: string): boolean;
   /** Whether this entry is selected by the includes, directly or through an ancestor. */
   included(rel: string): boolean;
   /** Whether a directory may contain included entries, so it is worth descending into. */
@@ -21,6 +23,7 @@ export function createPathFilter(includes: readonly string[] = [], excludes: rea
   return {
     hasIncludes: includes.length > 0,
     excluded: (rel) => matches(excludes, rel),
+    excludedWithin: (rel) => excludes.length > 0 && ancestorsAndSelf(rel).some((r) => matches(excludes, r)),
     included: (rel) => includes.length === 0 || ancestorsAndSelf(rel).some((r) => matches(includes, r)),
     mayContainIncluded: (relDir) =>
       includes.length === 0 ||

@@ -37,6 +37,7 @@ export function journalSettings(config: MeridianConfig, name: string): JournalIn
     repo: entry.repository,
     source: path.resolve(entry.path),
     ...(entry.host !== undefined ? { host: entry.host } : {}),
+    ...(entry.exclude !== undefined ? { excludes: entry.exclude } : {}),
     intervalSeconds: intervalMs !== undefined ? intervalMs / 1000 : DEFAULT_JOURNAL_INTERVAL_SECONDS,
     ...(entry.taskQueue !== undefined ? { dataTaskQueue: entry.taskQueue } : {}),
   };

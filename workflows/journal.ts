@@ -40,7 +40,7 @@ export async function journalWorkflow(input: JournalInput): Promise<JournalProgr
     for (let round = 0; round < ROUNDS_PER_RUN && !workflowInfo().continueAsNewSuggested; round += 1) {
       setCurrentDetails(details(summary, progress));
       try {
-        const done = await watchJournal({ repo: settings.repo, source: settings.source, host: settings.host, intervalSeconds: settings.intervalSeconds, rounds });
+        const done = await watchJournal({ repo: settings.repo, source: settings.source, host: settings.host, excludes: settings.excludes, intervalSeconds: settings.intervalSeconds, rounds });
         progress.segments += done.segments;
         progress.bytesAdded += done.bytesAdded;
         if (done.lastUntil !== undefined) progress.lastUntil = done.lastUntil;

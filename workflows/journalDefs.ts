@@ -15,6 +15,8 @@ export interface JournalInput {
   source: string;
   /** The host recorded in segments; default: the watching worker's hostname. */
   host?: string;
+  /** The source's exclude globs (its backups'): paths they leave out are not journaled. */
+  excludes?: string[];
   intervalSeconds: number;
   dataTaskQueue?: string;
   /** What earlier runs of this journal did (continue-as-new). */
@@ -34,6 +36,7 @@ export interface WatchJournalInput {
   repo: string;
   source: string;
   host?: string;
+  excludes?: string[];
   intervalSeconds: number;
   /** Intervals to watch before returning (the watcher is kept for the next round). */
   rounds: number;

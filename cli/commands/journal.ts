@@ -1,7 +1,7 @@
-// `meridian journal SOURCE [--repo NAME] [--interval 60s] [--stop] [--json]`: starts (or with --stop
-// stops) the file-set journal of a source (workflows/journal.ts) on the configured Temporal cluster,
-// or on the local dev server where a `meridian server` polls. SOURCE is a source name of
-// meridian.yaml (its repository, host, task queue and journal interval) or a directory with --repo.
+// `meridian journal SOURCE [--repo NAME] [--interval 60s] [--exclude GLOB]... [--stop] [--json]`: starts
+// (or with --stop stops) the file-set journal of a source (workflows/journal.ts) on the configured
+// Temporal cluster, or on the local dev server where a `meridian server` polls. SOURCE is a source name of
+// meridian.yaml (its repository, host, task queue, excludes and journal interval) or a directory with --repo (and --exclude).
 // Starting a journal that runs changes nothing; stopping waits until it wrote its last segment.
 
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { temporalSettings, withTemporalClient } from '../temporal.js';
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('journal', args);
   const [source] = expectPositionals('journal', positionals, ['SOURCE'], 1);
-  const settings = journalOf(source!, values.repo, from('repo'), values.interval);
+  const settings = journalOf(source!, { repo: values.repo, repoFrom: from('repo'), interval: values.interval, excludes: values.exclude ?? [] });
   const workflowId = journalIdOf(settings);
   const temporal = temporalSettings();
   if (!temporal.cluster) notice(`no Temporal address is configured: the journal runs on the local dev server under MERIDIAN_HOME while a \`meridian server\` polls task queue ${temporal.taskQueue} there`);
@@ -33,16 +33,29 @@ export async function run(args: string[]): Promise<ExitCode> {
   return EXIT.ok;
 }
 
-/** The journal's settings: a source name of meridian.yaml, else a directory with --repo; --interval overrides. */
-function journalOf(source: string, repo: string | undefined, repoFrom: string, interval: string | undefined): JournalInput {
-  const intervalSeconds = interval === undefined ? undefined : intervalOf(interval);
+interface JournalOptions {
+  repo: string | undefined;
+  repoFrom: string;
+  interval: string | undefined;
+  excludes: string[];
+}
+
+/** The journal's settings: a source name of meridian.yaml, else a directory with --repo and --exclude; --interval overrides. */
+function journalOf(source: string, options: JournalOptions): JournalInput {
+  const intervalSeconds = options.interval === undefined ? undefined : intervalOf(options.interval);
   const config = loadConfig()?.config;
   if (config && Object.hasOwn(config.sources, source)) {
     const named = journalSettings(config, source);
-    if (repo !== undefined && repo !== named.repo) throw usageError(`source ${source} goes to repository ${named.repo} in meridian.yaml, not ${repo}`);
+    if (options.repo !== undefined && options.repo !== named.repo) throw usageError(`source ${source} goes to repository ${named.repo} in meridian.yaml, not ${options.repo}`);
+    if (options.excludes.length > 0) throw usageError(`source ${source} takes its excludes from meridian.yaml (sources.${source}.exclude): --exclude is for a directory`);
     return intervalSeconds === undefined ? named : { ...named, intervalSeconds };
   }
-  return { repo: repositoryUrl('journal', repo, repoFrom), source: path.resolve(source), intervalSeconds: intervalSeconds ?? DEFAULT_JOURNAL_INTERVAL_SECONDS };
+  return {
+    repo: repositoryUrl('journal', options.repo, options.repoFrom),
+    source: path.resolve(source),
+    ...(options.excludes.length > 0 ? { excludes: options.excludes } : {}),
+    intervalSeconds: intervalSeconds ?? DEFAULT_JOURNAL_INTERVAL_SECONDS,
+  };
 }
 
 function intervalOf(text: string): number {

@@ -1,6 +1,7 @@
 // `meridian snapshots`: lists a repository's snapshots, oldest first, read directly from it; with
 // --at T --source S, which snapshot and journal segments a restore of S as of T uses.
 
+import { staleFiles } from '../../core/journalRestore.js';
 import { restoreAtSummary } from '../../core/restoreAtSummary.js';
 import { listSnapshots, snapshotSummary } from '../../core/snapshots.js';
 import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
@@ -36,11 +37,13 @@ async function showRestorePlan(repo: string, values: { at?: string; source?: str
     return EXIT.ok;
   }
   const s = plan.snapshot;
+  const stale = staleFiles(plan.segments);
   const segments = plan.segments.map((g) => [g.id.slice(0, 8), formatTime(g.from), formatTime(g.until), String(g.changed), String(g.deleted), g.rescan ?? '']);
   printLines(
     `${source.source} as of ${plan.at}: snapshot ${shortId(s.id)} of ${formatTime(s.time)} (${s.host}, ${count(s.files, 'file')}, ${formatBytes(s.bytes)}), then ${count(plan.segments.length, 'journal segment')}`,
     ...(segments.length > 0 ? formatTable(['SEGMENT', 'FROM', 'UNTIL', 'CHANGED', 'DELETED', 'RESCAN'], segments) : []),
     `covered: ${plan.covered.from} to ${plan.covered.until}`,
+    ...(stale === undefined ? [] : [`warning: ${stale}`]),
   );
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 // `meridian apply` and `meridian journal` with the file-set journal, through the real CLI against the
 // test Temporal server: a source's `journal:` entry starts `journal:<repo>:<path>` with its settings
-// in the memo; a second apply changes nothing; a changed interval restarts it (a new run); an entry
+// in the memo; a second apply changes nothing; a changed interval or exclude list restarts it (a new run); an entry
 // removed stops it. `meridian journal` starts and stops one by hand. No worker polls the task queue:
 // a journal stays Running, which is all apply needs, and a stop (a cancellation nobody handles) ends
 // in its termination after the grace period.
@@ -28,12 +28,12 @@ const apply = async () => parseJson<{ journals: JournalEntry[] }>(await meridian
 const journalId = () => journalWorkflowId('main', path.join(work, 'tiles'));
 const describe_ = () => temporal.client.workflow.getHandle(journalId()).describe();
 
-function writeConfig(journal: string | undefined): void {
+function writeConfig(journal: string | undefined, exclude?: string): void {
   const lines = [
     'repositories:',
     `  main: { url: '${path.join(work, 'repo')}', passwordFile: ${path.join(work, 'pass')} }`,
     'sources:',
-    `  tiles: { path: ${path.join(work, 'tiles')}, repository: main${journal === undefined ? '' : `, journal: ${journal}`} }`,
+    `  tiles: { path: ${path.join(work, 'tiles')}, repository: main${journal === undefined ? '' : `, journal: ${journal}`}${exclude === undefined ? '' : `, exclude: ${exclude}`} }`,
   ];
   writeFileSync(configFile, `${lines.join('\n')}\n`);
 }
@@ -66,6 +66,10 @@ test('apply starts, keeps, restarts and stops a source journal', async () => {
   expect(restarted.runId).not.toBe(started.runId);
   expect(restarted.memo?.journalSettings).toMatchObject({ intervalSeconds: 7 });
 
+  writeConfig('{ interval: 7s }', "['*.tmp']");
+  expect((await apply()).journals[0]!.action).toBe('restart');
+  expect((await describe_()).memo?.journalSettings).toMatchObject({ intervalSeconds: 7, excludes: ['*.tmp'] });
+
   writeConfig(undefined);
   expect((await apply()).journals).toEqual([{ source: path.join(work, 'tiles'), workflowId: journalId(), action: 'stop', why: 'its journal entry is no longer in meridian.yaml' }]);
   expect((await describe_()).status.name).toBe('TERMINATED');
@@ -82,4 +86,7 @@ test('meridian journal starts one by hand and --stop stops it', async () => {
   const usage = await meridian('journal', 'tiles', '--interval', '1500ms');
   expect(usage.code).toBe(2);
   expect(usage.stderr).toContain('--interval must be whole seconds');
+  const excluded = await meridian('journal', 'tiles', '--exclude', '*.tmp');
+  expect(excluded.code).toBe(2);
+  expect(excluded.stderr).toContain('takes its excludes from meridian.yaml');
 }, 120_000);

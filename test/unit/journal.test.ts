@@ -4,13 +4,14 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { backup } from '../../core/archiver';
+import { backup, BackupProgress } from '../../core/archiver';
 import { verify } from '../../core/checker';
 import { forget } from '../../core/forget';
 import { prune } from '../../core/prune';
 import { listJournalSegments, writeJournalSegment } from '../../core/journal';
 import { planRestoreAt, restoreAt, stateAt } from '../../core/journalRestore';
 import { Repository } from '../../core/repository';
+import { listSnapshots } from '../../core/snapshots';
 import { LocalStorage } from '../../storage/local';
 import { SeededRandom } from '../helpers/seededRandom';
 import { TreeFacts } from '../helpers/evolvingSources';
@@ -21,6 +22,9 @@ const smallChunks = { chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024
 const HOST = 'journal-host';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const MINUTE = 60_000;
+
+/** Blocks the thread for `ms` (inside a synchronous backup callback). */
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Random edits in a tree, reporting the paths a watcher would (both ends of a rename). */
 class Editor {
@@ -158,6 +162,87 @@ describe('journal segments', () => {
       fs.rmSync(target, { recursive: true });
     }
     expect([...(await stateAt(reader, { source, host: HOST })).keys()].sort()).toEqual([...states[SEGMENTS - 1]!.keys()].sort());
+  });
+
+  test("a change behind the backup's walk, in a segment that ends before the backup is committed, is restored after it", async () => {
+    const repo = await newRepo();
+    const source = tempDir('journal-src');
+    fs.writeFileSync(path.join(source, 'changed'), 'as the backup read it');
+    fs.writeFileSync(path.join(source, 'deleted'), 'read by the backup');
+    let behindWalk: Date | undefined;
+    const onProgress = (p: BackupProgress) => {
+      if (behindWalk || p.filesDone < 2) return;
+      // Both files are read: the walk has passed them. Clear milliseconds apart from its start and its commit.
+      pause(5);
+      fs.writeFileSync(path.join(source, 'changed'), 'changed after the backup read it');
+      fs.rmSync(path.join(source, 'deleted'));
+      behindWalk = new Date();
+      pause(5);
+    };
+    await backup(repo, { source, type: 'full', threads: 0, host: HOST, onProgress });
+    const [snapshot] = await listSnapshots(repo);
+    expect(Date.parse(snapshot!.time)).toBeLessThan(behindWalk!.getTime());
+    const changes = await writeJournalSegment(repo, { source, host: HOST, changed: ['changed'], deleted: ['deleted'], from: new Date(Date.parse(snapshot!.time)), until: behindWalk!, threads: 0 });
+    expect(changes.segment).toMatchObject({ changed: 1, deleted: 1 });
+    const checkpoint = await writeJournalSegment(repo, { source, host: HOST, changed: [], deleted: [], from: behindWalk!, until: new Date(), threads: 0 });
+    const target = tempDir('journal-dst');
+    const result = await restoreAt(repo, { source, host: HOST, at: new Date(checkpoint.segment.until), target });
+    expect(result.segments).toBe(2);
+    expectSameTree(source, target);
+  });
+
+  test("paths the source's excludes leave out are not journaled, so a restore at a time does not bring them back", async () => {
+    const repo = await newRepo();
+    const source = tempDir('journal-src');
+    const excludes = ['*.tmp', 'cache'];
+    fs.writeFileSync(path.join(source, 'a'), 'one');
+    await backup(repo, { source, type: 'full', threads: 0, host: HOST, time: new Date(T0), excludes });
+    fs.writeFileSync(path.join(source, 'b.tmp'), 'scratch');
+    fs.mkdirSync(path.join(source, 'cache'));
+    fs.writeFileSync(path.join(source, 'cache', 'x'), 'cached');
+    fs.mkdirSync(path.join(source, 'sub', 'cache'), { recursive: true });
+    fs.writeFileSync(path.join(source, 'sub', 'cache', 'y'), 'cached too');
+    fs.writeFileSync(path.join(source, 'sub', 'keep'), 'kept');
+    const changed = ['b.tmp', 'cache', 'cache/x', 'sub', 'sub/cache', 'sub/cache/y', 'sub/keep'];
+    const { segment } = await writeJournalSegment(repo, { source, host: HOST, changed, deleted: [], excludes, from: new Date(T0), until: new Date(T0 + MINUTE), threads: 0 });
+    expect(segment.changed).toBe(2);
+    const target = tempDir('journal-dst');
+    await restoreAt(repo, { source, host: HOST, at: new Date(T0 + MINUTE), target });
+    expect(fs.readdirSync(target).sort()).toEqual(['a', 'sub']);
+    expect(fs.readdirSync(path.join(target, 'sub'))).toEqual(['keep']);
+  });
+
+  test('a changed file the segment cannot read is counted and kept as before, a restore warns, and the next segment reads it', async () => {
+    const repo = await newRepo();
+    const source = tempDir('journal-src');
+    const file = path.join(source, 'x');
+    fs.writeFileSync(file, 'as backed up');
+    await backup(repo, { source, type: 'full', threads: 0, host: HOST, time: new Date(T0) });
+    fs.writeFileSync(file, 'changed');
+    // Replaced by a symlink between the segment's lstat and its read (opened with O_NOFOLLOW): ELOOP, even as root.
+    const open = fs.openSync.bind(fs);
+    const spy = jest.spyOn(fs, 'openSync').mockImplementation((p, flags, mode) => {
+      if (p === file && fs.lstatSync(file).isFile()) {
+        fs.rmSync(file);
+        fs.symlinkSync('elsewhere', file);
+      }
+      return open(p, flags, mode);
+    });
+    const first = await writeJournalSegment(repo, { source, host: HOST, changed: ['x'], deleted: [], from: new Date(T0), until: new Date(T0 + MINUTE), threads: 0 }).finally(() => spy.mockRestore());
+    expect(first.skipped).toEqual(['x']);
+    expect(first.segment).toMatchObject({ changed: 0, deleted: 0, filesSkipped: 1 });
+    expect((await planRestoreAt(repo, { source, at: new Date(T0 + MINUTE) })).segments[0]!.filesSkipped).toBe(1);
+    const stale = tempDir('journal-dst');
+    const restored = await restoreAt(repo, { source, host: HOST, at: new Date(T0 + MINUTE), target: stale });
+    expect(restored.warnings[0]).toMatch(/could not read 1 changed file .*may be restored as of an earlier time/);
+    expect(fs.readFileSync(path.join(stale, 'x'), 'utf8')).toBe('as backed up');
+
+    const second = await writeJournalSegment(repo, { source, host: HOST, changed: first.skipped, deleted: [], from: new Date(T0 + MINUTE), until: new Date(T0 + 2 * MINUTE), threads: 0 });
+    expect(second.skipped).toEqual([]);
+    expect(second.segment.filesSkipped).toBeUndefined();
+    const current = tempDir('journal-dst');
+    await restoreAt(repo, { source, host: HOST, at: new Date(T0 + 2 * MINUTE), target: current });
+    expectSameTree(source, current);
   });
 
   test('a time outside the covered interval is an error naming it; the plan names the snapshot and segments', async () => {
