@@ -37,7 +37,7 @@ export function createPgActivities(deps: RepositoryDeps) {
         const restored = await withRepository(deps, { repo: input.repo, ...operationPaths('pg-restore', input), lock: { operation: 'pg-restore' } }, cancellation, (repo, signal) =>
           restorePg(repo, { cluster: input.cluster, targetTime, targetDir: input.targetDir, targetAction: input.targetAction ?? 'promote', restoreCommand, signal, onProgress: report }),
         );
-        const recovery = input.start ? await startRecoveredCluster({ targetDir: input.targetDir, port: input.start.port, timeoutMs: input.start.timeoutMs ?? DEFAULT_START_TIMEOUT_MS }) : undefined;
+        const recovery = input.start ? await startRecoveredCluster({ targetDir: input.targetDir, port: input.start.port, timeoutMs: input.start.timeoutMs ?? DEFAULT_START_TIMEOUT_MS, signal: cancellation }) : undefined;
         return {
           snapshotId: restored.snapshotId,
           backup: restored.backup,
