@@ -74,10 +74,16 @@ async function verify(repo: string, cluster: string, values: PgValues, passphras
     printLines(
       `cluster ${cluster}: ${chain}, ${r.ok ? 'no gap' : count(r.gaps.length, 'gap')}`,
       ...r.gaps.map((g) => `  missing ${g.missing}${g.through ? ` through ${g.through}` : ''} (after ${g.after})`),
-      ...(r.deleted ? [`retention ${r.dryRun ? 'would delete' : 'deleted'} ${count(r.deleted.length, 'WAL file')}${r.deleted.length ? `: ${r.deleted.join(', ')}` : ''}`] : []),
+      ...(r.deleted ? [retentionLine(r.deleted, r.deletedCount ?? r.deleted.length, r.dryRun === true)] : []),
     );
   }
   return r.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** "retention deleted 3 WAL files: A, B, C", the names of a long list cut after those the output carries. */
+function retentionLine(listed: string[], deleted: number, dryRun: boolean): string {
+  const names = listed.length === 0 ? '' : `: ${listed.join(', ')}${deleted > listed.length ? ` and ${deleted - listed.length} more` : ''}`;
+  return `retention ${dryRun ? 'would delete' : 'deleted'} ${count(deleted, 'WAL file')}${names}`;
 }
 
 function targetAction(value: string | undefined): PgTargetAction {

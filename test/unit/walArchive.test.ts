@@ -1,8 +1,10 @@
 // WAL archive and chain: push/fetch round trips sealed on disk, idempotent repeats, refused
-// conflicts, segment name arithmetic, gaps across timelines (history files) and retention.
+// conflicts, segment name arithmetic, gaps across timelines (history files) and retention (its
+// list of deleted files capped).
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { MAX_LISTED_DIFFERENCES } from '../../core/replicaCompare';
 import { Repository } from '../../core/repository';
 import { fetchWal, listWal, pushWal } from '../../core/walArchive';
 import { checkWalChain, parseHistory, parseSegmentName, pruneWal, segmentName, segmentOfLsn } from '../../core/walChain';
@@ -106,10 +108,19 @@ describe('WAL chain', () => {
     const { repo } = await newRepo();
     await pushAll(repo, [seg(1, 2), seg(1, 3), seg(1, 4), seg(2, 5), '00000002.history']);
     await pushWal(repo, { cluster: 'main', walName: `${seg(1, 3)}.00000028.backup`, bytes: Buffer.from('label') });
-    expect(await pruneWal(repo, 'main', [seg(1, 4)], { dryRun: true })).toEqual({ deleted: [seg(1, 2), seg(1, 3), `${seg(1, 3)}.00000028.backup`] });
+    expect(await pruneWal(repo, 'main', [seg(1, 4)], { dryRun: true })).toEqual({ deleted: [seg(1, 2), seg(1, 3), `${seg(1, 3)}.00000028.backup`], deletedCount: 3 });
     expect((await listWal(repo, 'main')).length).toBe(6);
     await pruneWal(repo, 'main', [seg(2, 5), seg(1, 4)], {});
     expect((await listWal(repo, 'main')).map((w) => w.walName)).toEqual([seg(1, 4), '00000002.history', seg(2, 5)]);
-    expect(await pruneWal(repo, 'main', [], {})).toEqual({ deleted: [] });
+    expect(await pruneWal(repo, 'main', [], {})).toEqual({ deleted: [], deletedCount: 0 });
+  });
+
+  it('names at most MAX_LISTED_DIFFERENCES deleted WAL files (they go through workflow history) and counts them all', async () => {
+    const { repo } = await newRepo();
+    const old = Array.from({ length: MAX_LISTED_DIFFERENCES + 10 }, (_, i) => seg(1, i + 1));
+    for (const walName of old) await pushWal(repo, { cluster: 'main', walName, bytes: Buffer.from(walName) });
+    await pushWal(repo, { cluster: 'main', walName: seg(1, 100), bytes: Buffer.from('kept') });
+    expect(await pruneWal(repo, 'main', [seg(1, 100)], {})).toEqual({ deleted: old.slice(0, MAX_LISTED_DIFFERENCES), deletedCount: old.length });
+    expect((await listWal(repo, 'main')).map((w) => w.walName)).toEqual([seg(1, 100)]);
   });
 });
