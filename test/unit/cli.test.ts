@@ -162,6 +162,30 @@ describe('--version and help', () => {
   });
 });
 
+describe('pg wal-fetch (restore_command) exits above 125 on any failure but a WAL file not archived', () => {
+  /** NODE_OPTIONS loading a module that makes each require of a path ending in `module` throw (none: no failure). */
+  function failingToLoad(module: string | undefined): Record<string, string> {
+    if (module === undefined) return {};
+    const preload = path.join(work, 'fail-to-load.js');
+    writeFileSync(
+      preload,
+      "const Module = require('node:module'); const load = Module._load;\n" +
+        "Module._load = function (request, ...rest) { if (request.endsWith(process.env.FAIL_TO_LOAD)) throw new Error('cannot load ' + request); return load.call(this, request, ...rest); };\n",
+    );
+    return { NODE_OPTIONS: `--require ${preload}`, FAIL_TO_LOAD: module };
+  }
+  const fetchArgs = ['pg', 'wal-fetch', '000000010000000000000001', 'fetched', '--repo', 'repo'];
+
+  it.each([
+    ['a bad flag', [...fetchArgs, '--bogus'], undefined, /unknown option '--bogus'/],
+    ['its fast client failing to load (bin/meridian.js)', fetchArgs, 'cli/walClient.js', /cannot load .*walClient\.js/],
+    ['the pg command failing to load (cli/main.ts)', fetchArgs, 'commands/pg.js', /cannot load .*pg\.js/],
+  ])('%s', (_name, args, module, pattern) => {
+    expectOneErrorLine(meridian(args, failingToLoad(module)), 126, pattern);
+    expect(existsSync(path.join(work, 'fetched'))).toBe(false);
+  });
+});
+
 describe('MERIDIAN_REPOSITORY', () => {
   it('is the repository of a command given no --repo; an explicit --repo wins', () => {
     const plain = path.join(work, 'env-repo');
