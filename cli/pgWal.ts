@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fetchWal, pushWal } from '../core/walArchive.js';
-import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
+import { clusterOption, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
 import { EXIT, ExitCode } from './exitCodes.js';
 import { printLines } from './output.js';
 import { withRepository } from './repositoryAccess.js';
@@ -34,6 +34,7 @@ export async function walFetch(args: string[]): Promise<ExitCode> {
 
 function walTarget(args: string[]) {
   const { values, positionals, from } = parseCommand('pg', args);
+  const cluster = clusterOption(values.cluster);
   const url = repositoryUrl('pg', values.repo, from('repo'));
-  return { target: { url, passphrase: repositoryPassphrase(url, values['password-file']), cluster: values.cluster ?? 'main' }, positionals };
+  return { target: { url, passphrase: repositoryPassphrase(url, values['password-file']), cluster }, positionals };
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fetchWal, pushWal } from '../core/walArchive.js';
 import type { Repository } from '../core/repository.js';
-import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
+import { clusterOption, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
 import { EXIT, ExitCode, usageError } from './exitCodes.js';
 import { notice } from './output.js';
 import { withRepository } from './repositoryAccess.js';
@@ -19,7 +19,7 @@ export async function walDaemon(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('pg', args);
   expectPositionals('pg', positionals, [], 0);
   const url = repositoryUrl('pg', values.repo, from('repo'));
-  const cluster = values.cluster ?? 'main';
+  const cluster = clusterOption(values.cluster);
   const socketPath = values.socket ?? defaultWalSocket();
   await withRepository(url, repositoryPassphrase(url, values['password-file']), async (repo) => {
     const server = await listen(socketPath, (socket) => serve(repo, { cluster, url }, socket));

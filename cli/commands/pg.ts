@@ -3,7 +3,7 @@
 // archive_command and restore_command, are cli/pgWal.ts (direct) and cli/walDaemon.ts (the daemon they use).
 
 import path from 'node:path';
-import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
+import { clusterOption, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { dsnPasswordProblem } from '../../core/pgDsn.js';
 import { runOperation } from '../operation.js';
@@ -20,9 +20,9 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (subcommand === 'wal-daemon') return (await import('../walDaemon.js')).walDaemon(rest);
   const { values, positionals, from } = parseCommand('pg', args);
   const [action] = expectPositionals('pg', positionals, ['backup|restore|verify'], 1);
+  const cluster = clusterOption(values.cluster);
   const repo = repositoryUrl('pg', values.repo, from('repo'));
   const passphrase = repositoryPassphrase(repo, values['password-file']);
-  const cluster = values.cluster ?? 'main';
   if (action === 'backup') return backup(repo, cluster, values, passphrase);
   if (action === 'restore') return restore(repo, cluster, values, passphrase);
   if (action === 'verify') return verify(repo, cluster, values, passphrase);

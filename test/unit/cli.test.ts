@@ -68,6 +68,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
     { name: 'a passphrase on argv', args: ['backup', 'source', '--repo', 'repo', '--password', 'hunter2'], pattern: /--password is not accepted.*MERIDIAN_PASSWORD/ },
     { name: 'a passphrase on argv (--passphrase=…)', args: ['snapshots', '--repo', 'repo', '--passphrase=hunter2'], pattern: /--passphrase is not accepted/ },
     { name: 'an unknown command', args: ['frobnicate'], pattern: /unknown command 'frobnicate'/ },
+    { name: 'a pg cluster name with a dot (its WAL could not be stored)', args: ['pg', 'wal-push', 'x', '--repo', 'repo', '--cluster', 'a.b'], pattern: /cluster name "a\.b" must be 1 to 63 letters, digits, "_" or "-"/ },
     { name: 'a missing PATH', args: ['backup', '--repo', 'repo'], pattern: /missing PATH/ },
     { name: 'a bad --time', args: ['backup', 'source', '--repo', 'repo', '--time', '2026-02-30T10:00:00Z'], pattern: /--time must be an ISO 8601 date-time .*\(got "2026-02-30T10:00:00Z"\)/ },
     { name: 'forget with an unknown --timezone', args: ['forget', '--repo', 'repo', '--keep-last', '3', '--timezone', 'Mars/Olympus'], pattern: /--timezone "Mars\/Olympus" is not a time zone/ },

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { pgBaseBackup } from '../../core/pgBaseBackup';
 import { MAX_LISTED_DIFFERENCES } from '../../core/replicaCompare';
 import { Repository } from '../../core/repository';
 import { fetchWal, listWal, pushWal } from '../../core/walArchive';
@@ -61,6 +62,8 @@ describe('WAL archive', () => {
     await expect(pushWal(repo, { cluster: 'main', walName: '000000010000000000000003', bytes: segmentBytes('000000010000000000000003', 9) })).rejects.toThrow(/different content/);
     await expect(pushWal(repo, { cluster: 'main', walName: '../x', bytes: Buffer.from('x') })).rejects.toThrow(/not a WAL file name/);
     await expect(pushWal(repo, { cluster: 'a.b', walName: '00000001.history', bytes: Buffer.from('x') })).rejects.toThrow(/cluster name/);
+    // The same rule as base backups: one whose WAL could never be pushed is refused up front.
+    await expect(pgBaseBackup(repo, { cluster: 'a.b', dsn: 'postgresql://db.example/postgres' })).rejects.toThrow('[pg] cluster name "a.b" must be 1 to 63 letters, digits, "_" or "-", starting with a letter or digit');
   });
 
   it('detects a truncated or altered archived file', async () => {
