@@ -114,8 +114,10 @@ async function waitForTarget(dir: string, log: string, input: { port: number; ti
   let lastProbe = 'no answer yet';
   for (;;) {
     input.signal?.throwIfAborted();
-    const failure = await recoveryFailure(log, { stopped: !(await serverRunning(dir)) });
+    const stopped = !(await serverRunning(dir));
+    const failure = await recoveryFailure(log, { stopped });
     if (failure) throw failure;
+    if (stopped) throw new RepositoryError('integrity', `[pg] recovery failed: PostgreSQL stopped (its log: ${log})`);
     try {
       const state = await recoveryState(dir, input.port);
       if (state.reached) return { reachedTarget: true, recoveryEndedAt: state.lastReplayed ?? new Date().toISOString() };

@@ -1,7 +1,8 @@
 // PostgreSQL restore without PostgreSQL: the configuration a restore writes (a base backup snapshot
 // carrying the `pg` field, WAL stored with pushWal), and startRecoveredCluster against a stand-in
 // pg_ctl (MERIDIAN_PG_BIN) that records its calls: a refused connection's FATAL line while the
-// server runs is no failed recovery, and the timeout, cancellation and a stopped server each stop it.
+// server runs is no failed recovery, a stopped server is one, and the timeout, cancellation and a
+// stopped server each stop it.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -90,6 +91,12 @@ describe('startRecoveredCluster', () => {
   it('reports the last FATAL line once the server has stopped, and still runs the stop', async () => {
     const dir = setUp(`${fatalOfProbe}2026-11-30 10:00:01.000 UTC [124] FATAL:  could not restore file "000000010000000000000004" from archive\n`, 3);
     await expect(startRecoveredCluster({ targetDir: dir, port: 1, timeoutMs: 60_000 })).rejects.toThrow('[pg] recovery failed: could not restore file "000000010000000000000004" from archive');
+    expect(stopped()).toBe(true);
+  });
+
+  it('reports a server that stopped without a FATAL line at once', async () => {
+    const dir = setUp('', 3);
+    await expect(startRecoveredCluster({ targetDir: dir, port: 1, timeoutMs: 60_000 })).rejects.toThrow(/^\[pg\] recovery failed: PostgreSQL stopped \(its log: .*meridian-recovery\.log\)$/);
     expect(stopped()).toBe(true);
   });
 });
