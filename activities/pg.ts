@@ -37,7 +37,7 @@ export function createPgActivities(deps: RepositoryDeps) {
         const restored = await withRepository(deps, { repo: input.repo, ...operationPaths('pg-restore', input), lock: { operation: 'pg-restore' } }, cancellation, (repo, signal) =>
           restorePg(repo, { cluster: input.cluster, targetTime, targetDir: input.targetDir, targetAction: input.targetAction ?? 'promote', restoreCommand, signal, onProgress: report }),
         );
-        const recovery = input.start ? await startRecoveredCluster({ targetDir: input.targetDir, port: input.start.port, timeoutMs: input.start.timeoutMs ?? DEFAULT_START_TIMEOUT_MS }) : undefined;
+        const recovery = input.start ? await startRecoveredCluster({ targetDir: input.targetDir, port: input.start.port, timeoutMs: input.start.timeoutMs ?? DEFAULT_START_TIMEOUT_MS, signal: cancellation }) : undefined;
         return {
           snapshotId: restored.snapshotId,
           backup: restored.backup,
@@ -53,17 +53,17 @@ export function createPgActivities(deps: RepositoryDeps) {
     async pgVerify(input: PgVerifyInput): Promise<PgVerifyOutput> {
       return runWithHeartbeats(async (_report, cancellation) => {
         const started = Date.now();
-        const { report, baseBackups, deleted, activeRepository } = await withRepository(deps, { repo: input.repo, lock: { operation: 'pg-verify' } }, cancellation, async (repo) => {
+        const { report, baseBackups, pruned, activeRepository } = await withRepository(deps, { repo: input.repo, lock: { operation: 'pg-verify' } }, cancellation, async (repo) => {
           const startWals = (await listPgBackups(repo, input.cluster)).map((backup) => backup.pg.startWal);
           const report = await checkWalChain(repo, input.cluster, startWals);
-          const deleted = input.retention ? (await pruneWal(repo, input.cluster, startWals, { dryRun: input.dryRun })).deleted : undefined;
-          return { report, baseBackups: startWals.length, deleted };
+          const pruned = input.retention ? await pruneWal(repo, input.cluster, startWals, { dryRun: input.dryRun }) : undefined;
+          return { report, baseBackups: startWals.length, pruned };
         });
         return {
           ...report,
           ok: report.gaps.length === 0,
           baseBackups,
-          ...(deleted !== undefined ? { deleted, dryRun: input.dryRun === true } : {}),
+          ...(pruned !== undefined ? { ...pruned, dryRun: input.dryRun === true } : {}),
           ...(activeRepository !== undefined ? { activeRepository } : {}),
           durationMs: Date.now() - started,
         };

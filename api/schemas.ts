@@ -10,6 +10,7 @@ import { GROUP_BY, RetentionPolicySchema } from '../core/retention.js';
 import { isTimeZone, parseSnapshotTime, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
 import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
+import { CLUSTER_NAME, CLUSTER_NAME_RULE } from '../core/pgCluster.js';
 import { dsnPasswordProblem } from '../core/pgDsn.js';
 import type { Operation, OperationInput } from '../workflows/catalog.js';
 
@@ -54,7 +55,7 @@ const zonedTime = (description: string) =>
 
 /** The name a PostgreSQL cluster's WAL and base backups are stored under. */
 const cluster = text()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .regex(CLUSTER_NAME, `must be ${CLUSTER_NAME_RULE}`)
   .meta({ description: 'The cluster name its WAL and base backups are stored under (as given to `meridian pg wal-push --cluster`)', examples: ['main'] });
 
 export const BackupRequestSchema = object({

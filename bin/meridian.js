@@ -5,6 +5,14 @@
 // `pg wal-push|wal-fetch` with a wal-daemon socket configured first go through the tiny client
 // (node: modules only, no 0.3 s of loading the CLI) and fall back to the CLI when nothing listens.
 const args = process.argv.slice(2);
+// `pg wal-fetch` is PostgreSQL's restore_command, where exit 1 says "no such WAL file" and ends
+// recovery: a crash of it (a module failing to load included) exits 126, which aborts recovery.
+if (args[0] === 'pg' && args[1] === 'wal-fetch') {
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`meridian: ${String(err instanceof Error ? err.message : err).split('\n')[0]}\n`);
+    process.exit(126);
+  });
+}
 const walClient = require('../dist/cli/walClient.js');
 const socket = walClient.walSocketOf(args);
 if (socket === undefined) require('../dist/cli/main.js').main(args);

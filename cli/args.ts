@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { assertClusterName } from '../core/pgCluster.js';
 import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
 import { passphraseFor, readPasswordFile } from '../worker/repositories.js';
 import { loadRepositories } from '../worker/workerConfig.js';
@@ -99,6 +100,13 @@ function namesRepository(command: CommandName, given: string): boolean {
   if (!isRepositoryName(given)) return false;
   if (loadRepositories().some((r) => r.name === given)) return true;
   return command !== 'init' && Boolean(process.env.TEMPORAL_ADDRESS) && !fs.existsSync(given);
+}
+
+/** `pg --cluster` (or MERIDIAN_PG_CLUSTER), default main, by the one cluster-name rule of core/pgCluster.ts (a bad one exits 2). */
+export function clusterOption(value: string | undefined): string {
+  const cluster = value ?? 'main';
+  assertClusterName(cluster);
+  return cluster;
 }
 
 export function enumValue<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {

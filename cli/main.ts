@@ -40,8 +40,10 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await run(argv);
   } catch (err) {
     const error = classifyError(err);
-    printError(error);
-    process.exitCode = error.exitCode;
+    // `pg wal-fetch` exits 1 only for a WAL file not archived (recovery ends there): any error aborts recovery instead.
+    const exitCode = argv[0] === 'pg' && argv[1] === 'wal-fetch' ? EXIT.walFetchFailed : error.exitCode;
+    printError({ ...error, exitCode });
+    process.exitCode = exitCode;
   }
 }
 

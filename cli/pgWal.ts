@@ -4,9 +4,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fetchWal, pushWal } from '../core/walArchive.js';
-import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
-import { classifyError, EXIT, ExitCode } from './exitCodes.js';
-import { printError, printLines } from './output.js';
+import { clusterOption, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
+import { EXIT, ExitCode } from './exitCodes.js';
+import { printLines } from './output.js';
 import { withRepository } from './repositoryAccess.js';
 
 /** Exits 0 only once the WAL file is stored (or was already, with the same content). */
@@ -19,26 +19,22 @@ export async function walPush(args: string[]): Promise<ExitCode> {
   return EXIT.ok;
 }
 
-/** Exits 0 with the file written to PATH, 1 when it is not archived, 126 on any other error. */
+/** Exits 0 with the file written to PATH, 1 when it is not archived; cli/main.ts makes any error exit 126. */
 export async function walFetch(args: string[]): Promise<ExitCode> {
-  try {
-    const { target, positionals } = walTarget(args);
-    const [walName, destination] = expectPositionals('pg', positionals, ['NAME', 'PATH'], 2);
-    const bytes = await withRepository(target.url, target.passphrase, (repo) => fetchWal(repo, { cluster: target.cluster, walName: walName! }));
-    if (!bytes) return EXIT.failed;
-    // Written beside PATH and renamed: recovery never reads a partly written file.
-    const temp = `${destination!}.meridian-tmp`;
-    await fs.writeFile(temp, bytes);
-    await fs.rename(temp, destination!);
-    return EXIT.ok;
-  } catch (err) {
-    printError({ ...classifyError(err), exitCode: EXIT.walFetchFailed });
-    return EXIT.walFetchFailed;
-  }
+  const { target, positionals } = walTarget(args);
+  const [walName, destination] = expectPositionals('pg', positionals, ['NAME', 'PATH'], 2);
+  const bytes = await withRepository(target.url, target.passphrase, (repo) => fetchWal(repo, { cluster: target.cluster, walName: walName! }));
+  if (!bytes) return EXIT.failed;
+  // Written beside PATH and renamed: recovery never reads a partly written file.
+  const temp = `${destination!}.meridian-tmp`;
+  await fs.writeFile(temp, bytes);
+  await fs.rename(temp, destination!);
+  return EXIT.ok;
 }
 
 function walTarget(args: string[]) {
   const { values, positionals, from } = parseCommand('pg', args);
+  const cluster = clusterOption(values.cluster);
   const url = repositoryUrl('pg', values.repo, from('repo'));
-  return { target: { url, passphrase: repositoryPassphrase(url, values['password-file']), cluster: values.cluster ?? 'main' }, positionals };
+  return { target: { url, passphrase: repositoryPassphrase(url, values['password-file']), cluster }, positionals };
 }

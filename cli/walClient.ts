@@ -1,6 +1,7 @@
 // The fast path of `meridian pg wal-push PATH` / `pg wal-fetch NAME PATH` (bin/meridian.js loads
 // it before anything else): node: modules only, it hands the request to `meridian pg wal-daemon`
-// over its Unix socket. Exit codes are direct mode's; 'fallback' when no daemon answers.
+// over its Unix socket, naming the cluster and repository direct mode would use (the daemon refuses
+// others). Exit codes are direct mode's; 'fallback' when no daemon answers.
 
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
@@ -20,13 +21,22 @@ export function walSocketOf(args: string[]): string | undefined {
 export async function runWalClient(args: string[], socketPath: string): Promise<Outcome> {
   const given = parsed(args.slice(1));
   if (!given) return 'fallback'; // direct mode explains the usage error
-  const cluster = given.values.cluster ?? (process.env.MERIDIAN_PG_CLUSTER || undefined);
-  if (args[0] === 'wal-push' && given.positionals.length === 1) return push(socketPath, cluster, given.positionals[0]!);
-  if (args[0] === 'wal-fetch' && given.positionals.length === 2) return fetch(socketPath, cluster, given.positionals[0]!, given.positionals[1]!);
+  const target = walTarget(given.values);
+  if (args[0] === 'wal-push' && given.positionals.length === 1) return push(socketPath, target, given.positionals[0]!);
+  if (args[0] === 'wal-fetch' && given.positionals.length === 2) return fetch(socketPath, target, given.positionals[0]!, given.positionals[1]!);
   return 'fallback';
 }
 
-async function push(socketPath: string, cluster: string | undefined, file: string): Promise<Outcome> {
+/** What the daemon must serve for this request: direct mode's cluster (default main) and the repository named, if any, with the directory a relative path is relative to. */
+type WalTarget = { cluster: string; repo?: string; cwd?: string };
+
+function walTarget(values: { cluster?: string; repo?: string }): WalTarget {
+  const cluster = values.cluster ?? (process.env.MERIDIAN_PG_CLUSTER || 'main');
+  const repo = values.repo ?? (process.env.MERIDIAN_REPOSITORY || undefined);
+  return repo === undefined ? { cluster } : { cluster, repo, cwd: process.cwd() };
+}
+
+async function push(socketPath: string, target: WalTarget, file: string): Promise<Outcome> {
   const name = path.basename(file);
   let bytes: Buffer;
   try {
@@ -34,7 +44,7 @@ async function push(socketPath: string, cluster: string | undefined, file: strin
   } catch (err) {
     return fail(`cannot read ${file}: ${(err as Error).message}`, 1);
   }
-  const reply = await request(socketPath, { op: 'push', cluster, name }, bytes);
+  const reply = await request(socketPath, { op: 'push', ...target, name }, bytes);
   if (reply === 'fallback') return reply;
   if (typeof reply === 'string') return fail(reply, 4);
   if (reply.header.outcome !== 'stored' && reply.header.outcome !== 'already-stored') return fail(String(reply.header.error ?? 'no outcome from wal-daemon'), 1);
@@ -42,8 +52,8 @@ async function push(socketPath: string, cluster: string | undefined, file: strin
   return 0;
 }
 
-async function fetch(socketPath: string, cluster: string | undefined, name: string, destination: string): Promise<Outcome> {
-  const reply = await request(socketPath, { op: 'fetch', cluster, name });
+async function fetch(socketPath: string, target: WalTarget, name: string, destination: string): Promise<Outcome> {
+  const reply = await request(socketPath, { op: 'fetch', ...target, name });
   if (reply === 'fallback') return reply;
   if (typeof reply === 'string') return fail(reply, 126);
   if (reply.header.missing === true) return 1;

@@ -1,25 +1,28 @@
 // `meridian pg wal-daemon`: opens the repository once and serves wal-push/wal-fetch requests of
 // cli/walClient.ts on a Unix socket (mode 0600), concurrently, until SIGTERM or SIGINT. The client
 // sends the segment's bytes, so the daemon needs no access to pg_wal; the passphrase stays here.
+// A request naming another cluster or repository than the daemon's is refused, never served here.
 
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { fetchWal, pushWal } from '../core/walArchive.js';
 import type { Repository } from '../core/repository.js';
-import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
+import { clusterOption, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
 import { EXIT, ExitCode, usageError } from './exitCodes.js';
 import { notice } from './output.js';
 import { withRepository } from './repositoryAccess.js';
+import { repositoryLocationKey } from '../storage/open.js';
 import { defaultWalSocket, readMessages, sendMessage, type WalMessage } from './walProtocol.js';
 
 export async function walDaemon(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('pg', args);
   expectPositionals('pg', positionals, [], 0);
   const url = repositoryUrl('pg', values.repo, from('repo'));
-  const cluster = values.cluster ?? 'main';
+  const cluster = clusterOption(values.cluster);
   const socketPath = values.socket ?? defaultWalSocket();
   await withRepository(url, repositoryPassphrase(url, values['password-file']), async (repo) => {
-    const server = await listen(socketPath, (socket) => serve(repo, cluster, socket));
+    const server = await listen(socketPath, (socket) => serve(repo, { cluster, url }, socket));
     notice(`wal-daemon: cluster ${cluster} listening on ${socketPath}`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
@@ -59,18 +62,28 @@ function answers(socketPath: string): Promise<boolean> {
   });
 }
 
-function serve(repo: Repository, cluster: string, socket: net.Socket): void {
+/** The cluster and repository (its URL or configured name) this daemon serves. */
+interface Served {
+  cluster: string;
+  url: string;
+}
+
+function serve(repo: Repository, served: Served, socket: net.Socket): void {
   socket.on('error', () => socket.destroy());
   readMessages(socket, (message) => {
-    handle(repo, cluster, message).then(
+    handle(repo, served, message).then(
       (reply) => sendMessage(socket, reply.header, reply.bytes),
       (err: unknown) => sendMessage(socket, { error: firstLine(err) }),
     );
   });
 }
 
-async function handle(repo: Repository, cluster: string, { header, bytes }: WalMessage): Promise<WalMessage> {
-  if (header.cluster !== undefined && header.cluster !== cluster) throw new Error(`this wal-daemon serves cluster ${cluster}, not ${String(header.cluster)}`);
+async function handle(repo: Repository, served: Served, { header, bytes }: WalMessage): Promise<WalMessage> {
+  const { cluster } = served;
+  if (header.cluster !== cluster) throw new Error(`this wal-daemon serves cluster ${cluster}, not ${String(header.cluster)}; start one for that cluster or pass the same --cluster`);
+  if (header.repo !== undefined && !servesRepository(served.url, String(header.repo), String(header.cwd ?? '/'))) {
+    throw new Error(`this wal-daemon serves another repository than ${String(header.repo)}; start one for it or pass the daemon's --repo`);
+  }
   const walName = String(header.name);
   if (header.op === 'push' && bytes) return { header: { outcome: await pushWal(repo, { cluster, walName, bytes }) } };
   if (header.op === 'fetch') {
@@ -78,6 +91,17 @@ async function handle(repo: Repository, cluster: string, { header, bytes }: WalM
     return found ? { header: {}, bytes: Buffer.from(found) } : { header: { missing: true } };
   }
   throw new Error(`unknown wal-daemon request '${String(header.op)}'`);
+}
+
+/** Whether `asked` (as the client was given it, a relative path being relative to `cwd`) is the repository at `url`. */
+function servesRepository(url: string, asked: string, cwd: string): boolean {
+  if (asked === url) return true;
+  const resolved = /^[a-z][a-z0-9+]*:\/\//i.test(asked) ? asked : path.resolve(cwd, asked);
+  try {
+    return repositoryLocationKey(resolved) === repositoryLocationKey(url);
+  } catch {
+    return false;
+  }
 }
 
 function firstLine(err: unknown): string {

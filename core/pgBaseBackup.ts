@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backup, BackupProgress } from './archiver.js';
 import { invalidArgument } from './errors.js';
+import { assertClusterName } from './pgCluster.js';
 import { dsnPasswordProblem } from './pgDsn.js';
 import { runPg } from './pgTools.js';
 import { Repository } from './repository.js';
@@ -47,10 +48,6 @@ export async function listPgBackups(repo: Repository, cluster: string): Promise<
   const source = pgSource(cluster);
   const backups = (await listSnapshots(repo)).filter((s): s is PgBackup => s.source === source && s.pg !== undefined);
   return backups.sort((a, b) => a.pg.stopTime.localeCompare(b.pg.stopTime) || a.id.localeCompare(b.id));
-}
-
-function assertClusterName(cluster: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(cluster)) throw invalidArgument(`[pg] "${cluster}" is not a cluster name (letters, digits, '_', '.', '-')`);
 }
 
 /** A connection to the cluster running on `pgdata`, over its unix socket (postmaster.pid names port and socket directory). */

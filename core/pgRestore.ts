@@ -5,6 +5,7 @@
 
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { RepositoryError, invalidArgument } from './errors.js';
 import { listPgBackups, PgBackup, PgBackupInfo } from './pgBaseBackup.js';
@@ -68,6 +69,9 @@ export async function restorePg(
     recovery_target_action: input.targetAction,
     recovery_target_inclusive: 'true',
     recovery_target_timeline: 'current',
+    // The copy keeps the source's archive_command: once promoted it would push its new timeline's
+    // WAL and .history into the source cluster's archive. It archives nothing until told to.
+    archive_mode: 'off',
   };
   const lines = Object.entries(settings).map(([name, value]) => `${name} = '${value.replaceAll("'", "''")}'\n`);
   await fsp.appendFile(path.join(input.targetDir, 'postgresql.auto.conf'), `# meridian pg restore to ${targetTime} from base backup ${backup.id}\n${lines.join('')}`);
@@ -85,39 +89,70 @@ async function assertEmptyDirectory(dir: string): Promise<void> {
 /**
  * Starts the restored cluster in `targetDir` on `port` (unix socket in `targetDir`) and waits until
  * recovery reached its target: promoted, or paused there. Recovery that ended before the target
- * (the archived WAL does not reach it) fails naming it.
+ * (the archived WAL does not reach it) fails naming it. On any failure, the timeout or `signal`
+ * included, the server is stopped (fast) before the error is thrown.
  */
-export async function startRecoveredCluster(input: { targetDir: string; port: number; timeoutMs: number }): Promise<{ reachedTarget: true; recoveryEndedAt: string }> {
+export async function startRecoveredCluster(input: { targetDir: string; port: number; timeoutMs: number; signal?: AbortSignal }): Promise<{ reachedTarget: true; recoveryEndedAt: string }> {
   const dir = path.resolve(input.targetDir);
   await fsp.chmod(dir, 0o700);
   await giveToClusterOwner(dir);
   const log = path.join(dir, RECOVERY_LOG);
-  const deadline = Date.now() + input.timeoutMs;
   try {
-    await runPg('pg_ctl', ['-D', dir, '-l', log, '-w', '-t', String(Math.ceil(input.timeoutMs / 1000)), '-o', `-p ${input.port} -k ${dir}`, 'start'], { asOwner: true });
+    try {
+      await runPg('pg_ctl', ['-D', dir, '-l', log, '-w', '-t', String(Math.ceil(input.timeoutMs / 1000)), '-o', `-p ${input.port} -k ${dir}`, 'start'], { asOwner: true, signal: input.signal });
+    } catch (err) {
+      throw (await recoveryFailure(log, { stopped: true })) ?? err;
+    }
+    return await waitForTarget(dir, log, { ...input, deadline: Date.now() + input.timeoutMs });
   } catch (err) {
-    throw (await recoveryFailure(log)) ?? err;
-  }
-  for (;;) {
-    const failure = await recoveryFailure(log);
-    if (failure) throw failure;
-    const state = await recoveryState(dir, input.port).catch(() => undefined);
-    if (state?.reached) return { reachedTarget: true, recoveryEndedAt: state.lastReplayed ?? new Date().toISOString() };
-    if (Date.now() > deadline) throw new RepositoryError('not-found', `[pg] recovery in "${dir}" did not reach its target within ${input.timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await runPg('pg_ctl', ['-D', dir, '-m', 'fast', '-w', 'stop'], { asOwner: true }).catch(() => undefined);
+    throw err;
   }
 }
 
-/** The error to report when the server's log says recovery ended before its target; undefined otherwise. */
-async function recoveryFailure(log: string): Promise<RepositoryError | undefined> {
+async function waitForTarget(dir: string, log: string, input: { port: number; timeoutMs: number; deadline: number; signal?: AbortSignal }): Promise<{ reachedTarget: true; recoveryEndedAt: string }> {
+  let lastProbe = 'no answer yet';
+  for (;;) {
+    input.signal?.throwIfAborted();
+    const stopped = !(await serverRunning(dir));
+    const failure = await recoveryFailure(log, { stopped });
+    if (failure) throw failure;
+    if (stopped) throw new RepositoryError('integrity', `[pg] recovery failed: PostgreSQL stopped (its log: ${log})`);
+    try {
+      const state = await recoveryState(dir, input.port);
+      if (state.reached) return { reachedTarget: true, recoveryEndedAt: state.lastReplayed ?? new Date().toISOString() };
+      lastProbe = 'still replaying';
+    } catch (err) {
+      lastProbe = (err as Error).message;
+    }
+    if (Date.now() > input.deadline) throw new RepositoryError('not-found', `[pg] recovery in "${dir}" did not reach its target within ${input.timeoutMs} ms (last probe: ${lastProbe})`);
+    await sleep(200, undefined, { signal: input.signal });
+  }
+}
+
+async function serverRunning(dir: string): Promise<boolean> {
+  return runPg('pg_ctl', ['-D', dir, 'status'], { asOwner: true }).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The error to report when the server's log says recovery ended before its target, or, once the
+ * server has stopped, its last FATAL or PANIC line; undefined otherwise. A running server's FATAL
+ * lines are refused connections (the probe's among them), not failed recovery.
+ */
+async function recoveryFailure(log: string, server: { stopped: boolean }): Promise<RepositoryError | undefined> {
   const text = await fsp.readFile(log, 'utf8').catch(() => '');
   if (text.includes(ENDED_EARLY)) return new RepositoryError('not-found', `[pg] ${ENDED_EARLY}: the archived WAL does not reach the target time`);
-  const fatal = /(?:FATAL|PANIC):\s+(.*)/.exec(text);
+  if (!server.stopped) return undefined;
+  const fatal = [...text.matchAll(/(?:FATAL|PANIC):\s+(.*)/g)].pop();
   return fatal ? new RepositoryError('integrity', `[pg] recovery failed: ${fatal[1]}`) : undefined;
 }
 
+/** Whether recovery is over or paused at its target, asked as $PGUSER (default postgres, the role pg backup connects as too). */
 async function recoveryState(dir: string, port: number): Promise<{ reached: boolean; lastReplayed?: string }> {
-  const client = new Client({ host: dir, port, user: 'postgres', database: 'postgres' });
+  const client = new Client({ host: dir, port, user: process.env.PGUSER ?? 'postgres', database: 'postgres' });
   await client.connect();
   try {
     const { rows } = await client.query<{ recovering: boolean; pause: string | null; last: Date | null }>(

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { compressBlob, decompressBlob } from './compression.js';
 import { integrityError, invalidArgument, RepositoryError } from './errors.js';
+import { assertClusterName } from './pgCluster.js';
 import { Repository } from './repository.js';
 import { isNotFound } from '../storage/storage.js';
 
@@ -13,7 +14,6 @@ import { isNotFound } from '../storage/storage.js';
 const MAGIC = Buffer.from('MWAL1');
 const HEADER_LENGTH = MAGIC.length + 1 + 4 + 32;
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** A segment, a timeline history file, a backup label, or a promoted standby's last partial segment. */
 const WAL_FILE_NAME = /^(?:[0-9A-F]{24}(?:\.partial|\.[0-9A-F]{8}\.backup)?|[0-9A-F]{8}\.history)$/;
 
@@ -48,7 +48,7 @@ export async function fetchWal(repo: Repository, input: { cluster: string; walNa
 
 /** Every archived WAL file of `cluster`, in name order (byte order: timeline, then position); size is the stored size. */
 export async function listWal(repo: Repository, cluster: string): Promise<ArchivedWal[]> {
-  checkCluster(cluster);
+  assertClusterName(cluster);
   const prefix = `${cluster}.`;
   const out: ArchivedWal[] = [];
   for await (const entry of repo.storage.list('wal')) {
@@ -91,13 +91,9 @@ async function readArchived(repo: Repository, cluster: string, walName: string):
 }
 
 function walHandle(cluster: string, walName: string) {
-  checkCluster(cluster);
+  assertClusterName(cluster);
   if (!isWalFileName(walName)) throw invalidArgument(`[wal] "${walName}" is not a WAL file name`);
   return { type: 'wal' as const, name: `${cluster}.${walName}` };
-}
-
-function checkCluster(cluster: string): void {
-  if (!CLUSTER_NAME.test(cluster)) throw invalidArgument(`[wal] cluster name "${cluster}" must be 1-64 letters, digits, "_" or "-"`);
 }
 
 function sha256(bytes: Uint8Array): Buffer {

@@ -4,6 +4,7 @@
 
 import { deleteWal, fetchWal, listWal } from './walArchive.js';
 import { integrityError, invalidArgument } from './errors.js';
+import { MAX_LISTED_DIFFERENCES } from './replicaCompare.js';
 import { Repository } from './repository.js';
 
 export interface WalGapReport {
@@ -128,17 +129,18 @@ export async function checkWalChain(repo: Repository, cluster: string, fromSegme
 /**
  * Deletes the WAL no kept base backup needs: segments (and backup labels, partial segments)
  * before the earliest of `keepFrom`. History files stay. No kept base backup: nothing is deleted.
+ * Names the first MAX_LISTED_DIFFERENCES deleted (the list goes through workflow history) and counts them all.
  */
-export async function pruneWal(repo: Repository, cluster: string, keepFrom: string[], options: { dryRun?: boolean }): Promise<{ deleted: string[] }> {
+export async function pruneWal(repo: Repository, cluster: string, keepFrom: string[], options: { dryRun?: boolean }): Promise<{ deleted: string[]; deletedCount: number }> {
   const positions = keepFrom.map(position).filter((p): p is string => p !== undefined);
-  if (positions.length === 0) return { deleted: [] };
+  if (positions.length === 0) return { deleted: [], deletedCount: 0 };
   const keepPosition = positions.sort()[0]!;
-  const deleted = (await listWal(repo, cluster)).map((w) => w.walName).filter((name) => {
+  const unneeded = (await listWal(repo, cluster)).map((w) => w.walName).filter((name) => {
     const p = position(name);
     return p !== undefined && p < keepPosition;
   });
-  if (!options.dryRun) for (const walName of deleted) await deleteWal(repo, { cluster, walName });
-  return { deleted };
+  if (!options.dryRun) for (const walName of unneeded) await deleteWal(repo, { cluster, walName });
+  return { deleted: unneeded.slice(0, MAX_LISTED_DIFFERENCES), deletedCount: unneeded.length };
 }
 
 /** A segment's place in the WAL whatever its timeline: its log and segment fields (fixed-width hex, so they sort as text). */

@@ -58,8 +58,11 @@ export interface PgVerifyInput {
   dataTaskQueue?: string;
 }
 
-/** ok: no gap. `deleted`: the WAL files retention deleted (or, dry run, would delete). */
-export type PgVerifyOutput = RanOn & WalGapReport & { ok: boolean; baseBackups: number; deleted?: string[]; dryRun?: boolean; durationMs: number };
+/**
+ * ok: no gap. `deletedCount`: how many WAL files retention deleted (or, dry run, would delete);
+ * `deleted`: the first 50 of them (every one in outputs recorded before deletedCount existed).
+ */
+export type PgVerifyOutput = RanOn & WalGapReport & { ok: boolean; baseBackups: number; deleted?: string[]; deletedCount?: number; dryRun?: boolean; durationMs: number };
 
 /** A file set restored as it was at a moment: its newest snapshot then, plus the journal segments up to then. */
 export interface RestoreAtInput {

@@ -3,7 +3,7 @@
 // archive_command and restore_command, are cli/pgWal.ts (direct) and cli/walDaemon.ts (the daemon they use).
 
 import path from 'node:path';
-import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
+import { clusterOption, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl, requireOption } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { dsnPasswordProblem } from '../../core/pgDsn.js';
 import { runOperation } from '../operation.js';
@@ -20,9 +20,9 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (subcommand === 'wal-daemon') return (await import('../walDaemon.js')).walDaemon(rest);
   const { values, positionals, from } = parseCommand('pg', args);
   const [action] = expectPositionals('pg', positionals, ['backup|restore|verify'], 1);
+  const cluster = clusterOption(values.cluster);
   const repo = repositoryUrl('pg', values.repo, from('repo'));
   const passphrase = repositoryPassphrase(repo, values['password-file']);
-  const cluster = values.cluster ?? 'main';
   if (action === 'backup') return backup(repo, cluster, values, passphrase);
   if (action === 'restore') return restore(repo, cluster, values, passphrase);
   if (action === 'verify') return verify(repo, cluster, values, passphrase);
@@ -74,10 +74,16 @@ async function verify(repo: string, cluster: string, values: PgValues, passphras
     printLines(
       `cluster ${cluster}: ${chain}, ${r.ok ? 'no gap' : count(r.gaps.length, 'gap')}`,
       ...r.gaps.map((g) => `  missing ${g.missing}${g.through ? ` through ${g.through}` : ''} (after ${g.after})`),
-      ...(r.deleted ? [`retention ${r.dryRun ? 'would delete' : 'deleted'} ${count(r.deleted.length, 'WAL file')}${r.deleted.length ? `: ${r.deleted.join(', ')}` : ''}`] : []),
+      ...(r.deleted ? [retentionLine(r.deleted, r.deletedCount ?? r.deleted.length, r.dryRun === true)] : []),
     );
   }
   return r.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** "retention deleted 3 WAL files: A, B, C", the names of a long list cut after those the output carries. */
+function retentionLine(listed: string[], deleted: number, dryRun: boolean): string {
+  const names = listed.length === 0 ? '' : `: ${listed.join(', ')}${deleted > listed.length ? ` and ${deleted - listed.length} more` : ''}`;
+  return `retention ${dryRun ? 'would delete' : 'deleted'} ${count(deleted, 'WAL file')}${names}`;
 }
 
 function targetAction(value: string | undefined): PgTargetAction {

@@ -1,7 +1,7 @@
 // PostgreSQL + PostGIS restore to a time: 200+ transactions inserting and updating geometries, WAL
 // archived by `meridian pg wal-push`, base backups before and in the middle of the workload, then
 // restores at 20 random moments each holding exactly the rows committed by then (checksum over
-// ST_AsEWKB of the ordered rows), a target past the archived WAL refused naming the interval, and a
+// ST_AsEWKB of the ordered rows) and archiving off, a target past the archived WAL refused naming the interval, and a
 // segment deleted from the archive reported by the chain check and refused by a restore that needs it.
 
 import path from 'node:path';
@@ -94,7 +94,11 @@ describe('PostgreSQL restore to a time', () => {
       await restorePg(repo, { cluster: 'main', targetTime: target, targetDir: dir, targetAction: 'pause', restoreCommand: `${command('wal-fetch')} %f %p` });
       const [port] = (await freePorts(1)) as [number];
       await startRecoveredCluster({ targetDir: dir, port, timeoutMs: 120_000 });
-      const sum = await withClient(dir, port, async (c) => (await c.query<{ sum: string }>(CHECKSUM)).rows[0]!.sum);
+      const { sum, archiveMode } = await withClient(dir, port, async (c) => ({
+        sum: (await c.query<{ sum: string }>(CHECKSUM)).rows[0]!.sum,
+        archiveMode: (await c.query<{ archive_mode: string }>('SHOW archive_mode')).rows[0]!.archive_mode,
+      }));
+      expect(archiveMode).toBe('off'); // the copy never archives into the source cluster's WAL
       expect({ target: target.toISOString(), sum }).toEqual({ target: target.toISOString(), sum: commit.sum });
       stopCluster(dir);
     }

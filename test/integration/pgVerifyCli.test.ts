@@ -27,7 +27,7 @@ const withGap = (run: Awaited<ReturnType<typeof meridian>>) => {
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 1, stderr: '' });
   return JSON.parse(run.stdout) as Report;
 };
-type Report = { ok: boolean; baseBackups: number; newest: string; gaps: { after: string; missing: string; through?: string }[]; deleted?: string[] };
+type Report = { ok: boolean; baseBackups: number; newest: string; gaps: { after: string; missing: string; through?: string }[]; deleted?: string[]; deletedCount?: number };
 
 beforeAll(async () => {
   work = tempDir('cli-pg-verify');
@@ -63,6 +63,6 @@ it('finds no gap in a whole chain, reports a deleted segment by name, and retent
   expect(dryRun.deleted).toEqual([segment(1), segment(2)]);
   expect((await listWal(repo, 'main')).length).toBe(6);
   const pruned = withGap(await meridian('pg', 'verify', '--repo', repoDir, '--retention', '--json'));
-  expect(pruned).toMatchObject({ ok: false, gaps: [{ after: segment(4), missing: segment(5) }], deleted: [segment(1), segment(2)] });
+  expect(pruned).toMatchObject({ ok: false, gaps: [{ after: segment(4), missing: segment(5) }], deleted: [segment(1), segment(2)], deletedCount: 2 });
   expect((await listWal(repo, 'main')).map((w) => w.walName).sort()).toEqual([3, 4, 6, 7].map(segment));
 });

@@ -1,6 +1,7 @@
 // `meridian pg wal-daemon` and the fast wal-push/wal-fetch client: push, repeated push, refused
-// conflict, fetch, missing (exit 1), a socket only its owner can use, and fallback to direct mode
-// once the daemon is gone (SIGTERM).
+// conflict, fetch, missing (exit 1), a socket only its owner can use, requests for another cluster
+// or repository refused (never served from the daemon's), and fallback to direct mode once the
+// daemon is gone (SIGTERM).
 
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +24,15 @@ describe('pg wal-daemon', () => {
   let daemon: ChildProcessWithoutNullStreams;
   const bytes = Buffer.from(pseudoRandomBytes(1024 * 1024, 7));
 
+  /** A wal-daemon of `repoDir` with `args`, once it listens on `socketPath`. */
+  async function startDaemon(socketPath: string, args: string[] = []): Promise<ChildProcessWithoutNullStreams> {
+    const started = spawn(process.execPath, [bin, 'pg', 'wal-daemon', '--repo', repoDir, '--socket', socketPath, ...args], { cwd: work, env, stdio: 'pipe' });
+    let log = '';
+    started.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    await eventually('the wal-daemon listening', () => (log.includes(`listening on ${socketPath}`) ? true : undefined), 60_000);
+    return started;
+  }
+
   beforeAll(async () => {
     fs.mkdirSync(repoDir);
     await Repository.init(new LocalStorage(repoDir), 'wal daemon');
@@ -30,10 +40,7 @@ describe('pg wal-daemon', () => {
     fs.mkdirSync(path.join(work, 'b'));
     fs.writeFileSync(path.join(work, 'a', SEG), bytes);
     fs.writeFileSync(path.join(work, 'b', SEG), pseudoRandomBytes(1024 * 1024, 8));
-    daemon = spawn(process.execPath, [bin, 'pg', 'wal-daemon', '--repo', repoDir], { cwd: work, env, stdio: 'pipe' });
-    let log = '';
-    daemon.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await eventually('the wal-daemon listening', () => (log.includes(`listening on ${socket}`) ? true : undefined), 60_000);
+    daemon = await startDaemon(socket);
   }, 90_000);
 
   afterAll(() => {
@@ -56,6 +63,31 @@ describe('pg wal-daemon', () => {
     expect(await run(['pg', 'wal-fetch', '000000010000000000000004', 'missing'])).toMatchObject({ code: 1 });
     expect(fs.existsSync(path.join(work, 'missing'))).toBe(false);
     expect(await run(['pg', 'wal-fetch', SEG, 'fetched', '--cluster', 'other'])).toMatchObject({ code: 126 });
+  }, 120_000);
+
+  it('serves the repository it opened when named so (a relative path too), and refuses another one', async () => {
+    expect(await run(['pg', 'wal-fetch', SEG, 'named', '--repo', 'repo'])).toMatchObject({ code: 0 });
+    const other = path.join(work, 'other-repo');
+    const fetched = await run(['pg', 'wal-fetch', SEG, 'elsewhere', '--repo', other]);
+    expect(fetched.code).toBe(126);
+    expect(fetched.stderr).toBe(`meridian: this wal-daemon serves another repository than ${other}; start one for it or pass the daemon's --repo\n`);
+    expect(fs.existsSync(path.join(work, 'elsewhere'))).toBe(false);
+    const pushed = await run(['pg', 'wal-push', path.join('a', SEG), '--repo', other]);
+    expect(pushed.code).toBe(1);
+    expect(pushed.stderr).toContain('serves another repository');
+  }, 120_000);
+
+  it("refuses a request without --cluster when it serves another cluster than direct mode's main", async () => {
+    const prodSocket = path.join(work, 'prod.sock');
+    const prod = await startDaemon(prodSocket, ['--cluster', 'prod']);
+    try {
+      const withoutCluster = await run(['pg', 'wal-fetch', SEG, 'prod-fetched', '--socket', prodSocket]);
+      expect(withoutCluster).toMatchObject({ code: 126, stderr: 'meridian: this wal-daemon serves cluster prod, not main; start one for that cluster or pass the same --cluster\n' });
+      expect((await run(['pg', 'wal-push', path.join('a', SEG), '--socket', prodSocket])).code).toBe(1);
+      expect(await run(['pg', 'wal-push', path.join('a', SEG), '--socket', prodSocket, '--cluster', 'prod'])).toMatchObject({ code: 0, stdout: `${SEG}: stored\n` });
+    } finally {
+      prod.kill('SIGKILL');
+    }
   }, 120_000);
 
   it('stops on SIGTERM, and the commands then fall back to direct mode', async () => {

@@ -68,6 +68,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
     { name: 'a passphrase on argv', args: ['backup', 'source', '--repo', 'repo', '--password', 'hunter2'], pattern: /--password is not accepted.*MERIDIAN_PASSWORD/ },
     { name: 'a passphrase on argv (--passphrase=…)', args: ['snapshots', '--repo', 'repo', '--passphrase=hunter2'], pattern: /--passphrase is not accepted/ },
     { name: 'an unknown command', args: ['frobnicate'], pattern: /unknown command 'frobnicate'/ },
+    { name: 'a pg cluster name with a dot (its WAL could not be stored)', args: ['pg', 'wal-push', 'x', '--repo', 'repo', '--cluster', 'a.b'], pattern: /cluster name "a\.b" must be 1 to 63 letters, digits, "_" or "-"/ },
     { name: 'a missing PATH', args: ['backup', '--repo', 'repo'], pattern: /missing PATH/ },
     { name: 'a bad --time', args: ['backup', 'source', '--repo', 'repo', '--time', '2026-02-30T10:00:00Z'], pattern: /--time must be an ISO 8601 date-time .*\(got "2026-02-30T10:00:00Z"\)/ },
     { name: 'forget with an unknown --timezone', args: ['forget', '--repo', 'repo', '--keep-last', '3', '--timezone', 'Mars/Olympus'], pattern: /--timezone "Mars\/Olympus" is not a time zone/ },
@@ -159,6 +160,30 @@ describe('--version and help', () => {
 
   it('help of an unknown command exits 2 with one line', () => {
     expectOneErrorLine(meridian(['help', 'frobnicate']), 2, /unknown command 'frobnicate'/);
+  });
+});
+
+describe('pg wal-fetch (restore_command) exits above 125 on any failure but a WAL file not archived', () => {
+  /** NODE_OPTIONS loading a module that makes each require of a path ending in `module` throw (none: no failure). */
+  function failingToLoad(module: string | undefined): Record<string, string> {
+    if (module === undefined) return {};
+    const preload = path.join(work, 'fail-to-load.js');
+    writeFileSync(
+      preload,
+      "const Module = require('node:module'); const load = Module._load;\n" +
+        "Module._load = function (request, ...rest) { if (request.endsWith(process.env.FAIL_TO_LOAD)) throw new Error('cannot load ' + request); return load.call(this, request, ...rest); };\n",
+    );
+    return { NODE_OPTIONS: `--require ${preload}`, FAIL_TO_LOAD: module };
+  }
+  const fetchArgs = ['pg', 'wal-fetch', '000000010000000000000001', 'fetched', '--repo', 'repo'];
+
+  it.each([
+    ['a bad flag', [...fetchArgs, '--bogus'], undefined, /unknown option '--bogus'/],
+    ['its fast client failing to load (bin/meridian.js)', fetchArgs, 'cli/walClient.js', /cannot load .*walClient\.js/],
+    ['the pg command failing to load (cli/main.ts)', fetchArgs, 'commands/pg.js', /cannot load .*pg\.js/],
+  ])('%s', (_name, args, module, pattern) => {
+    expectOneErrorLine(meridian(args, failingToLoad(module)), 126, pattern);
+    expect(existsSync(path.join(work, 'fetched'))).toBe(false);
   });
 });
 

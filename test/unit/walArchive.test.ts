@@ -1,8 +1,11 @@
 // WAL archive and chain: push/fetch round trips sealed on disk, idempotent repeats, refused
-// conflicts, segment name arithmetic, gaps across timelines (history files) and retention.
+// conflicts, segment name arithmetic, gaps across timelines (history files) and retention (its
+// list of deleted files capped).
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { pgBaseBackup } from '../../core/pgBaseBackup';
+import { MAX_LISTED_DIFFERENCES } from '../../core/replicaCompare';
 import { Repository } from '../../core/repository';
 import { fetchWal, listWal, pushWal } from '../../core/walArchive';
 import { checkWalChain, parseHistory, parseSegmentName, pruneWal, segmentName, segmentOfLsn } from '../../core/walChain';
@@ -59,6 +62,8 @@ describe('WAL archive', () => {
     await expect(pushWal(repo, { cluster: 'main', walName: '000000010000000000000003', bytes: segmentBytes('000000010000000000000003', 9) })).rejects.toThrow(/different content/);
     await expect(pushWal(repo, { cluster: 'main', walName: '../x', bytes: Buffer.from('x') })).rejects.toThrow(/not a WAL file name/);
     await expect(pushWal(repo, { cluster: 'a.b', walName: '00000001.history', bytes: Buffer.from('x') })).rejects.toThrow(/cluster name/);
+    // The same rule as base backups: one whose WAL could never be pushed is refused up front.
+    await expect(pgBaseBackup(repo, { cluster: 'a.b', dsn: 'postgresql://db.example/postgres' })).rejects.toThrow('[pg] cluster name "a.b" must be 1 to 63 letters, digits, "_" or "-", starting with a letter or digit');
   });
 
   it('detects a truncated or altered archived file', async () => {
@@ -106,10 +111,19 @@ describe('WAL chain', () => {
     const { repo } = await newRepo();
     await pushAll(repo, [seg(1, 2), seg(1, 3), seg(1, 4), seg(2, 5), '00000002.history']);
     await pushWal(repo, { cluster: 'main', walName: `${seg(1, 3)}.00000028.backup`, bytes: Buffer.from('label') });
-    expect(await pruneWal(repo, 'main', [seg(1, 4)], { dryRun: true })).toEqual({ deleted: [seg(1, 2), seg(1, 3), `${seg(1, 3)}.00000028.backup`] });
+    expect(await pruneWal(repo, 'main', [seg(1, 4)], { dryRun: true })).toEqual({ deleted: [seg(1, 2), seg(1, 3), `${seg(1, 3)}.00000028.backup`], deletedCount: 3 });
     expect((await listWal(repo, 'main')).length).toBe(6);
     await pruneWal(repo, 'main', [seg(2, 5), seg(1, 4)], {});
     expect((await listWal(repo, 'main')).map((w) => w.walName)).toEqual([seg(1, 4), '00000002.history', seg(2, 5)]);
-    expect(await pruneWal(repo, 'main', [], {})).toEqual({ deleted: [] });
+    expect(await pruneWal(repo, 'main', [], {})).toEqual({ deleted: [], deletedCount: 0 });
+  });
+
+  it('names at most MAX_LISTED_DIFFERENCES deleted WAL files (they go through workflow history) and counts them all', async () => {
+    const { repo } = await newRepo();
+    const old = Array.from({ length: MAX_LISTED_DIFFERENCES + 10 }, (_, i) => seg(1, i + 1));
+    for (const walName of old) await pushWal(repo, { cluster: 'main', walName, bytes: Buffer.from(walName) });
+    await pushWal(repo, { cluster: 'main', walName: seg(1, 100), bytes: Buffer.from('kept') });
+    expect(await pruneWal(repo, 'main', [seg(1, 100)], {})).toEqual({ deleted: old.slice(0, MAX_LISTED_DIFFERENCES), deletedCount: old.length });
+    expect((await listWal(repo, 'main')).map((w) => w.walName)).toEqual([seg(1, 100)]);
   });
 });
