@@ -1,5 +1,5 @@
 // `meridian replication verify`: a replica compared with its primary by full listings of keys,
-// data, index and snapshots (names and sizes) and the config bytes. Files the replica keeps past
+// data, index, snapshots, journal segments and archived WAL (names and sizes) and the config bytes. Files the replica keeps past
 // their deletion on the primary (tombstones, within their grace) are expected, so they are counted
 // apart and are not differences. Content is checked by `meridian verify --repo <replica>`.
 

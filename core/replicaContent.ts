@@ -1,20 +1,41 @@
 // Checks a file read from the primary against its name before replication stores it anywhere
-// else, so damage on the primary is reported and never propagated. Index and snapshot files are
-// named by the SHA-256 of their stored bytes. A pack is named by the SHA-256 of its tail (sealed
+// else, so damage on the primary is reported and never propagated. Index, snapshot and journal
+// files are named by the SHA-256 of their stored bytes. An archived WAL file is named after its
+// cluster and WAL file, not its content: it must open with the repository's keys. A pack is named by the SHA-256 of its tail (sealed
 // header + 4-byte length); its header, opened, must describe exactly the bytes before it. The
 // blobs themselves are covered by their own GCM tags (checked by verify and restore), so hashing
 // the whole pack again would cost and add nothing.
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { isDamage } from './damage.js';
 import { PackBlobEntrySchema } from './packFormat.js';
 import { Repository } from './repository.js';
+import { Handle } from '../storage/storage.js';
 
 const TRAILER = 4;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Why an index or snapshot file's bytes do not match its name; undefined when they do. */
+/** Why a replicated file's bytes are not what its type and name say; undefined when they are (keys are sealed with passwords: not checked). */
+export function contentMismatch(repo: Repository, h: Handle, bytes: Uint8Array): string | undefined {
+  if (h.type === 'data') return packMismatch(repo, h.name, bytes);
+  if (h.type === 'wal') return sealedMismatch(repo, h.name, bytes);
+  return h.type === 'keys' ? undefined : storedNameMismatch(h.name, bytes);
+}
+
+/** Why a sealed file not named by its content (an archived WAL file) does not open; undefined when it does. */
+function sealedMismatch(repo: Repository, name: string, bytes: Uint8Array): string | undefined {
+  try {
+    repo.openFile(bytes, `${name} on the primary`);
+    return undefined;
+  } catch (err) {
+    if (isDamage(err)) return 'it cannot be opened';
+    throw err;
+  }
+}
+
+/** Why an index, snapshot or journal file's bytes do not match its name; undefined when they do. */
 export function storedNameMismatch(name: string, bytes: Uint8Array): string | undefined {
   return sha256(bytes) === name ? undefined : 'its content does not match its name';
 }

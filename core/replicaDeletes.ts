@@ -1,8 +1,8 @@
 // The deletions of a pass: keys revoked on the primary go from the replica at once (never the
 // last one); every other file the primary no longer has becomes a tombstone and is deleted only
-// once its grace has passed, in the order snapshots → index → packs (nothing left names what is
-// deleted), never in the pass that first saw it gone, and never while another live lock is on
-// the replica (a restore from it: the recovery case).
+// once its grace has passed, in the order snapshots and journal segments → index → packs (nothing
+// left names what is deleted; archived WAL names nothing), never in the pass that first saw it
+// gone, and never while another live lock is on the replica (a restore from it: the recovery case).
 
 import { DEFAULT_LOCK_TIMINGS, HeldLock, listLocks, LockTimings, looksOld } from './locks.js';
 import { CopyPlan } from './replicaPlan.js';
@@ -31,7 +31,9 @@ export interface Deletions {
   tombstones: Tombstone[];
 }
 
-const DELETE_ORDER: readonly ReplicatedType[] = ['snapshots', 'index', 'data'];
+const DELETE_ORDER: readonly ReplicatedType[] = ['snapshots', 'journal', 'wal', 'index', 'data'];
+/** Listed on both sides every pass that deletes; data/ only in a full one. */
+const ALWAYS_LISTED: readonly ReplicatedType[] = ['snapshots', 'journal', 'wal', 'index'];
 
 export async function applyDeletions(primary: Repository, replica: Repository, plan: CopyPlan, state: ReplicaStateDoc, options: DeletionOptions): Promise<Deletions> {
   const deleted = { files: 0, bytes: 0 };
@@ -45,7 +47,7 @@ export async function applyDeletions(primary: Repository, replica: Repository, p
   };
   if (options.keysCopied) for (const name of plan.extraKeys) await remove({ type: 'keys', name }, plan.replica.keys.get(name)?.size ?? 0);
 
-  const listed = new Set<ReplicatedType>(plan.full ? ['snapshots', 'index', 'data'] : ['snapshots', 'index']);
+  const listed = new Set<ReplicatedType>(plan.full ? [...ALWAYS_LISTED, 'data'] : ALWAYS_LISTED);
   let tombstones = updateTombstones(state.pending, plan.extra, listed, options.now);
   const seenBefore = new Set(state.pending.map((t) => `${t.type}/${t.name}`));
   const due = (t: Tombstone) => seenBefore.has(`${t.type}/${t.name}`) && graceEndsAt(t, options.graceHours) <= options.now.getTime();

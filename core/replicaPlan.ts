@@ -1,9 +1,9 @@
 // What a pass must copy to a replica, found from listings. The small folders (keys, index,
-// snapshots) are listed on both sides every pass; the packs to copy are those named by the index
-// files the replica lacks, read with the primary's keys. A full pass also lists data/ on both
-// sides and takes every pack a primary index file names that the replica lacks (drift, loss) and
-// the replica's packs the primary no longer has (for tombstones). Garbage (packs no index names,
-// temporary files) is never copied.
+// snapshots, and unless the pass is the sync barrier's journal and wal) are listed on both sides
+// every pass; the packs to copy are those named by the index files the replica lacks, read with
+// the primary's keys. A full pass also lists data/ on both sides and takes every pack a primary
+// index file names that the replica lacks (drift, loss) and the replica's packs the primary no
+// longer has (for tombstones). Garbage (packs no index names, temporary files) is never copied.
 
 import { forEachConcurrently } from './concurrently.js';
 import { isDamage } from './damage.js';
@@ -19,6 +19,9 @@ export interface Listings {
   keys: Listing;
   index: Listing;
   snapshots: Listing;
+  /** Empty when the pass does not copy them (the sync barrier). */
+  journal: Listing;
+  wal: Listing;
   /** Listed in a full pass only. */
   data?: Listing;
 }
@@ -50,6 +53,8 @@ export interface CopyPlan {
   index: IndexToCopy[];
   /** Oldest first. */
   snapshots: (ReplicaFile & { mtime: Date })[];
+  journal: ReplicaFile[];
+  wal: ReplicaFile[];
   /** Files on the replica the primary no longer has, of the types listed this pass (keys apart). */
   extra: ReplicaFile[];
   extraKeys: string[];
@@ -58,7 +63,8 @@ export interface CopyPlan {
 }
 
 export interface PlanOptions {
-  copySnapshots: boolean;
+  /** The kinds the pass copies: snapshots, journal and wal only when named (their extras likewise). */
+  kinds: ReadonlySet<ReplicatedType>;
   /** Decides, from the small listings, whether this pass also lists data/. */
   wantFull: (primary: Listings, replica: Listings) => boolean;
   concurrency: number;
@@ -73,18 +79,22 @@ export async function listFolder(storage: Storage, type: ReplicatedType): Promis
   return out;
 }
 
-async function listSmallFolders(storage: Storage): Promise<Listings> {
-  // Reverse write order: a snapshot listed here has its index files in the later listing.
+async function listSmallFolders(storage: Storage, kinds: ReadonlySet<ReplicatedType>): Promise<Listings> {
+  const listed = async (type: ReplicatedType) => (kinds.has(type) ? await listFolder(storage, type) : new Map<string, ListedObject>());
+  // Reverse write order: a snapshot or journal segment listed here has its index files in the later listing.
   const snapshots = await listFolder(storage, 'snapshots');
+  const journal = await listed('journal');
   const index = await listFolder(storage, 'index');
   const keys = await listFolder(storage, 'keys');
-  return { keys, index, snapshots };
+  const wal = await listed('wal');
+  return { keys, index, snapshots, journal, wal };
 }
 
 const missingFrom = (from: Listing, to: Listing) => [...from.values()].filter((f) => !to.has(f.name));
+const toCopy = (type: ReplicatedType, from: Listing, to: Listing): ReplicaFile[] => missingFrom(from, to).map((f) => ({ type, name: f.name, size: f.size }));
 
 export async function planCopy(primary: Repository, replica: Repository, options: PlanOptions): Promise<CopyPlan> {
-  const [p, r] = await Promise.all([listSmallFolders(primary.storage), listSmallFolders(replica.storage)]);
+  const [p, r] = await Promise.all([listSmallFolders(primary.storage, options.kinds), listSmallFolders(replica.storage, options.kinds)]);
   const full = options.wantFull(p, r);
   if (full) [p.data, r.data] = await Promise.all([listFolder(primary.storage, 'data'), listFolder(replica.storage, 'data')]);
 
@@ -124,11 +134,11 @@ export async function planCopy(primary: Repository, replica: Repository, options
   }
 
   const extra: ReplicaFile[] = [];
-  const extraOf = (type: ReplicatedType, from: Listing, to: Listing) => {
-    for (const f of missingFrom(from, to)) extra.push({ type, name: f.name, size: f.size });
-  };
-  if (options.copySnapshots) {
+  const extraOf = (type: ReplicatedType, from: Listing, to: Listing) => extra.push(...toCopy(type, from, to));
+  if (options.kinds.has('snapshots')) {
     extraOf('snapshots', r.snapshots, p.snapshots);
+    extraOf('journal', r.journal, p.journal);
+    extraOf('wal', r.wal, p.wal);
     extraOf('index', r.index, p.index);
     if (r.data && p.data) extraOf('data', r.data, p.data);
   }
@@ -136,16 +146,18 @@ export async function planCopy(primary: Repository, replica: Repository, options
     full,
     primary: p,
     replica: r,
-    keys: missingFrom(p.keys, r.keys).map((f) => ({ type: 'keys', name: f.name, size: f.size })),
+    keys: toCopy('keys', p.keys, r.keys),
     packs,
     packsKnownMissing: replicaData !== undefined,
     packsPresent,
     index,
-    snapshots: options.copySnapshots
+    snapshots: options.kinds.has('snapshots')
       ? missingFrom(p.snapshots, r.snapshots)
           .sort((a, b) => a.mtime.getTime() - b.mtime.getTime())
           .map((f) => ({ type: 'snapshots', name: f.name, size: f.size, mtime: f.mtime }))
       : [],
+    journal: toCopy('journal', p.journal, r.journal),
+    wal: toCopy('wal', p.wal, r.wal),
     extra,
     extraKeys: p.keys.size > 0 ? missingFrom(r.keys, p.keys).map((f) => f.name) : [],
     damaged,

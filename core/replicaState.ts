@@ -7,19 +7,25 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RepositoryError } from './errors.js';
 import { jsonBytes, Repository } from './repository.js';
+import { isArchivedWalName } from './walArchive.js';
 import { REPLICATED_TYPES, ReplicaFile, ReplicaStateDoc, ReplicatedType, Tombstone } from './replicationTypes.js';
 import { isNotFound, Storage } from '../storage/storage.js';
 
-const TombstoneSchema = z.object({
-  type: z.enum(REPLICATED_TYPES),
-  name: z.string().regex(/^[0-9a-f]{64}$/),
-  size: z.number().int().nonnegative(),
-  missingSince: z.string(),
-});
+const HASH_NAME = /^[0-9a-f]{64}$/;
+
+// An archived WAL file is named `<cluster>.<walName>`; every other file by a hash.
+const TombstoneSchema = z
+  .object({
+    type: z.enum(REPLICATED_TYPES),
+    name: z.string(),
+    size: z.number().int().nonnegative(),
+    missingSince: z.string(),
+  })
+  .refine((t) => (t.type === 'wal' ? isArchivedWalName(t.name) : HASH_NAME.test(t.name)), { message: 'not a file name of its type' });
 
 const ReplicaStateDocSchema = z.object({
   kind: z.literal('replica-state'),
-  id: z.string().regex(/^[0-9a-f]{64}$/),
+  id: z.string().regex(HASH_NAME),
   primaryLocation: z.string(),
   createdAt: z.string(),
   lastFullAt: z.string().optional(),

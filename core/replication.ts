@@ -1,5 +1,6 @@
 // One replication pass: copies what a replica lacks of its primary, byte for byte, in the order
-// keys → packs → index → snapshots, so a replica never shows a snapshot whose data it lacks, and
+// keys and archived WAL → packs → index → snapshots and journal segments, so a replica never shows
+// a snapshot or a point in time whose data it lacks, and
 // removes (after their grace) the files the primary no longer has. Under a shared lock on the
 // primary (a prune that marks later waits for the pass) and an exclusive one on the replica (two
 // replicators never interleave: the second defers). A pass killed midway is resumed by the next
@@ -17,7 +18,7 @@ import { readPrunePlans } from './prunePlan.js';
 import { applyDeletions } from './replicaDeletes.js';
 import { assertReplicaOf } from './replicaIdentity.js';
 import { CopyPlan, planCopy } from './replicaPlan.js';
-import { packMismatch, storedNameMismatch } from './replicaContent.js';
+import { contentMismatch } from './replicaContent.js';
 import { readReplicaState, refuseReplica, writeReplicaState } from './replicaState.js';
 import { Behind, PassResult, REPLICATED_TYPES, ReplicaStateDoc, ReplicatedType } from './replicationTypes.js';
 import { Repository } from './repository.js';
@@ -29,7 +30,7 @@ export interface PassOptions {
   graceHours: number;
   /** Also list data/ on both sides (else only on the first pass, daily, or when an index file vanished on the primary). */
   full?: boolean;
-  /** Default all; the sync barrier passes ['keys', 'data', 'index']: no snapshots, and no deletions happen. */
+  /** Default all; the sync barrier passes ['keys', 'data', 'index']: no snapshots, journal or WAL, and no deletions happen. */
   kinds?: readonly ReplicatedType[];
   /** Files copied at once; default 8. */
   concurrency?: number;
@@ -75,7 +76,7 @@ export async function replicatePass(primary: Repository, replica: Repository, op
 
     const state = everything && !options.merge ? await guardedReplicaState(primary, replica, options) : undefined;
     const plan = await planCopy(primary, replica, {
-      copySnapshots: kinds.has('snapshots'),
+      kinds,
       concurrency: options.concurrency ?? DEFAULT_REPLICATION_CONCURRENCY,
       wantFull: (p, r) => options.full === true || (state !== undefined && needsFullPass(state, p.index, r.index, now())),
     });
@@ -177,7 +178,7 @@ async function takeLocks(primary: Repository, replica: Repository, options: Pass
 
 /** What the replica lacks, for a pass that copies nothing (listings and the new index files only). */
 async function measureBehind(primary: Repository, replica: Repository, kinds: ReadonlySet<ReplicatedType>, options: PassOptions): Promise<Behind> {
-  const plan = await planCopy(primary, replica, { copySnapshots: kinds.has('snapshots'), concurrency: options.concurrency ?? DEFAULT_REPLICATION_CONCURRENCY, wantFull: () => false });
+  const plan = await planCopy(primary, replica, { kinds, concurrency: options.concurrency ?? DEFAULT_REPLICATION_CONCURRENCY, wantFull: () => false });
   return remainingBehind(plan, new Set());
 }
 
@@ -189,7 +190,7 @@ function remainingBehind(plan: CopyPlan, done: ReadonlySet<string>): Behind {
   const left = <T extends { name: string }>(type: ReplicatedType, files: T[]) => files.filter((f) => !done.has(`${type}/${f.name}`));
   const snapshots = left('snapshots', plan.snapshots);
   const packs = left('data', plan.packs);
-  const small = [...left('keys', plan.keys), ...left('index', plan.index), ...snapshots];
+  const small = [...left('keys', plan.keys), ...left('wal', plan.wal), ...left('index', plan.index), ...snapshots, ...left('journal', plan.journal)];
   const behind: Behind = {
     snapshots: snapshots.length,
     files: small.length + packs.length,
@@ -207,7 +208,7 @@ function deferredResult(replica: string, why: string, started: number, behind: B
     replica,
     kind: 'incremental',
     deferred: why,
-    copied: { files: 0, bytes: 0, byType: { keys: 0, data: 0, index: 0, snapshots: 0 } },
+    copied: { files: 0, bytes: 0, byType: { keys: 0, data: 0, index: 0, snapshots: 0, journal: 0, wal: 0 } },
     skippedPresent: 0,
     deleted: { files: 0, bytes: 0 },
     pending: { files: 0, bytes: 0 },
@@ -218,7 +219,7 @@ function deferredResult(replica: string, why: string, started: number, behind: B
 
 /** The copies of one pass, in order, with its counters and what it could not copy. */
 class PassCopy {
-  readonly copied: PassResult['copied'] = { files: 0, bytes: 0, byType: { keys: 0, data: 0, index: 0, snapshots: 0 } };
+  readonly copied: PassResult['copied'] = { files: 0, bytes: 0, byType: { keys: 0, data: 0, index: 0, snapshots: 0, journal: 0, wal: 0 } };
   skippedPresent = 0;
   partial = false;
   readonly damaged: CopyPlan['damaged'] = [];
@@ -243,15 +244,17 @@ class PassCopy {
 
   async run(): Promise<void> {
     if (this.kinds.has('keys')) await this.each('keys', this.plan.keys, (f) => this.copyFile({ type: 'keys', name: f.name }));
+    await this.each('wal', this.plan.wal, (f) => this.copyFile({ type: 'wal', name: f.name }));
     await this.each('data', this.plan.packs, (pack) => this.copyPack(pack.name));
     if (this.partial) return;
     const planned = new Set(this.plan.packs.map((p) => p.name));
     const copyable = this.plan.index.filter((f) => f.packs.every((id) => this.packsThere.has(id) || !planned.has(id)));
     await this.each('index', copyable, (f) => this.copyFile({ type: 'index', name: f.name }, f.bytes));
-    // A snapshot may use any index file: none is copied while one the replica lacks could not be.
+    // A snapshot or a journal segment may use any index file: none is copied while one the replica lacks could not be.
     const lacking = this.plan.damaged.some((d) => !this.plan.replica.index.has(d.name));
     if (this.partial || copyable.length < this.plan.index.length || lacking) return;
     await this.each('snapshots', this.plan.snapshots, (f) => this.copyFile({ type: 'snapshots', name: f.name }));
+    await this.each('journal', this.plan.journal, (f) => this.copyFile({ type: 'journal', name: f.name }));
   }
 
   private async each<T>(type: ReplicatedType, items: readonly T[], copy: (item: T) => Promise<void>): Promise<void> {
@@ -293,12 +296,12 @@ class PassCopy {
       bytes = read ?? (await this.primary.storage.get(h));
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      // Snapshots and index files go when forget or a prune removes them; a pack should not while we hold our lock.
+      // Snapshots, journal segments, WAL and index files go when forget, WAL retention or a prune removes them; a pack should not while we hold our lock.
       if (h.type === 'data') this.damaged.push({ type: 'data', name: h.name, reason: 'it is missing on the primary' });
       else this.done.add(`${h.type}/${h.name}`);
       return;
     }
-    const mismatch = h.type === 'data' ? packMismatch(this.primary, h.name, bytes) : h.type === 'keys' ? undefined : storedNameMismatch(h.name, bytes);
+    const mismatch = contentMismatch(this.primary, h, bytes);
     if (mismatch) {
       this.damaged.push({ type: h.type as ReplicatedType, name: h.name, reason: mismatch });
       return;

@@ -2,8 +2,12 @@
 // skipped, deleted, still pending, how far behind), a replica compared with its primary, and the
 // replica-state document a replica keeps under locks/. Plain data: workflows, the CLI and the API read them.
 
-/** The kinds of repository file replication copies, in the order it copies them. */
-export const REPLICATED_TYPES = ['keys', 'data', 'index', 'snapshots'] as const;
+/**
+ * The kinds of repository file replication copies. Keys, archived WAL (standalone) and packs go
+ * first; index files once their packs are there; snapshots and journal segments (file-set history
+ * for point-in-time restores, naming blobs of packs) once every index file is.
+ */
+export const REPLICATED_TYPES = ['keys', 'data', 'index', 'snapshots', 'journal', 'wal'] as const;
 export type ReplicatedType = (typeof REPLICATED_TYPES)[number];
 
 /** What a replica lacks of its primary, measured by a pass from the listings it made. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { compressBlob, decompressBlob } from './compression.js';
 import { integrityError, invalidArgument, RepositoryError } from './errors.js';
-import { assertClusterName } from './pgCluster.js';
+import { assertClusterName, CLUSTER_NAME } from './pgCluster.js';
 import { Repository } from './repository.js';
 import { isNotFound } from '../storage/storage.js';
 
@@ -68,6 +68,12 @@ export async function deleteWal(repo: Repository, input: { cluster: string; walN
 
 export function isWalFileName(name: string): boolean {
   return WAL_FILE_NAME.test(name);
+}
+
+/** A stored name `<cluster>.<walName>` (cluster names have no "."). */
+export function isArchivedWalName(name: string): boolean {
+  const dot = name.indexOf('.');
+  return dot > 0 && CLUSTER_NAME.test(name.slice(0, dot)) && isWalFileName(name.slice(dot + 1));
 }
 
 async function readArchived(repo: Repository, cluster: string, walName: string): Promise<{ bytes: Uint8Array; digest: Buffer } | undefined> {

@@ -207,7 +207,7 @@ function failed(replica: ReplicaState, err: unknown, retries: Map<string, Retry>
     replica: replica.name,
     kind: 'incremental',
     failed: message,
-    copied: { ...none, byType: { keys: 0, data: 0, index: 0, snapshots: 0 } },
+    copied: { ...none, byType: { keys: 0, data: 0, index: 0, snapshots: 0, journal: 0, wal: 0 } },
     skippedPresent: 0,
     deleted: none,
     pending: none,

@@ -52,7 +52,7 @@ function standIns(name: string, set: string) {
     replicateToReplica: async ({ replica }: ReplicateInput): Promise<PassResult> => ({
       replica,
       kind: 'incremental',
-      copied: { ...none, byType: { keys: 0, data: 0, index: 0, snapshots: 0 } },
+      copied: { ...none, byType: { keys: 0, data: 0, index: 0, snapshots: 0, journal: 0, wal: 0 } },
       skippedPresent: 0,
       deleted: none,
       pending: none,

@@ -39,7 +39,7 @@ class StandIns {
         this.calls.push(replica);
         if (this.down.has(replica)) throw ApplicationFailure.create({ type: 'storage-unavailable', message: `storage unreachable: ${replica} is down`, nonRetryable: true });
         const none = { files: 0, bytes: 0 };
-        return { replica, kind: 'incremental', copied: { ...none, byType: { keys: 0, data: 0, index: 0, snapshots: 0 } }, skippedPresent: 0, deleted: none, pending: none, behind: { ...none, snapshots: 0 }, durationMs: 1 };
+        return { replica, kind: 'incremental', copied: { ...none, byType: { keys: 0, data: 0, index: 0, snapshots: 0, journal: 0, wal: 0 } }, skippedPresent: 0, deleted: none, pending: none, behind: { ...none, snapshots: 0 }, durationMs: 1 };
       },
     };
   }

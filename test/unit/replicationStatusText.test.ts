@@ -95,7 +95,7 @@ describe('replication run and verify lines', () => {
   const pass: PassResult = {
     replica: 'gis-us',
     kind: 'incremental',
-    copied: { files: 12, bytes: 43_200_000, byType: { keys: 0, data: 9, index: 2, snapshots: 1 } },
+    copied: { files: 12, bytes: 43_200_000, byType: { keys: 0, data: 9, index: 2, snapshots: 1, journal: 0, wal: 0 } },
     skippedPresent: 3,
     deleted: { files: 0, bytes: 0 },
     pending: { files: 2, bytes: 4096 },
