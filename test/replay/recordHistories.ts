@@ -1,6 +1,7 @@
 // Records the replay fixtures in test/replay/histories/: runs each Meridian workflow on a
-// throwaway dev server with a real worker (local repository, a small tree) and saves its history
-// as JSON; test/integration/replay.test.ts replays them against the current workflow code. Record
+// throwaway dev server with a real worker (local repository, a small tree, a throwaway PostgreSQL
+// cluster for the pg operations) and saves its history as JSON;
+// test/integration/replay.test.ts replays them against the current workflow code. Record
 // again only for a deliberate, patched change of a workflow, never to make a failing replay pass;
 // name the fixtures to write (the others are run but not rewritten), e.g. a new workflow type's:
 //   npm run build && node dist/test/replay/recordHistories.js [NAME…]
@@ -13,7 +14,11 @@ import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startOperation } from '../../api/operations.js';
 import { Repository } from '../../core/repository.js';
-import { pushWal } from '../../core/walArchive.js';
+import { deleteWal, listWal, pushWal } from '../../core/walArchive.js';
+import { listPgBackups } from '../../core/pgBaseBackup.js';
+import { listJournalSegments } from '../../core/journal.js';
+import { giveToPostgres, TestCluster } from '../helpers/postgres.js';
+import { eventually } from '../helpers/polling.js';
 import { LocalStorage } from '../../storage/local.js';
 import { repositoryLocationKey } from '../../storage/open.js';
 import { createMeridianWorker } from '../../worker/createWorker.js';
@@ -198,6 +203,10 @@ async function main(): Promise<void> {
 
     // Restore to a time: the source as of now, past the journal's newest change (refused, naming the covered interval).
     await record('restore-at-refused', await startOperation(client, 'restore-at', { repo, source, at: new Date().toISOString(), target: path.join(work, 'restored-at') }, taskQueue));
+    // …and as of the end of the journal's newest segment (inside the covered interval): restored.
+    const segments = await listJournalSegments(await Repository.open(new LocalStorage(repo), PASSPHRASE), { source });
+    const newestChange = segments.map((s) => s.until).reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+    await record('restore-at-completed', await startOperation(client, 'restore-at', { repo, source, at: newestChange, target: path.join(work, 'restored-at-newest') }, taskQueue));
     // PostgreSQL without a cluster: a base backup and a restore refused for paths outside the worker's roots,
     // and a check (with a dry run of retention) of WAL archived by wal-push with no base backup kept.
     await record('pg-backup-refused', await startOperation(client, 'pg-backup', { repo, cluster: 'replay', pgdata: '/outside-the-roots/pgdata' }, taskQueue));
@@ -205,6 +214,7 @@ async function main(): Promise<void> {
     const archive = await Repository.open(new LocalStorage(repo), PASSPHRASE);
     for (const walName of ['000000010000000000000001', '000000010000000000000002']) await pushWal(archive, { cluster: 'replay', walName, bytes: new Uint8Array(1 << 20) });
     await record('pg-verify-completed', await startOperation(client, 'pg-verify', { repo, cluster: 'replay', retention: true, dryRun: true }, taskQueue));
+    await recordPostgres({ client, taskQueue, record, work, repo });
   } finally {
     worker.shutdown();
     await running;
@@ -212,6 +222,47 @@ async function main(): Promise<void> {
     await clientConnection.close();
     await server.stop();
     fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+type RecordHistory = (name: string, handle: WorkflowHandle) => Promise<void>;
+
+/**
+ * PostgreSQL on a throwaway cluster archiving its WAL into `repo` with `meridian pg wal-push` (the
+ * work folder given to `postgres`, whose archiver writes there): a base backup, a restore to a
+ * moment after it (not started), then a check that finds the segment after the backup's first lost.
+ */
+async function recordPostgres({ client, taskQueue, record, work, repo }: { client: Client; taskQueue: string; record: RecordHistory; work: string; repo: string }): Promise<void> {
+  const cluster = 'replay-pg';
+  const meridian = path.join(__dirname, '..', '..', '..', 'bin', 'meridian.js');
+  giveToPostgres(work);
+  const pg = await TestCluster.create(path.join(work, 'pgdata'), `${process.execPath} ${meridian} pg wal-push --repo ${repo} --cluster ${cluster} %p`, { MERIDIAN_PASSWORD: PASSPHRASE });
+  try {
+    await record('pg-backup-completed', await startOperation(client, 'pg-backup', { repo, cluster, pgdata: pg.dir }, taskQueue));
+    giveToPostgres(work); // what the worker wrote into the repository, for the archiver
+    await pg.sql(async (c) => {
+      await c.query('CREATE TABLE parcels (id int PRIMARY KEY, geom geometry(Point, 4326))');
+      let switched = '';
+      for (const id of [1, 2]) {
+        await c.query('INSERT INTO parcels VALUES ($1, ST_SetSRID(ST_MakePoint(7, 46), 4326))', [id]);
+        switched = (await c.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal')).rows[0]!.wal;
+      }
+      await eventually('the last WAL segment archived', async () => {
+        const { rows: [archiver] } = await c.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver');
+        return archiver!.last !== null && archiver!.last >= switched ? true : undefined;
+      }, 120_000, 500);
+    });
+    // The moment the newest segment was archived: the end of what the cluster can be restored to.
+    const archive = await Repository.open(new LocalStorage(repo), PASSPHRASE);
+    const targetTime = new Date(Math.max(...(await listWal(archive, cluster)).map((w) => w.pushedAt.getTime()))).toISOString();
+    await record('pg-restore-completed', await startOperation(client, 'pg-restore', { repo, cluster, targetTime, targetDir: path.join(work, 'pg-restored') }, taskQueue));
+    const { startWal } = (await listPgBackups(archive, cluster)).pop()!.pg;
+    // The segment after the backup's first (not its .backup label file).
+    const afterStart = (await listWal(archive, cluster)).map((w) => w.walName).filter((name) => /^[0-9A-F]{24}$/.test(name) && name > startWal).sort()[0]!;
+    await deleteWal(archive, { cluster, walName: afterStart });
+    await record('pg-verify-damaged', await startOperation(client, 'pg-verify', { repo, cluster }, taskQueue));
+  } finally {
+    pg.stop();
   }
 }
 
