@@ -1,10 +1,10 @@
 // Checks a file read from the primary against its name before replication stores it anywhere
 // else, so damage on the primary is reported and never propagated. Index, snapshot and journal
 // files are named by the SHA-256 of their stored bytes. An archived WAL file is named after its
-// cluster and WAL file, not its content: it must open with the repository's keys. A pack is named by the SHA-256 of its tail (sealed
-// header + 4-byte length); its header, opened, must describe exactly the bytes before it. The
-// blobs themselves are covered by their own GCM tags (checked by verify and restore), so hashing
-// the whole pack again would cost and add nothing.
+// cluster and WAL file, not its content: it must open with the repository's keys. A pack is named
+// by the SHA-256 of its tail (sealed header + 4-byte length); its header, opened, must describe
+// exactly the bytes before it. The blobs themselves are covered by their own GCM tags (checked by
+// verify and restore), so hashing the whole pack again would cost and add nothing.
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
