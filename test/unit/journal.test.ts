@@ -16,6 +16,7 @@ import { LocalStorage } from '../../storage/local';
 import { SeededRandom } from '../helpers/seededRandom';
 import { TreeFacts } from '../helpers/evolvingSources';
 import { describeTree, expectSameTree, pseudoRandomBytes, tempDir } from '../helpers/trees';
+import { EXCLUDES, PATHS_WRITTEN, writeExcludedPaths } from '../helpers/excludedPaths';
 
 const PASS = 'journal tests';
 const smallChunks = { chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }, packSizeMiB: 1 };
@@ -194,17 +195,10 @@ describe('journal segments', () => {
   test("paths the source's excludes leave out are not journaled, so a restore at a time does not bring them back", async () => {
     const repo = await newRepo();
     const source = tempDir('journal-src');
-    const excludes = ['*.tmp', 'cache'];
     fs.writeFileSync(path.join(source, 'a'), 'one');
-    await backup(repo, { source, type: 'full', threads: 0, host: HOST, time: new Date(T0), excludes });
-    fs.writeFileSync(path.join(source, 'b.tmp'), 'scratch');
-    fs.mkdirSync(path.join(source, 'cache'));
-    fs.writeFileSync(path.join(source, 'cache', 'x'), 'cached');
-    fs.mkdirSync(path.join(source, 'sub', 'cache'), { recursive: true });
-    fs.writeFileSync(path.join(source, 'sub', 'cache', 'y'), 'cached too');
-    fs.writeFileSync(path.join(source, 'sub', 'keep'), 'kept');
-    const changed = ['b.tmp', 'cache', 'cache/x', 'sub', 'sub/cache', 'sub/cache/y', 'sub/keep'];
-    const { segment } = await writeJournalSegment(repo, { source, host: HOST, changed, deleted: [], excludes, from: new Date(T0), until: new Date(T0 + MINUTE), threads: 0 });
+    await backup(repo, { source, type: 'full', threads: 0, host: HOST, time: new Date(T0), excludes: EXCLUDES });
+    writeExcludedPaths(source);
+    const { segment } = await writeJournalSegment(repo, { source, host: HOST, changed: PATHS_WRITTEN, deleted: [], excludes: EXCLUDES, from: new Date(T0), until: new Date(T0 + MINUTE), threads: 0 });
     expect(segment.changed).toBe(2);
     const target = tempDir('journal-dst');
     await restoreAt(repo, { source, host: HOST, at: new Date(T0 + MINUTE), target });

@@ -7,19 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PendingChanges, rescanChanges } from '../../activities/journalChanges';
 import { createPathFilter } from '../../core/pathFilter';
+import { EXCLUDES, writeExcludedPaths } from '../helpers/excludedPaths';
 import { tempDir } from '../helpers/trees';
 
-const excludes = createPathFilter([], ['*.tmp', 'cache']);
+const excludes = createPathFilter([], EXCLUDES);
 
-/** A source with an excluded file, an excluded directory at the top and one below, and a kept file. */
 function sourceWithExcludedPaths(): string {
   const source = tempDir('journal-changes');
-  fs.writeFileSync(path.join(source, 'b.tmp'), 'scratch');
-  fs.mkdirSync(path.join(source, 'cache'));
-  fs.writeFileSync(path.join(source, 'cache', 'x'), 'cached');
-  fs.mkdirSync(path.join(source, 'sub', 'cache'), { recursive: true });
-  fs.writeFileSync(path.join(source, 'sub', 'cache', 'y'), 'cached too');
-  fs.writeFileSync(path.join(source, 'sub', 'keep'), 'kept');
+  writeExcludedPaths(source);
   return source;
 }
 
