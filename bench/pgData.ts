@@ -54,7 +54,9 @@ export async function markerTransactions(cluster: BenchCluster, count: number): 
   await cluster.sql(async (db) => {
     for (let i = 1; i <= count; i++) {
       await db.query('INSERT INTO markers DEFAULT VALUES');
-      if (i === expectedMarkers) target = (await db.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
+      // PostgreSQL's clock has microseconds, a Date milliseconds: rounded down, the target could fall
+      // before the commit it follows (within the same millisecond); 1 ms more cannot reach the next one, 50 ms later.
+      if (i === expectedMarkers) target = new Date((await db.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now.getTime() + 1);
       await sleep(50);
     }
   });
