@@ -1,0 +1,143 @@
+// A backup fleet under one Temporal cluster: two `meridian worker` processes play two data hosts,
+// each on its own task queue with its own MERIDIAN_HOME and source roots, and a third polls the
+// control queue the workflows are started on. Each host backs up its own directory through
+// `dataTaskQueue`; a host asked for the other's directory refuses it for good; a host whose worker
+// is down only holds up its own operations, which finish once its worker is back.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { startOperation } from '../../api/operations';
+import { Repository } from '../../core/repository';
+import { listSnapshots } from '../../core/snapshots';
+import { LocalStorage } from '../../storage/local';
+import type { BackupInput, BackupOutput } from '../../workflows/shared';
+import { activityAttempts } from '../helpers/activityAttempts';
+import { meridianEnv, MeridianWorkerProcess, startMeridianWorker } from '../helpers/meridianCli';
+import { readUntil } from '../helpers/polling';
+import { useTestConnection } from '../helpers/temporal';
+import { describeTree, tempDir, writeTree } from '../helpers/trees';
+
+const PASS = 'fleet passphrase';
+
+/** One data host: its directory, and the environment (task queue, home, roots) its worker runs with. */
+interface Host {
+  name: string;
+  source: string;
+  env: NodeJS.ProcessEnv;
+  queue: string;
+  worker?: MeridianWorkerProcess;
+}
+
+const scope = useTestConnection();
+let repo: string;
+let control: MeridianWorkerProcess;
+let controlQueue: string;
+const hosts: Record<'a' | 'b', Host> = {} as Record<'a' | 'b', Host>;
+
+/** A host whose worker serves the shared repository and backs up only what lies under its own folder. */
+function host(work: string, name: string, seed: number): Host {
+  const folder = path.join(work, name);
+  const source = path.join(folder, 'data');
+  writeTree(source, { smallFiles: 12, seed });
+  const env = meridianEnv(folder, name, PASS, [repo]);
+  return { name, source, env, queue: env.MERIDIAN_TASK_QUEUE! };
+}
+
+beforeAll(async () => {
+  const work = tempDir('fleet');
+  repo = path.join(work, 'repo');
+  await Repository.init(new LocalStorage(repo), PASS);
+  hosts.a = host(work, 'host-a', 1);
+  hosts.b = host(work, 'host-b', 2);
+  // The control worker runs the workflows; it serves no repository and no path of its own.
+  const controlEnv = meridianEnv(path.join(work, 'control'), 'fleet-control', PASS);
+  controlQueue = controlEnv.MERIDIAN_TASK_QUEUE!;
+  [control, hosts.a.worker, hosts.b.worker] = await Promise.all([startMeridianWorker(controlEnv), startMeridianWorker(hosts.a.env), startMeridianWorker(hosts.b.env)]);
+  expect(control.log()).toContain('serving no repository');
+});
+
+afterAll(async () => {
+  await Promise.all([control, hosts.a?.worker, hosts.b?.worker].map((w) => w?.stop('SIGKILL')));
+});
+
+/** A backup of `source` started on the control queue, its data-plane activity routed to `on`'s queue. */
+function backup(on: Host, source: string): Promise<WorkflowHandle> {
+  const input: BackupInput = { repo, path: source, host: on.name, type: 'incremental', dataTaskQueue: on.queue };
+  return startOperation(scope.t.client, 'backup', input, controlQueue).then((run) => {
+    scope.started.push(run.workflowId);
+    return run;
+  });
+}
+
+/** Whether the run's one pending activity, once scheduled, still waits for a worker to take it. */
+async function activityWaitsForWorker(run: WorkflowHandle): Promise<boolean> {
+  const described = await readUntil(`the pending activity of ${run.workflowId}`, () => run.describe(), (d) => (d.raw.pendingActivities?.length ?? 0) > 0);
+  return described.raw.pendingActivities![0]!.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED;
+}
+
+const regularFiles = (root: string) => [...describeTree(root).values()].filter((entry) => entry.type === 'file').length;
+
+async function snapshotsOf(name: string): Promise<{ host: string; source: string }[]> {
+  const opened = await Repository.open(new LocalStorage(repo), PASS);
+  return (await listSnapshots(opened)).filter((s) => s.host === name).map(({ host: h, source }) => ({ host: h, source }));
+}
+
+test('each host backs up its own directory through its data task queue', async () => {
+  const [a, b] = await Promise.all([backup(hosts.a, hosts.a.source), backup(hosts.b, hosts.b.source)]);
+  const [fromA, fromB]: BackupOutput[] = await Promise.all([a.result(), b.result()]);
+  expect(fromA).toMatchObject({ host: 'host-a', source: hosts.a.source, filesNew: regularFiles(hosts.a.source) });
+  expect(fromB).toMatchObject({ host: 'host-b', source: hosts.b.source, filesNew: regularFiles(hosts.b.source) });
+  // Each activity ran on its host's queue (the control worker serves no repository: it would have refused).
+  for (const [run, on] of [[a, hosts.a], [b, hosts.b]] as const) {
+    const scheduled = ((await run.fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.taskQueue?.name] : []));
+    expect(scheduled).toEqual([on.queue]);
+  }
+  expect(await snapshotsOf('host-a')).toEqual([{ host: 'host-a', source: hosts.a.source }]);
+  expect(await snapshotsOf('host-b')).toEqual([{ host: 'host-b', source: hosts.b.source }]);
+});
+
+test("a host refuses the other host's directory, without retrying", async () => {
+  const run = await backup(hosts.a, hosts.b.source);
+  const failed = await run.result().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(failed).toBeInstanceOf(WorkflowFailedError);
+  const activity = (failed as WorkflowFailedError).cause;
+  expect(activity).toBeInstanceOf(ActivityFailure);
+  const refusal = (activity as ActivityFailure).cause;
+  expect(refusal).toBeInstanceOf(ApplicationFailure);
+  expect(refusal).toMatchObject({
+    type: 'refused',
+    nonRetryable: true,
+    message: `[authority] refused backup source ${hosts.b.source}: not under a configured root (MERIDIAN_SOURCE_ROOTS is ${path.dirname(hosts.a.source)}; MERIDIAN_ALLOW_ANY_PATH=1 allows any path on a single-user machine)`,
+  });
+  expect(activityAttempts(await run.fetchHistory(), 'backupSnapshot')).toEqual([1]);
+  expect(await snapshotsOf('host-a')).toHaveLength(1);
+});
+
+test("a host whose worker is down holds up only its own backups, which finish when it is back", async () => {
+  const b = hosts.b;
+  await b.worker!.stop('SIGTERM');
+  fs.writeFileSync(path.join(b.source, 'written-while-down.txt'), 'new on host-b');
+  fs.writeFileSync(path.join(hosts.a.source, 'written-meanwhile.txt'), 'new on host-a');
+
+  const waiting = await backup(b, b.source);
+  const other = await backup(hosts.a, hosts.a.source);
+  expect(await activityWaitsForWorker(waiting)).toBe(true);
+  const fromA: BackupOutput = await other.result();
+  expect(fromA).toMatchObject({ host: 'host-a', filesNew: 1 });
+  // host-a's backup is done and host-b's still waits for a worker on its queue.
+  expect((await waiting.describe()).status.name).toBe('RUNNING');
+  expect(await activityWaitsForWorker(waiting)).toBe(true);
+
+  b.worker = await startMeridianWorker(b.env);
+  const fromB: BackupOutput = await waiting.result();
+  expect(fromB).toMatchObject({ host: 'host-b', source: b.source, filesNew: 1 });
+  // The wait spent no attempt: the one attempt is the restarted worker's.
+  expect(activityAttempts(await waiting.fetchHistory(), 'backupSnapshot')).toEqual([1]);
+  expect(await snapshotsOf('host-b')).toHaveLength(2);
+});
