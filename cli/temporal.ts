@@ -168,16 +168,18 @@ export async function connectTemporal(target: TemporalTarget, namespace: string)
   return {
     client: new Client({ connection, namespace }),
     async createWorker(taskQueue, authority, workerConfig) {
-      const [{ NativeConnection }, { createMeridianWorker }, { lockTimingsFromEnv }] = await Promise.all([
+      const [{ NativeConnection }, { createMeridianWorker }, { lockTimingsFromEnv }, { workerCapacityFromEnv }] = await Promise.all([
         import('@temporalio/worker'),
         import('../worker/createWorker.js'),
         import('../worker/lockSettings.js'),
+        import('../worker/workerCapacity.js'),
       ]);
       const lockTimings = lockTimingsFromEnv();
+      const { maxActivities, encoderThreads } = workerCapacityFromEnv();
       workerConnection ??= await NativeConnection.connect(target).catch((err: unknown) => {
         throw unreachable(err);
       });
-      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, deps: { authority, lockTimings, workerConfig } });
+      return createMeridianWorker({ connection: workerConnection, namespace, taskQueue, maxActivities, deps: { authority, lockTimings, workerConfig, ...(encoderThreads !== undefined ? { encoderThreads } : {}) } });
     },
     async close() {
       await workerConnection?.close();

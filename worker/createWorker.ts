@@ -14,12 +14,15 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
 import { clusterReader } from './clusterReader.js';
 import { fleetHistory } from './fleetHistory.js';
 import { ensureSearchAttributes, SearchAttributesRefusedError } from './devServer.js';
+import { DEFAULT_MAX_ACTIVITIES } from './workerCapacity.js';
 
 export interface MeridianWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
   deps: ActivityDeps;
+  /** Activities run at once (default DEFAULT_MAX_ACTIVITIES); a backup's encoder threads are deps.encoderThreads. */
+  maxActivities?: number;
   /** Extra Worker options (tests shorten shutdown, set identity…). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -42,7 +45,7 @@ export async function createMeridianWorker(options: MeridianWorkerOptions): Prom
     activities: createActivities({ ...options.deps, ...(cluster ? { cluster } : {}), ...(history ? { fleetHistory: history } : {}) }),
     ...workflowSource(),
     interceptors: { activity: [operationMetricsInterceptor] },
-    maxConcurrentActivityTaskExecutions: 4,
+    maxConcurrentActivityTaskExecutions: options.maxActivities ?? DEFAULT_MAX_ACTIVITIES,
     // Progress lives in heartbeat details: send them every second rather than every 16 s
     // (0.8 × the activities' heartbeat timeout, the SDK default), for a live progress view.
     maxHeartbeatThrottleInterval: '1 second',

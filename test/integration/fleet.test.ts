@@ -37,12 +37,15 @@ let control: MeridianWorkerProcess;
 let controlQueue: string;
 const hosts: Record<'a' | 'b', Host> = {} as Record<'a' | 'b', Host>;
 
-/** A host whose worker serves the shared repository and backs up only what lies under its own folder. */
+/**
+ * A host whose worker serves the shared repository and backs up only what lies under its own
+ * folder, sized as the README advises for one large backup at a time on a small host.
+ */
 function host(work: string, name: string, seed: number): Host {
   const folder = path.join(work, name);
   const source = path.join(folder, 'data');
   writeTree(source, { smallFiles: 12, seed });
-  const env = meridianEnv(folder, name, PASS, [repo]);
+  const env = { ...meridianEnv(folder, name, PASS, [repo]), MERIDIAN_WORKER_ACTIVITIES: '1', MERIDIAN_ENCODER_THREADS: '1' };
   return { name, source, env, queue: env.MERIDIAN_TASK_QUEUE! };
 }
 
