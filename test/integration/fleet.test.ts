@@ -45,7 +45,7 @@ function host(work: string, name: string, seed: number): Host {
   const folder = path.join(work, name);
   const source = path.join(folder, 'data');
   writeTree(source, { smallFiles: 12, seed });
-  const env = { ...meridianEnv(folder, name, PASS, [repo]), MERIDIAN_WORKER_ACTIVITIES: '1', MERIDIAN_ENCODER_THREADS: '1' };
+  const env: NodeJS.ProcessEnv = { ...meridianEnv(folder, name, PASS, [repo]), MERIDIAN_WORKER_ACTIVITIES: '1', MERIDIAN_ENCODER_THREADS: '1' };
   return { name, source, env, queue: env.MERIDIAN_TASK_QUEUE! };
 }
 

@@ -3,7 +3,8 @@
 // apply` would make the four Schedules the README describes from it. Its three-region replica set
 // (`<!-- readme-example: replication -->`) loads too and makes the set's hourly Schedule; its
 // example runbook (`<!-- readme-example: runbooks -->`) would start (every step has its params);
-// its SLA (`<!-- readme-example: slas -->`) has the schema's shape and the defaults the text gives.
+// its SLA (`<!-- readme-example: slas -->`) has the schema's shape and the defaults the text gives;
+// its fleet (`<!-- readme-example: fleet -->`) routes each source's runs to its host's task queue.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,6 +62,17 @@ describe("the README's example meridian.yaml", () => {
     expect(schedules['gis-main-scrub']!.kind).toBe('scrub');
     expect(schedules['gis-main-scrub']!.options.action.args).toMatchObject([{ repo: 'gis-main', cycle: 4, budgetBytes: 200 * 2 ** 30 }]);
     for (const s of Object.values(schedules)) expect(JSON.stringify(s.options.action.args)).not.toMatch(/passphrase/);
+  });
+});
+
+describe("the README's fleet example", () => {
+  it("routes each source's scheduled backups to its host's task queue, recording its host", () => {
+    const config = parseConfig(readmeExample('fleet'), '/etc/meridian/meridian.yaml');
+    const schedules = Object.fromEntries(desiredSchedules(config, 'meridian').map((s) => [s.name, s]));
+    expect(Object.keys(schedules).sort()).toEqual(['rasters-nightly', 'tiles-nightly']);
+    expect(schedules['tiles-nightly']!.options.action).toMatchObject({ taskQueue: 'meridian', args: [{ backup: { repo: 'gis', path: '/data/gis/tiles', host: 'gis-a', dataTaskQueue: 'host-a' } }] });
+    expect(schedules['rasters-nightly']!.options.action).toMatchObject({ taskQueue: 'meridian', args: [{ backup: { repo: 'gis', path: '/srv/rasters', host: 'gis-b', dataTaskQueue: 'host-b' } }] });
+    expect(config.sources.tiles!.journal).toEqual({ interval: 60_000 });
   });
 });
 
