@@ -3,7 +3,7 @@
 // the operation catalog), and an operation view that merges the workflow's progress query with
 // the running activity's heartbeat.
 
-import { Client, WorkflowExecutionStatusName, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import {
   Operation,
@@ -16,18 +16,10 @@ import {
   repositoryLabel,
 } from '../workflows/catalog.js';
 import { REPLICATION_VERIFY_WORKFLOW } from '../replication/control.js';
+import { describeFailure, OperationRunningError } from './operationFailures.js';
 import { DEFAULT_TASK_QUEUE, operationWorkflowId, progressQuery, repositoryWorkflowId, WorkflowProgress } from '../workflows/shared.js';
 
-/** A second start of an operation that runs one at a time per repository (a prune) while one runs. */
-export class OperationRunningError extends Error {
-  constructor(
-    readonly operation: Operation,
-    readonly workflowId: string,
-  ) {
-    super(`a ${operation} of this repository is already running (workflow ${workflowId}); wait for it to finish, or follow it with GET /v1/operations/{workflowId} or temporal workflow describe`);
-    this.name = 'OperationRunningError';
-  }
-}
+export { describeFailure, OperationRunningError };
 
 /**
  * Starts an operation's workflow and returns its handle; the workflow id says what it is. An
@@ -156,12 +148,4 @@ async function failureOf(handle: WorkflowHandle): Promise<{ type?: string; messa
   } catch (err) {
     return describeFailure(err);
   }
-}
-
-/** The innermost cause of a workflow failure: the activity's ApplicationFailure, usually. */
-export function describeFailure(err: unknown): { type?: string; message: string } {
-  let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  const type = cause && typeof cause === 'object' && 'type' in cause ? (cause as { type?: string }).type ?? undefined : undefined;
-  return { type, message: cause instanceof Error ? cause.message : String(cause) };
 }

@@ -10,7 +10,7 @@
 // number of snapshots (bench/metricsScrape.ts; `--metrics-only`, no dataset needed), and PostgreSQL
 // base backups, WAL push and restore to a time against pgBackRest on a PostGIS database
 // (bench/pgBench.ts; `--pg-only` at --size, `--pg-smoke` at 48 MiB, no file dataset needed).
-//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli] [--smoke]
+//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli,meridian-cli-warm] [--smoke]
 //                    [--prune-only] [--prune-days 12] [--scrub-only] [--scrub-cycle 4] [--replication-only]
 //                    [--metrics-only] [--metrics-snapshots 10000] [--pg-only] [--pg-smoke]
 
@@ -31,10 +31,10 @@ import { markdown, summarize, ToolResults } from './report.js';
 import { replicationMarkdown, runReplicationBench } from './replication.js';
 import { runScale } from './scale.js';
 import { runScrubBench, scrubMarkdown } from './scrub.js';
-import { borg, meridianCli, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
+import { borg, meridianCli, meridianCliWarmWorker, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
 import { WarmClient } from './warmClient.js';
 
-const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal', 'meridian-cli'];
+const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal', 'meridian-cli', 'meridian-cli-warm'];
 
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(text.trim());
@@ -142,9 +142,9 @@ async function main(): Promise<void> {
     if (wanted.includes('restic') && installed('restic')) tools.push(restic());
     if (wanted.includes('borg') && installed('borg')) tools.push(borg());
     if (wanted.includes('meridian-engine')) tools.push(meridianEngine());
-    if (wanted.includes('meridian-temporal')) {
+    if (wanted.includes('meridian-temporal') || wanted.includes('meridian-cli-warm')) {
       const warm = await warmMeridian(work, cleanups, log);
-      tools.push(warm.tool);
+      tools.push(...warm.tools.filter((t) => wanted.includes(t.name)));
       temporalAddress = warm.address;
     }
     if (wanted.includes('meridian-cli')) tools.push(await coldCli(work, cleanups, log));
@@ -212,16 +212,17 @@ async function runScenarios(tool: Tool, data: string, work: string, results: Too
 }
 
 /**
- * A Temporal dev server, a `meridian worker` and a connected client, warmed up by one tiny backup.
- * The worker serves the warm-up's repository and this tool's (benchmark and scale runs), and paths under `work`.
+ * A Temporal dev server, a `meridian worker` and a connected client, warmed up by one tiny backup;
+ * the tools measured on them: the warm client, and the CLI as a client of the same worker. The
+ * worker serves the warm-up's repository and these tools' (benchmark and scale runs), and paths under `work`.
  */
-async function warmMeridian(work: string, cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<{ tool: Tool; address: string }> {
+async function warmMeridian(work: string, cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<{ tools: Tool[]; address: string }> {
   const server = await startDevServer({ ui: false });
   cleanups.push(() => server.stop());
   const taskQueue = `bench-${process.pid}`;
   const home = path.join(work, 'worker-home');
   fs.mkdirSync(home);
-  const repositories = ['warm/repo', 'repo-meridian-temporal', 'scale-repo-meridian-temporal'].map((repo) => path.join(work, repo));
+  const repositories = ['warm/repo', ...['meridian-temporal', 'meridian-cli-warm'].flatMap((tool) => [`repo-${tool}`, `scale-repo-${tool}`])].map((repo) => path.join(work, repo));
   fs.writeFileSync(path.join(home, 'repositories.json'), JSON.stringify(Object.fromEntries(repositories.map((repo) => [repo, {}]))));
   const spec = meridianWorkerCommand(server.address, taskQueue, home, work);
   const worker: ChildProcess = spawn(spec.argv[0]!, spec.argv.slice(1), { env: spec.env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -231,7 +232,9 @@ async function warmMeridian(work: string, cleanups: (() => Promise<void> | void)
   const tool = meridianTemporal(client, worker.pid!);
   await warmUp(tool, path.join(work, 'warm'));
   log(`warm Temporal server at ${server.address}, worker pid ${worker.pid}, client pid ${client.pid}`);
-  return { tool, address: server.address };
+  const cliHome = path.join(work, 'cli-warm-home');
+  fs.mkdirSync(cliHome);
+  return { tools: [tool, meridianCliWarmWorker(server.address, taskQueue, cliHome, worker.pid!)], address: server.address };
 }
 
 /** The CLI on the embedded default, with the dev server under its MERIDIAN_HOME already started. */

@@ -1,7 +1,7 @@
 // The tools measured side by side, each able to init a repository, back up a directory and
 // restore the latest snapshot, measured: restic, BorgBackup, and Meridian (a) the engine in one
 // process, (b) through Temporal with a warm server, worker and client, (c) the CLI cold on the
-// embedded default.
+// embedded default, (d) the CLI started for each step against the warm server and worker of (b).
 
 import path from 'node:path';
 import { CommandSpec, measure, Measurement } from './measure.js';
@@ -102,13 +102,27 @@ export function meridianTemporal(client: WarmClient, workerPid: number): Tool {
 
 /** The `meridian` CLI started cold for each step on the embedded default (its dev server under `home` already running). */
 export function meridianCli(home: string): Tool {
-  const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, MERIDIAN_HOME: home, TEMPORAL_ADDRESS: '' };
+  return cliTool('meridian-cli', { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, MERIDIAN_HOME: home, TEMPORAL_ADDRESS: '' });
+}
+
+/**
+ * The `meridian` CLI started for each step as a client of the warm server and worker of
+ * meridianTemporal (what an operator's shell does against a running cluster): CPU time is the
+ * CLI's plus the worker's, peak memory the larger of the two.
+ */
+export function meridianCliWarmWorker(temporalAddress: string, taskQueue: string, home: string, workerPid: number): Tool {
+  const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, MERIDIAN_HOME: home, TEMPORAL_ADDRESS: temporalAddress, MERIDIAN_TASK_QUEUE: taskQueue };
+  return cliTool('meridian-cli-warm', env, workerPid);
+}
+
+/** `meridian backup|restore --json` run as commands; with `helperPid`, that helper's CPU time counts too. */
+function cliTool(name: string, env: NodeJS.ProcessEnv, helperPid?: number): Tool {
   const workflowOf = (m: Measured & { stdout: string }): Measured => ({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB, workflowId: (JSON.parse(m.stdout) as { workflowId: string }).workflowId });
   return {
-    name: 'meridian-cli',
+    name,
     init: (repo) => ({ argv: [meridianCliPath, 'init', '--repo', repo], env }),
-    backup: async (source, repo) => workflowOf(measure({ argv: [meridianCliPath, 'backup', source, '--repo', repo, '--type', 'incremental', '--json'], env })),
-    restore: async (repo, target) => workflowOf(measure({ argv: [meridianCliPath, 'restore', 'latest', '--repo', repo, '--target', target, '--json'], env })),
+    backup: async (source, repo) => workflowOf(measure({ argv: [meridianCliPath, 'backup', source, '--repo', repo, '--type', 'incremental', '--json'], env }, helperPid)),
+    restore: async (repo, target) => workflowOf(measure({ argv: [meridianCliPath, 'restore', 'latest', '--repo', repo, '--target', target, '--json'], env }, helperPid)),
   };
 }
 

@@ -4,6 +4,11 @@
 // is in native code and typed arrays, and backups measured no slower with it.
 // `pg wal-push|wal-fetch` with a wal-daemon socket configured first go through the tiny client
 // (node: modules only, no 0.3 s of loading the CLI) and fall back to the CLI when nothing listens.
+// On Node 22+ the compiled code of the modules is cached on disk, so a command compiles its
+// modules once, not on every run (a no-op on Node 20, and on any failure to use the directory).
+const os = require('node:os');
+const path = require('node:path');
+require('node:module').enableCompileCache?.(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'meridian', 'compile-cache'));
 const args = process.argv.slice(2);
 // `pg wal-fetch` is PostgreSQL's restore_command, where exit 1 says "no such WAL file" and ends
 // recovery: a crash of it (a module failing to load included) exits 126, which aborts recovery.

@@ -1,10 +1,11 @@
 // Exit codes of the `meridian` command, and the one place that maps every error to one of them
 // with a one-sentence message and a snake_case code (the `code` of `--json` errors, in the style
 // of the HTTP API's): usage mistakes, engine and storage errors, workflow failures (by the
-// ApplicationFailure type the activities set) and Temporal being unreachable.
+// ApplicationFailure type the activities set) and Temporal being unreachable. Temporal's errors are
+// recognized without loading its SDK, which every command would otherwise pay for at start.
 
-import { ServiceError, WorkflowFailedError } from '@temporalio/client';
-import { describeFailure, OperationRunningError } from '../api/operations.js';
+import { describeFailure, OperationRunningError } from '../api/operationFailures.js';
+import { isTemporalError } from '../api/temporalErrors.js';
 import { ControlError, type ControlErrorCode } from '../control/errors.js';
 import { RepositoryError, RepositoryErrorCode } from '../core/errors.js';
 import { StorageError, StorageErrorKind } from '../storage/storage.js';
@@ -119,11 +120,11 @@ export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof StorageError) return { ...classifyFailureType(STORAGE_FAILURE_TYPE[err.kind]), message: messageOf(err) };
   if (err instanceof OperationRunningError) return { exitCode: EXIT.failed, code: 'already_running', message: messageOf(err) };
   if (err instanceof ControlError) return { exitCode: BY_CONTROL_CODE[err.code], code: snakeCase(err.code), message: messageOf(err) };
-  if (err instanceof WorkflowFailedError) {
+  if (isTemporalError(err, 'WorkflowFailedError')) {
     const failure = describeFailure(err);
     return { ...classifyFailureType(failure.type), message: firstLine(failure.message) };
   }
-  if (err instanceof ServiceError) return { exitCode: EXIT.unavailable, code: 'temporal_unavailable', message: `Temporal did not answer: ${messageOf(err.cause ?? err)}` };
+  if (isTemporalError(err, 'ServiceError')) return { exitCode: EXIT.unavailable, code: 'temporal_unavailable', message: `Temporal did not answer: ${messageOf(err.cause ?? err)}` };
   return { exitCode: EXIT.failed, code: EXIT_CODE_NAMES[EXIT.failed], message: messageOf(err) };
 }
 

@@ -101,6 +101,6 @@ async function follow<O extends Operation>(
     return { workflowId: handle.workflowId, result: (await handle.result()) as OperationOutput<O> };
   } finally {
     process.removeListener('SIGINT', cancel);
-    await line?.stop();
+    line?.stop();
   }
 }

@@ -78,13 +78,17 @@ function bar(done: number, total: number): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`;
 }
 
-/** Starts redrawing the progress of `workflowId`; `stop()` ends polling and clears the line. */
-export function showProgress(client: Client, workflowId: string, label: string, taskQueue: string): { stop(): Promise<void> } {
+/**
+ * Starts redrawing the progress of `workflowId`; `stop()` ends polling and clears the line at
+ * once: it does not wait for a poll under way (a describe and a progress query), whose answer is
+ * dropped, so the result is printed as soon as the workflow has closed.
+ */
+export function showProgress(client: Client, workflowId: string, label: string, taskQueue: string): { stop(): void } {
   const started = Date.now();
   const meter = new RateMeter();
   const stopped = new AbortController();
   const draw = (line: string) => process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 80) - 1)}`);
-  const loop = (async () => {
+  void (async () => {
     while (!stopped.signal.aborted) {
       const view = await describeOperation(client, workflowId).catch(() => undefined);
       if (!stopped.signal.aborted && view?.status === 'running') {
@@ -98,9 +102,8 @@ export function showProgress(client: Client, workflowId: string, label: string, 
     }
   })();
   return {
-    async stop() {
+    stop() {
       stopped.abort();
-      await loop;
       draw('');
     },
   };

@@ -12,7 +12,7 @@ import { loadConfig } from '../config/load.js';
 import type { DevServer } from '../worker/devServer.js';
 import type { Authority } from '../worker/authority.js';
 import { meridianHome, type WorkerConfig } from '../worker/workerConfig.js';
-import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/taskQueue.js';
 import { CliError, EXIT, unavailableError, usageError } from './exitCodes.js';
 import { notice } from './output.js';
 import { tlsFailure } from './tlsProbe.js';

@@ -3,15 +3,10 @@
 // them, and the overall help with the environment the command reads.
 
 import { DEFAULT_CHUNKER } from '../core/chunker.js';
-import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../core/compression.js';
-import { DEFAULT_PACK_SIZE_MIB } from '../core/repositoryConfig.js';
-import { DEFAULT_MAX_UNUSED_PERCENT } from '../core/prune.js';
-import { GROUP_BY } from '../core/retention.js';
-import { BACKUP_TYPES } from '../core/snapshots.js';
+import { BACKUP_TYPES, COMPRESSION_LEVELS, COMPRESSION_NAMES, DEFAULT_MAX_UNUSED_PERCENT, DEFAULT_PACK_SIZE_MIB, GROUP_BY, VERIFY_LEVELS } from '../core/optionChoices.js';
 import { SNAPSHOT_TIME_FORMAT, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
-import { VERIFY_LEVELS } from '../core/checker.js';
 import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
-import { DEFAULT_TASK_QUEUE } from '../workflows/shared.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/taskQueue.js';
 import { PG_TARGET_ACTIONS } from '../workflows/pointInTime.js';
 import {
   CONFIG_OPTION,

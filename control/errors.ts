@@ -4,8 +4,7 @@
 // exit 3 / 409), failed (the Update ran and failed: exit 1 / 500 with the message) and unanswered
 // (no worker answered a query: exit 4 / 503).
 
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { isTemporalError } from '../api/temporalErrors.js';
 
 export type ControlErrorCode = 'not-found' | 'rejected' | 'failed' | 'unanswered';
 
@@ -26,9 +25,9 @@ export class ControlError extends Error {
  * is the failure's first line.
  */
 export function updateError(err: unknown, failedTypes: readonly string[]): unknown {
-  if (!(err instanceof WorkflowUpdateFailedError)) return err;
+  if (!isTemporalError(err, 'WorkflowUpdateFailedError')) return err;
   const cause = err.cause;
   const message = (cause instanceof Error ? cause.message : err.message).split('\n')[0]!;
-  const failed = cause instanceof ApplicationFailure && cause.type !== undefined && cause.type !== null && failedTypes.includes(cause.type);
+  const failed = isTemporalError(cause, 'ApplicationFailure') && cause.type !== undefined && cause.type !== null && failedTypes.includes(cause.type);
   return new ControlError(failed ? 'failed' : 'rejected', message, { cause: err });
 }

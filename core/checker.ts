@@ -15,9 +15,9 @@ import { packsBeingPruned } from './prunePlan.js';
 import { Repository } from './repository.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
 import { readJournalFiles } from './journalSegments.js';
+import type { VerifyLevel } from './optionChoices.js';
 
-export const VERIFY_LEVELS = ['quick', 'standard', 'deep'] as const;
-export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
+export { VERIFY_LEVELS, type VerifyLevel } from './optionChoices.js';
 
 export interface Problem {
   kind: 'missing-pack' | 'truncated-pack' | 'missing-blob' | 'pack-header' | 'damaged-blob' | 'damaged-tree' | 'damaged-snapshot' | 'damaged-index' | 'damaged-journal';

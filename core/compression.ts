@@ -5,12 +5,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import { CCtx, compressBound, CParameter, DCtx } from 'zstd-napi/binding';
 import { integrityError } from './errors.js';
+import type { CompressionLevel, CompressionName } from './optionChoices.js';
 
-export type CompressionName = 'zstd' | 'lz4' | 'gzip' | 'none';
-export type CompressionLevel = 'fastest' | 'default' | 'better' | 'best';
-
-export const COMPRESSION_NAMES: readonly CompressionName[] = ['zstd', 'lz4', 'gzip', 'none'];
-export const COMPRESSION_LEVELS: readonly CompressionLevel[] = ['fastest', 'default', 'better', 'best'];
+export { COMPRESSION_LEVELS, COMPRESSION_NAMES, type CompressionLevel, type CompressionName } from './optionChoices.js';
 
 /** Codec ids as stored in the repository: never renumber. */
 export const CODEC_IDS: Readonly<Record<CompressionName, number>> = { none: 0, zstd: 1, lz4: 2, gzip: 3 };

@@ -17,6 +17,7 @@ import { addJournalBlobs, addUsedBlobs, readSnapshots } from './reachability.js'
 import { repack } from './repack.js';
 import { Repository } from './repository.js';
 import { refuseReplica } from './replicaState.js';
+import { DEFAULT_MAX_UNUSED_PERCENT } from './optionChoices.js';
 
 export type PrunePhase = 'snapshots' | 'repack' | 'wait' | SweepPhase;
 
@@ -46,7 +47,7 @@ export interface PruneResult {
   resumedPlans: number;
 }
 
-export const DEFAULT_MAX_UNUSED_PERCENT = 5;
+export { DEFAULT_MAX_UNUSED_PERCENT } from './optionChoices.js';
 
 export async function prune(repo: Repository, options: PruneOptions = {}): Promise<PruneResult> {
   const maxUnusedPercent = options.maxUnusedPercent ?? DEFAULT_MAX_UNUSED_PERCENT;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CHUNKER_SEED_PATTERN, ChunkerParams, DEFAULT_CHUNKER, validateChunkerParams } from './chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES, CompressionLevel, CompressionName } from './compression.js';
 import { invalidArgument } from './errors.js';
+import { DEFAULT_PACK_SIZE_MIB } from './optionChoices.js';
 
 /**
  * The repository format this code reads and writes. 2: keyed chunker (gear table from a seed in
@@ -11,7 +12,7 @@ import { invalidArgument } from './errors.js';
  * outer envelope, so that it is checked before any key is tried.
  */
 export const REPOSITORY_VERSION = 2;
-export const DEFAULT_PACK_SIZE_MIB = 16;
+export { DEFAULT_PACK_SIZE_MIB } from './optionChoices.js';
 
 export const RepositoryConfigSchema = z.object({
   version: z.literal(REPOSITORY_VERSION),

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { invalidArgument } from './errors.js';
+import { GROUP_BY, type GroupBy } from './optionChoices.js';
 
 /** restic's calendar duration (`1y2m3d4h`): each part counted on the wall clock of the time zone. */
 export interface RetentionDuration {
@@ -108,8 +109,7 @@ export function parseRetentionPolicy(input: unknown): RetentionPolicy {
   throw invalidArgument(`retention policy: ${where}${issue.message}`);
 }
 
-export const GROUP_BY = ['host,source', 'host', 'source', 'tags', 'none'] as const;
-export type GroupBy = (typeof GROUP_BY)[number];
+export { GROUP_BY, type GroupBy } from './optionChoices.js';
 
 /** What retention needs of a snapshot (a core Snapshot fits). `time` is an ISO 8601 instant. */
 export interface RetentionSnapshot {

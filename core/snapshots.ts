@@ -7,9 +7,9 @@ import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
 import { Repository, SealedFile } from './repository.js';
 import { isNotFound } from '../storage/storage.js';
+import { BACKUP_TYPES, type BackupType } from './optionChoices.js';
 
-export const BACKUP_TYPES = ['full', 'incremental', 'differential'] as const;
-export type BackupType = (typeof BACKUP_TYPES)[number];
+export { BACKUP_TYPES, type BackupType } from './optionChoices.js';
 
 export const SnapshotStatsSchema = z.object({
   files: z.number().int(),

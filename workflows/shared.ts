@@ -14,7 +14,7 @@ import type { GroupBy, RetentionPolicy } from '../core/retention.js';
 import type { Operation, OperationOutput } from './catalog.js';
 import type { BackupReplication, ReplicationOperation, ReplicationVerifyOutput } from './replicationDefs.js';
 
-export const DEFAULT_TASK_QUEUE = 'meridian';
+export { DEFAULT_TASK_QUEUE } from './taskQueue.js';
 
 export type BackupType = 'full' | 'incremental' | 'differential';
 export type VerifyLevel = 'quick' | 'standard' | 'deep';

@@ -2,7 +2,7 @@
 // entry it could not read is a warning on stderr, and such an incomplete snapshot exits 3.
 
 import path from 'node:path';
-import { BACKUP_TYPES } from '../../core/snapshots.js';
+import { BACKUP_TYPES } from '../../core/optionChoices.js';
 import { enumValue, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { SNAPSHOT_TIME_FORMAT, parseSnapshotTime } from '../../core/snapshotTime.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';

@@ -1,7 +1,7 @@
 // `meridian verify [SNAPSHOT]`: checks the repository (or one snapshot) at the quick, standard or
 // deep level through the verify workflow; exits 1 when it finds damage.
 
-import { VERIFY_LEVELS } from '../../core/checker.js';
+import { VERIFY_LEVELS } from '../../core/optionChoices.js';
 import { parseSubset, PackSubset } from '../../core/packSubset.js';
 import { enumValue, expectPositionals, numberValue, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
