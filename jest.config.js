@@ -1,5 +1,6 @@
 // Jest: unit tests run in parallel; integration tests (real Temporal and servers) share one
-// Temporal dev server started by test/setup/globalSetup.ts and run in band via `npm test`.
+// Temporal dev server started by test/setup/globalSetup.ts and run in band: `npm test` runs the two
+// projects as two jest runs (scripts/jest-projects.sh).
 /** @type {import('jest').Config} */
 // Tests compile to plain CommonJS so that lazy `import()` of storage backends and SDKs becomes
 // `require`: jest's module sandbox refuses real dynamic imports (the built code keeps them).
