@@ -1,8 +1,9 @@
 // PostgreSQL + PostGIS restore to a time: 200+ transactions inserting and updating geometries, WAL
 // archived by `meridian pg wal-push`, base backups before and in the middle of the workload, then
-// restores at 20 random moments each holding exactly the rows committed by then (checksum over
-// ST_AsEWKB of the ordered rows) and archiving off, a target past the archived WAL refused naming the interval, and a
-// segment deleted from the archive reported by the chain check and refused by a restore that needs it.
+// restores at 10 random moments, five from each base backup, each holding exactly the rows
+// committed by then (checksum over ST_AsEWKB of the ordered rows) and archiving off, a target past
+// the archived WAL refused naming the interval, and a segment deleted from the archive reported
+// by the chain check and refused by a restore that needs it.
 
 import path from 'node:path';
 import { listPgBackups, pgBaseBackup } from '../../core/pgBaseBackup';
@@ -22,6 +23,9 @@ jest.setTimeout(15 * 60_000);
 const PASSWORD = 'pg pitr test';
 const CHECKSUM = "SELECT md5(coalesce(string_agg(id || ':' || v || ':' || encode(ST_AsEWKB(geom), 'hex'), ',' ORDER BY id), '')) AS sum FROM parcels";
 const meridian = path.join(projectRoot, 'bin', 'meridian.js');
+/** Moments restored, alternately from the first base backup and from the one in the middle. */
+const ROUNDS = 10;
+const MIDDLE_BACKUP_TX = 110;
 
 describe('PostgreSQL restore to a time', () => {
   const work = tempDir('pg-pitr');
@@ -46,7 +50,7 @@ describe('PostgreSQL restore to a time', () => {
     cluster?.stop();
   });
 
-  it('restores 20 random moments exactly and refuses a target past the archived WAL', async () => {
+  it(`restores ${ROUNDS} random moments exactly and refuses a target past the archived WAL`, async () => {
     const seeded = new SeededRandom(15);
     const random = () => seeded.float();
     await cluster.sql((c) => c.query('CREATE TABLE parcels (id int PRIMARY KEY, v int NOT NULL, geom geometry(Polygon, 4326) NOT NULL)'));
@@ -58,7 +62,7 @@ describe('PostgreSQL restore to a time', () => {
     await cluster.sql(async (c) => {
       let rows = 0;
       for (let tx = 0; tx < 220; tx++) {
-        if (tx === 110) await backup();
+        if (tx === MIDDLE_BACKUP_TX) await backup();
         const start = Date.now();
         if (commits.length > 0) commits[commits.length - 1]!.nextStart = start;
         await c.query('BEGIN');
@@ -84,14 +88,20 @@ describe('PostgreSQL restore to a time', () => {
     });
 
     const firstStop = (await planPgRestore(repo, { cluster: 'main', targetTime: new Date(Date.now() - 1000) })).covered.from;
-    const eligible = commits.filter((c) => c.after > Date.parse(firstStop) + 50 && c.nextStart - c.after > 6);
-    for (let round = 0; round < 20; round++) {
-      const commit = eligible[Math.floor(random() * eligible.length)]!;
+    const eligible = (c: (typeof commits)[number]) => c.after > Date.parse(firstStop) + 50 && c.nextStart - c.after > 6;
+    // Commits before the middle base backup restore from the first one, later ones from the middle one.
+    const fromBackup = [commits.slice(0, MIDDLE_BACKUP_TX).filter(eligible), commits.slice(MIDDLE_BACKUP_TX).filter(eligible)];
+    const baseBackupIds = (await listPgBackups(repo, 'main')).map((b) => b.id);
+    expect(baseBackupIds).toHaveLength(2);
+    for (let round = 0; round < ROUNDS; round++) {
+      const candidates = fromBackup[round % 2]!;
+      const commit = candidates[Math.floor(random() * candidates.length)]!;
       const target = new Date(commit.after + 2 + Math.floor(random() * (commit.nextStart - commit.after - 4)));
       const dir = path.join(work, `restore-${round}`);
       giveToPostgres(dir);
       restored.push(dir);
-      await restorePg(repo, { cluster: 'main', targetTime: target, targetDir: dir, targetAction: 'pause', restoreCommand: `${command('wal-fetch')} %f %p` });
+      const { snapshotId } = await restorePg(repo, { cluster: 'main', targetTime: target, targetDir: dir, targetAction: 'pause', restoreCommand: `${command('wal-fetch')} %f %p` });
+      expect(snapshotId).toBe(baseBackupIds[round % 2]);
       const [port] = (await freePorts(1)) as [number];
       await startRecoveredCluster({ targetDir: dir, port, timeoutMs: 120_000 });
       const { sum, archiveMode } = await withClient(dir, port, async (c) => ({

@@ -111,6 +111,11 @@ interface OracleRepository {
   meridian: Repository;
   /** restic snapshot id → Meridian snapshot id. */
   meridianId: Map<string, string>;
+  /**
+   * restic forget runs by their arguments: the repository never changes, so a run asked again
+   * (the same keep-within window for each group's oldest snapshot, a policy drawn twice) is read once.
+   */
+  forgetRuns: Map<string, Promise<ResticGroup[]>>;
 }
 
 /** A seeded history in which no wall clock of the zone repeats (restic reads its --time there). */
@@ -153,7 +158,7 @@ async function buildRepositories(zone: string, makeHistory: (sources: string[]) 
     const result = await backup(meridian, { source: entry!.source, type: 'incremental', host: entry!.host, tags: entry!.tags, time: new Date(snapshot.time), threads: 0 });
     meridianId.set(snapshot.id, result.snapshotId);
   }
-  return { zone, resticRepo, meridian, meridianId };
+  return { zone, resticRepo, meridian, meridianId, forgetRuns: new Map() };
 }
 
 /**
@@ -162,8 +167,15 @@ async function buildRepositories(zone: string, makeHistory: (sources: string[]) 
  */
 async function compare(target: OracleRepository, policy: RetentionPolicy, groupBy: [GroupBy, string]): Promise<{ problems: string[]; groups: number }> {
   const env = { repo: target.resticRepo, zone: target.zone };
-  const forget = async (args: string[]) =>
-    JSON.parse((await restic(['forget', '--dry-run', '--no-lock', '--json', '--group-by', groupBy[1], ...args], env)) || '[]') as ResticGroup[];
+  const forget = (args: string[]): Promise<ResticGroup[]> => {
+    const forgetArgs = ['forget', '--dry-run', '--no-lock', '--json', '--group-by', groupBy[1], ...args];
+    const key = JSON.stringify(forgetArgs);
+    const known = target.forgetRuns.get(key);
+    if (known) return known;
+    const run = restic(forgetArgs, env).then((stdout) => JSON.parse(stdout || '[]') as ResticGroup[]);
+    target.forgetRuns.set(key, run);
+    return run;
+  };
   const [resticGroups, snapshots] = await Promise.all([forget(resticPolicyArgs(policy)), listSnapshots(target.meridian)]);
   const decisions = applyRetention(snapshots, policy, { groupBy: groupBy[0], timezone: target.zone, allowEmpty: true });
   const meridianVerdict = new Map<string, string[] | null>();
