@@ -2,7 +2,8 @@
 // side by side on it — full backup, backup with nothing changed, full restore, incremental after
 // a 5% edit — several runs each, interleaved; writes JSON, Markdown and an SVG chart under
 // bench/results/.
-// Then the scale scenario (many small files), the hot path against raw zstd, and forget + prune
+// Then the scale scenario (many small files: JSON, or with `--tiles N` a GIS tile tree z/x/y of N
+// tiles; full backup, nothing-changed backup, full restore), the hot path against raw zstd, and forget + prune
 // against restic's (bench/prune.ts; `--prune-only` runs just that one), and a scrub rotation
 // against restic's `check --read-data-subset` (bench/scrub.ts; `--scrub-only`), and replication
 // between two SeaweedFS servers against `rclone sync` and `restic copy` (bench/replication.ts;
@@ -10,7 +11,7 @@
 // number of snapshots (bench/metricsScrape.ts; `--metrics-only`, no dataset needed), and PostgreSQL
 // base backups, WAL push and restore to a time against pgBackRest on a PostGIS database
 // (bench/pgBench.ts; `--pg-only` at --size, `--pg-smoke` at 48 MiB, no file dataset needed).
-//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli,meridian-cli-warm] [--smoke]
+//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000 | --tiles 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli,meridian-cli-warm] [--smoke]
 //                    [--prune-only] [--prune-days 12] [--scrub-only] [--scrub-cycle 4] [--replication-only]
 //                    [--metrics-only] [--metrics-snapshots 10000] [--pg-only] [--pg-smoke]
 
@@ -43,6 +44,12 @@ function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+function positiveCount(option: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${option}: "${text}" is not a positive whole number of files`);
+  return n;
+}
+
 function installed(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
@@ -53,6 +60,7 @@ async function main(): Promise<void> {
       size: { type: 'string', default: '1GiB' },
       runs: { type: 'string', default: '3' },
       files: { type: 'string', default: '100000' },
+      tiles: { type: 'string' },
       tools: { type: 'string', default: ALL_TOOLS.join(',') },
       out: { type: 'string', default: path.join(__dirname, '..', '..', 'bench', 'results') },
       smoke: { type: 'boolean', default: false },
@@ -69,7 +77,8 @@ async function main(): Promise<void> {
   });
   const size = parseSize(values.smoke ? '16MiB' : values.size!);
   const runs = values.smoke ? 1 : Number(values.runs);
-  const scaleFiles = values.smoke ? 1000 : Number(values.files);
+  const scaleDataset = values.tiles === undefined ? 'json' : 'tiles';
+  const scaleFiles = values.smoke ? 1000 : positiveCount(scaleDataset === 'tiles' ? '--tiles' : '--files', scaleDataset === 'tiles' ? values.tiles! : values.files!);
   const wanted = values.tools!.split(',').filter((t) => ALL_TOOLS.includes(t));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-bench-'));
   const log = (msg: string) => console.error(`[bench] ${msg}`);
@@ -159,8 +168,8 @@ async function main(): Promise<void> {
         await runScenarios(tool, data, work, results[tool.name]!, run);
       }
     }
-    log(`scale: ${scaleFiles} small files`);
-    const scale = await runScale(tools, work, scaleFiles, temporalAddress);
+    log(`scale: ${scaleFiles} small files (${scaleDataset === 'tiles' ? 'a tile tree z/x/y' : 'JSON'})`);
+    const scale = await runScale(tools, work, scaleFiles, scaleDataset, temporalAddress);
     log('hot path: chunk + hash + compress + seal against raw zstd, one core');
     const hotPath = measureHotPath(data, values.smoke ? 16 * 1024 * 1024 : 256 * 1024 * 1024);
     const pruneResult = await prune();

@@ -1,18 +1,31 @@
-// The scale scenario: many small files (100,000 by default) backed up by each tool into a new
-// repository: wall time, peak memory, and for Meridian through Temporal the backup workflow's
-// history length, which must stay a handful of events however many files there are.
+// The scale scenario: many small files (100,000 small JSON files by default, or with `--tiles N`
+// a GIS tile tree of N tiles, bench/tiles.ts) backed up by each tool into a new repository, then
+// backed up again with nothing changed, then restored in full: wall time, peak memory, and for
+// Meridian through Temporal each backup workflow's history length, which must stay a handful of
+// events however many files there are.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { prng } from './dataset.js';
-import { measure, Measurement } from './measure.js';
-import { Tool } from './tools.js';
+import { directoryUsage, measure, Measurement } from './measure.js';
+import { writeTileTree } from './tiles.js';
+import { Measured, Tool } from './tools.js';
 
-export interface ScaleResult extends Measurement {
-  tool: string;
-  files: number;
+export type ScaleDataset = 'json' | 'tiles';
+
+export interface ScaleStep extends Measurement {
   historyEvents?: number;
+}
+
+export interface ScaleResult {
+  tool: string;
+  dataset: ScaleDataset;
+  files: number;
+  bytes: number;
+  full: ScaleStep;
+  unchanged: ScaleStep;
+  restore: ScaleStep;
 }
 
 export function writeSmallFiles(root: string, count: number): void {
@@ -25,18 +38,31 @@ export function writeSmallFiles(root: string, count: number): void {
   }
 }
 
-export async function runScale(tools: Tool[], work: string, count: number, temporalAddress?: string): Promise<ScaleResult[]> {
+export async function runScale(tools: Tool[], work: string, count: number, dataset: ScaleDataset, temporalAddress?: string): Promise<ScaleResult[]> {
   const source = path.join(work, 'scale-src');
-  writeSmallFiles(source, count);
+  if (dataset === 'tiles') writeTileTree(source, count);
+  else writeSmallFiles(source, count);
+  const original = directoryUsage(source);
   const results: ScaleResult[] = [];
   for (const tool of tools) {
     const repo = path.join(work, `scale-repo-${tool.name}`);
+    const target = path.join(work, 'scale-restore');
     measure(tool.init(repo));
-    const m = await tool.backup(source, repo, 'scale');
-    const result: ScaleResult = { tool: tool.name, files: count, wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB };
-    if (tool.name === 'meridian-temporal' && temporalAddress && m.workflowId) result.historyEvents = await historyLength(temporalAddress, m.workflowId);
-    results.push(result);
-    fs.rmSync(repo, { recursive: true, force: true });
+    const step = async (m: Measured): Promise<ScaleStep> => {
+      const result: ScaleStep = { wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB };
+      if (tool.name === 'meridian-temporal' && temporalAddress && m.workflowId) result.historyEvents = await historyLength(temporalAddress, m.workflowId);
+      return result;
+    };
+    const full = await step(await tool.backup(source, repo, 'scale'));
+    const unchanged = await step(await tool.backup(source, repo, 'scale-unchanged'));
+    fs.mkdirSync(target);
+    const restored = await step(await tool.restore(repo, target, 'scale-unchanged'));
+    const usage = directoryUsage(target);
+    if (usage.bytes !== original.bytes || usage.files !== original.files) {
+      throw new Error(`${tool.name} restored ${usage.files} files / ${usage.bytes} bytes of the scale tree, expected ${original.files} / ${original.bytes}`);
+    }
+    results.push({ tool: tool.name, dataset, files: original.files, bytes: original.bytes, full, unchanged, restore: restored });
+    for (const dir of [repo, target]) fs.rmSync(dir, { recursive: true, force: true });
   }
   fs.rmSync(source, { recursive: true, force: true });
   return results;

@@ -10,7 +10,7 @@
 import fs, { promises as fsp } from 'node:fs';
 import { BlobReader } from './blobReader.js';
 import { DecoderPool } from './decoderPool.js';
-import { BlobTarget, FileFinish, finishFile, OPEN_FLAGS } from './decoderProtocol.js';
+import { BlobTarget, creationMode, FileFinish, finishFile, OPEN_FLAGS } from './decoderProtocol.js';
 import { isDamage } from './damage.js';
 import { PathBytes } from './fileNames.js';
 import { BlobLocation } from './masterIndex.js';
@@ -71,7 +71,7 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
 
   const finish = (i: number) => {
     const file = files[i]!;
-    const fd = fs.openSync(file.abs, OPEN_FLAGS, 0o600);
+    const fd = fs.openSync(file.abs, OPEN_FLAGS, creationMode(file.finish));
     try {
       finishFile(fd, file.abs, file.finish);
     } finally {

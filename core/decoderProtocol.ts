@@ -91,7 +91,8 @@ export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: Decod
       const plain = decodeBlobForRestore(keys, blob, span.subarray(blob.spanOffset, blob.spanOffset + blob.length));
       const hole = isAllZero(plain);
       for (const target of blob.targets) {
-        const fd = (fds[target.file] ??= fs.openSync(receivedPath(step.files[target.file]!.path), OPEN_FLAGS, 0o600));
+        const file = step.files[target.file]!;
+        const fd = (fds[target.file] ??= fs.openSync(receivedPath(file.path), OPEN_FLAGS, creationMode(file.finish)));
         if (hole) continue;
         for (let done = 0; done < plain.length; ) done += fs.writeSync(fd, plain, done, plain.length - done, target.offset + done);
       }
@@ -115,15 +116,25 @@ export function writeSpan(keys: MasterKeys | null, span: Uint8Array, step: Decod
 /**
  * Owner first (chown clears setuid and setgid), then attributes, mode, size and the exact mtime.
  * One fstat spares the metadata writes a fresh file usually does not need (owner already the
- * restoring user's, size already reached by the last write), which cost a journal entry each.
+ * restoring user's, mode already given at creation, size already reached by the last write),
+ * which cost a journal entry each.
  */
 export function finishFile(fd: number, path: PathBytes, finish: FileFinish): void {
   const st = fs.fstatSync(fd);
   if (finish.owner && (st.uid !== finish.owner.uid || st.gid !== finish.owner.gid)) fs.fchownSync(fd, finish.owner.uid, finish.owner.gid);
   if (finish.xattrs) writeXattrs(path, finish.xattrs);
-  fs.fchmodSync(fd, finish.mode);
+  if ((st.mode & 0o7777) !== finish.mode) fs.fchmodSync(fd, finish.mode);
   if (st.size !== finish.size) fs.ftruncateSync(fd, finish.size);
   setTimesNsFd(fd, finish.mtimeNs);
+}
+
+/**
+ * The permissions a file is created with: its final ones when this step finishes it (after the
+ * umask, usually exactly them, so finishFile need not chmod), always readable and writable by its
+ * owner (a later step or a resumed restore opens it again); else owner-only until finished.
+ */
+export function creationMode(finish: FileFinish | undefined): number {
+  return finish ? (finish.mode & 0o777) | 0o600 : 0o600;
 }
 
 let zeros = new Uint8Array(0);

@@ -82,6 +82,8 @@ interface PlannedEntry {
   /** The same path as bytes, to create. */
   relPath: PathBytes;
   node: TreeNode;
+  /** The directory entry it is in; none at the top of the target. */
+  parent?: PlannedEntry;
 }
 
 /** What a restore writes: a snapshot's root tree, or one built in memory (a restore to a time), with the trees it holds. */
@@ -138,6 +140,8 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, root: Restore
   }
   const result: RestoreResult = { snapshotId: root.snapshotId, files: 0, dirs: 0, symlinks: 0, specialFiles: 0, hardLinks: 0, bytes: 0, filesSkipped: 0, filesDamaged: 0, damaged: [], warnings: [] };
   const asRoot = restoringAsRoot();
+  // Directories this restore made: nothing was in them for a resumed restore to keep.
+  const madeHere = new Set<PlannedEntry>();
 
   // Directories, symlinks and special files are created here, each checked to stay inside the
   // target; files land only in directories created (and so checked) here, opened without following links.
@@ -146,7 +150,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, root: Restore
     const abs = at(e);
     await assertInside(realTarget, parentOf(abs), e.rel);
     if (e.node.type === 'dir') {
-      await makeDirectory(abs, e.rel);
+      if (await makeDirectory(abs, e.rel)) madeHere.add(e);
       result.dirs += 1;
     } else if (e.node.type === 'symlink') {
       await fsp.rm(abs, { force: true });
@@ -182,7 +186,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, root: Restore
       }
       firstOfGroup.set(group, { abs, rel: e.rel });
     }
-    if (await alreadyRestored(inPlace, abs, e.node)) {
+    if (!(e.parent && madeHere.has(e.parent)) && (await alreadyRestored(inPlace, abs, e.node))) {
       result.filesSkipped += 1;
       countFile(e.node);
     } else {
@@ -248,19 +252,21 @@ async function planTree(
   readTree: (id: string) => Promise<Tree>,
   filter: PathFilter,
   treeId: string | undefined,
-  dir: { rel: string; relPath: PathBytes },
+  dir: { rel: string; relPath: PathBytes; entry?: PlannedEntry },
   out: PlannedEntry[],
   damaged: DamagedEntry[],
+  prefetched?: Promise<Tree>,
 ): Promise<boolean> {
   let tree;
   try {
     if (treeId === undefined) throw new RepositoryError('integrity', '[repository] the directory has no tree');
-    tree = await readTree(treeId);
+    tree = await (prefetched ?? readTree(treeId));
   } catch (err) {
     if (!isDamage(err)) throw err;
     damaged.push({ path: `${dir.rel}/`, reason: `its tree cannot be read: ${(err as Error).message.split('\n')[0]}` });
     return false;
   }
+  const subtree = subtreeReader(readTree, filter, tree, dir.rel);
   const seen = new Set<string>();
   let selectedAny = false;
   for (const node of tree.nodes) {
@@ -271,12 +277,12 @@ async function planTree(
     seen.add(key);
     if (filter.excluded(rel)) continue;
     const name = nodeNameBytes(node);
-    const entry = { rel, relPath: dir.relPath === '' ? name : childPath(dir.relPath, name), node };
+    const entry: PlannedEntry = { rel, relPath: dir.relPath === '' ? name : childPath(dir.relPath, name), node, parent: dir.entry };
     if (node.type === 'dir') {
       if (!filter.included(rel) && !filter.mayContainIncluded(rel)) continue;
       const at = out.length;
       out.push(entry);
-      const hasChildren = await planTree(readTree, filter, node.subtree, entry, out, damaged);
+      const hasChildren = await planTree(readTree, filter, node.subtree, { ...entry, entry }, out, damaged, subtree(node));
       if (!hasChildren && !filter.included(rel)) out.splice(at, 1);
       else selectedAny = true;
     } else if (filter.included(rel)) {
@@ -285,6 +291,35 @@ async function planTree(
     }
   }
   return selectedAny;
+}
+
+/** Subtrees read ahead of the walk: storage reads overlap, descriptors stay few. */
+const TREES_READ_AHEAD = 16;
+
+/**
+ * Reads the subtrees of a directory's selected subdirectories up to TREES_READ_AHEAD ahead of the
+ * walk, so it does not wait for each storage read in turn (a tile tree has hundreds of sibling
+ * directories). A read that fails is reported when the walk reaches it, or never if it stops first.
+ */
+function subtreeReader(readTree: (id: string) => Promise<Tree>, filter: PathFilter, tree: Tree, rel: string): (node: TreeNode) => Promise<Tree> | undefined {
+  const selected = tree.nodes.filter((node) => {
+    if (node.type !== 'dir' || node.subtree === undefined) return false;
+    const childRel = rel ? `${rel}/${node.name}` : node.name;
+    return !filter.excluded(childRel) && (filter.included(childRel) || filter.mayContainIncluded(childRel));
+  });
+  const reads = new Map<TreeNode, Promise<Tree>>();
+  let started = 0;
+  return (node) => {
+    const at = selected.indexOf(node, started - reads.size);
+    for (; started < Math.min(at + TREES_READ_AHEAD, selected.length); started++) {
+      const read = readTree(selected[started]!.subtree!);
+      read.catch(() => undefined);
+      reads.set(selected[started]!, read);
+    }
+    const read = reads.get(node);
+    reads.delete(node);
+    return read;
+  };
 }
 
 /** Whether a name (its bytes, one character each) is one entry of a directory: on POSIX only '/' and NUL are not allowed in it, and '', '.', '..' name no new entry. */
@@ -307,13 +342,16 @@ function parentOf(abs: PathBytes): PathBytes {
   return typeof abs === 'string' ? path.dirname(abs) : abs.subarray(0, Math.max(1, abs.lastIndexOf(0x2f)));
 }
 
-async function makeDirectory(abs: PathBytes, rel: string): Promise<void> {
+/** Creates the directory, or checks the one there is one; true when it made it (so it is empty). */
+async function makeDirectory(abs: PathBytes, rel: string): Promise<boolean> {
   try {
     await fsp.mkdir(abs, { mode: 0o700 });
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const st = await fsp.lstat(abs);
     if (!st.isDirectory()) throw unsafe(rel, 'exists in the target as something other than a directory');
+    return false;
   }
 }
 

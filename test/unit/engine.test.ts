@@ -269,6 +269,44 @@ describe('restore refuses crafted snapshots', () => {
     expect(fs.readdirSync(parent)).toEqual([]);
   });
 
+  test('an unsafe name in the last of many sibling directories (past the subtrees read ahead) stops the restore before anything is written', async () => {
+    const { repo } = await newRepo();
+    const siblings = Array.from({ length: 40 }, (_, i) => `d${String(i).padStart(2, '0')}`);
+    const subtrees = Object.fromEntries(siblings.map((name, i) => [name, [i === siblings.length - 1 ? file('..') : file('safe')]]));
+    const snapshot = await craft(
+      repo,
+      siblings.map((name) => ({ name, type: 'dir', mode: 0o755, mtimeNs: '0', subtree: name })),
+      subtrees,
+    );
+    const parent = tempDir('outer');
+    await expect(restore(repo, snapshot, { target: path.join(parent, 'target') })).rejects.toMatchObject({ code: 'unsafe-path', message: expect.stringContaining('d39/..') });
+    expect(fs.readdirSync(parent)).toEqual([]);
+  });
+
+  test.each([0, 2])('files get their exact modes whatever the umask, created with them or set after (%i threads)', async (threads) => {
+    const modes = [0o400, 0o444, 0o640, 0o600, 0o755, 0o777, 0o2755, 0o1644];
+    const { repo } = await newRepo();
+    const source = tempDir('src');
+    for (const mode of modes) {
+      for (const [name, body] of [[`full${mode.toString(8)}`, `mode ${mode}`], [`empty${mode.toString(8)}`, '']]) {
+        fs.writeFileSync(path.join(source, name!), body!);
+        fs.chmodSync(path.join(source, name!), mode);
+      }
+    }
+    await backup(repo, { source, type: 'full' });
+    const target = tempDir('target');
+    const umask = process.umask(0o027);
+    try {
+      await restore(repo, 'latest', { target, threads });
+    } finally {
+      process.umask(umask);
+    }
+    for (const name of fs.readdirSync(source)) {
+      const modeOf = (dir: string) => (fs.statSync(path.join(dir, name)).mode & 0o7777).toString(8);
+      expect({ name, mode: modeOf(target) }).toEqual({ name, mode: modeOf(source) });
+    }
+  });
+
   test('a symlink escape: a link to outside and a directory of the same name', async () => {
     const { repo } = await newRepo();
     const outside = tempDir('outside');
