@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertClusterName } from '../core/pgCluster.js';
 import { isRepositoryName, parseRepositoryUrl } from '../storage/open.js';
-import { passphraseFor, readPasswordFile } from '../worker/repositories.js';
+import { passphraseFor, readPasswordFile } from '../worker/passphrases.js';
 import { loadRepositories } from '../worker/workerConfig.js';
 import { usageError } from './exitCodes.js';
 import type { OptionDescriptions } from './options.js';

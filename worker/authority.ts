@@ -9,7 +9,7 @@ import { RepositoryError } from '../core/errors.js';
 import { configFromUrl, describeConfig } from '../storage/config.js';
 import { isRepositoryName } from '../storage/open.js';
 import { isPlainAbsolutePath, isUnderRoots } from './realPaths.js';
-import { passphraseOf, PassphraseOptions } from './repositories.js';
+import { passphraseOf, PassphraseOptions } from './passphrases.js';
 import { ConfigSources, ConfiguredRepository, findRepository, Roots, WorkerConfig } from './workerConfig.js';
 
 export interface AdmissionRequest {

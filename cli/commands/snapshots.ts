@@ -1,8 +1,6 @@
 // `meridian snapshots`: lists a repository's snapshots, oldest first, read directly from it; with
 // --at T --source S, which snapshot and journal segments a restore of S as of T uses.
 
-import { staleFiles } from '../../core/journalRestore.js';
-import { restoreAtSummary } from '../../core/restoreAtSummary.js';
 import { listSnapshots, snapshotSummary } from '../../core/snapshots.js';
 import { expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode } from '../exitCodes.js';
@@ -28,7 +26,9 @@ export async function run(args: string[]): Promise<ExitCode> {
   return EXIT.ok;
 }
 
+/** The restore engine (core/journalRestore.ts, with the restorer, xattrs and decoder threads) is loaded only for a plan. */
 async function showRestorePlan(repo: string, values: { at?: string; source?: string; json?: boolean; 'password-file'?: string }): Promise<ExitCode> {
+  const [{ staleFiles }, { restoreAtSummary }] = await Promise.all([import('../../core/journalRestore.js'), import('../../core/restoreAtSummary.js')]);
   const at = zonedTimeOption('snapshots', '--at', values.at);
   const source = sourceOption('snapshots', values.source);
   const plan = await withRepository(repo, repositoryPassphrase(repo, values['password-file']), (r) => restoreAtSummary(r, { ...source, at }));

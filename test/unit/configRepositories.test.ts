@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config/load';
 import { RepositoryError } from '../../core/errors';
 import { configuredAuthority } from '../../worker/authority';
-import { passphraseFor } from '../../worker/repositories';
+import { passphraseFor } from '../../worker/passphrases';
 import { commandRepository, describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfig';
 import { tempDir } from '../helpers/trees';
 

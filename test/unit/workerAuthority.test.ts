@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RepositoryError } from '../../core/errors';
 import { AdmissionRequest, Authority, commandAuthority, configuredAuthority } from '../../worker/authority';
-import { passphraseFor } from '../../worker/repositories';
+import { passphraseFor } from '../../worker/passphrases';
 import { commandRepository, describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfig';
 import { tempDir } from '../helpers/trees';
 import { withWorkerConfig } from '../helpers/workerConfig';
