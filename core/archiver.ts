@@ -1,10 +1,13 @@
-// Backup: walks a source directory (recording each entry's type, mode, mtime, owner, extended
+// Backup: walks a source directory depth-first, in memory bounded by its depth and width, not
+// its size (recording each entry's type, mode, mtime, owner, extended
 // attributes, link count and device number), encodes new and changed files through the encoder pool,
 // reuses the chunk lists of unchanged files from the parent snapshot without reading them,
 // writes directory trees bottom-up, then packs → index → snapshot, in that order.
 
 import fs, { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { setImmediate as turnOfEventLoop } from 'node:timers/promises';
 import { BlobReader } from './blobReader.js';
 import { BlobStore } from './blobStore.js';
 import { entryFields } from './entryFields.js';
@@ -17,7 +20,9 @@ import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { BackupType, chooseParent, currentHost, listSnapshots, PgBackupInfo, sealSnapshot, SnapshotStats, storeSnapshot } from './snapshots.js';
 import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from './fileNames.js';
-import { encodeTree, TreeNode } from './tree.js';
+import { FileBatcher } from './fileBatcher.js';
+import { Slots } from './slots.js';
+import { decodeTree, encodeTree, Tree, TreeNode } from './tree.js';
 import type { ReplicaBarrier } from './replicaBarrier.js';
 import { addWarning } from './warnings.js';
 import { refuseReplica } from './replicaState.js';
@@ -80,9 +85,10 @@ export interface BackupResult {
   warnings: string[];
 }
 
-const BATCH_FILES = 64;
-const BATCH_BYTES = 8 * 1024 * 1024;
-/** Warnings kept in a result; `filesSkipped` counts them all. */
+/** Entries walked between two turns of the event loop. */
+const YIELD_EVERY = 256;
+/** Subdirectories ahead of the walk whose parent-snapshot trees are read in advance. */
+const PREFETCH_TREES = 8;
 /** Errors of the process, not of one entry: they fail the backup. */
 const PROCESS_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM']);
 
@@ -113,7 +119,8 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   const index = await MasterIndex.load(repo, { excludePacks: prunes.packsToAvoid });
   const run = new BackupRun(repo, index, createPathFilter([], options.excludes ?? []), options);
   try {
-    const tree = await run.archiveDirectory(directory, '', names, parent?.tree);
+    const previousRoot = parent && run.readTree(parent.tree);
+    const tree = await (await run.archiveDirectory(directory, '', names, previousRoot)).tree;
     await run.finish();
     const stats = run.snapshotStats();
     // Replicas catch up on data while the lock holds off any prune marked since our start.
@@ -163,6 +170,28 @@ interface PendingFile {
   linkGroup?: LinkGroup;
 }
 
+/** A subdirectory met in its parent's walk, walked once the parent's own entries are done. */
+interface Subdirectory {
+  node: TreeNode;
+  abs: PathBytes;
+  rel: string;
+  /** Its tree in the parent snapshot, until its read starts. */
+  previousId?: string;
+  /** That tree being read, until the subdirectory is entered. */
+  previousTree?: Promise<Tree>;
+}
+
+interface WalkedEntries {
+  nodes: TreeNode[];
+  subdirectories: Subdirectory[];
+  work: Promise<void>[];
+}
+
+/** A directory walked to the end: its tree id, once its files are encoded and its subdirectories stored. */
+interface WalkedDirectory {
+  tree: Promise<string>;
+}
+
 /** The files of one inode: the first one is read, the others take its chunk list. */
 interface LinkGroup {
   first: TreeNode;
@@ -180,6 +209,11 @@ class BackupRun {
   private readInFlight = 0;
   private readonly ownerNames = new OwnerNames();
   private readonly linkGroups = new Map<string, LinkGroup>();
+  /** Batches handed to the encoder pool and not finished: the walk waits for a slot. */
+  private readonly encodeSlots: Slots;
+  private entriesSinceTurn = 0;
+  /** The first batch that failed: the walk stops with its error. */
+  private failure: { err: unknown } | undefined;
   filesSkipped = 0;
   readonly warnings: string[] = [];
 
@@ -190,6 +224,7 @@ class BackupRun {
     private readonly options: BackupOptions,
   ) {
     this.reader = new BlobReader(repo, index);
+    this.encodeSlots = new Slots(2 * (options.threads ?? os.availableParallelism()) + 2);
     this.store = new BlobStore(repo, index, {
       threads: options.threads,
       signal: options.signal,
@@ -201,17 +236,47 @@ class BackupRun {
     });
   }
 
-  /** Archives a directory, given its names, and returns its tree id. */
-  async archiveDirectory(abs: PathBytes, rel: string, names: Listing, parentTree: string | undefined): Promise<string> {
-    // A parent tree in a pack a prune condemned is left out of the index: its files are read again.
-    const previous = parentTree && this.index.has(parentTree) ? new Map((await this.reader.tree(parentTree)).nodes.map((n) => [nameId(n.name, n.rawName), n])) : undefined;
+  /**
+   * Archives a directory, given its names, depth-first: its own entries first (files handed to the
+   * encoders as batches fill), then its subdirectories one after another, each listed only when it
+   * is entered. Resolves once the whole subtree is walked; `tree` then gives the directory's tree id
+   * once its files are encoded, so that the walk goes on while the encoders finish the last batches.
+   */
+  async archiveDirectory(abs: PathBytes, rel: string, names: Listing, previousTree: Promise<Tree> | undefined): Promise<WalkedDirectory> {
+    const { nodes, subdirectories, work } = await this.walkEntries(abs, rel, names, previousTree);
+    for (let i = 0; i < subdirectories.length; i++) {
+      this.readPreviousTrees(subdirectories, i);
+      const sub = subdirectories[i]!;
+      const previous = sub.previousTree;
+      delete sub.previousTree;
+      this.options.signal?.throwIfAborted();
+      const children = this.entry(sub.abs, () => listDirectory(sub.abs));
+      if (!children) continue;
+      const walked = await this.archiveDirectory(sub.abs, sub.rel, children, previous);
+      work.push(handled(walked.tree.then((id) => void (sub.node.subtree = id))));
+    }
+    const tree = Promise.all(work).then(() => {
+      this.counts.dirs += 1;
+      // Files that could not be read and directories that could not be listed are left out.
+      const kept = nodes.filter((n) => (n.type === 'dir' ? n.subtree !== undefined : n.type !== 'file' || n.content !== undefined));
+      return this.store.storeTree(encodeTree(kept));
+    });
+    return { tree: handled(tree) };
+  }
+
+  /** A directory's own entries: its nodes, its subdirectories still to walk, and the work on its files under way. */
+  private async walkEntries(abs: PathBytes, rel: string, names: Listing, previousTree: Promise<Tree> | undefined): Promise<WalkedEntries> {
+    const previous = previousTree && new Map((await previousTree).nodes.map((n) => [nameId(n.name, n.rawName), n]));
     const nodes: TreeNode[] = [];
     const work: Promise<void>[] = [];
-    const toEncode: PendingFile[] = [];
-    // Synchronous listing and lstat: ten times cheaper than the promise API per entry, and a
-    // directory of 100,000 entries still blocks the event loop for well under a second.
+    const subdirectories: Subdirectory[] = [];
+    const toEncode = new FileBatcher<PendingFile>();
+    // Synchronous lstat (ten times cheaper than the promise API per entry), with a turn of the
+    // event loop every YIELD_EVERY entries so that timers and heartbeats run in a huge directory too.
     for (const entry of names) {
       this.options.signal?.throwIfAborted();
+      if (this.failure) throw this.failure.err;
+      await this.pace();
       const { text: name, raw: rawName } = typeof entry === 'string' ? { text: entry } : textAndRaw(entry);
       const childRel = rel ? `${rel}/${name}` : name;
       if (this.filter.excluded(childRel)) continue;
@@ -221,12 +286,9 @@ class BackupRun {
       const common = entryFields(this.ownerNames, name, rawName, childAbs, st);
       const before = previous?.get(nameId(name, rawName));
       if (st.isDirectory()) {
-        const children = this.entry(childAbs, () => listDirectory(childAbs));
-        if (!children) continue;
-        const dirNode: TreeNode = { ...common, type: 'dir' };
-        nodes.push(dirNode);
-        const subtree = this.archiveDirectory(childAbs, childRel, children, before?.type === 'dir' ? before.subtree : undefined);
-        work.push(subtree.then((id) => void (dirNode.subtree = id)));
+        const node: TreeNode = { ...common, type: 'dir' };
+        nodes.push(node);
+        subdirectories.push({ node, abs: childAbs, rel: childRel, previousId: before?.type === 'dir' ? before.subtree : undefined });
       } else if (st.isSymbolicLink()) {
         const target = this.entry(childAbs, () => fs.readlinkSync(childAbs, { encoding: 'buffer' }));
         if (!target) continue;
@@ -238,17 +300,20 @@ class BackupRun {
         nodes.push(node);
         this.progress.filesFound += 1;
         this.progress.bytesFound += node.size!;
+        let pending: PendingFile | undefined;
         if (before && this.unchanged(before, node)) {
           node.content = before.content;
           this.counts.filesUnmodified += 1;
           this.fileDone(node);
         } else if (node.nlink === undefined) {
-          toEncode.push({ node, abs: childAbs, isNew: before === undefined });
+          pending = { node, abs: childAbs, isNew: before === undefined };
         } else {
           const group = this.linkGroups.get(`${node.dev}:${node.inode}`);
           if (group) work.push(group.encoded.then(() => this.linkedFileDone(group.first, node, childAbs, before === undefined)));
-          else toEncode.push({ node, abs: childAbs, isNew: before === undefined, linkGroup: this.newLinkGroup(node) });
+          else pending = { node, abs: childAbs, isNew: before === undefined, linkGroup: this.newLinkGroup(node) };
         }
+        const full = pending && toEncode.add(pending, node.size!);
+        if (full) await this.submit(full, work);
       } else if (st.isFIFO()) {
         nodes.push({ ...common, type: 'fifo' });
       } else if (st.isSocket()) {
@@ -257,11 +322,41 @@ class BackupRun {
         nodes.push({ ...common, type: st.isCharacterDevice() ? 'chardev' : 'blockdev', rdev: st.rdev.toString() });
       }
     }
-    for (const batch of batches(toEncode)) work.push(this.encodeBatch(batch));
-    await Promise.all(work);
-    this.counts.dirs += 1;
-    const kept = nodes.filter((n) => n.type !== 'file' || n.content !== undefined);
-    return this.store.storeTree(encodeTree(kept));
+    // Before any subdirectory: a hard link met there waits for a first file that is already submitted.
+    const rest = toEncode.rest();
+    if (rest) await this.submit(rest, work);
+    return { nodes, subdirectories, work };
+  }
+
+  /** Starts reading the parent snapshot's trees of the next few subdirectories, so that those reads overlap the walk. */
+  private readPreviousTrees(subdirectories: Subdirectory[], from: number): void {
+    for (const sub of subdirectories.slice(from, from + PREFETCH_TREES)) {
+      if (sub.previousId === undefined) continue;
+      sub.previousTree = this.readTree(sub.previousId);
+      delete sub.previousId;
+    }
+  }
+
+  /**
+   * Reads a directory's tree in the parent snapshot, or nothing when a prune condemned its pack (then
+   * its files are read again). Not through the reader's tree cache: each tree is read once here.
+   */
+  readTree(id: string): Promise<Tree> | undefined {
+    if (!this.index.has(id)) return undefined;
+    return handled(this.reader.read(id).then((bytes) => decodeTree(bytes, id)));
+  }
+
+  /** Hands a batch to the encoders once fewer than the limit are under way; its completion joins `work`. */
+  private async submit(files: PendingFile[], work: Promise<void>[]): Promise<void> {
+    await this.encodeSlots.acquire();
+    work.push(handled(this.encodeBatch(files).finally(() => this.encodeSlots.release())));
+  }
+
+  /** Lets timers and I/O run (heartbeats, uploads, progress) every YIELD_EVERY entries walked. */
+  private async pace(): Promise<void> {
+    if (++this.entriesSinceTurn < YIELD_EVERY) return;
+    this.entriesSinceTurn = 0;
+    await turnOfEventLoop();
   }
 
   /** Runs one filesystem call for an entry; an error that concerns only this entry skips it with a warning. */
@@ -335,6 +430,10 @@ class BackupRun {
         this.encodedFileDone(f.node, f.isNew);
       });
       this.report();
+    } catch (err) {
+      // The walk stops at its next entry instead of walking on for a backup that has failed.
+      this.failure ??= { err };
+      throw err;
     } finally {
       for (const f of files) f.linkGroup?.settle();
     }
@@ -407,17 +506,8 @@ function isEntryError(err: unknown): boolean {
   return syscall !== undefined && code !== undefined && !PROCESS_ERRORS.has(code);
 }
 
-function* batches(files: PendingFile[]): Generator<PendingFile[]> {
-  let batch: PendingFile[] = [];
-  let bytes = 0;
-  for (const f of files) {
-    if (batch.length > 0 && (batch.length >= BATCH_FILES || bytes + (f.node.size ?? 0) > BATCH_BYTES)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(f);
-    bytes += f.node.size ?? 0;
-  }
-  if (batch.length > 0) yield batch;
+/** A promise marked handled now (its rejection is still seen by whoever awaits it later), so that a failure that arrives while the walk goes on is not an unhandled rejection. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }

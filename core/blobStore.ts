@@ -24,6 +24,7 @@ export class BlobStore {
   readonly pool: EncoderPool;
   /** Raw bytes of the blobs this run added. */
   bytesAdded = 0;
+  /** Blobs this run stored that the index does not hold yet. */
   private readonly added = new Set<string>();
   /** Tree and data blobs go to separate packs: reading trees (listing, verify, restore planning) never fetches file data. */
   private readonly packWriters: Record<BlobType, PackWriter>;
@@ -39,6 +40,8 @@ export class BlobStore {
     const packWriter = () =>
       new PackWriter(repo.storage, repo.keys, repo.config.packSize, async (pack) => {
         this.index.addPack(pack);
+        // Indexed now: the run's own set keeps only blobs in packs still being written.
+        for (const blob of pack.blobs) this.added.delete(blob.id);
         await this.indexWriter.add(pack);
         options.onPack?.();
       });
