@@ -73,6 +73,13 @@ const { switchRegion } = proxyActivities<Activities>(GRACEFUL_SWITCH_OPTIONS);
 
 /** Monitors started before a fresh one discovered its active region assumed the primary. */
 const DISCOVER_REGIONS_PATCH = 'failover-discover-regions';
+/**
+ * The same change, asked before the first lookup. Asked after it (DISCOVER_REGIONS_PATCH), the
+ * marker can land in the workflow task after the lookup's, and a replay, which resolves the lookup
+ * in the first task, then asks before the marker is known and fails as nondeterministic (seen when a
+ * query split the first task). Histories recorded with that marker keep replaying through it.
+ */
+const DISCOVER_REGIONS_AT_START_PATCH = 'failover-discover-regions-at-start';
 /** Patch id of raising the failover-blocked that discovery records (several writable regions). */
 const DISCOVERED_BLOCK_EVENT_PATCH = 'failover-discovered-block-event';
 
@@ -84,9 +91,10 @@ export async function failoverMonitorWorkflow(input: FailoverWorkflowInput): Pro
   setHandler(failoverStatusQuery, () => {
     throw new Error(`failover monitor ${input.name} is starting: its entry is not read yet`);
   });
-  const monitor = new Monitor(input.name, await firstDescribe({ name: input.name }), input.carried);
   // Started fresh (not continued as new): the active region is whichever member is writable.
-  if (input.carried === undefined && patched(DISCOVER_REGIONS_PATCH)) await monitor.discover();
+  const discoverAtStart = input.carried === undefined && patched(DISCOVER_REGIONS_AT_START_PATCH);
+  const monitor = new Monitor(input.name, await firstDescribe({ name: input.name }), input.carried);
+  if (discoverAtStart || (input.carried === undefined && patched(DISCOVER_REGIONS_PATCH))) await monitor.discover();
   await monitor.run();
 }
 
