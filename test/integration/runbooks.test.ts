@@ -180,7 +180,7 @@ async function rejection(handle: WorkflowHandle, update: typeof approveStepUpdat
   return ((err as WorkflowUpdateFailedError).cause as Error).message;
 }
 
-// First in the file: after the other scenarios (workers restarted and cancelled on the shared connection) this one has hung until the test timeout, while alone it passes in ~11 s; the cause is not found yet.
+// This test hung in CI until its timeout when the monitor's replay after the worker restart failed as nondeterministic (its discovery patch was asked after its first lookup; workflows/failover.ts now asks it first).
 test('failover and failback steps go through the monitor once each, across a worker stopped inside the failover step, and record the RTO', async () => {
   const regions = await localRegions('runbook-switch', {
     move: RunbookSchema.parse({
