@@ -49,7 +49,7 @@ export class BlobStore {
     this.pool = createEncoderPool({
       settings: this.settings,
       chunker: repo.config.chunker,
-      known: index.ids(),
+      known: () => index.sharedIds(),
       threads: options.threads ?? os.availableParallelism(),
       sink: (blob) => this.store(blob),
       signal: options.signal,

@@ -3,11 +3,13 @@
 // inline, which engine tests on in-memory storage use.
 
 import { BlobCodecSettings, EncodedBlob } from './blobCodec.js';
+import { SharedBlobIds } from './blobIdTable.js';
 import { ChunkerConfig } from './chunker.js';
 import { ringBytes, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { borrowEncoderThread, EncoderThread, returnEncoderThread } from './encoderThreads.js';
 import { EncodedFile, FileEncoder } from './fileEncoder.js';
 import { PathBytes } from './fileNames.js';
+import { KnownBlobs } from './knownBlobs.js';
 
 /** Takes a new blob; its bytes may be reused once the returned promise resolves, so copy them first. */
 export type BlobSink = (blob: EncodedBlob) => Promise<void>;
@@ -21,7 +23,8 @@ export interface EncoderPool {
 export interface EncoderPoolOptions {
   settings: BlobCodecSettings;
   chunker: ChunkerConfig;
-  known: string[];
+  /** The index's blob ids as they are now (asked again for every batch). */
+  known: () => SharedBlobIds;
   threads: number;
   sink: BlobSink;
   /**
@@ -42,10 +45,12 @@ export function createEncoderPool(options: EncoderPoolOptions): EncoderPool {
 
 class InlineEncoderPool implements EncoderPool {
   private readonly encoder: FileEncoder;
+  private readonly known: KnownBlobs;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: EncoderPoolOptions) {
-    this.encoder = new FileEncoder(options.settings, options.chunker, new Set(options.known));
+    this.known = new KnownBlobs(options.known());
+    this.encoder = new FileEncoder(options.settings, options.chunker, this.known);
   }
 
   encode(paths: PathBytes[]): Promise<EncodedFile[]> {
@@ -55,6 +60,7 @@ class InlineEncoderPool implements EncoderPool {
   }
 
   private async encodeNow(paths: PathBytes[]): Promise<EncodedFile[]> {
+    this.known.renew(this.options.known());
     const files: EncodedFile[] = [];
     for (const p of paths) {
       const run = this.encoder.encode(p);
@@ -96,7 +102,7 @@ class ThreadedEncoderPool implements EncoderPool {
 
   constructor(private readonly options: EncoderPoolOptions) {
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
-    const session: ThreadRequest = { kind: 'session', settings: options.settings, chunker: options.chunker, known: options.known };
+    const session: ThreadRequest = { kind: 'session', settings: options.settings, chunker: options.chunker, known: options.known() };
     for (let i = 0; i < options.threads; i++) {
       const thread: PoolThread = { ...borrowEncoderThread(ringBytes(options.chunker)), busy: null, sinkChain: Promise.resolve(), readReported: 0 };
       thread.worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
@@ -126,7 +132,7 @@ class ThreadedEncoderPool implements EncoderPool {
       if (thread.busy || this.waiting.length === 0) continue;
       const batch = this.waiting.shift()!;
       thread.busy = batch;
-      const request: ThreadRequest = { kind: 'batch', batch: batch.id, paths: batch.paths };
+      const request: ThreadRequest = { kind: 'batch', batch: batch.id, paths: batch.paths, known: this.options.known() };
       thread.worker.postMessage(request);
     }
   }

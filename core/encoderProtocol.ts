@@ -3,6 +3,7 @@
 // packs them in order and gives the space back. No per-blob buffer crosses threads.
 
 import { BlobCodecSettings, BlobType } from './blobCodec.js';
+import { SharedBlobIds } from './blobIdTable.js';
 import { ChunkerConfig, ChunkerParams } from './chunker.js';
 import { SEAL_OVERHEAD } from './crypto.js';
 import { EncodedFile } from './fileEncoder.js';
@@ -36,8 +37,9 @@ export interface RingBlob {
 
 /** A session starts each backup's use of a thread; batches follow. */
 export type ThreadRequest =
-  | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig; known: string[] }
-  | { kind: 'batch'; batch: number; paths: PathBytes[] };
+  /** `known`: the index's blob ids, shared memory read in place (see BlobIdTable), renewed by each batch. */
+  | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig; known: SharedBlobIds }
+  | { kind: 'batch'; batch: number; paths: PathBytes[]; known: SharedBlobIds };
 
 /** A thread reports the bytes it has read every this many, so that progress moves inside a large file. */
 export const READ_REPORT_BYTES = 16 * 1024 * 1024;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, READ_REPORT_BYTES, RingBlob, ThreadReply, ThreadRequest } from './encoderProtocol.js';
 import { EncodedFile, FileEncoder, readBufferSize } from './fileEncoder.js';
 import { receivedPath } from './fileNames.js';
+import { KnownBlobs } from './knownBlobs.js';
 
 const data = workerData as EncoderThreadData;
 const ring = new Uint8Array(data.ring);
@@ -46,6 +47,7 @@ function reserve(length: number): Uint8Array {
 }
 
 let encoder: FileEncoder | undefined;
+let known: KnownBlobs | undefined;
 /** Kept from session to session, like the ring: a thread's memory does not grow with each backup. */
 let readBuffer: Buffer | undefined;
 
@@ -61,10 +63,12 @@ port.on('message', (request: ThreadRequest) => {
   if (request.kind === 'session') {
     const size = readBufferSize(request.chunker);
     if (readBuffer?.length !== size) readBuffer = Buffer.allocUnsafe(size);
-    encoder = new FileEncoder(request.settings, request.chunker, new Set(request.known), reserve, readBuffer, countRead);
+    known = new KnownBlobs(request.known);
+    encoder = new FileEncoder(request.settings, request.chunker, known, reserve, readBuffer, countRead);
     writeAt = 0;
     return;
   }
+  known!.renew(request.known);
   const files: EncodedFile[] = [];
   for (const path of request.paths) {
     const run = encoder!.encode(receivedPath(path));

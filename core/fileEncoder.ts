@@ -6,6 +6,7 @@ import { BlobCodecSettings, BlobOutput, EncodedBlob, encodeBlob } from './blobCo
 import { Chunker, ChunkerConfig, ChunkerParams } from './chunker.js';
 import { blobId } from './crypto.js';
 import { errorReason, PathBytes } from './fileNames.js';
+import { KnownBlobs } from './knownBlobs.js';
 
 export interface EncodedFile {
   content: string[];
@@ -29,7 +30,7 @@ export class FileEncoder {
   constructor(
     private readonly settings: BlobCodecSettings,
     params: ChunkerConfig,
-    private readonly known: Set<string>,
+    private readonly known: KnownBlobs,
     private readonly output?: BlobOutput,
     readBuffer?: Buffer,
     /** Told the size of every read, as it happens. */

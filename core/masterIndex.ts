@@ -6,7 +6,9 @@
 
 import { z } from 'zod';
 import { BlobType } from './blobCodec.js';
+import { BlobIdTable, SharedBlobIds } from './blobIdTable.js';
 import { isDamage } from './damage.js';
+import { LocationColumns } from './locationColumns.js';
 import { PackBlobEntry, PackBlobEntrySchema } from './packFormat.js';
 import { Repository } from './repository.js';
 import { isNotFound } from '../storage/storage.js';
@@ -37,11 +39,13 @@ const MAX_LOAD_ATTEMPTS = 5;
 class IndexChanged extends Error {}
 
 export class MasterIndex {
-  /** The first location found of each blob: what lookups answer. */
-  private readonly blobs = new Map<string, BlobLocation>();
-  /** The other locations of blobs stored more than once; rare, so kept apart from the main map. */
+  /** Every blob id, by ordinal; the columns below hold the first location found of each. */
+  private readonly ids = new BlobIdTable();
+  private readonly first = new LocationColumns();
+  /** The other locations of blobs stored more than once; rare, so kept apart from the columns. */
   private readonly otherLocations = new Map<string, BlobLocation[]>();
   private readonly packIds = new Set<string>();
+  private readonly packNames: string[] = [];
 
   /**
    * Loads every index file of the repository. A damaged file throws, unless `onDamaged` is given:
@@ -88,10 +92,12 @@ export class MasterIndex {
     // A pack listed by two index files (a rebuilt index next to the old one) adds nothing new.
     if (this.packIds.has(pack.id)) return;
     this.packIds.add(pack.id);
+    const packOrdinal = this.packNames.push(pack.id) - 1;
     for (const b of pack.blobs) {
-      const first = this.blobs.get(b.id);
-      if (!first) this.blobs.set(b.id, locationOf(pack.id, b));
-      else if (first.pack === pack.id) continue; // listed twice in one pack's header: one place is enough
+      const known = this.ids.size;
+      const ordinal = this.ids.insert(b.id);
+      if (ordinal === known) this.first.set(ordinal, packOrdinal, b);
+      else if (this.first.pack(ordinal) === packOrdinal) continue; // listed twice in one pack's header: one place is enough
       else {
         const others = this.otherLocations.get(b.id);
         if (others) others.push(locationOf(pack.id, b));
@@ -101,16 +107,17 @@ export class MasterIndex {
   }
 
   has(id: string): boolean {
-    return this.blobs.has(id);
+    return this.ids.find(id) >= 0;
   }
 
   get(id: string): BlobLocation | undefined {
-    return this.blobs.get(id);
+    const ordinal = this.ids.find(id);
+    return ordinal < 0 ? undefined : this.locationAt(ordinal);
   }
 
   /** Every location of a blob, the one get() answers first; empty for an unknown blob. */
   locations(id: string): BlobLocation[] {
-    const first = this.blobs.get(id);
+    const first = this.get(id);
     return first ? [first, ...(this.otherLocations.get(id) ?? [])] : [];
   }
 
@@ -119,16 +126,20 @@ export class MasterIndex {
   }
 
   get size(): number {
-    return this.blobs.size;
+    return this.ids.size;
   }
 
-  entries(): IterableIterator<[string, BlobLocation]> {
-    return this.blobs.entries();
+  *entries(): IterableIterator<[string, BlobLocation]> {
+    for (let ordinal = 0; ordinal < this.ids.size; ordinal++) yield [this.ids.idAt(ordinal), this.locationAt(ordinal)];
   }
 
-  /** The ids of every blob, for handing to encoder threads. */
-  ids(): string[] {
-    return [...this.blobs.keys()];
+  /** The ids of every blob, as shared memory that encoder threads look up in while the index grows. */
+  sharedIds(): SharedBlobIds {
+    return this.ids.shared;
+  }
+
+  private locationAt(ordinal: number): BlobLocation {
+    return { pack: this.packNames[this.first.pack(ordinal)]!, ...this.first.get(ordinal) };
   }
 }
 
