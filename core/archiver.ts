@@ -283,8 +283,8 @@ class BackupRun {
       const childAbs = childPath(abs, rawName === undefined ? name : entry);
       const st = this.entry(childAbs, () => fs.lstatSync(childAbs, { bigint: true }));
       if (!st) continue;
-      const common = entryFields(this.ownerNames, name, rawName, childAbs, st);
       const before = previous?.get(nameId(name, rawName));
+      const common = entryFields(this.ownerNames, name, rawName, childAbs, st, before);
       if (st.isDirectory()) {
         const node: TreeNode = { ...common, type: 'dir' };
         nodes.push(node);

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { getAttributeSync, setAttributeSync } from '@napi-rs/xattr';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getAttributeSync, removeAttributeSync, setAttributeSync } from '@napi-rs/xattr';
 import { backup } from '../../core/archiver';
 import { BlobReader } from '../../core/blobReader';
 import { MasterIndex } from '../../core/masterIndex';
@@ -159,6 +160,32 @@ describe('extended attributes', () => {
     expect(getAttributeSync(restored, 'user.empty')).toEqual(Buffer.alloc(0));
     expect(fs.statSync(restored).mode & 0o777).toBe(0o444);
     expect(getAttributeSync(path.join(target, 'tagged-dir'), 'user.xdg.comment')?.toString()).toBe('a directory comment');
+  });
+
+  test('an incremental carries an unchanged file\'s attributes over, and sees one set or removed since (the ctime moves)', async () => {
+    const source = tempDir('src');
+    const file = path.join(source, 'tagged.tif');
+    fs.writeFileSync(file, 'raster');
+    setAttributeSync(file, 'user.first', 'one');
+    const repo = await newRepo();
+    const attributes = async (snapshotId: string) => (await topNodes(repo, snapshotId)).get('tagged.tif')!.xattrs;
+    const incremental = () => backup(repo, { source, type: 'incremental', threads: 0 });
+    await backup(repo, { source, type: 'full', threads: 0 });
+
+    const carried = await incremental();
+    expect(carried.stats.filesUnmodified).toBe(1);
+    expect(await attributes(carried.snapshotId)).toEqual([{ name: 'user.first', value: Buffer.from('one').toString('base64') }]);
+
+    await sleep(20); // past the kernel's timestamp granularity, so the change gets a new ctime
+    setAttributeSync(file, 'user.second', 'two');
+    const added = await incremental();
+    expect(added.stats.filesChanged).toBe(1); // a new ctime: read again, content and attributes
+    expect((await attributes(added.snapshotId))?.map((x) => x.name).sort()).toEqual(['user.first', 'user.second']);
+
+    await sleep(20);
+    removeAttributeSync(file, 'user.first');
+    removeAttributeSync(file, 'user.second');
+    expect(await attributes((await incremental()).snapshotId)).toBeUndefined();
   });
 });
 
