@@ -193,7 +193,9 @@ test('two ticks and a replicateNow at one moment run in one execution whose pass
   expect(during.find((r) => r.replica === 'r2')?.deferred).toBeUndefined();
   expect(snapshotsOf(fixture.replicaDirs.get('r2')!)).toContain(snapshotId);
   const elsewhereResult = await elsewhere;
-  expect(elsewhereResult).toMatchObject({ copied: { byType: { snapshots: 1 } } });
+  // This try's snapshot, and an earlier try's too when that try was deferred by a pass of the
+  // workflow that had listed the primary before that try's backup (so left its snapshot behind).
+  expect(elsewhereResult.copied.byType.snapshots).toBeGreaterThanOrEqual(1);
   expect(elsewhereResult.deferred).toBeUndefined();
   expect(snapshotsOf(fixture.replicaDirs.get('r1')!)).toContain(snapshotId);
   // The workflow's own retry (1 s) finds r1 whole.
