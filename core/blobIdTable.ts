@@ -43,21 +43,15 @@ export class BlobIdTable {
 
   /** The ordinal of `id` (0, 1, 2… in order of insertion), or -1 when absent or not a blob id. */
   find(id: string): number {
-    if (!this.load(id)) return -1;
-    const mask = this.slots.length - 1;
-    for (let slot = this.scratch[0]! & mask; ; slot = (slot + 1) & mask) {
-      const entry = Atomics.load(this.slots, slot);
-      if (entry === 0) return -1;
-      if (this.matches(entry - 1)) return entry - 1;
-    }
+    return HEX_ID.test(id) ? this.probe(id) : -1;
   }
 
   /** Adds `id` if absent; returns its ordinal either way. Only the owner of the table inserts. */
   insert(id: string): number {
-    const found = this.find(id);
+    if (!HEX_ID.test(id)) throw new Error(`not a blob id: ${id.slice(0, 80)}`);
+    const found = this.probe(id);
     if (found >= 0) return found;
     if (this.view) throw new Error('a view of another thread\'s blob ids is read-only');
-    if (!HEX_ID.test(id)) throw new Error(`not a blob id: ${id.slice(0, 80)}`);
     if ((this.used + 1) * ID_WORDS > this.words.length) this.grow();
     const ordinal = this.used++;
     this.words.set(this.scratch, ordinal * ID_WORDS);
@@ -71,10 +65,17 @@ export class BlobIdTable {
     return Buffer.from(this.words.buffer, this.words.byteOffset + start, ID_BYTES).toString('hex');
   }
 
-  /** Loads `id` into the scratch words; false when it is not 64 lowercase hex digits. */
-  private load(id: string): boolean {
-    return HEX_ID.test(id) && this.scratchBytes.write(id, 'hex') === ID_BYTES;
+  /** The ordinal of a well-formed id, or -1; leaves the id in the scratch words. */
+  private probe(id: string): number {
+    this.scratchBytes.write(id, 'hex');
+    const mask = this.slots.length - 1;
+    for (let slot = this.scratch[0]! & mask; ; slot = (slot + 1) & mask) {
+      const entry = Atomics.load(this.slots, slot);
+      if (entry === 0) return -1;
+      if (this.matches(entry - 1)) return entry - 1;
+    }
   }
+
 
   private matches(ordinal: number): boolean {
     const base = ordinal * ID_WORDS;

@@ -49,7 +49,7 @@ class InlineEncoderPool implements EncoderPool {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: EncoderPoolOptions) {
-    this.known = new KnownBlobs(options.known());
+    this.known = new KnownBlobs();
     this.encoder = new FileEncoder(options.settings, options.chunker, this.known);
   }
 
@@ -102,7 +102,7 @@ class ThreadedEncoderPool implements EncoderPool {
 
   constructor(private readonly options: EncoderPoolOptions) {
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
-    const session: ThreadRequest = { kind: 'session', settings: options.settings, chunker: options.chunker, known: options.known() };
+    const session: ThreadRequest = { kind: 'session', settings: options.settings, chunker: options.chunker };
     for (let i = 0; i < options.threads; i++) {
       const thread: PoolThread = { ...borrowEncoderThread(ringBytes(options.chunker)), busy: null, sinkChain: Promise.resolve(), readReported: 0 };
       thread.worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));

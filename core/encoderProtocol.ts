@@ -37,8 +37,8 @@ export interface RingBlob {
 
 /** A session starts each backup's use of a thread; batches follow. */
 export type ThreadRequest =
-  /** `known`: the index's blob ids, shared memory read in place (see BlobIdTable), renewed by each batch. */
-  | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig; known: SharedBlobIds }
+  | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig }
+  /** `known`: the index's blob ids as they are now, shared memory read in place (see BlobIdTable). */
   | { kind: 'batch'; batch: number; paths: PathBytes[]; known: SharedBlobIds };
 
 /** A thread reports the bytes it has read every this many, so that progress moves inside a large file. */

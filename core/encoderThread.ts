@@ -63,7 +63,7 @@ port.on('message', (request: ThreadRequest) => {
   if (request.kind === 'session') {
     const size = readBufferSize(request.chunker);
     if (readBuffer?.length !== size) readBuffer = Buffer.allocUnsafe(size);
-    known = new KnownBlobs(request.known);
+    known = new KnownBlobs();
     encoder = new FileEncoder(request.settings, request.chunker, known, reserve, readBuffer, countRead);
     writeAt = 0;
     return;

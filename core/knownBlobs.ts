@@ -10,15 +10,12 @@ import { BlobIdTable, SharedBlobIds } from './blobIdTable.js';
 const RECENT_LIMIT = 32_768;
 
 export class KnownBlobs {
-  private indexed: BlobIdTable;
+  /** Empty until the first batch renews it. */
+  private indexed = new BlobIdTable();
   private recent = new Set<string>();
   private older = new Set<string>();
 
-  constructor(indexed: SharedBlobIds) {
-    this.indexed = new BlobIdTable(indexed);
-  }
-
-  /** Looks up in the index's latest buffers from now on. */
+  /** Looks up in the index's latest buffers from now on (each batch brings them). */
   renew(indexed: SharedBlobIds): void {
     this.indexed = new BlobIdTable(indexed);
   }

@@ -31,7 +31,7 @@ export class LocationColumns {
     if (entry.offset > UINT32_MAX || entry.length > UINT32_MAX || entry.rawLength > UINT32_MAX || entry.codec >= TREE_BIT) {
       throw integrityError(`the index entry of blob ${entry.id} (offset ${entry.offset}, length ${entry.length}, raw length ${entry.rawLength}, codec ${entry.codec}: out of range)`);
     }
-    if (ordinal >= this.kinds.length) this.grow(Math.max(ordinal + 1, this.kinds.length * 2));
+    if (ordinal >= this.kinds.length) this.grow();
     this.packs[ordinal] = pack;
     this.offsets[ordinal] = entry.offset;
     this.lengths[ordinal] = entry.length;
@@ -54,16 +54,18 @@ export class LocationColumns {
     };
   }
 
-  private grow(capacity: number): void {
-    const widen = <T extends Uint32Array | Uint8Array>(column: T, make: (n: number) => T): T => {
-      const wider = make(capacity);
-      wider.set(column);
-      return wider;
-    };
-    this.packs = widen(this.packs, (n) => new Uint32Array(n));
-    this.offsets = widen(this.offsets, (n) => new Uint32Array(n));
-    this.lengths = widen(this.lengths, (n) => new Uint32Array(n));
-    this.rawLengths = widen(this.rawLengths, (n) => new Uint32Array(n));
-    this.kinds = widen(this.kinds, (n) => new Uint8Array(n));
+  /** Doubles every column (ordinals come one after another, so one doubling always makes room). */
+  private grow(): void {
+    this.packs = doubled(this.packs);
+    this.offsets = doubled(this.offsets);
+    this.lengths = doubled(this.lengths);
+    this.rawLengths = doubled(this.rawLengths);
+    this.kinds = doubled(this.kinds);
   }
+}
+
+function doubled<T extends Uint32Array | Uint8Array>(column: T): T {
+  const wider = new (column.constructor as new (length: number) => T)(column.length * 2);
+  wider.set(column);
+  return wider;
 }
