@@ -1,6 +1,7 @@
 // Reads blobs back out of packs through the index: one ranged read per blob, then open,
-// decompress and check the id, trying the blob's other copies when one is damaged. Trees are
-// cached, since restore and verify revisit them.
+// decompress and check the id, trying the blob's other copies when one is damaged. Recent trees
+// are cached (up to a number of entries, not of trees: a tile tree's hold hundreds each), since
+// restore and verify revisit them.
 
 import { decodeBlob } from './blobCodec.js';
 import { isDamage } from './damage.js';
@@ -9,8 +10,12 @@ import { MasterIndex } from './masterIndex.js';
 import { Repository } from './repository.js';
 import { decodeTree, Tree } from './tree.js';
 
+/** Tree entries kept in the cache: ~1 KiB each decoded. */
+const MAX_CACHED_NODES = 64 * 1024;
+
 export class BlobReader {
   private readonly trees = new Map<string, Tree>();
+  private cachedNodes = 0;
 
   constructor(
     readonly repo: Repository,
@@ -38,8 +43,12 @@ export class BlobReader {
     const cached = this.trees.get(id);
     if (cached) return cached;
     const tree = decodeTree(await this.read(id), id);
-    if (this.trees.size > 10_000) this.trees.clear();
+    if (this.cachedNodes + tree.nodes.length > MAX_CACHED_NODES) {
+      this.trees.clear();
+      this.cachedNodes = 0;
+    }
     this.trees.set(id, tree);
+    this.cachedNodes += tree.nodes.length;
     return tree;
   }
 }

@@ -1,30 +1,33 @@
-// Restore: checks every entry of a snapshot's trees before writing anything (names that could
-// escape the target are refused; names are bytes, restored exactly), then recreates directories, symlinks, FIFOs, device nodes and
-// files (every blob checked: by its AES-GCM tag, or by its id in an unencrypted repository), links
-// hard-linked files to the first one restored, then sets owners, attributes, modes and mtimes,
-// directories last and deepest first. A file already in the target with the right size, mtime and
-// content (its chunks have the snapshot's blob ids) is kept, so a retried restore resumes. Damage is salvaged
-// around: a file whose data is lost or damaged is reported and removed from the target, a
-// directory whose tree cannot be read is restored empty and reported, and everything intact is restored.
-
+// Restore: a first walk of the snapshot's trees checks every entry before anything is written
+// (names that could escape the target are refused; names are bytes, restored exactly) and counts
+// what is to restore. A second walk recreates directories, symlinks, FIFOs and device nodes as it
+// meets them and hands files to windows of bounded size, each written pack by pack (every blob
+// checked: by its AES-GCM tag, or by its id in an unencrypted repository) while the walk fills the
+// next, so memory does not grow with the number of files. Hard-linked files are linked to the
+// first one restored; owners, attributes, modes and mtimes are set on each file as it completes,
+// and on each directory, deepest first, once every file in it is written. A file already in the
+// target with the right size, mtime and content (its chunks have the snapshot's blob ids) is kept,
+// so a retried restore resumes. Damage is salvaged around: a file whose data is lost or damaged is
+// reported and removed from the target, a directory whose tree cannot be read is restored empty
+// and reported, and everything intact is restored.
 import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
-import { FileToWrite, writeFileContents } from './contentWriter.js';
+import { writeFileContents } from './contentWriter.js';
 import { blobId } from './crypto.js';
-import { isDamage } from './damage.js';
 import { createDecoderPool, DecoderPool } from './decoderPool.js';
 import { endIdleEncoderThreads } from './encoderThreads.js';
 import { fileFinish, makeSpecialEntry, restoreEntryMetadata, restoringAsRoot } from './entryMetadata.js';
-import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
 import { packsBeingPruned } from './prunePlan.js';
-import { createPathFilter, PathFilter } from './pathFilter.js';
+import { createPathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
 import { findSnapshot } from './snapshots.js';
 import { childPath, PathBytes, printableBounded } from './fileNames.js';
-import { nodeNameBytes, nodeNameKey, nodeTargetBytes, Tree, TreeNode } from './tree.js';
+import { nodeTargetBytes, Tree, TreeNode } from './tree.js';
+import { unsafe, walkRestoreTree, WalkedDir, WalkedEntry } from './restoreWalk.js';
+import { RestoreWindows } from './restoreWindows.js';
 import { addWarning } from './warnings.js';
 
 export interface RestoreOptions {
@@ -36,6 +39,8 @@ export interface RestoreOptions {
   signal?: AbortSignal;
   /** Decoder threads; 0 decodes inline. Defaults to the number of cores. */
   threads?: number;
+  /** Files planned and written at once; defaults to WINDOW_FILES (tests use small windows). */
+  windowFiles?: number;
 }
 
 export interface RestoreProgress {
@@ -76,16 +81,6 @@ export const MAX_DAMAGED_LISTED = 50;
 /** Paths can be 4,096 bytes long: the list is also bounded in size. */
 export const MAX_DAMAGED_LISTED_CHARS = 32 * 1024;
 
-interface PlannedEntry {
-  /** The path in the snapshot in printable form, for filters and messages. */
-  rel: string;
-  /** The same path as bytes, to create. */
-  relPath: PathBytes;
-  node: TreeNode;
-  /** The directory entry it is in; none at the top of the target. */
-  parent?: PlannedEntry;
-}
-
 /** What a restore writes: a snapshot's root tree, or one built in memory (a restore to a time), with the trees it holds. */
 export interface RestoreRoot {
   snapshotId: string;
@@ -122,112 +117,135 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, root: Restore
   const damagedIndexFiles: string[] = [];
   const reader = new BlobReader(repo, await MasterIndex.load(repo, { onDamaged: (name) => damagedIndexFiles.push(name), demotePacks: await packsBeingPruned(repo) }));
   const filter = createPathFilter(options.includes, options.excludes);
-  const plan: PlannedEntry[] = [];
-  const damaged: DamagedEntry[] = [];
   const readTree = async (id: string) => root.trees?.get(id) ?? reader.tree(id);
-  await planTree(readTree, filter, root.tree, { rel: '', relPath: '' }, plan, damaged);
+
+  // A first walk checks every name before anything is written, and counts what is to restore.
+  const progress: RestoreProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+  await walkRestoreTree(readTree, filter, root.tree, {
+    enterDir: () => undefined,
+    leaveDir: () => undefined,
+    damagedTree: () => undefined,
+    entry: ({ node }) => {
+      if (node.type !== 'file') return;
+      progress.filesTotal += 1;
+      progress.bytesTotal += node.size ?? 0;
+    },
+  });
 
   const target = path.resolve(options.target);
   await fsp.mkdir(target, { recursive: true });
   const realTarget = await fsp.realpath(target);
-  const at = (e: PlannedEntry) => childPath(realTarget, e.relPath);
-  const progress: RestoreProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
-  for (const e of plan) {
-    if (e.node.type === 'file') {
-      progress.filesTotal += 1;
-      progress.bytesTotal += e.node.size ?? 0;
-    }
-  }
+  const at = (e: WalkedEntry) => childPath(realTarget, e.relPath);
   const result: RestoreResult = { snapshotId: root.snapshotId, files: 0, dirs: 0, symlinks: 0, specialFiles: 0, hardLinks: 0, bytes: 0, filesSkipped: 0, filesDamaged: 0, damaged: [], warnings: [] };
+  const damaged: DamagedEntry[] = [];
+  /** Why each damaged file was not restored: a hard link to one is not restored either. */
+  const damagedReasons = new Map<string, string>();
   const asRoot = restoringAsRoot();
-  // Directories this restore made: nothing was in them for a resumed restore to keep.
-  const madeHere = new Set<PlannedEntry>();
+  const countFile = (node: TreeNode) => {
+    result.files += 1;
+    result.bytes += node.size ?? 0;
+    progress.filesDone += 1;
+  };
+  let lastReport = 0;
+  const windows = new RestoreWindows(
+    {
+      writeFiles: (files) =>
+        writeFileContents(reader, files, {
+          decoder,
+          signal: options.signal,
+          onBytes: (n) => {
+            progress.bytesDone += n;
+            if (Date.now() - lastReport > 250) {
+              lastReport = Date.now();
+              options.onProgress?.({ ...progress });
+            }
+          },
+          onFileDone: (f) => countFile(f.node),
+        }),
+      finish: (window, damagedFiles) => {
+        for (const { file, reason } of damagedFiles) {
+          damagedReasons.set(file.rel, reason);
+          damaged.push({ path: file.rel, reason });
+        }
+        for (const link of window.links) {
+          const firstDamaged = damagedReasons.get(link.first.rel);
+          if (firstDamaged !== undefined) {
+            damaged.push({ path: link.rel, reason: firstDamaged });
+            continue;
+          }
+          if (!sameInode(link.abs, link.first.abs)) {
+            fs.rmSync(link.abs, { force: true });
+            fs.linkSync(link.first.abs, link.abs);
+          }
+          result.hardLinks += 1;
+          countFile(link.node);
+        }
+        for (const dir of window.dirsDone) restoreEntryMetadata(at(dir), dir.node, asRoot);
+      },
+    },
+    options.windowFiles,
+  );
 
-  // Directories, symlinks and special files are created here, each checked to stay inside the
-  // target; files land only in directories created (and so checked) here, opened without following links.
-  for (const e of plan) {
-    if (e.node.type === 'file') continue;
-    const abs = at(e);
-    await assertInside(realTarget, parentOf(abs), e.rel);
-    if (e.node.type === 'dir') {
-      if (await makeDirectory(abs, e.rel)) madeHere.add(e);
-      result.dirs += 1;
-    } else if (e.node.type === 'symlink') {
-      await fsp.rm(abs, { force: true });
-      await fsp.symlink(nodeTargetBytes(e.node), abs);
-      restoreEntryMetadata(abs, e.node, asRoot);
-      result.symlinks += 1;
-    } else {
-      await fsp.rm(abs, { force: true });
-      const notRecreated = makeSpecialEntry(abs, e.node, asRoot);
-      if (notRecreated) {
-        addWarning(result.warnings, `not restored: ${printableBounded(e.rel)}: ${notRecreated}`);
-        continue;
-      }
-      restoreEntryMetadata(abs, e.node, asRoot);
-      result.specialFiles += 1;
-    }
-  }
-
-  const files: FileToWrite[] = [];
-  const links: { abs: PathBytes; rel: string; first: { abs: PathBytes; rel: string }; node: TreeNode }[] = [];
   // The first file of each hard-link group restored here gets the content; the others link to it.
   const firstOfGroup = new Map<string, { abs: PathBytes; rel: string }>();
   const inPlace = inPlaceChecker(reader);
-  for (const e of plan) {
-    if (e.node.type !== 'file') continue;
+  const addFile = async (e: WalkedEntry) => {
     const abs = at(e);
     if (e.node.nlink !== undefined && e.node.inode !== undefined) {
       const group = `${e.node.dev}:${e.node.inode}`;
       const first = firstOfGroup.get(group);
-      if (first !== undefined) {
-        links.push({ abs, rel: e.rel, first, node: e.node });
-        continue;
-      }
+      if (first !== undefined) return windows.addLink({ abs, rel: e.rel, first, node: e.node });
       firstOfGroup.set(group, { abs, rel: e.rel });
     }
-    if (!(e.parent && madeHere.has(e.parent)) && (await alreadyRestored(inPlace, abs, e.node))) {
+    // Nothing was in a directory this restore made: no file there to keep.
+    if (!e.parent?.madeHere && (await alreadyRestored(inPlace, abs, e.node))) {
       result.filesSkipped += 1;
       countFile(e.node);
     } else {
-      files.push({ abs, rel: e.rel, node: e.node, finish: fileFinish(e.node, asRoot) });
+      await windows.addFile({ abs, rel: e.rel, node: e.node, finish: fileFinish(e.node, asRoot) });
     }
-  }
-  function countFile(node: TreeNode) {
-    result.files += 1;
-    result.bytes += node.size ?? 0;
-    progress.filesDone += 1;
-  }
-  let lastReport = 0;
-  const damagedFiles = await writeFileContents(reader, files, {
-    decoder,
-    signal: options.signal,
-    onBytes: (n) => {
-      progress.bytesDone += n;
-      if (Date.now() - lastReport > 250) {
-        lastReport = Date.now();
-        options.onProgress?.({ ...progress });
-      }
-    },
-    onFileDone: (f) => countFile(f.node),
-  });
-  const indexNote = damagedIndexFiles.length > 0 ? ` (${damagedIndexFiles.length} index files are damaged: try \`meridian repair index\`)` : '';
-  const damagedReasons = new Map(damagedFiles.map(({ file, reason }) => [file.rel, reason]));
-  for (const [rel, reason] of damagedReasons) damaged.push({ path: rel, reason });
-  for (const link of links) {
-    const firstDamaged = damagedReasons.get(link.first.rel);
-    if (firstDamaged !== undefined) {
-      damaged.push({ path: link.rel, reason: firstDamaged });
-      continue;
+  };
+
+  // Directories, symlinks and special files are created as the walk meets them, each checked to
+  // stay inside the target; files land only in directories created (and so checked) here, opened
+  // without following links.
+  const addOther = async (e: WalkedEntry) => {
+    const abs = at(e);
+    await assertInside(realTarget, parentOf(abs), e.rel);
+    await fsp.rm(abs, { force: true });
+    if (e.node.type === 'symlink') {
+      await fsp.symlink(nodeTargetBytes(e.node), abs);
+      restoreEntryMetadata(abs, e.node, asRoot);
+      result.symlinks += 1;
+      return;
     }
-    if (!sameInode(link.abs, link.first.abs)) {
-      fs.rmSync(link.abs, { force: true });
-      fs.linkSync(link.first.abs, link.abs);
-    }
-    result.hardLinks += 1;
-    countFile(link.node);
+    const notRecreated = makeSpecialEntry(abs, e.node, asRoot);
+    if (notRecreated) return addWarning(result.warnings, `not restored: ${printableBounded(e.rel)}: ${notRecreated}`);
+    restoreEntryMetadata(abs, e.node, asRoot);
+    result.specialFiles += 1;
+  };
+
+  try {
+    await walkRestoreTree(readTree, filter, root.tree, {
+      enterDir: async (dir: WalkedDir) => {
+        options.signal?.throwIfAborted();
+        const abs = at(dir);
+        await assertInside(realTarget, parentOf(abs), dir.rel);
+        dir.madeHere = await makeDirectory(abs, dir.rel);
+        result.dirs += 1;
+      },
+      entry: (e) => (e.node.type === 'file' ? addFile(e) : addOther(e)),
+      leaveDir: (dir) => windows.dirDone(dir),
+      damagedTree: (rel, reason) => damaged.push({ path: rel, reason }),
+    });
+  } catch (err) {
+    await windows.settle();
+    throw err;
   }
+  await windows.finish();
   options.onProgress?.({ ...progress });
+
+  const indexNote = damagedIndexFiles.length > 0 ? ` (${damagedIndexFiles.length} index files are damaged: try \`meridian repair index\`)` : '';
   result.filesDamaged = damaged.length;
   let chars = 0;
   for (const d of damaged.slice(0, MAX_DAMAGED_LISTED)) {
@@ -236,99 +254,7 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, root: Restore
     if (chars > MAX_DAMAGED_LISTED_CHARS) break;
     result.damaged.push(entry);
   }
-
-  for (let i = plan.length - 1; i >= 0; i--) {
-    const e = plan[i]!;
-    if (e.node.type === 'dir') restoreEntryMetadata(at(e), e.node, asRoot);
-  }
   return result;
-}
-
-/**
- * Walks the trees depth-first, refusing unsafe names, and lists what the filter selects; a tree
- * that cannot be read is listed as damaged (its directory is still restored, empty).
- */
-async function planTree(
-  readTree: (id: string) => Promise<Tree>,
-  filter: PathFilter,
-  treeId: string | undefined,
-  dir: { rel: string; relPath: PathBytes; entry?: PlannedEntry },
-  out: PlannedEntry[],
-  damaged: DamagedEntry[],
-  prefetched?: Promise<Tree>,
-): Promise<boolean> {
-  let tree;
-  try {
-    if (treeId === undefined) throw new RepositoryError('integrity', '[repository] the directory has no tree');
-    tree = await (prefetched ?? readTree(treeId));
-  } catch (err) {
-    if (!isDamage(err)) throw err;
-    damaged.push({ path: `${dir.rel}/`, reason: `its tree cannot be read: ${(err as Error).message.split('\n')[0]}` });
-    return false;
-  }
-  const subtree = subtreeReader(readTree, filter, tree, dir.rel);
-  const seen = new Set<string>();
-  let selectedAny = false;
-  for (const node of tree.nodes) {
-    const rel = dir.rel ? `${dir.rel}/${node.name}` : node.name;
-    const key = nodeNameKey(node);
-    if (!isPlainName(key)) throw unsafe(rel, 'is not a plain file name');
-    if (seen.has(key)) throw unsafe(rel, 'appears twice in one directory');
-    seen.add(key);
-    if (filter.excluded(rel)) continue;
-    const name = nodeNameBytes(node);
-    const entry: PlannedEntry = { rel, relPath: dir.relPath === '' ? name : childPath(dir.relPath, name), node, parent: dir.entry };
-    if (node.type === 'dir') {
-      if (!filter.included(rel) && !filter.mayContainIncluded(rel)) continue;
-      const at = out.length;
-      out.push(entry);
-      const hasChildren = await planTree(readTree, filter, node.subtree, { ...entry, entry }, out, damaged, subtree(node));
-      if (!hasChildren && !filter.included(rel)) out.splice(at, 1);
-      else selectedAny = true;
-    } else if (filter.included(rel)) {
-      out.push(entry);
-      selectedAny = true;
-    }
-  }
-  return selectedAny;
-}
-
-/** Subtrees read ahead of the walk: storage reads overlap, descriptors stay few. */
-const TREES_READ_AHEAD = 16;
-
-/**
- * Reads the subtrees of a directory's selected subdirectories up to TREES_READ_AHEAD ahead of the
- * walk, so it does not wait for each storage read in turn (a tile tree has hundreds of sibling
- * directories). A read that fails is reported when the walk reaches it, or never if it stops first.
- */
-function subtreeReader(readTree: (id: string) => Promise<Tree>, filter: PathFilter, tree: Tree, rel: string): (node: TreeNode) => Promise<Tree> | undefined {
-  const selected = tree.nodes.filter((node) => {
-    if (node.type !== 'dir' || node.subtree === undefined) return false;
-    const childRel = rel ? `${rel}/${node.name}` : node.name;
-    return !filter.excluded(childRel) && (filter.included(childRel) || filter.mayContainIncluded(childRel));
-  });
-  const reads = new Map<TreeNode, Promise<Tree>>();
-  let started = 0;
-  return (node) => {
-    const at = selected.indexOf(node, started - reads.size);
-    for (; started < Math.min(at + TREES_READ_AHEAD, selected.length); started++) {
-      const read = readTree(selected[started]!.subtree!);
-      read.catch(() => undefined);
-      reads.set(selected[started]!, read);
-    }
-    const read = reads.get(node);
-    reads.delete(node);
-    return read;
-  };
-}
-
-/** Whether a name (its bytes, one character each) is one entry of a directory: on POSIX only '/' and NUL are not allowed in it, and '', '.', '..' name no new entry. */
-function isPlainName(bytes: string): boolean {
-  return bytes !== '' && bytes !== '.' && bytes !== '..' && !bytes.includes('/') && !bytes.includes('\0');
-}
-
-function unsafe(rel: string, why: string): RepositoryError {
-  return new RepositoryError('unsafe-path', `refusing to restore "${rel}": it ${why} and could escape the target`);
 }
 
 async function assertInside(realTarget: string, dir: PathBytes, rel: string): Promise<void> {
