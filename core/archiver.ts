@@ -8,6 +8,7 @@ import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as turnOfEventLoop } from 'node:timers/promises';
+import { handled } from './concurrently.js';
 import { BlobReader } from './blobReader.js';
 import { BlobStore } from './blobStore.js';
 import { entryFields } from './entryFields.js';
@@ -504,10 +505,4 @@ function listDirectory(abs: PathBytes): Listing {
 function isEntryError(err: unknown): boolean {
   const { code, syscall } = err as NodeJS.ErrnoException;
   return syscall !== undefined && code !== undefined && !PROCESS_ERRORS.has(code);
-}
-
-/** A promise marked handled now (its rejection is still seen by whoever awaits it later), so that a failure that arrives while the walk goes on is not an unhandled rejection. */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
 }

@@ -1,4 +1,5 @@
-// Bounded concurrency for storage round trips: many small reads or deletes, a few at a time.
+// Bounded concurrency for storage round trips (many small reads or deletes, a few at a time), and
+// promises left to run while other work goes on.
 
 /** Runs `run` on every item, at most `limit` at a time; the first failure is thrown once all have stopped. */
 export async function forEachConcurrently<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
@@ -16,4 +17,10 @@ export async function forEachConcurrently<T>(items: readonly T[], limit: number,
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure) throw failure.err;
+}
+
+/** A promise marked handled now (its rejection is still seen by whoever awaits it later), so that a failure that arrives while other work goes on is not an unhandled rejection. */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }

@@ -6,6 +6,7 @@
 // before it was cut is written, and the directories the walk had left by then can get their final
 // metadata (they are left deepest first).
 
+import { handled } from './concurrently.js';
 import { DamagedFile, FileToWrite } from './contentWriter.js';
 import { WalkedDir } from './restoreWalk.js';
 import { PathBytes } from './fileNames.js';
@@ -34,7 +35,7 @@ export interface WindowWriter {
 }
 
 /** Files in one window by default: a plan of ~1 KiB per file, written with the packs they need read once. */
-export const WINDOW_FILES = 16 * 1024;
+const WINDOW_FILES = 16 * 1024;
 /** Blob references in one window, for windows of large files. */
 const WINDOW_BLOBS = 128 * 1024;
 
@@ -44,7 +45,7 @@ export class RestoreWindows {
   /** The last window cut, finished, and the one before it. */
   private last: Promise<void> = Promise.resolve();
   private beforeLast: Promise<void> = Promise.resolve();
-  /** What may still run: the last two windows' writes and the last finish. */
+  /** What may still run: the last window's write, its finish and the finish before it (which waits for the write before). */
   private inFlight: Promise<unknown>[] = [];
 
   constructor(
@@ -88,14 +89,8 @@ export class RestoreWindows {
     const previous = this.last;
     this.beforeLast = previous;
     this.last = handled(Promise.all([previous, written]).then(([, damaged]) => this.writer.finish(window, damaged)));
-    this.inFlight = [...this.inFlight.slice(-1), written, this.last].slice(-3);
+    this.inFlight = [previous, written, this.last];
   }
 }
 
 const emptyWindow = (): RestoreWindow => ({ files: [], links: [], dirsDone: [] });
-
-/** Marked handled now, so a failure waits, unreported, for the next cut or finish to throw it. */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}

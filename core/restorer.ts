@@ -39,7 +39,7 @@ export interface RestoreOptions {
   signal?: AbortSignal;
   /** Decoder threads; 0 decodes inline. Defaults to the number of cores. */
   threads?: number;
-  /** Files planned and written at once; defaults to WINDOW_FILES (tests use small windows). */
+  /** Files planned and written at once; defaults to 16,384 (tests use small windows). */
   windowFiles?: number;
 }
 
