@@ -32,6 +32,7 @@ export function toFailure(err: unknown): unknown {
   if (err instanceof StorageError) {
     if (code && NO_SPACE.has(code)) return failure('no-space', err.message);
     if (err.kind === 'transient') return failure('storage-unavailable', `storage unreachable: ${err.message}`);
+    if (err.kind === 'refused') return failure('refused', err.message);
     return failure(`storage-${err.kind}`, err.message);
   }
   if (code && code in PERMANENT_FILESYSTEM_ERRORS) return failure(NO_SPACE.has(code) ? 'no-space' : 'filesystem', filesystemMessage(err as NodeJS.ErrnoException, code));

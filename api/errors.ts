@@ -3,7 +3,8 @@
 //
 //   400 invalid_request       bad body, query or JSON; RepositoryError invalid-argument / unsafe-path
 //   401 unauthorized          missing or wrong bearer token
-//   403 refused               a repository the server is not configured for (RepositoryError refused)
+//   403 refused               a repository the server is not configured for (RepositoryError refused),
+//                             or a delete that append-only access forbids (StorageError refused)
 //   404 not_found             no such route, workflow or snapshot (RepositoryError / StorageError not-found)
 //   405 method_not_allowed    a known route with a method it does not serve (with an Allow header)
 //   404 not_found             also: no failover monitor or runbook (execution) of that name
@@ -68,6 +69,7 @@ const STORAGE_STATUS: Record<StorageError['kind'], [ContentfulStatusCode, string
   'not-found': [404, 'not_found'],
   permanent: [502, 'storage_error'],
   transient: [503, 'storage_unavailable'],
+  refused: [403, 'refused'],
 };
 
 const CONTROL_STATUS: Record<ControlErrorCode, [ContentfulStatusCode, string]> = {

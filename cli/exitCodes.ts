@@ -76,6 +76,7 @@ const STORAGE_FAILURE_TYPE: Record<StorageErrorKind, FailureType> = {
   'not-found': 'storage-not-found',
   permanent: 'storage-permanent',
   transient: 'storage-unavailable',
+  refused: 'refused',
 };
 
 /** The failure types of workflows/failurePolicy.ts, as activities raise them. */

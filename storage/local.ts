@@ -2,10 +2,14 @@
 // file (next to the object, or for a streamed put in the type's directory) and are renamed into
 // place, so readers see all or nothing; then the directories from the object's up to the root are
 // synced (their new entries too), so a put that returned survives a power loss, as a WAL push needs.
+// Opened append-only, it refuses at its own level to delete or replace anything but locks and
+// health canaries: a new name is linked into place (which fails when the name exists), never
+// renamed over.
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { appendOnlyRefusal, changeableWhenAppendOnly } from './appendOnly.js';
 import {
   assertValidHandle,
   FILE_TYPES,
@@ -25,7 +29,10 @@ import {
 export class LocalStorage implements Storage {
   readonly location: string;
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly root: string,
+    private readonly options: { appendOnly?: boolean } = {},
+  ) {
     this.location = `local:${root}`;
   }
 
@@ -41,7 +48,7 @@ export class LocalStorage implements Storage {
       } finally {
         await handle.close();
       }
-      await this.renameDurably(temp, file);
+      await this.placeDurably(temp, file, h);
     } catch (err) {
       await fs.rm(temp, { force: true });
       throw this.classify(err, 'put', h);
@@ -70,7 +77,7 @@ export class LocalStorage implements Storage {
           await handle.sync();
           await handle.close();
           await fs.mkdir(path.dirname(file), { recursive: true });
-          await this.renameDurably(temp, file);
+          await this.placeDurably(temp, file, { type, name });
         } catch (err) {
           await fs.rm(temp, { force: true });
           throw this.classify(err, 'put', { type, name });
@@ -149,6 +156,7 @@ export class LocalStorage implements Storage {
   }
 
   async delete(h: Handle): Promise<void> {
+    if (this.options.appendOnly && !changeableWhenAppendOnly(h.type)) throw appendOnlyRefusal(this.location, 'delete', h);
     try {
       await fs.unlink(this.pathOf(h));
     } catch (err) {
@@ -185,9 +193,21 @@ export class LocalStorage implements Storage {
     await fs.rm(path.join(this.root, ...parts), { force: true });
   }
 
-  /** Renames `temp` to `file` and syncs each directory from the file's up to the root, so the new name (and any directory just created for it) is on disk. */
-  private async renameDurably(temp: string, file: string): Promise<void> {
-    await fs.rename(temp, file);
+  /**
+   * Puts `temp` in place as `file` and syncs each directory from the file's up to the root, so the
+   * new name (and any directory just created for it) is on disk. Append-only, a file that must not
+   * be replaced is linked instead of renamed: the link fails if the name exists, with no window
+   * in which another writer's file could be replaced.
+   */
+  private async placeDurably(temp: string, file: string, h: Handle): Promise<void> {
+    if (this.options.appendOnly && !changeableWhenAppendOnly(h.type)) {
+      await fs.link(temp, file).catch((err: unknown) => {
+        throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? appendOnlyRefusal(this.location, 'replace', h) : err;
+      });
+      await fs.unlink(temp);
+    } else {
+      await fs.rename(temp, file);
+    }
     const root = path.resolve(this.root);
     for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
       const handle = await fs.open(dir, 'r');

@@ -2,8 +2,11 @@
 // backend; cloud backends (and their SDKs) are loaded lazily, so a local-only run never loads
 // them, and are wrapped in the retry decorator (backends never retry on their own). Every backend
 // is instrumented (storage/instrumentation.ts) inside the retry wrapper, so each try counts.
+// Append-only access (storage/appendOnly.ts) is the local backend's own mode, and a decorator
+// outside the retry wrapper for the cloud backends.
 
 import { configFromUrl, describeConfig, locationKey, parseStorageConfig, StorageConfig } from './config.js';
+import { appendOnly } from './appendOnly.js';
 import { instrumented } from './instrumentation.js';
 import { LocalStorage } from './local.js';
 import { Storage } from './storage.js';
@@ -38,6 +41,8 @@ export function isRepositoryName(reference: string): boolean {
 export interface OpenOptions {
   /** Cloud backends get the retry wrapper unless this is false (a health probe: one try, its own error). */
   retry?: boolean;
+  /** Deletes and replacements of anything but locks and health canaries are refused (a backup host's role). */
+  appendOnly?: boolean;
 }
 
 /** Opens the backend for a repository URL. */
@@ -48,11 +53,12 @@ export async function openStorage(url: string, options: OpenOptions = {}): Promi
 /** Opens the backend for a config object (validated again, so plain JSON may be passed). */
 export async function openStorageFromConfig(input: StorageConfig, options: OpenOptions = {}): Promise<Storage> {
   const config = parseStorageConfig(input);
-  if (config.type === 'local') return instrumented(new LocalStorage(config.path), 'local');
+  if (config.type === 'local') return instrumented(new LocalStorage(config.path, { appendOnly: options.appendOnly === true }), 'local');
   const { withRetry } = await import('./retry.js');
   const wrap = (storage: Storage) => {
     const observed = instrumented(storage, config.type);
-    return options.retry === false ? observed : withRetry(observed, { backend: config.type });
+    const retried = options.retry === false ? observed : withRetry(observed, { backend: config.type });
+    return options.appendOnly ? appendOnly(retried) : retried;
   };
   if (config.type === 's3') return wrap((await import('./s3.js')).createS3Storage(config));
   if (config.type === 'gcs') return wrap((await import('./gcs.js')).createGcsStorage(config));

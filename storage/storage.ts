@@ -38,7 +38,8 @@ export interface ListedObject extends ObjectInfo {
  * - `stat` and `list` give an object's size and modification time; `list` yields every object
  *   of a type, in no particular order.
  * - Errors are StorageErrors: 'not-found', 'permanent' (auth, missing bucket: retrying cannot
- *   help) or 'transient' (network, throttling: a retry wrapper may try again).
+ *   help), 'transient' (network, throttling: a retry wrapper may try again) or 'refused' (what
+ *   append-only access forbids).
  * - Backends never retry on their own.
  */
 /** An object written piece by piece and named once complete (a pack is named by its header). */
@@ -79,7 +80,8 @@ export interface Storage {
 /** The mark of a temporary file's name (local disk): `<object>.tmp-<random>`, `stream.tmp-<random>`. */
 export const TEMPORARY_MARK = '.tmp-';
 
-export type StorageErrorKind = 'not-found' | 'permanent' | 'transient';
+/** 'refused': an append-only writer's delete or replacement (storage/appendOnly.ts); never retried. */
+export type StorageErrorKind = 'not-found' | 'permanent' | 'transient' | 'refused';
 
 /** What a service said about retrying a transient failure; the retry wrapper honours it. */
 export interface RetryHint {

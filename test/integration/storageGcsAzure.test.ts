@@ -1,5 +1,5 @@
 // The Google Cloud Storage and Azure Blob backends against real servers (fake-gcs-server and
-// Azurite, started by globalSetup): the conformance suite, bucket/container creation, error
+// Azurite, started by globalSetup): the conformance and append-only suites, bucket/container creation, error
 // classes and messages (missing bucket or container, wrong key, unreachable or silent server),
 // and objects above 16 MiB (resumable and block uploads) with exact ranged reads.
 
@@ -11,6 +11,8 @@ import { createGcsStorage } from '../../storage/gcs';
 import { withRetry } from '../../storage/retry';
 import { Handle, Storage, StorageError } from '../../storage/storage';
 import { describeStorageConformance } from '../storage/conformance';
+import { describeAppendOnly } from '../storage/appendOnlyConformance';
+import { openStorageFromConfig } from '../../storage/open';
 import { runMeridian } from '../helpers/meridianCli';
 import { pseudoRandomBytes, tempDir } from '../helpers/trees';
 
@@ -96,6 +98,17 @@ describe.each([gcs, azure])('$name', (backend) => {
       const storage = withRetry(backend.create(backend.config(location, `conformance/${tests}`)));
       await ensureLocation(storage);
       return storage;
+    },
+  });
+
+  describeAppendOnly({
+    name: backend.name,
+    create: async () => {
+      tests += 1;
+      const config = backend.config(location, `append-only/${tests}`);
+      const full = await openStorageFromConfig(config);
+      await ensureLocation(full);
+      return { appendOnly: await openStorageFromConfig(config, { appendOnly: true }), full };
     },
   });
 

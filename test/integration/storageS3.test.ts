@@ -1,5 +1,5 @@
 // The S3 backend against the real SeaweedFS server of the test setup: the storage conformance
-// suite, bucket creation, classified errors for bad credentials, a missing bucket and a closed
+// and append-only suites, bucket creation, classified errors for bad credentials, a missing bucket and a closed
 // port (one sentence, naming the bucket, never a secret), and exact ranged reads of a multipart object.
 
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -8,6 +8,8 @@ import { createS3Storage } from '../../storage/s3';
 import { Storage, StorageError } from '../../storage/storage';
 import { pseudoRandomBytes } from '../helpers/trees';
 import { describeStorageConformance } from '../storage/conformance';
+import { describeAppendOnly } from '../storage/appendOnlyConformance';
+import { openStorageFromConfig } from '../../storage/open';
 
 const BUCKET = `meridian-s3-${process.pid}`;
 let prefixes = 0;
@@ -42,6 +44,14 @@ afterAll(async () => {
 });
 
 describeStorageConformance({ name: 's3 (SeaweedFS)', create: async () => createS3Storage(s3Config()) });
+
+describeAppendOnly({
+  name: 's3 (SeaweedFS)',
+  create: async () => {
+    const config = s3Config();
+    return { appendOnly: await openStorageFromConfig(config, { appendOnly: true }), full: await openStorageFromConfig(config) };
+  },
+});
 
 test('location is s3://bucket/prefix without credentials', () => {
   expect(storage({ prefix: 'a/b', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI' }).location).toBe(`s3://${BUCKET}/a/b`);
