@@ -46,7 +46,7 @@ import { runWithHeartbeats } from './heartbeats.js';
 import { zonedTime } from './inputTime.js';
 import { createPgActivities } from './pg.js';
 import { createRestoreAtActivities } from './restoreAt.js';
-import { RepositoryDeps, withRepository } from './repositoryRun.js';
+import { maintenanceUnlessDryRun, RepositoryDeps, withRepository } from './repositoryRun.js';
 import type { FleetHistory } from '../worker/fleetHistory.js';
 
 export interface ActivityDeps extends RepositoryDeps {
@@ -130,7 +130,7 @@ export function createActivities(deps: ActivityDeps) {
     async forgetSnapshots(input: ForgetInput): Promise<ForgetOutput> {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'forget' } }, cancellation, (repo, signal) =>
+        const outcome = await withRepository(deps, { repo: input.repo, ...maintenanceUnlessDryRun('forget', input.dryRun), lock: { operation: 'forget' } }, cancellation, (repo, signal) =>
           forget(repo, {
             policy: input.policy,
             snapshotIds: input.snapshots,
@@ -168,7 +168,7 @@ export function createActivities(deps: ActivityDeps) {
         const started = Date.now();
         // Exclusive: no other prune or index repair at once. A dry run changes nothing: it shares.
         const lock = { operation: 'prune', exclusive: !input.dryRun };
-        const outcome = await withRepository(deps, { repo: input.repo, lock }, cancellation, (repo, signal, heldLock) =>
+        const outcome = await withRepository(deps, { repo: input.repo, ...maintenanceUnlessDryRun('prune', input.dryRun), lock }, cancellation, (repo, signal, heldLock) =>
           prune(repo, {
             maxUnusedPercent: input.maxUnusedPercent,
             dryRun: input.dryRun,
@@ -186,7 +186,7 @@ export function createActivities(deps: ActivityDeps) {
     async repairIndex(input: RepairInput): Promise<RepairIndexOutput> {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'repair-index', exclusive: true } }, cancellation, (repo, signal) =>
+        const outcome = await withRepository(deps, { repo: input.repo, maintenance: 'repair index', lock: { operation: 'repair-index', exclusive: true } }, cancellation, (repo, signal) =>
           repairIndex(repo, report, signal),
         );
         return { ...outcome, durationMs: Date.now() - started };
@@ -197,7 +197,7 @@ export function createActivities(deps: ActivityDeps) {
     async repairSnapshots(input: RepairInput): Promise<RepairSnapshotsOutput> {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
-        const outcome = await withRepository(deps, { repo: input.repo, lock: { operation: 'repair-snapshots' } }, cancellation, (repo, signal) =>
+        const outcome = await withRepository(deps, { repo: input.repo, maintenance: 'repair snapshots', lock: { operation: 'repair-snapshots' } }, cancellation, (repo, signal) =>
           repairSnapshots(repo, report, signal),
         );
         return { ...outcome, durationMs: Date.now() - started };

@@ -12,7 +12,7 @@ import type { PgBackupInput, PgBackupOutput, PgRestoreInput, PgRestoreOutput, Pg
 import { packageRoot } from '../worker/temporalBinary.js';
 import { runWithHeartbeats } from './heartbeats.js';
 import { zonedTime } from './inputTime.js';
-import { RepositoryDeps, withRepository } from './repositoryRun.js';
+import { maintenanceUnlessDryRun, RepositoryDeps, withRepository } from './repositoryRun.js';
 
 /** How long a started cluster may take to reach its recovery target, unless the input says. */
 const DEFAULT_START_TIMEOUT_MS = 10 * 60_000;
@@ -53,7 +53,7 @@ export function createPgActivities(deps: RepositoryDeps) {
     async pgVerify(input: PgVerifyInput): Promise<PgVerifyOutput> {
       return runWithHeartbeats(async (_report, cancellation) => {
         const started = Date.now();
-        const { report, baseBackups, pruned, activeRepository } = await withRepository(deps, { repo: input.repo, lock: { operation: 'pg-verify' } }, cancellation, async (repo) => {
+        const { report, baseBackups, pruned, activeRepository } = await withRepository(deps, { repo: input.repo, ...(input.retention ? maintenanceUnlessDryRun('pg WAL retention', input.dryRun) : {}), lock: { operation: 'pg-verify' } }, cancellation, async (repo) => {
           const startWals = (await listPgBackups(repo, input.cluster)).map((backup) => backup.pg.startWal);
           const report = await checkWalChain(repo, input.cluster, startWals);
           const pruned = input.retention ? await pruneWal(repo, input.cluster, startWals, { dryRun: input.dryRun }) : undefined;

@@ -101,7 +101,7 @@ async function withPrimaryAndReplica<T>(
   const open = deps.openRepository ?? openRepository;
   const primary = await open(await deps.authority.admit({ repo: set.primary.name, workflowId }));
   try {
-    const admitted = await deps.authority.admit({ repo: replicaName, workflowId });
+    const admitted = await deps.authority.admit({ repo: replicaName, workflowId, maintenance: 'replication' });
     let replica: Repository;
     try {
       replica = await open(admitted);

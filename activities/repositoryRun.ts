@@ -46,6 +46,11 @@ export interface RepositoryRun extends AdmissionRequest {
   lock: RunLock;
 }
 
+/** The admission field of an operation that deletes or replaces files, unless it only says what it would do. */
+export function maintenanceUnlessDryRun(operation: string, dryRun: boolean | undefined): Pick<AdmissionRequest, 'maintenance'> {
+  return dryRun ? {} : { maintenance: operation };
+}
+
 /**
  * Runs `use` on the admitted repository while holding the run's lock. `use` gets the signal to
  * stop on (the activity's cancellation or the loss of the lock), the lock (for core/prune.ts,

@@ -1,6 +1,7 @@
 // Direct access to a repository for the commands that need no workflow (init, snapshots, key):
-// resolves a repository name through this user's meridian.yaml or repositories.json, opens the storage and the
-// repository with this process's passphrase, and always closes.
+// resolves a repository name through this user's meridian.yaml or repositories.json, opens the
+// storage (append-only when that is its role there) and the repository with this process's
+// passphrase, and always closes.
 
 import { Repository } from '../core/repository.js';
 import { openStorage } from '../storage/open.js';
@@ -8,7 +9,8 @@ import type { Storage } from '../storage/storage.js';
 import { commandRepository } from '../worker/workerConfig.js';
 
 export async function withStorage<T>(reference: string, use: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await openStorage(commandRepository(reference).url);
+  const repository = commandRepository(reference);
+  const storage = await openStorage(repository.url, { appendOnly: repository.role === 'append-only' });
   try {
     return await use(storage);
   } finally {

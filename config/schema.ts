@@ -54,10 +54,19 @@ const SecretReference = {
   passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
 };
 
+/**
+ * What this file's processes may do to a repository: `maintenance` (the default) anything;
+ * `append-only` add files but never delete or replace them (storage/appendOnly.ts), so forget,
+ * prune and repair are refused: the role of a backup host's meridian.yaml.
+ */
+export const RepositoryRole = z.enum(['maintenance', 'append-only']);
+export type RepositoryRole = z.infer<typeof RepositoryRole>;
+
 export const RepositoryEntrySchema = z
   .strictObject({
     /** A path (relative: from the file's directory), file://, s3://, gs:// or azure:// URL. */
     url: z.string().min(1),
+    role: RepositoryRole.optional(),
     /** The region label (replication and failover group repositories by it). */
     region: z.string().min(1).optional(),
     ...SecretReference,

@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import { RepositoryError } from '../core/errors.js';
+import type { RepositoryRole } from '../config/schema.js';
 import { configFromUrl, describeConfig } from '../storage/config.js';
 import { isRepositoryName } from '../storage/open.js';
 import { isPlainAbsolutePath, isUnderRoots } from './realPaths.js';
@@ -21,11 +22,15 @@ export interface AdmissionRequest {
   target?: string;
   /** The workflow the request comes from (activities always say). */
   workflowId?: string;
+  /** The operation, when it deletes or replaces files (forget, prune, repair…): refused where the worker's role for the repository is append-only. */
+  maintenance?: string;
 }
 
 /** A repository the request may use, with the passphrase the worker holds for it. */
 export interface AdmittedRepository {
   url: string;
+  /** Append-only: its storage is opened so that nothing but locks can be deleted or replaced. */
+  role?: RepositoryRole;
   passphrase(): string | undefined;
 }
 
@@ -40,9 +45,10 @@ export function configuredAuthority(config: WorkerConfig, options: PassphraseOpt
   return {
     async admit(request) {
       const repository = knownRepository(config, request.repo);
+      if (request.maintenance !== undefined && repository.role === 'append-only') throw refused(appendOnlyMessage(config, request.maintenance, request.repo));
       if (request.source !== undefined) await requireUnderRoots(config, 'backup source', request.source, config.sourceRoots, 'MERIDIAN_SOURCE_ROOTS', config.configSources);
       if (request.target !== undefined) await requireUnderRoots(config, 'restore target', request.target, config.restoreRoots, 'MERIDIAN_RESTORE_ROOTS');
-      return { url: repository.url, passphrase: () => passphraseOf(repository, options) };
+      return { url: repository.url, ...(repository.role !== undefined ? { role: repository.role } : {}), passphrase: () => passphraseOf(repository, options) };
     },
   };
 }
@@ -86,6 +92,12 @@ function knownRepository(config: WorkerConfig, reference: string): ConfiguredRep
   throw refused(
     `${what}: this worker is not configured for it (add it to the repositories of ${config.origin.configFile} by name, or to ${config.origin.repositoriesFile} by name or by URL with the same endpoint, region and prefix)`,
   );
+}
+
+/** Why a maintenance operation is refused on a repository the worker may only append to. */
+function appendOnlyMessage(config: WorkerConfig, operation: string, reference: string): string {
+  const where = config.origin.kind === 'environment' ? ` in ${config.origin.configFile}` : '';
+  return `${operation} on ${describeReference(reference)}: this worker's role for it is append-only (role: append-only${where}), which adds files and never deletes or replaces them; run ${operation} on a worker with the maintenance role`;
 }
 
 /**

@@ -1,5 +1,5 @@
-// Opening a repository the worker admitted: its storage, then its keys with the passphrase held for
-// it (worker/passphrases.ts says which passphrase that is).
+// Opening a repository the worker admitted: its storage (append-only when that is the worker's role
+// for it), then its keys with the passphrase held for it (worker/passphrases.ts says which).
 
 import { Repository } from '../core/repository.js';
 import { openStorage } from '../storage/open.js';
@@ -7,7 +7,7 @@ import type { AdmittedRepository } from './authority.js';
 
 /** Opens an admitted repository: its storage, then its keys with the passphrase held for it. */
 export async function openRepository(admitted: AdmittedRepository): Promise<Repository> {
-  const storage = await openStorage(admitted.url);
+  const storage = await openStorage(admitted.url, { appendOnly: admitted.role === 'append-only' });
   try {
     return await Repository.open(storage, admitted.passphrase());
   } catch (err) {

@@ -12,6 +12,7 @@ import { RepositoryError } from '../core/errors.js';
 import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
 import { meridianHome } from '../config/home.js';
 import { checkSecrets, configFilePath, loadConfig, LoadedConfig } from '../config/load.js';
+import { RepositoryRole } from '../config/schema.js';
 import type { FailoverEntry, NotificationChannel, ReplicationEntry, SourceEntry } from '../config/schema.js';
 import type { Runbook } from '../config/runbookSchema.js';
 
@@ -20,6 +21,8 @@ export interface ConfiguredRepository {
   /** Its name, when configured by name. */
   name?: string;
   url: string;
+  /** What this process may do to it; maintenance (anything) when not configured. */
+  role?: RepositoryRole;
   /** Its own passphrase file; else MERIDIAN_PASSWORD_FILE or MERIDIAN_PASSWORD. */
   passwordFile?: string;
   /** The environment variable holding its passphrase (meridian.yaml's passwordEnv). */
@@ -84,8 +87,8 @@ export interface WorkerConfig {
   origin: { kind: 'environment'; repositoriesFile: string; configFile: string; filesRead: string[] } | { kind: 'command' };
 }
 
-// Keys are a repository URL (`{ "passwordFile"?: … }`) or a NAME (`{ "url": …, "passwordFile"?: … }`).
-const RepositoriesFileSchema = z.record(z.string(), z.strictObject({ url: z.string().optional(), passwordFile: z.string().optional() }));
+// Keys are a repository URL (`{ "passwordFile"?, "role"? }`) or a NAME (`{ "url": …, "passwordFile"?, "role"? }`).
+const RepositoriesFileSchema = z.record(z.string(), z.strictObject({ url: z.string().optional(), passwordFile: z.string().optional(), role: RepositoryRole.optional() }));
 
 export { meridianHome };
 
@@ -128,6 +131,7 @@ function mergeRepositories(loaded: LoadedConfig | undefined, json: ConfiguredRep
   const fromConfig: ConfiguredRepository[] = Object.entries(loaded?.config.repositories ?? {}).map(([name, entry]) => ({
     name,
     url: entry.url,
+    ...(entry.role !== undefined ? { role: entry.role } : {}),
     ...(entry.passwordFile !== undefined ? { passwordFile: entry.passwordFile } : {}),
     ...(entry.passwordEnv !== undefined ? { passwordEnv: entry.passwordEnv } : {}),
     key: repositoryLocationKey(entry.url),
@@ -159,7 +163,7 @@ function loadRepositoriesFile(env: NodeJS.ProcessEnv): ConfiguredRepository[] | 
     if (!named && entry.url !== undefined) throw malformed(`"${key}" is a repository URL and takes no "url" (a name is letters, digits, ".", "_" and "-")`);
     const url = entry.url ?? key;
     try {
-      return { ...(named ? { name: key } : {}), url, passwordFile: entry.passwordFile, key: repositoryLocationKey(url) };
+      return { ...(named ? { name: key } : {}), url, passwordFile: entry.passwordFile, ...(entry.role !== undefined ? { role: entry.role } : {}), key: repositoryLocationKey(url) };
     } catch (err) {
       throw malformed(`"${key}": ${err instanceof Error ? err.message.replace(/^\[storage\] /, '') : String(err)}`);
     }
@@ -194,7 +198,9 @@ export function commandRepository(reference: string, env: NodeJS.ProcessEnv = pr
 export function describeWorkerConfig(config: WorkerConfig): string {
   const from = config.origin.kind === 'environment' ? ` (${filesRead(config.origin)})` : '';
   const count = config.repositories.length;
-  const repositories = count === 0 ? `no repository${from}: every operation will be refused` : `${count} ${count === 1 ? 'repository' : 'repositories'}${from}`;
+  const appendOnly = config.repositories.filter((r) => r.role === 'append-only').map((r) => r.name ?? r.url);
+  const roles = appendOnly.length > 0 ? `, append-only for ${appendOnly.join(', ')}` : '';
+  const repositories = count === 0 ? `no repository${from}: every operation will be refused` : `${count} ${count === 1 ? 'repository' : 'repositories'}${from}${roles}`;
   const roots = (label: string, value: Roots) => `${label} ${value === 'any' ? 'any path' : value.length === 0 ? 'no path' : value.join(path.delimiter)}`;
   const backupRoots = config.sourceRoots === 'any' ? 'any' : [...config.sourceRoots, ...(config.configSources?.paths ?? [])];
   return `serving ${repositories}; ${roots('backups from', backupRoots)}; ${roots('restores into', config.restoreRoots)}`;

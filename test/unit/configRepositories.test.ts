@@ -1,6 +1,7 @@
 // Repositories by name from meridian.yaml and from repositories.json (both read; a name in both is
 // an error naming both files), passphrases by passwordEnv, secrets checked when a worker starts,
-// the sources of the worker's own meridian.yaml admitted as backup sources, and its start-up line.
+// the sources of the worker's own meridian.yaml admitted as backup sources, append-only roles, and
+// its start-up line.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -123,4 +124,23 @@ test("a worker's start-up line names the files it read", () => {
   expect(describeWorkerConfig(loadWorkerConfig(env()))).toBe(
     `serving 3 repositories (${config}, ${path.join(home, 'repositories.json')}); backups from ${tiles}; restores into no path`,
   );
+});
+
+test('a repository whose role is append-only (in either file) is admitted for backups but refused for anything that deletes', async () => {
+  fs.writeFileSync(config, YAML().replace('    passwordEnv: TILES_PASSPHRASE\n', '    passwordEnv: TILES_PASSPHRASE\n    role: append-only\n'));
+  writeJson({ archive: { url: path.join(work, 'archive'), role: 'append-only' } });
+  const workerConfig = loadWorkerConfig(env());
+  const authority = configuredAuthority(workerConfig, { env: env() });
+  expect(await authority.admit({ repo: 'tiles' })).toMatchObject({ role: 'append-only' });
+  await expect(authority.admit({ repo: 'tiles', maintenance: 'forget' })).rejects.toThrow(
+    `[authority] refused forget on repository name "tiles": this worker's role for it is append-only (role: append-only in ${config}), which adds files and never deletes or replaces them; run forget on a worker with the maintenance role`,
+  );
+  await expect(authority.admit({ repo: 'archive', maintenance: 'prune' })).rejects.toThrow(/refused prune on repository name "archive": this worker's role for it is append-only/);
+  expect((await authority.admit({ repo: 'rasters', maintenance: 'prune' })).role).toBeUndefined();
+  expect(describeWorkerConfig(workerConfig)).toContain(`serving 3 repositories (${config}, ${path.join(home, 'repositories.json')}), append-only for tiles, archive; backups from`);
+});
+
+test('an unknown role is a FILE:LINE error naming the choices', () => {
+  fs.writeFileSync(config, YAML().replace('    passwordEnv: TILES_PASSPHRASE\n', '    passwordEnv: TILES_PASSPHRASE\n    role: read-only\n'));
+  expect(errorOf(() => loadWorkerConfig(env())).message).toMatch(new RegExp(`^${config}:5: repositories\\.tiles\\.role: .*"maintenance".*"append-only"`));
 });
