@@ -9,7 +9,8 @@
 //   engineCommand pg-restore REPO CLUSTER TIME TARGET PORT RESTORE_COMMAND
 //                                                    (restore to TIME into TARGET, started on PORT, recovery waited for)
 // (MERIDIAN_PASSWORD). Each holds a repository lock as its activity would. It prints the engine's
-// result and the storage requests it made as one JSON object.
+// result and the storage requests it made as one JSON object. MERIDIAN_BENCH_APPEND_ONLY=1 opens
+// the repository append-only, as a backup host with `role: append-only` does (bench/appendOnly.ts).
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backup, BackupOptions } from '../core/archiver.js';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const [command, a, b, c, ...more] = process.argv.slice(2);
   if (!a || !b || ![...REPLICATION_COMMANDS, 'backup', 'restore', 'forget-prune', 'scrub', 'pg-backup', 'pg-restore'].includes(command ?? '')) throw new Error(USAGE);
   if (REPLICATION_COMMANDS.includes(command!)) return replication(command!, a, b);
-  const storage = new CountingStorage(await openStorage(command === 'backup' ? b : a));
+  const storage = new CountingStorage(await openStorage(command === 'backup' ? b : a, { appendOnly: process.env.MERIDIAN_BENCH_APPEND_ONLY === '1' }));
   const repo = await Repository.open(storage, process.env.MERIDIAN_PASSWORD);
   const result =
     command === 'backup'
