@@ -22,26 +22,29 @@ export function appendOnlyRefusal(location: string, operation: 'delete' | 'repla
 }
 
 /**
- * `inner` with deletes and replacements of anything but locks and health canaries refused. It has
+ * `inner` with deletes and replacements of anything but locks and health canaries refused; putting
+ * the bytes a file already holds (a retry whose first answer was lost) succeeds. It has
  * no streamed put (writers fall back to `put`, which it checks): the cloud backends it is for have
  * none, and the local backend enforces append-only access itself.
  */
 export function appendOnly(inner: Storage): Storage {
-  const refuseExisting = async (h: Handle): Promise<void> => {
-    if (CHANGEABLE.has(h.type)) return;
+  /** Whether `data` still has to be written: not when the same bytes are there (a retried put); refused when others are. */
+  const absentOrSame = async (h: Handle, data: Uint8Array): Promise<boolean> => {
+    if (CHANGEABLE.has(h.type)) return true;
+    let size: number;
     try {
-      await inner.stat(h);
+      size = (await inner.stat(h)).size;
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) return true;
       throw err;
     }
+    if (size === data.length && Buffer.compare(await inner.get(h), data) === 0) return false;
     throw appendOnlyRefusal(inner.location, 'replace', h);
   };
   const storage: Storage = {
     location: inner.location,
     put: async (h, data) => {
-      await refuseExisting(h);
-      await inner.put(h, data);
+      if (await absentOrSame(h, data)) await inner.put(h, data);
     },
     get: (h, range) => inner.get(h, range),
     stat: (h) => inner.stat(h),

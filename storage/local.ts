@@ -197,12 +197,14 @@ export class LocalStorage implements Storage {
    * Puts `temp` in place as `file` and syncs each directory from the file's up to the root, so the
    * new name (and any directory just created for it) is on disk. Append-only, a file that must not
    * be replaced is linked instead of renamed: the link fails if the name exists, with no window
-   * in which another writer's file could be replaced.
+   * in which another writer's file could be replaced (the same bytes already there are no
+   * replacement: a retried put succeeds).
    */
   private async placeDurably(temp: string, file: string, h: Handle): Promise<void> {
     if (this.options.appendOnly && !changeableWhenAppendOnly(h.type)) {
-      await fs.link(temp, file).catch((err: unknown) => {
-        throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? appendOnlyRefusal(this.location, 'replace', h) : err;
+      await fs.link(temp, file).catch(async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (!(await sameBytes(temp, file))) throw appendOnlyRefusal(this.location, 'replace', h);
       });
       await fs.unlink(temp);
     } else {
@@ -248,4 +250,12 @@ export class LocalStorage implements Storage {
     }
     return new StorageError('transient', `${what}: ${code ?? String(err)}`, { cause: err });
   }
+}
+
+/** Whether two files hold the same bytes (sizes first: a differing one is never read). */
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [statA, statB] = await Promise.all([fs.stat(a), fs.stat(b)]);
+  if (statA.size !== statB.size) return false;
+  const [bytesA, bytesB] = await Promise.all([fs.readFile(a), fs.readFile(b)]);
+  return bytesA.equals(bytesB);
 }

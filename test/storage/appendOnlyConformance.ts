@@ -1,6 +1,6 @@
 // The append-only suite: a backend opened append-only (the role of a backup host) adds files of
-// every type, but deletes and replaces none except locks and health canaries, and a refusal
-// leaves the object as it was; the same place opened with full access still deletes. Call it
+// every type, but deletes and replaces none except locks and health canaries (putting the same
+// bytes again is no replacement), and a refusal leaves the object as it was; the same place opened with full access still deletes. Call it
 // with a factory that opens one fresh, empty place both ways.
 
 import { FileType, Handle, Storage, StorageError } from '../../storage/storage';
@@ -56,6 +56,19 @@ export function describeAppendOnly(target: AppendOnlyTarget): void {
         expect((await refusal(() => appendOnly.delete(h))).message).toMatch(/refused to delete .* append-only/);
         expect(text(await full.get(h))).toBe(`first ${h.type}`);
       }
+    });
+
+    test('putting the bytes a file already holds succeeds (a retried put), streamed too', async () => {
+      const h = { type: 'snapshots', name: id('6') } as const;
+      await appendOnly.put(h, bytes('the same snapshot'));
+      await appendOnly.put(h, bytes('the same snapshot'));
+      await refusal(() => appendOnly.put(h, bytes('the same length!!')));
+      if (appendOnly.openPut) {
+        const put = appendOnly.openPut('snapshots');
+        await put.write(bytes('the same snapshot'), 0);
+        await put.commit(h.name);
+      }
+      expect(text(await full.get(h))).toBe('the same snapshot');
     });
 
     test('a delete is refused even for a file that is not there, so nothing is learnt from it', async () => {
