@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { RetentionPolicySchema, GROUP_BY } from '../core/retention.js';
 import { cronProblem } from './cron.js';
 import { DurationMs } from './duration.js';
+import { RepositoryRole } from './repositoryRole.js';
 import { RunbookSchema } from './runbookSchema.js';
 import { EVENT_KINDS, SEVERITIES } from '../workflows/eventDefs.js';
 
@@ -53,14 +54,6 @@ const SecretReference = {
   passwordFile: z.string().min(1).optional(),
   passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
 };
-
-/**
- * What this file's processes may do to a repository: `maintenance` (the default) anything;
- * `append-only` add files but never delete or replace them (storage/appendOnly.ts), so forget,
- * prune and repair are refused: the role of a backup host's meridian.yaml.
- */
-export const RepositoryRole = z.enum(['maintenance', 'append-only']);
-export type RepositoryRole = z.infer<typeof RepositoryRole>;
 
 export const RepositoryEntrySchema = z
   .strictObject({

@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { RepositoryError } from '../core/errors.js';
-import type { RepositoryRole } from '../config/schema.js';
+import type { RepositoryRole } from '../config/repositoryRole.js';
 import { configFromUrl, describeConfig } from '../storage/config.js';
 import { isRepositoryName } from '../storage/open.js';
 import { isPlainAbsolutePath, isUnderRoots } from './realPaths.js';

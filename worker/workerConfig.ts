@@ -12,7 +12,7 @@ import { RepositoryError } from '../core/errors.js';
 import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
 import { meridianHome } from '../config/home.js';
 import { checkSecrets, configFilePath, loadConfig, LoadedConfig } from '../config/load.js';
-import { RepositoryRole } from '../config/schema.js';
+import { RepositoryRole } from '../config/repositoryRole.js';
 import type { FailoverEntry, NotificationChannel, ReplicationEntry, SourceEntry } from '../config/schema.js';
 import type { Runbook } from '../config/runbookSchema.js';
 
