@@ -19,6 +19,7 @@ import { OwnerNames } from './ownerNames.js';
 import { PruneWatch } from './pruneWatch.js';
 import { createPathFilter, PathFilter } from './pathFilter.js';
 import { Repository } from './repository.js';
+import { judgeChanges, judgementHistory, Suspicion } from './changeAnomaly.js';
 import { BackupType, chooseParent, currentHost, listSnapshots, PgBackupInfo, sealSnapshot, SnapshotStats, storeSnapshot } from './snapshots.js';
 import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from './fileNames.js';
 import { FileBatcher } from './fileBatcher.js';
@@ -84,6 +85,8 @@ export interface BackupResult {
   filesSkipped: number;
   /** "skipped PATH: REASON" for the first 100 skipped entries, each at most ~300 characters. */
   warnings: string[];
+  /** Present when the changes look like ransomware at work (core/changeAnomaly.ts): the snapshot records it too. */
+  suspectedRansomware?: Suspicion;
 }
 
 /** Entries walked between two turns of the event loop. */
@@ -115,7 +118,8 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
   await refuseReplica(repo, 'backup');
   // Plans first, then snapshots and index (see "How prune stays safe" in the README).
   const prunes = await PruneWatch.start(repo);
-  const parent = chooseParent(await listSnapshots(repo), host, source, options.type);
+  const earlier = await listSnapshots(repo);
+  const parent = chooseParent(earlier, host, source, options.type);
   const type: BackupType = parent ? options.type : 'full';
   const index = await MasterIndex.load(repo, { excludePacks: prunes.packsToAvoid });
   const run = new BackupRun(repo, index, createPathFilter([], options.excludes ?? []), options);
@@ -124,6 +128,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
     const tree = await (await run.archiveDirectory(directory, '', names, previousRoot)).tree;
     await run.finish();
     const stats = run.snapshotStats();
+    const suspicion = options.pg || !parent ? undefined : judgeChanges(stats, judgementHistory(earlier, host, source));
     // Replicas catch up on data while the lock holds off any prune marked since our start.
     await options.replicas?.awaitData(options.signal, (reason) => run.waiting(reason));
     await prunes.checkBeforeCommit();
@@ -140,6 +145,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       stats,
       ...(run.filesSkipped > 0 && { incomplete: true, filesSkipped: run.filesSkipped }),
       ...(options.pg && { pg: options.pg }),
+      ...(suspicion && { suspectedRansomware: suspicion }),
     });
     const snapshotId = snapshot.name;
     // The replicas' copies first: the primary's file acknowledges a snapshot every required repository holds.
@@ -157,7 +163,7 @@ export async function backup(repo: Repository, options: BackupOptions): Promise<
       throw err;
     }
     options.commit?.committed();
-    return { snapshotId, host, source, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings };
+    return { snapshotId, host, source, type, parent: parent?.id ?? null, stats, filesSkipped: run.filesSkipped, warnings: run.warnings, ...(suspicion && { suspectedRansomware: suspicion }) };
   } finally {
     await run.close();
   }
@@ -205,7 +211,7 @@ class BackupRun {
   private readonly store: BlobStore;
   private readonly reader: BlobReader;
   private readonly progress: BackupProgress = { filesDone: 0, filesFound: 0, bytesDone: 0, bytesFound: 0, bytesRead: 0, bytesAdded: 0, bytesStored: 0 };
-  private readonly counts = { files: 0, dirs: 0, filesNew: 0, filesChanged: 0, filesUnmodified: 0 };
+  private readonly counts = { files: 0, dirs: 0, filesNew: 0, filesChanged: 0, filesUnmodified: 0, filesRenamedExtension: 0 };
   /** Bytes read of files still being encoded: progress inside a large file. */
   private readInFlight = 0;
   private readonly ownerNames = new OwnerNames();
@@ -323,6 +329,7 @@ class BackupRun {
         nodes.push({ ...common, type: st.isCharacterDevice() ? 'chardev' : 'blockdev', rdev: st.rdev.toString() });
       }
     }
+    if (previous) this.counts.filesRenamedExtension += renamedWithNewExtension(nodes, previous);
     // Before any subdirectory: a hard link met there waits for a first file that is already submitted.
     const rest = toEncode.rest();
     if (rest) await this.submit(rest, work);
@@ -490,6 +497,44 @@ function nameId(name: string, rawName: string | undefined): string {
 
 /** A directory's names: as strings while all are valid UTF-8, else all as bytes. */
 type Listing = string[] | Buffer[];
+
+/**
+ * The files of a directory named as a file of its parent-snapshot tree that is gone, with an
+ * extension added or changed (`a.png` → `a.png.locked` or `a.locked`): what ransomware leaves.
+ * The gone files are indexed once, and only when a new file has an extension: linear either way.
+ */
+function renamedWithNewExtension(nodes: readonly TreeNode[], previous: ReadonlyMap<string, TreeNode>): number {
+  let gone: { names: Set<string>; stems: Set<string> } | undefined;
+  let count = 0;
+  for (const node of nodes) {
+    if (node.type !== 'file' || previous.has(nameId(node.name, node.rawName))) continue;
+    const stem = stemOf(node.name);
+    if (stem === undefined) continue;
+    gone ??= goneFiles(nodes, previous);
+    if (gone.names.has(stem) || gone.stems.has(stem)) count += 1;
+  }
+  return count;
+}
+
+/** The names of the parent tree's files that are not in the directory now, and their stems. */
+function goneFiles(nodes: readonly TreeNode[], previous: ReadonlyMap<string, TreeNode>): { names: Set<string>; stems: Set<string> } {
+  const present = new Set(nodes.map((n) => n.name));
+  const names = new Set<string>();
+  const stems = new Set<string>();
+  for (const node of previous.values()) {
+    if (node.type !== 'file' || present.has(node.name)) continue;
+    names.add(node.name);
+    const stem = stemOf(node.name);
+    if (stem !== undefined) stems.add(stem);
+  }
+  return { names, stems };
+}
+
+/** A name without its last extension (`a.png.locked` → `a.png`); undefined when it has none. */
+function stemOf(name: string): string | undefined {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : undefined;
+}
 
 /**
  * Lists a directory. Names are bytes, but listing as strings costs half as much and is exact for

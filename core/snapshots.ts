@@ -21,6 +21,8 @@ export const SnapshotStatsSchema = z.object({
   bytesRead: z.number().int(),
   bytesAdded: z.number().int(),
   bytesStored: z.number().int(),
+  /** New files named as a file of the parent snapshot that is gone, with an extension added or changed (`a.png` → `a.png.locked`); absent before it was counted. */
+  filesRenamedExtension: z.number().int().optional(),
 });
 export type SnapshotStats = z.infer<typeof SnapshotStatsSchema>;
 
@@ -56,6 +58,8 @@ export const SnapshotManifestSchema = z.object({
   filesSkipped: z.number().int().positive().optional(),
   /** Present on a PostgreSQL base backup (source `pg:<cluster>`). */
   pg: PgBackupInfoSchema.optional(),
+  /** Present when the backup's changes departed sharply from its source's history (core/changeAnomaly.ts): why. Forget holds the source's older snapshots until it is acknowledged. */
+  suspectedRansomware: z.object({ reasons: z.array(z.string()).min(1) }).optional(),
 });
 export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
 export type Snapshot = SnapshotManifest & { id: string };
