@@ -25,6 +25,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   repair: () => import('./commands/repair.js'),
   apply: () => import('./commands/apply.js'),
   key: () => import('./commands/key.js'),
+  alerts: () => import('./commands/alerts.js'),
   schedule: () => import('./commands/schedule.js'),
   replication: () => import('./commands/replication.js'),
   failover: () => import('./commands/failover.js'),

@@ -217,6 +217,14 @@ export const COMMANDS = {
       ...COMMON,
     },
   },
+  alerts: {
+    args: '[list] | ack SNAPSHOT',
+    summary:
+      'Lists the ransomware alerts of the repository: backups whose changes departed sharply from their source\'s history (files changed, ' +
+      'renamed with a new extension, new data that does not compress). While one is open, forget keeps the source\'s snapshots taken before it; ' +
+      'ack acknowledges it (as MERIDIAN_IDENTITY, else your user name), which lifts that hold and needs the maintenance role.',
+    options: withResult({}),
+  },
   key: {
     args: 'add|list|remove [ID]',
     summary: "Manages the key files of an encrypted repository (each opens it with its own passphrase).",

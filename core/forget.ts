@@ -5,11 +5,13 @@
 // MAX_LISTED_SNAPSHOTS snapshots (removals first) and counts the rest, so that a forget of
 // 10,000 snapshots returns a small document through workflow history. A filter (host, source
 // paths) narrows what is considered: a schedule's policy never sees another source's snapshots,
-// and a snapshot named by id outside the filter is refused rather than removed.
+// and a snapshot named by id outside the filter is refused rather than removed. While a ransomware
+// alert of a source is open, its snapshots from before the alert are kept (core/ransomwareAlerts.ts).
 
 import path from 'node:path';
 import { invalidArgument } from './errors.js';
 import { forgetJournalSegments } from './journalRetention.js';
+import { holdForOpenAlerts, listAlerts } from './ransomwareAlerts.js';
 import { Repository } from './repository.js';
 import { applyRetention, GroupBy, GroupDecision, GroupKey, RetentionPolicy, SnapshotDecision } from './retention.js';
 import { listSnapshots, resolveSnapshot, Snapshot } from './snapshots.js';
@@ -89,9 +91,10 @@ export async function forget(repo: Repository, options: ForgetOptions): Promise<
   options.onProgress?.(progress);
   const snapshots = await listSnapshots(repo);
   const considered = filterPredicate(options.filter);
-  const groups = options.policy
+  const decided = options.policy
     ? applyRetention(snapshots.filter(considered), options.policy, { groupBy: options.groupBy, timezone: options.timezone, now: options.now, allowEmpty: options.allowEmpty })
     : namedForRemoval(snapshots, options.snapshotIds!, options.namedMayBeGone ?? false, considered);
+  const groups = holdForOpenAlerts(decided, snapshots, await listAlerts(repo, snapshots));
   const removals = groups.flatMap((group) => group.remove.map((snapshot) => snapshot.id));
   if (!options.dryRun) await deleteSnapshots(repo, removals, progress, options);
   const removed = new Set(removals);

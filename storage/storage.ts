@@ -1,8 +1,11 @@
 // The storage contract every backend implements: typed handles, atomic puts, ranged gets,
 // listing by type, and classified errors so that only a wrapper (never a backend) retries.
 
-/** `health`: the failover probe's short-lived canaries (core/healthProbe.ts); nothing else lists or reads that folder. */
-export const FILE_TYPES = ['config', 'keys', 'data', 'index', 'snapshots', 'locks', 'journal', 'wal', 'health'] as const;
+/**
+ * `health`: the failover probe's short-lived canaries (core/healthProbe.ts); nothing else lists or
+ * reads that folder. `alerts`: acknowledgments of ransomware alerts (core/ransomwareAlerts.ts).
+ */
+export const FILE_TYPES = ['config', 'keys', 'data', 'index', 'snapshots', 'locks', 'journal', 'wal', 'health', 'alerts'] as const;
 export type FileType = (typeof FILE_TYPES)[number];
 
 /** A file in a repository: its type decides the folder, its name is an id (hex) or "config". */
