@@ -92,6 +92,7 @@ export function createActivities(deps: ActivityDeps) {
           ...result.stats,
           filesSkipped: result.filesSkipped,
           warnings: result.warnings,
+          ...(result.suspectedRansomware ? { suspectedRansomware: result.suspectedRansomware } : {}),
           ...(replication ? { replication } : {}),
           ...(activeRepository !== undefined ? { activeRepository } : {}),
           durationMs: Date.now() - started,

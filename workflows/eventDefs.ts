@@ -23,6 +23,8 @@ export const EVENT_KINDS = [
   'failover-blocked',
   'runbook-waiting',
   'runbook-finished',
+  /** A backup whose changes look like ransomware at work (core/changeAnomaly.ts). */
+  'suspected-ransomware',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -44,6 +46,7 @@ export const DEFAULT_SEVERITY: Record<EventKind, Severity> = {
   'failover-blocked': 'critical',
   'runbook-waiting': 'warning',
   'runbook-finished': 'info',
+  'suspected-ransomware': 'critical',
 };
 
 export function severityRank(severity: Severity): number {

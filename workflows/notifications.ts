@@ -96,7 +96,7 @@ export class BackgroundEvents {
 }
 
 /** A legacy notify list holds URLs and email addresses; channel names hold neither ':' nor '@'. */
-function isLegacyTarget(target: string): boolean {
+export function isLegacyTarget(target: string): boolean {
   return target.includes('@') || target.includes(':');
 }
 

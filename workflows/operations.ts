@@ -4,7 +4,8 @@
 // the data, when given), describes itself (search attributes, memo, current details) from its
 // input so that runs are findable however they were started, and answers a progress query;
 // history stays a handful of events however many files are involved. A failed backup, restore,
-// verify or prune raises its failure event, a verify that found damage (or a pg verify a WAL gap) raises damage-found.
+// verify or prune raises its failure event, a verify that found damage (or a pg verify a WAL gap) raises damage-found,
+// a backup whose changes look like ransomware at work raises suspected-ransomware.
 
 import { isCancellation, patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -62,6 +63,9 @@ async function runOperation<O extends Operation>(operation: O, input: OperationI
     progress.phase = 'completed';
     setCurrentDetails(`${summary}: completed`);
     if (operation === 'verify' && !(result as VerifyOutput).ok && tellsItself()) await raiseDamage(input as VerifyInput, result as VerifyOutput);
+    if (operation === 'backup' && (result as BackupOutput).suspectedRansomware && tellsItself() && patched(RANSOMWARE_ALERT_PATCH)) {
+      await raiseEvent(suspicionEvent(input as BackupInput, result as BackupOutput));
+    }
     return result;
   } catch (err) {
     progress.phase = 'failed';
@@ -107,6 +111,23 @@ async function raiseDamage(input: VerifyInput, report: VerifyOutput): Promise<vo
     summary: `verify of ${repository} found ${report.problems.length === 1 ? 'a problem' : `${report.problems.length} problems`}; first: ${first}`,
     details: { operation: 'verify', repository, problems: report.problems.length, level: report.level },
   });
+}
+
+/** Patch id of the suspected-ransomware event after a backup: runs recorded before it replay without it. */
+export const RANSOMWARE_ALERT_PATCH = 'suspected-ransomware-event';
+
+/** A backup whose changes look like ransomware at work: suspected-ransomware, with the reasons and how to lift the hold. */
+export function suspicionEvent(input: BackupInput, backup: BackupOutput): Parameters<typeof raiseEvent>[0] {
+  const repository = repositoryLabel(input.repo);
+  const reasons = backup.suspectedRansomware!.reasons;
+  return {
+    id: runEventId('ransomware'),
+    kind: 'suspected-ransomware',
+    subject: `${backup.source} into ${repository}`,
+    // The way out first: a long summary is cut at its end, and the reasons are in the details too.
+    summary: `backup of ${backup.source} into ${repository} looks like ransomware at work; forget keeps the source's older snapshots until "meridian alerts ack ${backup.snapshotId.slice(0, 8)} --repo ${repository}": ${reasons.join('; ')}`,
+    details: { operation: 'backup', repository, snapshotId: backup.snapshotId, host: backup.host, source: backup.source, reasons: reasons.join('; ') },
+  };
 }
 
 /** The message of the innermost cause: "Activity task failed" says less than the activity's own failure. */

@@ -5,7 +5,7 @@
 // each run (`workflowInfo().lastResult`); a failed run does not count. When a step fails it raises
 // backup-failed (prune-failed for its prune) to the schedule's `notify` channels (every channel that
 // wants it without a list) and fails, so the run reads failed in Temporal UI; its child backup
-// leaves the telling to it. Only the first failure in a row is told: a run whose Schedule hands it
+// leaves the telling to it, a suspected-ransomware event of the backup too. Only the first failure in a row is told: a run whose Schedule hands it
 // the previous run's failure (`workflowInfo().lastFailure`) fails silently, so a schedule stuck
 // failing does not page every run; recovery is told by the SLA events.
 //
@@ -20,8 +20,8 @@ import { executeChild, isCancellation, ParentClosePolicy, patched, proxyActiviti
 import type { Activities } from '../activities/index.js';
 import { dataPlaneOptions } from './activityOptions.js';
 import { operationSearchAttributes, repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
-import { notifyScheduledRun, runEventId } from './notifications.js';
-import { backupWorkflow, innermostMessage } from './operations.js';
+import { isLegacyTarget, notifyScheduledRun, raiseEvent, raisesEvents, runEventId } from './notifications.js';
+import { backupWorkflow, innermostMessage, RANSOMWARE_ALERT_PATCH, suspicionEvent } from './operations.js';
 import { operationWorkflowId, progressQuery, ScheduledBackupInput, ScheduledBackupOutput, WorkflowProgress } from './shared.js';
 
 /** Patch id of telling only the first failed run in a row (runs recorded before it told every one). */
@@ -54,6 +54,10 @@ export async function scheduledBackupWorkflow(input: ScheduledBackupInput): Prom
     });
     const { warnings: _skippedFiles, ...backupCounts } = backup;
     const output: ScheduledBackupOutput = { run, backup: backupCounts };
+    // The child tells nobody (a scheduled run tells its schedule's channels); a list of legacy targets has no such event.
+    if (backup.suspectedRansomware && raisesEvents() && !input.notify?.some(isLegacyTarget) && patched(RANSOMWARE_ALERT_PATCH)) {
+      await raiseEvent(suspicionEvent(input.backup, backup), input.notify);
+    }
 
     if (input.retention) {
       step = 'forget';

@@ -55,6 +55,10 @@ export interface BackupOutput extends RanOn {
   bytesAdded: number;
   bytesStored: number;
   durationMs: number;
+  /** New files named as a vanished file with a new extension (core/changeAnomaly.ts). */
+  filesRenamedExtension?: number;
+  /** The changes looked like ransomware at work: why (the snapshot records it; forget holds the older snapshots of the source). */
+  suspectedRansomware?: { reasons: string[] };
   /** The repository is the primary of a replica set: which replicas hold the snapshot, which lag. */
   replication?: BackupReplication;
 }

@@ -32,9 +32,12 @@ export async function run(args: string[]): Promise<ExitCode> {
   const passphrase = repositoryPassphrase(repo, values['password-file']);
   const { workflowId, result: r } = await runOperation('backup', input, { passphrase });
   for (const line of r.warnings) warning(line);
+  if (r.suspectedRansomware) {
+    warning(`suspected ransomware: ${r.suspectedRansomware.reasons.join('; ')}; forget holds the older snapshots of ${r.source} until \`meridian alerts ack ${shortId(r.snapshotId)}\``);
+  }
   if (values.json) {
-    const { snapshotId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs } = r;
-    printJson({ snapshotId, workflowId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs });
+    const { snapshotId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs, suspectedRansomware } = r;
+    printJson({ snapshotId, workflowId, type, parent, filesNew, filesChanged, filesUnmodified, filesSkipped, warnings, dirs, bytesRead, bytesAdded, bytesStored, durationMs, ...(suspectedRansomware && { suspectedRansomware }) });
   } else {
     printLines(
       `snapshot ${shortId(r.snapshotId)} saved (${r.type}${r.parent ? ` on ${shortId(r.parent)}` : ''}) in ${formatDuration(r.durationMs)}`,

@@ -6,6 +6,7 @@
 // channel that wants other kinds nothing. A runbook step waiting for approval raises
 // runbook-waiting; its end raises runbook-finished, which the warning-minimum email channel filters;
 // a step whose approval times out and escalates raises runbook-waiting again, naming the widened approvers.
+// A backup whose changes look like ransomware (after four normal days) raises suspected-ransomware.
 
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,10 @@ import { approveStepUpdate, RunbookInput, runbookWorkflowId } from '../../workfl
 import { RunningWorker, startWorker } from '../helpers/meridianWorker';
 import { eventually } from '../helpers/polling';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { backup } from '../../core/archiver';
+import { Repository } from '../../core/repository';
+import { LocalStorage } from '../../storage/local';
+import { changeTiles, dayTime, encryptTiles, writeTiles } from '../helpers/ransomwareSource';
 import { tempDir } from '../helpers/trees';
 import { ReceivedRequest, startWebhookServer, WebhookServer } from '../helpers/webhookServer';
 
@@ -137,6 +142,32 @@ test('a failed backup raises backup-failed: a webhook answering 500 three times 
   expect(mail!.body).toContain(`subject: ${source}`);
 
   expect(hooks.received.filter(at('/approvals'))).toHaveLength(0);
+});
+
+test('a backup whose changes look like ransomware raises suspected-ransomware, naming the reasons and how to lift the hold', async () => {
+  const repoDir = tempDir('notifications-ransomware');
+  const source = tempDir('notifications-tiles');
+  const repo = await Repository.init(new LocalStorage(repoDir), 'unused', { packSizeMiB: 1 });
+  writeTiles(source, 100);
+  for (let day = 0; day <= 3; day++) {
+    if (day > 0) changeTiles(source, 100, day, 2);
+    await backup(repo, { source, type: 'incremental', time: dayTime(day), threads: 0 });
+  }
+  encryptTiles(source, 100, 0.8);
+  const before = hooks.received.length;
+  const handle = await startOperation(t.client, 'backup', { repo: repoDir, path: source }, worker.taskQueue);
+  const result = await handle.result();
+  expect(result.suspectedRansomware?.reasons).toHaveLength(3);
+  const events = hooks.received.slice(before).filter(at('/oncall')).map((request) => request.body as MeridianEvent);
+  expect(events).toEqual([
+    expect.objectContaining({
+      kind: 'suspected-ransomware',
+      severity: 'critical',
+      subject: `${source} into ${repoDir}`,
+      details: expect.objectContaining({ snapshotId: result.snapshotId, reasons: result.suspectedRansomware!.reasons.join('; ') }),
+    }),
+  ]);
+  expect(events[0]!.summary).toContain(`meridian alerts ack ${result.snapshotId.slice(0, 8)} --repo ${repoDir}`);
 });
 
 test('a runbook step waiting for approval raises runbook-waiting; its end raises runbook-finished where wanted', async () => {
