@@ -1,6 +1,7 @@
 // The SLA monitor's one activity (workflows/sla.ts): observes every source and repository it is
 // given, in the worker's own meridian.yaml — per repository its snapshots (count; a damaged snapshot
-// file, or one the newest verify found damaged, is not good) and the size of its packs; per source
+// file, or one the newest verify found damaged, is not good), the size of its packs and its open
+// ransomware alerts; per source
 // the newest good snapshot of its (host, path), the bytes it added and the latest measured recovery
 // (a completed restore of one of its snapshots, or a succeeded execution of a runbook of one of its
 // SLAs, from Temporal visibility). A repository that cannot be read is reported in
@@ -11,6 +12,7 @@
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { RepositoryError } from '../core/errors.js';
+import { listAlerts } from '../core/ransomwareAlerts.js';
 import { listSnapshots, type Snapshot } from '../core/snapshots.js';
 import { parseSnapshotTime } from '../core/snapshotTime.js';
 import type { SourceEntry } from '../config/schema.js';
@@ -59,7 +61,8 @@ export function createSlaActivities(deps: ActivityDeps) {
       let sizeBytes = 0;
       for await (const entry of repo.storage.list('data')) sizeBytes += entry.size;
       const good = all.filter((s) => !verifiedDamaged.has(s.id));
-      return { observation: { repository: name, snapshotCount: all.length + damagedFiles.size, sizeBytes }, good, all };
+      const openRansomwareAlerts = (await listAlerts(repo, all)).filter((alert) => alert.acknowledged === undefined).length;
+      return { observation: { repository: name, snapshotCount: all.length + damagedFiles.size, sizeBytes, openRansomwareAlerts }, good, all };
     } finally {
       await repo.storage.close();
     }

@@ -100,7 +100,7 @@ export const slaSchemas = {
           },
         },
       },
-      repositories: { type: 'array', items: { type: 'object', required: ['repository', 'snapshotCount', 'sizeBytes'], properties: { repository: { type: 'string' }, snapshotCount: { type: 'integer' }, sizeBytes: { type: 'integer' } } } },
+      repositories: { type: 'array', items: { type: 'object', required: ['repository', 'snapshotCount', 'sizeBytes'], properties: { repository: { type: 'string' }, snapshotCount: { type: 'integer' }, sizeBytes: { type: 'integer' }, openRansomwareAlerts: { type: 'integer' } } } },
     },
   },
   SlaReport: {

@@ -69,6 +69,13 @@ const FAMILIES: Family[] = [
     samples: (s) => (s.sla?.repositories ?? []).map((r) => [{ repository: r.repository }, r.sizeBytes]),
   },
   {
+    name: 'meridian_repository_ransomware_alerts_open',
+    help: 'Ransomware alerts of the repository not acknowledged: while one is open, forget holds its source\'s older snapshots (sla-monitor observation).',
+    labelNames: ['repository'],
+    type: 'gauge',
+    samples: (s) => (s.sla?.repositories ?? []).flatMap((r) => (r.openRansomwareAlerts === undefined ? [] : [[{ repository: r.repository }, r.openRansomwareAlerts] as Sample])),
+  },
+  {
     name: 'meridian_sla_compliant',
     help: '1 when the SLA has no open violation at the last evaluation, else 0.',
     labelNames: ['sla'],

@@ -53,6 +53,8 @@ export interface RepositoryObservation {
   snapshotCount: number;
   /** Sum of the pack files' sizes. */
   sizeBytes: number;
+  /** Ransomware alerts not acknowledged (core/ransomwareAlerts.ts); absent in observations made before they were counted. */
+  openRansomwareAlerts?: number;
 }
 
 /** unobserved: a source of the SLA has no observation, or none within 3 intervals (no verdict is not compliance). */

@@ -164,6 +164,7 @@ test('with the sla-monitor observing 10,000 snapshots, scrapes show them and mak
       expect(await promtool(text)).toBe('');
       const first = samples(text);
       expect(first.get('meridian_repository_snapshots{repository="main"}')).toBe(1);
+      expect(first.get('meridian_repository_ransomware_alerts_open{repository="main"}')).toBe(0);
       expect(first.get('meridian_source_snapshots{source="maps"}')).toBe(1);
       expect(first.get('meridian_source_rpo_seconds{source="maps"}')).toBeGreaterThanOrEqual(0);
       // The observation listed and read the fleet through this server's storage: the counters saw it…

@@ -83,7 +83,7 @@ describe('a real worker, repository and webhook receiver', () => {
         const compliant = await readUntil('a first evaluation', status, (v) => v.evaluations >= 1);
         expect(compliant.lastError).toBeUndefined();
         expect(compliant.slas[0]).toMatchObject({ name: 'gold', compliant: true, rtoSeconds: expect.any(Number), openViolations: [] });
-        expect(compliant.repositories).toEqual([{ repository: 'main', snapshotCount: 2, sizeBytes: expect.any(Number) }]);
+        expect(compliant.repositories).toEqual([{ repository: 'main', snapshotCount: 2, sizeBytes: expect.any(Number), openRansomwareAlerts: 0 }]);
         const lastGood = Date.parse(compliant.sources[0]!.lastGoodSnapshotAt!);
 
         // Backups stop: the violation opens once the RPO passes the target.
