@@ -11,7 +11,9 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { verify } from '../core/checker.js';
 import { RepositoryError } from '../core/errors.js';
-import { listSnapshots } from '../core/snapshots.js';
+import { listAlerts, RansomwareAlert } from '../core/ransomwareAlerts.js';
+import type { Repository } from '../core/repository.js';
+import { listSnapshots, Snapshot } from '../core/snapshots.js';
 import { compareTrees, TreeComparison } from '../core/treeCompare.js';
 import { compareWithSnapshot } from './restoredTree.js';
 import { resolveRunbook } from '../runbooks/catalog.js';
@@ -54,6 +56,11 @@ export interface FindSnapshotInput {
   repo: string;
   /** Only snapshots taken before this time (ISO 8601 with a zone). */
   before?: string;
+  /**
+   * Only snapshots taken before the oldest open ransomware alert of the matching snapshots
+   * (core/ransomwareAlerts.ts), and before `before` too when given; with neither, the step fails.
+   */
+  beforeAlert?: boolean;
   /** Only snapshots of this source path. */
   source?: string;
   host?: string;
@@ -150,7 +157,7 @@ export function createRunbookActivities(deps: ActivityDeps) {
       );
     },
 
-    /** The newest snapshot matching the criteria; with deepVerify, the newest whose data passes a deep verify. */
+    /** The newest snapshot matching the criteria (before an open ransomware alert, with beforeAlert); with deepVerify, the newest whose data passes a deep verify. */
     async findRunbookSnapshot(input: FindSnapshotInput): Promise<FoundSnapshot> {
       return runWithHeartbeats(async (report, cancellation) => {
         const before = input.before ? Date.parse(input.before) : undefined;
@@ -158,9 +165,13 @@ export function createRunbookActivities(deps: ActivityDeps) {
         const source = input.source ? path.resolve(input.source) : undefined;
         const lock = input.dryRun ? ('none' as const) : { operation: 'verify' };
         return withRepository(deps, { repo: input.repo, lock }, cancellation, async (repo, signal) => {
-          const candidates = (await listSnapshots(repo))
-            .filter((s) => (before === undefined || Date.parse(s.time) < before) && (source === undefined || s.source === source) && (!input.host || s.host === input.host))
-            .reverse();
+          const matching = (await listSnapshots(repo)).filter((s) => (source === undefined || s.source === source) && (!input.host || s.host === input.host));
+          const alert = input.beforeAlert ? await oldestOpenAlert(repo, matching) : undefined;
+          if (input.beforeAlert && alert === undefined && before === undefined) {
+            throw new RepositoryError('not-found', `no open ransomware alert${source ? ` of ${source}` : ''} in ${input.repo}, and no time given: pass the time the attack began as before`);
+          }
+          const bound = Math.min(before ?? Infinity, alert ? Date.parse(alert.time) : Infinity);
+          const candidates = matching.filter((s) => Date.parse(s.time) < bound).reverse();
           let rejected = 0;
           for (const snapshot of candidates) {
             if (input.deepVerify && !input.dryRun) {
@@ -174,7 +185,8 @@ export function createRunbookActivities(deps: ActivityDeps) {
             if (input.restoreTarget !== undefined) refuseTargetInside(input.restoreTarget, snapshot.source);
             return { snapshotId: snapshot.id, time: snapshot.time, source: snapshot.source, rejected };
           }
-          const criteria = [before !== undefined && `before ${input.before}`, source && `of ${source}`, input.host && `of host ${input.host}`].filter(Boolean).join(' ');
+          const boundText = alert && Date.parse(alert.time) === bound ? `before the ransomware alert of ${alert.snapshotId.slice(0, 8)} (${alert.time})` : before !== undefined && `before ${input.before}`;
+          const criteria = [boundText, source && `of ${source}`, input.host && `of host ${input.host}`].filter(Boolean).join(' ');
           throw new RepositoryError('not-found', `no snapshot${criteria ? ` ${criteria}` : ''}${rejected > 0 ? ` passes a deep verify (${rejected} damaged)` : ''} in ${input.repo}`);
         });
       });
@@ -239,4 +251,9 @@ function failureKind(err: unknown): string {
   const kind = typeof name === 'string' ? name : 'an error';
   const code = typeof cause?.code === 'string' ? cause.code : typeof cause?.name === 'string' ? cause.name : undefined;
   return code !== undefined ? `${kind} (${code})` : kind;
+}
+
+/** The oldest ransomware alert not acknowledged among `snapshots`; undefined when none is open. */
+async function oldestOpenAlert(repo: Repository, snapshots: Snapshot[]): Promise<RansomwareAlert | undefined> {
+  return (await listAlerts(repo, snapshots)).find((alert) => alert.acknowledged === undefined);
 }

@@ -75,7 +75,7 @@ export async function performStep(step: RunbookStep, params: StepParams, run: St
       // is not safe to start again behind its back (onFailure retry N is the runbook's choice).
       return stepActivities(timeoutMs, 1).runbookCommand({ command: text(step, params, 'command'), idempotencyKey: run.key, timeoutMs });
     case 'find-snapshot':
-      return { ...(await activities.findRunbookSnapshot({ repo: text(step, params, 'repo'), ...optional(params, 'before'), ...optional(params, 'source'), ...optional(params, 'host'), ...optional(params, 'restoreTarget'), deepVerify: flag(step, params, 'deepVerify'), dryRun: run.readOnly })) };
+      return { ...(await activities.findRunbookSnapshot({ repo: text(step, params, 'repo'), ...optional(params, 'before'), ...optional(params, 'source'), ...optional(params, 'host'), ...optional(params, 'restoreTarget'), deepVerify: flag(step, params, 'deepVerify'), beforeAlert: flag(step, params, 'beforeAlert'), dryRun: run.readOnly })) };
     case 'compare':
       return { ...(await activities.compareRunbookTrees({ repo: text(step, params, 'repo'), ...(params.snapshot !== undefined ? { snapshot: text(step, params, 'snapshot') } : { source: text(step, params, 'source') }), target: text(step, params, 'target') })) };
     case 'health-check':
@@ -131,7 +131,7 @@ export function planStep(step: RunbookStep, params: StepParams): { wouldDo: stri
     wait: () => `wait ${Math.round((step.timeout ?? DEFAULT_STEP_TIMEOUT_MS) / 1000)} s`,
     http: () => `${String(params.method ?? 'POST')} ${displayUrl(p('url'))} with an Idempotency-Key`,
     command: () => 'run a shell command on the worker (if it allows commands)',
-    'find-snapshot': () => `find the newest snapshot of ${p('repo')}${params.before ? ` before ${p('before')}` : ''}${(params.deepVerify === true || params.deepVerify === 'true') ? ' that passes a deep verify' : ''}`,
+    'find-snapshot': () => `find the newest snapshot of ${p('repo')}${params.before ? ` before ${p('before')}` : ''}${(params.beforeAlert === true || params.beforeAlert === 'true') ? ' before its oldest open ransomware alert' : ''}${(params.deepVerify === true || params.deepVerify === 'true') ? ' that passes a deep verify' : ''}`,
     compare: () => `compare ${p('target')} with ${params.snapshot !== undefined ? `snapshot ${p('snapshot')} of ${p('repo')}` : p('source')}`,
   };
   const action = step.action ?? 'wait';

@@ -31,6 +31,7 @@ import { RunningWorker, startWorker } from '../helpers/meridianWorker';
 import { readUntil } from '../helpers/polling';
 import { RecordingStorage, StorageCall } from '../helpers/recordingStorage';
 import { testConnection, TestConnection, uniqueTaskQueue } from '../helpers/temporal';
+import { changeTiles, dayTime, encryptTiles, writeTiles } from '../helpers/ransomwareSource';
 import { tempDir, writeTree } from '../helpers/trees';
 import { startWebhookServer, WebhookServer } from '../helpers/webhookServer';
 
@@ -358,6 +359,34 @@ test('ransomware-recovery refuses a target inside the source, and checks the res
   expect(stepOf(waiting, 'check-restored')!.result).toMatchObject({ identical: true, differences: 0 });
   expect(Number(stepOf(waiting, 'check-restored')!.result!.entries)).toBeGreaterThan(20);
   await handle.cancel();
+});
+
+test('ransomware-recovery without a time restores the newest snapshot before the open ransomware alert; with neither, it says what is missing', async () => {
+  const repoDir = tempDir('runbook-alert-repo');
+  const source = tempDir('runbook-alert-src');
+  const repo = await Repository.init(new LocalStorage(repoDir), PASS, { packSizeMiB: 1 });
+  writeTiles(source, 100);
+  const clean: string[] = [];
+  for (let day = 0; day <= 3; day++) {
+    if (day > 0) changeTiles(source, 100, day, 2);
+    clean.push((await backup(repo, { source, type: 'incremental', time: dayTime(day), threads: 0 })).snapshotId);
+  }
+  encryptTiles(source, 100, 0.8);
+  expect((await backup(repo, { source, type: 'incremental', time: dayTime(4), threads: 0 })).suspectedRansomware).toBeDefined();
+  await backup(repo, { source, type: 'incremental', time: dayTime(5), threads: 0 }); // a day after: still encrypted
+
+  const target = path.join(tempDir('runbook-alert-target'), 'restored');
+  const handle = await start('ransomware-recovery', { repo: repoDir, target });
+  const waiting = await untilStep(handle, 'hand-over', (s) => s === 'waiting-for-approval');
+  expect(stepOf(waiting, 'find-clean')!.result).toMatchObject({ snapshotId: clean[3], rejected: 0 });
+  expect(stepOf(waiting, 'check-restored')!.result).toMatchObject({ identical: true, differences: 0 });
+  expect(fs.readdirSync(target).filter((name) => name.endsWith('.locked'))).toEqual([]);
+  await handle.cancel();
+
+  const { repoDir: quiet } = await backedUpSource('runbook-no-alert');
+  const nothing = await start('ransomware-recovery', { repo: quiet, target: path.join(tempDir('runbook-no-alert-target'), 'restored') });
+  await expect(nothing.result()).rejects.toThrow(WorkflowFailedError);
+  expect(stepOf(await status(nothing), 'find-clean')!.error).toBe(`no open ransomware alert in ${quiet}, and no time given: pass the time the attack began as before`);
 });
 
 test('a tree compared with its snapshot: a changed size, a missing entry and an extra one are differences', async () => {
