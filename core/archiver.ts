@@ -278,6 +278,8 @@ class BackupRun {
     const work: Promise<void>[] = [];
     const subdirectories: Subdirectory[] = [];
     const toEncode = new FileBatcher<PendingFile>();
+    /** Files not in the parent tree: only they can be renames. */
+    const newFiles: TreeNode[] = [];
     // Synchronous lstat (ten times cheaper than the promise API per entry), with a turn of the
     // event loop every YIELD_EVERY entries so that timers and heartbeats run in a huge directory too.
     for (const entry of names) {
@@ -308,6 +310,7 @@ class BackupRun {
         this.progress.filesFound += 1;
         this.progress.bytesFound += node.size!;
         let pending: PendingFile | undefined;
+        if (previous && before === undefined) newFiles.push(node);
         if (before && this.unchanged(before, node)) {
           node.content = before.content;
           this.counts.filesUnmodified += 1;
@@ -329,7 +332,7 @@ class BackupRun {
         nodes.push({ ...common, type: st.isCharacterDevice() ? 'chardev' : 'blockdev', rdev: st.rdev.toString() });
       }
     }
-    if (previous) this.counts.filesRenamedExtension += renamedWithNewExtension(nodes, previous);
+    if (previous && newFiles.length > 0) this.counts.filesRenamedExtension += renamedWithNewExtension(newFiles, nodes, previous);
     // Before any subdirectory: a hard link met there waits for a first file that is already submitted.
     const rest = toEncode.rest();
     if (rest) await this.submit(rest, work);
@@ -499,15 +502,14 @@ function nameId(name: string, rawName: string | undefined): string {
 type Listing = string[] | Buffer[];
 
 /**
- * The files of a directory named as a file of its parent-snapshot tree that is gone, with an
- * extension added or changed (`a.png` → `a.png.locked` or `a.locked`): what ransomware leaves.
- * The gone files are indexed once, and only when a new file has an extension: linear either way.
+ * How many of a directory's new files are named as a file of its parent-snapshot tree that is gone,
+ * with an extension added or changed (`a.png` → `a.png.locked` or `a.locked`): what ransomware
+ * leaves. The gone files are indexed once, and only when a new file has an extension.
  */
-function renamedWithNewExtension(nodes: readonly TreeNode[], previous: ReadonlyMap<string, TreeNode>): number {
+function renamedWithNewExtension(newFiles: readonly TreeNode[], nodes: readonly TreeNode[], previous: ReadonlyMap<string, TreeNode>): number {
   let gone: { names: Set<string>; stems: Set<string> } | undefined;
   let count = 0;
-  for (const node of nodes) {
-    if (node.type !== 'file' || previous.has(nameId(node.name, node.rawName))) continue;
+  for (const node of newFiles) {
     const stem = stemOf(node.name);
     if (stem === undefined) continue;
     gone ??= goneFiles(nodes, previous);
