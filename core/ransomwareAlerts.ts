@@ -27,9 +27,10 @@ export interface RansomwareAlert {
 
 /** Every alert of the repository (open ones without `acknowledged`), oldest first. */
 export async function listAlerts(repo: Repository, snapshots: readonly Snapshot[]): Promise<RansomwareAlert[]> {
+  const suspected = snapshots.filter((s) => s.suspectedRansomware !== undefined);
+  if (suspected.length === 0) return []; // no acknowledgment to read
   const acknowledgments = await readAcknowledgments(repo);
-  return snapshots
-    .filter((s) => s.suspectedRansomware !== undefined)
+  return suspected
     .sort((a, b) => a.time.localeCompare(b.time))
     .map((s) => {
       const acknowledged = acknowledgments.get(s.id);
@@ -61,11 +62,14 @@ export function holdForOpenAlerts(groups: GroupDecision[], snapshots: readonly S
     return s && open.find((a) => a.host === s.host && a.source === s.source && s.time < a.time);
   };
   return groups.map((group) => {
-    const held = group.remove.filter((d) => holder(d.id) !== undefined);
+    const held = group.remove.flatMap((d) => {
+      const alert = holder(d.id);
+      return alert ? [{ ...d, reasons: [`held: ransomware alert of ${alert.snapshotId.slice(0, 8)} not acknowledged`] }] : [];
+    });
     if (held.length === 0) return group;
-    const reason = (id: string) => `held: ransomware alert of ${holder(id)!.snapshotId.slice(0, 8)} not acknowledged`;
-    const keep = [...group.keep, ...held.map((d) => ({ ...d, reasons: [reason(d.id)] }))].sort((a, b) => b.time.localeCompare(a.time) || a.id.localeCompare(b.id));
-    return { ...group, keep, remove: group.remove.filter((d) => holder(d.id) === undefined) };
+    const heldIds = new Set(held.map((d) => d.id));
+    const keep = [...group.keep, ...held].sort((a, b) => b.time.localeCompare(a.time) || a.id.localeCompare(b.id));
+    return { ...group, keep, remove: group.remove.filter((d) => !heldIds.has(d.id)) };
   });
 }
 
