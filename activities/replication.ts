@@ -50,7 +50,7 @@ export function createReplicationActivities(deps: ActivityDeps) {
     async replicateToReplica(input: ReplicateInput): Promise<PassResult> {
       return runWithHeartbeats(async (report, cancellation) => {
         const resolved = await replicaSet(input.set);
-        return withPrimaryAndReplica(deps, resolved, input.replica, (primary, replica, workflowId) =>
+        return withPrimaryAndReplica(deps, resolved, { name: input.replica, maintenance: 'replication' }, (primary, replica, workflowId) =>
           replicatePass(primary, replica, {
             replicaName: input.replica,
             graceHours: resolved.entry.deleteGraceHours,
@@ -71,7 +71,7 @@ export function createReplicationActivities(deps: ActivityDeps) {
     async compareReplica(input: { set: string; replica: string }): Promise<ReplicaDiff> {
       return runWithHeartbeats(async (_report, cancellation) => {
         const resolved = await replicaSet(input.set);
-        return withPrimaryAndReplica(deps, resolved, input.replica, (primary, replica, workflowId) =>
+        return withPrimaryAndReplica(deps, resolved, { name: input.replica }, (primary, replica, workflowId) =>
           compareReplica(primary, replica, input.replica, {
             signal: cancellation,
             ...(workflowId !== undefined ? { workflowId } : {}),
@@ -87,11 +87,13 @@ export function createReplicationActivities(deps: ActivityDeps) {
  * Runs `use` on the set's primary and the named replica, each admitted by the worker's authority
  * and opened; both storages closed after. A replica that holds no repository, or one the primary's
  * passphrase does not open, is not a replica of it (not-a-replica: replication never initializes one).
+ * A pass names itself as maintenance on the replica (it deletes what the primary pruned): refused
+ * where the worker may only append to it; a comparison does not.
  */
 async function withPrimaryAndReplica<T>(
   deps: ActivityDeps,
   set: ResolvedReplicaSet,
-  replicaName: string,
+  { name: replicaName, maintenance }: { name: string; maintenance?: string },
   use: (primary: Repository, replica: Repository, workflowId: string | undefined) => Promise<T>,
 ): Promise<T> {
   if (!set.replicas.some((replica) => replica.name === replicaName)) {
@@ -101,7 +103,7 @@ async function withPrimaryAndReplica<T>(
   const open = deps.openRepository ?? openRepository;
   const primary = await open(await deps.authority.admit({ repo: set.primary.name, workflowId }));
   try {
-    const admitted = await deps.authority.admit({ repo: replicaName, workflowId, maintenance: 'replication' });
+    const admitted = await deps.authority.admit({ repo: replicaName, workflowId, ...(maintenance !== undefined ? { maintenance } : {}) });
     let replica: Repository;
     try {
       replica = await open(admitted);
