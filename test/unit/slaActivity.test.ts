@@ -48,7 +48,7 @@ it('observes sources and repositories, leaving out verified-damaged snapshots an
     observeFleet({ slas: [], sources: ['tiles', 'docs'], repositories: ['main'] }),
   );
   const packs = fs.readdirSync(path.join(dir, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  expect(observed.repositories).toEqual([{ repository: 'main', snapshotCount: 3, sizeBytes: packs.reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0) }]);
+  expect(observed.repositories).toEqual([{ repository: 'main', snapshotCount: 3, sizeBytes: packs.reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0), openRansomwareAlerts: 0 }]);
   const [tilesSeen, docsSeen] = observed.sources;
   // tiles: its own snapshot; the restore of `latest` at 03:00 read docs' d2, so tiles' recovery is the one of its id prefix.
   expect(tilesSeen).toMatchObject({ source: 'tiles', snapshotCount: 1, lastGoodSnapshotAt: '2026-03-01T00:00:00.000Z', lastRecovery: { workflowId: 'restore-tiles', seconds: 120 } });
