@@ -39,6 +39,22 @@ export function createS3Storage(config: S3Config): Storage {
   return new S3Storage(config);
 }
 
+/** The SDK client for a config: its own retries off (the retry wrapper or the activity retries). */
+export function createS3Client(config: S3Config): S3Client {
+  // The SDK warns on stderr that it will soon need Node 22; CLI commands keep stderr for errors.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { accessKeyId, secretAccessKey } = config;
+  return new S3Client({
+    region: config.region ?? 'us-east-1',
+    endpoint: config.endpoint,
+    forcePathStyle: config.pathStyle,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    maxAttempts: 1,
+    // A black-holed server must fail the request (transient), not hang it.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true, socketTimeout: 60_000 },
+  });
+}
+
 class S3Storage implements Storage {
   readonly location: string;
   private readonly client: S3Client;
@@ -49,18 +65,7 @@ class S3Storage implements Storage {
     this.location = describeConfig(config);
     this.bucket = config.bucket;
     this.keys = new ObjectKeys(config.prefix);
-    // The SDK warns on stderr that it will soon need Node 22; CLI commands keep stderr for errors.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    const { accessKeyId, secretAccessKey } = config;
-    this.client = new S3Client({
-      region: config.region ?? 'us-east-1',
-      endpoint: config.endpoint,
-      forcePathStyle: config.pathStyle,
-      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-      maxAttempts: 1,
-      // A black-holed server must fail the request (transient), not hang it.
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true, socketTimeout: 60_000 },
-    });
+    this.client = createS3Client(config);
   }
 
   async put(h: Handle, data: Uint8Array): Promise<void> {
@@ -69,7 +74,7 @@ class S3Storage implements Storage {
       if (data.length <= MULTIPART_THRESHOLD) await this.client.send(new PutObjectCommand(params));
       else await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: 4 }).done();
     } catch (err) {
-      throw this.classify(err, `put ${shortPath(h)}`);
+      throw classifyS3Error(this.config, err, `put ${shortPath(h)}`);
     }
   }
 
@@ -89,7 +94,7 @@ class S3Storage implements Storage {
       if (range && bytes.length !== range.length) throw this.pastEnd(h, range);
       return bytes;
     } catch (err) {
-      throw this.classify(err, `get ${shortPath(h)}`);
+      throw classifyS3Error(this.config, err, `get ${shortPath(h)}`);
     }
   }
 
@@ -98,7 +103,7 @@ class S3Storage implements Storage {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keys.key(h) }));
       return { size: head.ContentLength ?? 0, mtime: head.LastModified ?? new Date(0) };
     } catch (err) {
-      throw this.classify(err, `stat ${shortPath(h)}`);
+      throw classifyS3Error(this.config, err, `stat ${shortPath(h)}`);
     }
   }
 
@@ -110,7 +115,7 @@ class S3Storage implements Storage {
       try {
         page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
       } catch (err) {
-        throw this.classify(err, `list ${type}`);
+        throw classifyS3Error(this.config, err, `list ${type}`);
       }
       for (const { Key, Size, LastModified } of page.Contents ?? []) {
         const name = Key && this.keys.nameOf(type, Key);
@@ -126,7 +131,7 @@ class S3Storage implements Storage {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keys.key(h) }));
     } catch (err) {
-      throw this.classify(err, `delete ${shortPath(h)}`);
+      throw classifyS3Error(this.config, err, `delete ${shortPath(h)}`);
     }
   }
 
@@ -135,14 +140,14 @@ class S3Storage implements Storage {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (err) {
-      if (httpStatus(err) !== 404) throw this.classify(err, 'create bucket');
+      if (httpStatus(err) !== 404) throw classifyS3Error(this.config, err, 'create bucket');
     }
     const region = this.config.region ?? 'us-east-1';
     const location = region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint };
     try {
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket, CreateBucketConfiguration: location }));
     } catch (err) {
-      if ((err as Error).name !== 'BucketAlreadyOwnedByYou') throw this.classify(err, 'create bucket');
+      if ((err as Error).name !== 'BucketAlreadyOwnedByYou') throw classifyS3Error(this.config, err, 'create bucket');
     }
   }
 
@@ -153,31 +158,31 @@ class S3Storage implements Storage {
   private pastEnd(h: Handle, range: ByteRange): StorageError {
     return new StorageError('permanent', `[storage:s3] range ${range.offset}+${range.length} is past the end of ${shortPath(h)} in bucket "${this.bucket}"`);
   }
+}
 
-  /**
-   * Turns SDK and network errors into StorageErrors, without credentials: S3's own named cases
-   * here, everything else by the cloud backends' one rule (classifyCloudFailure).
-   */
-  private classify(err: unknown, op: string): StorageError {
-    if (err instanceof StorageError) return err;
-    const name = (err as { name?: string }).name ?? '';
-    const status = httpStatus(err);
-    const bucket = `bucket "${this.bucket}"`;
-    const fail = (kind: StorageError['kind'], text: string, retryHint?: RetryHint) => new StorageError(kind, `[storage:s3] ${text} (${op})`, { cause: err, retryHint });
+/**
+ * Turns SDK and network errors into StorageErrors, without credentials: S3's own named cases
+ * here, everything else by the cloud backends' one rule (classifyCloudFailure).
+ */
+export function classifyS3Error(config: S3Config, err: unknown, op: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const name = (err as { name?: string }).name ?? '';
+  const status = httpStatus(err);
+  const bucket = `bucket "${config.bucket}"`;
+  const fail = (kind: StorageError['kind'], text: string, retryHint?: RetryHint) => new StorageError(kind, `[storage:s3] ${text} (${op})`, { cause: err, retryHint });
 
-    if (name === 'NoSuchBucket') return fail('permanent', `${bucket} does not exist`);
-    if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return fail('not-found', `object not found in ${bucket}`);
-    if (AUTH_NAMES[name]) return fail('permanent', `credentials rejected for ${bucket}: ${AUTH_NAMES[name]}`);
-    if (name === 'AccessDenied' || status === 401 || status === 403) return fail('permanent', `access denied to ${bucket}`);
-    if (name === 'CredentialsProviderError') return fail('permanent', `no credentials for ${bucket}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
-    const failure = classifyCloudFailure(err, name === 'Error' ? undefined : name || undefined);
-    if (failure.kind === 'transient') return fail('transient', `${bucket} is unreachable or failing at ${this.config.endpoint ?? 'AWS'}: ${failure.reason}`, failure.retryHint);
-    return fail('permanent', failure.answered ? `request to ${bucket} refused: ${failure.reason}` : `request to ${bucket} failed: ${failure.reason}`);
-  }
+  if (name === 'NoSuchBucket') return fail('permanent', `${bucket} does not exist`);
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return fail('not-found', `object not found in ${bucket}`);
+  if (AUTH_NAMES[name]) return fail('permanent', `credentials rejected for ${bucket}: ${AUTH_NAMES[name]}`);
+  if (name === 'AccessDenied' || status === 401 || status === 403) return fail('permanent', `access denied to ${bucket}`);
+  if (name === 'CredentialsProviderError') return fail('permanent', `no credentials for ${bucket}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+  const failure = classifyCloudFailure(err, name === 'Error' ? undefined : name || undefined);
+  if (failure.kind === 'transient') return fail('transient', `${bucket} is unreachable or failing at ${config.endpoint ?? 'AWS'}: ${failure.reason}`, failure.retryHint);
+  return fail('permanent', failure.answered ? `request to ${bucket} refused: ${failure.reason}` : `request to ${bucket} failed: ${failure.reason}`);
 }
 
 /** `data/ab/abcdef012345…`: enough of a name to recognise it in a message. */
-function shortPath(h: Handle): string {
+export function shortPath(h: Handle): string {
   const path = objectPath(h);
   return h.name.length > 16 ? `${path.slice(0, path.length - h.name.length + 12)}…` : path;
 }
