@@ -20,3 +20,6 @@ export const GROUP_BY = ['host,source', 'host', 'source', 'tags', 'none'] as con
 export type GroupBy = (typeof GROUP_BY)[number];
 
 export const DEFAULT_MAX_UNUSED_PERCENT = 5;
+
+/** An immutable repository's Object Lock mode (core/immutablePolicy.ts). */
+export const IMMUTABLE_MODES = ['governance', 'compliance'] as const;
