@@ -46,6 +46,7 @@ import { runWithHeartbeats } from './heartbeats.js';
 import { zonedTime } from './inputTime.js';
 import { createPgActivities } from './pg.js';
 import { createRestoreAtActivities } from './restoreAt.js';
+import { createImmutableActivities } from './immutable.js';
 import { maintenanceUnlessDryRun, RepositoryDeps, withRepository } from './repositoryRun.js';
 import type { FleetHistory } from '../worker/fleetHistory.js';
 
@@ -228,6 +229,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFailoverActivities(deps),
     ...createRunbookActivities(deps),
     ...createSlaActivities(deps),
+    ...createImmutableActivities(deps),
     ...createJournalActivities(deps),
     ...createPgActivities(deps),
     ...createRestoreAtActivities(deps),

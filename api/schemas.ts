@@ -128,6 +128,8 @@ export const PruneRequestSchema = object({
   dryRun: flag('Decide and report only; nothing is deleted or written'),
 });
 
+export const ImmutableMaintenanceRequestSchema = object({ repo });
+
 export const PgBackupRequestSchema = object({
   repo,
   cluster,
@@ -260,6 +262,7 @@ export const OPERATION_REQUEST_SCHEMAS = {
   verify: VerificationRequestSchema,
   forget: ForgetRequestSchema,
   prune: PruneRequestSchema,
+  'immutable-maintenance': ImmutableMaintenanceRequestSchema,
   'pg-backup': PgBackupRequestSchema,
   'pg-restore': PgRestoreRequestSchema,
   'pg-verify': PgVerificationRequestSchema,

@@ -26,6 +26,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<CommandModule>> = {
   apply: () => import('./commands/apply.js'),
   key: () => import('./commands/key.js'),
   alerts: () => import('./commands/alerts.js'),
+  immutable: () => import('./commands/immutable.js'),
   schedule: () => import('./commands/schedule.js'),
   replication: () => import('./commands/replication.js'),
   failover: () => import('./commands/failover.js'),

@@ -3,7 +3,7 @@
 // them, and the overall help with the environment the command reads.
 
 import { DEFAULT_CHUNKER } from '../core/chunker.js';
-import { BACKUP_TYPES, COMPRESSION_LEVELS, COMPRESSION_NAMES, DEFAULT_MAX_UNUSED_PERCENT, DEFAULT_PACK_SIZE_MIB, GROUP_BY, VERIFY_LEVELS } from '../core/optionChoices.js';
+import { BACKUP_TYPES, COMPRESSION_LEVELS, COMPRESSION_NAMES, DEFAULT_MAX_UNUSED_PERCENT, DEFAULT_PACK_SIZE_MIB, GROUP_BY, IMMUTABLE_MODES, VERIFY_LEVELS } from '../core/optionChoices.js';
 import { SNAPSHOT_TIME_FORMAT, ZONED_SNAPSHOT_TIME_FORMAT } from '../core/snapshotTime.js';
 import { DEFAULT_PAUSE_NOTE } from '../schedules/notes.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/taskQueue.js';
@@ -69,6 +69,17 @@ export const COMMANDS = {
       'chunk-max': chunkSize('max', 'the largest'),
       'pack-size': { type: 'string', value: 'MIB', summary: 'the target size of pack files in MiB, 1 to 512', defaultValue: String(DEFAULT_PACK_SIZE_MIB) },
       'no-encryption': { type: 'boolean', summary: 'store data unencrypted (no passphrase needed)' },
+      'immutable-days': {
+        type: 'string',
+        value: 'N',
+        summary: "an immutable repository (S3 only): creates the bucket with Object Lock and a default retention of N days, so every file is locked N days after it is written (default: the repository's `immutable:` in meridian.yaml)",
+      },
+      'immutable-mode': {
+        type: 'string',
+        value: IMMUTABLE_MODES.join('|'),
+        summary: 'governance: a principal allowed to bypass governance retention can still delete; compliance: nobody can until the retention ends',
+        defaultValue: 'governance',
+      },
     }),
   },
   backup: {
@@ -224,6 +235,18 @@ export const COMMANDS = {
       'renamed with a new extension, new data that does not compress). While one is open, forget keeps the source\'s snapshots taken before it; ' +
       'ack acknowledges it (as MERIDIAN_IDENTITY, else your user name), which lifts that hold and needs the maintenance role.',
     options: withResult({}),
+  },
+  immutable: {
+    args: 'status | maintain | rollback',
+    summary:
+      "Operates an immutable repository (S3 Object Lock, made by init --immutable-days): status reads every file's versions and says what maintenance would do " +
+      '(retentions to extend, old versions whose retention has ended, those still locked and when they become deletable); maintain runs that maintenance ' +
+      '(through its workflow; `meridian apply` schedules it for a repository with `immutable:`); rollback --to TIME brings every file back to the version it had ' +
+      'then (after an attack with stolen credentials deleted or overwrote files), directly on the bucket with your credentials.',
+    options: withResult({
+      to: { type: 'string', value: 'TIME', summary: `rollback: the moment to bring the repository back to (${ZONED_SNAPSHOT_TIME_FORMAT}), within the last N days of its retention` },
+      'dry-run': { type: 'boolean', summary: 'rollback: count what would change, change nothing' },
+    }),
   },
   key: {
     args: 'add|list|remove [ID]',

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { RetentionPolicySchema, GROUP_BY } from '../core/retention.js';
 import { cronProblem } from './cron.js';
 import { DurationMs } from './duration.js';
+import { ImmutablePolicySchema } from '../core/immutablePolicy.js';
 import { RepositoryRole } from './repositoryRole.js';
 import { RunbookSchema } from './runbookSchema.js';
 import { EVENT_KINDS, SEVERITIES } from '../workflows/eventDefs.js';
@@ -60,6 +61,8 @@ export const RepositoryEntrySchema = z
     /** A path (relative: from the file's directory), file://, s3://, gs:// or azure:// URL. */
     url: z.string().min(1),
     role: RepositoryRole.optional(),
+    /** An immutable repository (S3 Object Lock): `meridian init` creates its bucket so, and `meridian apply` schedules its maintenance. */
+    immutable: ImmutablePolicySchema.optional(),
     /** The region label (replication and failover group repositories by it). */
     region: z.string().min(1).optional(),
     ...SecretReference,
@@ -67,6 +70,9 @@ export const RepositoryEntrySchema = z
   .superRefine((entry, ctx) => {
     if (entry.passwordFile !== undefined && entry.passwordEnv !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['passwordEnv'], message: 'give passwordFile or passwordEnv, not both' });
+    }
+    if (entry.immutable !== undefined && !entry.url.startsWith('s3://')) {
+      ctx.addIssue({ code: 'custom', path: ['immutable'], message: 'immutable repositories need S3 (Object Lock): the url must be s3://' });
     }
   });
 

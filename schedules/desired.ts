@@ -3,7 +3,9 @@
 // scrubWorkflow with names from the file, never secrets), policies and paused state, and a digest
 // of all of that, which `meridian apply` stores on the Schedule's action memo and compares. Each
 // `replication:` set adds the Schedule `meridian:replication-<set>`, whose runs ask the set's
-// workflow for a pass (replicationTickWorkflow).
+// workflow for a pass (replicationTickWorkflow); each repository with `immutable:` adds
+// `meridian:immutable-<repository>`, whose runs maintain it (immutableMaintenanceWorkflow) often
+// enough that no retention of a file in use runs short.
 
 import { createHash } from 'node:crypto';
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleSpec, Workflow } from '@temporalio/client';
@@ -11,7 +13,9 @@ import { isScrubSchedule, type BackupScheduleEntry, type MeridianConfig, type Re
 import { invalidArgument } from '../core/errors.js';
 import { replicationScheduleName, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
 import type { ScheduledBackupInput, ScrubInput } from '../workflows/shared.js';
-import { SCHEDULE_DIGEST_MEMO, scheduledRunWorkflowId, scheduleId, type ScheduleKind } from './names.js';
+import { immutableScheduleName, SCHEDULE_DIGEST_MEMO, scheduledRunWorkflowId, scheduleId, type ScheduleKind } from './names.js';
+import { renewalIntervalMs, type ImmutablePolicy } from '../core/immutablePolicy.js';
+import type { ImmutableMaintenanceInput } from '../workflows/shared.js';
 import { DEFAULT_CATCHUP_WINDOW_MS, DEFAULT_OVERLAP, TEMPLATE_CRON } from './templates.js';
 
 /** Workflow types a Schedule starts (registered by the worker's workflow bundle). */
@@ -19,8 +23,14 @@ export const SCHEDULED_BACKUP_WORKFLOW = 'scheduledBackupWorkflow';
 export const SCRUB_WORKFLOW = 'scrubWorkflow';
 /** Asks a replica set's workflow for a pass (workflows/replication.ts). */
 export const REPLICATION_TICK_WORKFLOW = 'replicationTickWorkflow';
+export const IMMUTABLE_MAINTENANCE_WORKFLOW = 'immutableMaintenanceWorkflow';
 
-const WORKFLOW_OF_KIND: Record<ScheduleKind, string> = { backup: SCHEDULED_BACKUP_WORKFLOW, scrub: SCRUB_WORKFLOW, replication: REPLICATION_TICK_WORKFLOW };
+const WORKFLOW_OF_KIND: Record<ScheduleKind, string> = {
+  backup: SCHEDULED_BACKUP_WORKFLOW,
+  scrub: SCRUB_WORKFLOW,
+  replication: REPLICATION_TICK_WORKFLOW,
+  immutable: IMMUTABLE_MAINTENANCE_WORKFLOW,
+};
 
 /** A replica set's Schedule when its entry gives no template, cron or every. */
 export const DEFAULT_REPLICATION_EVERY_MS = 3_600_000;
@@ -54,7 +64,8 @@ export interface DesiredSchedule {
 export function desiredSchedules(config: MeridianConfig, taskQueue: string): DesiredSchedule[] {
   const schedules = Object.entries(config.schedules).map(([name, entry]) => entrySchedule(config, name, entry, taskQueue));
   const replication = Object.entries(config.replication).map(([set, entry]) => replicationSchedule(set, entry, taskQueue));
-  return [...schedules, ...replication].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const immutable = Object.entries(config.repositories).flatMap(([name, entry]) => (entry.immutable ? [immutableSchedule(name, entry.immutable, taskQueue)] : []));
+  return [...schedules, ...replication, ...immutable].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function entrySchedule(config: MeridianConfig, name: string, entry: ScheduleEntry, taskQueue: string): DesiredSchedule {
@@ -83,6 +94,25 @@ function replicationSchedule(set: string, entry: ReplicationEntry, taskQueue: st
     policies: { overlap: 'SKIP', catchupWindow: DEFAULT_CATCHUP_WINDOW_MS },
     enabled: entry.enabled ?? true,
     what: `replicate ${entry.primary} to ${entry.replicas.join(', ')} (${entry.mode})`,
+    taskQueue,
+  });
+}
+
+/**
+ * An immutable repository's maintenance: twice per renewal interval (core/immutablePolicy.ts), so
+ * one run may fail or be skipped and the next still comes before any retention of a file in use
+ * runs short; a run still going makes the next skip.
+ */
+function immutableSchedule(repository: string, policy: ImmutablePolicy, taskQueue: string): DesiredSchedule {
+  const input: ImmutableMaintenanceInput = { repo: repository };
+  return desiredSchedule({
+    name: immutableScheduleName(repository),
+    kind: 'immutable',
+    input,
+    timing: { every: renewalIntervalMs(policy) / 2 },
+    policies: { overlap: 'SKIP', catchupWindow: DEFAULT_CATCHUP_WINDOW_MS },
+    enabled: true,
+    what: `maintain the immutable repository ${repository} (${policy.mode}, ${policy.days} days)`,
     taskQueue,
   });
 }

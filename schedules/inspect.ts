@@ -24,7 +24,7 @@ import { specText } from './specText.js';
 export const BACKFILL_OVERLAP = 'BUFFER_ALL' satisfies ScheduleOverlapPolicy;
 
 /** The workflow types of the Schedules apply makes, by the kind of schedule in meridian.yaml. */
-const KIND_OF_WORKFLOW: Record<string, string> = { scheduledBackupWorkflow: 'backup', scrubWorkflow: 'scrub', replicationTickWorkflow: 'replication' };
+const KIND_OF_WORKFLOW: Record<string, string> = { scheduledBackupWorkflow: 'backup', scrubWorkflow: 'scrub', replicationTickWorkflow: 'replication', immutableMaintenanceWorkflow: 'immutable' };
 
 /** How long `trigger` watches the Schedule for the action it requested to be taken or skipped. */
 const TRIGGER_SETTLE_MS = 5000;

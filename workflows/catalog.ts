@@ -105,6 +105,14 @@ export const OPERATIONS = {
     api: { path: '/v1/prunes', summary: 'Prune a repository: delete and repack packs of unused data (one prune per repository at a time)', request: 'PruneRequest' },
     onePerRepository: true,
   }),
+  'immutable-maintenance': describe({
+    workflowType: 'immutableMaintenanceWorkflow',
+    activity: 'maintainImmutableRepository',
+    subject: () => 'all',
+    summary: (input) => `maintenance of the immutable repository ${repositoryLabel(input.repo)} (retention extended, expired versions deleted)`,
+    api: { path: '/v1/immutable/maintenance', summary: 'Extend the Object Lock retention of the files of an immutable repository and delete its expired old versions', request: 'ImmutableMaintenanceRequest' },
+    onePerRepository: true,
+  }),
   'pg-backup': describe({
     workflowType: 'pgBackupWorkflow',
     activity: 'pgBackup',

@@ -6,6 +6,7 @@ export {
   pgBackupWorkflow,
   pgRestoreWorkflow,
   pgVerifyWorkflow,
+  immutableMaintenanceWorkflow,
   pruneWorkflow,
   repairIndexWorkflow,
   repairSnapshotsWorkflow,

@@ -20,6 +20,8 @@ import {
   ForgetInput,
   ForgetOutput,
   progressQuery,
+  ImmutableMaintenanceInput,
+  ImmutableMaintenanceOutput,
   PruneInput,
   PruneOutput,
   RepairIndexOutput,
@@ -173,6 +175,11 @@ export async function forgetWorkflow(input: ForgetInput): Promise<ForgetOutput> 
 
 export async function pruneWorkflow(input: PruneInput): Promise<PruneOutput> {
   return runOperation('prune', input);
+}
+
+/** One pass of an immutable repository's maintenance (a Schedule of `meridian apply` runs it before retentions run short). */
+export async function immutableMaintenanceWorkflow(input: ImmutableMaintenanceInput): Promise<ImmutableMaintenanceOutput> {
+  return runOperation('immutable-maintenance', input);
 }
 
 export async function repairIndexWorkflow(input: RepairInput): Promise<RepairIndexOutput> {

@@ -2,6 +2,8 @@
 // query and the input/result shapes of each operation (workflows/catalog.ts describes the
 // operations themselves). Import this module (never workflow implementations) from api/ and cli/.
 
+import type { MaintenanceResult } from '../core/immutability.js';
+import type { ImmutablePolicy } from '../core/immutablePolicy.js';
 import { defineQuery } from '@temporalio/workflow';
 import type { VerifyReport } from '../core/checker.js';
 import type { ForgetResult, SnapshotFilter } from '../core/forget.js';
@@ -218,6 +220,18 @@ export interface ScheduledBackupOutput {
   /** Counts only: the forget activity's listing stays in its own history event (each run's result is the next run's input). */
   forget?: Pick<ForgetOutput, 'kept' | 'removed' | 'durationMs'>;
   prune?: PruneOutput;
+}
+
+/** One pass of an immutable repository's maintenance (`immutableMaintenanceWorkflow`). */
+export interface ImmutableMaintenanceInput {
+  repo: string;
+  dataTaskQueue?: string;
+}
+
+/** The pass's counts (core/immutability.ts), the bucket's policy and the duration. */
+export interface ImmutableMaintenanceOutput extends MaintenanceResult {
+  policy: ImmutablePolicy;
+  durationMs: number;
 }
 
 /** A scrub run (`scrubWorkflow`): deep-verify the next share of the packs, 1/cycle per run. */

@@ -2,10 +2,13 @@
 // compression, chunker and pack size, directly on its storage; `--replica-of NAME|URL` makes
 // --repo a replica of that repository instead (core/replicaInit.ts: its keys, the replica-state
 // document, its config last), opened with its own passphrase. Again on the same replica: nothing
-// to do; on a location holding another repository: refused (not-a-replica, exit 3).
+// to do; on a location holding another repository: refused (not-a-replica, exit 3). With
+// --immutable-days (or `immutable:` in meridian.yaml) the S3 bucket gets Object Lock first.
 
 import type { ChunkerParams } from '../../core/chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES } from '../../core/compression.js';
+import type { ImmutablePolicy } from '../../core/immutablePolicy.js';
+import { IMMUTABLE_MODES } from '../../core/optionChoices.js';
 import { initReplica } from '../../core/replicaInit.js';
 import { Repository } from '../../core/repository.js';
 import type { InitOptions } from '../../core/repositoryConfig.js';
@@ -17,7 +20,7 @@ import { formatBytes, printJson, printLines, shortId } from '../output.js';
 import { withRepository, withStorage } from '../repositoryAccess.js';
 
 /** The options that shape a new repository; a replica takes all of them from its primary. */
-const CREATION_OPTIONS = ['no-encryption', 'compression', 'compression-level', 'chunk-min', 'chunk-avg', 'chunk-max', 'pack-size'] as const;
+const CREATION_OPTIONS = ['no-encryption', 'immutable-days', 'immutable-mode', 'compression', 'compression-level', 'chunk-min', 'chunk-avg', 'chunk-max', 'pack-size'] as const;
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('init', args);
@@ -35,21 +38,46 @@ export async function run(args: string[]): Promise<ExitCode> {
     chunker: chunkerOptions(values),
     packSizeMiB: numberValue('--pack-size', values['pack-size'], (n) => n >= 1 && n <= 512, 'a size in MiB from 1 to 512'),
   };
+  const immutable = immutablePolicy(values, commandRepository(repo).immutable);
   const passphrase = repositoryPassphrase(repo, values['password-file']);
   if (init.encryption && !passphrase) {
     throw usageError('a new encrypted repository needs a passphrase: set MERIDIAN_PASSWORD or use --password-file (or pass --no-encryption)');
   }
+  if (immutable) await enableImmutability(commandRepository(repo).url, immutable);
   const created = await withStorage(repo, (storage) => Repository.init(storage, passphrase, init));
   const { config } = created;
   if (values.json) {
-    printJson({ repositoryId: config.id, location: shown(repo), encrypted: config.encrypted, compression: config.compression, packSize: config.packSize });
+    printJson({ repositoryId: config.id, location: shown(repo), encrypted: config.encrypted, compression: config.compression, packSize: config.packSize, ...(immutable ? { immutable } : {}) });
     return EXIT.ok;
   }
   printLines(
     `created ${config.encrypted ? 'an encrypted' : 'an unencrypted'} repository ${shortId(config.id)} at ${shown(repo)}` +
-      ` (${config.compression} ${config.compressionLevel}, packs of ${formatBytes(config.packSize)})`,
+      ` (${config.compression} ${config.compressionLevel}, packs of ${formatBytes(config.packSize)}` +
+      `${immutable ? `; immutable: every file locked ${immutable.days} days in ${immutable.mode} mode` : ''})`,
   );
   return EXIT.ok;
+}
+
+/** --immutable-days/--immutable-mode, else the repository's `immutable:` in meridian.yaml; undefined for an ordinary repository. */
+function immutablePolicy(values: { 'immutable-days'?: string; 'immutable-mode'?: string }, configured: ImmutablePolicy | undefined): ImmutablePolicy | undefined {
+  const days = integerValue('--immutable-days', values['immutable-days'], 1, 36500);
+  const mode = enumValue('--immutable-mode', values['immutable-mode'], IMMUTABLE_MODES);
+  if (days === undefined) {
+    if (mode !== undefined) throw usageError('--immutable-mode goes with --immutable-days');
+    return configured;
+  }
+  return { days, mode: mode ?? 'governance' };
+}
+
+/** The bucket made (or found) with Object Lock and the policy's default retention, before any repository file is written. */
+async function enableImmutability(url: string, policy: ImmutablePolicy): Promise<void> {
+  const { openS3Versions } = await import('../../storage/s3Versions.js'); // the S3 SDK, for this case only
+  const store = openS3Versions(url);
+  try {
+    await store.enable(policy);
+  } finally {
+    await store.close();
+  }
 }
 
 /** A repository as the user named it, or its location without query. */

@@ -1,6 +1,6 @@
 // Records the replay fixtures in test/replay/histories/: runs each Meridian workflow on a
 // throwaway dev server with a real worker (local repository, a small tree, a throwaway PostgreSQL
-// cluster for the pg operations) and saves its history as JSON;
+// cluster for the pg operations, moto's S3 server for an immutable repository) and saves its history as JSON;
 // test/integration/replay.test.ts replays them against the current workflow code. Record
 // again only for a deliberate, patched change of a workflow, never to make a failing replay pass;
 // name the fixtures to write (the others are run but not rewritten), e.g. a new workflow type's:
@@ -20,7 +20,9 @@ import { listJournalSegments } from '../../core/journal.js';
 import { giveToPostgres, TestCluster } from '../helpers/postgres.js';
 import { eventually } from '../helpers/polling.js';
 import { LocalStorage } from '../../storage/local.js';
-import { repositoryLocationKey } from '../../storage/open.js';
+import { openStorage, repositoryLocationKey } from '../../storage/open.js';
+import { openS3Versions } from '../../storage/s3Versions.js';
+import { startObjectLockS3Server } from '../setup/servers/objectLockS3.js';
 import { createMeridianWorker } from '../../worker/createWorker.js';
 import { startDevServer } from '../../worker/devServer.js';
 import { configuredAuthority } from '../../worker/authority.js';
@@ -64,8 +66,18 @@ async function main(): Promise<void> {
     key: repositoryLocationKey(url),
   }));
 
+  // An immutable repository on moto's S3 server (Object Lock), for its maintenance workflow.
+  const lockServer = await startObjectLockS3Server();
+  process.env.AWS_ACCESS_KEY_ID ??= 'replay';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'replay';
+  const immutableRepo = `s3://replay-immutable/repo?endpoint=${lockServer.endpoint}&pathStyle=true&region=us-east-1`;
+  const versions = openS3Versions(immutableRepo);
+  await versions.enable({ days: 1, mode: 'compliance' });
+  await versions.close();
+  await Repository.init(await openStorage(immutableRepo), PASSPHRASE, {});
+
   const config: WorkerConfig = {
-    repositories: [...[repo, otherRepo].map((url) => ({ url, key: repositoryLocationKey(url) })), ...named],
+    repositories: [...[repo, otherRepo, immutableRepo].map((url) => ({ url, key: repositoryLocationKey(url) })), ...named],
     sourceRoots: [work],
     restoreRoots: [work],
     origin: { kind: 'command' },
@@ -214,6 +226,7 @@ async function main(): Promise<void> {
     const archive = await Repository.open(new LocalStorage(repo), PASSPHRASE);
     for (const walName of ['000000010000000000000001', '000000010000000000000002']) await pushWal(archive, { cluster: 'replay', walName, bytes: new Uint8Array(1 << 20) });
     await record('pg-verify-completed', await startOperation(client, 'pg-verify', { repo, cluster: 'replay', retention: true, dryRun: true }, taskQueue));
+    await record('immutable-maintenance-completed', await startOperation(client, 'immutable-maintenance', { repo: immutableRepo }, taskQueue));
     await recordPostgres({ client, taskQueue, record, work, repo });
   } finally {
     worker.shutdown();
@@ -221,6 +234,7 @@ async function main(): Promise<void> {
     await connection.close();
     await clientConnection.close();
     await server.stop();
+    await lockServer.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -295,6 +295,7 @@ describe('API OpenAPI document', () => {
       'forget',
       'unlock',
       'prune',
+      'immutable-maintenance',
       'pg-backup',
       'pg-restore',
       'pg-verify',

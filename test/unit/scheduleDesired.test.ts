@@ -65,6 +65,18 @@ describe('desired schedules', () => {
     expect(scrub.options.action.args).toEqual([{ schedule: 'gis-scrub', repo: 'gis', cycle: 4, budgetBytes: 2 ** 30 }]);
   });
 
+  it('an immutable repository gets its maintenance Schedule: twice per renewal interval, skipped while a run goes on', () => {
+    const withVault = byName(FILE.replace('repositories:\n', 'repositories:\n  vault: { url: "s3://vault/gis", immutable: { days: 30, mode: compliance } }\n'));
+    const maintenance = withVault['immutable-vault']!;
+    expect(maintenance.id).toBe('meridian:immutable-vault');
+    expect(maintenance.options.spec).toEqual({ intervals: [{ every: 4 * 86_400_000 }] }); // renewal interval: 30/4 → 8 days
+    expect(maintenance.options.policies.overlap).toBe('SKIP');
+    expect(maintenance.options.action).toMatchObject({ workflowType: 'immutableMaintenanceWorkflow', workflowId: 'scheduled-immutable:immutable-vault', args: [{ repo: 'vault' }] });
+    expect(maintenance.summary).toBe('every 345600s → maintain the immutable repository vault (compliance, 30 days)');
+    expect(Object.keys(schedules).some((name) => name.startsWith('immutable-'))).toBe(false);
+    expect(() => parseConfig('repositories:\n  vault: { url: /srv/vault, immutable: { days: 30, mode: compliance } }\n', 'meridian.yaml')).toThrow(/immutable repositories need S3 \(Object Lock\): the url must be s3:\/\//);
+  });
+
   it('every: is an interval spec', () => {
     expect(schedules.fast!.options.spec).toEqual({ intervals: [{ every: 1000 }] });
     expect(schedules.fast!.summary).toBe('every 1s → backup tiles');
