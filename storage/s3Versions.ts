@@ -22,7 +22,7 @@ import { httpStatus } from './cloudCalls.js';
 import { configFromUrl, type S3Config } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
 import { classifyS3Error, createS3Client, shortPath } from './s3.js';
-import { FILE_TYPES, Handle, StorageError } from './storage.js';
+import { Handle, StorageError } from './storage.js';
 import type { ImmutablePolicy } from '../core/immutablePolicy.js';
 
 /** One version of a repository file, or a delete marker (`deleteMarker`, size 0). */
@@ -110,29 +110,26 @@ export class S3Versions {
     }
   }
 
-  /** Every version and delete marker of every repository file under the prefix, by type. */
+  /** Every version and delete marker of every repository file under the prefix: one listing of the whole prefix, 1,000 a page. */
   async *versions(): AsyncIterable<ObjectVersion> {
-    for (const type of FILE_TYPES) {
-      const Prefix = this.keys.listPrefix(type);
-      let KeyMarker: string | undefined;
-      let VersionIdMarker: string | undefined;
-      do {
-        let page;
-        try {
-          page = await this.client.send(new ListObjectVersionsCommand({ Bucket: this.config.bucket, Prefix, KeyMarker, VersionIdMarker }));
-        } catch (err) {
-          throw this.fail(err, `list versions of ${type}`);
-        }
-        const entries = [...(page.Versions ?? []).map((v) => ({ ...v, marker: false })), ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, Size: 0, marker: true }))];
-        for (const entry of entries) {
-          const name = entry.Key && this.keys.nameOf(type, entry.Key);
-          if (!name || !entry.VersionId) continue;
-          yield { handle: { type, name }, versionId: entry.VersionId, modified: entry.LastModified ?? new Date(0), latest: entry.IsLatest === true, deleteMarker: entry.marker, size: entry.Size ?? 0 };
-        }
-        KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-      } while (KeyMarker !== undefined);
-    }
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectVersionsCommand({ Bucket: this.config.bucket, Prefix: this.keys.rootPrefix(), KeyMarker, VersionIdMarker }));
+      } catch (err) {
+        throw this.fail(err, 'list versions');
+      }
+      const entries = [...(page.Versions ?? []).map((v) => ({ ...v, marker: false })), ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, Size: 0, marker: true }))];
+      for (const entry of entries) {
+        const handle = entry.Key && this.keys.handleOf(entry.Key);
+        if (!handle || !entry.VersionId) continue;
+        yield { handle, versionId: entry.VersionId, modified: entry.LastModified ?? new Date(0), latest: entry.IsLatest === true, deleteMarker: entry.marker, size: entry.Size ?? 0 };
+      }
+      KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (KeyMarker !== undefined);
   }
 
   /** When a version's retention ends (undefined: it has none). */
