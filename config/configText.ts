@@ -5,6 +5,7 @@
 // taken from the file's own directory. Loaded by config/load.ts only when there is a file to parse:
 // yaml and the zod schema cost every command ~0.1 s to load.
 
+import { immutableScheduleName } from '../schedules/names.js';
 import path from 'node:path';
 import { Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { parseRepositoryUrl } from '../storage/open.js';
@@ -79,6 +80,11 @@ export function referenceProblems(config: MeridianConfig): ConfigProblem[] {
     }
     if (Object.hasOwn(config.schedules, `replication-${name}`)) {
       problems.push({ keyPath: ['replication', name], message: `the schedule name "replication-${name}" is taken by this set's own Schedule; rename that schedule` });
+    }
+  }
+  for (const [name, repository] of Object.entries(config.repositories)) {
+    if (repository.immutable && Object.hasOwn(config.schedules, immutableScheduleName(name))) {
+      problems.push({ keyPath: ['repositories', name, 'immutable'], message: `the schedule name "${immutableScheduleName(name)}" is taken by this repository's maintenance Schedule; rename that schedule` });
     }
   }
   problems.push(...failoverProblems(config), ...notificationProblems(config), ...slaProblems(config));

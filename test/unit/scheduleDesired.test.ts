@@ -75,6 +75,8 @@ describe('desired schedules', () => {
     expect(maintenance.summary).toBe('every 345600s → maintain the immutable repository vault (compliance, 30 days)');
     expect(Object.keys(schedules).some((name) => name.startsWith('immutable-'))).toBe(false);
     expect(() => parseConfig('repositories:\n  vault: { url: /srv/vault, immutable: { days: 30, mode: compliance } }\n', 'meridian.yaml')).toThrow(/immutable repositories need S3 \(Object Lock\): the url must be s3:\/\//);
+    const taken = FILE.replace('repositories:\n', 'repositories:\n  vault: { url: "s3://vault/gis", immutable: { days: 30, mode: compliance } }\n').replace('  fast: {', '  immutable-vault: { repository: gis, template: weekly, scrub: { cycle: 4 } }\n  fast: {');
+    expect(() => parseConfig(taken, 'meridian.yaml')).toThrow(/the schedule name "immutable-vault" is taken by this repository's maintenance Schedule/);
   });
 
   it('every: is an interval spec', () => {
