@@ -8,7 +8,7 @@
 import type { Snapshot, SnapshotStats } from './snapshots.js';
 
 /** Earlier backups of the source needed before a backup is judged, and at most looked at. */
-export const MIN_HISTORY = 3;
+const MIN_HISTORY = 3;
 const MAX_HISTORY = 14;
 /** A share of files new or changed that is a surge: at least this, and SURGE_FACTOR × the history's highest. */
 const SURGE_SHARE = 0.25;
