@@ -19,17 +19,18 @@ import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { formatBytes, printJson, printLines, shortId } from '../output.js';
 import { withRepository, withStorage } from '../repositoryAccess.js';
 
-/** The options that shape a new repository; a replica takes all of them from its primary. */
-const CREATION_OPTIONS = ['no-encryption', 'immutable-days', 'immutable-mode', 'compression', 'compression-level', 'chunk-min', 'chunk-avg', 'chunk-max', 'pack-size'] as const;
+/** The options that shape a new repository's data; a replica takes all of them from its primary (its immutability is its own). */
+const CREATION_OPTIONS = ['no-encryption', 'compression', 'compression-level', 'chunk-min', 'chunk-avg', 'chunk-max', 'pack-size'] as const;
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('init', args);
   expectPositionals('init', positionals, [], 0);
   const repo = repositoryUrl('init', values.repo, from('repo'));
+  const immutable = immutablePolicy(values, commandRepository(repo).immutable);
   if (values['replica-of'] !== undefined) {
     const given = CREATION_OPTIONS.find((name) => values[name] !== undefined);
     if (given) throw usageError(`--${given} does not go with --replica-of: a replica has its primary's encryption, compression, chunker and pack size`);
-    return initReplicaOf(repositoryUrl('init', values['replica-of'], '--replica-of'), repo, values['password-file'], values.json === true);
+    return initReplicaOf(repositoryUrl('init', values['replica-of'], '--replica-of'), repo, { passwordFile: values['password-file'], json: values.json === true, immutable });
   }
   const init: InitOptions = {
     encryption: !values['no-encryption'],
@@ -38,7 +39,6 @@ export async function run(args: string[]): Promise<ExitCode> {
     chunker: chunkerOptions(values),
     packSizeMiB: numberValue('--pack-size', values['pack-size'], (n) => n >= 1 && n <= 512, 'a size in MiB from 1 to 512'),
   };
-  const immutable = immutablePolicy(values, commandRepository(repo).immutable);
   const passphrase = repositoryPassphrase(repo, values['password-file']);
   if (init.encryption && !passphrase) {
     throw usageError('a new encrypted repository needs a passphrase: set MERIDIAN_PASSWORD or use --password-file (or pass --no-encryption)');
@@ -83,18 +83,25 @@ async function enableImmutability(url: string, policy: ImmutablePolicy): Promise
 /** A repository as the user named it, or its location without query. */
 const shown = (reference: string) => (isRepositoryName(reference) ? reference : parseRepositoryUrl(reference).display);
 
-/** Opens the primary with its passphrase and makes `repo` its replica (or finds it already is). */
-async function initReplicaOf(primary: string, repo: string, passwordFile: string | undefined, json: boolean): Promise<ExitCode> {
+/**
+ * Opens the primary with its passphrase and makes `repo` its replica (or finds it already is);
+ * an immutable replica's bucket gets Object Lock first (a vault copy in another region).
+ */
+async function initReplicaOf(primary: string, repo: string, options: { passwordFile: string | undefined; json: boolean; immutable: ImmutablePolicy | undefined }): Promise<ExitCode> {
   if (commandRepository(primary).key === commandRepository(repo).key) throw usageError(`--replica-of and --repo name the same location (${shown(repo)}): a replica lives elsewhere`);
-  const passphrase = repositoryPassphrase(primary, passwordFile);
-  const { repositoryId, created } = await withRepository(primary, passphrase, (opened) => withStorage(repo, (target) => initReplica(opened, target)));
+  const passphrase = repositoryPassphrase(primary, options.passwordFile);
+  const { immutable, json } = options;
+  const { repositoryId, created } = await withRepository(primary, passphrase, async (opened) => {
+    if (immutable) await enableImmutability(commandRepository(repo).url, immutable);
+    return withStorage(repo, (target) => initReplica(opened, target));
+  });
   if (json) {
-    printJson({ repositoryId, replicaOf: shown(primary), location: shown(repo), created });
+    printJson({ repositoryId, replicaOf: shown(primary), location: shown(repo), created, ...(immutable ? { immutable } : {}) });
     return EXIT.ok;
   }
   printLines(
     created
-      ? `replica of ${shown(primary)} created at ${shown(repo)} (repository ${shortId(repositoryId)}); data arrives with the next replication pass`
+      ? `replica of ${shown(primary)} created at ${shown(repo)} (repository ${shortId(repositoryId)}${immutable ? `; immutable: every file locked ${immutable.days} days in ${immutable.mode} mode` : ''}); data arrives with the next replication pass`
       : `${shown(repo)} is already a replica of ${shown(primary)} (repository ${shortId(repositoryId)}); nothing to do`,
   );
   return EXIT.ok;

@@ -5,7 +5,8 @@
 // attacker holding the worker's credentials tries to delete every version of every file (each
 // refused), hides every file behind a delete marker and overwrites half of them: the repository
 // is gone for every reader; `meridian immutable rollback --to` the moment before brings it back,
-// and the latest snapshot restores byte for byte and verifies.
+// and the latest snapshot restores byte for byte and verifies. An immutable replica of a local
+// primary (a vault copy) is made by init --replica-of, filled by a replication pass, and restores.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,6 +17,7 @@ import { openS3Versions, ObjectVersion } from '../../storage/s3Versions';
 import { StorageError } from '../../storage/storage';
 import type { StartedServer } from '../setup/servers';
 import { startObjectLockS3Server } from '../setup/servers/objectLockS3';
+import { testConnection } from '../helpers/temporal';
 import { meridianEnv, MeridianWorkerProcess, parseJson, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
 import { pseudoRandomBytes, tempDir } from '../helpers/trees';
 
@@ -26,7 +28,9 @@ let server: StartedServer & { endpoint: string };
 let work: string;
 let source: string;
 let url: string;
+let replicaUrl: string;
 let bucket: string;
+const set = `vault-${process.pid}-${Date.now().toString(36)}`;
 let env: NodeJS.ProcessEnv;
 let worker: MeridianWorkerProcess;
 
@@ -62,12 +66,32 @@ beforeAll(async () => {
   bucket = `meridian-immutable-${randomBytes(3).toString('hex')}`;
   url = `s3://${bucket}/repo?endpoint=${server.endpoint}&pathStyle=true&region=us-east-1`;
   const config = path.join(work, 'meridian.yaml');
-  fs.writeFileSync(config, ['repositories:', '  vault:', `    url: ${url}`, '    immutable: { days: 1, mode: compliance }', ''].join('\n'));
+  replicaUrl = `s3://${bucket}-replica/repo?endpoint=${server.endpoint}&pathStyle=true&region=us-east-1`;
+  fs.writeFileSync(
+    config,
+    [
+      'repositories:',
+      '  vault:',
+      `    url: ${url}`,
+      '    immutable: { days: 1, mode: compliance }',
+      `  tiles: { url: ${path.join(work, 'tiles')} }`,
+      `  tiles-vault: { url: "${replicaUrl}", immutable: { days: 2, mode: governance } }`,
+      'replication:',
+      `  ${set}: { primary: tiles, replicas: [tiles-vault] }`,
+      '',
+    ].join('\n'),
+  );
   env = { ...meridianEnv(work, 'immutable', PASS), MERIDIAN_CONFIG: config, MERIDIAN_SOURCE_ROOTS: work, MERIDIAN_RESTORE_ROOTS: work };
   worker = await startMeridianWorker(env);
 });
 
 afterAll(async () => {
+  const temporal = await testConnection();
+  await temporal.client.workflow
+    .getHandle(`replication:${set}`)
+    .terminate('test over')
+    .catch(() => undefined);
+  await temporal.close();
   await worker?.stop('SIGTERM');
   await server?.stop();
 });
@@ -161,6 +185,22 @@ test("an attacker with the worker's credentials deletes and overwrites every fil
   }
   expect(fs.readdirSync(path.join(restored, 'z12')).sort()).toEqual(fs.readdirSync(path.join(source, 'z12')).sort());
   expect((await meridian('verify', '--repo', 'vault')).code).toBe(0);
+});
+
+test('an immutable replica (a vault copy of a local primary): init --replica-of locks its bucket, a replication pass fills it, it restores', async () => {
+  expect((await meridian('init', '--repo', 'tiles')).code).toBe(0);
+  const replica = parseJson<{ created: boolean; immutable: Status['policy'] }>(await meridian('init', '--replica-of', 'tiles', '--repo', 'tiles-vault', '--json'));
+  expect(replica).toEqual(expect.objectContaining({ created: true, immutable: { days: 2, mode: 'governance' } }));
+  parseJson(await meridian('backup', source, '--repo', 'tiles', '--json', '-q'));
+  parseJson(await meridian('replication', 'run', set, '--wait', '--json'));
+  const status = parseJson<Status>(await meridian('immutable', 'status', '--repo', 'tiles-vault', '--json'));
+  expect(status.policy).toEqual({ days: 2, mode: 'governance' });
+  expect(status.checked).toBeGreaterThanOrEqual(5); // config, key, data and tree packs, index file, snapshot
+  const target = path.join(work, 'restored-from-vault');
+  parseJson(await meridian('restore', 'latest', '--repo', 'tiles-vault', '--target', target, '--json'));
+  for (const name of fs.readdirSync(path.join(source, 'z12'))) {
+    expect(fs.readFileSync(path.join(target, 'z12', name)).equals(fs.readFileSync(path.join(source, 'z12', name)))).toBe(true);
+  }
 });
 
 test('bad input: a rollback older than the retention, or an immutable repository that is not on S3, is refused in one line', async () => {
