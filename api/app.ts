@@ -1,7 +1,8 @@
 // The HTTP API: a Hono app that starts and queries operations through @temporalio/client, shows
 // and operates the Schedules `meridian apply` made, shows and drives replica sets, failover
-// monitors and runbook executions, shows the SLAs, and lists snapshots, for the repositories the
-// server's authority knows (others are 403 before any storage is contacted). GET /healthz and GET
+// monitors and runbook executions, shows the SLAs, lists snapshots and ransomware alerts (and
+// acknowledges these), for the repositories the server's authority knows (others are 403 before
+// any storage is contacted). GET /healthz and GET
 // /v1/openapi.json are open, and so is GET /metrics when the server mounts it here (it has its
 // own optional token, metrics/endpoint.ts); the web dashboard (/, /login and its pages:
 // api/dashboard/) signs in with a cookie; every other route needs a bearer token
@@ -28,6 +29,7 @@ import { runbookRoutes } from './routes/runbooks.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { slaRoutes } from './routes/slas.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { alertRoutes } from './routes/alerts.js';
 
 export interface ApiDeps {
   client: Client;
@@ -66,6 +68,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route('/', operationStartRoutes(deps));
   app.route('/v1/operations', operationRoutes(deps));
   app.route('/v1/snapshots', snapshotRoutes(deps));
+  app.route('/v1/alerts', alertRoutes(deps));
   app.route('/v1/schedules', scheduleRoutes(deps));
   app.route('/v1/replication', replicationRoutes(deps));
   app.route('/v1/failover', failoverRoutes(deps));

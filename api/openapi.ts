@@ -8,6 +8,7 @@ import { MAX_BODY_TEXT } from './bodySize.js';
 import { TRACKED_OPERATIONS } from './operations.js';
 import { errors, isoTime, json, jsonSchema, ref } from './openapiParts.js';
 import { slaPaths, slaSchemas } from './openapiSlas.js';
+import { alertPaths, alertSchemas } from './openapiAlerts.js';
 import {
   FailbackRequestSchema,
   FailoverParamSchema,
@@ -263,6 +264,7 @@ export const openApiDocument = {
       },
     },
     ...slaPaths,
+    ...alertPaths,
     '/v1/snapshots': {
       get: {
         summary: "A repository's snapshots, oldest first; with at and source, which snapshot and journal segments a restore of the source as of that time uses",
@@ -523,6 +525,7 @@ export const openApiDocument = {
         },
       },
       ...slaSchemas,
+      ...alertSchemas,
       RestoreAtPlan: {
         type: 'object',
         required: ['at', 'snapshot', 'segments', 'covered'],

@@ -181,6 +181,9 @@ export const SnapshotListQuerySchema = object({
 
 export const SnapshotParamSchema = object({ id: snapshotId });
 
+/** The `:snapshot` of POST /v1/alerts/:snapshot/ack: the suspected snapshot whose alert to acknowledge. */
+export const AlertParamSchema = object({ snapshot: snapshotId });
+
 /** The `:name` of the /v1/schedules routes: a schedule's name in meridian.yaml (its Schedule id is meridian:NAME). */
 export const ScheduleParamSchema = object({
   name: ConfigName.meta({ description: "A schedule's name in meridian.yaml; its Temporal Schedule id is meridian:NAME" }),
