@@ -25,6 +25,8 @@ export const EVENT_KINDS = [
   'runbook-finished',
   /** A backup whose changes look like ransomware at work (core/changeAnomaly.ts). */
   'suspected-ransomware',
+  /** An immutable repository's maintenance failed: the retention of files in use may run short. */
+  'immutable-maintenance-failed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -47,6 +49,7 @@ export const DEFAULT_SEVERITY: Record<EventKind, Severity> = {
   'runbook-waiting': 'warning',
   'runbook-finished': 'info',
   'suspected-ransomware': 'critical',
+  'immutable-maintenance-failed': 'critical',
 };
 
 export function severityRank(severity: Severity): number {

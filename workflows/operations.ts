@@ -87,6 +87,7 @@ const FAILURE_EVENTS: Partial<Record<Operation, EventKind>> = {
   restore: 'restore-failed',
   verify: 'verify-failed',
   prune: 'prune-failed',
+  'immutable-maintenance': 'immutable-maintenance-failed',
   'pg-backup': 'backup-failed',
   'pg-restore': 'restore-failed',
   'pg-verify': 'verify-failed',

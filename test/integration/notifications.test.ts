@@ -6,7 +6,8 @@
 // channel that wants other kinds nothing. A runbook step waiting for approval raises
 // runbook-waiting; its end raises runbook-finished, which the warning-minimum email channel filters;
 // a step whose approval times out and escalates raises runbook-waiting again, naming the widened approvers.
-// A backup whose changes look like ransomware (after four normal days) raises suspected-ransomware.
+// A backup whose changes look like ransomware (after four normal days) raises suspected-ransomware;
+// a failed maintenance of an immutable repository raises immutable-maintenance-failed.
 
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -168,6 +169,16 @@ test('a backup whose changes look like ransomware raises suspected-ransomware, n
     }),
   ]);
   expect(events[0]!.summary).toContain(`meridian alerts ack ${result.snapshotId.slice(0, 8)} --repo ${repoDir}`);
+});
+
+test("a failed maintenance of an immutable repository raises immutable-maintenance-failed (critical), with the reason", async () => {
+  const repoDir = tempDir('notifications-immutable');
+  const before = hooks.received.length;
+  const handle = await startOperation(t.client, 'immutable-maintenance', { repo: repoDir }, worker.taskQueue);
+  await expect(handle.result()).rejects.toThrow();
+  const events = hooks.received.slice(before).filter(at('/oncall')).map((request) => request.body as MeridianEvent);
+  expect(events).toEqual([expect.objectContaining({ kind: 'immutable-maintenance-failed', severity: 'critical' })]);
+  expect(events[0]!.summary).toMatch(/^maintenance of the immutable repository .* failed: .*immutable repositories are supported on S3 \(Object Lock\) only; local is not/);
 });
 
 test('a runbook step waiting for approval raises runbook-waiting; its end raises runbook-finished where wanted', async () => {
