@@ -3,8 +3,7 @@
 // opens no repository and holds no lock: it changes only retentions and old versions, never a
 // current file, so backups and prunes go on beside it.
 
-import { RepositoryError } from '../core/errors.js';
-import { maintainImmutable } from '../core/immutability.js';
+import { maintainImmutable, requireImmutablePolicy } from '../core/immutability.js';
 import { openS3Versions } from '../storage/s3Versions.js';
 import type { ImmutableMaintenanceInput, ImmutableMaintenanceOutput } from '../workflows/shared.js';
 import { runWithHeartbeats } from './heartbeats.js';
@@ -19,8 +18,7 @@ export function createImmutableActivities(deps: RepositoryDeps) {
         const admitted = await deps.authority.admit({ repo: input.repo, maintenance: 'immutable maintenance' });
         const store = openS3Versions(admitted.url);
         try {
-          const policy = await store.policy();
-          if (!policy) throw new RepositoryError('invalid-argument', `[immutable] ${store.location} is not an immutable repository: its bucket has no Object Lock default retention (create it with meridian init --immutable-days)`);
+          const policy = await requireImmutablePolicy(store);
           const result = await maintainImmutable(store, policy, { now: new Date(), signal: cancellation, onProgress: (done) => report({ phase: 'versions', done }) });
           return { policy, ...result, durationMs: Date.now() - started };
         } finally {

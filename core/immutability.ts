@@ -13,9 +13,17 @@
 // makes the version each file had at a given moment current again.
 
 import { forEachConcurrently } from './concurrently.js';
+import { RepositoryError } from './errors.js';
 import { daysMs, ImmutablePolicy, renewalIntervalMs } from './immutablePolicy.js';
-import type { ObjectVersion, VersionStore } from '../storage/s3Versions.js';
+import type { ObjectVersion, S3Versions, VersionStore } from '../storage/s3Versions.js';
 import type { FileType } from '../storage/storage.js';
+
+/** The bucket's policy; a bucket without Object Lock and a default retention is refused in one sentence. */
+export async function requireImmutablePolicy(store: Pick<S3Versions, 'policy' | 'location'>): Promise<ImmutablePolicy> {
+  const policy = await store.policy();
+  if (!policy) throw new RepositoryError('invalid-argument', `[immutable] ${store.location} is not an immutable repository: its bucket has no Object Lock default retention (create it with meridian init --immutable-days)`);
+  return policy;
+}
 
 /** Files whose locks say nothing about the repository's history: a lock or canary is never extended or brought back. */
 const TRANSIENT_TYPES: ReadonlySet<FileType> = new Set(['locks', 'health']);

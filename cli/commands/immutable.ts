@@ -62,11 +62,10 @@ export async function run(args: string[]): Promise<ExitCode> {
 /** Opens the bucket's versions, refuses a bucket without Object Lock, and always closes. */
 async function withVersions<T>(url: string, use: (store: S3Versions, policy: ImmutablePolicy) => Promise<T>): Promise<T> {
   const { openS3Versions } = await import('../../storage/s3Versions.js'); // the S3 SDK: not for maintain, which only starts a workflow
+  const { requireImmutablePolicy } = await import('../../core/immutability.js');
   const store = openS3Versions(url);
   try {
-    const policy = await store.policy();
-    if (!policy) throw new RepositoryError('invalid-argument', `${store.location} is not an immutable repository: its bucket has no Object Lock default retention`);
-    return await use(store, policy);
+    return await use(store, await requireImmutablePolicy(store));
   } finally {
     await store.close();
   }
