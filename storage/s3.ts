@@ -136,19 +136,7 @@ class S3Storage implements Storage {
   }
 
   async createLocation(): Promise<void> {
-    try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
-      return;
-    } catch (err) {
-      if (httpStatus(err) !== 404) throw classifyS3Error(this.config, err, 'create bucket');
-    }
-    const region = this.config.region ?? 'us-east-1';
-    const location = region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint };
-    try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket, CreateBucketConfiguration: location }));
-    } catch (err) {
-      if ((err as Error).name !== 'BucketAlreadyOwnedByYou') throw classifyS3Error(this.config, err, 'create bucket');
-    }
+    await createBucketIfMissing(this.client, this.config);
   }
 
   async close(): Promise<void> {
@@ -157,6 +145,30 @@ class S3Storage implements Storage {
 
   private pastEnd(h: Handle, range: ByteRange): StorageError {
     return new StorageError('permanent', `[storage:s3] range ${range.offset}+${range.length} is past the end of ${shortPath(h)} in bucket "${this.bucket}"`);
+  }
+}
+
+/**
+ * Creates the config's bucket unless it exists (with Object Lock when asked, which S3 can turn on
+ * only at creation); true when this call created it. A bucket created meanwhile by someone else
+ * with these credentials counts as existing.
+ */
+export async function createBucketIfMissing(client: S3Client, config: S3Config, options: { objectLock?: boolean } = {}): Promise<boolean> {
+  const Bucket = config.bucket;
+  try {
+    await client.send(new HeadBucketCommand({ Bucket }));
+    return false;
+  } catch (err) {
+    if (httpStatus(err) !== 404) throw classifyS3Error(config, err, 'create bucket');
+  }
+  const region = config.region ?? 'us-east-1';
+  const location = region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint };
+  try {
+    await client.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration: location, ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'BucketAlreadyOwnedByYou') return false;
+    throw classifyS3Error(config, err, 'create bucket');
   }
 }
 

@@ -5,23 +5,19 @@
 // ordinary reads and writes go through storage/s3.ts; only core/immutability.ts uses this.
 
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand,
   S3Client,
-  type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
-import { httpStatus } from './cloudCalls.js';
-import { configFromUrl, type S3Config } from './config.js';
+import { configFromUrl, describeConfig, type S3Config } from './config.js';
 import { ObjectKeys } from './objectKeys.js';
-import { classifyS3Error, createS3Client, shortPath } from './s3.js';
+import { classifyS3Error, createBucketIfMissing, createS3Client, shortPath } from './s3.js';
 import { Handle, StorageError } from './storage.js';
 import type { ImmutablePolicy } from '../core/immutablePolicy.js';
 
@@ -49,7 +45,7 @@ export class S3Versions {
   constructor(private readonly config: S3Config) {
     this.client = createS3Client(config);
     this.keys = new ObjectKeys(config.prefix);
-    this.location = `s3://${config.bucket}/${config.prefix}`.replace(/\/$/, '');
+    this.location = describeConfig(config);
   }
 
   /** The bucket's default retention, or undefined when Object Lock is off (or has no default). */
@@ -74,29 +70,8 @@ export class S3Versions {
    */
   async enable(policy: ImmutablePolicy): Promise<void> {
     const Bucket = this.config.bucket;
-    let exists = true;
-    try {
-      await this.client.send(new HeadBucketCommand({ Bucket }));
-    } catch (err) {
-      if (httpStatus(err) !== 404) throw this.fail(err, 'create bucket');
-      exists = false;
-    }
-    if (!exists) {
-      const region = this.config.region ?? 'us-east-1';
-      const location = region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint };
-      try {
-        await this.client.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration: location, ObjectLockEnabledForBucket: true }));
-      } catch (err) {
-        throw this.fail(err, 'create bucket');
-      }
-    } else {
-      try {
-        const answer = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket }));
-        if (answer.ObjectLockConfiguration?.ObjectLockEnabled !== 'Enabled') throw new Error('disabled');
-      } catch (err) {
-        if (err instanceof Error && err.message !== 'disabled' && !isLockNotConfigured(err)) throw this.fail(err, 'read the object lock configuration');
-        throw new StorageError('permanent', `[storage:s3] bucket "${Bucket}" exists without Object Lock, which cannot be turned on afterwards; use a new bucket for an immutable repository`);
-      }
+    if (!(await createBucketIfMissing(this.client, this.config, { objectLock: true })) && !(await this.lockEnabled())) {
+      throw new StorageError('permanent', `[storage:s3] bucket "${Bucket}" exists without Object Lock, which cannot be turned on afterwards; use a new bucket for an immutable repository`);
     }
     try {
       await this.client.send(
@@ -107,6 +82,16 @@ export class S3Versions {
       );
     } catch (err) {
       throw this.fail(err, 'set the default retention');
+    }
+  }
+
+  private async lockEnabled(): Promise<boolean> {
+    try {
+      const answer = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.config.bucket }));
+      return answer.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+    } catch (err) {
+      if (isLockNotConfigured(err)) return false;
+      throw this.fail(err, 'read the object lock configuration');
     }
   }
 

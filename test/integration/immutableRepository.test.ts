@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ObjectKeys } from '../../storage/objectKeys';
 import { openS3Versions, ObjectVersion } from '../../storage/s3Versions';
 import { StorageError } from '../../storage/storage';
@@ -203,11 +203,18 @@ test('an immutable replica (a vault copy of a local primary): init --replica-of 
   }
 });
 
-test('bad input: a rollback older than the retention, or an immutable repository that is not on S3, is refused in one line', async () => {
+test('bad input: a rollback older than the retention, an existing bucket without Object Lock, or an immutable repository that is not on S3, is refused in one line', async () => {
   const old = await meridian('immutable', 'rollback', '--repo', 'vault', '--to', new Date(Date.now() - 2 * DAY_MS).toISOString());
   expect(old.code).toBe(2);
   expect(old.stderr.trim().split('\n')).toHaveLength(1);
   expect(old.stderr).toMatch(/older than the 1 days every version is sure to be kept/);
+  const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true });
+  await client.send(new CreateBucketCommand({ Bucket: `${bucket}-plain` }));
+  client.destroy();
+  const plain = await meridian('init', '--repo', `s3://${bucket}-plain/repo?endpoint=${server.endpoint}&pathStyle=true&region=us-east-1`, '--immutable-days', '1');
+  expect(plain.code).not.toBe(0);
+  expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+  expect(plain.stderr).toMatch(/bucket ".*-plain" exists without Object Lock, which cannot be turned on afterwards/);
   const local = await runMeridian(['immutable', 'status', '--repo', path.join(work, 'local-repo')], { cwd: work, env, timeoutMs: 60_000 });
   expect(local.stderr).toMatch(/immutable repositories are supported on S3 \(Object Lock\) only; local is not/);
   expect(local.code).not.toBe(0);
