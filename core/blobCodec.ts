@@ -2,7 +2,7 @@
 // Decoding reverses both steps and checks the blob's id against its content.
 
 import { compressBlob, CompressionLevel, CompressionName, decompressBlob, decompressBlobReusing } from './compression.js';
-import { blobId, MasterKeys, open, openReusing, seal, SEAL_OVERHEAD } from './crypto.js';
+import { blobId, MasterKeys, openReusingUnder, openUnder, seal, SEAL_OVERHEAD } from './crypto.js';
 import { integrityError } from './errors.js';
 
 export type BlobType = 'data' | 'tree';
@@ -55,7 +55,7 @@ export interface StoredBlobInfo {
 /** Opens, decompresses and checks a blob read from a pack; throws an integrity error on any mismatch. */
 export function decodeBlob(keys: MasterKeys | null, info: StoredBlobInfo, stored: Uint8Array): Uint8Array {
   const what = `blob ${info.id.slice(0, 12)}`;
-  const compressed = keys ? open(keys.encryption, stored, what) : stored;
+  const compressed = keys ? openUnder(keys, stored, what) : stored;
   const data = decompressBlob(info.codec, compressed, info.rawLength);
   if (blobId(keys, data) !== info.id) throw integrityError(`${what} (content hash)`);
   return data;
@@ -73,7 +73,7 @@ export function decodeBlob(keys: MasterKeys | null, info: StoredBlobInfo, stored
  */
 export function decodeBlobForRestore(keys: MasterKeys | null, info: StoredBlobInfo, stored: Uint8Array): Uint8Array {
   const what = `blob ${info.id.slice(0, 12)}`;
-  const compressed = keys ? openReusing(keys.encryption, stored, what) : stored;
+  const compressed = keys ? openReusingUnder(keys, stored, what) : stored;
   const data = decompressBlobReusing(info.codec, compressed, info.rawLength);
   if (!keys && blobId(null, data) !== info.id) throw integrityError(`${what} (content hash)`);
   return data;

@@ -4,10 +4,15 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomFillSync } from 'node:crypto';
 import { integrityError } from './errors.js';
 
-/** 32 bytes each. */
+/**
+ * 32 bytes each. `retired`: the encryption keys in use before a key rotation, kept only until
+ * every file sealed under them has been sealed again (core/keyRotation.ts); nothing is sealed
+ * with them. Blob ids keep the same MAC key across a rotation, so deduplication carries on.
+ */
 export interface MasterKeys {
   encryption: Uint8Array;
   mac: Uint8Array;
+  retired?: Uint8Array[];
 }
 
 const NONCE_LENGTH = 12;
@@ -44,6 +49,55 @@ export function seal(key: Uint8Array, plaintext: Uint8Array, sealed: Uint8Array 
 /** Inverse of seal; any failure (short input, wrong key, altered byte) is an integrity error about `what`. */
 export function open(key: Uint8Array, sealed: Uint8Array, what: string): Uint8Array {
   return Buffer.from(openReusing(key, sealed, what));
+}
+
+/**
+ * open under a repository's keys: the current encryption key, then any retired by a rotation
+ * still under way (a wrong key fails the tag, so a file sealed under one is never misread).
+ */
+export function openUnder(keys: MasterKeys, sealed: Uint8Array, what: string): Uint8Array {
+  return Buffer.from(openReusingUnder(keys, sealed, what));
+}
+
+/** openReusing under a repository's keys, as openUnder. */
+export function openReusingUnder(keys: MasterKeys, sealed: Uint8Array, what: string): Uint8Array {
+  try {
+    return openReusing(keys.encryption, sealed, what);
+  } catch (err) {
+    for (const retired of keys.retired ?? []) {
+      try {
+        return openReusing(retired, sealed, what);
+      } catch {
+        // the next retired key, or the first failure
+      }
+    }
+    throw err;
+  }
+}
+
+/** openUnder, telling whether the current key opened it (a file a rotation has yet to seal again needs a retired one). */
+export function openTelling(keys: MasterKeys, sealed: Uint8Array, what: string): { plain: Uint8Array; current: boolean } {
+  try {
+    return { plain: open(keys.encryption, sealed, what), current: true };
+  } catch (err) {
+    if (!keys.retired?.length) throw err;
+    return { plain: openUnder({ ...keys, encryption: keys.retired[0]!, retired: keys.retired.slice(1) }, sealed, what), current: false };
+  }
+}
+
+/** Whether `sealed` opens under the current encryption key (one a rotation has yet to seal again does not). */
+export function sealedUnderCurrentKey(keys: MasterKeys, sealed: Uint8Array): boolean {
+  try {
+    openReusing(keys.encryption, sealed, 'file');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A sealed object sealed again under the current key (same length: a new nonce, the same plaintext). */
+export function resealUnder(keys: MasterKeys, sealed: Uint8Array, what: string): Uint8Array {
+  return seal(keys.encryption, openReusingUnder(keys, sealed, what));
 }
 
 // The output buffer of openReusing, grown to the largest object seen (one per thread).

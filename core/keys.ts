@@ -39,7 +39,8 @@ const KeyFileSchema = z
   .refine((f) => 128 * f.N * f.r <= 2 ** 30, 'scrypt parameters must need at most 1 GiB of memory');
 type KeyFile = z.infer<typeof KeyFileSchema>;
 
-const MasterKeysSchema = z.object({ encryption: masterKey, mac: masterKey });
+// `retired`: the encryption keys of before a key rotation still under way (core/crypto.ts).
+const MasterKeysSchema = z.object({ encryption: masterKey, mac: masterKey, retired: z.array(masterKey).max(16).optional() });
 
 function parseJson(bytes: Uint8Array): unknown {
   try {
@@ -93,9 +94,11 @@ export async function createKeyFile(
   const N = options?.scryptN ?? DEFAULT_SCRYPT_N;
   const salt = randomBytes(32);
   const derived = await deriveKey(passphrase, salt, N, SCRYPT_R, SCRYPT_P);
+  const base64Key = (key: Uint8Array) => Buffer.from(key).toString('base64');
   const secret = JSON.stringify({
-    encryption: Buffer.from(master.encryption).toString('base64'),
-    mac: Buffer.from(master.mac).toString('base64'),
+    encryption: base64Key(master.encryption),
+    mac: base64Key(master.mac),
+    ...(master.retired?.length && { retired: master.retired.map(base64Key) }),
   });
   const info: KeyFileInfo = {
     id: randomId(),
@@ -138,5 +141,6 @@ export async function unlockKeyFile(bytes: Uint8Array, passphrase: string): Prom
       cause: keys.error,
     });
   }
-  return keys.data;
+  const { retired, ...current } = keys.data;
+  return retired?.length ? { ...current, retired } : current;
 }

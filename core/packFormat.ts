@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { EncodedBlob } from './blobCodec.js';
-import { MasterKeys, open, seal } from './crypto.js';
+import { MasterKeys, openUnder, seal } from './crypto.js';
 import { RepositoryError } from './errors.js';
 import { Storage } from '../storage/storage.js';
 
@@ -91,9 +91,26 @@ export class PackBuilder {
   }
 }
 
+const malformedHeader = (packId: string, why: string) => new RepositoryError('integrity', `[repository] pack ${packId.slice(0, 12)} has a malformed header: ${why}`);
+
 /** Reads and parses a pack's header with at most two ranged reads. */
 export async function readPackHeader(storage: Storage, keys: MasterKeys | null, packId: string, packSize: number): Promise<PackBlobEntry[]> {
-  const malformed = (why: string) => new RepositoryError('integrity', `[repository] pack ${packId.slice(0, 12)} has a malformed header: ${why}`);
+  const stored = await readStoredPackHeader(storage, packId, packSize);
+  const plain = keys ? openUnder(keys, stored, `pack ${packId.slice(0, 12)} header`) : stored;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(plain).toString('utf8'));
+  } catch {
+    throw malformedHeader(packId, 'not JSON');
+  }
+  const entries = z.array(PackBlobEntrySchema).safeParse(parsed);
+  if (!entries.success) throw malformedHeader(packId, entries.error.issues[0]?.message ?? 'invalid');
+  return entries.data;
+}
+
+/** A pack's header as stored (sealed in an encrypted repository), with at most two ranged reads. */
+export async function readStoredPackHeader(storage: Storage, packId: string, packSize: number): Promise<Uint8Array> {
+  const malformed = (why: string) => malformedHeader(packId, why);
   if (packSize < TRAILER) throw malformed('too short');
   const tailLength = Math.min(packSize, 64 * 1024);
   let tail = await storage.get({ type: 'data', name: packId }, { offset: packSize - tailLength, length: tailLength });
@@ -102,15 +119,5 @@ export async function readPackHeader(storage: Storage, keys: MasterKeys | null, 
   if (headerLength + TRAILER > tail.length) {
     tail = await storage.get({ type: 'data', name: packId }, { offset: packSize - TRAILER - headerLength, length: headerLength + TRAILER });
   }
-  const stored = tail.subarray(tail.length - TRAILER - headerLength, tail.length - TRAILER);
-  const plain = keys ? open(keys.encryption, stored, `pack ${packId.slice(0, 12)} header`) : stored;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(plain).toString('utf8'));
-  } catch {
-    throw malformed('not JSON');
-  }
-  const entries = z.array(PackBlobEntrySchema).safeParse(parsed);
-  if (!entries.success) throw malformed(entries.error.issues[0]?.message ?? 'invalid');
-  return entries.data;
+  return tail.subarray(tail.length - TRAILER - headerLength, tail.length - TRAILER);
 }

@@ -28,7 +28,13 @@ export interface PackDecisions {
 /** A pack smaller than this share of the pack size is small: several of them are merged. */
 const SMALL_PACK_SHARE = 0.5;
 
-export function decidePacks(index: MasterIndex, used: ReadonlySet<string>, stored: ReadonlyMap<string, number>, settings: { maxUnusedPercent: number; packSize: number }): PackDecisions {
+/** `mustRepack`: packs repacked whatever their share of unused blobs (a key rotation's, sealed under a retired key). */
+export function decidePacks(
+  index: MasterIndex,
+  used: ReadonlySet<string>,
+  stored: ReadonlyMap<string, number>,
+  settings: { maxUnusedPercent: number; packSize: number; mustRepack?: ReadonlySet<string> },
+): PackDecisions {
   const packs = new Map<string, { blobBytes: number; usedBytes: number; type: BlobType; keep: PackBlobEntry[] }>();
   // Used bytes counting every copy: how the keeper of a duplicated blob is chosen.
   const usedAnyCopy = new Map<string, number>();
@@ -60,7 +66,7 @@ export function decidePacks(index: MasterIndex, used: ReadonlySet<string>, store
     const pack = packs.get(id);
     if (!pack && !index.packs.has(id)) out.unindexedPacks.push({ id, size });
     else if (!pack || pack.usedBytes === 0) out.deletePacks.push({ id, size });
-    else if (((pack.blobBytes - pack.usedBytes) * 100) / pack.blobBytes > settings.maxUnusedPercent) out.repackPacks.push({ id, size, keep: pack.keep });
+    else if (settings.mustRepack?.has(id) || ((pack.blobBytes - pack.usedBytes) * 100) / pack.blobBytes > settings.maxUnusedPercent) out.repackPacks.push({ id, size, keep: pack.keep });
     else if (size < settings.packSize * SMALL_PACK_SHARE) {
       const ofType = small.get(pack.type) ?? [];
       small.set(pack.type, ofType);

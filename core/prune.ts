@@ -3,7 +3,8 @@
 // first finishes a plan a killed prune left, then marks: walks every snapshot, decides per pack
 // (core/packUsage.ts), repacks, and writes the plan naming the condemned packs. It waits until
 // every lock that existed then is released or stale, and sweeps (core/pruneSweep.ts). A dry run
-// only decides, and writes nothing (not even a lock).
+// only decides, and writes nothing (not even a lock). A key rotation's prune (`reseal`) also
+// repacks every pack sealed under a retired key, sealing its blobs again (core/keyRotation.ts).
 
 import { BlobReader } from './blobReader.js';
 import { invalidArgument } from './errors.js';
@@ -18,8 +19,10 @@ import { repack } from './repack.js';
 import { Repository } from './repository.js';
 import { refuseReplica } from './replicaState.js';
 import { DEFAULT_MAX_UNUSED_PERCENT } from './optionChoices.js';
+import { Pace } from './pace.js';
+import { packsUnderRetiredKey } from './retiredPacks.js';
 
-export type PrunePhase = 'snapshots' | 'repack' | 'wait' | SweepPhase;
+export type PrunePhase = 'scan' | 'snapshots' | 'repack' | 'wait' | SweepPhase;
 
 export interface PruneOptions {
   /** Packs with a larger share (percent of their blob bytes) of unused blobs are repacked; default 5. */
@@ -32,6 +35,8 @@ export interface PruneOptions {
   workflowId?: string;
   signal?: AbortSignal;
   onProgress?: (phase: PrunePhase, done: number, total: number) => void;
+  /** A key rotation's prune: packs sealed under a retired key are repacked and sealed again, at `pace` when given. */
+  reseal?: { pace?: Pace };
 }
 
 export interface PruneResult {
@@ -71,7 +76,12 @@ export async function prune(repo: Repository, options: PruneOptions = {}): Promi
       addUp(total, { ...(await consolidateIfWorthIt(repo, marked, lock)), planId: null });
       return total;
     }
-    const repacked = await repack(repo, marked.decisions.repackPacks, { signal, onPack: (done) => options.onProgress?.('repack', done, marked.decisions.repackPacks.length) });
+    const repacked = await repack(repo, marked.decisions.repackPacks, {
+      signal,
+      onPack: (done) => options.onProgress?.('repack', done, marked.decisions.repackPacks.length),
+      reseal: marked.resealPacks,
+      pace: options.reseal?.pace,
+    });
     const plan: PrunePlan = {
       kind: 'prune-plan',
       id: newPrunePlanId(),
@@ -108,6 +118,8 @@ interface Marked {
   leftovers: string[];
   indexFiles: number;
   blobCount: number;
+  /** Packs sealed under a retired key (a key rotation's prune only). */
+  resealPacks: ReadonlySet<string>;
 }
 
 /** Lists what exists and decides; writes nothing. */
@@ -118,6 +130,7 @@ async function mark(repo: Repository, maxUnusedPercent: number, options: PruneOp
   for await (const file of repo.storage.listTemporaryFiles?.() ?? []) leftovers.push(file.name);
   const stored = new Map<string, number>();
   for await (const pack of repo.storage.list('data')) stored.set(pack.name, pack.size);
+  const resealPacks = options.reseal ? await packsUnderRetiredKey(repo, stored, options.signal, (done, total) => options.onProgress?.('scan', done, total)) : new Set<string>();
   let indexFiles = 0;
   for await (const _ of repo.storage.list('index')) indexFiles += 1;
   const index = await MasterIndex.load(repo);
@@ -128,8 +141,8 @@ async function mark(repo: Repository, maxUnusedPercent: number, options: PruneOp
     onSnapshot: (done) => options.onProgress?.('snapshots', done, snapshots.length),
   });
   const journalSeen = await addJournalBlobs(repo, used);
-  const decisions = decidePacks(index, used, stored, { maxUnusedPercent, packSize: repo.config.packSize });
-  return { decisions, snapshotsSeen: snapshots.map((s) => s.id), journalSeen, leftovers, indexFiles, blobCount: index.size };
+  const decisions = decidePacks(index, used, stored, { maxUnusedPercent, packSize: repo.config.packSize, mustRepack: resealPacks });
+  return { decisions, snapshotsSeen: snapshots.map((s) => s.id), journalSeen, leftovers, indexFiles, blobCount: index.size, resealPacks };
 }
 
 function needsSweep(decisions: PackDecisions, leftovers: string[]): boolean {

@@ -1,9 +1,9 @@
-// Opening and creating repositories: the config file, key files (add, list, remove) and the
-// sealing of repository files (index, snapshots) under the master keys.
+// Opening and creating repositories: the config file, key files (add, list, remove, and the
+// start and end of a key rotation) and the sealing of repository files under the master keys.
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { blobId, generateMasterKeys, MasterKeys, open, randomId, seal } from './crypto.js';
+import { blobId, generateMasterKeys, MasterKeys, openUnder, randomId, seal } from './crypto.js';
 import { RepositoryError, wrongPassphrase } from './errors.js';
 import { createKeyFile, KeyFileInfo, parseKeyFile, unlockKeyFile } from './keys.js';
 import { buildConfig, InitOptions, REPOSITORY_VERSION, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
@@ -54,8 +54,7 @@ export class Repository {
     const keys = generateMasterKeys();
     const key = await createKeyFile(keys, passphrase);
     await storage.put({ type: 'keys', name: key.id }, key.bytes);
-    const sealed = Buffer.from(seal(keys.encryption, jsonBytes(config))).toString('base64');
-    await storage.put({ type: 'config', name: 'config' }, jsonBytes({ meridian: REPOSITORY_VERSION, encrypted: true, sealed }));
+    await storage.put({ type: 'config', name: 'config' }, sealedConfig(config, keys));
     return new Repository(storage, config, keys, key.id);
   }
 
@@ -81,15 +80,18 @@ export class Repository {
     // A key file that cannot be read or parsed must not lock out the others: each is tried, and
     // the failures are reported only when no key opens.
     const failures: { name: string; err: unknown }[] = [];
+    // A key file whose keys do not open the config is one a key rotation has yet to delete (it
+    // was interrupted after sealing the config again): the new key file is among the others.
     for await (const entry of storage.list('keys')) {
       let keys: MasterKeys;
+      let plain: Uint8Array;
       try {
         keys = await unlockKeyFile(await storage.get({ type: 'keys', name: entry.name }), passphrase);
+        plain = openUnder(keys, Buffer.from(envelope.data.sealed, 'base64'), 'repository config');
       } catch (err) {
         failures.push({ name: entry.name, err });
         continue;
       }
-      const plain = open(keys.encryption, Buffer.from(envelope.data.sealed, 'base64'), 'repository config');
       return new Repository(storage, parseConfig(storage, parseJson(plain)), keys, entry.name);
     }
     throw noKeyOpens(storage.location, failures);
@@ -108,7 +110,7 @@ export class Repository {
   }
 
   openFile(stored: Uint8Array, what: string): Uint8Array {
-    return this.keys ? open(this.keys.encryption, stored, what) : stored;
+    return this.keys ? openUnder(this.keys, stored, what) : stored;
   }
 
   /** Stores a JSON document sealed; its name is the SHA-256 of the stored bytes. */
@@ -120,8 +122,64 @@ export class Repository {
 
   /** A JSON document's stored bytes (sealed) and its name, the SHA-256 of those bytes: the same in every replica. */
   sealJsonFile(value: unknown): SealedFile {
-    const stored = this.sealFile(jsonBytes(value));
+    return this.sealNamedFile(jsonBytes(value));
+  }
+
+  /** A file's stored bytes (sealed) and its name, the SHA-256 of those bytes. */
+  sealNamedFile(plain: Uint8Array): SealedFile {
+    const stored = this.sealFile(plain);
     return { name: createHash('sha256').update(stored).digest('hex'), stored };
+  }
+
+  /** Whether a key rotation is under way: files sealed under a retired key may remain (core/keyRotation.ts). */
+  get rotating(): boolean {
+    return (this.keys?.retired?.length ?? 0) > 0;
+  }
+
+  /**
+   * Starts a key rotation, or carries on one that a crash interrupted: a new encryption key
+   * (the old one retired, still opening what is not sealed again yet) in a new key file under
+   * `passphrase`; the config sealed again under it; then every other key file deleted, since
+   * each holds the old key. Returns the repository as opened by the new key file.
+   */
+  async startRotation(passphrase: string): Promise<{ repository: Repository; keyId: string; removedKeys: string[] }> {
+    const keys = this.requireKeys();
+    const next: MasterKeys = this.rotating ? keys : { encryption: generateMasterKeys().encryption, mac: keys.mac, retired: [keys.encryption] };
+    const key = await createKeyFile(next, passphrase);
+    await this.storage.put({ type: 'keys', name: key.id }, key.bytes);
+    await this.storage.put({ type: 'config', name: 'config' }, sealedConfig(this.config, next));
+    const removedKeys = await this.removeKeyFiles(async (id) => id !== key.id);
+    return { repository: new Repository(this.storage, this.config, next, key.id), keyId: key.id, removedKeys };
+  }
+
+  /**
+   * Ends a key rotation once nothing is sealed under a retired key: a key file under
+   * `passphrase` without them, then every key file that this passphrase opens and that holds
+   * them is deleted. The retired keys are then gone from the repository.
+   */
+  async finishRotation(passphrase: string): Promise<{ keyId: string | null; removedKeys: string[] }> {
+    const { retired, ...current } = this.requireKeys();
+    const key = retired?.length ? await createKeyFile(current, passphrase) : undefined;
+    if (key) await this.storage.put({ type: 'keys', name: key.id }, key.bytes);
+    const removedKeys = await this.removeKeyFiles(async (id, bytes) => {
+      if (id === key?.id) return false;
+      const held = await unlockKeyFile(bytes, passphrase).catch(() => undefined);
+      return (held?.retired?.length ?? 0) > 0;
+    });
+    return { keyId: key?.id ?? null, removedKeys };
+  }
+
+  private async removeKeyFiles(condemned: (id: string, bytes: Uint8Array) => Promise<boolean>): Promise<string[]> {
+    const names: string[] = [];
+    for await (const entry of this.storage.list('keys')) names.push(entry.name);
+    const removed: string[] = [];
+    for (const name of names) {
+      const bytes = await this.storage.get({ type: 'keys', name }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      if (!bytes || !(await condemned(name, bytes))) continue;
+      await this.storage.delete({ type: 'keys', name });
+      removed.push(name);
+    }
+    return removed;
   }
 
   async loadJsonFile<T>(type: FileType, name: string, schema: z.ZodType<T>): Promise<T> {
@@ -136,6 +194,9 @@ export class Repository {
 
   async addKey(passphrase: string): Promise<KeyFileInfo> {
     const keys = this.requireKeys();
+    if (this.rotating) {
+      throw new RepositoryError('invalid-argument', '[repository] a key rotation is under way: add keys once it has finished (the new key file would hold the retired key)');
+    }
     const key = await createKeyFile(keys, passphrase);
     await this.storage.put({ type: 'keys', name: key.id }, key.bytes);
     return key.info;
@@ -243,6 +304,12 @@ function noKeyOpens(location: string, failures: { name: string; err: unknown }[]
 
 function notARepository(storage: Storage, cause: unknown): RepositoryError {
   return new RepositoryError('not-a-repository', `[repository] ${storage.location} is not a Meridian repository`, { cause });
+}
+
+/** The config file of an encrypted repository: its config sealed under the current key. */
+function sealedConfig(config: RepositoryConfig, keys: MasterKeys): Uint8Array {
+  const sealed = Buffer.from(seal(keys.encryption, jsonBytes(config))).toString('base64');
+  return jsonBytes({ meridian: REPOSITORY_VERSION, encrypted: true, sealed });
 }
 
 export function jsonBytes(value: unknown): Uint8Array {
