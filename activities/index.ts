@@ -47,6 +47,7 @@ import { zonedTime } from './inputTime.js';
 import { createPgActivities } from './pg.js';
 import { createRestoreAtActivities } from './restoreAt.js';
 import { createImmutableActivities } from './immutable.js';
+import { createKeyRotationActivities } from './keyRotation.js';
 import { maintenanceUnlessDryRun, RepositoryDeps, withRepository } from './repositoryRun.js';
 import type { FleetHistory } from '../worker/fleetHistory.js';
 
@@ -230,6 +231,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRunbookActivities(deps),
     ...createSlaActivities(deps),
     ...createImmutableActivities(deps),
+    ...createKeyRotationActivities(deps),
     ...createJournalActivities(deps),
     ...createPgActivities(deps),
     ...createRestoreAtActivities(deps),

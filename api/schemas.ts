@@ -130,6 +130,11 @@ export const PruneRequestSchema = object({
 
 export const ImmutableMaintenanceRequestSchema = object({ repo });
 
+export const KeyRotationRequestSchema = object({
+  repo,
+  bytesPerSecond: z.int().positive().optional().meta({ description: 'Throttle: bytes of packs read per second while sealing them again; unlimited when absent' }),
+});
+
 export const PgBackupRequestSchema = object({
   repo,
   cluster,
@@ -266,6 +271,7 @@ export const OPERATION_REQUEST_SCHEMAS = {
   forget: ForgetRequestSchema,
   prune: PruneRequestSchema,
   'immutable-maintenance': ImmutableMaintenanceRequestSchema,
+  'key-rotation': KeyRotationRequestSchema,
   'pg-backup': PgBackupRequestSchema,
   'pg-restore': PgRestoreRequestSchema,
   'pg-verify': PgVerificationRequestSchema,

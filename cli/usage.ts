@@ -249,10 +249,13 @@ export const COMMANDS = {
     }),
   },
   key: {
-    args: 'add|list|remove [ID]',
-    summary: "Manages the key files of an encrypted repository (each opens it with its own passphrase).",
-    options: onRepository({
-      'new-password-file': { type: 'string', value: 'FILE', summary: 'key add: a file holding the new passphrase', otherEnv: 'MERIDIAN_NEW_PASSWORD' },
+    args: 'add|list|remove|rotate [ID]',
+    summary:
+      'Manages the key files of an encrypted repository (each opens it with its own passphrase). rotate replaces the master encryption key: new files are sealed under the new key at once, ' +
+      'every other key file is deleted (each holds the old key), and the key-rotation workflow seals every file again under the new key, then destroys the old one (restores work throughout).',
+    options: withResult({
+      'new-password-file': { type: 'string', value: 'FILE', summary: 'key add: a file holding the new passphrase; key rotate: the passphrase of the new key file (default: the current one)', otherEnv: 'MERIDIAN_NEW_PASSWORD' },
+      'bytes-per-second': { type: 'string', value: 'N', summary: 'key rotate: throttle, bytes of packs read per second while sealing them again (default: unlimited)' },
     }),
   },
   schedule: {

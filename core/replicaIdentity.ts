@@ -34,6 +34,6 @@ export async function assertReplicaOf(primary: Repository, target: Storage, targ
     );
   }
   if (sameBytes(mine, theirs)) return;
-  const other = targetId !== undefined && targetId !== primary.config.id ? `repository ${targetId}` : 'another repository (its config differs)';
+  const other = targetId !== undefined && targetId !== primary.config.id ? `repository ${targetId}` : 'another repository (its config differs; a key rotation of the primary changes it too: then make a fresh replica)';
   throw new RepositoryError('not-a-replica', `[replication] ${target.location} holds ${other}, not ${primary.config.id} (the primary ${primary.storage.location}); refusing to replicate to it`);
 }

@@ -113,6 +113,14 @@ export const OPERATIONS = {
     api: { path: '/v1/immutable/maintenance', summary: 'Extend the Object Lock retention of the files of an immutable repository and delete its expired old versions', request: 'ImmutableMaintenanceRequest' },
     onePerRepository: true,
   }),
+  'key-rotation': describe({
+    workflowType: 'keyRotationWorkflow',
+    activity: 'reencryptRepository',
+    subject: () => 'all',
+    summary: (input) => `key rotation of ${repositoryLabel(input.repo)}: every file sealed again under the new key${input.bytesPerSecond ? ` (at most ${input.bytesPerSecond} bytes/s)` : ''}, then the retired key destroyed`,
+    api: { path: '/v1/keys/rotation', summary: 'Carry on the key rotation that meridian key rotate started: seal every file again under the new key, then destroy the retired one', request: 'KeyRotationRequest' },
+    onePerRepository: true,
+  }),
   'pg-backup': describe({
     workflowType: 'pgBackupWorkflow',
     activity: 'pgBackup',

@@ -7,6 +7,7 @@ export {
   pgRestoreWorkflow,
   pgVerifyWorkflow,
   immutableMaintenanceWorkflow,
+  keyRotationWorkflow,
   pruneWorkflow,
   repairIndexWorkflow,
   repairSnapshotsWorkflow,

@@ -21,6 +21,8 @@ import {
   ForgetOutput,
   progressQuery,
   ImmutableMaintenanceInput,
+  KeyRotationInput,
+  KeyRotationOutput,
   ImmutableMaintenanceOutput,
   PruneInput,
   PruneOutput,
@@ -176,6 +178,11 @@ export async function forgetWorkflow(input: ForgetInput): Promise<ForgetOutput> 
 
 export async function pruneWorkflow(input: PruneInput): Promise<PruneOutput> {
   return runOperation('prune', input);
+}
+
+/** The background half of a key rotation: every file sealed again under the new key, then the retired key destroyed (a rerun carries on where a failed one stopped). */
+export async function keyRotationWorkflow(input: KeyRotationInput): Promise<KeyRotationOutput> {
+  return runOperation('key-rotation', input);
 }
 
 /** One pass of an immutable repository's maintenance (a Schedule of `meridian apply` runs it before retentions run short). */

@@ -4,6 +4,7 @@
 
 import type { MaintenanceResult } from '../core/immutability.js';
 import type { ImmutablePolicy } from '../core/immutablePolicy.js';
+import type { ReencryptResult } from '../core/keyRotation.js';
 import { defineQuery } from '@temporalio/workflow';
 import type { VerifyReport } from '../core/checker.js';
 import type { ForgetResult, SnapshotFilter } from '../core/forget.js';
@@ -221,6 +222,22 @@ export interface ScheduledBackupOutput {
   forget?: Pick<ForgetOutput, 'kept' | 'removed' | 'durationMs'>;
   prune?: PruneOutput;
 }
+
+/** The background half of a key rotation (`keyRotationWorkflow`): seal everything again under the new key, then destroy the retired one. */
+export interface KeyRotationInput {
+  repo: string;
+  /** Throttles the reading of the packs to seal again, in bytes per second; unlimited when absent. */
+  bytesPerSecond?: number;
+  dataTaskQueue?: string;
+}
+
+/** What was sealed again (core/keyRotation.ts), and the key files: the new one without the retired key, and those deleted. */
+export type KeyRotationOutput = ReencryptResult &
+  RanOn & {
+    keyFile: string | null;
+    removedKeyFiles: string[];
+    durationMs: number;
+  };
 
 /** One pass of an immutable repository's maintenance (`immutableMaintenanceWorkflow`). */
 export interface ImmutableMaintenanceInput {

@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     await record('forget-completed', await startOperation(client, 'forget', { repo, policy: { keepLast: 1 }, timezone: 'UTC' }, taskQueue));
     await record('forget-prune-completed', await startOperation(client, 'forget', { repo, policy: { keepLast: 1 }, prune: { maxUnusedPercent: 0 } }, taskQueue));
     await record('prune-completed', await startOperation(client, 'prune', { repo, maxUnusedPercent: 0 }, taskQueue));
+    await (await Repository.open(new LocalStorage(repo), PASSPHRASE)).startRotation(PASSPHRASE);
+    await record('key-rotation-completed', await startOperation(client, 'key-rotation', { repo }, taskQueue));
     const scrubInput: ScrubInput = { repo, cycle: 2, budgetBytes: 1 };
     await record('scrub-completed', await client.workflow.start('scrubWorkflow', { taskQueue, workflowId: `scrub:${repo}:replay`, args: [scrubInput] }));
     // A schedule's run (started here by hand: the first run, which prunes with every: 1); the failed one notifies (email: logged only).

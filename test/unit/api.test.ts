@@ -296,6 +296,7 @@ describe('API OpenAPI document', () => {
       'unlock',
       'prune',
       'immutable-maintenance',
+      'key-rotation',
       'pg-backup',
       'pg-restore',
       'pg-verify',

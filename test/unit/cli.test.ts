@@ -112,7 +112,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
     { name: 'an unsupported repository URL', args: ['snapshots', '--repo', 'ftp://host/repo'], pattern: /unsupported repository URL scheme/ },
     { name: 'a bad --compression', args: ['init', '--repo', 'new', '--compression', 'brotli', '--no-encryption'], pattern: /--compression must be one of zstd, lz4, gzip, none/ },
     { name: 'a bad chunk size', args: ['init', '--repo', 'new', '--chunk-min', '12k', '--no-encryption'], pattern: /--chunk-min must be an integer/ },
-    { name: 'an unknown key action', args: ['key', 'rotate', '--repo', 'repo'], pattern: /unknown key action 'rotate'/ },
+    { name: 'an unknown key action', args: ['key', 'revoke', '--repo', 'repo'], pattern: /unknown key action 'revoke'/ },
     { name: 'init without a passphrase', args: ['init', '--repo', 'new'], pattern: /needs a passphrase/ },
     { name: 'server without MERIDIAN_API_TOKEN', args: ['server'], pattern: /MERIDIAN_API_TOKEN is not set/ },
     { name: 'worker without TEMPORAL_ADDRESS', args: ['worker'], pattern: /TEMPORAL_ADDRESS is not set/, env: { TEMPORAL_ADDRESS: undefined } },

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { backup } from '../../core/archiver';
 import { verify } from '../../core/checker';
-import { MasterKeys, open, openUnder } from '../../core/crypto';
+import { MasterKeys, openUnder } from '../../core/crypto';
 import { countLeft, reencrypt } from '../../core/keyRotation';
 import { unlockKeyFile } from '../../core/keys';
 import { acquireLock, DEFAULT_LOCK_TIMINGS } from '../../core/locks';
@@ -20,6 +20,7 @@ import { FaultyStorage } from '../../storage/faulty';
 import { LocalStorage } from '../../storage/local';
 import { FileType, Storage } from '../../storage/storage';
 import { buildHistory, HISTORY_PASSPHRASE, historySource } from '../helpers/pruneHistory';
+import { opensUnder } from '../helpers/sealedUnder';
 import { expectSameTree, pseudoRandomBytes, tempDir } from '../helpers/trees';
 
 const WAL = { cluster: 'main', walName: '000000010000000000000001' };
@@ -97,15 +98,6 @@ async function stored(repo: Repository, type: FileType): Promise<Map<string, Uin
   for await (const entry of repo.storage.list(type)) out.set(entry.name, await repo.storage.get({ type, name: entry.name }));
   return out;
 }
-
-const opensUnder = (key: Uint8Array, sealed: Uint8Array) => {
-  try {
-    open(key, sealed, 'test');
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Nothing of the repository opens under the old key any more; everything opens under the current one. */
 async function expectNothingUnderOldKey(repo: Repository, oldKey: Uint8Array): Promise<void> {
