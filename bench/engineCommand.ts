@@ -8,6 +8,7 @@
 //   engineCommand pg-backup REPO CLUSTER DSN         (a PostgreSQL base backup)
 //   engineCommand pg-restore REPO CLUSTER TIME TARGET PORT RESTORE_COMMAND
 //                                                    (restore to TIME into TARGET, started on PORT, recovery waited for)
+//   engineCommand rotate REPO                        (a whole key rotation: started, every file sealed again, the old key destroyed)
 // (MERIDIAN_PASSWORD). Each holds a repository lock as its activity would. It prints the engine's
 // result and the storage requests it made as one JSON object. MERIDIAN_BENCH_APPEND_ONLY=1 opens
 // the repository append-only, as a backup host with `role: append-only` does (bench/appendOnly.ts).
@@ -15,7 +16,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backup, BackupOptions } from '../core/archiver.js';
 import { ConcurrentChangeError } from '../core/errors.js';
-import { acquireLock } from '../core/locks.js';
+import { reencrypt } from '../core/keyRotation.js';
+import { acquireLock, DEFAULT_LOCK_TIMINGS } from '../core/locks.js';
 import { forget } from '../core/forget.js';
 import { pgBaseBackup } from '../core/pgBaseBackup.js';
 import { restorePg, startRecoveredCluster } from '../core/pgRestore.js';
@@ -32,12 +34,12 @@ import { CountingStorage } from './countingStorage.js';
 
 const USAGE =
   'usage: engineCommand backup SOURCE REPO [TIME] | restore REPO TARGET | forget-prune REPO POLICY_JSON | scrub REPO CYCLE [CURSOR_JSON] | ' +
-  'init-replica PRIMARY REPLICA | replicate PRIMARY REPLICA | compare PRIMARY REPLICA | pg-backup REPO CLUSTER DSN | pg-restore REPO CLUSTER TIME TARGET PORT RESTORE_COMMAND';
+  'init-replica PRIMARY REPLICA | replicate PRIMARY REPLICA | compare PRIMARY REPLICA | pg-backup REPO CLUSTER DSN | pg-restore REPO CLUSTER TIME TARGET PORT RESTORE_COMMAND | rotate REPO';
 const REPLICATION_COMMANDS = ['init-replica', 'replicate', 'compare'];
 
 async function main(): Promise<void> {
-  const [command, a, b, c, ...more] = process.argv.slice(2);
-  if (!a || !b || ![...REPLICATION_COMMANDS, 'backup', 'restore', 'forget-prune', 'scrub', 'pg-backup', 'pg-restore'].includes(command ?? '')) throw new Error(USAGE);
+  const [command, a, b = '', c, ...more] = process.argv.slice(2);
+  if (!a || (!b && command !== 'rotate') || ![...REPLICATION_COMMANDS, 'backup', 'restore', 'forget-prune', 'scrub', 'pg-backup', 'pg-restore', 'rotate'].includes(command ?? '')) throw new Error(USAGE);
   if (REPLICATION_COMMANDS.includes(command!)) return replication(command!, a, b);
   const storage = new CountingStorage(await openStorage(command === 'backup' ? b : a, { appendOnly: process.env.MERIDIAN_BENCH_APPEND_ONLY === '1' }));
   const repo = await Repository.open(storage, process.env.MERIDIAN_PASSWORD);
@@ -52,7 +54,9 @@ async function main(): Promise<void> {
             ? await locked(repo, 'backup', () => pgBaseBackup(repo, { cluster: b, dsn: c }))
             : command === 'pg-restore'
               ? await restoreAndStart(repo, b, c!, more)
-              : await forgetAndPrune(repo, b);
+              : command === 'rotate'
+                ? await rotateKey(repo)
+                : await forgetAndPrune(repo, b);
   console.log(JSON.stringify({ result, requests: storage.counts, requestsTotal: storage.total }));
 }
 
@@ -104,6 +108,19 @@ async function restoreAndStart(repo: Repository, cluster: string, time: string, 
   if (!target || !port || !restoreCommand) throw new Error(USAGE);
   const restored = await locked(repo, 'restore', () => restorePg(repo, { cluster, targetTime: new Date(time), targetDir: target, targetAction: 'promote', restoreCommand }));
   return { ...restored, started: await startRecoveredCluster({ targetDir: target, port: Number(port), timeoutMs: 30 * 60_000 }) };
+}
+
+/** `meridian key rotate`'s work: the start (the CLI's), then the workflow's activity (under an exclusive lock, then the old key destroyed). */
+async function rotateKey(repo: Repository) {
+  const passphrase = process.env.MERIDIAN_PASSWORD!;
+  const { repository } = await repo.startRotation(passphrase);
+  const lock = await acquireLock(repository, { operation: 'key-rotation', exclusive: true });
+  try {
+    const sealed = await reencrypt(repository, { heldLock: lock, lockTimings: DEFAULT_LOCK_TIMINGS });
+    return { ...sealed, keys: await repository.finishRotation(passphrase) };
+  } finally {
+    await lock.release();
+  }
 }
 
 /** `meridian forget --prune`'s work: the policy in UTC, then a prune with the default limits. */
