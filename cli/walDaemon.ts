@@ -2,12 +2,14 @@
 // cli/walClient.ts on a Unix socket (mode 0600), concurrently, until SIGTERM or SIGINT. The client
 // sends the segment's bytes, so the daemon needs no access to pg_wal; the passphrase stays here.
 // A request naming another cluster or repository than the daemon's is refused, never served here.
+// A key rotation of the repository makes the daemon read its keys again (DaemonRepository).
 
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fetchWal, pushWal } from '../core/walArchive.js';
-import type { Repository } from '../core/repository.js';
+import { ConcurrentChangeError } from '../core/errors.js';
+import { Repository } from '../core/repository.js';
 import { clusterOption, expectPositionals, parseCommand, repositoryPassphrase, repositoryUrl } from './args.js';
 import { EXIT, ExitCode, usageError } from './exitCodes.js';
 import { notice } from './output.js';
@@ -21,7 +23,9 @@ export async function walDaemon(args: string[]): Promise<ExitCode> {
   const url = repositoryUrl('pg', values.repo, from('repo'));
   const cluster = clusterOption(values.cluster);
   const socketPath = values.socket ?? defaultWalSocket();
-  await withRepository(url, repositoryPassphrase(url, values['password-file']), async (repo) => {
+  const passphrase = repositoryPassphrase(url, values['password-file']);
+  await withRepository(url, passphrase, async (opened) => {
+    const repo = new DaemonRepository(opened, passphrase);
     const server = await listen(socketPath, (socket) => serve(repo, { cluster, url }, socket));
     notice(`wal-daemon: cluster ${cluster} listening on ${socketPath}`);
     await new Promise<void>((resolve) => {
@@ -68,7 +72,33 @@ interface Served {
   url: string;
 }
 
-function serve(repo: Repository, served: Served, socket: net.Socket): void {
+/**
+ * The daemon's repository. A request that fails after a key rotation began (a push is refused
+ * rather than sealed under the retired key; a fetch of a segment sealed under the new key cannot
+ * open) is run once more on the repository opened again, with the new keys.
+ */
+class DaemonRepository {
+  constructor(
+    private repo: Repository,
+    private readonly passphrase: string | undefined,
+  ) {}
+
+  async run<T>(request: (repo: Repository) => Promise<T>): Promise<T> {
+    try {
+      return await request(this.repo);
+    } catch (err) {
+      const rotated = await this.repo.assertKeysCurrent().then(
+        () => false,
+        (check: unknown) => check instanceof ConcurrentChangeError,
+      );
+      if (!rotated) throw err;
+      this.repo = await Repository.open(this.repo.storage, this.passphrase);
+      return await request(this.repo);
+    }
+  }
+}
+
+function serve(repo: DaemonRepository, served: Served, socket: net.Socket): void {
   socket.on('error', () => socket.destroy());
   readMessages(socket, (message) => {
     handle(repo, served, message).then(
@@ -78,16 +108,16 @@ function serve(repo: Repository, served: Served, socket: net.Socket): void {
   });
 }
 
-async function handle(repo: Repository, served: Served, { header, bytes }: WalMessage): Promise<WalMessage> {
+async function handle(repo: DaemonRepository, served: Served, { header, bytes }: WalMessage): Promise<WalMessage> {
   const { cluster } = served;
   if (header.cluster !== cluster) throw new Error(`this wal-daemon serves cluster ${cluster}, not ${String(header.cluster)}; start one for that cluster or pass the same --cluster`);
   if (header.repo !== undefined && !servesRepository(served.url, String(header.repo), String(header.cwd ?? '/'))) {
     throw new Error(`this wal-daemon serves another repository than ${String(header.repo)}; start one for it or pass the daemon's --repo`);
   }
   const walName = String(header.name);
-  if (header.op === 'push' && bytes) return { header: { outcome: await pushWal(repo, { cluster, walName, bytes }) } };
+  if (header.op === 'push' && bytes) return { header: { outcome: await repo.run((current) => pushWal(current, { cluster, walName, bytes })) } };
   if (header.op === 'fetch') {
-    const found = await fetchWal(repo, { cluster, walName });
+    const found = await repo.run((current) => fetchWal(current, { cluster, walName }));
     return found ? { header: {}, bytes: Buffer.from(found) } : { header: { missing: true } };
   }
   throw new Error(`unknown wal-daemon request '${String(header.op)}'`);

@@ -137,6 +137,7 @@ export async function acquireLock(repo: Repository, options: AcquireOptions): Pr
   await lock.write();
   lock.startRefreshing();
   try {
+    await repo.assertKeysCurrent();
     const { locks } = await listLocks(repo);
     await removeEarlierAttempts(repo, lock.record(), locks);
     if (options.exclusive) await refuseOtherExclusive(repo, lock.record(), locks, timings, options.signal);

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { blobId, generateMasterKeys, MasterKeys, openUnder, randomId, seal } from './crypto.js';
-import { RepositoryError, wrongPassphrase } from './errors.js';
+import { ConcurrentChangeError, RepositoryError, wrongPassphrase } from './errors.js';
 import { createKeyFile, KeyFileInfo, parseKeyFile, unlockKeyFile } from './keys.js';
 import { buildConfig, InitOptions, REPOSITORY_VERSION, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
 import { FileType, isNotFound, Storage, StorageError } from '../storage/storage.js';
@@ -34,6 +34,8 @@ export class Repository {
     readonly config: RepositoryConfig,
     readonly keys: MasterKeys | null,
     private readonly currentKeyId: string | null,
+    /** The config file as stored when the keys were read: a key rotation seals it anew. */
+    private readonly configStored: Uint8Array | null = null,
   ) {}
 
   /** Creates a repository in empty storage; refuses storage that already holds one. */
@@ -54,8 +56,9 @@ export class Repository {
     const keys = generateMasterKeys();
     const key = await createKeyFile(keys, passphrase);
     await storage.put({ type: 'keys', name: key.id }, key.bytes);
-    await storage.put({ type: 'config', name: 'config' }, sealedConfig(config, keys));
-    return new Repository(storage, config, keys, key.id);
+    const configStored = sealedConfig(config, keys);
+    await storage.put({ type: 'config', name: 'config' }, configStored);
+    return new Repository(storage, config, keys, key.id, configStored);
   }
 
   /** Opens an existing repository, trying every key file with the passphrase. */
@@ -92,7 +95,7 @@ export class Repository {
         failures.push({ name: entry.name, err });
         continue;
       }
-      return new Repository(storage, parseConfig(storage, parseJson(plain)), keys, entry.name);
+      return new Repository(storage, parseConfig(storage, parseJson(plain)), keys, entry.name, raw);
     }
     throw noKeyOpens(storage.location, failures);
   }
@@ -147,9 +150,23 @@ export class Repository {
     const next: MasterKeys = this.rotating ? keys : { encryption: generateMasterKeys().encryption, mac: keys.mac, retired: [keys.encryption] };
     const key = await createKeyFile(next, passphrase);
     await this.storage.put({ type: 'keys', name: key.id }, key.bytes);
-    await this.storage.put({ type: 'config', name: 'config' }, sealedConfig(this.config, next));
+    const configStored = sealedConfig(this.config, next);
+    await this.storage.put({ type: 'config', name: 'config' }, configStored);
     const removedKeys = await this.removeKeyFiles(async (id) => id !== key.id);
-    return { repository: new Repository(this.storage, this.config, next, key.id), keyId: key.id, removedKeys };
+    return { repository: new Repository(this.storage, this.config, next, key.id, configStored), keyId: key.id, removedKeys };
+  }
+
+  /**
+   * Throws a ConcurrentChangeError (the operation starts over, opening the repository again) when
+   * a key rotation began since this process read the keys: what it would seal now could be under
+   * a key about to be destroyed. Locks call it once written, so a rotation either waits for the
+   * lock or is seen by it; WAL pushes, which take none, call it before their put.
+   */
+  async assertKeysCurrent(): Promise<void> {
+    if (!this.configStored) return; // unencrypted: no key to rotate
+    const stored = await this.storage.get({ type: 'config', name: 'config' });
+    if (Buffer.compare(Buffer.from(stored), Buffer.from(this.configStored)) === 0) return;
+    throw new ConcurrentChangeError(`[repository] the keys of ${this.storage.location} were rotated since this process opened it; the operation will start over`);
   }
 
   /**

@@ -37,6 +37,7 @@ export async function pushWal(repo: Repository, input: { cluster: string; walNam
   header.writeUInt8(codec, MAGIC.length);
   header.writeUInt32BE(input.bytes.length, MAGIC.length + 1);
   digest.copy(header, MAGIC.length + 5);
+  await repo.assertKeysCurrent(); // no lock is taken: a rotation begun since the open must not get a file sealed under its retired key
   await repo.storage.put(handle, repo.sealFile(Buffer.concat([header, bytes])));
   return 'stored';
 }

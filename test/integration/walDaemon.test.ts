@@ -1,7 +1,7 @@
 // `meridian pg wal-daemon` and the fast wal-push/wal-fetch client: push, repeated push, refused
 // conflict, fetch, missing (exit 1), a socket only its owner can use, requests for another cluster
-// or repository refused (never served from the daemon's), and fallback to direct mode once the
-// daemon is gone (SIGTERM).
+// or repository refused (never served from the daemon's), a push after a key rotation began sealed
+// under the new key, and fallback to direct mode once the daemon is gone (SIGTERM).
 
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Repository } from '../../core/repository';
 import { LocalStorage } from '../../storage/local';
 import { eventually } from '../helpers/polling';
+import { opensUnder } from '../helpers/sealedUnder';
 import { projectRoot, runMeridian } from '../helpers/meridianCli';
 import { pseudoRandomBytes, tempDir } from '../helpers/trees';
 
@@ -88,6 +89,17 @@ describe('pg wal-daemon', () => {
     } finally {
       prod.kill('SIGKILL');
     }
+  }, 120_000);
+
+  it('carries on across a key rotation: a push after it is sealed under the new key, and a fetch of it works', async () => {
+    const rotated = '000000010000000000000005';
+    fs.writeFileSync(path.join(work, 'a', rotated), pseudoRandomBytes(200_000, 11));
+    const { repository } = await (await Repository.open(new LocalStorage(repoDir), 'wal daemon')).startRotation('wal daemon');
+    expect(await run(['pg', 'wal-push', path.join('a', rotated)])).toMatchObject({ code: 0, stdout: `${rotated}: stored\n` });
+    const stored = await repository.storage.get({ type: 'wal', name: `main.${rotated}` });
+    expect(opensUnder(repository.keys!.encryption, stored)).toBe(true);
+    expect(await run(['pg', 'wal-fetch', rotated, 'after-rotation'])).toMatchObject({ code: 0 });
+    expect(fs.readFileSync(path.join(work, 'after-rotation')).equals(fs.readFileSync(path.join(work, 'a', rotated)))).toBe(true);
   }, 120_000);
 
   it('stops on SIGTERM, and the commands then fall back to direct mode', async () => {

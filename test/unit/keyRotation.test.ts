@@ -10,7 +10,8 @@ import { verify } from '../../core/checker';
 import { MasterKeys, openUnder } from '../../core/crypto';
 import { countLeft, reencrypt } from '../../core/keyRotation';
 import { unlockKeyFile } from '../../core/keys';
-import { acquireLock, DEFAULT_LOCK_TIMINGS } from '../../core/locks';
+import { ConcurrentChangeError } from '../../core/errors';
+import { acquireLock, DEFAULT_LOCK_TIMINGS, listLocks } from '../../core/locks';
 import { readStoredPackHeader } from '../../core/packFormat';
 import { Repository } from '../../core/repository';
 import { restore } from '../../core/restorer';
@@ -221,4 +222,17 @@ it('what a writer that opened the repository before the rotation seals under the
   await expectNothingUnderOldKey(repo, rotated.oldKeys.encryption);
   expect((await verify(repo, { level: 'deep' })).problems).toEqual([]);
   await expectEverySnapshotRestores(repo, rotated.sources);
+});
+
+it('a process that opened the repository before the rotation began can take no lock and push no WAL: it must open it again', async () => {
+  const dir = copyOf(rotated.beforeDir);
+  const stale = await Repository.open(new LocalStorage(dir), HISTORY_PASSPHRASE);
+  await (await Repository.open(new LocalStorage(dir), HISTORY_PASSPHRASE)).startRotation(HISTORY_PASSPHRASE);
+  await expect(acquireLock(stale, { operation: 'backup' })).rejects.toBeInstanceOf(ConcurrentChangeError);
+  await expect(pushWal(stale, { cluster: 'main', walName: '000000010000000000000002', bytes: WAL_BYTES })).rejects.toThrow(/rotated since this process opened it/);
+  const reopened = await Repository.open(new LocalStorage(dir), HISTORY_PASSPHRASE);
+  expect((await listLocks(reopened)).locks).toEqual([]); // the refused lock was removed
+  const lock = await acquireLock(reopened, { operation: 'backup' });
+  await lock.release();
+  expect(await pushWal(reopened, { cluster: 'main', walName: '000000010000000000000002', bytes: WAL_BYTES })).toBe('stored');
 });
