@@ -61,27 +61,28 @@ export function openUnder(keys: MasterKeys, sealed: Uint8Array, what: string): U
 
 /** openReusing under a repository's keys, as openUnder. */
 export function openReusingUnder(keys: MasterKeys, sealed: Uint8Array, what: string): Uint8Array {
+  return openFirstKey(keys, sealed, what).plain;
+}
+
+/** openUnder, telling whether the current key opened it (a file a rotation has yet to seal again needs a retired one). */
+export function openTelling(keys: MasterKeys, sealed: Uint8Array, what: string): { plain: Uint8Array; current: boolean } {
+  const { plain, current } = openFirstKey(keys, sealed, what);
+  return { plain: Buffer.from(plain), current };
+}
+
+/** openReusing under the first of the keys (current, then retired) that opens `sealed`; the current key's failure when none does. */
+function openFirstKey(keys: MasterKeys, sealed: Uint8Array, what: string): { plain: Uint8Array; current: boolean } {
   try {
-    return openReusing(keys.encryption, sealed, what);
+    return { plain: openReusing(keys.encryption, sealed, what), current: true };
   } catch (err) {
     for (const retired of keys.retired ?? []) {
       try {
-        return openReusing(retired, sealed, what);
+        return { plain: openReusing(retired, sealed, what), current: false };
       } catch {
         // the next retired key, or the first failure
       }
     }
     throw err;
-  }
-}
-
-/** openUnder, telling whether the current key opened it (a file a rotation has yet to seal again needs a retired one). */
-export function openTelling(keys: MasterKeys, sealed: Uint8Array, what: string): { plain: Uint8Array; current: boolean } {
-  try {
-    return { plain: open(keys.encryption, sealed, what), current: true };
-  } catch (err) {
-    if (!keys.retired?.length) throw err;
-    return { plain: openUnder({ ...keys, encryption: keys.retired[0]!, retired: keys.retired.slice(1) }, sealed, what), current: false };
   }
 }
 
