@@ -27,6 +27,8 @@ export const EVENT_KINDS = [
   'suspected-ransomware',
   /** An immutable repository's maintenance failed: the retention of files in use may run short. */
   'immutable-maintenance-failed',
+  /** A key rotation failed: the old master key, which may have leaked, still opens the repository. */
+  'key-rotation-failed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -50,6 +52,7 @@ export const DEFAULT_SEVERITY: Record<EventKind, Severity> = {
   'runbook-finished': 'info',
   'suspected-ransomware': 'critical',
   'immutable-maintenance-failed': 'critical',
+  'key-rotation-failed': 'critical',
 };
 
 export function severityRank(severity: Severity): number {

@@ -90,6 +90,7 @@ const FAILURE_EVENTS: Partial<Record<Operation, EventKind>> = {
   verify: 'verify-failed',
   prune: 'prune-failed',
   'immutable-maintenance': 'immutable-maintenance-failed',
+  'key-rotation': 'key-rotation-failed',
   'pg-backup': 'backup-failed',
   'pg-restore': 'restore-failed',
   'pg-verify': 'verify-failed',

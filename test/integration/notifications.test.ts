@@ -7,7 +7,8 @@
 // runbook-waiting; its end raises runbook-finished, which the warning-minimum email channel filters;
 // a step whose approval times out and escalates raises runbook-waiting again, naming the widened approvers.
 // A backup whose changes look like ransomware (after four normal days) raises suspected-ransomware;
-// a failed maintenance of an immutable repository raises immutable-maintenance-failed.
+// a failed maintenance of an immutable repository raises immutable-maintenance-failed, a failed key
+// rotation key-rotation-failed.
 
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -179,6 +180,16 @@ test("a failed maintenance of an immutable repository raises immutable-maintenan
   const events = hooks.received.slice(before).filter(at('/oncall')).map((request) => request.body as MeridianEvent);
   expect(events).toEqual([expect.objectContaining({ kind: 'immutable-maintenance-failed', severity: 'critical' })]);
   expect(events[0]!.summary).toMatch(/^maintenance of the immutable repository .* failed: .*immutable repositories are supported on S3 \(Object Lock\) only; local is not/);
+});
+
+test('a failed key rotation raises key-rotation-failed (critical): the old key still opens the repository', async () => {
+  const notARepository = tempDir('notifications-rotation');
+  const before = hooks.received.length;
+  const handle = await startOperation(t.client, 'key-rotation', { repo: notARepository }, worker.taskQueue);
+  await expect(handle.result()).rejects.toThrow();
+  const events = hooks.received.slice(before).filter(at('/oncall')).map((request) => request.body as MeridianEvent);
+  expect(events).toEqual([expect.objectContaining({ kind: 'key-rotation-failed', severity: 'critical' })]);
+  expect(events[0]!.summary).toMatch(/^key rotation of .* failed: .*not a Meridian repository/);
 });
 
 test('a runbook step waiting for approval raises runbook-waiting; its end raises runbook-finished where wanted', async () => {
