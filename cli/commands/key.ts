@@ -4,11 +4,13 @@
 // other key files deleted; the new key file under the new passphrase when one is given, else the
 // current one), then runs its background half through the key-rotation workflow.
 
+import { loadConfig } from '../../config/load.js';
 import type { Repository } from '../../core/repository.js';
+import { commandRepository } from '../../worker/workerConfig.js';
 import { expectPositionals, integerValue, parseCommand, passwordFromFile, repositoryPassphrase, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { runOperation } from '../operation.js';
-import { count, formatBytes, formatDuration, formatTable, formatTime, printJson, printLines, shortId } from '../output.js';
+import { count, formatBytes, formatDuration, formatTable, formatTime, notice, printJson, printLines, shortId } from '../output.js';
 import { withRepository } from '../repositoryAccess.js';
 import type { KeyRotationOutput } from '../../workflows/shared.js';
 
@@ -58,6 +60,7 @@ async function rotate(repo: string, passphrase: string | undefined, newPassphras
   const keyPassphrase = newPassphrase ?? passphrase;
   if (!keyPassphrase) throw usageError('key rotate needs the passphrase of the repository (MERIDIAN_PASSWORD or --password-file)');
   const started = await withRepository(repo, passphrase, (repository) => repository.startRotation(keyPassphrase));
+  noticeReplicaSets(repo);
   if (!options.json) {
     printLines(`key rotation: new key ${shortId(started.keyId)}${started.removedKeys.length ? `; deleted ${count(started.removedKeys.length, 'key file')} holding the old key (${started.removedKeys.map(shortId).join(', ')})` : ''}; sealing every file again`);
   }
@@ -65,6 +68,16 @@ async function rotate(repo: string, passphrase: string | undefined, newPassphras
   if (options.json) printJson({ workflowId, ...result, startedKey: started.keyId, removedKeyFiles: [...started.removedKeys, ...result.removedKeyFiles] });
   else printLines(...rotationLines(result));
   return EXIT.ok;
+}
+
+/** Replicas are copies sealed under the old key: the sets of meridian.yaml that hold the repository are named, with what to do. */
+function noticeReplicaSets(repo: string): void {
+  const name = commandRepository(repo).name;
+  if (name === undefined) return;
+  for (const [set, entry] of Object.entries(loadConfig()?.config.replication ?? {})) {
+    if (entry.primary !== name && !entry.replicas.includes(name)) continue;
+    notice(`repository "${name}" is in replica set "${set}": its replicas hold the old key, and replication refuses them once the config is sealed anew; after the rotation, make fresh replicas with meridian init --replica-of`);
+  }
 }
 
 function rotationLines(r: KeyRotationOutput): string[] {

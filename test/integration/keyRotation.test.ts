@@ -3,7 +3,8 @@
 // once) and the key-rotation workflow seals every file again and destroys the old key. Afterwards
 // no object of the bucket opens under the old master key, the old passphrase's key file is gone,
 // snapshots list and restore byte for byte, and deep verify is clean. Bad input gets a one-line
-// refusal.
+// refusal. The CLI names the replica set of meridian.yaml that holds the repository (its replicas
+// hold the old key).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,7 +54,9 @@ beforeAll(async () => {
   repo = `s3://meridian-rotation-${process.pid}/repo?endpoint=${endpoint}&pathStyle=true&region=us-east-1`;
   work = tempDir('key-rotation');
   writeTree(path.join(work, 'source'), { smallFiles: 40, largeFiles: [3_000_000] });
-  env = meridianEnv(work, 'rotation', PASS, [repo]);
+  const config = path.join(work, 'meridian.yaml');
+  fs.writeFileSync(config, ['repositories:', `  vault: { url: "${repo}" }`, `  vault-copy: { url: ${path.join(work, 'copy')} }`, 'replication:', '  vault-set: { primary: vault, replicas: [vault-copy] }', ''].join('\n'));
+  env = { ...meridianEnv(work, 'rotation', PASS), MERIDIAN_CONFIG: config, MERIDIAN_SOURCE_ROOTS: work, MERIDIAN_RESTORE_ROOTS: work };
   worker = await startMeridianWorker(env);
 });
 
@@ -62,28 +65,30 @@ afterAll(async () => {
 });
 
 test('key rotate seals every object again through the workflow and destroys the old key; restores and deep verify work after', async () => {
-  expect(await meridian('init', '--repo', repo)).toMatchObject({ code: 0 });
-  expect(await meridian('backup', 'source', '--repo', repo)).toMatchObject({ code: 0 });
+  expect(await meridian('init', '--repo', 'vault')).toMatchObject({ code: 0 });
+  expect(await meridian('backup', 'source', '--repo', 'vault')).toMatchObject({ code: 0 });
   fs.writeFileSync(path.join(work, 'source', 'added.bin'), pseudoRandomBytes(500_000, 3));
-  expect(await meridian('backup', 'source', '--repo', repo)).toMatchObject({ code: 0 });
+  expect(await meridian('backup', 'source', '--repo', 'vault')).toMatchObject({ code: 0 });
   fs.writeFileSync(path.join(work, 'second'), 'a second passphrase\n');
-  expect(await meridian('key', 'add', '--repo', repo, '--new-password-file', 'second')).toMatchObject({ code: 0 });
+  expect(await meridian('key', 'add', '--repo', 'vault', '--new-password-file', 'second')).toMatchObject({ code: 0 });
   const oldKey = await withStorage(async (storage) => (await Repository.open(storage, PASS)).keys!.encryption);
-  const before = parseJson<{ time: string; files: number; bytes: number }[]>(await meridian('snapshots', '--repo', repo, '--json'));
+  const before = parseJson<{ time: string; files: number; bytes: number }[]>(await meridian('snapshots', '--repo', 'vault', '--json'));
 
-  const rotation = parseJson<{ workflowId: string; removedKeyFiles: string[]; keyFile: string; rounds: number; packs: { repacked: number }; files: { snapshots: number } }>(
-    await meridian('key', 'rotate', '--repo', repo, '--bytes-per-second', '100000000', '--json'),
-  );
+  const rotate = await meridian('key', 'rotate', '--repo', 'vault', '--bytes-per-second', '100000000', '--json');
+  expect(rotate.code).toBe(0);
+  const rotation = JSON.parse(rotate.stdout) as { workflowId: string; removedKeyFiles: string[]; keyFile: string; rounds: number; packs: { repacked: number }; files: { snapshots: number } };
+  // The replica set that holds the repository is named: its replicas hold the old key.
+  expect(rotate.stderr).toContain('repository "vault" is in replica set "vault-set": its replicas hold the old key');
   expect(rotation.workflowId).toMatch(/^key-rotation:/);
   expect(rotation).toMatchObject({ rounds: 1, files: { snapshots: 2 } });
   expect(rotation.packs.repacked).toBeGreaterThan(0);
   // The two key files of before (the first passphrase's and the second's), then the new one's predecessor that held the old key.
   expect(rotation.removedKeyFiles).toHaveLength(3);
 
-  const keyList = await meridian('key', 'list', '--repo', repo);
+  const keyList = await meridian('key', 'list', '--repo', 'vault');
   expect(keyList.stdout.trim().split('\n')).toHaveLength(2); // the header and one key
   expect(keyList.stdout).toContain(`*${rotation.keyFile.slice(0, 8)}`);
-  const secondPassphrase = await meridian('snapshots', '--repo', repo, '--password-file', 'second');
+  const secondPassphrase = await meridian('snapshots', '--repo', 'vault', '--password-file', 'second');
   expect(secondPassphrase.code).not.toBe(0);
   expect(secondPassphrase.stderr).toMatch(/passphrase/);
 
@@ -91,19 +96,19 @@ test('key rotate seals every object again through the workflow and destroys the 
   expect(sealed.length).toBeGreaterThan(5);
   expect(sealed.filter((object) => opensUnder(oldKey, object))).toHaveLength(0);
 
-  const after = parseJson<{ time: string; files: number; bytes: number }[]>(await meridian('snapshots', '--repo', repo, '--json'));
+  const after = parseJson<{ time: string; files: number; bytes: number }[]>(await meridian('snapshots', '--repo', 'vault', '--json'));
   const content = (rows: { time: string; files: number; bytes: number }[]) => rows.map(({ time, files, bytes }) => ({ time, files, bytes }));
   expect(content(after)).toEqual(content(before));
-  expect(await meridian('restore', 'latest', '--repo', repo, '--target', 'restored')).toMatchObject({ code: 0 });
+  expect(await meridian('restore', 'latest', '--repo', 'vault', '--target', 'restored')).toMatchObject({ code: 0 });
   expectSameTree(path.join(work, 'source'), path.join(work, 'restored'));
-  const verified = await meridian('verify', '--repo', repo, '--level', 'deep');
+  const verified = await meridian('verify', '--repo', 'vault', '--level', 'deep');
   expect(verified).toMatchObject({ code: 0 });
 });
 
 test('bad input gets a one-line refusal', async () => {
   for (const [args, message] of [
-    [['key', 'rotate', 'abc', '--repo', repo], /key rotate takes no ID/],
-    [['key', 'rotate', '--repo', repo, '--bytes-per-second', '0'], /--bytes-per-second must be an integer of at least 1/],
+    [['key', 'rotate', 'abc', '--repo', 'vault'], /key rotate takes no ID/],
+    [['key', 'rotate', '--repo', 'vault', '--bytes-per-second', '0'], /--bytes-per-second must be an integer of at least 1/],
   ] as const) {
     const run = await meridian(...args);
     expect(run.code).not.toBe(0);
