@@ -132,7 +132,11 @@ export const ImmutableMaintenanceRequestSchema = object({ repo });
 
 export const KeyRotationRequestSchema = object({
   repo,
-  bytesPerSecond: z.int().positive().optional().meta({ description: 'Throttle: bytes of packs read per second while sealing them again; unlimited when absent' }),
+  bytesPerSecond: z
+    .int(mustBe('a whole number'))
+    .min(1, 'must be at least 1')
+    .optional()
+    .meta({ description: 'Throttle: bytes of packs read per second while sealing them again; unlimited when absent' }),
 });
 
 export const PgBackupRequestSchema = object({

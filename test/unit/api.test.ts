@@ -89,6 +89,8 @@ describe('API request validation', () => {
     ['a forget with an unknown rule', '/v1/forgets', { repo: '/srv/repo', policy: { keepLast: 1, keepForever: true } }, 'policy.keepForever: is not a known field'],
     ['a prune with maxUnusedPercent over 100', '/v1/prunes', { repo: '/srv/repo', maxUnusedPercent: 150 }, 'maxUnusedPercent: must be from 0 to 100'],
     ['a prune with dryRun not a boolean', '/v1/prunes', { repo: '/srv/repo', dryRun: 'yes' }, 'dryRun: must be true or false'],
+    ['a key rotation throttled to 0 bytes a second', '/v1/keys/rotation', { repo: '/srv/repo', bytesPerSecond: 0 }, 'bytesPerSecond: must be at least 1'],
+    ['a key rotation throttled to a fraction', '/v1/keys/rotation', { repo: '/srv/repo', bytesPerSecond: 1.5 }, 'bytesPerSecond: must be a whole number'],
     ['a forget --prune with a bad percentage', '/v1/forgets', { repo: '/srv/repo', snapshots: ['abcd'], prune: { maxUnusedPercent: -1 } }, 'prune.maxUnusedPercent: must be from 0 to 100'],
     ['unknown field', '/v1/backups', { ...backup, passphrase: 'x' }, 'passphrase: is not a known field'],
     ['relative target', '/v1/restores', { repo: '/srv/repo', snapshot: 'latest', target: 'out' }, 'target: must be an absolute path'],
