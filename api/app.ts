@@ -10,6 +10,7 @@
 
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
+import type { SourceEntries } from '../config/sourceRouting.js';
 import type { FailoverNames } from '../control/failover.js';
 import type { ReplicationConfig } from '../replication/status.js';
 import type { RunbookSources } from '../runbooks/catalog.js';
@@ -43,8 +44,8 @@ export interface ApiDeps {
   taskQueue?: string;
   /** The replica sets of the server's meridian.yaml (and its repositories); none when absent. */
   replication?: ReplicationConfig;
-  /** The server's meridian.yaml: the names of failover entries (their messages list them) and its runbooks. */
-  config?: FailoverNames & RunbookSources & DashboardConfig;
+  /** The server's meridian.yaml: the names of failover entries (their messages list them), its runbooks, and its sources (a backup of one goes to its host). */
+  config?: FailoverNames & RunbookSources & DashboardConfig & SourceEntries;
   /** GET /metrics (metrics/endpoint.ts), when served on the API's listener. */
   metrics?: Hono;
 }

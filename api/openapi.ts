@@ -304,7 +304,11 @@ export const openApiDocument = {
     schemas: {
       ...Object.fromEntries(apiOperations.map(({ operation, request }) => [request, jsonSchema(requestSchemaOf(operation))])),
       Health: { type: 'object', required: ['ok'], properties: { ok: { const: true } } },
-      Accepted: { type: 'object', required: ['workflowId'], properties: { workflowId: { type: 'string' } } },
+      Accepted: {
+        type: 'object',
+        required: ['workflowId'],
+        properties: { workflowId: { type: 'string' }, dataTaskQueue: { type: 'string', description: "The data host's task queue the operation's data-plane work was sent to, when it was routed to one" } },
+      },
       Operation: {
         type: 'object',
         required: ['workflowId', 'operation', 'status'],

@@ -46,6 +46,22 @@ const snapshotRef = text()
 
 const object = <Shape extends z.ZodRawShape>(shape: Shape) => z.strictObject(shape, mustBe('a JSON object'));
 
+/**
+ * Every operation's request may send its data-plane work to a host of a fleet: the task queue its
+ * worker polls. That worker still refuses what its own configuration does not admit.
+ */
+const ROUTING = {
+  dataTaskQueue: text()
+    .max(200, 'must be at most 200 characters')
+    .regex(/^\S*$/, 'must not contain white space')
+    .optional()
+    .meta({
+      description:
+        "The task queue of the worker on the host that holds the data (a fleet's data host), which does the operation's reading and writing; default: for a backup of a source of the server's meridian.yaml, that source's taskQueue, else the server's own queue",
+      examples: ['host-b'],
+    }),
+};
+
 /** An ISO 8601 time with a zone, normalized to UTC. */
 const zonedTime = (description: string) =>
   text()
@@ -60,15 +76,21 @@ const cluster = text()
 
 export const BackupRequestSchema = object({
   repo,
+  ...ROUTING,
   path: absolutePath('The directory to back up, on the host of the worker that runs the backup'),
   type: z.enum(['full', 'incremental', 'differential'], 'must be full, incremental or differential').optional(),
   tags: strings('Tags recorded in the snapshot').optional(),
   exclude: strings('Glob patterns of paths to leave out').optional(),
   time: zonedTime('The time recorded in the snapshot (to import a history); defaults to now').optional(),
+  host: text()
+    .max(200, 'must be at most 200 characters')
+    .optional()
+    .meta({ description: "The host recorded in the snapshot; default: for a source of the server's meridian.yaml, its host, else the hostname of the worker that runs the backup" }),
 });
 
 export const RestoreRequestSchema = object({
   repo,
+  ...ROUTING,
   snapshot: snapshotRef,
   target: absolutePath('The directory to restore into, on the host of the worker that runs the restore'),
   include: strings('Glob patterns: restore only the paths that match').optional(),
@@ -77,6 +99,7 @@ export const RestoreRequestSchema = object({
 
 export const VerificationRequestSchema = object({
   repo,
+  ...ROUTING,
   snapshot: snapshotRef.optional(),
   level: z.enum(['quick', 'standard', 'deep'], 'must be quick, standard or deep').optional(),
   samplePercent: z
@@ -108,6 +131,7 @@ const flag = (description: string) => z.boolean(mustBe('true or false')).optiona
 
 export const ForgetRequestSchema = object({
   repo,
+  ...ROUTING,
   policy: RetentionPolicySchema.optional().meta({ description: 'The retention policy (keepLast, keepDaily…, keepWithin…, keepTags, gfs, maxAgeDays, minKeep, maxKeep); or snapshots' }),
   snapshots: z.array(snapshotId, mustBe('an array of snapshot ids')).min(1, 'must not be empty').optional().meta({ description: 'Exactly these snapshots are forgotten; or policy' }),
   groupBy: z.enum(GROUP_BY, `must be one of ${GROUP_BY.join(', ')}`).optional().meta({ description: 'How snapshots are grouped for the policy (default host,source)' }),
@@ -124,14 +148,16 @@ export const ForgetRequestSchema = object({
 
 export const PruneRequestSchema = object({
   repo,
+  ...ROUTING,
   maxUnusedPercent: maxUnusedPercent.optional(),
   dryRun: flag('Decide and report only; nothing is deleted or written'),
 });
 
-export const ImmutableMaintenanceRequestSchema = object({ repo });
+export const ImmutableMaintenanceRequestSchema = object({ repo, ...ROUTING });
 
 export const KeyRotationRequestSchema = object({
   repo,
+  ...ROUTING,
   bytesPerSecond: z
     .int(mustBe('a whole number'))
     .min(1, 'must be at least 1')
@@ -141,6 +167,7 @@ export const KeyRotationRequestSchema = object({
 
 export const PgBackupRequestSchema = object({
   repo,
+  ...ROUTING,
   cluster,
   pgdata: absolutePath("The cluster's data directory, on the host of the worker that runs the backup").optional(),
   dsn: text()
@@ -152,6 +179,7 @@ export const PgBackupRequestSchema = object({
 
 export const PgRestoreRequestSchema = object({
   repo,
+  ...ROUTING,
   cluster,
   targetTime: zonedTime('The moment the restored cluster reflects: the newest base backup that ended before it, then WAL replayed up to it'),
   targetDir: absolutePath('An empty or absent directory to restore into, on the host of the worker that runs the restore'),
@@ -166,6 +194,7 @@ export const PgRestoreRequestSchema = object({
 
 export const PgVerificationRequestSchema = object({
   repo,
+  ...ROUTING,
   cluster,
   retention: flag('Also delete the WAL no kept base backup needs'),
   dryRun: flag('With retention: report what would be deleted, delete nothing'),
@@ -173,6 +202,7 @@ export const PgVerificationRequestSchema = object({
 
 export const RestoreAtRequestSchema = object({
   repo,
+  ...ROUTING,
   source: absolutePath('The source directory, as its snapshots record it'),
   host: text().optional().meta({ description: 'The host whose snapshots and journal to use; defaults to any' }),
   at: zonedTime('The moment to restore the source as of: its newest snapshot then, plus the journal segments up to then'),

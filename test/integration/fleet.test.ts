@@ -2,23 +2,27 @@
 // each on its own task queue with its own MERIDIAN_HOME and source roots, and a third polls the
 // control queue the workflows are started on. Each host backs up its own directory through
 // `dataTaskQueue`; a host asked for the other's directory refuses it for good; a host whose worker
-// is down only holds up its own operations, which finish once its worker is back.
+// is down only holds up its own operations, which finish once its worker is back. The HTTP API
+// sends a backup of a source of its meridian.yaml to the source's host, and any operation to the
+// host its request names.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { createApiApp } from '../../api/app';
 import { startOperation } from '../../api/operations';
 import { Repository } from '../../core/repository';
 import { listSnapshots } from '../../core/snapshots';
 import { LocalStorage } from '../../storage/local';
 import type { BackupInput, BackupOutput } from '../../workflows/shared';
 import { activityAttempts } from '../helpers/activityAttempts';
+import { testAuthority } from '../helpers/meridianWorker';
 import { meridianEnv, MeridianWorkerProcess, startMeridianWorker } from '../helpers/meridianCli';
 import { readUntil } from '../helpers/polling';
 import { useTestConnection } from '../helpers/temporal';
-import { describeTree, tempDir, writeTree } from '../helpers/trees';
+import { describeTree, expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
 const PASS = 'fleet passphrase';
 
@@ -75,6 +79,11 @@ function backup(on: Host, source: string): Promise<WorkflowHandle> {
   });
 }
 
+/** The task queues the run's activities were scheduled on, in order. */
+async function activityQueues(run: WorkflowHandle): Promise<(string | null | undefined)[]> {
+  return ((await run.fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.taskQueue?.name] : []));
+}
+
 /** Whether the run's one pending activity, once scheduled, still waits for a worker to take it. */
 async function activityWaitsForWorker(run: WorkflowHandle): Promise<boolean> {
   const described = await readUntil(`the pending activity of ${run.workflowId}`, () => run.describe(), (d) => (d.raw.pendingActivities?.length ?? 0) > 0);
@@ -94,10 +103,7 @@ test('each host backs up its own directory through its data task queue', async (
   expect(fromA).toMatchObject({ host: 'host-a', source: hosts.a.source, filesNew: regularFiles(hosts.a.source) });
   expect(fromB).toMatchObject({ host: 'host-b', source: hosts.b.source, filesNew: regularFiles(hosts.b.source) });
   // Each activity ran on its host's queue (the control worker serves no repository: it would have refused).
-  for (const [run, on] of [[a, hosts.a], [b, hosts.b]] as const) {
-    const scheduled = ((await run.fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.taskQueue?.name] : []));
-    expect(scheduled).toEqual([on.queue]);
-  }
+  for (const [run, on] of [[a, hosts.a], [b, hosts.b]] as const) expect(await activityQueues(run)).toEqual([on.queue]);
   expect(await snapshotsOf('host-a')).toEqual([{ host: 'host-a', source: hosts.a.source }]);
   expect(await snapshotsOf('host-b')).toEqual([{ host: 'host-b', source: hosts.b.source }]);
 });
@@ -143,4 +149,40 @@ test("a host whose worker is down holds up only its own backups, which finish wh
   // The wait spent no attempt: the one attempt is the restarted worker's.
   expect(activityAttempts(await waiting.fetchHistory(), 'backupSnapshot')).toEqual([1]);
   expect(await snapshotsOf('host-b')).toHaveLength(2);
+});
+
+test("the HTTP API sends a backup of a source to the source's host, and any operation to the host it names", async () => {
+  const TOKEN = 'fleet-api-token-0123456789';
+  const sources = { rasters: { path: hosts.b.source, repository: repo, host: 'host-b', taskQueue: hosts.b.queue } };
+  const api = createApiApp({ client: scope.t.client, authority: testAuthority(PASS), token: TOKEN, taskQueue: controlQueue, config: { sources } });
+  const post = async (route: string, body: object) => {
+    const response = await api.request(route, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as { workflowId: string; dataTaskQueue?: string };
+    scope.started.push(accepted.workflowId);
+    return { accepted, run: scope.t.client.workflow.getHandle(accepted.workflowId) };
+  };
+
+  // The request names neither host nor queue: meridian.yaml says where the source lives.
+  fs.writeFileSync(path.join(hosts.b.source, 'sent-by-the-api.txt'), 'routed by meridian.yaml');
+  const routed = await post('/v1/backups', { repo, path: hosts.b.source });
+  expect(routed.accepted.dataTaskQueue).toBe(hosts.b.queue);
+  const fromB: BackupOutput = await routed.run.result();
+  expect(fromB).toMatchObject({ host: 'host-b', source: hosts.b.source, filesNew: 1 });
+  expect(await activityQueues(routed.run)).toEqual([hosts.b.queue]);
+
+  // A restore the request sends to host-a by its queue runs there, into host-a's own roots.
+  const target = path.join(path.dirname(hosts.a.source), 'restored-from-b');
+  const restore = await post('/v1/restores', { repo, snapshot: fromB.snapshotId, target, dataTaskQueue: hosts.a.queue });
+  expect(restore.accepted.dataTaskQueue).toBe(hosts.a.queue);
+  await restore.run.result();
+  expect(await activityQueues(restore.run)).toEqual([hosts.a.queue]);
+  expectSameTree(hosts.b.source, target);
+
+  // Sent to host-a, host-b's directory is refused there, as any backup routed to the wrong host is.
+  const misrouted = await post('/v1/backups', { repo, path: hosts.b.source, dataTaskQueue: hosts.a.queue, host: 'host-a' });
+  await expect(misrouted.run.result()).rejects.toMatchObject({ cause: { cause: { type: 'refused' } } });
+  // Its one backup attempt ran on host-a's queue (the failure's notification then runs on the control queue).
+  expect((await activityQueues(misrouted.run))[0]).toBe(hosts.a.queue);
+  expect(activityAttempts(await misrouted.run.fetchHistory(), 'backupSnapshot')).toEqual([1]);
 });
