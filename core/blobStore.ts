@@ -57,16 +57,21 @@ export class BlobStore {
     });
   }
 
-  /** Stores a tree blob of these bytes and returns its id. */
+  /** Stores a tree blob of these bytes and returns its id; one already stored is not compressed and sealed again. */
   async storeTree(bytes: Uint8Array): Promise<string> {
     const id = this.repo.blobId(bytes);
-    await this.store(encodeBlob(this.settings, 'tree', bytes, id));
+    if (!this.stored(id)) await this.store(encodeBlob(this.settings, 'tree', bytes, id));
     return id;
+  }
+
+  /** Whether a blob is in the index or was added by this run. */
+  private stored(id: string): boolean {
+    return this.index.has(id) || this.added.has(id);
   }
 
   /** Every new blob passes here once: deduplicated against the index and this run, then packed. */
   async store(blob: EncodedBlob): Promise<void> {
-    if (this.index.has(blob.id) || this.added.has(blob.id)) return;
+    if (this.stored(blob.id)) return;
     this.added.add(blob.id);
     this.bytesAdded += blob.rawLength;
     await this.packWriters[blob.type].add(blob);

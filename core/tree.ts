@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { RepositoryError } from './errors.js';
 import { storedBytes } from './fileNames.js';
+import { isTree } from './treeShape.js';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
@@ -79,7 +80,6 @@ export function decodeTree(bytes: Uint8Array, id: string): Tree {
   } catch {
     value = undefined;
   }
-  const parsed = TreeSchema.safeParse(value);
-  if (!parsed.success) throw new RepositoryError('integrity', `[repository] tree ${id.slice(0, 12)} is malformed`);
-  return parsed.data;
+  if (!isTree(value)) throw new RepositoryError('integrity', `[repository] tree ${id.slice(0, 12)} is malformed`);
+  return value;
 }
