@@ -4,16 +4,15 @@
 // they are taken from the previous snapshot's entry for a file whose inode and ctime have not
 // changed (setting or removing an attribute changes the ctime), as its content is.
 
-import fs from 'node:fs';
+import { EntryStat, entryKind } from './entryStats.js';
 import { PathBytes } from './fileNames.js';
 import { OwnerNames } from './ownerNames.js';
 import { TreeNode } from './tree.js';
 import { readXattrs } from './xattrs.js';
 
-export function entryFields(ownerNames: OwnerNames, name: string, rawName: string | undefined, abs: PathBytes, st: fs.BigIntStats, before?: TreeNode): Omit<TreeNode, 'type'> {
-  const uid = Number(st.uid);
-  const gid = Number(st.gid);
-  const fields: Omit<TreeNode, 'type'> = { name, mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs.toString(), uid, gid };
+export function entryFields(ownerNames: OwnerNames, name: string, rawName: string | undefined, abs: PathBytes, st: EntryStat, before?: TreeNode): Omit<TreeNode, 'type'> {
+  const { uid, gid } = st;
+  const fields: Omit<TreeNode, 'type'> = { name, mode: st.mode & 0o7777, mtimeNs: st.mtimeNs, uid, gid };
   if (rawName !== undefined) fields.rawName = rawName;
   const user = ownerNames.user(uid);
   const group = ownerNames.group(gid);
@@ -25,6 +24,6 @@ export function entryFields(ownerNames: OwnerNames, name: string, rawName: strin
 }
 
 /** The same regular file, not changed in any way since `before` was recorded (its ctime would have moved). */
-function sameFileInode(before: TreeNode, st: fs.BigIntStats): boolean {
-  return before.type === 'file' && st.isFile() && before.ctimeNs === st.ctimeNs.toString() && before.inode === st.ino.toString() && before.dev === st.dev.toString();
+function sameFileInode(before: TreeNode, st: EntryStat): boolean {
+  return before.type === 'file' && entryKind(st) === 'file' && before.ctimeNs === st.ctimeNs && before.inode === st.ino && before.dev === st.dev;
 }

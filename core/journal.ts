@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BlobStore } from './blobStore.js';
 import { entryFields } from './entryFields.js';
+import { entryStatOf } from './entryStats.js';
 import { RepositoryError } from './errors.js';
 import { JournalSegment, JournalSegmentFile, listJournalSegments, segmentSummary } from './journalSegments.js';
 import { stateAt } from './journalRestore.js';
@@ -200,7 +201,7 @@ class SegmentScan {
 
   /** The node of an entry from its lstat; undefined for one that vanished meanwhile (then it is gone). */
   private node(p: string, abs: string, st: fs.BigIntStats): TreeNode | undefined {
-    const common = entryFields(this.ownerNames, path.posix.basename(p), undefined, abs, st);
+    const common = entryFields(this.ownerNames, path.posix.basename(p), undefined, abs, entryStatOf(st));
     if (st.isDirectory()) return { ...common, type: 'dir' };
     if (st.isFile()) return { ...common, type: 'file', size: Number(st.size), inode: st.ino.toString(), dev: st.dev.toString(), ctimeNs: st.ctimeNs.toString() };
     if (st.isSymbolicLink()) {

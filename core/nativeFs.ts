@@ -1,6 +1,7 @@
 // The small native addon (native/fsmeta, built by `npm run build`) for what Node's fs cannot do:
-// set times to the exact nanosecond (libuv rounds to microseconds) and create FIFOs and device
-// nodes. Plain functions, usable from the main thread and from decoder threads.
+// set times to the exact nanosecond (libuv rounds to microseconds), create FIFOs and device
+// nodes, and lstat many entries of a directory in one call (core/entryStats.ts reads what it
+// writes). Plain functions, usable from the main thread and from decoder threads.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ interface FsMetaAddon {
   setTimes(p: string | Buffer, seconds: number, nanoseconds: number, followLinks: number): void;
   setTimesFd(fd: number, seconds: number, nanoseconds: number): void;
   makeNode(p: string | Buffer, mode: number, rdev: number): void;
+  lstatEntries(directory: string | Buffer, names: readonly (string | Buffer)[], out: Float64Array): void;
 }
 
 function loadAddon(): FsMetaAddon {
@@ -69,4 +71,12 @@ export const S_IFBLK = 0o060000;
 /** mknod: a FIFO (rdev 0) or a character or block device (as root). `type` is one of the S_IF* above. */
 export function makeNode(p: string | Buffer, type: number, permissions: number, rdev: bigint): void {
   withCode(() => addon.makeNode(p, type | (permissions & 0o7777), Number(rdev)));
+}
+
+/** Numbers lstatEntries writes per name (see native/fsmeta/fsmeta.c). */
+export const LSTAT_FIELDS = 16;
+
+/** The lstat of each name of `directory`, LSTAT_FIELDS numbers per name into `out`; an entry that failed has its errno first. */
+export function lstatEntries(directory: string | Buffer, names: readonly (string | Buffer)[], out: Float64Array): void {
+  withCode(() => addon.lstatEntries(directory, names, out));
 }
