@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BlobType } from './blobCodec.js';
 import { BlobIdTable, SharedBlobIds } from './blobIdTable.js';
 import { isDamage } from './damage.js';
+import { IndexFileShape } from './indexShape.js';
 import { LocationColumns } from './locationColumns.js';
 import { PackBlobEntry, PackBlobEntrySchema } from './packFormat.js';
 import { Repository } from './repository.js';
@@ -16,7 +17,8 @@ import { isNotFound } from '../storage/storage.js';
 export const IndexFileSchema = z.object({
   packs: z.array(z.object({ id: z.string().regex(/^[0-9a-f]{64}$/), blobs: z.array(PackBlobEntrySchema) })),
 });
-export type IndexedPack = z.infer<typeof IndexFileSchema>['packs'][number];
+export type IndexFile = z.infer<typeof IndexFileSchema>;
+export type IndexedPack = IndexFile['packs'][number];
 
 export interface BlobLocation {
   pack: string;
@@ -66,7 +68,7 @@ export class MasterIndex {
         for await (const entry of repo.storage.list('index')) {
           let file;
           try {
-            file = await repo.loadJsonFile('index', entry.name, IndexFileSchema);
+            file = await repo.loadJsonFile('index', entry.name, IndexFileShape);
           } catch (err) {
             if (isNotFound(err) && attempt < MAX_LOAD_ATTEMPTS) throw new IndexChanged();
             if (!onDamaged || !isDamage(err)) throw err;

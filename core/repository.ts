@@ -199,7 +199,8 @@ export class Repository {
     return removed;
   }
 
-  async loadJsonFile<T>(type: FileType, name: string, schema: z.ZodType<T>): Promise<T> {
+  /** A file of the repository, opened and checked against a zod schema (or a hand-written check with the same safeParse). */
+  async loadJsonFile<T>(type: FileType, name: string, schema: JsonShape<T>): Promise<T> {
     const stored = await this.storage.get({ type, name });
     const plain = this.openFile(stored, `${type} file ${name}`);
     const parsed = schema.safeParse(parseJson(plain));
@@ -306,6 +307,11 @@ function parseConfig(storage: Storage, value: unknown): RepositoryConfig {
   const parsed = RepositoryConfigSchema.safeParse(value);
   if (!parsed.success) throw notARepository(storage, parsed.error);
   return parsed.data;
+}
+
+/** What loadJsonFile checks a file with: a zod schema's safeParse, or one written to match it. */
+export interface JsonShape<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { message: string }[] } };
 }
 
 /** Why no key file opened: a transient storage error (worth retrying), a wrong passphrase, or damaged key files. */
