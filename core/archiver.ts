@@ -26,6 +26,7 @@ import { childPath, errorReason, PathBytes, printableBounded, textAndRaw } from 
 import { FileBatcher } from './fileBatcher.js';
 import { Slots } from './slots.js';
 import { decodeTree, encodeTree, Tree, TreeNode } from './tree.js';
+import { sameNodes } from './sameNodes.js';
 import type { ReplicaBarrier } from './replicaBarrier.js';
 import { addWarning } from './warnings.js';
 import { refuseReplica } from './replicaState.js';
@@ -186,13 +187,21 @@ interface Subdirectory {
   /** Its tree in the parent snapshot, until its read starts. */
   previousId?: string;
   /** That tree being read, until the subdirectory is entered. */
-  previousTree?: Promise<Tree>;
+  previousTree?: PreviousTree;
 }
 
 interface WalkedEntries {
   nodes: TreeNode[];
   subdirectories: Subdirectory[];
   work: Promise<void>[];
+  /** The parent snapshot's nodes of the directory, by name, and how many its tree holds. */
+  previous?: { byName: Map<string, TreeNode>; count: number };
+}
+
+/** A directory's tree in the parent snapshot: its id, and the tree being read. */
+interface PreviousTree {
+  id: string;
+  tree: Promise<Tree>;
 }
 
 /** A directory walked to the end: its tree id, once its files are encoded and its subdirectories stored. */
@@ -251,8 +260,8 @@ class BackupRun {
    * is entered. Resolves once the whole subtree is walked; `tree` then gives the directory's tree id
    * once its files are encoded, so that the walk goes on while the encoders finish the last batches.
    */
-  async archiveDirectory(abs: PathBytes, rel: string, names: Listing, previousTree: Promise<Tree> | undefined): Promise<WalkedDirectory> {
-    const { nodes, subdirectories, work } = await this.walkEntries(abs, rel, names, previousTree);
+  async archiveDirectory(abs: PathBytes, rel: string, names: Listing, previousTree: PreviousTree | undefined): Promise<WalkedDirectory> {
+    const { nodes, subdirectories, work, previous } = await this.walkEntries(abs, rel, names, previousTree?.tree);
     for (let i = 0; i < subdirectories.length; i++) {
       this.readPreviousTrees(subdirectories, i);
       const sub = subdirectories[i]!;
@@ -268,6 +277,8 @@ class BackupRun {
       this.counts.dirs += 1;
       // Files that could not be read and directories that could not be listed are left out.
       const kept = nodes.filter((n) => (n.type === 'dir' ? n.subtree !== undefined : n.type !== 'file' || n.content !== undefined));
+      // Nothing changed in it: its tree is the parent snapshot's, stored already.
+      if (previousTree && previous && sameNodes(kept, previous.byName, previous.count, nodeId)) return previousTree.id;
       return this.store.storeTree(encodeTree(kept));
     });
     return { tree: handled(tree) };
@@ -275,7 +286,8 @@ class BackupRun {
 
   /** A directory's own entries: its nodes, its subdirectories still to walk, and the work on its files under way. */
   private async walkEntries(abs: PathBytes, rel: string, names: Listing, previousTree: Promise<Tree> | undefined): Promise<WalkedEntries> {
-    const previous = previousTree && new Map((await previousTree).nodes.map((n) => [nameId(n.name, n.rawName), n]));
+    const previousNodes = previousTree && (await previousTree).nodes;
+    const previous = previousNodes && new Map(previousNodes.map((n) => [nodeId(n), n]));
     const nodes: TreeNode[] = [];
     const work: Promise<void>[] = [];
     const subdirectories: Subdirectory[] = [];
@@ -338,7 +350,7 @@ class BackupRun {
     // Before any subdirectory: a hard link met there waits for a first file that is already submitted.
     const rest = toEncode.rest();
     if (rest) await this.submit(rest, work);
-    return { nodes, subdirectories, work };
+    return { nodes, subdirectories, work, ...(previous && { previous: { byName: previous, count: previousNodes!.length } }) };
   }
 
   /** Starts reading the parent snapshot's trees of the next few subdirectories, so that those reads overlap the walk. */
@@ -354,9 +366,9 @@ class BackupRun {
    * Reads a directory's tree in the parent snapshot, or nothing when a prune condemned its pack (then
    * its files are read again). Not through the reader's tree cache: each tree is read once here.
    */
-  readTree(id: string): Promise<Tree> | undefined {
+  readTree(id: string): PreviousTree | undefined {
     if (!this.index.has(id)) return undefined;
-    return handled(this.reader.read(id).then((bytes) => decodeTree(bytes, id)));
+    return { id, tree: handled(this.reader.read(id).then((bytes) => decodeTree(bytes, id))) };
   }
 
   /** Hands a batch to the encoders once fewer than the limit are under way; its completion joins `work`. */
@@ -499,6 +511,8 @@ class BackupRun {
 function nameId(name: string, rawName: string | undefined): string {
   return rawName === undefined ? name : `\0${rawName}`;
 }
+
+const nodeId = (node: TreeNode) => nameId(node.name, node.rawName);
 
 /** A directory's names: as strings while all are valid UTF-8, else all as bytes. */
 type Listing = string[] | Buffer[];
