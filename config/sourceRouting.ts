@@ -10,24 +10,26 @@ import type { MeridianConfig } from './schema.js';
 
 export type SourceEntries = Partial<Pick<MeridianConfig, 'sources'>>;
 
+/** Where a source's runs go: the task queue of its host's worker, and the host its snapshots record. */
+export function sourceRoute(source: { host?: string; taskQueue?: string }): Pick<BackupInput, 'host' | 'dataTaskQueue'> {
+  return { ...(source.host !== undefined ? { host: source.host } : {}), ...(source.taskQueue !== undefined ? { dataTaskQueue: source.taskQueue } : {}) };
+}
+
 /** `input`, routed to the host of the source it backs up; unchanged when it names a data task queue or backs up no routed source. */
 export function routedToSource(input: BackupInput, config: SourceEntries | undefined): BackupInput {
   if (input.dataTaskQueue !== undefined || !config) return input;
-  const routes = new Map<string, { name: string; taskQueue?: string; host?: string }>();
+  const routes = new Map<string, { name: string; route: ReturnType<typeof sourceRoute> }>();
   for (const [name, source] of Object.entries(config.sources ?? {})) {
     if (source.repository !== input.repo || path.resolve(source.path) !== input.path) continue;
     if (source.taskQueue === undefined && source.host === undefined) continue;
-    routes.set(`${source.taskQueue ?? ''}\0${source.host ?? ''}`, { name, taskQueue: source.taskQueue, host: source.host });
+    routes.set(`${source.taskQueue ?? ''}\0${source.host ?? ''}`, { name, route: sourceRoute(source) });
   }
   if (routes.size === 0) return input;
   if (routes.size > 1) {
     const names = [...routes.values()].map((r) => r.name).join(', ');
     throw new RepositoryError('invalid-argument', `${input.path} of ${input.repo} is a source of several hosts in meridian.yaml (${names}): give dataTaskQueue (and host)`);
   }
-  const [route] = routes.values();
-  return {
-    ...input,
-    ...(route!.taskQueue !== undefined ? { dataTaskQueue: route!.taskQueue } : {}),
-    ...(input.host === undefined && route!.host !== undefined ? { host: route!.host } : {}),
-  };
+  const { route } = [...routes.values()][0]!;
+  // A host the input names is kept.
+  return { ...input, ...route, ...(input.host !== undefined ? { host: input.host } : {}) };
 }

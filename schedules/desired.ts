@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleSpec, Workflow } from '@temporalio/client';
 import { isScrubSchedule, type BackupScheduleEntry, type MeridianConfig, type ReplicationEntry, type ScheduleEntry, type ScrubScheduleEntry } from '../config/schema.js';
+import { sourceRoute } from '../config/sourceRouting.js';
 import { invalidArgument } from '../core/errors.js';
 import { replicationScheduleName, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
 import type { ScheduledBackupInput, ScrubInput } from '../workflows/shared.js';
@@ -186,8 +187,7 @@ function scheduledBackupInput(config: MeridianConfig, name: string, entry: Backu
       ...(entry.type ? { type: entry.type } : {}),
       ...(tags.length > 0 ? { tags: [...new Set(tags)] } : {}),
       ...(source.exclude?.length ? { exclude: source.exclude } : {}),
-      ...(source.host ? { host: source.host } : {}),
-      ...(source.taskQueue ? { dataTaskQueue: source.taskQueue } : {}),
+      ...sourceRoute(source),
     },
   };
   if (entry.policy !== undefined) {
