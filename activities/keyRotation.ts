@@ -5,19 +5,12 @@
 // where the last attempt stopped; one after the key was destroyed only tidies the key files.
 
 import { Context } from '@temporalio/activity';
-import { reencrypt, ReencryptResult } from '../core/keyRotation.js';
+import { nothingResealed, reencrypt } from '../core/keyRotation.js';
 import { openRepository } from '../worker/repositories.js';
 import type { KeyRotationInput, KeyRotationOutput } from '../workflows/shared.js';
 import { runWithHeartbeats } from './heartbeats.js';
 import { RepositoryDeps, withRepository } from './repositoryRun.js';
 import { DEFAULT_LOCK_TIMINGS } from '../core/locks.js';
-
-const NOTHING_LEFT: ReencryptResult = {
-  rounds: 0,
-  packs: { repacked: 0, deleted: 0, written: 0 },
-  bytes: { read: 0, written: 0 },
-  files: { snapshots: 0, journal: 0, wal: 0, locks: 0, alerts: 0, index: 0 },
-};
 
 export function createKeyRotationActivities(deps: RepositoryDeps) {
   return {
@@ -34,7 +27,7 @@ export function createKeyRotationActivities(deps: RepositoryDeps) {
                 signal,
                 onProgress: (phase, done, total) => report({ phase, done, total }),
               })
-            : Promise.resolve(NOTHING_LEFT),
+            : Promise.resolve(nothingResealed()),
         );
         report({ phase: 'keys', done: 0 });
         const workflowId = Context.current().info.workflowExecution?.workflowId;

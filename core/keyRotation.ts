@@ -11,7 +11,7 @@ import { invalidArgument, RepositoryError } from './errors.js';
 import { awaitLocks, HeldLock, listLocks, LockTimings } from './locks.js';
 import { Pace } from './pace.js';
 import { prune, PrunePhase, PruneResult } from './prune.js';
-import { resealFiles, ResealCounts } from './resealFiles.js';
+import { noReseals, resealFiles, ResealCounts } from './resealFiles.js';
 import { Repository } from './repository.js';
 import { packsUnderRetiredKey } from './retiredPacks.js';
 
@@ -33,6 +33,11 @@ export interface ReencryptResult {
   files: ResealCounts;
 }
 
+/** The result of a rotation that had nothing to seal again. */
+export function nothingResealed(): ReencryptResult {
+  return { rounds: 0, packs: { repacked: 0, deleted: 0, written: 0 }, bytes: { read: 0, written: 0 }, files: noReseals() };
+}
+
 /** Rounds before giving up on a writer that keeps sealing under the retired key. */
 const MAX_ROUNDS = 3;
 
@@ -40,7 +45,7 @@ export async function reencrypt(repo: Repository, options: ReencryptOptions): Pr
   if (!repo.rotating) throw invalidArgument('[key rotation] no key rotation is under way in this repository: start one with meridian key rotate');
   const { heldLock, signal, onProgress } = options;
   const pace = options.bytesPerSecond ? new Pace(options.bytesPerSecond) : undefined;
-  const total: ReencryptResult = { rounds: 0, packs: { repacked: 0, deleted: 0, written: 0 }, bytes: { read: 0, written: 0 }, files: { snapshots: 0, journal: 0, wal: 0, locks: 0, alerts: 0, index: 0 } };
+  const total = nothingResealed();
   while (total.rounds < MAX_ROUNDS) {
     total.rounds += 1;
     addPrune(total, await prune(repo, { heldLock, lockTimings: options.lockTimings, signal, onProgress, reseal: { pace } }));

@@ -7,7 +7,7 @@ import { blobId, generateMasterKeys, MasterKeys, openUnder, randomId, seal } fro
 import { ConcurrentChangeError, RepositoryError, wrongPassphrase } from './errors.js';
 import { createKeyFile, KeyFileInfo, parseKeyFile, unlockKeyFile } from './keys.js';
 import { buildConfig, InitOptions, REPOSITORY_VERSION, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
-import { FileType, isNotFound, Storage, StorageError } from '../storage/storage.js';
+import { FileType, isNotFound, Storage, StorageError, undefinedIfNotFound } from '../storage/storage.js';
 
 // The config file's outer envelope. `meridian` is the repository format version (format 1 wrote 1
 // there too), readable without a key, so another version is refused before any key is tried.
@@ -191,7 +191,7 @@ export class Repository {
     for await (const entry of this.storage.list('keys')) names.push(entry.name);
     const removed: string[] = [];
     for (const name of names) {
-      const bytes = await this.storage.get({ type: 'keys', name }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      const bytes = await this.storage.get({ type: 'keys', name }).catch(undefinedIfNotFound);
       if (!bytes || !(await condemned(name, bytes))) continue;
       await this.storage.delete({ type: 'keys', name });
       removed.push(name);

@@ -12,7 +12,7 @@ import { MasterKeys, openTelling } from './crypto.js';
 import { RepositoryError } from './errors.js';
 import { consolidateIndex } from './indexConsolidation.js';
 import { jsonBytes, Repository } from './repository.js';
-import { FileType, isNotFound } from '../storage/storage.js';
+import { FileType, undefinedIfNotFound } from '../storage/storage.js';
 
 export interface ResealCounts {
   snapshots: number;
@@ -21,6 +21,11 @@ export interface ResealCounts {
   locks: number;
   alerts: number;
   index: number;
+}
+
+/** Counts of a run that sealed nothing again. */
+export function noReseals(): ResealCounts {
+  return { snapshots: 0, journal: 0, wal: 0, locks: 0, alerts: 0, index: 0 };
 }
 
 export interface ResealOptions {
@@ -52,7 +57,7 @@ interface StoredFile {
 
 export async function resealFiles(repo: Repository, options: ResealOptions = {}): Promise<ResealCounts> {
   const keys = repo.keys;
-  const counts: ResealCounts = { snapshots: 0, journal: 0, wal: 0, locks: 0, alerts: 0, index: 0 };
+  const counts = noReseals();
   if (!keys || !repo.rotating) return counts;
   const run = new Resealing(repo, keys, options);
   counts.snapshots = await run.renamed('snapshots', { identity: snapshotIdentity, rewrite: withParentRenamed, order: snapshotTime });
@@ -81,8 +86,8 @@ class Resealing {
     const left = files.filter((f) => !f.current);
     if (this.options.dryRun) return left.length;
     const copies = new Map(files.filter((f) => f.current).map((f) => [identity(f.plain), f.name]));
-    if (order) left.sort((a, b) => order(a.plain).localeCompare(order(b.plain)));
-    for (const file of left) {
+    const ordered = order ? left.map((file) => ({ file, key: order(file.plain) })).sort((a, b) => a.key.localeCompare(b.key)).map(({ file }) => file) : left;
+    for (const file of ordered) {
       const plain = rewrite ? rewrite(file.plain, this.newIds) : file.plain;
       let name = copies.get(identity(plain));
       if (name === undefined) {
@@ -96,7 +101,7 @@ class Resealing {
         await this.moveAcknowledgment(file.name, name);
       }
       this.change();
-      await this.repo.storage.delete({ type, name: file.name }).catch(ignoreNotFound);
+      await this.repo.storage.delete({ type, name: file.name }).catch(undefinedIfNotFound);
       this.progress(type);
     }
     return left.length;
@@ -134,7 +139,7 @@ class Resealing {
     this.change();
     await this.repo.storage.put({ type: 'alerts', name: to }, this.repo.sealFile(jsonBytes(acknowledgment)));
     this.change();
-    await this.repo.storage.delete({ type: 'alerts', name: from }).catch(ignoreNotFound);
+    await this.repo.storage.delete({ type: 'alerts', name: from }).catch(undefinedIfNotFound);
     this.acknowledgmentsMoved += 1;
   }
 
@@ -155,7 +160,7 @@ class Resealing {
    * lock), or opens under none of them: damage that verify reports, not a rotation's business.
    */
   private async readOne(type: FileType, name: string): Promise<StoredFile | undefined> {
-    const stored = await this.repo.storage.get({ type, name }).catch(ignoreNotFound);
+    const stored = await this.repo.storage.get({ type, name }).catch(undefinedIfNotFound);
     if (!stored) return undefined;
     try {
       return { name, ...openTelling(this.keys, stored, `${type} file ${name}`) };
@@ -175,10 +180,6 @@ class Resealing {
   }
 }
 
-function ignoreNotFound(err: unknown): undefined {
-  if (isNotFound(err)) return undefined;
-  throw err;
-}
 
 function digest(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -112,6 +112,12 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof StorageError && err.kind === 'not-found';
 }
 
+/** For `.catch`: a file that is not there is undefined; any other error stands. */
+export function undefinedIfNotFound(err: unknown): undefined {
+  if (isNotFound(err)) return undefined;
+  throw err;
+}
+
 /** The path of a handle inside a repository, shared by all path-based backends. */
 export function objectPath(h: Handle): string {
   if (h.type === 'config') return 'config';
