@@ -67,9 +67,25 @@ export class DevServerError extends Error {
   override name = 'DevServerError';
 }
 
+/** The server process ended before it answered (a port taken meanwhile, a damaged database…). */
+class ServerExitedError extends DevServerError {}
+
 /** Starts a dev server, or with `stateDir` starts or reuses the one recorded there. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  return options.stateDir ? startOrReuse(options.stateDir, options) : launch(options, undefined);
+  return options.stateDir ? startOrReuse(options.stateDir, options) : launchOnFreePorts(options, undefined);
+}
+
+/**
+ * Launches the server, and once more on other ports when it ended before it answered: a port found
+ * free can be taken by another process before the server binds it, and the server then exits.
+ */
+async function launchOnFreePorts(options: DevServerOptions, logFile: string | undefined): Promise<DevServer> {
+  try {
+    return await launch(options, logFile);
+  } catch (err) {
+    if (!(err instanceof ServerExitedError) || options.port || options.uiPort) throw err;
+    return launch(options, logFile);
+  }
 }
 
 /** A client Connection or a worker NativeConnection: both carry the operator service. */
@@ -167,7 +183,7 @@ async function startOrReuse(stateDir: string, options: DevServerOptions): Promis
         if (isDevServerProcess(state.pid)) await stopPid(state.pid, undefined);
       }
     }
-    const launched = await launch({ ...options, dbFilename, detached: options.detached ?? true }, logFile);
+    const launched = await launchOnFreePorts({ ...options, dbFilename, detached: options.detached ?? true }, logFile);
     const { address, uiAddress, pid } = launched;
     writeFileSync(stateFile, JSON.stringify({ pid, address, uiAddress }, null, 2) + '\n', { mode: 0o600 });
     return { ...launched, stop: () => stopPid(pid, stateFile) };
@@ -231,7 +247,8 @@ async function launch(options: DevServerOptions, logFile: string | undefined): P
     process.removeListener('exit', killOnExit);
     const details = (logFile ? tail(logFile) : output).trim();
     const message = err instanceof Error ? err.message : String(err);
-    throw new DevServerError(`${message}${details ? `\n${details}` : ''}`, { cause: err });
+    const Failure = err instanceof ServerExitedError ? ServerExitedError : DevServerError;
+    throw new Failure(`${message}${details ? `\n${details}` : ''}`, { cause: err });
   }
 
   return {
@@ -254,7 +271,7 @@ async function waitForFrontend(address: string, timeoutMs: number, exited: () =>
   let lastError: unknown;
   for (;;) {
     const reason = exited();
-    if (reason) throw new DevServerError(`The Temporal dev server at ${address} stopped before it answered: ${reason}.`);
+    if (reason) throw new ServerExitedError(`The Temporal dev server at ${address} stopped before it answered: ${reason}.`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
