@@ -1,61 +1,39 @@
-// The storage configuration, validated with zod: one variant per backend, covering the original
-// design's options. Repository URLs parse into it; credentials left out of a URL come from each
-// SDK's usual environment and credential chain, resolved in the process that opens the storage.
+// The storage configuration: one variant per backend (storage/configSchema.ts validates a JSON
+// config with zod, loaded on first use), repository URLs parsed into it by hand (so a command
+// that only names a repository loads no zod), its comparable location key and a safe description.
+// Credentials left out of a URL come from each SDK's usual environment and credential chain,
+// resolved in the process that opens the storage.
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type * as ConfigSchema from './configSchema.js';
 import { StorageError } from './storage.js';
 
-const prefix = z.string().default('');
-
-export const StorageConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('local'), path: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path') }).strict(),
-  z
-    .object({
-      type: z.literal('s3'),
-      bucket: z.string().min(1),
-      prefix,
-      region: z.string().optional(),
-      endpoint: z.url().optional(),
-      accessKeyId: z.string().optional(),
-      secretAccessKey: z.string().optional(),
-      pathStyle: z.boolean().default(false),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('gcs'),
-      bucket: z.string().min(1),
-      prefix,
-      projectId: z.string().optional(),
-      credentialsFile: z.string().optional(),
-      endpoint: z.url().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('azure'),
-      account: z.string().min(1),
-      container: z.string().min(1),
-      prefix,
-      accountKey: z.string().optional(),
-      connectionString: z.string().optional(),
-      endpoint: z.url().optional(),
-    })
-    .strict(),
-]);
-export type StorageConfig = z.infer<typeof StorageConfigSchema>;
-export type S3Config = Extract<StorageConfig, { type: 's3' }>;
-export type GcsConfig = Extract<StorageConfig, { type: 'gcs' }>;
-export type AzureConfig = Extract<StorageConfig, { type: 'azure' }>;
+export type { AzureConfig, GcsConfig, S3Config, StorageConfig } from './configSchema.js';
+type StorageConfig = ConfigSchema.StorageConfig;
 
 /** Parses a config object; throws a one-sentence StorageError naming the first bad field. */
 export function parseStorageConfig(value: unknown): StorageConfig {
-  const parsed = StorageConfigSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new StorageError('permanent', `[storage] invalid storage configuration: ${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load: zod only where a JSON config is read
+  return (require('./configSchema.js') as typeof ConfigSchema).parseStorageConfig(value);
+}
+
+function invalid(field: string, message: string): StorageError {
+  return new StorageError('permanent', `[storage] invalid storage configuration: ${field}: ${message}`);
+}
+
+/** What the schema demands of a config built from a URL: named buckets, accounts and containers, endpoints that parse. */
+function checkedUrlConfig<C extends StorageConfig>(config: C): C {
+  const named = (field: string, value: string) => {
+    if (value === '') throw invalid(field, 'must not be empty');
+  };
+  if (config.type === 's3' || config.type === 'gcs') named('bucket', config.bucket);
+  if (config.type === 'azure') {
+    named('account', config.account);
+    named('container', config.container);
+  }
+  if (config.type !== 'local' && config.endpoint !== undefined && !URL.canParse(config.endpoint)) throw invalid('endpoint', 'must be a URL');
+  return config;
 }
 
 /**
@@ -66,11 +44,11 @@ export function parseStorageConfig(value: unknown): StorageConfig {
 export function configFromUrl(url: string): StorageConfig {
   const trimmed = url.trim();
   if (trimmed === '') throw new StorageError('permanent', '[storage] the repository URL is empty');
-  if (trimmed.startsWith('file://')) return parseStorageConfig({ type: 'local', path: fileURLToPath(trimmed) });
+  if (trimmed.startsWith('file://')) return { type: 'local', path: fileURLToPath(trimmed) };
   const scheme = /^([a-z0-9+]+):\/\//i.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === undefined) {
     if (!path.isAbsolute(trimmed)) throw new StorageError('permanent', `[storage] repository path "${trimmed}" must be absolute (or a file:// URL)`);
-    return parseStorageConfig({ type: 'local', path: path.resolve(trimmed) });
+    return { type: 'local', path: path.resolve(trimmed) };
   }
   if (scheme !== 's3' && scheme !== 'gs' && scheme !== 'azure') throw new StorageError('permanent', `[storage] unsupported repository URL scheme "${scheme}://"`);
   const u = new URL(trimmed);
@@ -78,11 +56,11 @@ export function configFromUrl(url: string): StorageConfig {
   const parts = decodeURIComponent(u.pathname).split('/').filter(Boolean);
   const q = (name: string) => u.searchParams.get(name) ?? undefined;
   if (scheme === 's3') {
-    return parseStorageConfig({ type: 's3', bucket: u.host, prefix: parts.join('/'), region: q('region'), endpoint: q('endpoint'), pathStyle: q('pathStyle') === 'true' });
+    return checkedUrlConfig({ type: 's3', bucket: u.host, prefix: parts.join('/'), region: q('region'), endpoint: q('endpoint'), pathStyle: q('pathStyle') === 'true' });
   }
-  if (scheme === 'gs') return parseStorageConfig({ type: 'gcs', bucket: u.host, prefix: parts.join('/'), endpoint: q('endpoint'), projectId: q('project') });
+  if (scheme === 'gs') return checkedUrlConfig({ type: 'gcs', bucket: u.host, prefix: parts.join('/'), endpoint: q('endpoint'), projectId: q('project') });
   const [container, ...rest] = parts;
-  return parseStorageConfig({ type: 'azure', account: u.host, container: container ?? '', prefix: rest.join('/'), endpoint: q('endpoint') });
+  return checkedUrlConfig({ type: 'azure', account: u.host, container: container ?? '', prefix: rest.join('/'), endpoint: q('endpoint') });
 }
 
 /**

@@ -7,12 +7,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { RepositoryError } from '../core/errors.js';
 import { isRepositoryName, repositoryLocationKey } from '../storage/open.js';
 import { meridianHome } from '../config/home.js';
 import { checkSecrets, configFilePath, loadConfig, LoadedConfig } from '../config/load.js';
-import { RepositoryRole } from '../config/repositoryRole.js';
+import type { RepositoryRole } from '../config/repositoryRole.js';
+import type * as RepositoriesFile from './repositoriesFileSchema.js';
 import type { ImmutablePolicy } from '../core/immutablePolicy.js';
 import type { FailoverEntry, NotificationChannel, ReplicationEntry, SourceEntry } from '../config/schema.js';
 import type { Runbook } from '../config/runbookSchema.js';
@@ -90,9 +90,6 @@ export interface WorkerConfig {
   origin: { kind: 'environment'; repositoriesFile: string; configFile: string; filesRead: string[] } | { kind: 'command' };
 }
 
-// Keys are a repository URL (`{ "passwordFile"?, "role"? }`) or a NAME (`{ "url": …, "passwordFile"?, "role"? }`).
-const RepositoriesFileSchema = z.record(z.string(), z.strictObject({ url: z.string().optional(), passwordFile: z.string().optional(), role: RepositoryRole.optional() }));
-
 export { meridianHome };
 
 export function repositoriesFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -159,6 +156,8 @@ function loadRepositoriesFile(env: NodeJS.ProcessEnv): ConfiguredRepository[] | 
   } catch (err) {
     throw malformed(err instanceof Error ? err.message : String(err));
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load: zod only when the file exists
+  const { RepositoriesFileSchema } = require('./repositoriesFileSchema.js') as typeof RepositoriesFile;
   const parsed = RepositoriesFileSchema.safeParse(json);
   if (!parsed.success) throw malformed(`${parsed.error.issues[0]?.path.join('.') || 'file'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return Object.entries(parsed.data).map(([key, entry]) => {
