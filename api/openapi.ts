@@ -13,6 +13,7 @@ import {
   FailbackRequestSchema,
   FailoverParamSchema,
   FailoverTriggerRequestSchema,
+  OperationWaitQuerySchema,
   ExecutionParamSchema,
   PauseRequestSchema,
   RunbookExecutionRequestSchema,
@@ -63,6 +64,9 @@ const startOperation = (summary: string, request: string) => ({
   },
 });
 
+/** The answer of a cancel: the workflow's cancellation is requested. */
+const cancelRequested = { description: 'Cancellation requested', ...json({ type: 'object', required: ['workflowId', 'cancelRequested'], properties: { workflowId: { type: 'string' }, cancelRequested: { const: true } } }) };
+const operationId = { name: 'workflowId', in: 'path', required: true, description: 'Percent-encoded workflow id', schema: { type: 'string' } };
 const scheduleName = { name: 'name', in: 'path', required: true, schema: jsonSchema(ScheduleParamSchema.shape.name) };
 
 /** POST /v1/schedules/{name}/ACTION: operates an owned Schedule and answers with what it did. */
@@ -157,9 +161,19 @@ export const openApiDocument = {
     ...Object.fromEntries(apiOperations.map(({ path, summary, request }) => [path, startOperation(summary, request)])),
     '/v1/operations/{workflowId}': {
       get: {
-        summary: 'State of an operation',
-        parameters: [{ name: 'workflowId', in: 'path', required: true, description: 'Percent-encoded workflow id', schema: { type: 'string' } }],
-        responses: { '200': { description: 'The operation', ...json(ref('Operation')) }, ...errors(401, 404, 405, 500, 503) },
+        summary: 'State of an operation; with wait, answers as soon as it ends',
+        parameters: [operationId, { name: 'wait', in: 'query', required: false, schema: jsonSchema(OperationWaitQuerySchema.shape.wait) }],
+        responses: { '200': { description: 'The operation', ...json(ref('Operation')) }, ...errors(400, 401, 404, 405, 500, 503) },
+      },
+    },
+    '/v1/operations/{workflowId}/cancel': {
+      post: {
+        summary: 'Asks a running operation to cancel (its running activity is cancelled; 409 when it has ended)',
+        parameters: [operationId],
+        responses: {
+          '200': cancelRequested,
+          ...errors(401, 404, 405, 409, 413, 500, 503),
+        },
       },
     },
     '/v1/schedules': {
@@ -258,7 +272,7 @@ export const openApiDocument = {
         summary: 'Cancels a running execution (its running step is cancelled; 409 when it is not running)',
         parameters: [executionId],
         responses: {
-          '200': { description: 'Cancellation requested', ...json({ type: 'object', required: ['workflowId', 'cancelRequested'], properties: { workflowId: { type: 'string' }, cancelRequested: { const: true } } }) },
+          '200': cancelRequested,
           ...errors(400, 401, 404, 405, 409, 413, 500, 503),
         },
       },

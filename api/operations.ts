@@ -16,6 +16,7 @@ import {
   repositoryLabel,
 } from '../workflows/catalog.js';
 import { REPLICATION_VERIFY_WORKFLOW } from '../replication/control.js';
+import { ControlError } from '../control/errors.js';
 import { describeFailure, OperationRunningError } from './operationFailures.js';
 import { DEFAULT_TASK_QUEUE, operationWorkflowId, progressQuery, repositoryWorkflowId, WorkflowProgress } from '../workflows/shared.js';
 
@@ -93,8 +94,7 @@ export function operationStatus(status: WorkflowExecutionStatusName): OperationS
 export async function describeOperation(client: Client, workflowId: string): Promise<OperationView> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
-  const operation = operationOfWorkflowType(description.type) ?? (TRACKED_WORKFLOW_TYPES as Record<string, TrackedOperation>)[description.type];
-  if (!operation) throw new WorkflowNotFoundError(`workflow ${workflowId} is a ${description.type}, not a Meridian operation`, workflowId, undefined);
+  const operation = operationOfDescription(workflowId, description);
   const status = operationStatus(description.status.name);
   const view: OperationView = { workflowId, operation, status };
   if (status === 'running') {
@@ -109,6 +109,36 @@ export async function describeOperation(client: Client, workflowId: string): Pro
   return view;
 }
 
+type WorkflowDescription = Awaited<ReturnType<WorkflowHandle['describe']>>;
+
+/** Which operation a workflow is; a workflow that is no Meridian operation is not found. */
+function operationOfDescription(workflowId: string, description: WorkflowDescription): Operation | TrackedOperation {
+  const operation = operationOfWorkflowType(description.type) ?? (TRACKED_WORKFLOW_TYPES as Record<string, TrackedOperation>)[description.type];
+  if (!operation) throw new WorkflowNotFoundError(`workflow ${workflowId} is a ${description.type}, not a Meridian operation`, workflowId, undefined);
+  return operation;
+}
+
+/**
+ * The state of an operation as soon as it ends, or after `waitMs` if it still runs: a long poll
+ * of the workflow's close event, so a client learns of the end when it happens rather than at its
+ * next poll. A failure of the wait itself (its deadline, a failed workflow) only ends the wait.
+ */
+export async function awaitOperation(client: Client, workflowId: string, waitMs: number): Promise<OperationView> {
+  if (waitMs > 0) await client.withDeadline(Date.now() + waitMs, () => client.workflow.getHandle(workflowId).result()).catch(() => undefined);
+  return describeOperation(client, workflowId);
+}
+
+/** Asks a running operation's workflow to cancel; one that has ended is a conflict (ControlError rejected). */
+export async function cancelOperation(client: Client, workflowId: string): Promise<{ workflowId: string; cancelRequested: true }> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  operationOfDescription(workflowId, description);
+  const status = operationStatus(description.status.name);
+  if (status !== 'running') throw new ControlError('rejected', `${workflowId} is not running (${status})`);
+  await handle.cancel();
+  return { workflowId, cancelRequested: true };
+}
+
 /** How long the progress query may wait: with no worker polling, the server would hold it ~30 s. */
 const PROGRESS_QUERY_TIMEOUT_MS = 3000;
 
@@ -120,7 +150,7 @@ async function queryProgress(handle: WorkflowHandle): Promise<WorkflowProgress |
   }
 }
 
-type PendingActivities = Awaited<ReturnType<WorkflowHandle['describe']>>['raw']['pendingActivities'];
+type PendingActivities = WorkflowDescription['raw']['pendingActivities'];
 
 /**
  * The latest heartbeat of the running activity, plus its attempt and last failure, if any. The

@@ -211,6 +211,23 @@ export const RestoreAtRequestSchema = object({
 
 export const SnapshotsQuerySchema = object({ repo });
 
+/** The longest GET /v1/operations/{workflowId}?wait= holds a request for the operation to end. */
+export const MAX_OPERATION_WAIT_SECONDS = 60;
+
+/** GET /v1/operations/{workflowId}?wait=N: how long to hold the request for the operation to end. */
+export const OperationWaitQuerySchema = object({
+  wait: z
+    .string(mustBe('a string'))
+    // The OpenAPI document shows the pattern; the refine adds the upper bound.
+    .regex(/^\d{1,2}$/, `must be a whole number of seconds from 0 to ${MAX_OPERATION_WAIT_SECONDS}`)
+    .refine((seconds) => !/^\d{1,2}$/.test(seconds) || Number(seconds) <= MAX_OPERATION_WAIT_SECONDS, `must be a whole number of seconds from 0 to ${MAX_OPERATION_WAIT_SECONDS}`)
+    .optional()
+    .meta({
+      description: `Seconds to wait for a running operation to end before answering (0 to ${MAX_OPERATION_WAIT_SECONDS}, default 0): the answer comes as soon as it ends, with its result or error, else after the wait with its progress`,
+      examples: ['30'],
+    }),
+});
+
 /** GET /v1/snapshots: the snapshots, or with at and source, what a restore of the source as of that time uses. */
 export const SnapshotListQuerySchema = object({
   repo,

@@ -8,6 +8,8 @@
 
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
+// Extensionless, as worker/devServer.ts's imports: jest's globalSetup loads this file through it.
+import { OPERATION_ROUTES, type OperationRoute } from './operationRoutes';
 
 /** Custom search attributes, all Keyword, so Temporal UI and `temporal workflow list` can filter runs. */
 export const SEARCH_ATTRIBUTES = {
@@ -48,7 +50,7 @@ interface OperationDescription<A extends ActivityName> {
   /** The paths of the worker's host it reads or writes, which the worker's authority checks against its roots. */
   paths?(input: ActivityInput<A>): OperationPaths;
   /** The API route that starts it, if the API offers it, with its OpenAPI summary and request schema name. */
-  api?: { path: string; summary: string; request: string };
+  api?: OperationRoute;
   /**
    * One run at a time per repository: the workflow id is the repository's alone (`prune:/srv/repo`),
    * so Temporal refuses to start a second run while one is open.
@@ -65,7 +67,7 @@ export const OPERATIONS = {
     subject: (input) => input.path,
     summary: (input) => `backup of ${input.path} into ${repositoryLabel(input.repo)}`,
     paths: (input) => ({ source: input.path }),
-    api: { path: '/v1/backups', summary: 'Back up a directory into a repository', request: 'BackupRequest' },
+    api: OPERATION_ROUTES.backup,
   }),
   restore: describe({
     workflowType: 'restoreWorkflow',
@@ -73,7 +75,7 @@ export const OPERATIONS = {
     subject: (input) => input.snapshot,
     summary: (input) => `restore of snapshot ${input.snapshot} of ${repositoryLabel(input.repo)} into ${input.target}`,
     paths: (input) => ({ target: input.target }),
-    api: { path: '/v1/restores', summary: 'Restore a snapshot into a directory', request: 'RestoreRequest' },
+    api: OPERATION_ROUTES.restore,
   }),
   verify: describe({
     workflowType: 'verifyWorkflow',
@@ -81,7 +83,7 @@ export const OPERATIONS = {
     subject: (input) => input.snapshot ?? 'all',
     summary: (input) =>
       `${input.level ?? (input.subset ? 'deep' : 'standard')} verify of ${input.subset ? `pack subset ${input.subset.n}/${input.subset.t} of ` : ''}${input.snapshot ? `snapshot ${input.snapshot} of ` : ''}${repositoryLabel(input.repo)}`,
-    api: { path: '/v1/verifications', summary: 'Verify a repository or one snapshot', request: 'VerificationRequest' },
+    api: OPERATION_ROUTES.verify,
   }),
   forget: describe({
     workflowType: 'forgetWorkflow',
@@ -89,7 +91,7 @@ export const OPERATIONS = {
     subject: (input) => forgetSubject(input.snapshots),
     summary: (input) =>
       `${input.dryRun ? 'dry run of a ' : ''}forget of ${input.snapshots ? `snapshots ${input.snapshots.slice(0, 3).join(', ')}${input.snapshots.length > 3 ? ', …' : ''}` : 'snapshots by policy'} in ${repositoryLabel(input.repo)}${input.prune ? ', then a prune' : ''}`,
-    api: { path: '/v1/forgets', summary: 'Forget snapshots by a retention policy, or by id', request: 'ForgetRequest' },
+    api: OPERATION_ROUTES.forget,
   }),
   unlock: describe({
     workflowType: 'unlockWorkflow',
@@ -102,7 +104,7 @@ export const OPERATIONS = {
     activity: 'pruneRepository',
     subject: () => 'all',
     summary: (input) => `${input.dryRun ? 'dry run of a ' : ''}prune of ${repositoryLabel(input.repo)}${input.maxUnusedPercent !== undefined ? ` (max unused ${input.maxUnusedPercent}%)` : ''}`,
-    api: { path: '/v1/prunes', summary: 'Prune a repository: delete and repack packs of unused data (one prune per repository at a time)', request: 'PruneRequest' },
+    api: OPERATION_ROUTES.prune,
     onePerRepository: true,
   }),
   'immutable-maintenance': describe({
@@ -110,7 +112,7 @@ export const OPERATIONS = {
     activity: 'maintainImmutableRepository',
     subject: () => 'all',
     summary: (input) => `maintenance of the immutable repository ${repositoryLabel(input.repo)} (retention extended, expired versions deleted)`,
-    api: { path: '/v1/immutable/maintenance', summary: 'Extend the Object Lock retention of the files of an immutable repository and delete its expired old versions', request: 'ImmutableMaintenanceRequest' },
+    api: OPERATION_ROUTES['immutable-maintenance'],
     onePerRepository: true,
   }),
   'key-rotation': describe({
@@ -118,7 +120,7 @@ export const OPERATIONS = {
     activity: 'reencryptRepository',
     subject: () => 'all',
     summary: (input) => `key rotation of ${repositoryLabel(input.repo)}: every file sealed again under the new key${input.bytesPerSecond ? ` (at most ${input.bytesPerSecond} bytes/s)` : ''}, then the retired key destroyed`,
-    api: { path: '/v1/keys/rotation', summary: 'Carry on the key rotation that meridian key rotate started: seal every file again under the new key, then destroy the retired one', request: 'KeyRotationRequest' },
+    api: OPERATION_ROUTES['key-rotation'],
     onePerRepository: true,
   }),
   'pg-backup': describe({
@@ -127,7 +129,7 @@ export const OPERATIONS = {
     subject: (input) => `pg:${input.cluster}`,
     summary: (input) => `PostgreSQL base backup of cluster ${input.cluster}${input.pgdata ? ` (${input.pgdata})` : ''} into ${repositoryLabel(input.repo)}`,
     paths: (input) => (input.pgdata ? { source: input.pgdata } : {}),
-    api: { path: '/v1/pg/backups', summary: 'Take a base backup of a PostgreSQL cluster', request: 'PgBackupRequest' },
+    api: OPERATION_ROUTES['pg-backup'],
   }),
   'pg-restore': describe({
     workflowType: 'pgRestoreWorkflow',
@@ -135,14 +137,14 @@ export const OPERATIONS = {
     subject: (input) => `pg:${input.cluster}`,
     summary: (input) => `PostgreSQL restore of cluster ${input.cluster} of ${repositoryLabel(input.repo)} as of ${input.targetTime} into ${input.targetDir}`,
     paths: (input) => ({ target: input.targetDir }),
-    api: { path: '/v1/pg/restores', summary: 'Restore a PostgreSQL cluster as of a time (base backup + archived WAL)', request: 'PgRestoreRequest' },
+    api: OPERATION_ROUTES['pg-restore'],
   }),
   'pg-verify': describe({
     workflowType: 'pgVerifyWorkflow',
     activity: 'pgVerify',
     subject: (input) => `pg:${input.cluster}`,
     summary: (input) => `check of the archived WAL of cluster ${input.cluster} in ${repositoryLabel(input.repo)}${input.retention ? `${input.dryRun ? ' with a dry run of' : ' with'} WAL retention` : ''}`,
-    api: { path: '/v1/pg/verifications', summary: "Check a PostgreSQL cluster's archived WAL for gaps from each kept base backup; with retention, delete the WAL none needs", request: 'PgVerificationRequest' },
+    api: OPERATION_ROUTES['pg-verify'],
   }),
   'restore-at': describe({
     workflowType: 'restoreAtWorkflow',
@@ -150,7 +152,7 @@ export const OPERATIONS = {
     subject: (input) => input.source,
     summary: (input) => `restore of ${input.source} of ${repositoryLabel(input.repo)} as of ${input.at} into ${input.target}`,
     paths: (input) => ({ target: input.target }),
-    api: { path: '/v1/restores/at', summary: 'Restore a source as it was at a time (its snapshot and change journal)', request: 'RestoreAtRequest' },
+    api: OPERATION_ROUTES['restore-at'],
   }),
   'repair-index': describe({
     workflowType: 'repairIndexWorkflow',

@@ -2,7 +2,8 @@
 // local repositories. Backup, list, restore (byte-identical) and deep verify over HTTP; a wrong
 // passphrase fails the operation once, without retries, and says so; forgets by policy and by
 // DELETE /v1/snapshots/:id; one prune per repository at a time; an operation no worker
-// serves reads as running at once (the progress query does not wait for a worker); and, over a
+// serves reads as running at once (the progress query does not wait for a worker); a wait ends
+// when the operation does, and a cancel ends a running one; and, over a
 // real listener, bodies of 3, 10 and 100 MB are refused with 413 at once, before they are read.
 
 import { writeFileSync } from 'node:fs';
@@ -203,6 +204,29 @@ test('an operation that no worker serves reads as running without waiting, then 
 
   await t.client.workflow.getHandle(workflowId).terminate('test over');
   expect(await get<OperationView>(`/v1/operations/${encodeURIComponent(workflowId)}`)).toMatchObject({ status: 'terminated', error: { message: 'the workflow was terminated' } });
+});
+
+test('a wait answers when the operation ends, and a cancel ends a running one (a second is 409)', async () => {
+  const repo = await newRepo(PASS);
+  // The workflow runs on the worker; its activity waits on a task queue no worker polls.
+  const workflowId = await start('/v1/verifications', { repo, dataTaskQueue: uniqueTaskQueue('nobody') });
+  const operation = `/v1/operations/${encodeURIComponent(workflowId)}`;
+  expect(await get<OperationView>(`${operation}?wait=1`)).toMatchObject({ operation: 'verify', status: 'running' });
+
+  const cancel = await app.request(`${operation}/cancel`, { method: 'POST', headers: auth });
+  expect({ status: cancel.status, body: await cancel.json() }).toEqual({ status: 200, body: { workflowId, cancelRequested: true } });
+  expect(await get<OperationView>(`${operation}?wait=60`)).toMatchObject({ status: 'canceled' });
+
+  const again = await app.request(`${operation}/cancel`, { method: 'POST', headers: auth });
+  expect({ status: again.status, body: await again.json() }).toEqual({ status: 409, body: { error: { code: 'rejected', message: `${workflowId} is not running (canceled)` } } });
+  const unknown = await app.request(`/v1/operations/${encodeURIComponent('backup:/nowhere')}/cancel`, { method: 'POST', headers: auth });
+  expect(unknown.status).toBe(404);
+});
+
+test.each(['61', '-1', '1.5', 'soon', ''])('?wait=%s is a 400 naming the field', async (wait) => {
+  expect(await get<{ error: { code: string; message: string } }>(`/v1/operations/anything?wait=${wait}`, 400)).toEqual({
+    error: { code: 'invalid_request', message: 'wait: must be a whole number of seconds from 0 to 60' },
+  });
 });
 
 interface BodyAnswer {
