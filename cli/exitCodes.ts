@@ -50,6 +50,20 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * An operation that failed where a worker ran it, as the HTTP API reports it: the failure type
+ * its activity raised (workflows/failurePolicy.ts), if any, and the message.
+ */
+export class OperationFailure extends Error {
+  constructor(
+    readonly type: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OperationFailure';
+  }
+}
+
 export const usageError = (message: string) => new CliError(EXIT.usage, message);
 
 export const unavailableError = (message: string, cause: unknown) => new CliError(EXIT.unavailable, `${message}: ${messageOf(cause)}`, { cause });
@@ -121,6 +135,7 @@ export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof StorageError) return { ...classifyFailureType(STORAGE_FAILURE_TYPE[err.kind]), message: messageOf(err) };
   if (err instanceof OperationRunningError) return { exitCode: EXIT.failed, code: 'already_running', message: messageOf(err) };
   if (err instanceof ControlError) return { exitCode: BY_CONTROL_CODE[err.code], code: snakeCase(err.code), message: messageOf(err) };
+  if (err instanceof OperationFailure) return { ...classifyFailureType(err.type), message: messageOf(err) };
   if (isTemporalError(err, 'WorkflowFailedError')) {
     const failure = describeFailure(err);
     return { ...classifyFailureType(failure.type), message: firstLine(failure.message) };

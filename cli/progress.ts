@@ -4,8 +4,7 @@
 // verify phase) and, when the total is known, the time left; the line is cleared at the end.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
-import { describeOperation } from '../api/operations.js';
+import type { OperationView } from '../api/operations.js';
 import { formatBytes, formatDuration } from './output.js';
 import { RateMeter } from './rateMeter.js';
 
@@ -79,18 +78,18 @@ function bar(done: number, total: number): string {
 }
 
 /**
- * Starts redrawing the progress of `workflowId`; `stop()` ends polling and clears the line at
- * once: it does not wait for a poll under way (a describe and a progress query), whose answer is
- * dropped, so the result is printed as soon as the workflow has closed.
+ * Starts redrawing the progress of an operation, which `describe` reads (through Temporal or the
+ * HTTP API); `stop()` ends polling and clears the line at once: it does not wait for a poll under
+ * way, whose answer is dropped, so the result is printed as soon as the workflow has closed.
  */
-export function showProgress(client: Client, workflowId: string, label: string, taskQueue: string): { stop(): void } {
+export function showProgress(describe: () => Promise<OperationView>, label: string, taskQueue: string): { stop(): void } {
   const started = Date.now();
   const meter = new RateMeter();
   const stopped = new AbortController();
   const draw = (line: string) => process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 80) - 1)}`);
   void (async () => {
     while (!stopped.signal.aborted) {
-      const view = await describeOperation(client, workflowId).catch(() => undefined);
+      const view = await describe().catch(() => undefined);
       if (!stopped.signal.aborted && view?.status === 'running') {
         const progress = view.progress as Progress | undefined;
         const count = progressCount(progress);

@@ -1,31 +1,22 @@
-// Runs one backup, restore or verify as a Temporal workflow and waits for its result: as a mere
-// client when a Temporal address is configured (a `meridian worker` elsewhere does the work), else on the
+// Runs one operation as a Temporal workflow and waits for its result: as a mere client when a
+// Temporal address is configured (a `meridian worker` elsewhere does the work), else on the
 // embedded dev server with a worker in this process. Ctrl-C cancels the workflow; workflows of
 // embedded CLI runs that were killed are terminated by the next run (cli/orphans.ts).
 
 import { type Client, WorkflowFailedError } from '@temporalio/client';
-import { describeFailure, startOperation } from '../api/operations.js';
-import { RepositoryError } from '../core/errors.js';
+import { describeFailure, describeOperation, startOperation } from '../api/operations.js';
 import { commandAuthority } from '../worker/authority.js';
 import { commandRepository } from '../worker/workerConfig.js';
 import { Operation, OperationInput, OperationOutput, operationPaths } from '../workflows/catalog.js';
 import { checkEmbeddedBackupReplication } from './embeddedReplication.js';
+import type { OperationOptions, OperationRun } from './operation.js';
 import { count, notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
+import { remotePassphraseError } from './remotePassphrase.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
 import { connectTemporal, startEmbeddedServer, temporalSettings, withRuntime } from './temporal.js';
 
-export interface OperationOptions {
-  /** The passphrase this process holds for the repository (used by the embedded worker only). */
-  passphrase: string | undefined;
-}
-
-export interface OperationRun<O extends Operation> {
-  workflowId: string;
-  result: OperationOutput<O>;
-}
-
-export async function runOperation<O extends Operation>(operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
+export async function runOverTemporal<O extends Operation>(operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
   const settings = temporalSettings();
   const progress = progressWanted();
   if (settings.cluster) {
@@ -63,21 +54,10 @@ export async function runOperation<O extends Operation>(operation: O, input: Ope
   });
 }
 
-/**
- * A passphrase failure of a run that a remote worker did: this process's passphrase (the
- * environment's MERIDIAN_PASSWORD, --password-file) never travels in workflow inputs, so say
- * that the worker went by its own configuration, not only "no key opens with this passphrase".
- */
+/** A wrong passphrase of the worker at `address` says that it went by its own configuration. */
 function passphraseOfRemoteWorker(err: unknown, address: string): unknown {
   if (!(err instanceof WorkflowFailedError)) return err;
-  const failure = describeFailure(err);
-  if (failure.type !== 'wrong-passphrase') return err;
-  return new RepositoryError(
-    'wrong-passphrase',
-    `${failure.message.split('\n')[0]!.trim()} (the worker at ${address} uses its own passphrase configuration: its meridian.yaml or repositories.json, ` +
-      'MERIDIAN_PASSWORD_FILE or MERIDIAN_PASSWORD; the MERIDIAN_PASSWORD and --password-file of this shell were not sent to it)',
-    { cause: err },
-  );
+  return remotePassphraseError(describeFailure(err), `the worker at ${address}`, err) ?? err;
 }
 
 async function follow<O extends Operation>(
@@ -96,7 +76,7 @@ async function follow<O extends Operation>(
     handle.cancel().catch(() => undefined);
   };
   process.once('SIGINT', cancel);
-  const line = progress ? showProgress(client, handle.workflowId, operation, taskQueue) : undefined;
+  const line = progress ? showProgress(() => describeOperation(client, handle.workflowId), operation, taskQueue) : undefined;
   try {
     return { workflowId: handle.workflowId, result: (await handle.result()) as OperationOutput<O> };
   } finally {

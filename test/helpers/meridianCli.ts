@@ -73,17 +73,26 @@ export interface MeridianWorkerProcess {
  * Starts `meridian worker` (by default in the project folder, so that a relative path the CLI
  * failed to make absolute would point somewhere else) and resolves once it logs "worker ready".
  */
-export async function startMeridianWorker(env: NodeJS.ProcessEnv, cwd = projectRoot): Promise<MeridianWorkerProcess> {
+export function startMeridianWorker(env: NodeJS.ProcessEnv, cwd = projectRoot): Promise<MeridianWorkerProcess> {
+  return startMeridianProcess(['worker'], 'worker ready', env, cwd);
+}
+
+/** Starts `meridian server` (a worker plus the HTTP API) on `port` and resolves once its worker runs. */
+export function startMeridianServer(env: NodeJS.ProcessEnv, port: number): Promise<MeridianWorkerProcess> {
+  return startMeridianProcess(['server', '--port', String(port)], 'worker on task queue', env, projectRoot);
+}
+
+async function startMeridianProcess(args: string[], readyText: string, env: NodeJS.ProcessEnv, cwd: string): Promise<MeridianWorkerProcess> {
   assertBuildFresh(projectRoot);
-  const child = spawn(process.execPath, [bin, 'worker'], { cwd, env, stdio: 'pipe' });
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: 'pipe' });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let log = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (data: Buffer) => {
       log += data.toString();
-      if (log.includes('worker ready')) resolve();
+      if (log.includes(readyText)) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`meridian worker exited with ${code}: ${log}`)));
+    child.once('exit', (code) => reject(new Error(`meridian ${args[0]} exited with ${code}: ${log}`)));
   });
   return {
     process: child,

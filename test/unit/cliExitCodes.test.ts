@@ -4,7 +4,7 @@
 
 import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
-import { classifyError, usageError } from '../../cli/exitCodes';
+import { classifyError, OperationFailure, usageError } from '../../cli/exitCodes';
 import { renderProgress } from '../../cli/progress';
 import { RepositoryError } from '../../core/errors';
 import { StorageError } from '../../storage/storage';
@@ -46,6 +46,15 @@ describe('classifyError', () => {
   ])('a workflow that failed with an ApplicationFailure of type %s exits %i', (type, exitCode) => {
     const failure = ApplicationFailure.nonRetryable(`[repository] ${type} happened`, type);
     expect(classifyError(workflowFailure(failure))).toMatchObject({ exitCode, message: `[repository] ${type} happened` });
+  });
+
+  it.each([
+    ['wrong-passphrase', 3],
+    ['storage-unavailable', 4],
+    ['no-space', 1],
+    [undefined, 1],
+  ])('an operation the API reports failed with type %s exits %i, as through Temporal', (type, exitCode) => {
+    expect(classifyError(new OperationFailure(type, 'it failed\non the worker'))).toMatchObject({ exitCode, message: 'it failed' });
   });
 
   it.each([
