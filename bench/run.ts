@@ -11,7 +11,7 @@
 // number of snapshots (bench/metricsScrape.ts; `--metrics-only`, no dataset needed), and PostgreSQL
 // base backups, WAL push and restore to a time against pgBackRest on a PostGIS database
 // (bench/pgBench.ts; `--pg-only` at --size, `--pg-smoke` at 48 MiB, no file dataset needed).
-//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000 | --tiles 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli,meridian-cli-warm] [--smoke]
+//   npm run bench -- [--size 1GiB] [--runs 3] [--files 100000 | --tiles 100000] [--tools restic,borg,meridian-engine,meridian-temporal,meridian-cli,meridian-cli-warm,meridian-cli-api] [--smoke]
 //                    [--prune-only] [--prune-days 12] [--scrub-only] [--scrub-cycle 4] [--replication-only]
 //                    [--metrics-only] [--metrics-snapshots 10000] [--pg-only] [--pg-smoke]
 
@@ -20,7 +20,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startDevServer } from '../worker/devServer.js';
+import { freePorts } from '../worker/freePorts.js';
 import { editDataset, generateDataset } from './dataset.js';
 import { directoryUsage, measure, Measurement } from './measure.js';
 import { svgChart } from './chart.js';
@@ -32,10 +35,12 @@ import { markdown, summarize, ToolResults } from './report.js';
 import { replicationMarkdown, runReplicationBench } from './replication.js';
 import { runScale } from './scale.js';
 import { runScrubBench, scrubMarkdown } from './scrub.js';
-import { borg, meridianCli, meridianCliWarmWorker, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
+import { borg, meridianCli, meridianCliApi, meridianCliWarmWorker, meridianEngine, meridianTemporal, meridianWorkerCommand, restic, Tool } from './tools.js';
 import { WarmClient } from './warmClient.js';
 
-const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal', 'meridian-cli', 'meridian-cli-warm'];
+const ALL_TOOLS = ['restic', 'borg', 'meridian-engine', 'meridian-temporal', 'meridian-cli', 'meridian-cli-warm', 'meridian-cli-api'];
+/** The tools measured on the warm dev server and worker of warmMeridian. */
+const WARM_TOOLS = ['meridian-temporal', 'meridian-cli-warm', 'meridian-cli-api'];
 
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$/i.exec(text.trim());
@@ -151,8 +156,8 @@ async function main(): Promise<void> {
     if (wanted.includes('restic') && installed('restic')) tools.push(restic());
     if (wanted.includes('borg') && installed('borg')) tools.push(borg());
     if (wanted.includes('meridian-engine')) tools.push(meridianEngine());
-    if (wanted.includes('meridian-temporal') || wanted.includes('meridian-cli-warm')) {
-      const warm = await warmMeridian(work, cleanups, log);
+    if (WARM_TOOLS.some((tool) => wanted.includes(tool))) {
+      const warm = await warmMeridian(work, cleanups, log, wanted.includes('meridian-cli-api'));
       tools.push(...warm.tools.filter((t) => wanted.includes(t.name)));
       temporalAddress = warm.address;
     }
@@ -222,28 +227,48 @@ async function runScenarios(tool: Tool, data: string, work: string, results: Too
 
 /**
  * A Temporal dev server, a `meridian worker` and a connected client, warmed up by one tiny backup;
- * the tools measured on them: the warm client, and the CLI as a client of the same worker. The
- * worker serves the warm-up's repository and these tools' (benchmark and scale runs), and paths under `work`.
+ * the tools measured on them: the warm client, and the CLI as a client of the same worker. With
+ * `api`, the worker is a `meridian server` (the same worker plus the HTTP API) and the CLI is
+ * measured through that API too. The worker serves the warm-up's repository and these tools'
+ * (benchmark and scale runs), and paths under `work`.
  */
-async function warmMeridian(work: string, cleanups: (() => Promise<void> | void)[], log: (m: string) => void): Promise<{ tools: Tool[]; address: string }> {
+async function warmMeridian(work: string, cleanups: (() => Promise<void> | void)[], log: (m: string) => void, api: boolean): Promise<{ tools: Tool[]; address: string }> {
   const server = await startDevServer({ ui: false });
   cleanups.push(() => server.stop());
   const taskQueue = `bench-${process.pid}`;
   const home = path.join(work, 'worker-home');
   fs.mkdirSync(home);
-  const repositories = ['warm/repo', ...['meridian-temporal', 'meridian-cli-warm'].flatMap((tool) => [`repo-${tool}`, `scale-repo-${tool}`])].map((repo) => path.join(work, repo));
+  const repositories = ['warm/repo', ...WARM_TOOLS.flatMap((tool) => [`repo-${tool}`, `scale-repo-${tool}`])].map((repo) => path.join(work, repo));
   fs.writeFileSync(path.join(home, 'repositories.json'), JSON.stringify(Object.fromEntries(repositories.map((repo) => [repo, {}]))));
-  const spec = meridianWorkerCommand(server.address, taskQueue, home, work);
+  const apiListener = api ? { port: (await freePorts(1))[0]!, token: randomBytes(16).toString('hex') } : undefined;
+  const spec = meridianWorkerCommand(server.address, taskQueue, home, work, apiListener);
   const worker: ChildProcess = spawn(spec.argv[0]!, spec.argv.slice(1), { env: spec.env, stdio: ['ignore', 'ignore', 'inherit'] });
   cleanups.push(() => void worker.kill('SIGTERM'));
   const client = await WarmClient.start({ ...process.env, TEMPORAL_ADDRESS: server.address, MERIDIAN_TASK_QUEUE: taskQueue });
   cleanups.push(() => client.stop());
   const tool = meridianTemporal(client, worker.pid!);
   await warmUp(tool, path.join(work, 'warm'));
-  log(`warm Temporal server at ${server.address}, worker pid ${worker.pid}, client pid ${client.pid}`);
+  log(`warm Temporal server at ${server.address}, ${api ? 'server' : 'worker'} pid ${worker.pid}, client pid ${client.pid}`);
   const cliHome = path.join(work, 'cli-warm-home');
   fs.mkdirSync(cliHome);
-  return { tools: [tool, meridianCliWarmWorker(server.address, taskQueue, cliHome, worker.pid!)], address: server.address };
+  const tools = [tool, meridianCliWarmWorker(server.address, taskQueue, cliHome, worker.pid!)];
+  if (apiListener) {
+    const apiUrl = `http://127.0.0.1:${apiListener.port}`;
+    await answering(`${apiUrl}/healthz`);
+    tools.push(meridianCliApi(apiUrl, apiListener.token, cliHome, worker.pid!));
+  }
+  return { tools, address: server.address };
+}
+
+/** Waits until `url` answers 200 (a server that has just been started), at most 30 s. */
+async function answering(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ok = await fetch(url).then((response) => response.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within 30 s`);
+    await sleep(200);
+  }
 }
 
 /** The CLI on the embedded default, with the dev server under its MERIDIAN_HOME already started. */

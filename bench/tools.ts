@@ -115,6 +115,16 @@ export function meridianCliWarmWorker(temporalAddress: string, taskQueue: string
   return cliTool('meridian-cli-warm', env, workerPid);
 }
 
+/**
+ * The `meridian` CLI started for each step as a client of the HTTP API of a warm `meridian server`
+ * (MERIDIAN_API_URL), whose worker does the work: the CLI loads no Temporal SDK. CPU time is the
+ * CLI's plus the server's, peak memory the larger of the two.
+ */
+export function meridianCliApi(apiUrl: string, token: string, home: string, serverPid: number): Tool {
+  const env = { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD, MERIDIAN_HOME: home, MERIDIAN_API_URL: apiUrl, MERIDIAN_API_TOKEN: token, TEMPORAL_ADDRESS: '', MERIDIAN_TASK_QUEUE: '' };
+  return cliTool('meridian-cli-api', env, serverPid);
+}
+
 /** `meridian backup|restore --json` run as commands; with `helperPid`, that helper's CPU time counts too. */
 function cliTool(name: string, env: NodeJS.ProcessEnv, helperPid?: number): Tool {
   const workflowOf = (m: Measured & { stdout: string }): Measured => ({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB, workflowId: (JSON.parse(m.stdout) as { workflowId: string }).workflowId });
@@ -126,11 +136,15 @@ function cliTool(name: string, env: NodeJS.ProcessEnv, helperPid?: number): Tool
   };
 }
 
-/** A `meridian worker` whose configuration is in `home` (repositories.json) and which may read and write under `root`. */
-export function meridianWorkerCommand(temporalAddress: string, taskQueue: string, home: string, root: string): CommandSpec {
+/**
+ * A `meridian worker` whose configuration is in `home` (repositories.json) and which may read and
+ * write under `root`; with `api`, a `meridian server` (the same worker plus the HTTP API) on that port and token.
+ */
+export function meridianWorkerCommand(temporalAddress: string, taskQueue: string, home: string, root: string, api?: { port: number; token: string }): CommandSpec {
   return {
-    argv: [meridianCliPath, 'worker'],
+    argv: api ? [meridianCliPath, 'server', '--port', String(api.port)] : [meridianCliPath, 'worker'],
     env: {
+      ...(api ? { MERIDIAN_API_TOKEN: api.token } : {}),
       ...process.env,
       MERIDIAN_PASSWORD: BENCH_PASSWORD,
       TEMPORAL_ADDRESS: temporalAddress,
