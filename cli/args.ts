@@ -93,13 +93,14 @@ export function repositoryUrl(command: CommandName, value: string | undefined, s
 
 /**
  * A bare word is a repository name when this user's meridian.yaml or repositories.json names it, or when a remote
- * worker (TEMPORAL_ADDRESS) is to resolve it and nothing here has that name (init creates a
- * relative path); else it is a relative path.
+ * worker (TEMPORAL_ADDRESS, or the API server of MERIDIAN_API_URL) is to resolve it and nothing
+ * here has that name (init creates a relative path); else it is a relative path.
  */
 function namesRepository(command: CommandName, given: string): boolean {
   if (!isRepositoryName(given)) return false;
   if (loadRepositories().some((r) => r.name === given)) return true;
-  return command !== 'init' && Boolean(process.env.TEMPORAL_ADDRESS) && !fs.existsSync(given);
+  const remote = Boolean(process.env.TEMPORAL_ADDRESS) || Boolean(process.env.MERIDIAN_API_URL);
+  return command !== 'init' && remote && !fs.existsSync(given);
 }
 
 /** `pg --cluster` (or MERIDIAN_PG_CLUSTER), default main, by the one cluster-name rule of core/pgCluster.ts (a bad one exits 2). */

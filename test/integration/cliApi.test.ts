@@ -1,9 +1,10 @@
 // The CLI as a client of a real `meridian server`'s HTTP API (MERIDIAN_API_URL and
-// MERIDIAN_API_TOKEN, no Temporal address): backup, restore (byte-identical) and verify run on the
-// server's worker, which opens the repository with its own passphrase; the CLI process loads no
-// Temporal SDK and no zod (a module hook records every package it loads). Refusals keep the CLI's
-// exit codes: a wrong token 2, a repository the server does not serve 5, a server that does not
-// answer 4; the token never appears in what the CLI prints.
+// MERIDIAN_API_TOKEN, no Temporal address): backup, restore (byte-identical) and verify (of a
+// repository named only in the server's configuration) run on the server's worker, which opens
+// the repository with its own passphrase; the CLI process loads no Temporal SDK and no zod (a
+// module hook records every package it loads). Refusals keep the CLI's exit codes: a wrong token
+// 2, a repository the server does not serve 5, a server that does not answer 4; the token never
+// appears in what the CLI prints.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ const work = tempDir('cli-api');
 const repo = path.join(work, 'repo');
 const otherRepo = path.join(work, 'other-repo');
 const source = path.join(work, 'source');
-const serverEnv: NodeJS.ProcessEnv = { ...meridianEnv(work, 'cli-api', PASSPHRASE, [repo]), MERIDIAN_API_TOKEN: TOKEN };
+const serverEnv: NodeJS.ProcessEnv = { ...meridianEnv(work, 'cli-api', PASSPHRASE, [repo, { name: 'tiles', url: repo }]), MERIDIAN_API_TOKEN: TOKEN };
 const loadedFile = path.join(work, 'loaded-packages.txt');
 const hook = path.join(work, 'record-packages.js');
 let server: MeridianWorkerProcess | undefined;
@@ -77,7 +78,8 @@ test('backup, restore and verify run through the API, and the CLI loads neither 
   expect(restore).toMatchObject({ code: 0 });
   expectSameTree(source, target);
 
-  const verify = await run(['verify', '--repo', repo, '--json']);
+  // A name only the server's repositories.json knows is passed on for it to resolve.
+  const verify = await run(['verify', '--repo', 'tiles', '--json']);
   expect(verify).toMatchObject({ code: 0 });
   expect(parseJson(verify)).toMatchObject({ ok: true });
 });
