@@ -15,6 +15,7 @@ import { RunbookSchema } from '../../config/runbookSchema';
 import { FailoverEntrySchema, ReplicationEntrySchema } from '../../config/schema';
 import { compareWithSnapshot } from '../../activities/restoredTree';
 import { backup } from '../../core/archiver';
+import { acquireLock } from '../../core/locks';
 import { initReplica } from '../../core/replicaInit';
 import { listSnapshots } from '../../core/snapshots';
 import { Repository } from '../../core/repository';
@@ -195,9 +196,16 @@ test('failover and failback steps go through the monitor once each, across a wor
   try {
     const monitor = await regions.startMonitor();
     await readUntil('both regions checked', () => monitor.query(failoverStatusQuery), (state) => state.regions.us?.healthy === true && state.regions.eu?.healthy === true);
+    // An exclusive lock on eu (a prune's, say) holds the switch off it in its retries, so the
+    // worker is stopped inside the failover step for sure: on local storage the whole runbook can
+    // otherwise end between two reads of its status.
+    const eu = await Repository.open(new LocalStorage(regions.members[0]!), PASS);
+    const prune = await acquireLock(eu, { operation: 'prune', exclusive: true, timings: { refreshMs: 1000, staleMs: 3000 } });
     const handle = await regions.run('move', {});
     await untilStep(handle, 'away', (s) => s === 'running');
     await regions.restart();
+    expect(stepOf(await status(handle), 'away')?.status).toBe('running');
+    await prune.release();
     const final: RunbookExecutionState = await handle.result();
     expect(final.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([['away', 'succeeded', 1], ['back', 'succeeded', 1]]);
     expect(final.rtoSeconds).toBe(Math.round(final.durationMs! / 1000));
