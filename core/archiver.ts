@@ -12,7 +12,7 @@ import { handled } from './concurrently.js';
 import { BlobReader } from './blobReader.js';
 import { BlobStore } from './blobStore.js';
 import { entryFields } from './entryFields.js';
-import { DirectoryStats, entryKind } from './entryStats.js';
+import { DirectoryStats, EntryStat, entryKind } from './entryStats.js';
 import { RepositoryError } from './errors.js';
 import { MasterIndex } from './masterIndex.js';
 import type { CommitFence } from './locks.js';
@@ -287,7 +287,7 @@ class BackupRun {
   /** A directory's own entries: its nodes, its subdirectories still to walk, and the work on its files under way. */
   private async walkEntries(abs: PathBytes, rel: string, names: Listing, previousTree: Promise<Tree> | undefined): Promise<WalkedEntries> {
     const previousNodes = previousTree && (await previousTree).nodes;
-    const previous = previousNodes && new Map(previousNodes.map((n) => [nodeId(n), n]));
+    const previous = previousNodes && nodesByName(previousNodes);
     const nodes: TreeNode[] = [];
     const work: Promise<void>[] = [];
     const subdirectories: Subdirectory[] = [];
@@ -300,27 +300,37 @@ class BackupRun {
       const entry = names[i]!;
       this.options.signal?.throwIfAborted();
       if (this.failure) throw this.failure.err;
-      await this.pace();
-      const { text: name, raw: rawName } = typeof entry === 'string' ? { text: entry } : textAndRaw(entry);
+      if (++this.entriesSinceTurn >= YIELD_EVERY) await this.yieldToEventLoop();
+      // Most names are valid UTF-8 strings: no object is made for them.
+      const named = typeof entry === 'string' ? undefined : textAndRaw(entry);
+      const name = named ? named.text : (entry as string);
+      const rawName = named?.raw;
       const childRel = rel ? `${rel}/${name}` : name;
       if (this.filter.excluded(childRel)) continue;
       const childAbs = childPath(abs, rawName === undefined ? name : entry);
-      const st = this.entry(childAbs, () => this.stats.of(abs, names, i, childAbs));
+      const st = this.statOf(abs, names, i, childAbs);
       if (!st) continue;
       const before = previous?.get(nameId(name, rawName));
       const common = entryFields(this.ownerNames, name, rawName, childAbs, st, before);
       const kind = entryKind(st);
       if (kind === 'dir') {
-        const node: TreeNode = { ...common, type: 'dir' };
+        const node = typed(common, 'dir');
         nodes.push(node);
         subdirectories.push({ node, abs: childAbs, rel: childRel, previousId: before?.type === 'dir' ? before.subtree : undefined });
       } else if (kind === 'symlink') {
         const target = this.entry(childAbs, () => fs.readlinkSync(childAbs, { encoding: 'buffer' }));
         if (!target) continue;
         const { text, raw: rawTarget } = textAndRaw(target);
-        nodes.push({ ...common, type: 'symlink', target: text, ...(rawTarget !== undefined && { rawTarget }) });
+        const node = typed(common, 'symlink');
+        node.target = text;
+        if (rawTarget !== undefined) node.rawTarget = rawTarget;
+        nodes.push(node);
       } else if (kind === 'file') {
-        const node: TreeNode = { ...common, type: 'file', size: st.size, inode: st.ino, dev: st.dev, ctimeNs: st.ctimeNs };
+        const node = typed(common, 'file');
+        node.size = st.size;
+        node.inode = st.ino;
+        node.dev = st.dev;
+        node.ctimeNs = st.ctimeNs;
         if (st.nlink > 1) node.nlink = st.nlink;
         nodes.push(node);
         this.progress.filesFound += 1;
@@ -341,9 +351,11 @@ class BackupRun {
         const full = pending && toEncode.add(pending, node.size!);
         if (full) await this.submit(full, work);
       } else if (kind === 'fifo' || kind === 'socket') {
-        nodes.push({ ...common, type: kind });
+        nodes.push(typed(common, kind));
       } else if (kind === 'chardev' || kind === 'blockdev') {
-        nodes.push({ ...common, type: kind, rdev: st.rdev });
+        const node = typed(common, kind);
+        node.rdev = st.rdev;
+        nodes.push(node);
       }
     }
     if (previous && newFiles.length > 0) this.counts.filesRenamedExtension += renamedWithNewExtension(newFiles, nodes, previous);
@@ -377,11 +389,22 @@ class BackupRun {
     work.push(handled(this.encodeBatch(files).finally(() => this.encodeSlots.release())));
   }
 
-  /** Lets timers and I/O run (heartbeats, uploads, progress) every YIELD_EVERY entries walked. */
-  private async pace(): Promise<void> {
-    if (++this.entriesSinceTurn < YIELD_EVERY) return;
+  /**
+   * Lets timers and I/O run (heartbeats, uploads, progress); the walk calls it every YIELD_EVERY
+   * entries, counting them itself so that the other entries await nothing.
+   */
+  private async yieldToEventLoop(): Promise<void> {
     this.entriesSinceTurn = 0;
     await turnOfEventLoop();
+  }
+
+  /** An entry's lstat, or undefined when it failed for this entry alone (then it is skipped with a warning). */
+  private statOf(directory: PathBytes, names: Listing, i: number, entryPath: PathBytes): EntryStat | undefined {
+    try {
+      return this.stats.of(directory, names, i, entryPath);
+    } catch (err) {
+      return this.entryFailed(entryPath, err);
+    }
   }
 
   /** Runs one filesystem call for an entry; an error that concerns only this entry skips it with a warning. */
@@ -389,10 +412,15 @@ class BackupRun {
     try {
       return call();
     } catch (err) {
-      if (!isEntryError(err)) throw err;
-      this.skip(abs, errorReason(err));
-      return undefined;
+      return this.entryFailed(abs, err);
     }
+  }
+
+  /** Skips the entry when its call failed for it alone; rethrows an error of the process. */
+  private entryFailed(abs: PathBytes, err: unknown): undefined {
+    if (!isEntryError(err)) throw err;
+    this.skip(abs, errorReason(err));
+    return undefined;
   }
 
   /** Counts an entry left out of the snapshot; the first MAX_WARNINGS get a warning naming them. */
@@ -513,6 +541,23 @@ function nameId(name: string, rawName: string | undefined): string {
 }
 
 const nodeId = (node: TreeNode) => nameId(node.name, node.rawName);
+
+/**
+ * An entry's fields as its node of this type, without copying them: the type and the fields a
+ * walk adds after it keep the order in which a tree records them (`{ ...fields, type, ... }`).
+ */
+function typed(fields: Omit<TreeNode, 'type'>, type: TreeNode['type']): TreeNode {
+  const node = fields as TreeNode;
+  node.type = type;
+  return node;
+}
+
+/** A tree's nodes by name (nodeId). */
+function nodesByName(nodes: readonly TreeNode[]): Map<string, TreeNode> {
+  const byName = new Map<string, TreeNode>();
+  for (const node of nodes) byName.set(nodeId(node), node);
+  return byName;
+}
 
 /** A directory's names: as strings while all are valid UTF-8, else all as bytes. */
 type Listing = string[] | Buffer[];
