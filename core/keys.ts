@@ -4,7 +4,7 @@
 
 import { createHash, randomBytes, scrypt } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { z } from 'zod';
+import { base64, Check, integer, listOf, object, oneOf, string } from './jsonShape.js';
 import { MasterKeys, open, randomId, seal } from './crypto.js';
 import { RepositoryError } from './errors.js';
 
@@ -19,28 +19,41 @@ const DEFAULT_SCRYPT_N = 2 ** 15;
 const SCRYPT_R = 8;
 const SCRYPT_P = 1;
 
-const base64 = z.base64();
-const masterKey = base64.transform((text) => Buffer.from(text, 'base64')).refine((key) => key.length === 32);
+/** 32 bytes in base64. */
+const masterKey: Check = (v) => base64(v) ?? (Buffer.from(v as string, 'base64').length === 32 ? undefined : 'must be a key of 32 bytes');
+const powerOfTwo: Check = (v) => integer(2)(v) ?? (Number.isInteger(Math.log2(v as number)) ? undefined : 'must be a power of two');
 
-// Bounds keep a damaged or hostile key file from asking for absurd amounts of memory or time.
-const KeyFileSchema = z
-  .object({
-    version: z.literal(1),
-    kdf: z.literal('scrypt'),
-    N: z.int().min(2).refine((n) => Number.isInteger(Math.log2(n)), 'N must be a power of two'),
-    r: z.int().min(1).max(32),
-    p: z.int().min(1).max(16),
-    salt: base64,
-    created: z.string(),
-    host: z.string(),
-    username: z.string(),
-    data: base64,
-  })
-  .refine((f) => 128 * f.N * f.r <= 2 ** 30, 'scrypt parameters must need at most 1 GiB of memory');
-type KeyFile = z.infer<typeof KeyFileSchema>;
+interface KeyFile {
+  version: 1;
+  kdf: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+  salt: string;
+  created: string;
+  host: string;
+  username: string;
+  data: string;
+}
+
+const keyFileFields = object({
+  version: oneOf(1),
+  kdf: oneOf('scrypt'),
+  N: powerOfTwo,
+  r: integer(1, 32),
+  p: integer(1, 16),
+  salt: base64,
+  created: string,
+  host: string,
+  username: string,
+  data: base64,
+});
+
+/** Bounds keep a damaged or hostile key file from asking for absurd amounts of memory or time. */
+const keyFile: Check = (v) => keyFileFields(v) ?? (128 * (v as KeyFile).N * (v as KeyFile).r <= 2 ** 30 ? undefined : 'scrypt parameters must need at most 1 GiB of memory');
 
 // `retired`: the encryption keys of before a key rotation still under way (core/crypto.ts).
-const MasterKeysSchema = z.object({ encryption: masterKey, mac: masterKey, retired: z.array(masterKey).max(16).optional() });
+const masterKeys = object({ encryption: masterKey, mac: masterKey }, { retired: listOf(masterKey, 0, 16) });
 
 function parseJson(bytes: Uint8Array): unknown {
   try {
@@ -79,11 +92,12 @@ function currentUsername(): string {
 }
 
 function decodeKeyFile(bytes: Uint8Array): KeyFile {
-  const parsed = KeyFileSchema.safeParse(parseJson(bytes));
-  if (!parsed.success) {
-    throw new RepositoryError('not-a-repository', '[repository] a key file is malformed', { cause: parsed.error });
+  const value = parseJson(bytes);
+  const problem = keyFile(value);
+  if (problem !== undefined) {
+    throw new RepositoryError('not-a-repository', '[repository] a key file is malformed', { cause: new Error(problem) });
   }
-  return parsed.data;
+  return value as KeyFile;
 }
 
 export async function createKeyFile(
@@ -135,12 +149,12 @@ export async function unlockKeyFile(bytes: Uint8Array, passphrase: string): Prom
   } catch (cause) {
     throw new RepositoryError('wrong-passphrase', '[repository] the passphrase does not open this key', { cause });
   }
-  const keys = MasterKeysSchema.safeParse(parseJson(secret));
-  if (!keys.success) {
-    throw new RepositoryError('not-a-repository', '[repository] a key file holds malformed master keys', {
-      cause: keys.error,
-    });
+  const value = parseJson(secret);
+  const problem = masterKeys(value);
+  if (problem !== undefined) {
+    throw new RepositoryError('not-a-repository', '[repository] a key file holds malformed master keys', { cause: new Error(problem) });
   }
-  const { retired, ...current } = keys.data;
-  return retired?.length ? { ...current, retired } : current;
+  const { encryption, mac, retired } = value as { encryption: string; mac: string; retired?: string[] };
+  const key = (text: string) => Buffer.from(text, 'base64');
+  return retired?.length ? { encryption: key(encryption), mac: key(mac), retired: retired.map(key) } : { encryption: key(encryption), mac: key(mac) };
 }

@@ -2,20 +2,19 @@
 // start and end of a key rotation) and the sealing of repository files under the master keys.
 
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { blobId, generateMasterKeys, MasterKeys, openUnder, randomId, seal } from './crypto.js';
 import { ConcurrentChangeError, RepositoryError, wrongPassphrase } from './errors.js';
+import { integer, isObject, object, oneOf, string } from './jsonShape.js';
 import { createKeyFile, KeyFileInfo, parseKeyFile, unlockKeyFile } from './keys.js';
-import { buildConfig, InitOptions, REPOSITORY_VERSION, RepositoryConfig, RepositoryConfigSchema } from './repositoryConfig.js';
+import { buildConfig, InitOptions, REPOSITORY_VERSION, RepositoryConfig, RepositoryConfigShape } from './repositoryConfig.js';
 import { FileType, isNotFound, Storage, StorageError, undefinedIfNotFound } from '../storage/storage.js';
 
 // The config file's outer envelope. `meridian` is the repository format version (format 1 wrote 1
 // there too), readable without a key, so another version is refused before any key is tried.
-const EnvelopeVersionSchema = z.object({ meridian: z.number().int().positive() });
-const ConfigEnvelopeSchema = z.union([
-  z.object({ meridian: z.literal(REPOSITORY_VERSION), encrypted: z.literal(false), config: z.unknown() }),
-  z.object({ meridian: z.literal(REPOSITORY_VERSION), encrypted: z.literal(true), sealed: z.string() }),
-]);
+type ConfigEnvelope = { meridian: typeof REPOSITORY_VERSION; encrypted: false; config: unknown } | { meridian: typeof REPOSITORY_VERSION; encrypted: true; sealed: string };
+const envelopeVersion = object({ meridian: integer(1) });
+const plainEnvelope = object({ meridian: oneOf(REPOSITORY_VERSION), encrypted: oneOf(false) });
+const sealedEnvelope = object({ meridian: oneOf(REPOSITORY_VERSION), encrypted: oneOf(true), sealed: string });
 
 export interface SealedFile {
   name: string;
@@ -71,13 +70,13 @@ export class Repository {
       throw err;
     }
     const outer = parseJson(raw);
-    const version = EnvelopeVersionSchema.safeParse(outer);
-    if (version.success) checkVersion(storage, version.data.meridian);
-    const envelope = ConfigEnvelopeSchema.safeParse(outer);
-    if (!envelope.success) throw notARepository(storage, envelope.error);
-    if (!envelope.data.encrypted) {
+    if (envelopeVersion(outer) === undefined) checkVersion(storage, (outer as { meridian: number }).meridian);
+    const problem = (isObject(outer) && outer.encrypted === true ? sealedEnvelope : plainEnvelope)(outer);
+    if (problem !== undefined) throw notARepository(storage, new Error(`the config file's envelope: ${problem}`));
+    const envelope = outer as ConfigEnvelope;
+    if (!envelope.encrypted) {
       await refuseDowngrade(storage, passphrase);
-      return new Repository(storage, parseConfig(storage, envelope.data.config), null, null);
+      return new Repository(storage, parseConfig(storage, envelope.config), null, null);
     }
     if (!passphrase) throw new RepositoryError('wrong-passphrase', `[repository] ${storage.location} is encrypted and needs a passphrase`);
     // A key file that cannot be read or parsed must not lock out the others: each is tried, and
@@ -90,7 +89,7 @@ export class Repository {
       let plain: Uint8Array;
       try {
         keys = await unlockKeyFile(await storage.get({ type: 'keys', name: entry.name }), passphrase);
-        plain = openUnder(keys, Buffer.from(envelope.data.sealed, 'base64'), 'repository config');
+        plain = openUnder(keys, Buffer.from(envelope.sealed, 'base64'), 'repository config');
       } catch (err) {
         failures.push({ name: entry.name, err });
         continue;
@@ -302,10 +301,9 @@ function checkVersion(storage: Storage, version: unknown): void {
 }
 
 function parseConfig(storage: Storage, value: unknown): RepositoryConfig {
-  const version = z.object({ version: z.unknown() }).safeParse(value);
-  if (version.success) checkVersion(storage, version.data.version);
-  const parsed = RepositoryConfigSchema.safeParse(value);
-  if (!parsed.success) throw notARepository(storage, parsed.error);
+  if (isObject(value)) checkVersion(storage, value.version);
+  const parsed = RepositoryConfigShape.safeParse(value);
+  if (!parsed.success) throw notARepository(storage, new Error(`the repository config: ${parsed.error.issues[0]!.message}`));
   return parsed.data;
 }
 

@@ -1,9 +1,9 @@
 // The repository's `config` file: format version, id and the parameters every writer must use.
 
-import { z } from 'zod';
 import { CHUNKER_SEED_PATTERN, ChunkerParams, DEFAULT_CHUNKER, validateChunkerParams } from './chunker.js';
 import { COMPRESSION_LEVELS, COMPRESSION_NAMES, CompressionLevel, CompressionName } from './compression.js';
 import { invalidArgument } from './errors.js';
+import { boolean, integer, jsonShape, matching, object, oneOf } from './jsonShape.js';
 import { DEFAULT_PACK_SIZE_MIB } from './optionChoices.js';
 
 /**
@@ -14,16 +14,27 @@ import { DEFAULT_PACK_SIZE_MIB } from './optionChoices.js';
 export const REPOSITORY_VERSION = 2;
 export { DEFAULT_PACK_SIZE_MIB } from './optionChoices.js';
 
-export const RepositoryConfigSchema = z.object({
-  version: z.literal(REPOSITORY_VERSION),
-  id: z.string().regex(/^[0-9a-f]{64}$/),
-  encrypted: z.boolean(),
-  chunker: z.object({ min: z.number().int(), avg: z.number().int(), max: z.number().int(), seed: z.string().regex(CHUNKER_SEED_PATTERN) }),
-  compression: z.enum(COMPRESSION_NAMES as [CompressionName, ...CompressionName[]]),
-  compressionLevel: z.enum(COMPRESSION_LEVELS as [CompressionLevel, ...CompressionLevel[]]),
-  packSize: z.number().int().positive(),
-});
-export type RepositoryConfig = z.infer<typeof RepositoryConfigSchema>;
+export interface RepositoryConfig {
+  version: typeof REPOSITORY_VERSION;
+  id: string;
+  encrypted: boolean;
+  chunker: ChunkerParams & { seed: string };
+  compression: CompressionName;
+  compressionLevel: CompressionLevel;
+  packSize: number;
+}
+
+export const RepositoryConfigShape = jsonShape<RepositoryConfig>(
+  object({
+    version: oneOf(REPOSITORY_VERSION),
+    id: matching(/^[0-9a-f]{64}$/, '64 hex digits'),
+    encrypted: boolean,
+    chunker: object({ min: integer(), avg: integer(), max: integer(), seed: matching(CHUNKER_SEED_PATTERN, '64 hex digits') }),
+    compression: oneOf(...COMPRESSION_NAMES),
+    compressionLevel: oneOf(...COMPRESSION_LEVELS),
+    packSize: integer(1),
+  }),
+);
 
 export interface InitOptions {
   encryption?: boolean;

@@ -2,66 +2,105 @@
 // differential and from which parent), the root tree and the counters of the run.
 
 import os from 'node:os';
-import { z } from 'zod';
 import { isDamage } from './damage.js';
 import { RepositoryError } from './errors.js';
 import { Repository, SealedFile } from './repository.js';
 import { isNotFound } from '../storage/storage.js';
+import { integer, jsonShape, listOf, nullable, object, oneOf, string } from './jsonShape.js';
 import { BACKUP_TYPES, type BackupType } from './optionChoices.js';
 
 export { BACKUP_TYPES, type BackupType } from './optionChoices.js';
 
-export const SnapshotStatsSchema = z.object({
-  files: z.number().int(),
-  dirs: z.number().int(),
-  bytes: z.number().int(),
-  filesNew: z.number().int(),
-  filesChanged: z.number().int(),
-  filesUnmodified: z.number().int(),
-  bytesRead: z.number().int(),
-  bytesAdded: z.number().int(),
-  bytesStored: z.number().int(),
+export interface SnapshotStats {
+  files: number;
+  dirs: number;
+  bytes: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  bytesRead: number;
+  bytesAdded: number;
+  bytesStored: number;
   /** New files named as a file of the parent snapshot that is gone, with an extension added or changed (`a.png` → `a.png.locked`); absent before it was counted. */
-  filesRenamedExtension: z.number().int().optional(),
-});
-export type SnapshotStats = z.infer<typeof SnapshotStatsSchema>;
+  filesRenamedExtension?: number;
+}
+
+const snapshotStats = object(
+  { files: integer(), dirs: integer(), bytes: integer(), filesNew: integer(), filesChanged: integer(), filesUnmodified: integer(), bytesRead: integer(), bytesAdded: integer(), bytesStored: integer() },
+  { filesRenamedExtension: integer() },
+);
 
 /** What a PostgreSQL base backup recorded (core/pgBaseBackup.ts): the cluster, and the WAL range and times it spans. */
-export const PgBackupInfoSchema = z.object({
-  cluster: z.string(),
-  systemIdentifier: z.string(),
-  pgVersion: z.number().int(),
-  timeline: z.number().int(),
-  walSegmentSize: z.number().int(),
-  startWal: z.string(),
-  startLsn: z.string(),
-  stopWal: z.string(),
-  stopLsn: z.string(),
-  startTime: z.string(),
-  stopTime: z.string(),
-});
-export type PgBackupInfo = z.infer<typeof PgBackupInfoSchema>;
+export interface PgBackupInfo {
+  cluster: string;
+  systemIdentifier: string;
+  pgVersion: number;
+  timeline: number;
+  walSegmentSize: number;
+  startWal: string;
+  startLsn: string;
+  stopWal: string;
+  stopLsn: string;
+  startTime: string;
+  stopTime: string;
+}
 
-export const SnapshotManifestSchema = z.object({
-  version: z.literal(1),
-  time: z.string(),
-  host: z.string(),
-  source: z.string(),
-  type: z.enum(BACKUP_TYPES),
-  parent: z.string().nullable(),
-  tags: z.array(z.string()),
-  excludes: z.array(z.string()),
-  tree: z.string(),
-  stats: SnapshotStatsSchema,
-  /** Present when entries could not be read and are missing from the snapshot: how many. */
-  incomplete: z.literal(true).optional(),
-  filesSkipped: z.number().int().positive().optional(),
-  /** Present on a PostgreSQL base backup (source `pg:<cluster>`). */
-  pg: PgBackupInfoSchema.optional(),
-  /** Present when the backup's changes departed sharply from its source's history (core/changeAnomaly.ts): why. Forget holds the source's older snapshots until it is acknowledged. */
-  suspectedRansomware: z.object({ reasons: z.array(z.string()).min(1) }).optional(),
+const pgBackupInfo = object({
+  cluster: string,
+  systemIdentifier: string,
+  pgVersion: integer(),
+  timeline: integer(),
+  walSegmentSize: integer(),
+  startWal: string,
+  startLsn: string,
+  stopWal: string,
+  stopLsn: string,
+  startTime: string,
+  stopTime: string,
 });
-export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
+
+export interface SnapshotManifest {
+  version: 1;
+  time: string;
+  host: string;
+  source: string;
+  type: BackupType;
+  parent: string | null;
+  tags: string[];
+  excludes: string[];
+  tree: string;
+  stats: SnapshotStats;
+  /** Present when entries could not be read and are missing from the snapshot: how many. */
+  incomplete?: true;
+  filesSkipped?: number;
+  /** Present on a PostgreSQL base backup (source `pg:<cluster>`). */
+  pg?: PgBackupInfo;
+  /** Present when the backup's changes departed sharply from its source's history (core/changeAnomaly.ts): why. Forget holds the source's older snapshots until it is acknowledged. */
+  suspectedRansomware?: { reasons: string[] };
+}
+
+const SnapshotManifestShape = jsonShape<SnapshotManifest>(
+  object(
+    {
+      version: oneOf(1),
+      time: string,
+      host: string,
+      source: string,
+      type: oneOf(...BACKUP_TYPES),
+      parent: nullable(string),
+      tags: listOf(string),
+      excludes: listOf(string),
+      tree: string,
+      stats: snapshotStats,
+    },
+    {
+      incomplete: oneOf(true),
+      filesSkipped: integer(1),
+      pg: pgBackupInfo,
+      suspectedRansomware: object({ reasons: listOf(string, 1) }),
+    },
+  ),
+);
 export type Snapshot = SnapshotManifest & { id: string };
 
 export function currentHost(): string {
@@ -107,7 +146,7 @@ export async function listSnapshots(repo: Repository, options: { prefix?: string
         continue;
       }
       try {
-        out.push({ id: name, ...(await repo.loadJsonFile('snapshots', name, SnapshotManifestSchema)) });
+        out.push({ id: name, ...(await repo.loadJsonFile('snapshots', name, SnapshotManifestShape)) });
       } catch (err) {
         if (isNotFound(err)) continue;
         if (!options.onDamaged || !isDamage(err)) throw err;
