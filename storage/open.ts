@@ -47,12 +47,16 @@ export interface OpenOptions {
 
 /** Opens the backend for a repository URL. */
 export async function openStorage(url: string, options: OpenOptions = {}): Promise<Storage> {
-  return openStorageFromConfig(configFromUrl(url), options);
+  // A config parsed from a URL holds what the schema demands already: no zod to load for it.
+  return openCheckedConfig(configFromUrl(url), options);
 }
 
 /** Opens the backend for a config object (validated again, so plain JSON may be passed). */
 export async function openStorageFromConfig(input: StorageConfig, options: OpenOptions = {}): Promise<Storage> {
-  const config = parseStorageConfig(input);
+  return openCheckedConfig(parseStorageConfig(input), options);
+}
+
+async function openCheckedConfig(config: StorageConfig, options: OpenOptions): Promise<Storage> {
   if (config.type === 'local') return instrumented(new LocalStorage(config.path, { appendOnly: options.appendOnly === true }), 'local');
   const { withRetry } = await import('./retry.js');
   const wrap = (storage: Storage) => {
