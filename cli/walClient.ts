@@ -4,7 +4,7 @@
 // others). Exit codes are direct mode's; 'fallback' when no daemon answers.
 
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMessages, sendMessage, type WalMessage } from './walProtocol.js';
@@ -71,9 +71,12 @@ async function fetch(socketPath: string, target: WalTarget, name: string, destin
 
 /** One request and its reply; 'fallback' when nothing listens, a string when the exchange broke. */
 function request(socketPath: string, header: Record<string, unknown>, bytes?: Buffer): Promise<WalMessage | 'fallback' | string> {
+  // Loaded here: bin/meridian.js loads this file for every command, and node:net takes ~15 ms.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createConnection } = require('node:net') as typeof net;
   return new Promise((resolve) => {
     let connected = false;
-    const socket = net.createConnection(socketPath, () => {
+    const socket = createConnection(socketPath, () => {
       connected = true;
       sendMessage(socket, header, bytes);
     });

@@ -2,7 +2,7 @@
 // written with any codec stays readable whatever the repository's current setting is.
 
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
+import type * as Lz4 from 'lz4-napi';
 import { CCtx, compressBound, CParameter, DCtx } from 'zstd-napi/binding';
 import { integrityError } from './errors.js';
 import type { CompressionLevel, CompressionName } from './optionChoices.js';
@@ -56,11 +56,19 @@ function zstdDecompress(bytes: Uint8Array, rawLength: number, reuse: boolean): U
 
 const asBuffer = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
+let lz4Module: typeof Lz4 | undefined;
+
+/** lz4-napi, loaded on first use: most repositories never use it, and every command opening one paid ~7 ms for it. */
+function lz4(): typeof Lz4 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (lz4Module ??= require('lz4-napi') as typeof Lz4);
+}
+
 /** lz4-napi blocks start with the raw length as a little-endian uint32; checked before decoding. */
 function lz4Decompress(bytes: Uint8Array, rawLength: number): Uint8Array {
   const declared = bytes.length >= 4 ? asBuffer(bytes).readUInt32LE(0) : -1;
   if (declared !== rawLength) throw new Error(`lz4 block declares ${declared} bytes`);
-  return lz4Uncompress(bytes);
+  return lz4().uncompressSync(bytes);
 }
 
 /**
@@ -80,7 +88,7 @@ export function compressBlob(
       bytes = zstdCompress(data, level);
       break;
     case 'lz4':
-      bytes = lz4Compress(asBuffer(data));
+      bytes = lz4().compressSync(asBuffer(data));
       break;
     case 'gzip':
       bytes = gzipSync(data, { level: GZIP_LEVELS[level] });
