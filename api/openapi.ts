@@ -146,7 +146,7 @@ export const openApiDocument = {
     title: 'Meridian Backup API',
     version: '1',
     description:
-      'Starts and tracks backup, restore, verify, forget and prune operations, PostgreSQL base backups and restores to a time, and restores of a source as of a time (durable Temporal workflows; repairs started by the CLI are tracked too), lists snapshots and forgets one, ' +
+      'Starts and tracks backup, restore, verify, forget and prune operations, PostgreSQL base backups and restores to a time, restores of a source as of a time, unlocks and repairs (durable Temporal workflows), lists snapshots and forgets one, ' +
       'shows, triggers, pauses and resumes the Temporal Schedules `meridian apply` made, and shows and drives the replica sets of meridian.yaml. ' +
       'Every route except GET /healthz and GET /v1/openapi.json needs `Authorization: Bearer $MERIDIAN_API_TOKEN`.',
   },

@@ -155,6 +155,14 @@ export const PruneRequestSchema = object({
 
 export const ImmutableMaintenanceRequestSchema = object({ repo, ...ROUTING });
 
+export const UnlockRequestSchema = object({
+  repo,
+  ...ROUTING,
+  force: flag('Remove every lock, live ones too: only when no other operation runs on the repository'),
+});
+
+export const RepairRequestSchema = object({ repo, ...ROUTING });
+
 export const KeyRotationRequestSchema = object({
   repo,
   ...ROUTING,
@@ -327,6 +335,9 @@ export const OPERATION_REQUEST_SCHEMAS = {
   'pg-restore': PgRestoreRequestSchema,
   'pg-verify': PgVerificationRequestSchema,
   'restore-at': RestoreAtRequestSchema,
+  unlock: UnlockRequestSchema,
+  'repair-index': RepairRequestSchema,
+  'repair-snapshots': RepairRequestSchema,
 } satisfies { [O in Operation]?: z.ZodType<OperationInput<O>> };
 
 export function requestSchemaOf(operation: Operation): z.ZodType<OperationInput<Operation>> {

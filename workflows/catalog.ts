@@ -98,6 +98,7 @@ export const OPERATIONS = {
     activity: 'unlockRepository',
     subject: (input) => (input.force ? 'all' : 'stale'),
     summary: (input) => `${input.force ? 'forced removal of every lock' : 'removal of the stale locks'} of ${repositoryLabel(input.repo)}`,
+    api: OPERATION_ROUTES.unlock,
   }),
   prune: describe({
     workflowType: 'pruneWorkflow',
@@ -159,12 +160,14 @@ export const OPERATIONS = {
     activity: 'repairIndex',
     subject: () => 'all',
     summary: (input) => `index repair of ${repositoryLabel(input.repo)}`,
+    api: OPERATION_ROUTES['repair-index'],
   }),
   'repair-snapshots': describe({
     workflowType: 'repairSnapshotsWorkflow',
     activity: 'repairSnapshots',
     subject: () => 'all',
     summary: (input) => `snapshot repair of ${repositoryLabel(input.repo)}`,
+    api: OPERATION_ROUTES['repair-snapshots'],
   }),
 };
 

@@ -21,4 +21,7 @@ export const OPERATION_ROUTES = {
   'pg-restore': { path: '/v1/pg/restores', summary: 'Restore a PostgreSQL cluster as of a time (base backup + archived WAL)', request: 'PgRestoreRequest' },
   'pg-verify': { path: '/v1/pg/verifications', summary: "Check a PostgreSQL cluster's archived WAL for gaps from each kept base backup; with retention, delete the WAL none needs", request: 'PgVerificationRequest' },
   'restore-at': { path: '/v1/restores/at', summary: 'Restore a source as it was at a time (its snapshot and change journal)', request: 'RestoreAtRequest' },
+  unlock: { path: '/v1/unlocks', summary: 'Remove the stale locks of a repository (with force, every lock: only when nothing else runs on it)', request: 'UnlockRequest' },
+  'repair-index': { path: '/v1/repairs/index', summary: "Rebuild a repository's index from the headers of its packs", request: 'RepairRequest' },
+  'repair-snapshots': { path: '/v1/repairs/snapshots', summary: 'Rewrite the snapshots that reference lost data, without it (tagged "repaired")', request: 'RepairRequest' },
 } as const satisfies Record<string, OperationRoute>;

@@ -1,16 +1,18 @@
 // The HTTP API end to end through app.request: a real Temporal dev server, a real worker and real
 // local repositories. Backup, list, restore (byte-identical) and deep verify over HTTP; a wrong
 // passphrase fails the operation once, without retries, and says so; forgets by policy and by
-// DELETE /v1/snapshots/:id; one prune per repository at a time; an operation no worker
+// DELETE /v1/snapshots/:id; one prune per repository at a time; unlock (a live lock kept, then
+// removed with force) and both repairs (a deleted index rebuilt); an operation no worker
 // serves reads as running at once (the progress query does not wait for a worker); a wait ends
 // when the operation does, and a cancel ends a running one; and, over a
 // real listener, bodies of 3, 10 and 100 MB are refused with 413 at once, before they are read.
 
-import { writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { backup as backupCore } from '../../core/archiver';
 import { writeJournalSegment } from '../../core/journal';
+import { acquireLock } from '../../core/locks';
 import { Repository } from '../../core/repository';
 import { createApiApp } from '../../api/app';
 import type { OperationView } from '../../api/operations';
@@ -166,6 +168,35 @@ test('one prune per repository: a second start while one is open is a 409 naming
   await t.client.workflow.getHandle(`prune:${repo}`).terminate('test over');
   const third = await finished(await start('/v1/prunes', { repo, maxUnusedPercent: 0 }));
   expect(third).toMatchObject({ workflowId: `prune:${repo}`, operation: 'prune', status: 'completed', result: { dryRun: false, packs: { deleted: 0, repacked: 0 } } });
+});
+
+test('unlock and both repairs over HTTP: a live lock is kept, then removed with force; a lost index is rebuilt', async () => {
+  const dir = await newRepo(PASS);
+  const repo = await Repository.open(new LocalStorage(dir), PASS);
+  const held = await acquireLock(repo, { operation: 'backup' });
+  try {
+    const stale = await finished(await start('/v1/unlocks', { repo: dir }));
+    expect(stale).toMatchObject({ operation: 'unlock', status: 'completed', result: { force: false, removedCount: 0, keptCount: 1, kept: [{ id: held.id }] } });
+    const forced = await finished(await start('/v1/unlocks', { repo: dir, force: true }));
+    expect(forced).toMatchObject({ operation: 'unlock', status: 'completed', result: { force: true, removedCount: 1, keptCount: 0, removed: [{ id: held.id }] } });
+    await expect(held.confirm()).rejects.toThrow();
+  } finally {
+    await held.release().catch(() => undefined);
+  }
+
+  const source = tempDir('api-repair-src');
+  writeTree(source, { smallFiles: 6 });
+  const { snapshotId } = await backupCore(repo, { source, type: 'full' });
+  const indexDir = path.join(dir, 'index');
+  for (const file of readdirSync(indexDir)) rmSync(path.join(indexDir, file), { recursive: true });
+  const index = await finished(await start('/v1/repairs/index', { repo: dir }));
+  expect(index).toMatchObject({ operation: 'repair-index', status: 'completed', result: { packsUnreadable: 0, indexFilesWritten: 1 } });
+  expect((index.result as { blobsIndexed: number }).blobsIndexed).toBeGreaterThan(6);
+  const snapshots = await finished(await start('/v1/repairs/snapshots', { repo: dir }));
+  expect(snapshots).toMatchObject({ operation: 'repair-snapshots', status: 'completed', result: { snapshotsChecked: 1, snapshotsRepaired: 0 } });
+  const target = tempDir('api-repair-dst');
+  expect(await finished(await start('/v1/restores', { repo: dir, snapshot: snapshotId, target }))).toMatchObject({ status: 'completed' });
+  expectSameTree(source, target);
 });
 
 test('a backup into a repository the worker cannot open fails once, naming the passphrase', async () => {

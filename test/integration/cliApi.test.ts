@@ -1,6 +1,6 @@
 // The CLI as a client of a real `meridian server`'s HTTP API (MERIDIAN_API_URL and
-// MERIDIAN_API_TOKEN, no Temporal address): backup, restore (byte-identical) and verify (of a
-// repository named only in the server's configuration) run on the server's worker, which opens
+// MERIDIAN_API_TOKEN, no Temporal address): backup, restore (byte-identical), verify (of a
+// repository named only in the server's configuration), unlock and repair run on the server's worker, which opens
 // the repository with its own passphrase; the CLI process loads no Temporal SDK and no zod (a
 // module hook records every package it loads). Refusals keep the CLI's exit codes: a wrong token
 // 2, a repository the server does not serve 5, a server that does not answer 4; the token never
@@ -82,6 +82,21 @@ test('backup, restore and verify run through the API, and the CLI loads neither 
   const verify = await run(['verify', '--repo', 'tiles', '--json']);
   expect(verify).toMatchObject({ code: 0 });
   expect(parseJson(verify)).toMatchObject({ ok: true });
+});
+
+test('unlock and repair go through the API too, still loading neither the Temporal SDK nor zod', async () => {
+  const unlock = await run(['unlock', '--repo', 'tiles', '--json'], cliEnv({ NODE_OPTIONS: `--require ${hook}` }));
+  expect(unlock).toMatchObject({ code: 0 });
+  expect(parseJson(unlock)).toMatchObject({ workflowId: expect.stringMatching(/^unlock:/), force: false, removedCount: 0, keptCount: 0 });
+  const loaded = fs.readFileSync(loadedFile, 'utf8').split('\n').filter(Boolean);
+  expect(loaded.filter((name) => name.startsWith('@temporalio/') || name === 'zod' || name.startsWith('@grpc/'))).toEqual([]);
+
+  const index = await run(['repair', 'index', '--repo', repo, '--json']);
+  expect(index).toMatchObject({ code: 0 });
+  expect(parseJson(index)).toMatchObject({ workflowId: expect.stringMatching(/^repair-index:/), packsUnreadable: 0 });
+  const snapshots = await run(['repair', 'snapshots', '--repo', repo]);
+  expect(snapshots).toMatchObject({ code: 0 });
+  expect(snapshots.stdout).toMatch(/checked 1 snapshot: 0 repaired/);
 });
 
 test('a repository the server does not serve is refused with exit 5', async () => {
