@@ -89,9 +89,10 @@ export function operationStatus(status: WorkflowExecutionStatusName): OperationS
 /**
  * The state of an operation by workflow id: status, live progress, result or error. The workflow
  * type says which operation it is (a catalog operation, or a replica set's verification), however
- * the run was started; a workflow that is no Meridian operation is not found.
+ * the run was started; a workflow that is no Meridian operation is not found. `ended` is the
+ * result a wait has just read, given so that it is not read again.
  */
-export async function describeOperation(client: Client, workflowId: string): Promise<OperationView> {
+export async function describeOperation(client: Client, workflowId: string, ended?: { result: unknown }): Promise<OperationView> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   const operation = operationOfDescription(workflowId, description);
@@ -100,7 +101,7 @@ export async function describeOperation(client: Client, workflowId: string): Pro
   if (status === 'running') {
     view.progress = { ...(await queryProgress(handle)), ...heartbeatOf(description.raw.pendingActivities) };
   } else if (status === 'completed') {
-    view.result = await handle.result();
+    view.result = ended ? ended.result : await handle.result();
   } else if (status === 'failed') {
     view.error = await failureOf(handle);
   } else {
@@ -124,8 +125,15 @@ function operationOfDescription(workflowId: string, description: WorkflowDescrip
  * next poll. A failure of the wait itself (its deadline, a failed workflow) only ends the wait.
  */
 export async function awaitOperation(client: Client, workflowId: string, waitMs: number): Promise<OperationView> {
-  if (waitMs > 0) await client.withDeadline(Date.now() + waitMs, () => client.workflow.getHandle(workflowId).result()).catch(() => undefined);
-  return describeOperation(client, workflowId);
+  const ended =
+    waitMs > 0
+      ? await client
+          .withDeadline(Date.now() + waitMs, () => client.workflow.getHandle(workflowId).result())
+          .then((result: unknown) => ({ result }))
+          .catch(() => undefined)
+      : undefined;
+  // The result the wait read is not read from the history a second time.
+  return describeOperation(client, workflowId, ended);
 }
 
 /** Asks a running operation's workflow to cancel; one that has ended is a conflict (ControlError rejected). */
