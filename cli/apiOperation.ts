@@ -25,7 +25,8 @@ export async function runOverApi<O extends Operation>(api: ApiTarget, path: stri
     apiRequest(api, 'POST', `${operationPath}/cancel`).catch(() => undefined);
   };
   process.once('SIGINT', cancel);
-  const where = accepted.dataTaskQueue ?? `the default of ${api.url}`;
+  // The 202 names the task queue only when the server routed the work; else it is the server's own.
+  const where = accepted.dataTaskQueue !== undefined ? `task queue "${accepted.dataTaskQueue}"` : `the task queue of the server at ${api.url}`;
   const line = progressWanted() ? showProgress(() => apiRequest<OperationView>(api, 'GET', operationPath), operation, where) : undefined;
   try {
     let view: OperationView;

@@ -13,7 +13,8 @@ const BAR_WIDTH = 24;
 
 export interface ProgressContext {
   label: string;
-  taskQueue: string;
+  /** Where the operation waits for a worker while none has picked it up: `task queue "meridian"`. */
+  workers: string;
   elapsedMs: number;
   /** Units of `progressCount` per second, once measured. */
   rate?: number;
@@ -50,7 +51,7 @@ function rateAndTimeLeft(progress: Progress, rate: number | undefined): string {
 }
 
 /** One line for the given progress (undefined or empty: no worker has answered yet). */
-export function renderProgress(progress: Progress | undefined, { label, taskQueue, elapsedMs, rate }: ProgressContext): string {
+export function renderProgress(progress: Progress | undefined, { label, workers, elapsedMs, rate }: ProgressContext): string {
   const p = progress ?? {};
   const n = (key: string) => number(p, key);
   // A retried activity (storage unreachable, a worker lost) says why, so a wait is never silent.
@@ -67,7 +68,7 @@ export function renderProgress(progress: Progress | undefined, { label, taskQueu
   const done = n('done');
   const total = n('total');
   if (done !== undefined && total !== undefined) return `${label} ${bar(done, total)} ${String(p.activityPhase ?? '')} ${done}/${total}${speed}  ${elapsed}`;
-  if (p.operation === undefined) return `${label}: waiting for a worker on task queue "${taskQueue}"… ${elapsed}`;
+  if (p.operation === undefined) return `${label}: waiting for a worker on ${workers}… ${elapsed}`;
   return `${label}: starting… ${elapsed}`;
 }
 
@@ -82,7 +83,7 @@ function bar(done: number, total: number): string {
  * HTTP API); `stop()` ends polling and clears the line at once: it does not wait for a poll under
  * way, whose answer is dropped, so the result is printed as soon as the workflow has closed.
  */
-export function showProgress(describe: () => Promise<OperationView>, label: string, taskQueue: string): { stop(): void } {
+export function showProgress(describe: () => Promise<OperationView>, label: string, workers: string): { stop(): void } {
   const started = Date.now();
   const meter = new RateMeter();
   const stopped = new AbortController();
@@ -95,7 +96,7 @@ export function showProgress(describe: () => Promise<OperationView>, label: stri
         const count = progressCount(progress);
         const now = Date.now();
         const rate = count && meter.sample(count.kind, count.done, now);
-        draw(renderProgress(progress, { label, taskQueue, elapsedMs: now - started, rate }));
+        draw(renderProgress(progress, { label, workers, elapsedMs: now - started, rate }));
       }
       await sleep(POLL_MS, undefined, { signal: stopped.signal }).catch(() => undefined);
     }

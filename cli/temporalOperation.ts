@@ -76,7 +76,7 @@ async function follow<O extends Operation>(
     handle.cancel().catch(() => undefined);
   };
   process.once('SIGINT', cancel);
-  const line = progress ? showProgress(() => describeOperation(client, handle.workflowId), operation, taskQueue) : undefined;
+  const line = progress ? showProgress(() => describeOperation(client, handle.workflowId), operation, `task queue "${taskQueue}"`) : undefined;
   try {
     return { workflowId: handle.workflowId, result: (await handle.result()) as OperationOutput<O> };
   } finally {

@@ -82,7 +82,7 @@ describe('classifyError', () => {
 });
 
 describe('renderProgress', () => {
-  const context = { label: 'backup', taskQueue: 'meridian', elapsedMs: 12_345 };
+  const context = { label: 'backup', workers: 'task queue "meridian"', elapsedMs: 12_345 };
 
   it('shows files and bytes of a backup heartbeat with a bar', () => {
     const line = renderProgress({ filesDone: 3, filesFound: 10, bytesDone: 512 * 1024, bytesFound: 1024 * 1024 }, context);
