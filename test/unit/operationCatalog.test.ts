@@ -6,7 +6,7 @@
 import { createActivities } from '../../activities/index';
 import { OPERATION_REQUEST_SCHEMAS, requestSchemaOf } from '../../api/schemas';
 import { parseRepositoryUrl } from '../../storage/open';
-import { OPERATION_NAMES, operationOfWorkflowType, OPERATIONS, operationSearchAttributes, repositoryLabel } from '../../workflows/catalog';
+import { Operation, OPERATION_NAMES, operationOfWorkflowType, OPERATIONS, operationSearchAttributes, repositoryLabel } from '../../workflows/catalog';
 import * as workflows from '../../workflows/index';
 
 describe('the operation catalog', () => {
@@ -28,7 +28,11 @@ describe('the operation catalog', () => {
     const withRoutes = OPERATION_NAMES.filter((o) => OPERATIONS[o].api !== undefined);
     expect(Object.keys(OPERATION_REQUEST_SCHEMAS).sort()).toEqual([...withRoutes].sort());
     for (const operation of withRoutes) expect(requestSchemaOf(operation)).toBeDefined();
-    expect(() => requestSchemaOf('repair-index')).toThrow(/no request schema/);
+    expect(() => requestSchemaOf('no-such-operation' as Operation)).toThrow(/no request schema/);
+  });
+
+  it('gives every operation an API route, so the CLI can run each through MERIDIAN_API_URL', () => {
+    expect(OPERATION_NAMES.filter((o) => OPERATIONS[o].api === undefined)).toEqual([]);
   });
 
   it('labels repositories as the storage layer displays them, without endpoints or options', () => {
