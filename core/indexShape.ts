@@ -4,12 +4,12 @@
 // This accepts exactly what IndexFileSchema accepts (test/unit/indexShape.test.ts compares them),
 // checking entries in place, and has the same safeParse as a zod schema for Repository.loadJsonFile.
 
+import { isObject } from './jsonShape.js';
 import type { IndexFile } from './masterIndex.js';
 
 const HEX_ID = /^[0-9a-f]{64}$/;
 const BLOB_TYPES = new Set(['data', 'tree']);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown) => typeof v === 'string' && HEX_ID.test(v);
 const atLeast = (min: number) => (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
 const isOffset = atLeast(0);

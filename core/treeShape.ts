@@ -4,6 +4,7 @@
 // accepts (test/unit/treeShape.test.ts compares them) and checks the nodes in place; unknown
 // fields are left on the node rather than stripped.
 
+import { isObject } from './jsonShape.js';
 import type { Tree } from './tree.js';
 
 const NODE_TYPES = new Set(['file', 'dir', 'symlink', 'fifo', 'socket', 'chardev', 'blockdev']);
@@ -41,10 +42,6 @@ const OPTIONAL_FIELDS: ReadonlyMap<string, Check> = new Map(Object.entries({
   rdev: isDecimal,
   xattrs: isXattrs,
 }));
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isTreeNode(value: unknown): boolean {
   if (!isObject(value)) return false;
