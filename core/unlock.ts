@@ -2,8 +2,10 @@
 // lost machines), or with force every lock. Never prune plans: they are not locks. Without force
 // a lock is removed only when it is observed unchanged for 2 × the refresh interval: a live holder,
 // whatever its clock says, rewrites it within that time (restic's unlock once removed live locks
-// by trusting their timestamps).
+// by trusting their timestamps). With force, a lock that a live holder's refresh wrote back just
+// after its removal (the refresh had checked it just before) is removed again.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { deleteLockFile, DEFAULT_LOCK_TIMINGS, listLocks, LockRecord, LockTimings, looksOld, watchForChange } from './locks.js';
 import { Repository } from './repository.js';
 
@@ -51,6 +53,7 @@ export async function unlock(repo: Repository, options: UnlockOptions = {}): Pro
       await deleteLockFile(repo, lock.id);
       removed.push(describe(lock, 'forced'));
     }
+    await removeWrittenBack(repo, locks.map((l) => l.id), options.signal);
     for (const entry of unreadableEntries) {
       await deleteLockFile(repo, entry.id);
       removed.push(entry);
@@ -76,6 +79,25 @@ export async function unlock(repo: Repository, options: UnlockOptions = {}): Pro
     removedCount: removed.length,
     keptCount: kept.length,
   };
+}
+
+/** Looks after a forced removal for locks written back (each look ~0.5–1.5 s after the last; jittered, so as not to keep meeting a holder's refresh). */
+const WRITTEN_BACK_LOOKS = 3;
+
+/**
+ * A holder's refresh checks that its lock is there, then rewrites it: one whose check came just
+ * before the forced removal writes the lock back a put's time after it, and its next refresh finds
+ * it present. Looks again and removes what came back (until a look finds nothing back), so that
+ * the holder's next refresh finds its lock gone and gives its run up.
+ */
+async function removeWrittenBack(repo: Repository, ids: string[], signal: AbortSignal | undefined): Promise<void> {
+  let watched = ids;
+  for (let look = 0; look < WRITTEN_BACK_LOOKS && watched.length > 0; look++) {
+    await sleep(500 + Math.random() * 1000, undefined, { signal });
+    const present = new Set((await listLocks(repo)).locks.map((l) => l.id));
+    watched = watched.filter((id) => present.has(id));
+    for (const id of watched) await deleteLockFile(repo, id);
+  }
 }
 
 function describe(lock: LockRecord, reason: string): UnlockedLock {
