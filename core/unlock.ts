@@ -94,7 +94,8 @@ async function removeWrittenBack(repo: Repository, ids: string[], signal: AbortS
   let watched = ids;
   for (let look = 0; look < WRITTEN_BACK_LOOKS && watched.length > 0; look++) {
     await sleep(500 + Math.random() * 1000, undefined, { signal });
-    const present = new Set((await listLocks(repo)).locks.map((l) => l.id));
+    const present = new Set<string>(); // a lock's file is named by its id: the names alone tell what came back
+    for await (const entry of repo.storage.list('locks')) present.add(entry.name);
     watched = watched.filter((id) => present.has(id));
     for (const id of watched) await deleteLockFile(repo, id);
   }
