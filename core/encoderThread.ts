@@ -8,6 +8,7 @@ import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, READ_REPORT_BYTES, RingBlo
 import { EncodedFile, FileEncoder, readBufferSize } from './fileEncoder.js';
 import { receivedPath } from './fileNames.js';
 import { KnownBlobs } from './knownBlobs.js';
+import { placeInRing } from './ringPlace.js';
 
 const data = workerData as EncoderThreadData;
 const ring = new Uint8Array(data.ring);
@@ -29,10 +30,9 @@ function countRead(bytes: number): void {
   unreportedRead = 0;
 }
 
-/** Hands out the next `length` ring bytes, skipping the tail when they do not fit before the end. */
+/** Hands out the next `length` ring bytes, waiting while the main thread has not packed enough of it. */
 function reserve(length: number): Uint8Array {
-  const skip = writeAt + length > ring.length ? ring.length - writeAt : 0;
-  const charge = skip + length;
+  const { offset, charge } = placeInRing(ring.length, writeAt, length);
   for (;;) {
     const inUse = Atomics.load(used, 0);
     if (inUse + charge <= ring.length) break;
@@ -40,7 +40,6 @@ function reserve(length: number): Uint8Array {
     Atomics.wait(used, 0, inUse, 1000);
   }
   Atomics.add(used, 0, charge);
-  const offset = skip > 0 ? 0 : writeAt;
   writeAt = offset + length;
   lastCharge = charge;
   return ring.subarray(offset, offset + length);

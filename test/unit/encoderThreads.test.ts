@@ -1,8 +1,14 @@
 // Encoder threads on real files: blobs pass through each thread's ring of shared memory (small
-// chunks make it wrap many times), and the threads serve one backup after another, each with its
-// own repository keys, returning to the idle set only when they finished cleanly.
+// chunks make it wrap many times, and one blob ends exactly at its end), and the threads serve one
+// backup after another, each with its own repository keys, returning to the idle set only when
+// they finished cleanly.
 
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { backup } from '../../core/archiver';
+import { SEAL_OVERHEAD } from '../../core/crypto';
+import { ringBytes } from '../../core/encoderProtocol';
 import { borrowEncoderThread, returnEncoderThread } from '../../core/encoderThreads';
 import { Repository } from '../../core/repository';
 import { restore } from '../../core/restorer';
@@ -26,6 +32,24 @@ async function roundTrip(seed: number): Promise<void> {
 test('threaded backups through wrapping rings restore exactly, twice in a row with different keys', async () => {
   await roundTrip(1);
   await roundTrip(2);
+});
+
+test('a blob ending exactly at the end of the ring is followed by blobs from its start', async () => {
+  const repo = await Repository.init(new LocalStorage(tempDir('repo')), 'passphrase', tinyChunks);
+  const source = tempDir('src');
+  // Incompressible files under the minimum chunk are one blob each, of their size plus the seal;
+  // these fill the ring to its last byte (one thread takes them in name order), more follow.
+  const ring = ringBytes(tinyChunks.chunker);
+  const sizes: number[] = [];
+  for (let filled = 0; filled < ring; filled += sizes.at(-1)! + SEAL_OVERHEAD) sizes.push(Math.min(4000, ring - filled - SEAL_OVERHEAD));
+  expect(sizes.reduce((sum, size) => sum + size + SEAL_OVERHEAD, 0)).toBe(ring);
+  sizes.push(...new Array<number>(100).fill(3000));
+  sizes.forEach((size, i) => fs.writeFileSync(path.join(source, `f${String(i).padStart(4, '0')}`), randomBytes(size)));
+  const result = await backup(repo, { source, type: 'full', threads: 1 });
+  expect(result.stats.filesNew).toBe(sizes.length);
+  const target = tempDir('dst');
+  await restore(repo, result.snapshotId, { target, threads: 0 });
+  expectSameTree(source, target);
 });
 
 test('a thread given back cleanly is lent again; one given back otherwise is ended', async () => {
