@@ -45,9 +45,9 @@ export function resticCommand(args: string[]): CommandSpec {
   return { argv: ['restic', ...args], env: { ...process.env, RESTIC_PASSWORD: BENCH_PASSWORD, RESTIC_CACHE_DIR: '/tmp/meridian-bench-restic-cache', TZ: 'UTC' } };
 }
 
-/** bench/engineCommand.js with its arguments (its output is JSON), under the V8 flag the `meridian` executable runs with. */
+/** bench/engineCommand.js with its arguments (its output is JSON), under the V8 flags the `meridian` executable runs with. */
 export function engineCommand(args: string[]): CommandSpec {
-  return { argv: [process.execPath, '--max-semi-space-size=2', path.join(__dirname, 'engineCommand.js'), ...args], env: { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD } };
+  return { argv: [process.execPath, '--max-semi-space-size=2', '--max-old-space-size=2000', path.join(__dirname, 'engineCommand.js'), ...args], env: { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD } };
 }
 
 export function restic(): Tool {
