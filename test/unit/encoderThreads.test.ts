@@ -53,15 +53,15 @@ test('a blob ending exactly at the end of the ring is followed by blobs from its
 });
 
 test('a thread given back cleanly is lent again; one given back otherwise is ended', async () => {
-  const ringBytes = 1024 * 1024;
-  const first = borrowEncoderThread(ringBytes);
+  const ringSize = 1024 * 1024;
+  const first = borrowEncoderThread(ringSize);
   await returnEncoderThread(first, true);
-  const again = borrowEncoderThread(ringBytes);
+  const again = borrowEncoderThread(ringSize);
   expect(again.worker.threadId).toBe(first.worker.threadId);
   const exited = new Promise<number>((resolve) => again.worker.once('exit', resolve));
   await returnEncoderThread(again, false);
   await exited;
-  const fresh = borrowEncoderThread(ringBytes);
+  const fresh = borrowEncoderThread(ringSize);
   expect(fresh.worker.threadId).not.toBe(first.worker.threadId);
   await returnEncoderThread(fresh, false);
 });
