@@ -13,6 +13,7 @@ import { repositoryLocationKey } from '../../storage/open';
 import { BackupOutput, RestoreOutput, VerifyOutput } from '../../workflows/shared';
 import { testConnection, TestConnection, uniqueTaskQueue } from './temporal';
 import { expectSameTree, tempDir } from './trees';
+import { withoutSourcesContent } from '../../scripts/trimSourceMap';
 
 // Keep test output readable: only the SDK's warnings and errors.
 try {
@@ -23,8 +24,9 @@ try {
 
 let bundle: Promise<{ code: string }> | undefined;
 
+/** The workflow code bundled as `npm run build` bundles it (its source map trimmed alike). */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index'), logger: quietLogger }).then(({ code }) => ({ code: withoutSourcesContent(code) }));
   return bundle;
 }
 
