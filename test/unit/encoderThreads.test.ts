@@ -10,6 +10,7 @@ import { backup } from '../../core/archiver';
 import { SEAL_OVERHEAD } from '../../core/crypto';
 import { ringBytes } from '../../core/encoderProtocol';
 import { borrowEncoderThread, returnEncoderThread } from '../../core/encoderThreads';
+import { MasterIndex } from '../../core/masterIndex';
 import { Repository } from '../../core/repository';
 import { restore } from '../../core/restorer';
 import { LocalStorage } from '../../storage/local';
@@ -43,10 +44,16 @@ test('a blob ending exactly at the end of the ring is followed by blobs from its
   const sizes: number[] = [];
   for (let filled = 0; filled < ring; filled += sizes.at(-1)! + SEAL_OVERHEAD) sizes.push(Math.min(4000, ring - filled - SEAL_OVERHEAD));
   expect(sizes.reduce((sum, size) => sum + size + SEAL_OVERHEAD, 0)).toBe(ring);
+  const fillers = sizes.length;
   sizes.push(...new Array<number>(100).fill(3000));
-  sizes.forEach((size, i) => fs.writeFileSync(path.join(source, `f${String(i).padStart(4, '0')}`), randomBytes(size)));
+  const contents = sizes.map((size) => randomBytes(size));
+  contents.forEach((content, i) => fs.writeFileSync(path.join(source, `f${String(i).padStart(4, '0')}`), content));
   const result = await backup(repo, { source, type: 'full', threads: 1 });
   expect(result.stats.filesNew).toBe(sizes.length);
+  // The blobs were stored at the lengths assumed above, so the edge was really reached.
+  const index = await MasterIndex.load(repo);
+  const stored = contents.slice(0, fillers).map((content) => index.get(repo.blobId(content))?.length);
+  expect(stored).toEqual(sizes.slice(0, fillers).map((size) => size + SEAL_OVERHEAD));
   const target = tempDir('dst');
   await restore(repo, result.snapshotId, { target, threads: 0 });
   expectSameTree(source, target);
