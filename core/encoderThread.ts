@@ -30,15 +30,22 @@ function countRead(bytes: number): void {
   unreportedRead = 0;
 }
 
-/** Hands out the next `length` ring bytes, waiting while the main thread has not packed enough of it. */
+/**
+ * Hands out the next `length` ring bytes, waiting while the main thread has not packed enough of
+ * it. An empty ring starts again at its first byte: a blob as large as the ring fits there (after
+ * the last blob it may not, with its skipped tail charged too), and small blobs keep to the pages
+ * already touched while the main thread keeps up.
+ */
 function reserve(length: number): Uint8Array {
-  const { offset, charge } = placeInRing(ring.length, writeAt, length);
+  let place;
   for (;;) {
     const inUse = Atomics.load(used, 0);
-    if (inUse + charge <= ring.length) break;
+    place = placeInRing(ring.length, inUse === 0 ? 0 : writeAt, length);
+    if (inUse + place.charge <= ring.length) break;
     flush(); // what is held back here is still in the ring: hand it over before waiting
     Atomics.wait(used, 0, inUse, 1000);
   }
+  const { offset, charge } = place;
   Atomics.add(used, 0, charge);
   writeAt = offset + length;
   lastCharge = charge;

@@ -1,7 +1,7 @@
 // Encoder threads on real files: blobs pass through each thread's ring of shared memory (small
-// chunks make it wrap many times, and one blob ends exactly at its end), and the threads serve one
-// backup after another, each with its own repository keys, returning to the idle set only when
-// they finished cleanly.
+// chunks make it wrap many times, one blob ends exactly at its end, and blobs as large as the ring
+// follow smaller ones), and the threads serve one backup after another, each with its own
+// repository keys, returning to the idle set only when they finished cleanly.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { restore } from '../../core/restorer';
 import { LocalStorage } from '../../storage/local';
 import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
-// A 64 KiB maximum chunk gives rings of about 128 KiB: megabytes of data wrap them dozens of times.
+// A 64 KiB maximum chunk gives rings of about 64 KiB: megabytes of data wrap them dozens of times.
 const tinyChunks = { chunker: { min: 4096, avg: 16 * 1024, max: 64 * 1024 }, packSizeMiB: 1 };
 
 async function roundTrip(seed: number): Promise<void> {
@@ -54,6 +54,23 @@ test('a blob ending exactly at the end of the ring is followed by blobs from its
   const index = await MasterIndex.load(repo);
   const stored = contents.slice(0, fillers).map((content) => index.get(repo.blobId(content))?.length);
   expect(stored).toEqual(sizes.slice(0, fillers).map((size) => size + SEAL_OVERHEAD));
+  const target = tempDir('dst');
+  await restore(repo, result.snapshotId, { target, threads: 0 });
+  expectSameTree(source, target);
+});
+
+test('a blob as large as the ring follows smaller ones once the ring has emptied', async () => {
+  const repo = await Repository.init(new LocalStorage(tempDir('repo')), 'passphrase', { ...tinyChunks, compression: 'none' });
+  const source = tempDir('src');
+  for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(source, `f${String(i).padStart(2, '0')}`), randomBytes(3000));
+  // A run of one byte value has no cut point (or one at every byte): a blob of the largest chunk,
+  // stored uncompressed, is exactly the ring's size. Two values, in case one of them cuts.
+  const ring = ringBytes(tinyChunks.chunker);
+  for (const value of [0x61, 0x62]) fs.writeFileSync(path.join(source, `g${value}`), Buffer.alloc(tinyChunks.chunker.max, value));
+  const result = await backup(repo, { source, type: 'full', threads: 1 });
+  expect(result.stats.filesNew).toBe(22);
+  const lengths = [...(await MasterIndex.load(repo)).entries()].map(([, location]) => location.length);
+  expect(lengths).toContain(ring);
   const target = tempDir('dst');
   await restore(repo, result.snapshotId, { target, threads: 0 });
   expectSameTree(source, target);
