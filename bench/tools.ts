@@ -3,9 +3,11 @@
 // process, (b) through Temporal with a warm server, worker and client, (c) the CLI cold on the
 // embedded default, (d) the CLI started for each step against the warm server and worker of (b).
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { CommandSpec, measure, Measurement } from './measure.js';
 import { WarmClient } from './warmClient.js';
+import { packageRoot } from '../worker/temporalBinary.js';
 
 export const BENCH_PASSWORD = 'bench-password';
 
@@ -38,16 +40,25 @@ function measuredCommands(tool: CommandTool): Tool {
   };
 }
 
-const root = path.join(__dirname, '..', '..');
+const root = packageRoot();
 
 /** A restic command on the benchmark's password and cache (times read in UTC). */
 export function resticCommand(args: string[]): CommandSpec {
   return { argv: ['restic', ...args], env: { ...process.env, RESTIC_PASSWORD: BENCH_PASSWORD, RESTIC_CACHE_DIR: '/tmp/meridian-bench-restic-cache', TZ: 'UTC' } };
 }
 
-/** bench/engineCommand.js with its arguments (its output is JSON), under the V8 flags the `meridian` executable runs with. */
+/** bench/engineCommand.js with its arguments (its output is JSON), launched as the `meridian` executable launches itself. */
 export function engineCommand(args: string[]): CommandSpec {
-  return { argv: [process.execPath, '--max-semi-space-size=2', '--max-old-space-size=2000', path.join(__dirname, 'engineCommand.js'), ...args], env: { ...process.env, MERIDIAN_PASSWORD: BENCH_PASSWORD } };
+  const launch = executableLaunch();
+  return { argv: [process.execPath, ...launch.nodeFlags, path.join(__dirname, 'engineCommand.js'), ...args], env: { ...process.env, ...launch.env, MERIDIAN_PASSWORD: BENCH_PASSWORD } };
+}
+
+/** The environment and node flags set by the `meridian` executable's first line (`#!/usr/bin/env -S NAME=value… node flags…`). */
+export function executableLaunch(): { env: Record<string, string>; nodeFlags: string[] } {
+  const words = fs.readFileSync(meridianCliPath, 'utf8').split('\n', 1)[0]!.replace(/^#!\S+ -S /, '').split(' ');
+  const node = words.indexOf('node');
+  if (node < 0) throw new Error(`${meridianCliPath}: its first line does not run node`);
+  return { env: Object.fromEntries(words.slice(0, node).map((word) => word.split('=', 2) as [string, string])), nodeFlags: words.slice(node + 1) };
 }
 
 export function restic(): Tool {
