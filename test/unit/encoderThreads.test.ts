@@ -1,19 +1,23 @@
 // Encoder threads on real files: blobs pass through each thread's ring of shared memory (small
-// chunks make it wrap many times, one blob ends exactly at its end, and blobs as large as the ring
-// follow smaller ones), and the threads serve one backup after another, each with its own
+// chunks make it wrap many times, the blob after one ending exactly at its end goes to its start
+// while the ring is still in use, and blobs as large as the ring follow smaller ones), and the threads serve one backup after another, each with its own
 // repository keys, returning to the idle set only when they finished cleanly.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { backup } from '../../core/archiver';
+import { decodeBlob } from '../../core/blobCodec';
+import { BlobIdTable } from '../../core/blobIdTable';
 import { SEAL_OVERHEAD } from '../../core/crypto';
-import { ringBytes } from '../../core/encoderProtocol';
+import { RingBlob, ringBytes, ThreadReply, ThreadRequest } from '../../core/encoderProtocol';
 import { borrowEncoderThread, returnEncoderThread } from '../../core/encoderThreads';
+import { EncodedFile } from '../../core/fileEncoder';
 import { MasterIndex } from '../../core/masterIndex';
 import { Repository } from '../../core/repository';
 import { restore } from '../../core/restorer';
 import { LocalStorage } from '../../storage/local';
+import { eventually } from '../helpers/polling';
 import { expectSameTree, tempDir, writeTree } from '../helpers/trees';
 
 // A 64 KiB maximum chunk gives rings of about 64 KiB: megabytes of data wrap them dozens of times.
@@ -35,28 +39,61 @@ test('threaded backups through wrapping rings restore exactly, twice in a row wi
   await roundTrip(2);
 });
 
-test('a blob ending exactly at the end of the ring is followed by blobs from its start', async () => {
+test('a blob ending exactly at the end of the ring is followed by one at its start while the ring is still in use', async () => {
   const repo = await Repository.init(new LocalStorage(tempDir('repo')), 'passphrase', tinyChunks);
   const source = tempDir('src');
   // Incompressible files under the minimum chunk are one blob each, of their size plus the seal;
-  // these fill the ring to its last byte (one thread takes them in name order), more follow.
+  // the fillers take the ring to its last byte (the thread takes them in the order given).
   const ring = ringBytes(tinyChunks.chunker);
   const sizes: number[] = [];
   for (let filled = 0; filled < ring; filled += sizes.at(-1)! + SEAL_OVERHEAD) sizes.push(Math.min(4000, ring - filled - SEAL_OVERHEAD));
-  expect(sizes.reduce((sum, size) => sum + size + SEAL_OVERHEAD, 0)).toBe(ring);
   const fillers = sizes.length;
-  sizes.push(...new Array<number>(100).fill(3000));
+  sizes.push(3000, 3000, 3000);
   const contents = sizes.map((size) => randomBytes(size));
-  contents.forEach((content, i) => fs.writeFileSync(path.join(source, `f${String(i).padStart(4, '0')}`), content));
-  const result = await backup(repo, { source, type: 'full', threads: 1 });
-  expect(result.stats.filesNew).toBe(sizes.length);
-  // The blobs were stored at the lengths assumed above, so the edge was really reached.
-  const index = await MasterIndex.load(repo);
-  const stored = contents.slice(0, fillers).map((content) => index.get(repo.blobId(content))?.length);
-  expect(stored).toEqual(sizes.slice(0, fillers).map((size) => size + SEAL_OVERHEAD));
-  const target = tempDir('dst');
-  await restore(repo, result.snapshotId, { target, threads: 0 });
-  expectSameTree(source, target);
+  const paths = contents.map((content, i) => {
+    const file = path.join(source, `f${String(i).padStart(4, '0')}`);
+    fs.writeFileSync(file, content);
+    return file;
+  });
+
+  // Driven as the pool drives it, except that ring space comes back only when the test says so.
+  const thread = borrowEncoderThread(ring);
+  const placed: RingBlob[] = [];
+  let givingBack = false;
+  const giveBack = (blob: RingBlob) => {
+    Atomics.sub(thread.used, 0, blob.charge);
+    Atomics.notify(thread.used, 0);
+  };
+  const done = new Promise<EncodedFile[]>((resolve) => thread.worker.on('message', (reply: ThreadReply) => {
+    if (reply.kind === 'blobs') {
+      placed.push(...reply.blobs);
+      if (givingBack) reply.blobs.forEach(giveBack);
+    }
+    if (reply.kind === 'done') resolve(reply.files);
+  }));
+  const settings = { keys: repo.keys, compression: repo.config.compression, compressionLevel: repo.config.compressionLevel };
+  thread.worker.postMessage({ kind: 'session', settings, chunker: repo.config.chunker } satisfies ThreadRequest);
+  thread.worker.postMessage({ kind: 'batch', batch: 0, paths, known: new BlobIdTable().shared } satisfies ThreadRequest);
+
+  await eventually('the fillers', () => (placed.length >= fillers ? true : undefined), 20_000, 10);
+  expect(placed.length).toBe(fillers); // the ring is full: the thread waits
+  expect(placed.map((blob) => blob.length)).toEqual(sizes.slice(0, fillers).map((size) => size + SEAL_OVERHEAD));
+  expect(placed.at(-1)!.offset + placed.at(-1)!.length).toBe(ring);
+  expect(Atomics.load(thread.used, 0)).toBe(ring);
+
+  // Only the first filler comes back: the ring is still in use, and the next blob starts at byte 0.
+  giveBack(placed[0]!);
+  await eventually('the blob after the edge', () => (placed.length > fillers ? true : undefined), 20_000, 10);
+  const afterEdge = placed[fillers]!;
+  expect(afterEdge).toMatchObject({ offset: 0, charge: afterEdge.length });
+  // It overwrote only the given-back filler: the held ones still decode to their files.
+  const bytesOf = (blob: RingBlob) => new Uint8Array(thread.ring, blob.offset, blob.length);
+  for (let i = 1; i <= fillers; i++) expect(Buffer.from(decodeBlob(repo.keys, placed[i]!, bytesOf(placed[i]!)))).toEqual(contents[i]);
+
+  givingBack = true;
+  placed.slice(1).forEach(giveBack);
+  expect((await done).map((file) => file.bytesRead)).toEqual(sizes);
+  await returnEncoderThread(thread, true);
 });
 
 test('a blob as large as the ring follows smaller ones once the ring has emptied', async () => {
