@@ -2,8 +2,11 @@
 // a GIS tile tree of N tiles, bench/tiles.ts) backed up by each tool into a new repository, then
 // backed up again with nothing changed, then restored in full: wall time, peak memory, and for
 // Meridian through Temporal each backup workflow's history length, which must stay a handful of
-// events however many files there are.
+// events however many files there are. Each step starts after a `sync`: one that starts while
+// gigabytes written by the step before (a generated tree, a restore) are still being written back
+// is slowed by them, so a tool's figure would depend on its turn.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -48,15 +51,17 @@ export async function runScale(tools: Tool[], work: string, count: number, datas
     const repo = path.join(work, `scale-repo-${tool.name}`);
     const target = path.join(work, 'scale-restore');
     measure(tool.init(repo));
-    const step = async (m: Measured): Promise<ScaleStep> => {
+    const step = async (run: () => Promise<Measured>): Promise<ScaleStep> => {
+      spawnSync('sync');
+      const m = await run();
       const result: ScaleStep = { wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB };
       if (tool.name === 'meridian-temporal' && temporalAddress && m.workflowId) result.historyEvents = await historyLength(temporalAddress, m.workflowId);
       return result;
     };
-    const full = await step(await tool.backup(source, repo, 'scale'));
-    const unchanged = await step(await tool.backup(source, repo, 'scale-unchanged'));
+    const full = await step(() => tool.backup(source, repo, 'scale'));
+    const unchanged = await step(() => tool.backup(source, repo, 'scale-unchanged'));
     fs.mkdirSync(target);
-    const restored = await step(await tool.restore(repo, target, 'scale-unchanged'));
+    const restored = await step(() => tool.restore(repo, target, 'scale-unchanged'));
     const usage = directoryUsage(target);
     if (usage.bytes !== original.bytes || usage.files !== original.files) {
       throw new Error(`${tool.name} restored ${usage.files} files / ${usage.bytes} bytes of the scale tree, expected ${original.files} / ${original.bytes}`);
