@@ -49,6 +49,13 @@ export function helperMeter(pids: number[]): { read(): Measurement } {
   };
 }
 
+/** Reads and removes what `/usr/bin/time -f '%U %S %M'` wrote: CPU seconds, and the peak in KiB. */
+function takeTimeFile(timeFile: string): { user: number; sys: number; maxKiB: number } {
+  const [user, sys, maxKiB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  fs.rmSync(timeFile, { force: true });
+  return { user: user!, sys: sys!, maxKiB: maxKiB! };
+}
+
 /**
  * Runs the command under GNU time. With `helperPid`, the helper's CPU time is added and its
  * peak memory reported instead (the work happens there, e.g. in a warm worker).
@@ -64,13 +71,14 @@ export function measure(spec: CommandSpec, helperPid?: number): Measurement & { 
   });
   const helped = helper.read();
   if (run.status !== 0) {
+    fs.rmSync(timeFile, { force: true });
     throw new Error(`${spec.argv.join(' ')} exited ${run.status}: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
   }
-  const [user, sys, maxKiB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  const { user, sys, maxKiB } = takeTimeFile(timeFile);
   return {
     wallMs: helped.wallMs,
-    cpuMs: (user! + sys!) * 1000 + helped.cpuMs,
-    peakRssMiB: Math.max(maxKiB! / 1024, helped.peakRssMiB),
+    cpuMs: (user + sys) * 1000 + helped.cpuMs,
+    peakRssMiB: Math.max(maxKiB / 1024, helped.peakRssMiB),
     stdout: run.stdout,
   };
 }
@@ -92,9 +100,8 @@ export function measureConcurrently(spec: CommandSpec): Promise<Measurement & { 
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (status) => {
-      const [user, sys, maxKiB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-      fs.rmSync(timeFile, { force: true });
-      resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (user! + sys!) * 1000, peakRssMiB: maxKiB! / 1024, stdout, stderr, status: status ?? -1 });
+      const { user, sys, maxKiB } = takeTimeFile(timeFile);
+      resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (user + sys) * 1000, peakRssMiB: maxKiB / 1024, stdout, stderr, status: status ?? -1 });
     });
   });
 }
