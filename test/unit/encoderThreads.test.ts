@@ -1,7 +1,8 @@
 // Encoder threads on real files: blobs pass through each thread's ring of shared memory (small
 // chunks make it wrap many times, the blob after one ending exactly at its end goes to its start
-// while the ring is still in use, and blobs as large as the ring follow smaller ones), and the threads serve one backup after another, each with its own
-// repository keys, returning to the idle set only when they finished cleanly.
+// while the ring is still in use, and blobs as large as the ring follow smaller ones), and the
+// threads serve one backup after another, each with its own repository keys, returning to the
+// idle set only when they finished cleanly.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,7 +87,7 @@ test('a blob ending exactly at the end of the ring is followed by one at its sta
   await eventually('the blob after the edge', () => (placed.length > fillers ? true : undefined), 20_000, 10);
   const afterEdge = placed[fillers]!;
   expect(afterEdge).toMatchObject({ offset: 0, charge: afterEdge.length });
-  // It overwrote only the given-back filler: the held ones still decode to their files.
+  // It overwrote only the given-back filler: the held ones, and it, decode to their files.
   const bytesOf = (blob: RingBlob) => new Uint8Array(thread.ring, blob.offset, blob.length);
   for (let i = 1; i <= fillers; i++) expect(Buffer.from(decodeBlob(repo.keys, placed[i]!, bytesOf(placed[i]!)))).toEqual(contents[i]);
 
