@@ -174,7 +174,7 @@ async function main(): Promise<void> {
       }
     }
     log(`scale: ${scaleFiles} small files (${scaleDataset === 'tiles' ? 'a tile tree z/x/y' : 'JSON'})`);
-    const scale = await runScale(tools, work, scaleFiles, scaleDataset, temporalAddress);
+    const scale = await runScale(tools, work, scaleFiles, scaleDataset, !values.smoke, temporalAddress);
     log('hot path: chunk + hash + compress + seal against raw zstd, one core');
     const hotPath = measureHotPath(data, values.smoke ? 16 * 1024 * 1024 : 256 * 1024 * 1024);
     const pruneResult = await prune();

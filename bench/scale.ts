@@ -2,7 +2,7 @@
 // a GIS tile tree of N tiles, bench/tiles.ts) backed up by each tool into a new repository, then
 // backed up again with nothing changed, then restored in full: wall time, peak memory, and for
 // Meridian through Temporal each backup workflow's history length, which must stay a handful of
-// events however many files there are. Each step starts after a `sync`: one that starts while
+// events however many files there are. Each step but the smoke run's starts after a `sync`: one that starts while
 // gigabytes written by the step before (a generated tree, a restore) are still being written back
 // is slowed by them, so a tool's figure would depend on its turn.
 
@@ -41,7 +41,8 @@ export function writeSmallFiles(root: string, count: number): void {
   }
 }
 
-export async function runScale(tools: Tool[], work: string, count: number, dataset: ScaleDataset, temporalAddress?: string): Promise<ScaleResult[]> {
+/** `syncFirst`: each step after a `sync` (not in the smoke run, where tests share the disk and it would stall theirs). */
+export async function runScale(tools: Tool[], work: string, count: number, dataset: ScaleDataset, syncFirst: boolean, temporalAddress?: string): Promise<ScaleResult[]> {
   const source = path.join(work, 'scale-src');
   if (dataset === 'tiles') writeTileTree(source, count);
   else writeSmallFiles(source, count);
@@ -52,7 +53,7 @@ export async function runScale(tools: Tool[], work: string, count: number, datas
     const target = path.join(work, 'scale-restore');
     measure(tool.init(repo));
     const step = async (run: () => Promise<Measured>): Promise<ScaleStep> => {
-      spawnSync('sync');
+      if (syncFirst) spawnSync('sync');
       const m = await run();
       const result: ScaleStep = { wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB };
       if (tool.name === 'meridian-temporal' && temporalAddress && m.workflowId) result.historyEvents = await historyLength(temporalAddress, m.workflowId);
