@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=2 --max-old-space-size=2000
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=2 --max-old-space-size=2000 --expose-gc
 // The `meridian` command: runs the compiled CLI (build it with `npm run build`). Young-generation
 // semi-spaces of 2 MiB (V8's default is 16) keep a long-running worker ~30 MiB smaller; the work
 // is in native code and typed arrays, and backups measured no slower with it. An old generation
@@ -7,6 +7,8 @@
 // A fixed malloc mmap threshold (glibc raises it as large blocks are freed, up to 32 MiB, and
 // then keeps such blocks in its arenas long after they are free) gives memory of 256 KiB and more
 // back to the system when freed: a worker's peak at 1,000,000 tiles fell by 40 MiB.
+// --expose-gc lets an encoder thread collect its heap when a backup ends (core/encoderThread.ts),
+// which frees that backup's index before the next one loads its own; nothing else calls `gc`.
 // `pg wal-push|wal-fetch` with a wal-daemon socket configured first go through the tiny client
 // (node: modules only, no 0.3 s of loading the CLI) and fall back to the CLI when nothing listens.
 // On Node 22+ the compiled code of the modules is cached on disk, so a command compiles its

@@ -40,11 +40,13 @@ export interface RingBlob {
   charge: number;
 }
 
-/** A session starts each backup's use of a thread; batches follow. */
+/** A session starts each backup's use of a thread; batches follow, and `idle` when it is over. */
 export type ThreadRequest =
   | { kind: 'session'; settings: BlobCodecSettings; chunker: ChunkerConfig }
   /** `known`: the index's blob ids as they are now, shared memory read in place (see BlobIdTable). */
-  | { kind: 'batch'; batch: number; paths: PathBytes[]; known: SharedBlobIds };
+  | { kind: 'batch'; batch: number; paths: PathBytes[]; known: SharedBlobIds }
+  /** The backup is over: let go of its encoder (its key) and of its index's shared memory. */
+  | { kind: 'idle' };
 
 /** A thread reports the bytes it has read every this many, so that progress moves inside a large file. */
 export const READ_REPORT_BYTES = 16 * 1024 * 1024;

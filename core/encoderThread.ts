@@ -1,7 +1,7 @@
 // The body of an encoder thread: a session message sets up the backup's encoder, then batches
 // of file paths follow; each new blob goes straight into the thread's ring of shared memory
 // (waiting while the ring is full), its place is sent in a group, and finally each batch's
-// chunk lists.
+// chunk lists. An idle message ends the session.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { EncoderThreadData, GROUP_BLOBS, GROUP_BYTES, READ_REPORT_BYTES, RingBlob, ThreadReply, ThreadRequest } from './encoderProtocol.js';
@@ -66,6 +66,16 @@ function flush(): void {
 }
 
 port.on('message', (request: ThreadRequest) => {
+  if (request.kind === 'idle') {
+    // The views of the index's ids pin its shared memory (~40 bytes a blob) until this thread's
+    // heap is collected, and an idle thread allocates nothing that would collect it: without a
+    // collection here, the next backup would load its index while the last one's is still held.
+    // `gc` exists when the process runs with --expose-gc (the `meridian` executable does).
+    encoder = undefined;
+    known = undefined;
+    globalThis.gc?.();
+    return;
+  }
   if (request.kind === 'session') {
     const size = readBufferSize(request.chunker);
     if (readBuffer?.length !== size) readBuffer = Buffer.allocUnsafe(size);

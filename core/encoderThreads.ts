@@ -5,7 +5,7 @@
 
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EncoderThreadData } from './encoderProtocol.js';
+import { EncoderThreadData, ThreadRequest } from './encoderProtocol.js';
 import { threadScript } from './threadScript.js';
 
 export interface EncoderThread {
@@ -53,6 +53,8 @@ export async function endIdleEncoderThreads(): Promise<void> {
 export async function returnEncoderThread(thread: EncoderThread, clean: boolean): Promise<void> {
   thread.worker.removeAllListeners('message').removeAllListeners('error');
   if (!clean) return end(thread);
+  const idleRequest: ThreadRequest = { kind: 'idle' };
+  thread.worker.postMessage(idleRequest);
   Atomics.store(thread.used, 0, 0);
   thread.worker.unref();
   idle.push(thread);

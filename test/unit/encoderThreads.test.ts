@@ -2,8 +2,9 @@
 // chunks make it wrap many times, the blob after one ending exactly at its end goes to its start
 // while the ring is still in use, and blobs as large as the ring follow smaller ones), and the
 // threads serve one backup after another, each with its own repository keys, returning to the
-// idle set only when they finished cleanly.
+// idle set only when they finished cleanly, and an idle thread holds no backup's index.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -126,4 +127,46 @@ test('a thread given back cleanly is lent again; one given back otherwise is end
   const fresh = borrowEncoderThread(ringSize);
   expect(fresh.worker.threadId).not.toBe(first.worker.threadId);
   await returnEncoderThread(fresh, false);
+});
+
+// In a process of its own with --expose-gc, as the `meridian` executable runs: the thread has read
+// a large index's ids in place, and once given back, that shared memory must be freed (before, an
+// idle thread held it until the next backup of the worker had loaded its own index).
+test('a thread given back cleanly lets go of the index it was lent', () => {
+  const dist = path.join(__dirname, '..', '..', 'dist');
+  const script = `
+    const { randomBytes } = require('node:crypto');
+    const { setTimeout: sleep } = require('node:timers/promises');
+    const { BlobIdTable } = require('${dist}/core/blobIdTable.js');
+    const { ringBytes } = require('${dist}/core/encoderProtocol.js');
+    const { borrowEncoderThread, returnEncoderThread } = require('${dist}/core/encoderThreads.js');
+    const { Repository } = require('${dist}/core/repository.js');
+    const { LocalStorage } = require('${dist}/storage/local.js');
+    (async () => {
+      const repo = await Repository.init(new LocalStorage(process.argv[1]), 'passphrase');
+      const thread = borrowEncoderThread(ringBytes(repo.config.chunker));
+      let index = new BlobIdTable();
+      for (let i = 0; i < 200000; i++) index.insert(randomBytes(32).toString('hex'));
+      const done = new Promise((resolve) => thread.worker.on('message', (reply) => reply.kind === 'done' && resolve()));
+      const settings = { keys: repo.keys, compression: repo.config.compression, compressionLevel: repo.config.compressionLevel };
+      thread.worker.postMessage({ kind: 'session', settings, chunker: repo.config.chunker });
+      thread.worker.postMessage({ kind: 'batch', batch: 0, paths: [], known: index.shared });
+      await done;
+      gc(); // the buffers the table outgrew while it was filled
+      const held = process.memoryUsage().arrayBuffers;
+      index = undefined;
+      await returnEncoderThread(thread, true);
+      let freed = 0;
+      for (let i = 0; i < 50 && freed < 8 * 2 ** 20; i++) {
+        gc();
+        await sleep(100);
+        freed = held - process.memoryUsage().arrayBuffers;
+      }
+      console.log(JSON.stringify({ freedMiB: freed / 2 ** 20 }));
+    })();
+  `;
+  const run = spawnSync(process.execPath, ['--expose-gc', '-e', script, tempDir('repo')], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.stderr).toBe('');
+  // 200,000 ids: 8 MiB of ids (262,144 places of 32 bytes) and 2 MiB of slots.
+  expect(JSON.parse(run.stdout).freedMiB).toBeGreaterThanOrEqual(8);
 });
