@@ -2,9 +2,9 @@
 // a GIS tile tree of N tiles, bench/tiles.ts) backed up by each tool into a new repository, then
 // backed up again with nothing changed, then restored in full: wall time, peak memory, and for
 // Meridian through Temporal each backup workflow's history length, which must stay a handful of
-// events however many files there are. Each step but the smoke run's starts after a `sync`: one that starts while
-// gigabytes written by the step before (a generated tree, a restore) are still being written back
-// is slowed by them, so a tool's figure would depend on its turn.
+// events however many files there are. Each step but the smoke run's starts after a `sync`: one
+// that starts while gigabytes written by the step before (a generated tree, a restore) are still
+// being written back is slowed by them, so a tool's figure would depend on its turn.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
