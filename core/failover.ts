@@ -1,6 +1,8 @@
 // Moving a replica set's active member (README "Failover"). A replica is read-only because of its
 // replica-state doc (core/replicaState.ts): promoting one removes the doc, demoting writes it.
-// - promote: under an exclusive `promote` lock (an in-flight pass to it finishes or goes stale first).
+// - promote: under an exclusive `promote` lock; a pass to it still running is waited for, its lock
+//   looked at every 250 ms, so the promotion follows the pass's end (one from a region that has just
+//   failed ends when its storage calls give up) instead of the activity's next retry, 1–8 s later.
 // - resync: what a failed ex-active member that returned holds alone (a snapshot written before it
 //   failed and never replicated) is merged into the active one, then it is demoted: a merge that
 //   fails leaves it writable (never active: the pass guard refuses it as a target), nothing is lost.
@@ -38,14 +40,47 @@ async function withExclusive<T>(repo: Repository, operation: string, options: Pi
   }
 }
 
+export interface PromoteOptions extends Pick<SwitchOptions, 'workflowId' | 'lockTimings' | 'signal'> {
+  /** How long to wait for another exclusive lock on `member` before failing 'locked' (default 60 s). */
+  waitMs?: number;
+}
+
+/** A waiting promotion fails 'locked' after this (the activity's retry policy takes over). */
+const PROMOTE_WAIT_MS = 60_000;
+/** How often a waiting promotion looks at the holder's lock: it promotes within this of its release. */
+const PROMOTE_POLL_MS = 250;
+
 /** Makes `member` writable (no replica-state doc); false when it already was. */
-export async function promote(member: Repository, options: Pick<SwitchOptions, 'workflowId' | 'lockTimings' | 'signal'> = {}): Promise<boolean> {
-  return withExclusive(member, 'promote', options, async (lock) => {
-    if (!(await readReplicaState(member))) return false;
-    lock.assertHeld();
-    await removeReplicaState(member);
-    return true;
-  });
+export async function promote(member: Repository, options: PromoteOptions = {}): Promise<boolean> {
+  const deadline = performance.now() + (options.waitMs ?? PROMOTE_WAIT_MS);
+  for (;;) {
+    try {
+      return await withExclusive(member, 'promote', options, async (lock) => {
+        if (!(await readReplicaState(member))) return false;
+        lock.assertHeld();
+        await removeReplicaState(member);
+        return true;
+      });
+    } catch (err) {
+      const left = deadline - performance.now();
+      if (!(err instanceof RepositoryError && err.code === 'locked') || left <= 0) throw err;
+      await awaitExclusiveHolders(member, left, options);
+    }
+  }
+}
+
+/** Until the exclusive locks on `member` are gone or stale, or `withinMs` has passed. */
+async function awaitExclusiveHolders(member: Repository, withinMs: number, options: PromoteOptions): Promise<void> {
+  const holders = (await listLocks(member)).locks.filter((l) => l.exclusive).map((l) => l.id);
+  if (holders.length === 0) return;
+  const bound = AbortSignal.timeout(Math.ceil(withinMs));
+  const signal = options.signal ? AbortSignal.any([options.signal, bound]) : bound;
+  const staleMs = (options.lockTimings ?? DEFAULT_LOCK_TIMINGS).staleMs;
+  try {
+    await awaitLocks(member, holders, { staleMs, pollMs: PROMOTE_POLL_MS, signal });
+  } catch (err) {
+    if (!bound.aborted || options.signal?.aborted) throw err;
+  }
 }
 
 const removeReplicaState = (member: Repository) => deleteLockFile(member, replicaStateName(member.config.id));

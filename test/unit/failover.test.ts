@@ -107,12 +107,31 @@ it('a switch that cannot finish leaves the source writable and the target a repl
   expect(await switchOver(from, to, { graceHours: 24 })).toMatchObject({ switched: true });
 });
 
-it('promote waits for a pass that holds the replica (locked: the activity retries)', async () => {
+it('promote waits for a pass that holds the replica and promotes soon after it ends', async () => {
+  const { primary, openReplica } = await primaryWithReplica(1);
+  const replica = await openReplica();
+  const pass = await acquireLock(replica, { operation: 'replicate', exclusive: true, workflowId: 'replication:gis' });
+  const promoting = promote(replica);
+  try {
+    // Proving an absence takes a wait: a promotion that did not wait would be done meanwhile.
+    expect(await Promise.race([promoting.then(() => 'finished'), setTimeout(1_500, 'waiting')])).toBe('waiting');
+    expect(await readReplicaState(replica)).toMatchObject({ id: primary.config.id });
+  } finally {
+    await pass.release();
+  }
+  const released = performance.now();
+  expect(await promoting).toBe(true);
+  // Within a few looks at the lock (every 250 ms), not at the activity's next retry (1 s and more).
+  expect(performance.now() - released).toBeLessThan(1_000);
+  expect(await readReplicaState(replica)).toBeUndefined();
+});
+
+it('a promotion that waited its bound fails locked (the activity retries), the replica unchanged', async () => {
   const { primary, openReplica } = await primaryWithReplica(1);
   const replica = await openReplica();
   const pass = await acquireLock(replica, { operation: 'replicate', exclusive: true, workflowId: 'replication:gis' });
   try {
-    await expect(promote(replica)).rejects.toMatchObject({ code: 'locked' });
+    await expect(promote(replica, { waitMs: 600 })).rejects.toMatchObject({ code: 'locked' });
     expect(await readReplicaState(replica)).toMatchObject({ id: primary.config.id });
   } finally {
     await pass.release();
