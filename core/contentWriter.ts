@@ -14,6 +14,7 @@ import { BlobTarget, creationMode, FileFinish, finishFile, OPEN_FLAGS } from './
 import { isDamage } from './damage.js';
 import { PathBytes } from './fileNames.js';
 import { BlobLocation } from './masterIndex.js';
+import { Slots } from './slots.js';
 import { TreeNode } from './tree.js';
 
 export interface FileToWrite {
@@ -27,11 +28,12 @@ export interface FileToWrite {
 export interface ContentWriterOptions {
   decoder: DecoderPool;
   /**
-   * Spans read and decoded at once; defaults to one more than the decoder's parallelism, so a
-   * thread finds its next span read when it finishes one (~4% less wall time than one span per
-   * thread; the spare span costs no measurable peak now that spent spans are freed at once).
+   * The spans read and not yet decoded, shared by every window of one restore (two write at once);
+   * by default this call's own. Give it one more slot than the decoder's parallelism (spansGate),
+   * so a thread finds its next span read when it finishes one (~4% less wall time than one span
+   * per thread); more only wait, read, for an idle thread.
    */
-  packsInFlight?: number;
+  spans?: Slots;
   signal?: AbortSignal;
   onBytes?: (bytes: number) => void;
   onFileDone?: (file: FileToWrite) => void;
@@ -82,7 +84,16 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   for (let i = 0; i < files.length; i++) if (stepsLeft[i] === 0 && !damaged.has(i)) finish(i);
 
   /** Reads the blobs' span of the pack and has the decoder write them (finishing the files flagged). */
+  const spans = options.spans ?? spansGate(options.decoder);
   const writeBlobs = async (step: Step, blobs: NeededBlob[], finishedHere: boolean[]) => {
+    await spans.acquire();
+    try {
+      await readAndDecode(step, blobs, finishedHere);
+    } finally {
+      spans.release();
+    }
+  };
+  const readAndDecode = async (step: Step, blobs: NeededBlob[], finishedHere: boolean[]) => {
     const start = blobs[0]!.loc.offset;
     const last = blobs[blobs.length - 1]!.loc;
     const span = await reader.repo.storage.get({ type: 'data', name: step.pack }, { offset: start, length: last.offset + last.length - start });
@@ -138,10 +149,15 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   const lane = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await writeStep(next);
   };
-  await Promise.all(Array.from({ length: options.packsInFlight ?? options.decoder.parallelism + 1 }, lane));
+  await Promise.all(Array.from({ length: options.decoder.parallelism + 1 }, lane));
   // Removed only now: a step still running could otherwise create a damaged file again.
   for (const file of damaged.keys()) await fsp.rm(files[file]!.abs, { force: true });
   return [...damaged].map(([file, reason]) => ({ file: files[file]!, reason }));
+}
+
+/** The gate for the spans of one restore: one more than the decoder decodes at once. */
+export function spansGate(decoder: DecoderPool): Slots {
+  return new Slots(decoder.parallelism + 1);
 }
 
 function boundedMessage(err: unknown): string {

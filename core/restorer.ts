@@ -14,7 +14,7 @@ import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobReader } from './blobReader.js';
-import { writeFileContents } from './contentWriter.js';
+import { spansGate, writeFileContents } from './contentWriter.js';
 import { blobId } from './crypto.js';
 import { createDecoderPool, DecoderPool } from './decoderPool.js';
 import { endIdleEncoderThreads } from './encoderThreads.js';
@@ -147,11 +147,13 @@ async function restoreWith(decoder: DecoderPool, repo: Repository, root: Restore
     progress.filesDone += 1;
   };
   let lastReport = 0;
+  const spans = spansGate(decoder);
   const windows = new RestoreWindows(
     {
       writeFiles: (files) =>
         writeFileContents(reader, files, {
           decoder,
+          spans,
           signal: options.signal,
           onBytes: (n) => {
             progress.bytesDone += n;
