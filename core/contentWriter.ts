@@ -83,8 +83,8 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   };
   for (let i = 0; i < files.length; i++) if (stepsLeft[i] === 0 && !damaged.has(i)) finish(i);
 
-  /** Reads the blobs' span of the pack and has the decoder write them (finishing the files flagged). */
   const spans = options.spans ?? spansGate(options.decoder);
+  /** Reads the blobs' span of the pack and has the decoder write them (finishing the files flagged), holding a span's slot. */
   const writeBlobs = async (step: Step, blobs: NeededBlob[], finishedHere: boolean[]) => {
     await spans.acquire();
     try {
