@@ -88,29 +88,26 @@ export async function writeFileContents(reader: BlobReader, files: FileToWrite[]
   const writeBlobs = async (step: Step, blobs: NeededBlob[], finishedHere: boolean[]) => {
     await spans.acquire();
     try {
-      await readAndDecode(step, blobs, finishedHere);
+      const start = blobs[0]!.loc.offset;
+      const last = blobs[blobs.length - 1]!.loc;
+      const span = await reader.repo.storage.get({ type: 'data', name: step.pack }, { offset: start, length: last.offset + last.length - start });
+      await options.decoder.write(span, {
+        files: step.files.map((file, i) => {
+          const { abs, finish } = files[file]!;
+          return finishedHere[i] ? { path: abs, finish } : { path: abs };
+        }),
+        blobs: blobs.map((b) => ({
+          id: b.id,
+          codec: b.loc.codec,
+          rawLength: b.loc.rawLength,
+          spanOffset: b.loc.offset - start,
+          length: b.loc.length,
+          targets: b.targets,
+        })),
+      });
     } finally {
       spans.release();
     }
-  };
-  const readAndDecode = async (step: Step, blobs: NeededBlob[], finishedHere: boolean[]) => {
-    const start = blobs[0]!.loc.offset;
-    const last = blobs[blobs.length - 1]!.loc;
-    const span = await reader.repo.storage.get({ type: 'data', name: step.pack }, { offset: start, length: last.offset + last.length - start });
-    await options.decoder.write(span, {
-      files: step.files.map((file, i) => {
-        const { abs, finish } = files[file]!;
-        return finishedHere[i] ? { path: abs, finish } : { path: abs };
-      }),
-      blobs: blobs.map((b) => ({
-        id: b.id,
-        codec: b.loc.codec,
-        rawLength: b.loc.rawLength,
-        spanOffset: b.loc.offset - start,
-        length: b.loc.length,
-        targets: b.targets,
-      })),
-    });
   };
 
   /** After a damaged span: each blob on its own, so that only the files needing a lost one are damaged. */
