@@ -13,6 +13,7 @@ import { ensureSearchAttributes } from '../../worker/devServer.js';
 import { temporalBinary } from '../../worker/temporalBinary.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/catalog.js';
 import { meridianEnv, MeridianWorkerProcess, parseJson, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
+import { eventually } from '../helpers/polling';
 import { testAddress } from '../helpers/temporal';
 import { startTemporalGateway, TemporalGateway } from '../helpers/temporalGateway';
 import { makeTlsFiles, TlsFiles } from '../helpers/tlsFiles';
@@ -155,7 +156,9 @@ describe('meridian on a cluster with an API key and its own namespace (as Tempor
 
   it('the worker warns once that it may not register the search attributes, naming them, and runs', async () => {
     const started = await worker(env);
-    const warnings = started.log().split('\n').filter((line) => line.includes('refused to register the search attributes'));
+    // The SDK's runtime forwards its log lines on its own schedule: the warning may follow "worker ready".
+    const warned = () => started.log().split('\n').filter((line) => line.includes('refused to register the search attributes'));
+    const warnings = await eventually('the warning', () => (warned().length > 0 ? warned() : undefined), 10_000);
     expect(warnings).toHaveLength(1);
     for (const name of Object.values(SEARCH_ATTRIBUTES)) expect(warnings[0]).toContain(name);
     expect(warnings[0]).toContain(namespace);
