@@ -9,16 +9,12 @@ import {
   Operation,
   OperationInput,
   operationOfWorkflowType,
-  OPERATIONS,
-  operationSearchAttributes,
-  operationSubject,
-  operationSummary,
-  repositoryLabel,
+  operationStart,
 } from '../workflows/catalog.js';
 import { REPLICATION_VERIFY_WORKFLOW } from '../replication/control.js';
 import { ControlError } from '../control/errors.js';
 import { describeFailure, OperationRunningError } from './operationFailures.js';
-import { DEFAULT_TASK_QUEUE, operationWorkflowId, progressQuery, repositoryWorkflowId, WorkflowProgress } from '../workflows/shared.js';
+import { DEFAULT_TASK_QUEUE, progressQuery, WorkflowProgress } from '../workflows/shared.js';
 
 export { describeFailure, OperationRunningError };
 
@@ -33,11 +29,9 @@ export async function startOperation<O extends Operation>(
   input: OperationInput<O>,
   taskQueue = DEFAULT_TASK_QUEUE,
 ): Promise<WorkflowHandle> {
-  const repo = repositoryLabel(input.repo);
-  const onePerRepository = (OPERATIONS[operation] as { onePerRepository?: true }).onePerRepository === true;
-  const workflowId = onePerRepository ? repositoryWorkflowId(operation, repo) : operationWorkflowId(operation, repo, operationSubject(operation, input), new Date());
+  const { workflowType, workflowId, onePerRepository, searchAttributes, summary } = operationStart(operation, input, new Date());
   try {
-    return await client.workflow.start(OPERATIONS[operation].workflowType, {
+    return await client.workflow.start(workflowType, {
       taskQueue,
       workflowId,
       // The defaults, said out loud: a closed run's id may be reused, an open one's may not.
@@ -46,8 +40,8 @@ export async function startOperation<O extends Operation>(
       args: [input],
       // The workflow sets the same attributes itself (for runs started elsewhere); set here too, a
       // run is findable before a worker picks it up.
-      typedSearchAttributes: new TypedSearchAttributes(operationSearchAttributes(operation, input)),
-      staticSummary: operationSummary(operation, input),
+      typedSearchAttributes: new TypedSearchAttributes(searchAttributes),
+      staticSummary: summary,
     });
   } catch (err) {
     if (onePerRepository && err instanceof WorkflowExecutionAlreadyStartedError) throw new OperationRunningError(operation, workflowId);

@@ -1,8 +1,9 @@
 // Exit codes of the `meridian` command, and the one place that maps every error to one of them
 // with a one-sentence message and a snake_case code (the `code` of `--json` errors, in the style
 // of the HTTP API's): usage mistakes, engine and storage errors, workflow failures (by the
-// ApplicationFailure type the activities set) and Temporal being unreachable. Temporal's errors are
-// recognized without loading its SDK, which every command would otherwise pay for at start.
+// ApplicationFailure type the activities set) and Temporal being unreachable or refusing a call.
+// Temporal's errors are recognized without loading its SDK, which every command would otherwise
+// pay for at start.
 
 import { describeFailure, OperationRunningError } from '../api/operationFailures.js';
 import { isTemporalError } from '../api/temporalErrors.js';
@@ -10,6 +11,7 @@ import { ControlError, type ControlErrorCode } from '../control/errors.js';
 import { RepositoryError, RepositoryErrorCode } from '../core/errors.js';
 import { StorageError, StorageErrorKind } from '../storage/storage.js';
 import type { FailureType } from '../workflows/failurePolicy.js';
+import { GrpcError } from './wire/grpcError.js';
 
 export const EXIT = {
   ok: 0,
@@ -140,7 +142,7 @@ export function classifyError(err: unknown): ClassifiedError {
     const failure = describeFailure(err);
     return { ...classifyFailureType(failure.type), message: firstLine(failure.message) };
   }
-  if (isTemporalError(err, 'ServiceError')) return { exitCode: EXIT.unavailable, code: 'temporal_unavailable', message: `Temporal did not answer: ${messageOf(err.cause ?? err)}` };
+  if (isTemporalError(err, 'ServiceError') || err instanceof GrpcError) return { exitCode: EXIT.unavailable, code: 'temporal_unavailable', message: `Temporal did not answer: ${messageOf(err.cause ?? err)}` };
   return { exitCode: EXIT.failed, code: EXIT_CODE_NAMES[EXIT.failed], message: messageOf(err) };
 }
 

@@ -1,7 +1,8 @@
-// Runs one operation as a Temporal workflow and waits for its result: as a mere client when a
-// Temporal address is configured (a `meridian worker` elsewhere does the work), else on the
-// embedded dev server with a worker in this process. Ctrl-C cancels the workflow; workflows of
-// embedded CLI runs that were killed are terminated by the next run (cli/orphans.ts).
+// Runs one operation as a Temporal workflow through the SDK and waits for its result: as a mere
+// client of a configured cluster when a progress line is drawn (its query needs the SDK; without
+// one, cli/grpcOperation.ts runs it lighter), else on the embedded dev server with a worker in this
+// process. Ctrl-C cancels the workflow; workflows of embedded CLI runs that were killed are
+// terminated by the next run (cli/orphans.ts).
 
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { describeFailure, describeOperation, startOperation } from '../api/operations.js';
@@ -14,10 +15,10 @@ import { count, notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
 import { remotePassphraseError } from './remotePassphrase.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
-import { connectTemporal, startEmbeddedServer, temporalSettings, withRuntime } from './temporal.js';
+import { connectTemporal, startEmbeddedServer, withRuntime } from './temporal.js';
+import type { TemporalSettings } from './temporalSettings.js';
 
-export async function runOverTemporal<O extends Operation>(operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
-  const settings = temporalSettings();
+export async function runOverTemporal<O extends Operation>(settings: TemporalSettings, operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
   const progress = progressWanted();
   if (settings.cluster) {
     const temporal = await connectTemporal(settings.cluster, settings.namespace);

@@ -1,6 +1,7 @@
 // Why a TLS connection to Temporal failed, in words. The SDK's client only says "Failed to connect
 // before the deadline" when the server's certificate does not verify or the server demands a
-// client certificate (mTLS); one plain TLS handshake with the same settings names the cause.
+// client certificate (mTLS); one plain TLS handshake with the same settings names the cause. The
+// same settings as Node's TLS options serve the CLI's own gRPC calls (cli/wire/grpc.ts).
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -17,18 +18,8 @@ const HTTP2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r
  * server's first answer succeed, nothing listens, or nothing answers in time).
  */
 export async function tlsFailure(address: string, config: TLSConfig | true): Promise<Error | undefined> {
-  const options = config === true ? {} : config;
   const at = address.lastIndexOf(':');
-  const host = address.slice(0, at);
-  const socket = tls.connect({
-    host,
-    port: Number(address.slice(at + 1)),
-    servername: options.serverNameOverride ?? (net.isIP(host) ? undefined : host),
-    ca: pem(options.serverRootCACertificate),
-    cert: pem(options.clientCertPair?.crt),
-    key: pem(options.clientCertPair?.key),
-    ALPNProtocols: ['h2'],
-  });
+  const socket = tls.connect({ ...tlsConnectOptions(address, config === true ? {} : config), port: Number(address.slice(at + 1)), ALPNProtocols: ['h2'] });
   // Under TLS 1.3 a server refuses the client's certificate after the handshake: wait for its first bytes.
   socket.once('secureConnect', () => socket.write(HTTP2_PREFACE));
   let connected = false;
@@ -42,6 +33,18 @@ export async function tlsFailure(address: string, config: TLSConfig | true): Pro
   } finally {
     socket.destroy();
   }
+}
+
+/** Node's TLS options for `address` (host:port) from the SDK's TLS settings: the CA, the server name, a client certificate. */
+export function tlsConnectOptions(address: string, options: TLSConfig): tls.ConnectionOptions {
+  const host = address.slice(0, address.lastIndexOf(':'));
+  return {
+    host,
+    servername: options.serverNameOverride ?? (net.isIP(host) ? undefined : host),
+    ca: pem(options.serverRootCACertificate),
+    cert: pem(options.clientCertPair?.crt),
+    key: pem(options.clientCertPair?.key),
+  };
 }
 
 const pem = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes) : undefined);

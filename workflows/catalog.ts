@@ -10,6 +10,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Activities } from '../activities/index.js';
 // Extensionless, as worker/devServer.ts's imports: jest's globalSetup loads this file through it.
 import { OPERATION_ROUTES, type OperationRoute } from './operationRoutes';
+import { operationWorkflowId, repositoryWorkflowId } from './workflowIds';
 
 /** Custom search attributes, all Keyword, so Temporal UI and `temporal workflow list` can filter runs. */
 export const SEARCH_ATTRIBUTES = {
@@ -211,6 +212,23 @@ export function operationSearchAttributes<O extends Operation>(operation: O, inp
     { key: SEARCH_ATTRIBUTE_KEYS.repository, value: repositoryLabel(input.repo) },
     { key: SEARCH_ATTRIBUTE_KEYS.source, value: operationSubject(operation, input) },
   ];
+}
+
+/**
+ * What a starter (the HTTP API, the CLI through the SDK or its own gRPC calls) gives Temporal for
+ * a run: the workflow type, a readable workflow id (the repository's one id for an operation that
+ * runs one at a time there), the search attributes and the summary shown in Temporal UI.
+ */
+export function operationStart<O extends Operation>(operation: O, input: OperationInput<O>, at: Date) {
+  const repo = repositoryLabel(input.repo);
+  const onePerRepository = (OPERATIONS[operation] as { onePerRepository?: true }).onePerRepository === true;
+  return {
+    workflowType: OPERATIONS[operation].workflowType,
+    workflowId: onePerRepository ? repositoryWorkflowId(operation, repo) : operationWorkflowId(operation, repo, operationSubject(operation, input), at),
+    onePerRepository,
+    searchAttributes: operationSearchAttributes(operation, input),
+    summary: operationSummary(operation, input),
+  };
 }
 
 /**

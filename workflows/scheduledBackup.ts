@@ -22,7 +22,8 @@ import { dataPlaneOptions } from './activityOptions.js';
 import { operationSearchAttributes, repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from './catalog.js';
 import { isLegacyTarget, notifyScheduledRun, raiseEvent, raisesEvents, runEventId } from './notifications.js';
 import { backupWorkflow, innermostMessage, RANSOMWARE_ALERT_PATCH, suspicionEvent } from './operations.js';
-import { operationWorkflowId, progressQuery, ScheduledBackupInput, ScheduledBackupOutput, WorkflowProgress } from './shared.js';
+import { progressQuery, ScheduledBackupInput, ScheduledBackupOutput, WorkflowProgress } from './shared.js';
+import { operationWorkflowId } from './workflowIds.js';
 
 /** Patch id of telling only the first failed run in a row (runs recorded before it told every one). */
 export const FIRST_FAILURE_PATCH = 'scheduled-backup-first-failure-only';

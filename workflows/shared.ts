@@ -172,16 +172,6 @@ export const progressQuery = defineQuery<WorkflowProgress>('progress');
 /** The runs only Schedules start (`meridian apply`): not operations of the catalog, no API route to start them. */
 export type ScheduledOperation = 'scheduled-backup' | 'scrub';
 
-/** A readable workflow id, e.g. `backup:/srv/repo:/data/tiles:2026-11-27T04:46:02.123Z`. */
-export function operationWorkflowId(operation: Operation, repo: string, subject: string, at: Date): string {
-  return `${operation}:${repo}:${subject}:${at.toISOString()}`;
-}
-
-/** The one workflow id of an operation that runs one at a time per repository, e.g. `prune:/srv/repo`. */
-export function repositoryWorkflowId(operation: Operation, repo: string): string {
-  return `${operation}:${repo}`;
-}
-
 /** Someone to tell when a scheduled run fails or a scrub finds damage: an email address or an http(s) webhook URL. */
 export type NotifyTarget = string;
 

@@ -17,7 +17,8 @@ import { executeJournals, planJournals, type JournalPlanEntry } from '../../sche
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { notice, printJson, printLines } from '../output.js';
-import { temporalSettings, withTemporalClient } from '../temporal.js';
+import { withTemporalClient } from '../temporal.js';
+import { temporalSettings } from '../temporalSettings.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommand('apply', args);

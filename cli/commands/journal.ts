@@ -12,7 +12,8 @@ import { DEFAULT_JOURNAL_INTERVAL_SECONDS, type JournalInput } from '../../workf
 import { expectPositionals, parseCommand, repositoryUrl } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { notice, printJson, printLines } from '../output.js';
-import { temporalSettings, withTemporalClient } from '../temporal.js';
+import { withTemporalClient } from '../temporal.js';
+import { temporalSettings } from '../temporalSettings.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals, from } = parseCommand('journal', args);

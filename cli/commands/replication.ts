@@ -14,7 +14,8 @@ import type { ReplicationVerifyOutput } from '../../workflows/replicationDefs.js
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { count, formatBytes, formatDuration, formatTable, formatTime, notice, printJson, printLines } from '../output.js';
-import { temporalSettings, withTemporalClient } from '../temporal.js';
+import { withTemporalClient } from '../temporal.js';
+import { temporalSettings } from '../temporalSettings.js';
 
 const ACTIONS = ['status', 'verify', 'run'] as const;
 type Action = (typeof ACTIONS)[number];

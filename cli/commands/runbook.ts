@@ -14,7 +14,8 @@ import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { cliIdentity } from '../identity.js';
 import { formatDuration, formatTable, formatTime, notice, printJson, printLines } from '../output.js';
-import { temporalSettings, withTemporalClient } from '../temporal.js';
+import { withTemporalClient } from '../temporal.js';
+import { temporalSettings } from '../temporalSettings.js';
 
 const ACTIONS = ['list', 'show', 'run', 'status', 'approve', 'reject', 'cancel'] as const;
 type Action = (typeof ACTIONS)[number];

@@ -15,7 +15,8 @@ import { describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfi
 import { expectPositionals, integerValue, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, unavailableError, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
-import { connectTemporal, describeTarget, withRuntime, startEmbeddedServer, temporalSettings } from '../temporal.js';
+import { connectTemporal, withRuntime, startEmbeddedServer } from '../temporal.js';
+import { describeTarget, temporalSettings } from '../temporalSettings.js';
 
 const DEFAULT_PORT = 8080;
 

@@ -13,7 +13,8 @@ import { describeWorkerConfig, loadWorkerConfig } from '../../worker/workerConfi
 import { expectPositionals, parseCommand, passwordFromFile } from '../args.js';
 import { EXIT, ExitCode, unavailableError, usageError } from '../exitCodes.js';
 import { notice } from '../output.js';
-import { connectTemporal, describeTarget, withRuntime, temporalSettings } from '../temporal.js';
+import { connectTemporal, withRuntime } from '../temporal.js';
+import { describeTarget, temporalSettings } from '../temporalSettings.js';
 
 export async function run(args: string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommand('worker', args);

@@ -184,7 +184,7 @@ describe('meridian on a cluster with an API key and its own namespace (as Tempor
   it('a wrong API key is one line and exit 4', async () => {
     const run = await meridian({ ...env, TEMPORAL_API_KEY: 'wrong' }, 'backup', 'source', '--repo', path.join(work, 'repo-cloud'));
     expect(run).toMatchObject({ code: 4, stdout: '' });
-    expect(run.stderr).toMatch(/^meridian: cannot reach Temporal at .* \(TLS, API key\): Failed to connect to Temporal server: 16 UNAUTHENTICATED: missing or wrong API key\n$/);
+    expect(run.stderr).toMatch(/^meridian: cannot reach Temporal at .* \(TLS, API key\): 16 UNAUTHENTICATED: missing or wrong API key\n$/);
     expect(gateway.counts.unauthenticated).toBeGreaterThan(0);
   });
 });

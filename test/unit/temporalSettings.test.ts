@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, EXIT } from '../../cli/exitCodes.js';
-import { describeTarget, temporalSettings } from '../../cli/temporal.js';
+import { describeTarget, temporalSettings } from '../../cli/temporalSettings.js';
 
 let dir: string;
 let toml: string;

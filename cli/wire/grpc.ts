@@ -1,0 +1,110 @@
+// Unary gRPC calls over one HTTP/2 connection (node:http2), for the CLI's few Temporal calls: a
+// request is one length-prefixed protobuf message, the answer one message and a grpc-status in the
+// trailers. Loading this costs the CLI next to nothing, where the SDK's client (grpc-js, protobufjs
+// and the reflection of every Temporal proto) costs ~0.13–0.25 s before the first call.
+
+import http2 from 'node:http2';
+import { tlsConnectOptions } from '../tlsProbe.js';
+import type { TemporalTarget } from '../temporalSettings.js';
+import { GrpcError, GRPC_STATUS, GrpcUnreachable } from './grpcError.js';
+
+/** The headers the SDK's own client sends, so the server sees who calls (and can check versions). */
+const CLIENT_HEADERS = { 'client-name': 'meridian-cli' };
+
+export interface CallOptions {
+  /** The call's deadline, sent as grpc-timeout and enforced here too. */
+  timeoutMs: number;
+}
+
+/**
+ * A connection to a gRPC server (opened on the first call). A call rejects with a GrpcError when
+ * the server answered with a status, a GrpcUnreachable when it never answered (nothing listening,
+ * TLS refused, the connection dropped).
+ */
+export class GrpcChannel {
+  private session?: http2.ClientHttp2Session;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly target: TemporalTarget) {
+    const apiKey: Record<string, string> = target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {};
+    // Binary metadata (names ending in -bin) travels base64-encoded, as gRPC defines it.
+    const metadata = Object.fromEntries(Object.entries(target.metadata ?? {}).map(([name, value]) => [name.toLowerCase(), Buffer.isBuffer(value) ? value.toString('base64') : String(value)]));
+    this.headers = { ...CLIENT_HEADERS, ...metadata, ...apiKey };
+  }
+
+  async call(path: string, request: Buffer, { timeoutMs }: CallOptions): Promise<Buffer> {
+    const stream = this.connected().request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${Math.ceil(timeoutMs)}m`,
+      ...this.headers,
+    });
+    const framed = Buffer.alloc(5 + request.length);
+    framed.writeUInt32BE(request.length, 1);
+    request.copy(framed, 5);
+    stream.end(framed);
+    return answer(stream, timeoutMs);
+  }
+
+  close(): void {
+    this.session?.close();
+  }
+
+  private connected(): http2.ClientHttp2Session {
+    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+    // An API key implies TLS unless TLS is explicitly off.
+    const secure = this.target.tls === undefined ? this.target.apiKey !== undefined : this.target.tls !== false && this.target.tls !== null;
+    const authority = `${secure ? 'https' : 'http'}://${this.target.address}`;
+    const session = secure ? http2.connect(authority, tlsConnectOptions(this.target.address, this.target.tls === true || !this.target.tls ? {} : this.target.tls)) : http2.connect(authority);
+    // Errors reach the calls' streams; a session without a listener would crash the process.
+    session.on('error', () => undefined);
+    // The session keeps the process alive only while a call is under way.
+    session.unref();
+    this.session = session;
+    return session;
+  }
+}
+
+/** Collects the answer of one call: its message, or a GrpcError from its status. */
+function answer(stream: http2.ClientHttp2Stream, timeoutMs: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status: { code: number; message: string } | undefined;
+    const statusOf = (headers: http2.IncomingHttpHeaders) => {
+      const code = headers['grpc-status'];
+      if (code !== undefined) status = { code: Number(code), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) };
+    };
+    const timer = setTimeout(() => {
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      reject(new GrpcError(GRPC_STATUS.DEADLINE_EXCEEDED, `no answer within ${Math.round(timeoutMs)} ms`));
+    }, timeoutMs);
+    stream.on('response', statusOf);
+    stream.on('trailers', statusOf);
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new GrpcUnreachable(err));
+    });
+    stream.on('close', () => {
+      clearTimeout(timer);
+      if (status === undefined) return reject(new GrpcUnreachable(`the call ended without a gRPC status (HTTP/2 code ${stream.rstCode ?? 'none'})`));
+      if (status.code !== GRPC_STATUS.OK) return reject(new GrpcError(status.code, status.message));
+      try {
+        resolve(unframed(Buffer.concat(chunks)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+/** The one message of an answer, without its 5-byte frame header. */
+function unframed(body: Buffer): Buffer {
+  if (body.length < 5) throw new Error('gRPC: an OK answer without a message');
+  if (body[0] !== 0) throw new Error('gRPC: a compressed answer, which this client never asked for');
+  const length = body.readUInt32BE(1);
+  if (body.length !== 5 + length) throw new Error(`gRPC: a message of ${length} bytes in a body of ${body.length - 5}`);
+  return body.subarray(5);
+}

@@ -1,0 +1,142 @@
+// The three calls of Temporal's WorkflowService that a CLI command needs to run a workflow and wait
+// for it — start it, wait for its close event (following continue-as-new), request its
+// cancellation — encoded by hand on the field numbers of temporal/api (workflowservice/v1
+// request_response.proto, history/v1 message.proto, failure/v1 message.proto). Payloads are the SDK
+// default converter's JSON ("json/plain"), which is what Meridian's workers use.
+
+import { randomUUID } from 'node:crypto';
+import { GrpcChannel } from './grpc.js';
+import { ProtoMessage, ProtoWriter } from './protobuf.js';
+
+const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
+/** How long Temporal holds a long poll of the history open before answering "nothing yet" is its own business (~20 s); this bounds it. */
+const LONG_POLL_MS = 70_000;
+const CALL_MS = 10_000;
+
+const WORKFLOW_ID_REUSE_ALLOW_DUPLICATE = 1;
+const WORKFLOW_ID_CONFLICT_FAIL = 1;
+const TASK_QUEUE_KIND_NORMAL = 1;
+const HISTORY_EVENT_FILTER_CLOSE_EVENT = 2;
+
+export interface StartWorkflow {
+  namespace: string;
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  /** The workflow's one argument. */
+  input: unknown;
+  /** Keyword search attributes by name. */
+  searchAttributes: { name: string; type: string; value: string }[];
+  /** Shown in Temporal UI (the SDK's staticSummary). */
+  summary: string;
+  identity: string;
+}
+
+/** How a run ended: its result, or why not (the innermost failure's type and message, as `describeFailure` reads the SDK's errors). */
+export type WorkflowEnd = { status: 'completed'; result: unknown } | { status: 'failed' | 'canceled' | 'terminated' | 'timed_out'; type?: string; message: string };
+
+/** Starts the workflow (refusing a workflow id that an open run holds) and returns its run id. */
+export async function startWorkflow(channel: GrpcChannel, start: StartWorkflow): Promise<string> {
+  const searchAttributes = new ProtoWriter();
+  for (const { name, type, value } of start.searchAttributes) {
+    searchAttributes.message(1, new ProtoWriter().string(1, name).message(2, jsonPayload(value, { type })));
+  }
+  const request = new ProtoWriter()
+    .string(1, start.namespace)
+    .string(2, start.workflowId)
+    .message(3, new ProtoWriter().string(1, start.workflowType))
+    .message(4, new ProtoWriter().string(1, start.taskQueue).uint(2, TASK_QUEUE_KIND_NORMAL))
+    .message(5, new ProtoWriter().message(1, jsonPayload(start.input)))
+    .string(9, start.identity)
+    .string(10, randomUUID())
+    .uint(11, WORKFLOW_ID_REUSE_ALLOW_DUPLICATE)
+    .message(15, searchAttributes)
+    .uint(22, WORKFLOW_ID_CONFLICT_FAIL)
+    .message(23, new ProtoWriter().message(1, jsonPayload(start.summary)));
+  const response = ProtoMessage.decode(await channel.call(`${SERVICE}/StartWorkflowExecution`, request.finish(), { timeoutMs: CALL_MS }));
+  return response.string(1);
+}
+
+/** Waits for the run to close, following the runs it continues as (or retries) into, and says how it ended. */
+export async function awaitWorkflowEnd(channel: GrpcChannel, namespace: string, workflowId: string, runId: string): Promise<WorkflowEnd> {
+  let run = runId;
+  let pageToken: Buffer | undefined;
+  for (;;) {
+    const request = new ProtoWriter()
+      .string(1, namespace)
+      .message(2, new ProtoWriter().string(1, workflowId).string(2, run))
+      .uint(5, true)
+      .uint(6, HISTORY_EVENT_FILTER_CLOSE_EVENT)
+      .uint(7, true);
+    if (pageToken) request.bytes(4, pageToken);
+    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/GetWorkflowExecutionHistory`, request.finish(), { timeoutMs: LONG_POLL_MS }));
+    const event = response.message(1)?.messages(1)[0];
+    if (event === undefined) {
+      pageToken = response.bytes(3);
+      continue;
+    }
+    const end = closeEvent(event);
+    if ('nextRun' in end) {
+      run = end.nextRun;
+      pageToken = undefined;
+      continue;
+    }
+    return end;
+  }
+}
+
+/** Asks Temporal to cancel the workflow's current run (the one `firstRunId` began). */
+export async function requestCancel(channel: GrpcChannel, namespace: string, workflowId: string, firstRunId: string, identity: string): Promise<void> {
+  const request = new ProtoWriter()
+    .string(1, namespace)
+    .message(2, new ProtoWriter().string(1, workflowId))
+    .string(3, identity)
+    .string(4, randomUUID())
+    .string(5, firstRunId);
+  await channel.call(`${SERVICE}/RequestCancelWorkflowExecution`, request.finish(), { timeoutMs: CALL_MS });
+}
+
+/** HistoryEvent attribute fields of the close events (temporal/api/history/v1/message.proto). */
+const CLOSE = { completed: 7, failed: 8, timedOut: 9, terminated: 27, canceled: 29, continuedAsNew: 33 } as const;
+
+function closeEvent(event: ProtoMessage): WorkflowEnd | { nextRun: string } {
+  const completed = event.message(CLOSE.completed);
+  if (completed) return completed.string(3) ? { nextRun: completed.string(3) } : { status: 'completed', result: payloadValue(completed.message(1)?.messages(1)[0]) };
+  const failed = event.message(CLOSE.failed);
+  if (failed) return failed.string(4) ? { nextRun: failed.string(4) } : { status: 'failed', ...innermostFailure(failed.message(1)) };
+  const timedOut = event.message(CLOSE.timedOut);
+  if (timedOut) return timedOut.string(2) ? { nextRun: timedOut.string(2) } : { status: 'timed_out', message: 'Workflow execution timed out' };
+  const continued = event.message(CLOSE.continuedAsNew);
+  if (continued) return { nextRun: continued.string(1) };
+  const terminated = event.message(CLOSE.terminated);
+  if (terminated) return { status: 'terminated', message: terminated.string(1) || 'Workflow execution terminated' };
+  if (event.message(CLOSE.canceled)) return { status: 'canceled', message: 'Workflow canceled' };
+  throw new Error(`Temporal answered the wait for the end of a workflow with an event of type ${event.uint(3)}`);
+}
+
+/** The innermost cause of a Failure: its ApplicationFailureInfo type, if any, and its message. */
+function innermostFailure(failure: ProtoMessage | undefined): { type?: string; message: string } {
+  let innermost = failure;
+  for (let cause = failure?.message(4); cause; cause = cause.message(4)) innermost = cause;
+  const type = innermost?.message(5)?.string(1);
+  return { ...(type ? { type } : {}), message: innermost?.string(1) ?? 'the workflow failed' };
+}
+
+const JSON_PLAIN = Buffer.from('json/plain');
+
+function jsonPayload(value: unknown, metadata: Record<string, string> = {}): ProtoWriter {
+  const payload = new ProtoWriter();
+  for (const [key, text] of Object.entries({ encoding: 'json/plain', ...metadata })) {
+    payload.message(1, new ProtoWriter().string(1, key).bytes(2, Buffer.from(text)));
+  }
+  return payload.bytes(2, Buffer.from(JSON.stringify(value)));
+}
+
+/** The value of a payload the default converter wrote: JSON, or binary/null for undefined. */
+function payloadValue(payload: ProtoMessage | undefined): unknown {
+  if (payload === undefined) return undefined;
+  const encoding = payload.messages(1).find((entry) => entry.string(1) === 'encoding')?.bytes(2);
+  if (encoding?.equals(JSON_PLAIN)) return JSON.parse(payload.string(2)) as unknown;
+  if (encoding?.toString() === 'binary/null') return undefined;
+  throw new Error(`the workflow's result is a payload of encoding "${encoding?.toString() ?? 'none'}", not JSON`);
+}
