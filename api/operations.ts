@@ -14,6 +14,7 @@ import {
 import { REPLICATION_VERIFY_WORKFLOW } from '../replication/control.js';
 import { ControlError } from '../control/errors.js';
 import { describeFailure, OperationRunningError } from './operationFailures.js';
+import { operationProgress, type RunningActivity } from './operationProgress.js';
 import { DEFAULT_TASK_QUEUE, progressQuery, WorkflowProgress } from '../workflows/shared.js';
 
 export { describeFailure, OperationRunningError };
@@ -93,7 +94,7 @@ export async function describeOperation(client: Client, workflowId: string, ende
   const status = operationStatus(description.status.name);
   const view: OperationView = { workflowId, operation, status };
   if (status === 'running') {
-    view.progress = { ...(await queryProgress(handle)), ...heartbeatOf(description.raw.pendingActivities) };
+    view.progress = operationProgress(await queryProgress(handle), runningActivity(description.raw.pendingActivities));
   } else if (status === 'completed') {
     view.result = ended ? ended.result : await handle.result();
   } else if (status === 'failed') {
@@ -154,23 +155,12 @@ async function queryProgress(handle: WorkflowHandle): Promise<WorkflowProgress |
 
 type PendingActivities = WorkflowDescription['raw']['pendingActivities'];
 
-/**
- * The latest heartbeat of the running activity, plus its attempt and last failure, if any. The
- * activity's own `phase` (e.g. verify's 'trees' or 'packs') becomes `activityPhase`: the
- * workflow's `phase` (running, completed, failed) is the operation's and must not be overwritten.
- */
-function heartbeatOf(pending: PendingActivities): Record<string, unknown> {
+/** The first pending activity (an operation runs one at a time), its heartbeat decoded. */
+function runningActivity(pending: PendingActivities): RunningActivity | undefined {
   const activity = pending?.[0];
-  if (!activity) return {};
+  if (!activity) return undefined;
   const payload = activity.heartbeatDetails?.payloads?.[0];
-  const { phase, ...details } = payload ? (defaultPayloadConverter.fromPayload(payload) as Record<string, unknown>) : {};
-  const lastFailure = activity.lastFailure?.message;
-  return {
-    ...details,
-    ...(phase !== undefined ? { activityPhase: phase } : {}),
-    activityAttempt: activity.attempt ?? 1,
-    ...(lastFailure ? { lastFailure } : {}),
-  };
+  return { details: payload ? defaultPayloadConverter.fromPayload(payload) : undefined, attempt: activity.attempt ?? 1, lastFailure: activity.lastFailure?.message ?? undefined };
 }
 
 async function failureOf(handle: WorkflowHandle): Promise<{ type?: string; message: string }> {

@@ -1,22 +1,25 @@
-// Runs one operation on a configured Temporal cluster with the CLI's own three gRPC calls (cli/wire/):
+// Runs one operation on a configured Temporal cluster with the CLI's own gRPC calls (cli/wire/):
 // start the workflow as the SDK would (the same id, search attributes and summary), long-poll its
-// history for the close event, and cancel it on Ctrl-C. Taken when no progress line is drawn (a
-// script, --json, -q): it loads no Temporal SDK, which saves a command ~0.13–0.25 s of loading and
-// connecting before any work starts. A `meridian worker` elsewhere does the work, with its own
-// passphrases: this shell's are never sent.
+// history for the close event, cancel it on Ctrl-C, and on a terminal feed the progress line from
+// its description and progress query. It loads no Temporal SDK, which saves a command ~0.13–0.25 s
+// of loading and connecting before any work starts. A `meridian worker` elsewhere does the work,
+// with its own passphrases: this shell's are never sent.
 
 import os from 'node:os';
 import { OperationRunningError } from '../api/operationFailures.js';
-import { operationStart, type Operation, type OperationInput, type OperationOutput } from '../workflows/catalog.js';
+import { operationStart, PROGRESS_QUERY, type Operation, type OperationInput, type OperationOutput } from '../workflows/catalog.js';
 import { OperationFailure, unavailableError } from './exitCodes.js';
 import type { OperationRun } from './operation.js';
-import { notice } from './output.js';
+import { notice, progressWanted } from './output.js';
+import { showProgress } from './progress.js';
 import { remotePassphraseError } from './remotePassphrase.js';
 import { describeTarget, type TemporalTarget } from './temporalSettings.js';
 import { tlsFailure } from './tlsProbe.js';
 import { GrpcChannel } from './wire/grpc.js';
 import { GRPC_STATUS, GrpcError, GrpcUnreachable } from './wire/grpcError.js';
-import { awaitWorkflowEnd, requestCancel, startWorkflow } from './wire/workflowService.js';
+import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, startWorkflow } from './wire/workflowService.js';
+import { operationProgress } from '../api/operationProgress.js';
+import type { OperationView } from '../api/operations.js';
 
 export interface ClusterQueue {
   cluster: TemporalTarget;
@@ -38,18 +41,27 @@ export async function runOverGrpc<O extends Operation>({ cluster, namespace, tas
       requestCancel(channel, namespace, start.workflowId, runId, identity).catch(() => undefined);
     };
     process.once('SIGINT', cancel);
+    const line = progressWanted() ? showProgress(() => runningView(channel, namespace, operation, start.workflowId), operation, `task queue "${taskQueue}"`) : undefined;
     try {
       const end = await awaitWorkflowEnd(channel, namespace, start.workflowId, runId);
       if (end.status === 'completed') return { workflowId: start.workflowId, result: end.result as OperationOutput<O> };
       throw remotePassphraseError(end, `the worker at ${cluster.address}`) ?? new OperationFailure(end.type, end.message);
     } finally {
       process.removeListener('SIGINT', cancel);
+      line?.stop();
     }
   } catch (err) {
     throw await unreachable(err, cluster);
   } finally {
     channel.close();
   }
+}
+
+/** What the progress line draws: whether the run still runs, and its progress query merged with its activity's heartbeat. */
+async function runningView(channel: GrpcChannel, namespace: string, operation: Operation, workflowId: string): Promise<OperationView> {
+  const state = await describeWorkflow(channel, namespace, workflowId);
+  if (!state.running) return { workflowId, operation, status: 'completed' };
+  return { workflowId, operation, status: 'running', progress: operationProgress(await queryWorkflow(channel, namespace, workflowId, PROGRESS_QUERY), state.activity) };
 }
 
 /** A call that never reached Temporal, or that Temporal refused to let through, says "cannot reach" (exit 4); TLS failures in words. */

@@ -1,11 +1,10 @@
-// Runs one operation as a Temporal workflow through the SDK and waits for its result: as a mere
-// client of a configured cluster when a progress line is drawn (its query needs the SDK; without
-// one, cli/grpcOperation.ts runs it lighter), else on the embedded dev server with a worker in this
-// process. Ctrl-C cancels the workflow; workflows of embedded CLI runs that were killed are
-// terminated by the next run (cli/orphans.ts).
+// Runs one operation as a Temporal workflow on the embedded dev server (no Temporal address
+// configured), with a worker in this process, and waits for its result (a configured cluster is
+// cli/grpcOperation.ts's). Ctrl-C cancels the workflow; workflows of embedded CLI runs that were
+// killed are terminated by the next run (cli/orphans.ts).
 
-import { type Client, WorkflowFailedError } from '@temporalio/client';
-import { describeFailure, describeOperation, startOperation } from '../api/operations.js';
+import type { Client } from '@temporalio/client';
+import { describeOperation, startOperation } from '../api/operations.js';
 import { commandAuthority } from '../worker/authority.js';
 import { commandRepository } from '../worker/workerConfig.js';
 import { Operation, OperationInput, OperationOutput, operationPaths } from '../workflows/catalog.js';
@@ -13,23 +12,12 @@ import { checkEmbeddedBackupReplication } from './embeddedReplication.js';
 import type { OperationOptions, OperationRun } from './operation.js';
 import { count, notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
-import { remotePassphraseError } from './remotePassphrase.js';
 import { terminateOrphanedWorkflows, privateTaskQueue } from './orphans.js';
 import { connectTemporal, startEmbeddedServer, withRuntime } from './temporal.js';
 import type { TemporalSettings } from './temporalSettings.js';
 
-export async function runOverTemporal<O extends Operation>(settings: TemporalSettings, operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
+export async function runOverEmbeddedServer<O extends Operation>(settings: TemporalSettings, operation: O, input: OperationInput<O>, options: OperationOptions): Promise<OperationRun<O>> {
   const progress = progressWanted();
-  if (settings.cluster) {
-    const temporal = await connectTemporal(settings.cluster, settings.namespace);
-    try {
-      return await follow(temporal.client, operation, input, settings.taskQueue, progress).catch((err: unknown) => {
-        throw passphraseOfRemoteWorker(err, settings.cluster!.address);
-      });
-    } finally {
-      await temporal.close();
-    }
-  }
   if (operation === 'backup') checkEmbeddedBackupReplication(commandRepository(input.repo));
   const { address } = await startEmbeddedServer(settings.home);
   return withRuntime('operation', async () => {
@@ -55,22 +43,16 @@ export async function runOverTemporal<O extends Operation>(settings: TemporalSet
   });
 }
 
-/** A wrong passphrase of the worker at `address` says that it went by its own configuration. */
-function passphraseOfRemoteWorker(err: unknown, address: string): unknown {
-  if (!(err instanceof WorkflowFailedError)) return err;
-  return remotePassphraseError(describeFailure(err), `the worker at ${address}`, err) ?? err;
-}
-
 async function follow<O extends Operation>(
   client: Client,
   operation: O,
   input: OperationInput<O>,
   taskQueue: string,
   progress: boolean,
-  started?: (workflowId: Promise<string>) => void,
+  started: (workflowId: Promise<string>) => void,
 ): Promise<OperationRun<O>> {
   const start = startOperation(client, operation, input, taskQueue);
-  started?.(start.then((h) => h.workflowId));
+  started(start.then((h) => h.workflowId));
   const handle = await start;
   const cancel = () => {
     notice(`canceling ${handle.workflowId} (Ctrl-C again to stop waiting)`);

@@ -214,6 +214,9 @@ export function operationSearchAttributes<O extends Operation>(operation: O, inp
   ];
 }
 
+/** The query every operation's workflow answers with its progress (workflows/shared.ts defines it). */
+export const PROGRESS_QUERY = 'progress';
+
 /**
  * What a starter (the HTTP API, the CLI through the SDK or its own gRPC calls) gives Temporal for
  * a run: the workflow type, a readable workflow id (the repository's one id for an operation that

@@ -14,7 +14,7 @@ import type { UnlockResult } from '../core/unlock.js';
 import type { PruneResult } from '../core/prune.js';
 import type { ScrubReport } from '../core/scrub.js';
 import type { GroupBy, RetentionPolicy } from '../core/retention.js';
-import type { Operation, OperationOutput } from './catalog.js';
+import { PROGRESS_QUERY, type Operation, type OperationOutput } from './catalog.js';
 import type { BackupReplication, ReplicationOperation, ReplicationVerifyOutput } from './replicationDefs.js';
 
 export { DEFAULT_TASK_QUEUE } from './taskQueue.js';
@@ -167,7 +167,7 @@ export interface WorkflowProgress {
   error?: string;
 }
 
-export const progressQuery = defineQuery<WorkflowProgress>('progress');
+export const progressQuery = defineQuery<WorkflowProgress>(PROGRESS_QUERY);
 
 /** The runs only Schedules start (`meridian apply`): not operations of the catalog, no API route to start them. */
 export type ScheduledOperation = 'scheduled-backup' | 'scrub';

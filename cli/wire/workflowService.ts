@@ -1,10 +1,12 @@
-// The three calls of Temporal's WorkflowService that a CLI command needs to run a workflow and wait
-// for it — start it, wait for its close event (following continue-as-new), request its
-// cancellation — encoded by hand on the field numbers of temporal/api (workflowservice/v1
-// request_response.proto, history/v1 message.proto, failure/v1 message.proto). Payloads are the SDK
-// default converter's JSON ("json/plain"), which is what Meridian's workers use.
+// The calls of Temporal's WorkflowService that a CLI command needs to run a workflow and wait for
+// it — start it, wait for its close event (following continue-as-new), request its cancellation,
+// and for the progress line describe it and query it — encoded by hand on the field numbers of
+// temporal/api (workflowservice/v1 request_response.proto, history/v1, workflow/v1, failure/v1
+// message.proto). Payloads are the SDK default converter's JSON ("json/plain"), which is what
+// Meridian's workers use.
 
 import { randomUUID } from 'node:crypto';
+import type { RunningActivity } from '../../api/operationProgress.js';
 import { GrpcChannel } from './grpc.js';
 import { ProtoMessage, ProtoWriter } from './protobuf.js';
 
@@ -13,7 +15,11 @@ const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
 const LONG_POLL_MS = 70_000;
 const CALL_MS = 10_000;
 
+/** A progress query that no worker answers in this time is skipped (the line says it waits for a worker). */
+const QUERY_MS = 3_000;
+
 const WORKFLOW_ID_REUSE_ALLOW_DUPLICATE = 1;
+const WORKFLOW_EXECUTION_STATUS_RUNNING = 1;
 const WORKFLOW_ID_CONFLICT_FAIL = 1;
 const TASK_QUEUE_KIND_NORMAL = 1;
 const HISTORY_EVENT_FILTER_CLOSE_EVENT = 2;
@@ -94,6 +100,37 @@ export async function requestCancel(channel: GrpcChannel, namespace: string, wor
     .string(4, randomUUID())
     .string(5, firstRunId);
   await channel.call(`${SERVICE}/RequestCancelWorkflowExecution`, request.finish(), { timeoutMs: CALL_MS });
+}
+
+/** A workflow as the progress line reads it: whether it still runs, and its running activity, if any. */
+export interface WorkflowState {
+  running: boolean;
+  activity?: RunningActivity;
+}
+
+/** DescribeWorkflowExecution: the status of the workflow's latest run and its first pending activity's heartbeat. */
+export async function describeWorkflow(channel: GrpcChannel, namespace: string, workflowId: string): Promise<WorkflowState> {
+  const request = new ProtoWriter().string(1, namespace).message(2, new ProtoWriter().string(1, workflowId));
+  const response = ProtoMessage.decode(await channel.call(`${SERVICE}/DescribeWorkflowExecution`, request.finish(), { timeoutMs: CALL_MS }));
+  const running = response.message(2)?.uint(5) === WORKFLOW_EXECUTION_STATUS_RUNNING;
+  const pending = response.messages(3)[0];
+  if (pending === undefined) return { running };
+  const lastFailure = pending.message(11)?.string(1);
+  return { running, activity: { details: payloadValue(pending.message(4)?.messages(1)[0]), attempt: pending.uint(7), ...(lastFailure ? { lastFailure } : {}) } };
+}
+
+/** QueryWorkflow without arguments: the query's JSON answer, or undefined when no worker answered in time or it was rejected. */
+export async function queryWorkflow(channel: GrpcChannel, namespace: string, workflowId: string, queryType: string): Promise<unknown> {
+  const request = new ProtoWriter()
+    .string(1, namespace)
+    .message(2, new ProtoWriter().string(1, workflowId))
+    .message(3, new ProtoWriter().string(1, queryType));
+  try {
+    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { timeoutMs: QUERY_MS }));
+    return payloadValue(response.message(1)?.messages(1)[0]);
+  } catch {
+    return undefined; // no worker has picked the workflow up yet, or none answers now
+  }
 }
 
 /** HistoryEvent attribute fields of the close events (temporal/api/history/v1/message.proto). */

@@ -1,18 +1,21 @@
-// The CLI's own gRPC calls on a configured cluster (cli/grpcOperation.ts), taken when no progress
-// line is drawn, against the shared test Temporal server and a `meridian worker`: a run starts as
-// the SDK would start it (search attributes and summary, findable by them) and loads no Temporal
-// client, grpc-js or protobufjs; a run that ends otherwise than completed, a refused start and
-// Ctrl-C behave as on the SDK path (the exit code, the one-line message, the cancellation request).
+// The CLI's own gRPC calls on a configured cluster (cli/grpcOperation.ts) against the shared test
+// Temporal server and a `meridian worker`: a run starts as the SDK would start it (search
+// attributes and summary, findable by them) and loads no Temporal client, grpc-js or protobufjs; a
+// run that ends otherwise than completed, a refused start and Ctrl-C behave as on the SDK path (the
+// exit code, the one-line message, the cancellation request); what the progress line reads
+// (describe, progress query) decodes from the real server's answers.
 
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
-import { OPERATIONS, repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from '../../workflows/catalog';
+import { OPERATIONS, PROGRESS_QUERY, repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from '../../workflows/catalog';
 import { repositoryWorkflowId } from '../../workflows/workflowIds';
 import { meridianEnv, MeridianWorkerProcess, parseJson, projectRoot, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
 import { eventually } from '../helpers/polling';
-import { uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
+import { testAddress, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
+import { GrpcChannel } from '../../cli/wire/grpc';
+import { describeWorkflow, queryWorkflow } from '../../cli/wire/workflowService';
 import { tempDir, writeTree } from '../helpers/trees';
 
 const scope = useTestConnection();
@@ -99,5 +102,22 @@ describe('meridian on a configured cluster without a progress line', () => {
     const run = await meridian(['prune', '--repo', repo]);
     expect(run).toMatchObject({ code: 1, stdout: '' });
     expect(run.stderr).toBe(`meridian: a prune of this repository is already running (workflow ${workflowId}); wait for it to finish, or follow it with GET /v1/operations/{workflowId} or temporal workflow describe\n`);
+  });
+
+  it('what the progress line reads: a finished run is no longer running and its worker answers the progress query; a run no worker took answers nothing', async () => {
+    const channel = new GrpcChannel({ address: testAddress() });
+    try {
+      const backup = parseJson<{ workflowId: string }>(await meridian(['backup', 'source', '--repo', repo, '--json']));
+      expect(await describeWorkflow(channel, 'default', backup.workflowId)).toEqual({ running: false });
+      expect(await queryWorkflow(channel, 'default', backup.workflowId, PROGRESS_QUERY)).toMatchObject({ operation: 'backup', phase: 'completed' });
+
+      const waiting = `waiting-${Date.now()}`;
+      await scope.t.client.workflow.start(OPERATIONS.backup.workflowType, { workflowId: waiting, taskQueue: uniqueTaskQueue('cli-grpc-nobody'), args: [{ repo, path: path.join(work, 'source') }] });
+      scope.started.push(waiting);
+      expect(await describeWorkflow(channel, 'default', waiting)).toEqual({ running: true });
+      expect(await queryWorkflow(channel, 'default', waiting, PROGRESS_QUERY)).toBeUndefined();
+    } finally {
+      channel.close();
+    }
   });
 });

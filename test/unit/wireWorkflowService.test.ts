@@ -6,7 +6,8 @@
 import { temporal } from '@temporalio/proto';
 import type { GrpcChannel } from '../../cli/wire/grpc';
 import { ProtoMessage, ProtoWriter } from '../../cli/wire/protobuf';
-import { awaitWorkflowEnd, requestCancel, startWorkflow } from '../../cli/wire/workflowService';
+import { awaitWorkflowEnd, describeWorkflow, requestCancel, startWorkflow } from '../../cli/wire/workflowService';
+import { operationProgress } from '../../api/operationProgress';
 
 const service = temporal.api.workflowservice.v1;
 const EventType = temporal.api.enums.v1.EventType;
@@ -102,6 +103,27 @@ test('a cancellation names the workflow and the run it began with', async () => 
   const { channel, calls } = recordingChannel([service.RequestCancelWorkflowExecutionResponse.encode({}).finish()]);
   await requestCancel(channel, 'ns', 'wf', 'run-1', '42@host');
   expect(service.RequestCancelWorkflowExecutionRequest.decode(calls[0]!.request)).toMatchObject({ namespace: 'ns', workflowExecution: { workflowId: 'wf', runId: '' }, firstExecutionRunId: 'run-1', identity: '42@host' });
+});
+
+test('the description of a running workflow gives its first pending activity: heartbeat, attempt, last failure; merged as the API merges it', async () => {
+  const { channel, calls } = recordingChannel([
+    service.DescribeWorkflowExecutionResponse.encode({
+      workflowExecutionInfo: { status: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING },
+      pendingActivities: [{ heartbeatDetails: { payloads: [json({ phase: 'packs', done: 3, total: 9 })] }, attempt: 2, lastFailure: { message: 'storage unreachable' } }],
+    }).finish(),
+  ]);
+  const state = await describeWorkflow(channel, 'ns', 'wf');
+  expect(service.DescribeWorkflowExecutionRequest.decode(calls[0]!.request)).toMatchObject({ namespace: 'ns', execution: { workflowId: 'wf' } });
+  expect(state).toEqual({ running: true, activity: { details: { phase: 'packs', done: 3, total: 9 }, attempt: 2, lastFailure: 'storage unreachable' } });
+  expect(operationProgress({ operation: 'verify', phase: 'running' }, state.activity)).toEqual({
+    operation: 'verify',
+    phase: 'running',
+    activityPhase: 'packs',
+    done: 3,
+    total: 9,
+    activityAttempt: 2,
+    lastFailure: 'storage unreachable',
+  });
 });
 
 test('varints past 32 bits and fields of every wire type round-trip; truncated input is an error', () => {
