@@ -4,6 +4,7 @@
 // and the reflection of every Temporal proto) costs ~0.13–0.25 s before the first call.
 
 import http2 from 'node:http2';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tlsConnectOptions } from '../tlsProbe.js';
 import type { TemporalTarget } from '../temporalSettings.js';
 import { GrpcError, GRPC_STATUS, GrpcUnreachable } from './grpcError.js';
@@ -11,19 +12,33 @@ import { GrpcError, GRPC_STATUS, GrpcUnreachable } from './grpcError.js';
 /** The headers the SDK's own client sends, so the server sees who calls (and can check versions). */
 const CLIENT_HEADERS = { 'client-name': 'meridian-cli' };
 
+/** How long a channel that has had an answer retries a call that failed in passing, and its pauses. */
+const RETRY_FOR_MS = 60_000;
+const FIRST_PAUSE_MS = 200;
+const LONGEST_PAUSE_MS = 5_000;
+/** Statuses of a server that may answer in a moment: restarting, overloaded, its deadline missed. */
+const TRANSIENT = new Set<number>([GRPC_STATUS.UNAVAILABLE, GRPC_STATUS.DEADLINE_EXCEEDED, GRPC_STATUS.RESOURCE_EXHAUSTED]);
+
 export interface CallOptions {
   /** The call's deadline, sent as grpc-timeout and enforced here too. */
   timeoutMs: number;
+  /** false: one attempt only, for a call whose failure the caller takes as an answer (a query no worker answers). */
+  retry?: boolean;
 }
 
 /**
  * A connection to a gRPC server (opened on the first call). A call rejects with a GrpcError when
  * the server answered with a status, a GrpcUnreachable when it never answered (nothing listening,
- * TLS refused, the connection dropped).
+ * TLS refused, the connection dropped). Once the server has answered a call, a later call that
+ * fails in passing (the connection dropped, the frontend restarting or overloaded) is sent again,
+ * on a new connection if need be, for up to a minute: a long backup outlives a frontend's restart.
+ * Before any answer nothing is retried, so a wrong address or TLS setting fails at once. Callers
+ * send only calls that are safe to repeat (a cancellation carries its request id).
  */
 export class GrpcChannel {
   private session?: http2.ClientHttp2Session;
   private readonly headers: Record<string, string>;
+  private answered = false;
 
   constructor(private readonly target: TemporalTarget) {
     const apiKey: Record<string, string> = target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {};
@@ -32,7 +47,26 @@ export class GrpcChannel {
     this.headers = { ...CLIENT_HEADERS, ...metadata, ...apiKey };
   }
 
-  async call(path: string, request: Buffer, { timeoutMs }: CallOptions): Promise<Buffer> {
+  async call(path: string, request: Buffer, options: CallOptions): Promise<Buffer> {
+    let failingSince: number | undefined;
+    for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(2 * pause, LONGEST_PAUSE_MS)) {
+      try {
+        const answer = await this.callOnce(path, request, options);
+        this.answered = true;
+        return answer;
+      } catch (err) {
+        const transient = err instanceof GrpcUnreachable || (err instanceof GrpcError && TRANSIENT.has(err.code));
+        failingSince ??= Date.now();
+        if (!this.answered || !transient || options.retry === false || Date.now() - failingSince + pause > RETRY_FOR_MS) throw err;
+        // The next attempt gets a new connection: this one may be dead, hung or going away.
+        this.session?.destroy();
+        this.session = undefined;
+        await sleep(pause);
+      }
+    }
+  }
+
+  private callOnce(path: string, request: Buffer, { timeoutMs }: CallOptions): Promise<Buffer> {
     const stream = this.connected().request({
       ':method': 'POST',
       ':path': path,

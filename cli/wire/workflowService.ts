@@ -126,7 +126,7 @@ export async function queryWorkflow(channel: GrpcChannel, namespace: string, wor
     .message(2, new ProtoWriter().string(1, workflowId))
     .message(3, new ProtoWriter().string(1, queryType));
   try {
-    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { timeoutMs: QUERY_MS }));
+    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { timeoutMs: QUERY_MS, retry: false }));
     return payloadValue(response.message(1)?.messages(1)[0]);
   } catch {
     return undefined; // no worker has picked the workflow up yet, or none answers now

@@ -2,8 +2,9 @@
 // Temporal server and a `meridian worker`: a run starts as the SDK would start it (search
 // attributes and summary, findable by them) and loads no Temporal client, grpc-js or protobufjs; a
 // run that ends otherwise than completed, a refused start and Ctrl-C behave as on the SDK path (the
-// exit code, the one-line message, the cancellation request); what the progress line reads
-// (describe, progress query) decodes from the real server's answers.
+// exit code, the one-line message, the cancellation request); a wait outlives its connection being
+// reset; what the progress line reads (describe, progress query) decodes from the real server's
+// answers.
 
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { once } from 'node:events';
 import { OPERATIONS, PROGRESS_QUERY, repositoryLabel, SEARCH_ATTRIBUTE_KEYS } from '../../workflows/catalog';
 import { repositoryWorkflowId } from '../../workflows/workflowIds';
 import { meridianEnv, MeridianWorkerProcess, parseJson, projectRoot, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
+import { startFaultProxy } from '../helpers/faultProxy';
 import { eventually } from '../helpers/polling';
 import { testAddress, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
 import { GrpcChannel } from '../../cli/wire/grpc';
@@ -93,6 +95,33 @@ describe('meridian on a configured cluster without a progress line', () => {
     const [code] = await exited;
     expect(code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toBe('meridian: stopped by the test');
+  });
+
+  it('a wait outlives its connection being reset: the CLI connects again and reports how the run ended', async () => {
+    const [host, port] = testAddress().split(':') as [string, string];
+    const proxy = await startFaultProxy({ target: { host, port: Number(port) }, failShare: 0 });
+    try {
+      const taskQueue = uniqueTaskQueue('cli-grpc-nobody');
+      const cli = spawn(process.execPath, [path.join(projectRoot, 'bin', 'meridian.js'), 'backup', 'source', '--repo', repo], {
+        cwd: work,
+        env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`, MERIDIAN_TASK_QUEUE: taskQueue },
+      });
+      let stderr = '';
+      cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = once(cli, 'exit');
+      const workflowId = await runOn(taskQueue);
+      scope.started.push(workflowId);
+      proxy.setDown(true); // the CLI's connection is reset, and so is every new one for a while
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      proxy.setDown(false);
+      await scope.t.client.workflow.getHandle(workflowId).terminate('ended while the connection was down');
+      const [code] = await exited;
+      expect({ code, stderr }).toEqual({ code: 1, stderr: 'meridian: ended while the connection was down\n' });
+      expect(proxy.counts.down).toBeGreaterThan(0);
+      expect(proxy.counts.connections).toBeGreaterThan(proxy.counts.down + 1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a prune while another holds the repository exits 1 naming the running one', async () => {
