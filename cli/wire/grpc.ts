@@ -24,6 +24,8 @@ export interface CallOptions {
   timeoutMs: number;
   /** false: one attempt only, for a call whose failure the caller takes as an answer (a query no worker answers). */
   retry?: boolean;
+  /** Headers of this call on top of the channel's (e.g. `temporal-namespace`, which Temporal Cloud routes by). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -66,7 +68,7 @@ export class GrpcChannel {
     }
   }
 
-  private callOnce(path: string, request: Buffer, { timeoutMs }: CallOptions): Promise<Buffer> {
+  private callOnce(path: string, request: Buffer, { timeoutMs, headers }: CallOptions): Promise<Buffer> {
     const stream = this.connected().request({
       ':method': 'POST',
       ':path': path,
@@ -74,6 +76,7 @@ export class GrpcChannel {
       te: 'trailers',
       'grpc-timeout': `${Math.ceil(timeoutMs)}m`,
       ...this.headers,
+      ...headers,
     });
     const framed = Buffer.alloc(5 + request.length);
     framed.writeUInt32BE(request.length, 1);

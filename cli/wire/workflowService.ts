@@ -18,6 +18,9 @@ const CALL_MS = 10_000;
 /** A progress query that no worker answers in this time is skipped (the line says it waits for a worker). */
 const QUERY_MS = 3_000;
 
+/** The header the SDK adds to every call in a namespace; Temporal Cloud routes and authorizes by it. */
+const inNamespace = (namespace: string) => ({ 'temporal-namespace': namespace });
+
 const WORKFLOW_ID_REUSE_ALLOW_DUPLICATE = 1;
 const WORKFLOW_EXECUTION_STATUS_RUNNING = 1;
 const WORKFLOW_ID_CONFLICT_FAIL = 1;
@@ -59,7 +62,7 @@ export async function startWorkflow(channel: GrpcChannel, start: StartWorkflow):
     .message(15, searchAttributes)
     .uint(22, WORKFLOW_ID_CONFLICT_FAIL)
     .message(23, new ProtoWriter().message(1, jsonPayload(start.summary)));
-  const response = ProtoMessage.decode(await channel.call(`${SERVICE}/StartWorkflowExecution`, request.finish(), { timeoutMs: CALL_MS }));
+  const response = ProtoMessage.decode(await channel.call(`${SERVICE}/StartWorkflowExecution`, request.finish(), { headers: inNamespace(start.namespace), timeoutMs: CALL_MS }));
   return response.string(1);
 }
 
@@ -75,7 +78,7 @@ export async function awaitWorkflowEnd(channel: GrpcChannel, namespace: string, 
       .uint(6, HISTORY_EVENT_FILTER_CLOSE_EVENT)
       .uint(7, true);
     if (pageToken) request.bytes(4, pageToken);
-    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/GetWorkflowExecutionHistory`, request.finish(), { timeoutMs: LONG_POLL_MS }));
+    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/GetWorkflowExecutionHistory`, request.finish(), { headers: inNamespace(namespace), timeoutMs: LONG_POLL_MS }));
     const event = response.message(1)?.messages(1)[0];
     if (event === undefined) {
       pageToken = response.bytes(3);
@@ -99,7 +102,7 @@ export async function requestCancel(channel: GrpcChannel, namespace: string, wor
     .string(3, identity)
     .string(4, randomUUID())
     .string(5, firstRunId);
-  await channel.call(`${SERVICE}/RequestCancelWorkflowExecution`, request.finish(), { timeoutMs: CALL_MS });
+  await channel.call(`${SERVICE}/RequestCancelWorkflowExecution`, request.finish(), { headers: inNamespace(namespace), timeoutMs: CALL_MS });
 }
 
 /** A workflow as the progress line reads it: whether it still runs, and its running activity, if any. */
@@ -111,7 +114,7 @@ export interface WorkflowState {
 /** DescribeWorkflowExecution: the status of the workflow's latest run and its first pending activity's heartbeat. */
 export async function describeWorkflow(channel: GrpcChannel, namespace: string, workflowId: string): Promise<WorkflowState> {
   const request = new ProtoWriter().string(1, namespace).message(2, new ProtoWriter().string(1, workflowId));
-  const response = ProtoMessage.decode(await channel.call(`${SERVICE}/DescribeWorkflowExecution`, request.finish(), { timeoutMs: CALL_MS }));
+  const response = ProtoMessage.decode(await channel.call(`${SERVICE}/DescribeWorkflowExecution`, request.finish(), { headers: inNamespace(namespace), timeoutMs: CALL_MS }));
   const running = response.message(2)?.uint(5) === WORKFLOW_EXECUTION_STATUS_RUNNING;
   const pending = response.messages(3)[0];
   if (pending === undefined) return { running };
@@ -126,7 +129,7 @@ export async function queryWorkflow(channel: GrpcChannel, namespace: string, wor
     .message(2, new ProtoWriter().string(1, workflowId))
     .message(3, new ProtoWriter().string(1, queryType));
   try {
-    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { timeoutMs: QUERY_MS, retry: false }));
+    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { headers: inNamespace(namespace), timeoutMs: QUERY_MS, retry: false }));
     return payloadValue(response.message(1)?.messages(1)[0]);
   } catch {
     return undefined; // no worker has picked the workflow up yet, or none answers now

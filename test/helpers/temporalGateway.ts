@@ -35,6 +35,8 @@ export interface TemporalGateway {
     /** Calls refused because their method is in `refuse`. */
     refused: number;
   };
+  /** Every call that reached the gateway: its method path and its `temporal-namespace` header, if any. */
+  calls: { method: string; namespace?: string }[];
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startTemporalGateway(options: TemporalGatewayOptions): Pro
   upstream.on('error', () => undefined); // each forwarded stream reports its own failure
   const counts = { sessions: 0, forwarded: 0, unauthenticated: 0, refused: 0 };
   const refusedMethods = new Set(options.refuse ?? []);
+  const calls: TemporalGateway['calls'] = [];
 
   const server = http2.createSecureServer({
     cert: options.cert,
@@ -61,6 +64,8 @@ export async function startTemporalGateway(options: TemporalGatewayOptions): Pro
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
     const method = String(headers[':path']);
+    const namespace = headers['temporal-namespace'];
+    calls.push({ method, ...(typeof namespace === 'string' ? { namespace } : {}) });
     if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
       counts.unauthenticated += 1;
       return answerStatus(stream, GRPC_UNAUTHENTICATED, 'missing or wrong API key');
@@ -85,6 +90,7 @@ export async function startTemporalGateway(options: TemporalGatewayOptions): Pro
   return {
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     counts,
+    calls,
     close: async () => {
       for (const session of sessions) session.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

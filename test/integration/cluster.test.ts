@@ -176,9 +176,14 @@ describe('meridian on a cluster with an API key and its own namespace (as Tempor
     }
     expect(await meridian(env, 'init', '--repo', path.join(work, 'repo-cloud'))).toMatchObject({ code: 0 });
     const before = gateway.counts.forwarded;
+    const callsBefore = gateway.calls.length;
     expectBackedUp(await meridian(env, 'backup', 'source', '--repo', path.join(work, 'repo-cloud'), '--json'), 8);
     expect(gateway.counts.forwarded).toBeGreaterThan(before);
     expect(gateway.counts.unauthenticated).toBe(0);
+    // As the SDK does, the CLI names the namespace in a header on each call (Temporal Cloud routes by it).
+    const cliCalls = gateway.calls.slice(callsBefore).filter(({ method }) => /StartWorkflowExecution|GetWorkflowExecutionHistory/.test(method));
+    expect(cliCalls.length).toBeGreaterThanOrEqual(2);
+    expect(cliCalls.filter((call) => call.namespace !== namespace)).toEqual([]);
   });
 
   it('a wrong API key is one line and exit 4', async () => {
