@@ -8,6 +8,7 @@ import { classifyError, OperationFailure, usageError } from '../../cli/exitCodes
 import { renderProgress } from '../../cli/progress';
 import { RepositoryError } from '../../core/errors';
 import { StorageError } from '../../storage/storage';
+import { GrpcError, GRPC_STATUS } from '../../cli/wire/grpcError';
 
 /** A workflow failure as the client sees it when an activity failed with `failure`. */
 function workflowFailure(failure: Error): WorkflowFailedError {
@@ -64,11 +65,20 @@ describe('classifyError', () => {
     [new StorageError('transient', 'connection reset'), 'storage_unavailable'],
     [new StorageError('permanent', 'bucket missing'), 'storage_permanent'],
     [new ServiceError('Unexpected error while making gRPC request'), 'temporal_unavailable'],
+    [new GrpcError(GRPC_STATUS.INVALID_ARGUMENT, 'search attribute MeridianOperation is not defined'), 'temporal_unavailable'],
     [workflowFailure(ApplicationFailure.nonRetryable('disk full', 'no-space')), 'no_space'],
     [workflowFailure(ApplicationFailure.nonRetryable('odd', 'SomethingElse')), 'failed'],
     [new Error('something unexpected'), 'failed'],
   ])('%p has the --json error code %s', (err, code) => {
     expect(classifyError(err).code).toBe(code);
+  });
+
+  it("a call Temporal refused through the CLI's own gRPC calls reads as through the SDK", () => {
+    expect(classifyError(new GrpcError(GRPC_STATUS.NOT_FOUND, 'Namespace backups is not found.'))).toEqual({
+      exitCode: 4,
+      code: 'temporal_unavailable',
+      message: 'Temporal did not answer: 5 NOT_FOUND: Namespace backups is not found.',
+    });
   });
 
   it('a canceled workflow is an operation that failed', () => {
