@@ -7,6 +7,8 @@
 
 import os from 'node:os';
 import { OperationRunningError } from '../api/operationFailures.js';
+import type { OperationView } from '../api/operations.js';
+import { operationProgress } from '../api/operationProgress.js';
 import { operationStart, PROGRESS_QUERY, type Operation, type OperationInput, type OperationOutput } from '../workflows/catalog.js';
 import { OperationFailure, unavailableError } from './exitCodes.js';
 import type { OperationRun } from './operation.js';
@@ -18,8 +20,6 @@ import { tlsFailure } from './tlsProbe.js';
 import { GrpcChannel } from './wire/grpc.js';
 import { GRPC_STATUS, GrpcError, GrpcUnreachable } from './wire/grpcError.js';
 import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, startWorkflow } from './wire/workflowService.js';
-import { operationProgress } from '../api/operationProgress.js';
-import type { OperationView } from '../api/operations.js';
 
 export interface ClusterQueue {
   cluster: TemporalTarget;

@@ -9,7 +9,7 @@ import { tlsConnectOptions } from '../tlsProbe.js';
 import type { TemporalTarget } from '../temporalSettings.js';
 import { GrpcError, GRPC_STATUS, GrpcUnreachable } from './grpcError.js';
 
-/** The headers the SDK's own client sends, so the server sees who calls (and can check versions). */
+/** Who calls, in the header the SDK's client names itself with, so the server's logs name the CLI. */
 const CLIENT_HEADERS = { 'client-name': 'meridian-cli' };
 
 /** How long a channel that has had an answer retries a call that failed in passing, and its pauses. */
@@ -97,7 +97,7 @@ export class GrpcChannel {
     const session = secure ? http2.connect(authority, tlsConnectOptions(this.target.address, this.target.tls === true || !this.target.tls ? {} : this.target.tls)) : http2.connect(authority);
     // Errors reach the calls' streams; a session without a listener would crash the process.
     session.on('error', () => undefined);
-    // The session keeps the process alive only while a call is under way.
+    // The session alone does not keep the process alive: a call's deadline timer does while it runs.
     session.unref();
     this.session = session;
     return session;
@@ -111,7 +111,7 @@ function answer(stream: http2.ClientHttp2Stream, timeoutMs: number): Promise<Buf
     let status: { code: number; message: string } | undefined;
     const statusOf = (headers: http2.IncomingHttpHeaders) => {
       const code = headers['grpc-status'];
-      if (code !== undefined) status = { code: Number(code), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) };
+      if (code !== undefined) status = { code: Number(code), message: percentDecoded(String(headers['grpc-message'] ?? '')) };
     };
     const timer = setTimeout(() => {
       stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -135,6 +135,15 @@ function answer(stream: http2.ClientHttp2Stream, timeoutMs: number): Promise<Buf
       }
     });
   });
+}
+
+/** grpc-message is percent-encoded; a server's malformed encoding is shown as sent rather than thrown. */
+function percentDecoded(message: string): string {
+  try {
+    return decodeURIComponent(message);
+  } catch {
+    return message;
+  }
 }
 
 /** The one message of an answer, without its 5-byte frame header. */
