@@ -4,7 +4,6 @@
 // upgrade with STARTTLS, and must when there are credentials (they never cross in clear).
 // Credentials (userFile, passwordFile) are read from their files at delivery.
 
-import nodemailer from 'nodemailer';
 import type { NotificationChannel } from '../config/schema.js';
 import type { MeridianEvent } from '../workflows/eventDefs.js';
 import { readSecretFile } from './secretFile.js';
@@ -44,6 +43,8 @@ export async function deliverEmail(email: EmailSettings, event: MeridianEvent): 
   const secure = url.protocol === 'smtps:';
   const user = email.userFile !== undefined ? await readSecretFile(email.userFile, 'SMTP user file') : undefined;
   const pass = email.passwordFile !== undefined ? await readSecretFile(email.passwordFile, 'SMTP password file') : undefined;
+  // Loaded on first use: a worker that never sends mail does not hold nodemailer (~13 MiB alone).
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: url.hostname,
     port: url.port ? Number(url.port) : secure ? 465 : 587,

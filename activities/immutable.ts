@@ -4,7 +4,6 @@
 // current file, so backups and prunes go on beside it.
 
 import { maintainImmutable, requireImmutablePolicy } from '../core/immutability.js';
-import { openS3Versions } from '../storage/s3Versions.js';
 import type { ImmutableMaintenanceInput, ImmutableMaintenanceOutput } from '../workflows/shared.js';
 import { runWithHeartbeats } from './heartbeats.js';
 import type { RepositoryDeps } from './repositoryRun.js';
@@ -16,6 +15,8 @@ export function createImmutableActivities(deps: RepositoryDeps) {
       return runWithHeartbeats(async (report, cancellation) => {
         const started = Date.now();
         const admitted = await deps.authority.admit({ repo: input.repo, maintenance: 'immutable maintenance' });
+        // Loaded on first use: a worker without immutable repositories does not hold the S3 SDK (~21 MiB alone).
+        const { openS3Versions } = await import('../storage/s3Versions.js');
         const store = openS3Versions(admitted.url);
         try {
           const policy = await requireImmutablePolicy(store);

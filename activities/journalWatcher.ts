@@ -22,7 +22,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import watcher, { type AsyncSubscription } from '@parcel/watcher';
+import type { AsyncSubscription } from '@parcel/watcher';
 import { Context } from '@temporalio/activity';
 import { meridianHome } from '../config/home.js';
 import { RepositoryError } from '../core/errors.js';
@@ -43,6 +43,9 @@ export const CHECKPOINT_INTERVALS = 10;
 
 /** A subscription no round claimed for this long after the previous one ended is closed. */
 const UNCLAIMED_MS = 120_000;
+
+/** @parcel/watcher, loaded on first use: a worker that journals nothing does not hold its native module. */
+const parcelWatcher = async () => (await import('@parcel/watcher')).default;
 
 /** How late @parcel/watcher may deliver an event: it batches them for up to 500 ms (its Debounce's MAX_WAIT_TIME), plus a margin. */
 const EVENT_DELIVERY_MS = 600;
@@ -124,6 +127,7 @@ async function claim(key: string, source: string, stateFile: string, filter: Pat
   }
   const pending = new PendingChanges(source, filter);
   const w: LiveWatcher = { pending, filter, intervalsSinceSegment: 0 } as LiveWatcher;
+  const watcher = await parcelWatcher();
   w.subscription = await watcher.subscribe(source, (err, events) => {
     if (err) {
       // An overflow (or any watcher error) loses events: the next segment rescans in full.
@@ -180,7 +184,7 @@ async function writeSegment(repo: Repository, ctx: SegmentContext): Promise<{ un
   // The state file is taken before the cut: a change after it is in this segment and, should the segment never be stored, in the next run's events too.
   const nextState = `${ctx.stateFile}.next`;
   await mkdir(path.dirname(ctx.stateFile), { recursive: true });
-  await watcher.writeSnapshot(source, nextState);
+  await (await parcelWatcher()).writeSnapshot(source, nextState);
   // A change made before the state file was taken must be in this cut, or a worker dying before the
   // next segment loses it (the state file moved on): its event comes within the watcher's batching
   // delay, and is added after the batches before it.

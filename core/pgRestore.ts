@@ -6,7 +6,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 import { RepositoryError, invalidArgument } from './errors.js';
 import { listPgBackups, PgBackup, PgBackupInfo } from './pgBaseBackup.js';
 import { giveToClusterOwner, runPg } from './pgTools.js';
@@ -152,6 +151,8 @@ async function recoveryFailure(log: string, server: { stopped: boolean }): Promi
 
 /** Whether recovery is over or paused at its target, asked as $PGUSER (default postgres, the role pg backup connects as too). */
 async function recoveryState(dir: string, port: number): Promise<{ reached: boolean; lastReplayed?: string }> {
+  // Loaded on first use: a worker that restores no PostgreSQL cluster does not hold pg (~15 MiB alone).
+  const { Client } = await import('pg');
   const client = new Client({ host: dir, port, user: process.env.PGUSER ?? 'postgres', database: 'postgres' });
   await client.connect();
   try {

@@ -8,11 +8,9 @@
 import type { Client } from '@temporalio/client';
 import type { Hono } from 'hono';
 import { readTokenFile } from '../api/tokens.js';
-import { parseBind, serveApi } from '../api/serve.js';
 import type { MeridianConfig, MetricsSettings } from '../config/schema.js';
 import { ClusterStateCache, DEFAULT_REFRESH_MS, temporalReaders } from './clusterState.js';
 import { registerClusterMetrics } from './clusterMetrics.js';
-import { metricsApp } from './endpoint.js';
 import { meridianRegistry } from './registry.js';
 import { installStorageMetrics } from './storageMetrics.js';
 
@@ -60,8 +58,11 @@ export async function startWorkerMetrics(settings: MetricsSettings | undefined, 
 
 async function serveMetrics(settings: MetricsSettings | undefined, token: string | undefined, mountable: boolean): Promise<ServedMetrics> {
   installStorageMetrics();
-  const app = metricsApp(meridianRegistry, token);
-  if (settings?.bind === undefined) return { ...(mountable ? { onApi: app } : {}), close: async () => undefined };
+  // A worker that serves no /metrics does not load the HTTP app and server (hono, its Node adapter).
+  if (settings?.bind === undefined && !mountable) return { close: async () => undefined };
+  const app = (await import('./endpoint.js')).metricsApp(meridianRegistry, token);
+  if (settings?.bind === undefined) return { onApi: app, close: async () => undefined };
+  const { parseBind, serveApi } = await import('../api/serve.js');
   const { host, port } = parseBind(settings.bind);
   const served = await serveApi(app, port, host);
   return { own: { host, port: served.port }, close: () => served.close() };

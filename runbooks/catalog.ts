@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { invalidArgument, RepositoryError } from '../core/errors.js';
 import { meridianHome } from '../config/home.js';
 import { configError } from '../config/load.js';
@@ -69,9 +69,15 @@ function runbookFile(directory: string, name: string): string {
   return path.join(directory, `${name}.yaml`);
 }
 
+/** The YAML parser, loaded on first use: a worker that reads no runbook file does not hold it (~8 MiB alone). */
+function yamlParser(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load: import() would make readRunbookFile and its callers async
+  return require('yaml') as typeof Yaml;
+}
+
 /** A runbook file, validated; errors say `FILE: key.path: what is wrong`. */
 function readRunbookFile(file: string): Runbook {
-  const document = parseDocument(fs.readFileSync(file, 'utf8'), { uniqueKeys: true, prettyErrors: false });
+  const document = yamlParser().parseDocument(fs.readFileSync(file, 'utf8'), { uniqueKeys: true, prettyErrors: false });
   const syntax = document.errors[0];
   if (syntax) throw configError(file, undefined, [], syntax.message.split('\n')[0]!);
   const parsed = RunbookSchema.safeParse(document.toJS() ?? {});
