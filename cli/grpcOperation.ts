@@ -32,7 +32,7 @@ export async function runOverGrpc<O extends Operation>({ cluster, namespace, tas
   const identity = `${process.pid}@${os.hostname()}`;
   const start = operationStart(operation, input, new Date());
   try {
-    const searchAttributes = start.searchAttributes.map(({ key, value }) => ({ name: key.name, type: 'Keyword', value }));
+    const searchAttributes = start.searchAttributes.map(({ key, value }) => ({ name: key.name, type: metadataType(key.type), value }));
     const runId = await startWorkflow(channel, { ...start, namespace, identity, taskQueue, input, searchAttributes }).catch((err: unknown) => {
       throw start.onePerRepository && err instanceof GrpcError && err.code === GRPC_STATUS.ALREADY_EXISTS ? new OperationRunningError(operation, start.workflowId) : err;
     });
@@ -55,6 +55,12 @@ export async function runOverGrpc<O extends Operation>({ cluster, namespace, tas
   } finally {
     channel.close();
   }
+}
+
+/** A search attribute's type as the SDK writes it in payload metadata; Meridian's are all Keyword. */
+function metadataType(type: string): string {
+  if (type !== 'KEYWORD') throw new Error(`search attribute type ${type} is not one the CLI's own calls encode`);
+  return 'Keyword';
 }
 
 /** What the progress line draws: whether the run still runs, and its progress query merged with its activity's heartbeat. */

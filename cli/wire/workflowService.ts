@@ -7,11 +7,11 @@
 
 import { randomUUID } from 'node:crypto';
 import type { RunningActivity } from '../../api/operationProgress.js';
-import { GrpcChannel } from './grpc.js';
+import type { GrpcChannel } from './grpc.js';
 import { ProtoMessage, ProtoWriter } from './protobuf.js';
 
 const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
-/** How long Temporal holds a long poll of the history open before answering "nothing yet" is its own business (~20 s); this bounds it. */
+/** Temporal answers a long poll of the history with "nothing yet" after ~20 s by itself; this deadline only bounds a poll that hangs. */
 const LONG_POLL_MS = 70_000;
 const CALL_MS = 10_000;
 
@@ -34,7 +34,7 @@ export interface StartWorkflow {
   taskQueue: string;
   /** The workflow's one argument. */
   input: unknown;
-  /** Keyword search attributes by name. */
+  /** Search attributes by name, with their type as payload metadata names it (`Keyword`). */
   searchAttributes: { name: string; type: string; value: string }[];
   /** Shown in Temporal UI (the SDK's staticSummary). */
   summary: string;
