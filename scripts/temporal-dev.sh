@@ -14,9 +14,9 @@ if [[ ! -x "$bin" ]]; then
   [[ -n "$bin" ]] || { echo "The Temporal CLI is not installed: run npm run setup." >&2; exit 1; }
 fi
 
-# The search attribute names come from SEARCH_ATTRIBUTES in workflows/shared.ts (the one source).
-mapfile -t names < <(sed -n '/SEARCH_ATTRIBUTES = {/,/}/p' "$root/workflows/shared.ts" | grep -oE ":[[:space:]]*'[A-Za-z0-9_]+'" | tr -d " :'")
-[[ ${#names[@]} -gt 0 ]] || { echo "No SEARCH_ATTRIBUTES found in workflows/shared.ts." >&2; exit 1; }
+# The search attribute names come from SEARCH_ATTRIBUTES in workflows/catalog.ts (the one source).
+mapfile -t names < <(sed -n '/SEARCH_ATTRIBUTES = {/,/}/p' "$root/workflows/catalog.ts" | grep -oE ":[[:space:]]*'[A-Za-z0-9_]+'" | tr -d " :'")
+[[ ${#names[@]} -gt 0 ]] || { echo "No SEARCH_ATTRIBUTES found in workflows/catalog.ts." >&2; exit 1; }
 attrs=()
 for name in "${names[@]}"; do attrs+=(--search-attribute "$name=Keyword"); done
 

@@ -214,7 +214,7 @@ export function operationSearchAttributes<O extends Operation>(operation: O, inp
   ];
 }
 
-/** The query every operation's workflow answers with its progress (workflows/shared.ts defines it). */
+/** The query every operation's workflow answers with its progress (workflows/shared.ts defines its handler's type). */
 export const PROGRESS_QUERY = 'progress';
 
 /**
