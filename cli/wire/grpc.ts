@@ -113,9 +113,11 @@ function answer(stream: http2.ClientHttp2Stream, timeoutMs: number): Promise<Buf
       const code = headers['grpc-status'];
       if (code !== undefined) status = { code: Number(code), message: percentDecoded(String(headers['grpc-message'] ?? '')) };
     };
+    const deadline = Date.now() + timeoutMs;
+    const missedDeadline = () => new GrpcError(GRPC_STATUS.DEADLINE_EXCEEDED, `no answer within ${Math.round(timeoutMs)} ms`);
     const timer = setTimeout(() => {
       stream.close(http2.constants.NGHTTP2_CANCEL);
-      reject(new GrpcError(GRPC_STATUS.DEADLINE_EXCEEDED, `no answer within ${Math.round(timeoutMs)} ms`));
+      reject(missedDeadline());
     }, timeoutMs);
     stream.on('response', statusOf);
     stream.on('trailers', statusOf);
@@ -126,7 +128,7 @@ function answer(stream: http2.ClientHttp2Stream, timeoutMs: number): Promise<Buf
     });
     stream.on('close', () => {
       clearTimeout(timer);
-      if (status === undefined) return reject(new GrpcUnreachable(`the call ended without a gRPC status (HTTP/2 code ${stream.rstCode ?? 'none'})`));
+      if (status === undefined) return reject(endedWithoutStatus(stream.rstCode, Date.now() >= deadline ? missedDeadline : undefined));
       if (status.code !== GRPC_STATUS.OK) return reject(new GrpcError(status.code, status.message));
       try {
         resolve(unframed(Buffer.concat(chunks)));
@@ -135,6 +137,17 @@ function answer(stream: http2.ClientHttp2Stream, timeoutMs: number): Promise<Buf
       }
     });
   });
+}
+
+/**
+ * A stream the server reset without a status. A Go gRPC server resets with CANCEL when the call's
+ * grpc-timeout passes, which can reach us before our own timer fires (a busy event loop): that is
+ * the deadline missed. CANCEL before it is the server cancelling the call (as grpc-js reads it);
+ * any other end is a server or connection that went away.
+ */
+function endedWithoutStatus(rstCode: number | undefined, missedDeadline: (() => GrpcError) | undefined): Error {
+  if (rstCode === http2.constants.NGHTTP2_CANCEL) return missedDeadline?.() ?? new GrpcError(GRPC_STATUS.CANCELLED, 'the server cancelled the call');
+  return new GrpcUnreachable(`the call ended without a gRPC status (HTTP/2 code ${rstCode ?? 'none'})`);
 }
 
 /** grpc-message is percent-encoded; a server's malformed encoding is shown as sent rather than thrown. */

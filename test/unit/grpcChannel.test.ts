@@ -1,14 +1,15 @@
 // The CLI's gRPC channel (cli/wire/grpc.ts) against a local HTTP/2 server that answers as a gRPC
 // server would, call by call from a script: a message comes back unframed with the headers sent;
 // a status becomes a GrpcError (a malformed grpc-message as sent); a transient status is retried
-// once the server has answered, never before, nor when the caller asked for one attempt.
+// once the server has answered, never before, nor when the caller asked for one attempt; a stream
+// the server resets without a status is a cancellation (CANCEL) or a server gone (any other code).
 
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { GrpcChannel } from '../../cli/wire/grpc';
-import { GrpcError, GRPC_STATUS } from '../../cli/wire/grpcError';
+import { GrpcError, GRPC_STATUS, GrpcUnreachable } from '../../cli/wire/grpcError';
 
-type Answer = { message: Buffer } | { status: number; text: string };
+type Answer = { message: Buffer } | { status: number; text: string } | { reset: number };
 
 let server: http2.Http2Server;
 let address: string;
@@ -21,6 +22,11 @@ beforeAll(async () => {
     seen.push(headers);
     stream.on('data', () => undefined);
     const next = script.shift() ?? { status: GRPC_STATUS.INTERNAL, text: 'no answer scripted' };
+    if ('reset' in next) {
+      stream.on('error', () => undefined); // a reset with an error code is an error on this side too
+      stream.close(next.reset);
+      return;
+    }
     if ('status' in next) {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(next.status), 'grpc-message': next.text }, { endStream: true });
       return;
@@ -84,4 +90,14 @@ test('a transient status is retried once the server has answered, not before, an
     await expect(channel.call('/svc/Query', Buffer.alloc(0), { timeoutMs: 5000, retry: false })).rejects.toThrow('4 DEADLINE_EXCEEDED');
   });
   expect(seen.map((headers) => headers[':path'])).toEqual(['/svc/A', '/svc/A', '/svc/A', '/svc/A', '/svc/Query']);
+});
+
+test('a stream the server resets with CANCEL before the deadline is a cancelled call; with another code, a server that went away', async () => {
+  script.push({ reset: http2.constants.NGHTTP2_CANCEL }, { reset: http2.constants.NGHTTP2_INTERNAL_ERROR });
+  await withChannel(async (channel) => {
+    await expect(channel.call('/svc/Method', Buffer.from('r'), { timeoutMs: 5000, retry: false })).rejects.toMatchObject({ code: GRPC_STATUS.CANCELLED, message: '1 CANCELLED: the server cancelled the call' });
+    const gone = channel.call('/svc/Method', Buffer.from('r'), { timeoutMs: 5000, retry: false });
+    await expect(gone).rejects.toBeInstanceOf(GrpcUnreachable);
+    await expect(gone).rejects.toThrow('Stream closed with error code NGHTTP2_INTERNAL_ERROR');
+  });
 });
