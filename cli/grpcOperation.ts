@@ -5,20 +5,19 @@
 // of loading and connecting before any work starts. A `meridian worker` elsewhere does the work,
 // with its own passphrases: this shell's are never sent.
 
-import os from 'node:os';
 import { OperationRunningError } from '../api/operationFailures.js';
 import type { OperationView } from '../api/operations.js';
 import { operationProgress } from '../api/operationProgress.js';
 import { operationStart, PROGRESS_QUERY, type Operation, type OperationInput, type OperationOutput } from '../workflows/catalog.js';
-import { OperationFailure, unavailableError } from './exitCodes.js';
+import { OperationFailure } from './exitCodes.js';
+import { callerIdentity, withGrpcChannel } from './grpcCluster.js';
 import type { OperationRun } from './operation.js';
 import { notice, progressWanted } from './output.js';
 import { showProgress } from './progress.js';
 import { remotePassphraseError } from './remotePassphrase.js';
-import { describeTarget, type TemporalTarget } from './temporalSettings.js';
-import { tlsFailure } from './tlsProbe.js';
-import { GrpcChannel } from './wire/grpc.js';
-import { GRPC_STATUS, GrpcError, GrpcUnreachable } from './wire/grpcError.js';
+import type { TemporalTarget } from './temporalSettings.js';
+import type { GrpcChannel } from './wire/grpc.js';
+import { GRPC_STATUS, GrpcError } from './wire/grpcError.js';
 import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, startWorkflow } from './wire/workflowService.js';
 
 export interface ClusterQueue {
@@ -27,11 +26,13 @@ export interface ClusterQueue {
   taskQueue: string;
 }
 
+/** A progress query that no worker answers in this time is skipped (the line says it waits for a worker). */
+const PROGRESS_QUERY_MS = 3_000;
+
 export async function runOverGrpc<O extends Operation>({ cluster, namespace, taskQueue }: ClusterQueue, operation: O, input: OperationInput<O>): Promise<OperationRun<O>> {
-  const channel = new GrpcChannel(cluster);
-  const identity = `${process.pid}@${os.hostname()}`;
+  const identity = callerIdentity();
   const start = operationStart(operation, input, new Date());
-  try {
+  return withGrpcChannel(cluster, async (channel) => {
     const searchAttributes = start.searchAttributes.map(({ key, value }) => ({ name: key.name, type: metadataType(key.type), value }));
     const runId = await startWorkflow(channel, { ...start, namespace, identity, taskQueue, input, searchAttributes }).catch((err: unknown) => {
       throw start.onePerRepository && err instanceof GrpcError && err.code === GRPC_STATUS.ALREADY_EXISTS ? new OperationRunningError(operation, start.workflowId) : err;
@@ -50,11 +51,7 @@ export async function runOverGrpc<O extends Operation>({ cluster, namespace, tas
       process.removeListener('SIGINT', cancel);
       line?.stop();
     }
-  } catch (err) {
-    throw await unreachable(err, cluster);
-  } finally {
-    channel.close();
-  }
+  });
 }
 
 /** A search attribute's type as the SDK writes it in payload metadata; Meridian's are all Keyword. */
@@ -66,14 +63,8 @@ function metadataType(type: string): string {
 /** What the progress line draws: whether the run still runs, and its progress query merged with its activity's heartbeat. */
 async function runningView(channel: GrpcChannel, namespace: string, operation: Operation, workflowId: string): Promise<OperationView> {
   const state = await describeWorkflow(channel, namespace, workflowId);
-  if (!state.running) return { workflowId, operation, status: 'completed' };
-  return { workflowId, operation, status: 'running', progress: operationProgress(await queryWorkflow(channel, namespace, workflowId, PROGRESS_QUERY), state.activity) };
-}
-
-/** A call that never reached Temporal, or that Temporal refused to let through, says "cannot reach" (exit 4); TLS failures in words. */
-async function unreachable(err: unknown, cluster: TemporalTarget): Promise<unknown> {
-  const refused = err instanceof GrpcError && (err.code === GRPC_STATUS.UNAVAILABLE || err.code === GRPC_STATUS.UNAUTHENTICATED || err.code === GRPC_STATUS.PERMISSION_DENIED);
-  if (!(err instanceof GrpcUnreachable) && !refused) return err;
-  const cause = (err instanceof GrpcUnreachable && cluster.tls && (await tlsFailure(cluster.address, cluster.tls))) || err;
-  return unavailableError(`cannot reach Temporal at ${describeTarget(cluster)}`, cause);
+  if (state.status !== 'RUNNING') return { workflowId, operation, status: 'completed' };
+  // A query no worker answers yet (none has picked the workflow up) leaves the heartbeat alone.
+  const answer = await queryWorkflow(channel, namespace, workflowId, PROGRESS_QUERY, PROGRESS_QUERY_MS).catch(() => undefined);
+  return { workflowId, operation, status: 'running', progress: operationProgress(answer, state.activity) };
 }

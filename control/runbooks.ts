@@ -4,28 +4,18 @@
 // or the result once it completed), approvals and rejections of a manual step through the
 // workflow's Updates (refused by its validator: `rejected`, with its reason), cancellation, and the
 // running and recent executions (Temporal visibility) for the dashboard.
-// An execution is named by its workflow id, or the short `<name>:<id>`. Who decides comes from
-// the caller's authentication, never from a request body.
+// An execution is named by its workflow id, or the short `<name>:<id>`. Who starts it comes from
+// the caller's authentication, never from a request body. Starting, reading and cancelling need
+// only WorkflowCalls, so the CLI does them without the SDK; decisions (control/runbookDecisions.ts)
+// and listings (control/runbookListing.ts) need the SDK's client.
 
 import { randomBytes } from 'node:crypto';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { RepositoryError } from '../core/errors.js';
 import { listRunbooks, resolveRunbook, type RunbookListing, type RunbookSources } from '../runbooks/catalog.js';
 import { prepareRunbook } from '../runbooks/parameters.js';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/catalog.js';
-import {
-  approveStepUpdate,
-  rejectStepUpdate,
-  runbookStatusQuery,
-  runbookWorkflowId,
-  type ResolvedRunbook,
-  type RunbookExecutionState,
-  type RunbookInput,
-  type RunbookParams,
-  type StepState,
-} from '../workflows/runbookDefs.js';
+import { runbookStatusQuery, runbookWorkflowId, type ResolvedRunbook, type RunbookExecutionState, type RunbookInput, type RunbookParams } from '../workflows/runbookDefs.js';
 import { ControlError } from './errors.js';
-import { sendUpdate } from './updates.js';
+import type { WorkflowCalls } from './workflowCalls.js';
 
 /** The workflow type of an execution (workflows/runbook.ts). */
 export const RUNBOOK_WORKFLOW = 'runbookWorkflow';
@@ -54,100 +44,51 @@ export function executionWorkflowId(execution: string): string {
   return id;
 }
 
-/** Starts an execution of `name` (its parameters, steps and references checked here first, so a mistake is seen before anything starts). */
-export async function startRunbook(client: Client, config: RunbookSources | undefined, name: string, request: { params: RunbookParams; dryRun?: boolean }, by: string, taskQueue: string) {
+/** Starts an execution of `name` (its parameters, steps and references checked here first, so a mistake is seen before anything starts); answers its workflow id. */
+export async function startRunbook(calls: WorkflowCalls, config: RunbookSources | undefined, name: string, request: { params: RunbookParams; dryRun?: boolean }, by: string, taskQueue: string): Promise<string> {
   const { runbook } = runbookShow(config, name);
   prepareRunbook(name, runbook, request.params);
   const input: RunbookInput = { runbook: name, params: request.params, ...(request.dryRun ? { dryRun: true } : {}), startedBy: by };
   const id = `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(3).toString('hex')}`;
-  return client.workflow.start(RUNBOOK_WORKFLOW, {
-    taskQueue,
-    workflowId: runbookWorkflowId(name, id),
-    args: [input],
-    staticSummary: `runbook ${name}${request.dryRun ? ' (dry run)' : ''} started by ${by}`,
-  });
+  const workflowId = runbookWorkflowId(name, id);
+  await calls.start({ workflowType: RUNBOOK_WORKFLOW, workflowId, taskQueue, input, summary: `runbook ${name}${request.dryRun ? ' (dry run)' : ''} started by ${by}` });
+  return workflowId;
 }
 
 /** The execution's state: its result once completed, else the query (unanswered when no worker answers). */
-export async function executionStatus(client: Client, execution: string): Promise<RunbookExecutionState> {
-  const handle = client.workflow.getHandle(executionWorkflowId(execution));
-  const status = await describeExecution(client, handle.workflowId);
-  if (status === 'COMPLETED') return (await handle.result()) as RunbookExecutionState;
+export async function executionStatus(calls: WorkflowCalls, execution: string): Promise<RunbookExecutionState> {
+  const workflowId = executionWorkflowId(execution);
+  const status = await describeExecution(calls, workflowId);
+  if (status === 'COMPLETED') {
+    const end = await calls.end(workflowId);
+    if (end.status === 'completed') return end.result as RunbookExecutionState;
+  }
   try {
-    return await client.withDeadline(Date.now() + STATUS_QUERY_TIMEOUT_MS, () => handle.query(runbookStatusQuery));
+    return (await calls.query(workflowId, runbookStatusQuery.name, STATUS_QUERY_TIMEOUT_MS)) as RunbookExecutionState;
   } catch (err) {
-    throw new ControlError('unanswered', `no worker answered the status query of ${handle.workflowId}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
+    throw new ControlError('unanswered', `no worker answered the status query of ${workflowId}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
   }
 }
 
-/** An execution as a listing shows it: its state when it can be read, else what visibility says. */
-export interface ExecutionListing {
-  workflowId: string;
-  runbook?: string;
-  /** The workflow's status (RUNNING, COMPLETED, FAILED, …) and the execution's own (MeridianRunbookStatus). */
-  workflowStatus: string;
-  status?: string;
-  startedAt: string;
-  state?: RunbookExecutionState;
-  /** Why the state could not be read (no worker answered). */
-  unreadable?: string;
-}
-
-/** The running executions and the newest closed ones (up to `limit`), newest first; each running or completed one with its state. */
-export async function recentExecutions(client: Client, limit = 10): Promise<ExecutionListing[]> {
-  const found: ExecutionListing[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowType = '${RUNBOOK_WORKFLOW}'`, pageSize: 50 })) {
-    const status = info.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.runbookStatus);
-    const runbook = info.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.runbook);
-    found.push({ workflowId: info.workflowId, workflowStatus: info.status.name, startedAt: info.startTime.toISOString(), ...(runbook !== undefined ? { runbook } : {}), ...(status !== undefined ? { status } : {}) });
-    if (found.length >= 50) break;
-  }
-  const shown = found.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).filter((e, i) => e.workflowStatus === 'RUNNING' || i < limit);
-  await Promise.all(
-    shown
-      .filter((e) => e.workflowStatus === 'RUNNING' || e.workflowStatus === 'COMPLETED')
-      .map(async (e) => {
-        try {
-          e.state = await executionStatus(client, e.workflowId);
-        } catch (err) {
-          e.unreadable = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        }
-      }),
-  );
-  return shown;
-}
-
-/** Approves (or rejects) a step waiting for approval, as `by`; answers the step as decided. */
-export async function decideStep(client: Client, execution: string, decision: 'approve' | 'reject', request: { step: string; note?: string }, by: string): Promise<StepState> {
-  const handle = client.workflow.getHandle(executionWorkflowId(execution));
-  const notRunning = (status: string) => new ControlError('rejected', `${handle.workflowId} is not running (${status.toLowerCase()}): no step waits for a decision`);
-  const status = await describeExecution(client, handle.workflowId);
-  if (status !== 'RUNNING') throw notRunning(status);
-  const args = { step: request.step, by, ...(request.note !== undefined ? { note: request.note } : {}) };
-  try {
-    return await sendUpdate(client, handle, decision === 'approve' ? approveStepUpdate : rejectStepUpdate, [args], []);
-  } catch (err) {
-    // The execution may finish between the check above and the Update: Temporal then answers that
-    // it is not found, which is the same refusal as finding it finished.
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    throw notRunning(await describeExecution(client, handle.workflowId));
-  }
+/** Waits for the execution to end and answers its state, failed or not. */
+export async function executionEnd(calls: WorkflowCalls, workflowId: string): Promise<RunbookExecutionState> {
+  const end = await calls.end(workflowId);
+  // A failed or cancelled execution: its state (the query) says which step and why.
+  return end.status === 'completed' ? (end.result as RunbookExecutionState) : executionStatus(calls, workflowId);
 }
 
 /** Asks the execution to cancel (its running step is cancelled, its status becomes cancelled). */
-export async function cancelExecution(client: Client, execution: string): Promise<{ workflowId: string; cancelRequested: boolean }> {
-  const handle = client.workflow.getHandle(executionWorkflowId(execution));
-  const status = await describeExecution(client, handle.workflowId);
-  if (status !== 'RUNNING') throw new ControlError('rejected', `${handle.workflowId} is not running (${status.toLowerCase()})`);
-  await handle.cancel();
-  return { workflowId: handle.workflowId, cancelRequested: true };
+export async function cancelExecution(calls: WorkflowCalls, execution: string): Promise<{ workflowId: string; cancelRequested: boolean }> {
+  const workflowId = executionWorkflowId(execution);
+  const status = await describeExecution(calls, workflowId);
+  if (status !== 'RUNNING') throw new ControlError('rejected', `${workflowId} is not running (${status.toLowerCase()})`);
+  await calls.cancel(workflowId);
+  return { workflowId, cancelRequested: true };
 }
 
-async function describeExecution(client: Client, workflowId: string): Promise<string> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ControlError('not-found', `no runbook execution ${workflowId}`, { cause: err });
-    throw err;
-  }
+/** The status of the execution's workflow (RUNNING, COMPLETED, …); not-found when there is none. */
+export async function describeExecution(calls: WorkflowCalls, workflowId: string): Promise<string> {
+  const status = await calls.status(workflowId);
+  if (status === undefined) throw new ControlError('not-found', `no runbook execution ${workflowId}`);
+  return status;
 }

@@ -5,17 +5,18 @@
 // ends, then its state, failed or not; exit 1 unless it succeeded), every step's state, a decision on a manual step (as
 // MERIDIAN_IDENTITY, else your user name; refused by the workflow: exit 3 with its reason) and
 // cancellation. EXECUTION is the workflow id or NAME:ID. An unknown runbook or execution is exit 3.
+// On a configured cluster, run, status and cancel load no Temporal SDK (cli/workflowCalls.ts);
+// approve and reject send Updates through the SDK.
 
-import { WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../../config/load.js';
-import { cancelExecution, decideStep, executionStatus, runbookList, runbookShow, startRunbook } from '../../control/runbooks.js';
+import { cancelExecution, executionEnd, executionStatus, runbookList, runbookShow, startRunbook } from '../../control/runbooks.js';
 import type { ResolvedRunbook, RunbookExecutionState, RunbookParams, StepState } from '../../workflows/runbookDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { cliIdentity } from '../identity.js';
 import { formatDuration, formatTable, formatTime, notice, printJson, printLines } from '../output.js';
-import { withTemporalClient } from '../temporal.js';
 import { temporalSettings } from '../temporalSettings.js';
+import { withWorkflowCalls } from '../workflowCalls.js';
 
 const ACTIONS = ['list', 'show', 'run', 'status', 'approve', 'reject', 'cancel'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -46,35 +47,29 @@ export async function run(args: string[]): Promise<ExitCode> {
     case 'run': {
       const params = parseParams(values.param ?? []);
       const taskQueue = temporalSettings().taskQueue;
-      answer = await withTemporalClient(async (client) => {
-        const handle = await startRunbook(client, config, first!, { params, dryRun: values['dry-run'] === true }, cliIdentity(), taskQueue);
-        if (!values.wait) return { json: { workflowId: handle.workflowId }, lines: [`started ${handle.workflowId}; follow it with meridian runbook status ${handle.workflowId}`] };
-        notice(`started ${handle.workflowId}; waiting for it to end`);
-        const state = await handle.result().then(
-          (result) => result as RunbookExecutionState,
-          // A failed or cancelled execution: its state says which step and why.
-          (err: unknown) => {
-            if (err instanceof WorkflowFailedError) return executionStatus(client, handle.workflowId);
-            throw err;
-          },
-        );
+      answer = await withWorkflowCalls(async (calls) => {
+        const workflowId = await startRunbook(calls, config, first!, { params, dryRun: values['dry-run'] === true }, cliIdentity(), taskQueue);
+        if (!values.wait) return { json: { workflowId }, lines: [`started ${workflowId}; follow it with meridian runbook status ${workflowId}`] };
+        notice(`started ${workflowId}; waiting for it to end`);
+        const state = await executionEnd(calls, workflowId);
         return { json: state, lines: statusLines(state), exitCode: state.status === 'succeeded' ? EXIT.ok : EXIT.failed };
       });
       break;
     }
     case 'status': {
-      const state = await withTemporalClient((client) => executionStatus(client, first!));
+      const state = await withWorkflowCalls((calls) => executionStatus(calls, first!));
       answer = { json: state, lines: statusLines(state) };
       break;
     }
     case 'approve':
     case 'reject': {
+      const [{ withTemporalClient }, { decideStep }] = await Promise.all([import('../temporal.js'), import('../../control/runbookDecisions.js')]);
       const step = await withTemporalClient((client) => decideStep(client, first!, action as 'approve' | 'reject', { step: second!, ...(values.note !== undefined ? { note: values.note } : {}) }, cliIdentity()));
       answer = { json: step, lines: [`${action === 'approve' ? 'approved' : 'rejected'} step ${step.name} as ${step.decision?.by ?? cliIdentity()}`] };
       break;
     }
     case 'cancel': {
-      const cancelled = await withTemporalClient((client) => cancelExecution(client, first!));
+      const cancelled = await withWorkflowCalls((calls) => cancelExecution(calls, first!));
       answer = { json: cancelled, lines: [`asked ${cancelled.workflowId} to cancel`] };
       break;
     }

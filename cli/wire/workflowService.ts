@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { RunningActivity } from '../../api/operationProgress.js';
+import type { WorkflowEnd } from '../../control/workflowCalls.js';
 import type { GrpcChannel } from './grpc.js';
 import { ProtoMessage, ProtoWriter } from './protobuf.js';
 
@@ -15,14 +16,12 @@ const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
 const LONG_POLL_MS = 70_000;
 const CALL_MS = 10_000;
 
-/** A progress query that no worker answers in this time is skipped (the line says it waits for a worker). */
-const QUERY_MS = 3_000;
-
 /** The header the SDK adds to every call in a namespace; Temporal Cloud routes and authorizes by it. */
 const inNamespace = (namespace: string) => ({ 'temporal-namespace': namespace });
 
 const WORKFLOW_ID_REUSE_ALLOW_DUPLICATE = 1;
-const WORKFLOW_EXECUTION_STATUS_RUNNING = 1;
+/** WorkflowExecutionStatus by number (temporal/api/enums/v1/workflow.proto), named as the SDK names them. */
+const WORKFLOW_STATUS_NAMES = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT', 'PAUSED'];
 const WORKFLOW_ID_CONFLICT_FAIL = 1;
 const TASK_QUEUE_KIND_NORMAL = 1;
 const HISTORY_EVENT_FILTER_CLOSE_EVENT = 2;
@@ -40,9 +39,6 @@ export interface StartWorkflow {
   summary: string;
   identity: string;
 }
-
-/** How a run ended: its result, or why not (the innermost failure's type and message, as `describeFailure` reads the SDK's errors). */
-export type WorkflowEnd = { status: 'completed'; result: unknown } | { status: 'failed' | 'canceled' | 'terminated' | 'timed_out'; type?: string; message: string };
 
 /** Starts the workflow (refusing a workflow id that an open run holds) and returns its run id. */
 export async function startWorkflow(channel: GrpcChannel, start: StartWorkflow): Promise<string> {
@@ -105,9 +101,9 @@ export async function requestCancel(channel: GrpcChannel, namespace: string, wor
   await channel.call(`${SERVICE}/RequestCancelWorkflowExecution`, request.finish(), { headers: inNamespace(namespace), timeoutMs: CALL_MS });
 }
 
-/** A workflow as the progress line reads it: whether it still runs, and its running activity, if any. */
+/** A workflow as its description gives it: its latest run's status (as the SDK names it), and its running activity, if any. */
 export interface WorkflowState {
-  running: boolean;
+  status: string;
   activity?: RunningActivity;
 }
 
@@ -115,25 +111,21 @@ export interface WorkflowState {
 export async function describeWorkflow(channel: GrpcChannel, namespace: string, workflowId: string): Promise<WorkflowState> {
   const request = new ProtoWriter().string(1, namespace).message(2, new ProtoWriter().string(1, workflowId));
   const response = ProtoMessage.decode(await channel.call(`${SERVICE}/DescribeWorkflowExecution`, request.finish(), { headers: inNamespace(namespace), timeoutMs: CALL_MS }));
-  const running = response.message(2)?.uint(5) === WORKFLOW_EXECUTION_STATUS_RUNNING;
+  const status = WORKFLOW_STATUS_NAMES[response.message(2)?.uint(5) ?? 0] ?? 'UNKNOWN';
   const pending = response.messages(3)[0];
-  if (pending === undefined) return { running };
+  if (pending === undefined) return { status };
   const lastFailure = pending.message(11)?.string(1);
-  return { running, activity: { details: payloadValue(pending.message(4)?.messages(1)[0]), attempt: pending.uint(7), ...(lastFailure ? { lastFailure } : {}) } };
+  return { status, activity: { details: payloadValue(pending.message(4)?.messages(1)[0]), attempt: pending.uint(7), ...(lastFailure ? { lastFailure } : {}) } };
 }
 
-/** QueryWorkflow without arguments: the query's JSON answer, or undefined when no worker answered in time or it was rejected. */
-export async function queryWorkflow(channel: GrpcChannel, namespace: string, workflowId: string, queryType: string): Promise<unknown> {
+/** QueryWorkflow without arguments: the query's JSON answer (undefined when the workflow rejected it); a GrpcError when no worker answered within `timeoutMs`. */
+export async function queryWorkflow(channel: GrpcChannel, namespace: string, workflowId: string, queryType: string, timeoutMs: number): Promise<unknown> {
   const request = new ProtoWriter()
     .string(1, namespace)
     .message(2, new ProtoWriter().string(1, workflowId))
     .message(3, new ProtoWriter().string(1, queryType));
-  try {
-    const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { headers: inNamespace(namespace), timeoutMs: QUERY_MS, retry: false }));
-    return payloadValue(response.message(1)?.messages(1)[0]);
-  } catch {
-    return undefined; // no worker has picked the workflow up yet, or none answers now
-  }
+  const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { headers: inNamespace(namespace), timeoutMs, retry: false }));
+  return payloadValue(response.message(1)?.messages(1)[0]);
 }
 
 /** HistoryEvent attribute fields of the close events (temporal/api/history/v1/message.proto). */

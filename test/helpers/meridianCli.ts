@@ -3,6 +3,7 @@
 // that is a client of the test Temporal server, and a `meridian worker` child process.
 
 import { ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { testAddress, uniqueTaskQueue } from './temporal';
@@ -36,6 +37,20 @@ export async function runMeridian(args: string[], { cwd, env, timeoutMs }: RunOp
     if (typeof failed.code !== 'number') throw err;
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** The modules of the Temporal SDK's client and of its gRPC stack, which the CLI's own calls (cli/wire/) replace. */
+export const SDK_CLIENT_MODULES = /node_modules\/(@temporalio\/(client|proto|worker)|@grpc|protobufjs)\//;
+
+/**
+ * A preload that records the module files a `meridian` process loaded: run it with `env`
+ * (NODE_OPTIONS), then `loaded()` lists them. Files named `name` in `work` hold the list.
+ */
+export function moduleRecorder(work: string, name: string): { env: NodeJS.ProcessEnv; loaded(): string[] } {
+  const preload = path.join(work, `${name}-preload.js`);
+  const list = path.join(work, `${name}-loaded.json`);
+  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));\n`);
+  return { env: { NODE_OPTIONS: `--require ${preload}` }, loaded: () => JSON.parse(readFileSync(list, 'utf8')) as string[] };
 }
 
 /** Asserts the run succeeded silently on stderr, and returns its --json output. */

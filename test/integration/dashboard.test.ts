@@ -16,6 +16,7 @@ import { startOperation } from '../../api/operations';
 import { serveApi, type ServedApi } from '../../api/serve';
 import { loadConfig } from '../../config/load';
 import { executionStatus, startRunbook } from '../../control/runbooks';
+import { sdkWorkflowCalls } from '../../control/sdkWorkflowCalls';
 import { Repository } from '../../core/repository';
 import { LocalStorage } from '../../storage/local';
 import { startWorker, testAuthority, type RunningWorker } from '../helpers/meridianWorker';
@@ -224,18 +225,18 @@ describe('the dashboard in headless Chromium', () => {
   });
 
   it('approves a waiting runbook step with a click, as the signed-in token, and the execution finishes', async () => {
-    const handle = await startRunbook(t.client, { runbooks: loadConfig(path.join(work, 'meridian.yaml'))!.config.runbooks }, 'restore-sign-off', { params: {} }, 'ops', worker.taskQueue);
-    started.push(handle.workflowId);
+    const workflowId = await startRunbook(sdkWorkflowCalls(t.client), { runbooks: loadConfig(path.join(work, 'meridian.yaml'))!.config.runbooks }, 'restore-sign-off', { params: {} }, 'ops', worker.taskQueue);
+    started.push(workflowId);
     const page = await opsPage();
-    const button = `h2[data-execution="${handle.workflowId}"] + p + table tr[data-step="sign-off"] button.approve`;
+    const button = `h2[data-execution="${workflowId}"] + p + table tr[data-step="sign-off"] button.approve`;
     await readUntil('the Approve button', async () => { await show(page, '/runbooks'); return page.$(button); }, (found) => found !== null);
     await screenshot(page, 'runbooks');
 
-    await page.type(`h2[data-execution="${handle.workflowId}"] + p + table tr[data-step="sign-off"] form.approve input[name=note]`, 'tiles look right');
+    await page.type(`h2[data-execution="${workflowId}"] + p + table tr[data-step="sign-off"] form.approve input[name=note]`, 'tiles look right');
     await Promise.all([page.waitForNavigation(), page.click(button)]);
     expect(await page.$eval('.flash', (f) => (f as unknown as { innerText: string }).innerText)).toBe('Step sign-off approved.');
 
-    const done = await readUntil('the execution to succeed', () => executionStatus(t.client, handle.workflowId), (s) => s.status === 'succeeded');
+    const done = await readUntil('the execution to succeed', () => executionStatus(sdkWorkflowCalls(t.client), workflowId), (s) => s.status === 'succeeded');
     expect(done.steps[1]!.decision).toMatchObject({ approved: true, by: 'ops', note: 'tiles look right' });
     const text = await readUntil('the page to show it', () => show(page, '/runbooks'), (body) => body.includes('approved by ops'));
     expect(text).toContain('tiles look right');

@@ -3,8 +3,9 @@
 // the templates; run starts runbook:NAME:ID; status shows the step waiting; an approval by someone
 // not an approver (CLI, MERIDIAN_IDENTITY) is exit 3 with the workflow's reason; the approval
 // through the API records the token's name; a second one is 409; the execution succeeds and
-// status (by the short NAME:ID) shows who approved; an API-started execution is cancelled; an
-// unknown runbook or execution is exit 3 / 404. Executions are found by MeridianRunbook and
+// status (by the short NAME:ID) shows who approved; executions are cancelled through the API and
+// the CLI; an unknown runbook or execution is exit 3 / 404. The CLI's run and status load no
+// Temporal SDK client. Executions are found by MeridianRunbook and
 // MeridianRunbookStatus, as Temporal UI filters them.
 
 import { writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { createApiApp } from '../../api/app';
 import { loadConfig } from '../../config/load';
 import type { RunbookExecutionState } from '../../workflows/runbookDefs';
-import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
+import { meridianEnv, moduleRecorder, parseJson, runMeridian, SDK_CLIENT_MODULES } from '../helpers/meridianCli';
 import { RunningWorker, startWorker, testAuthority } from '../helpers/meridianWorker';
 import { eventually, readUntil } from '../helpers/polling';
 import { testConnection, type TestConnection } from '../helpers/temporal';
@@ -92,14 +93,19 @@ describe('a runbook with an approval, through the CLI and the API', () => {
     const missing = await meridian(['runbook', 'run', 'sign-off-drill']);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('needs parameter "ticket"')]);
 
-    const { workflowId } = parseJson<{ workflowId: string }>(await meridian(['runbook', 'run', 'sign-off-drill', '--param', 'ticket=INC-7', '--json'], { MERIDIAN_IDENTITY: 'alice' }));
+    // On a configured cluster, run and status make their own gRPC calls: no Temporal SDK client is loaded.
+    const runModules = moduleRecorder(work, 'run');
+    const { workflowId } = parseJson<{ workflowId: string }>(await meridian(['runbook', 'run', 'sign-off-drill', '--param', 'ticket=INC-7', '--json'], { MERIDIAN_IDENTITY: 'alice', ...runModules.env }));
     started.push(workflowId);
+    expect(runModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
     expect(workflowId).toMatch(/^runbook:sign-off-drill:\S+$/);
     const short = workflowId.slice('runbook:'.length);
     const waiting = await readUntil('the sign-off to wait', () => status(short), (s) => s.steps.find((step) => step.name === 'sign-off')?.status === 'waiting-for-approval');
     expect(waiting).toMatchObject({ status: 'waiting-for-approval', startedBy: 'alice', params: { ticket: 'INC-7' } });
-    const human = await meridian(['runbook', 'status', workflowId]);
+    const statusModules = moduleRecorder(work, 'status');
+    const human = await meridian(['runbook', 'status', workflowId], statusModules.env);
     expect(human.stdout).toMatch(/sign-off +manual +waiting-for-approval .*waiting for alice, ops/);
+    expect(statusModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
 
     // Temporal UI's filter: MeridianRunbookStatus = "waiting-for-approval".
     await eventually('the execution in visibility', async () => {
@@ -132,7 +138,7 @@ describe('a runbook with an approval, through the CLI and the API', () => {
     expect((await meridian(['runbook', 'status', workflowId])).stdout).toMatch(/approved by ops: looks fine/);
   });
 
-  it('an execution started through the API is cancelled; unknown executions are exit 3 / 404', async () => {
+  it('executions are cancelled through the API and the CLI, once; unknown executions are exit 3 / 404', async () => {
     const response = await call('POST', '/v1/runbooks/sign-off-drill/executions', ADMIN, { params: { ticket: 'INC-8' } });
     expect(response.status).toBe(202);
     const { workflowId } = (await response.json()) as { workflowId: string };
@@ -143,6 +149,15 @@ describe('a runbook with an approval, through the CLI and the API', () => {
     expect((await call('POST', `/v1/runbooks/executions/${encodeURIComponent(workflowId)}/cancel`, OPS)).status).toBe(200);
     await readUntil('the execution to be cancelled', () => status(workflowId), (s) => s.status === 'cancelled');
     expect((await call('POST', `/v1/runbooks/executions/${encodeURIComponent(workflowId)}/cancel`, OPS)).status).toBe(409);
+
+    const second = parseJson<{ workflowId: string }>(await meridian(['runbook', 'run', 'sign-off-drill', '--param', 'ticket=INC-9', '--json']));
+    started.push(second.workflowId);
+    await readUntil('the CLI execution to wait', () => status(second.workflowId), (s) => s.status === 'waiting-for-approval');
+    const cancel = await meridian(['runbook', 'cancel', second.workflowId]);
+    expect([cancel.code, cancel.stdout]).toEqual([0, `asked ${second.workflowId} to cancel\n`]);
+    await readUntil('the CLI execution to be cancelled', () => status(second.workflowId), (s) => s.status === 'cancelled');
+    const again = await meridian(['runbook', 'cancel', second.workflowId]);
+    expect([again.code, again.stderr]).toEqual([3, `meridian: ${second.workflowId} is not running (cancelled)\n`]);
 
     const unknown = await meridian(['runbook', 'status', 'sign-off-drill:nothing']);
     expect([unknown.code, unknown.stderr]).toEqual([3, expect.stringContaining('no runbook execution runbook:sign-off-drill:nothing')]);

@@ -6,7 +6,7 @@
 import { temporal } from '@temporalio/proto';
 import type { GrpcChannel } from '../../cli/wire/grpc';
 import { ProtoMessage, ProtoWriter } from '../../cli/wire/protobuf';
-import { awaitWorkflowEnd, describeWorkflow, requestCancel, startWorkflow } from '../../cli/wire/workflowService';
+import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, startWorkflow } from '../../cli/wire/workflowService';
 import { operationProgress } from '../../api/operationProgress';
 
 const service = temporal.api.workflowservice.v1;
@@ -114,7 +114,7 @@ test('the description of a running workflow gives its first pending activity: he
   ]);
   const state = await describeWorkflow(channel, 'ns', 'wf');
   expect(service.DescribeWorkflowExecutionRequest.decode(calls[0]!.request)).toMatchObject({ namespace: 'ns', execution: { workflowId: 'wf' } });
-  expect(state).toEqual({ running: true, activity: { details: { phase: 'packs', done: 3, total: 9 }, attempt: 2, lastFailure: 'storage unreachable' } });
+  expect(state).toEqual({ status: 'RUNNING', activity: { details: { phase: 'packs', done: 3, total: 9 }, attempt: 2, lastFailure: 'storage unreachable' } });
   expect(operationProgress({ operation: 'verify', phase: 'running' }, state.activity)).toEqual({
     operation: 'verify',
     phase: 'running',
@@ -135,4 +135,26 @@ test('varints past 32 bits and fields of every wire type round-trip; truncated i
   expect(() => ProtoMessage.decode(Buffer.from([0x0a, 5, 1]))).toThrow('protobuf: truncated field');
   expect(() => ProtoMessage.decode(Buffer.from([0x08, 0x80]))).toThrow('protobuf: truncated varint');
   expect(() => ProtoMessage.decode(Buffer.from([0x21, 1, 2]))).toThrow('protobuf: truncated field');
+});
+
+test('each workflow status number is named as the SDK names it (WORKFLOW_EXECUTION_STATUS_X is X, but CANCELED is CANCELLED)', async () => {
+  const statuses = Object.entries(temporal.api.enums.v1.WorkflowExecutionStatus).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+  expect(statuses.length).toBeGreaterThanOrEqual(8);
+  for (const [protoName, status] of statuses) {
+    const { channel } = recordingChannel([service.DescribeWorkflowExecutionResponse.encode({ workflowExecutionInfo: { status } }).finish()]);
+    const sdkName = protoName.replace('WORKFLOW_EXECUTION_STATUS_', '').replace(/^CANCELED$/, 'CANCELLED');
+    expect({ protoName, name: (await describeWorkflow(channel, 'ns', 'wf')).status }).toEqual({ protoName, name: sdkName });
+  }
+});
+
+test('a query names the workflow and the query type, with the caller\'s deadline and no retry, and answers the JSON', async () => {
+  const calls: { path: string; options: unknown }[] = [];
+  const channel = {
+    call: async (path: string, _request: Buffer, options: unknown) => {
+      calls.push({ path, options });
+      return Buffer.from(service.QueryWorkflowResponse.encode({ queryResult: { payloads: [json({ status: 'running' })] } }).finish());
+    },
+  } as unknown as GrpcChannel;
+  expect(await queryWorkflow(channel, 'ns', 'wf', 'runbookStatus', 10_000)).toEqual({ status: 'running' });
+  expect(calls).toEqual([{ path: '/temporal.api.workflowservice.v1.WorkflowService/QueryWorkflow', options: { headers: { 'temporal-namespace': 'ns' }, timeoutMs: 10_000, retry: false } }]);
 });

@@ -1,10 +1,10 @@
-// The Runbooks page: running and recent executions (control/runbooks.ts) with every step's state,
+// The Runbooks page: running and recent executions (control/runbookListing.ts) with every step's state,
 // and for a step waiting for approval a Reject and an Approve form (plain form POSTs: no script),
 // decided as the signed-in token's name. Each decision is its own form with its own note, so Enter
 // in a note sends the decision beside it, never the other one.
 
 import type { Client } from '@temporalio/client';
-import { recentExecutions, type ExecutionListing } from '../../../control/runbooks.js';
+import { recentExecutions, type ExecutionListing } from '../../../control/runbookListing.js';
 import type { StepState } from '../../../workflows/runbookDefs.js';
 import { duration } from '../../../control/format.js';
 import { when } from '../format.js';
