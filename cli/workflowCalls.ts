@@ -31,7 +31,7 @@ export function wireWorkflowCalls(channel: GrpcChannel, namespace: string): Work
       }
     },
     end: (workflowId) => awaitWorkflowEnd(channel, namespace, workflowId, ''),
-    query: (workflowId, queryType, timeoutMs) => queryWorkflow(channel, namespace, workflowId, queryType, timeoutMs),
+    query: (workflowId, queryType, timeoutMs, args = []) => queryWorkflow(channel, namespace, workflowId, queryType, timeoutMs, args),
     cancel: (workflowId) => requestCancel(channel, namespace, workflowId, '', identity),
   };
 }

@@ -15,11 +15,10 @@ import { listRunbooks, resolveRunbook, type RunbookListing, type RunbookSources 
 import { prepareRunbook } from '../runbooks/parameters.js';
 import { runbookStatusQuery, runbookWorkflowId, type ResolvedRunbook, type RunbookExecutionState, type RunbookInput, type RunbookParams } from '../workflows/runbookDefs.js';
 import { ControlError } from './errors.js';
-import type { WorkflowCalls } from './workflowCalls.js';
+import { askState, type WorkflowCalls } from './workflowCalls.js';
 
 /** The workflow type of an execution (workflows/runbook.ts). */
 export const RUNBOOK_WORKFLOW = 'runbookWorkflow';
-const STATUS_QUERY_TIMEOUT_MS = 10_000;
 
 export type { RunbookListing, RunbookSources };
 
@@ -63,11 +62,7 @@ export async function executionStatus(calls: WorkflowCalls, execution: string): 
     const end = await calls.end(workflowId);
     if (end.status === 'completed') return end.result as RunbookExecutionState;
   }
-  try {
-    return (await calls.query(workflowId, runbookStatusQuery.name, STATUS_QUERY_TIMEOUT_MS)) as RunbookExecutionState;
-  } catch (err) {
-    throw new ControlError('unanswered', `no worker answered the status query of ${workflowId}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
-  }
+  return askState<RunbookExecutionState>(calls, workflowId, runbookStatusQuery);
 }
 
 /** Waits for the execution to end and answers its state, failed or not. */

@@ -26,7 +26,7 @@ export function sdkWorkflowCalls(client: Client): WorkflowCalls {
         throw err;
       }
     },
-    query: (workflowId, queryType, timeoutMs) => client.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(queryType)),
+    query: (workflowId, queryType, timeoutMs, args = []) => client.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(queryType, ...args)),
     async cancel(workflowId) {
       await client.workflow.getHandle(workflowId).cancel();
     },

@@ -2,9 +2,8 @@
 // every SLA's status by the slaStatus query, one SLA's report (its violations since a time) by the
 // slaReport query. Both answer from the monitor's state; nothing here lists storage. not-found when
 // the monitor does not run (meridian apply starts it) or has no SLA of that name; unanswered when
-// no worker answers the query.
+// no worker answers the query. Through WorkflowCalls, so the CLI reads them without the SDK.
 
-import type { Client, WorkflowHandle } from '@temporalio/client';
 import { RepositoryError } from '../core/errors.js';
 import { DurationMs } from '../config/duration.js';
 import {
@@ -16,24 +15,22 @@ import {
   type SlaStatus,
 } from '../workflows/slaDefs.js';
 import { ControlError } from './errors.js';
-import { isRunning } from './runningWorkflow.js';
+import { askState, isRunning, type WorkflowCalls } from './workflowCalls.js';
 
-/** How long a query waits for a worker. */
-const QUERY_TIMEOUT_MS = 10_000;
 /** A report without `since` covers the compliance kept: 30 days. */
 const DEFAULT_REPORT_SPAN_MS = 30 * 86_400_000;
 
 export type { SlaMonitorView, SlaReport, SlaStatus };
 
 /** Every SLA, source and repository as the monitor's last evaluation saw them. */
-export async function slaView(client: Client): Promise<SlaMonitorView> {
-  const handle = await runningMonitor(client);
-  return ask(client, handle, () => handle.query(slaStatusQuery));
+export async function slaView(calls: WorkflowCalls): Promise<SlaMonitorView> {
+  await assertMonitorRuns(calls);
+  return askState<SlaMonitorView>(calls, SLA_MONITOR_WORKFLOW_ID, slaStatusQuery);
 }
 
 /** One SLA's status; not-found when the monitor has none of that name. */
-export async function slaStatus(client: Client, name: string): Promise<SlaStatus> {
-  const view = await slaView(client);
+export async function slaStatus(calls: WorkflowCalls, name: string): Promise<SlaStatus> {
+  const view = await slaView(calls);
   const status = view.slas.find((sla) => sla.name === name);
   if (!status) throw unknownSla(name, view);
   return status;
@@ -43,12 +40,12 @@ export async function slaStatus(client: Client, name: string): Promise<SlaStatus
  * One SLA's report: its status and the violations since `since` (an ISO time, or a duration ago
  * such as `7d`; default 30 days ago). not-found when the monitor has no SLA of that name.
  */
-export async function slaReport(client: Client, name: string, since?: string, now = new Date()): Promise<SlaReport> {
+export async function slaReport(calls: WorkflowCalls, name: string, since?: string, now = new Date()): Promise<SlaReport> {
   const sinceIso = resolveSince(since, now);
-  const handle = await runningMonitor(client);
-  const report = await ask(client, handle, () => handle.query(slaReportQuery, { sla: name, since: sinceIso }));
+  await assertMonitorRuns(calls);
+  const report = await askState<SlaReport | undefined>(calls, SLA_MONITOR_WORKFLOW_ID, slaReportQuery, { sla: name, since: sinceIso });
   if (report) return report;
-  throw unknownSla(name, await ask(client, handle, () => handle.query(slaStatusQuery)));
+  throw unknownSla(name, await askState<SlaMonitorView>(calls, SLA_MONITOR_WORKFLOW_ID, slaStatusQuery));
 }
 
 /** `since` as an ISO time: an ISO time or date as given, or a duration (`90m`, `24h`, `7d`) before now. */
@@ -67,16 +64,7 @@ function unknownSla(name: string, view: SlaMonitorView): ControlError {
   return new ControlError('not-found', `no SLA named "${name}" in ${SLA_MONITOR_WORKFLOW_ID} (${listed})`);
 }
 
-async function runningMonitor(client: Client): Promise<WorkflowHandle> {
-  const handle = client.workflow.getHandle(SLA_MONITOR_WORKFLOW_ID);
-  if (await isRunning(handle)) return handle;
+async function assertMonitorRuns(calls: WorkflowCalls): Promise<void> {
+  if (await isRunning(calls, SLA_MONITOR_WORKFLOW_ID)) return;
   throw new ControlError('not-found', `no SLA monitor (${SLA_MONITOR_WORKFLOW_ID}) is running: meridian apply starts it when meridian.yaml has slas`);
-}
-
-async function ask<T>(client: Client, handle: WorkflowHandle, query: () => Promise<T>): Promise<T> {
-  try {
-    return await client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, query);
-  } catch (err) {
-    throw new ControlError('unanswered', `no worker answered the query of ${handle.workflowId}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
-  }
 }

@@ -1,7 +1,14 @@
 // What the control layer asks of Temporal about one workflow by its id: start it, read its
 // status, wait for its end, query it, ask it to cancel. Two clients implement it: the SDK's
 // (control/sdkWorkflowCalls.ts: the HTTP API, the CLI's embedded default) and the CLI's own gRPC
-// calls (cli/wireWorkflowCalls.ts: a configured cluster, without loading the SDK).
+// calls (cli/workflowCalls.ts: a configured cluster, without loading the SDK). Reading a
+// long-running workflow's state (a runbook execution, a failover monitor, the SLA monitor) asks it
+// a query with a deadline, read the same way by each.
+
+import { ControlError } from './errors.js';
+
+/** How long a query of a workflow's state waits for a worker. */
+export const STATE_QUERY_TIMEOUT_MS = 10_000;
 
 /** How a run ended: its result, or why not (the innermost failure's type and message). */
 export type WorkflowEnd = { status: 'completed'; result: unknown } | { status: 'failed' | 'canceled' | 'terminated' | 'timed_out'; type?: string; message: string };
@@ -23,8 +30,22 @@ export interface WorkflowCalls {
   status(workflowId: string): Promise<string | undefined>;
   /** Waits for the latest run (and the runs it continues as) to end. */
   end(workflowId: string): Promise<WorkflowEnd>;
-  /** The answer of a query without arguments; throws when no worker answers within `timeoutMs`. */
-  query(workflowId: string, queryType: string, timeoutMs: number): Promise<unknown>;
+  /** The answer of a query; throws when no worker answers within `timeoutMs`. */
+  query(workflowId: string, queryType: string, timeoutMs: number, args?: unknown[]): Promise<unknown>;
   /** Asks the latest run to cancel. */
   cancel(workflowId: string): Promise<void>;
+}
+
+/** Whether the id's latest run is running: false when it ended, or when Temporal knows no such id. */
+export async function isRunning(calls: WorkflowCalls, workflowId: string): Promise<boolean> {
+  return (await calls.status(workflowId)) === 'RUNNING';
+}
+
+/** A query of the workflow's state: `unanswered` (exit 4, 503) when no worker answers within STATE_QUERY_TIMEOUT_MS. */
+export async function askState<T>(calls: WorkflowCalls, workflowId: string, query: { name: string }, ...args: unknown[]): Promise<T> {
+  try {
+    return (await calls.query(workflowId, query.name, STATE_QUERY_TIMEOUT_MS, args)) as T;
+  } catch (err) {
+    throw new ControlError('unanswered', `no worker answered the ${query.name} query of ${workflowId}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
+  }
 }

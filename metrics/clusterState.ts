@@ -9,6 +9,7 @@ import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import type { MeridianConfig } from '../config/schema.js';
 import { ControlError } from '../control/errors.js';
 import { failoverStatus } from '../control/failover.js';
+import { sdkWorkflowCalls } from '../control/sdkWorkflowCalls.js';
 import { slaView } from '../control/slas.js';
 import { getReplicationStatus, type ReplicationStatus } from '../replication/status.js';
 import { scheduleId } from '../schedules/names.js';
@@ -49,10 +50,11 @@ export function emptyClusterState(): ClusterState {
 
 /** Readers of the parts from Temporal, for the entries of `config`. */
 export function temporalReaders(client: Client, config: Pick<MeridianConfig, 'failover' | 'replication' | 'repositories' | 'schedules'>): StateReaders {
+  const calls = sdkWorkflowCalls(client);
   return {
     async sla(state) {
       try {
-        state.sla = await slaView(client);
+        state.sla = await slaView(calls);
       } catch (err) {
         if (!isNotFound(err)) throw err;
         delete state.sla; // the monitor does not run: its last state is no longer the truth
@@ -60,7 +62,7 @@ export function temporalReaders(client: Client, config: Pick<MeridianConfig, 'fa
     },
     async failover(state) {
       const names = Object.keys(config.failover);
-      const read = await Promise.allSettled(names.map((name) => failoverStatus(client, config, name)));
+      const read = await Promise.allSettled(names.map((name) => failoverStatus(calls, config, name)));
       const failed = read.flatMap((r) => (r.status === 'rejected' && !isNotFound(r.reason) ? [r.reason as unknown] : []));
       state.failovers = Object.fromEntries(
         names.flatMap((name, i) => {

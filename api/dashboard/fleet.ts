@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { MeridianConfig } from '../../config/schema.js';
 import { ControlError } from '../../control/errors.js';
 import type { FailoverNames } from '../../control/failover.js';
+import { sdkWorkflowCalls } from '../../control/sdkWorkflowCalls.js';
 import { slaReport, slaView, type SlaMonitorView, type SlaReport } from '../../control/slas.js';
 
 /** The parts of meridian.yaml the pages show (failover entries by name only), and api.publicUrl. */
@@ -14,7 +15,7 @@ export type MonitorRead = { view: SlaMonitorView; note?: undefined } | { view?: 
 
 export async function readMonitor(client: Client): Promise<MonitorRead> {
   try {
-    return { view: await slaView(client) };
+    return { view: await slaView(sdkWorkflowCalls(client)) };
   } catch (err) {
     if (err instanceof ControlError) return { note: err.message };
     throw err;
@@ -26,9 +27,10 @@ export async function readReports(client: Client, view: SlaMonitorView | undefin
   const reports = new Map<string, SlaReport>();
   if (!view) return reports;
   const since = new Date(now.getTime() - 86_400_000).toISOString();
+  const calls = sdkWorkflowCalls(client);
   await Promise.all(
     view.slas.map(async (sla) => {
-      const report = await slaReport(client, sla.name, since, now).catch(() => undefined);
+      const report = await slaReport(calls, sla.name, since, now).catch(() => undefined);
       if (report) reports.set(sla.name, report);
     }),
   );

@@ -1,11 +1,13 @@
-// The failover monitors over HTTP, through the same module as `meridian failover`
-// (control/failover.ts): GET /v1/failover/:name (the monitor's state), GET
+// The failover monitors over HTTP, through the same modules as `meridian failover`
+// (control/failover.ts, control/failoverSwitch.ts): GET /v1/failover/:name (the monitor's state), GET
 // /v1/failover/:name/events, POST /v1/failover/:name/trigger {to?, reason?} and POST
 // /v1/failover/:name/failback {reason?}, which answer the event id once the switch is done. Who
 // asks is the request's token name; a refusal by the monitor's validator is 409, an unknown name 404.
 
 import { Hono } from 'hono';
-import { failoverEvents, failoverStatus, triggerFailback, triggerFailover } from '../../control/failover.js';
+import { failoverEvents, failoverStatus } from '../../control/failover.js';
+import { triggerFailback, triggerFailover } from '../../control/failoverSwitch.js';
+import { sdkWorkflowCalls } from '../../control/sdkWorkflowCalls.js';
 import type { ApiDeps } from '../app.js';
 import { requestIdentity } from '../auth.js';
 import { FailbackRequestSchema, FailoverParamSchema, FailoverTriggerRequestSchema } from '../schemas.js';
@@ -15,11 +17,12 @@ const named = validate('param', FailoverParamSchema);
 
 export function failoverRoutes(deps: ApiDeps): Hono {
   const { client, config } = deps;
+  const calls = sdkWorkflowCalls(client);
   return new Hono()
-    .get('/:name', named, async (c) => c.json(await failoverStatus(client, config, c.req.valid('param').name)))
+    .get('/:name', named, async (c) => c.json(await failoverStatus(calls, config, c.req.valid('param').name)))
     .get('/:name/events', named, async (c) => {
       const { name } = c.req.valid('param');
-      return c.json({ name, events: await failoverEvents(client, config, name) });
+      return c.json({ name, events: await failoverEvents(calls, config, name) });
     })
     .post('/:name/trigger', named, validate('json', FailoverTriggerRequestSchema), async (c) =>
       c.json(await triggerFailover(client, config, c.req.valid('param').name, c.req.valid('json'), requestIdentity(c))),

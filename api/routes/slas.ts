@@ -4,6 +4,7 @@
 // No monitor running, or no SLA of that name: 404; no worker answering: 503.
 
 import { Hono } from 'hono';
+import { sdkWorkflowCalls } from '../../control/sdkWorkflowCalls.js';
 import { slaReportMarkdown } from '../../control/slaMarkdown.js';
 import { slaReport, slaView } from '../../control/slas.js';
 import type { ApiDeps } from '../app.js';
@@ -11,13 +12,13 @@ import { SlaParamSchema, SlaReportQuerySchema } from '../schemas.js';
 import { validate } from '../validation.js';
 
 export function slaRoutes(deps: ApiDeps): Hono {
-  const { client } = deps;
+  const calls = sdkWorkflowCalls(deps.client);
   return new Hono()
-    .get('/', async (c) => c.json(await slaView(client)))
+    .get('/', async (c) => c.json(await slaView(calls)))
     .get('/:name/report', validate('param', SlaParamSchema), validate('query', SlaReportQuerySchema), async (c) => {
       const { since, format } = c.req.valid('query');
       const now = new Date();
-      const report = await slaReport(client, c.req.valid('param').name, since, now);
+      const report = await slaReport(calls, c.req.valid('param').name, since, now);
       if (format !== 'markdown') return c.json(report);
       return c.body(slaReportMarkdown(report, now), 200, { 'Content-Type': 'text/markdown; charset=utf-8' });
     });

@@ -4,17 +4,17 @@
 // progress, a decision it waits for, whether failback is possible), the events it keeps, and a
 // manual failover or failback (a Temporal Update: it answers the event id once the switch is
 // done; refused by the monitor's validator: exit 3 with its reason). An unknown name is exit 3.
-// Who asks is MERIDIAN_IDENTITY, else the OS user name.
+// Who asks is MERIDIAN_IDENTITY, else the OS user name. On a configured cluster, status and events
+// load no Temporal SDK (cli/workflowCalls.ts); trigger and failback send Updates through the SDK.
 
-import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../config/load.js';
-import { failoverEvents, failoverStatus, triggerFailback, triggerFailover, type FailoverNames } from '../../control/failover.js';
+import { failoverEvents, failoverStatus, type FailoverNames } from '../../control/failover.js';
 import type { FailoverEvent, FailoverState, RegionHealth } from '../../workflows/failoverDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { cliIdentity } from '../identity.js';
 import { formatTable, formatTime, printJson, printLines } from '../output.js';
-import { withTemporalClient } from '../temporal.js';
+import { withWorkflowCalls } from '../workflowCalls.js';
 
 const ACTIONS = ['status', 'events', 'trigger', 'failback'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -26,29 +26,31 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (action !== 'trigger' && values.to !== undefined) throw usageError('--to goes with failover trigger only');
   if (action !== 'trigger' && action !== 'failback' && values.reason !== undefined) throw usageError('--reason goes with failover trigger and failback only');
   const config = loadConfig(values.config)?.config;
-  const answer = await withTemporalClient((client) => act(client, action as Action, name!, config, values));
+  const answer = await act(action as Action, name!, config, values);
   if (values.json) printJson(answer.json);
   else printLines(...answer.lines);
   return EXIT.ok;
 }
 
-async function act(client: Client, action: Action, name: string, config: FailoverNames | undefined, values: { to?: string; reason?: string }): Promise<{ json: unknown; lines: string[] }> {
+async function act(action: Action, name: string, config: FailoverNames | undefined, values: { to?: string; reason?: string }): Promise<{ json: unknown; lines: string[] }> {
   switch (action) {
     case 'status': {
-      const state = await failoverStatus(client, config, name);
+      const state = await withWorkflowCalls((calls) => failoverStatus(calls, config, name));
       return { json: state, lines: statusLines(state, new Date()) };
     }
     case 'events': {
-      const events = await failoverEvents(client, config, name);
+      const events = await withWorkflowCalls((calls) => failoverEvents(calls, config, name));
       return { json: { name, events }, lines: eventLines(events) };
     }
     case 'trigger':
     case 'failback': {
+      const [{ withTemporalClient }, { triggerFailback, triggerFailover }] = await Promise.all([import('../temporal.js'), import('../../control/failoverSwitch.js')]);
       const reason = values.reason !== undefined ? { reason: values.reason } : {};
-      const accepted =
+      const accepted = await withTemporalClient((client) =>
         action === 'trigger'
-          ? await triggerFailover(client, config, name, { ...reason, ...(values.to !== undefined ? { to: values.to } : {}) }, cliIdentity())
-          : await triggerFailback(client, config, name, reason, cliIdentity());
+          ? triggerFailover(client, config, name, { ...reason, ...(values.to !== undefined ? { to: values.to } : {}) }, cliIdentity())
+          : triggerFailback(client, config, name, reason, cliIdentity()),
+      );
       return { json: accepted, lines: [`${action === 'trigger' ? 'failed over' : 'failed back'} ${name} from ${accepted.from} to ${accepted.to} (event ${accepted.eventId})`] };
     }
   }

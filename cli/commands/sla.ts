@@ -4,15 +4,15 @@
 // compliance per window and open violations; report: one SLA (or every one) with the violations
 // since T (an ISO time or a duration ago, default 30d). No monitor, or no SLA of that name: exit 3.
 
-import type { Client } from '@temporalio/client';
 import { duration, percent } from '../../control/format.js';
 import { slaReportMarkdown, slaReportsMarkdown, violationSeconds } from '../../control/slaMarkdown.js';
 import { resolveSince, slaReport, slaStatus, slaView } from '../../control/slas.js';
+import type { WorkflowCalls } from '../../control/workflowCalls.js';
 import { COMPLIANCE_WINDOWS, type ComplianceWindow, type SlaReport, type SlaStatus, type SlaViolation } from '../../workflows/slaDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
 import { formatTable, formatTime, printJson } from '../output.js';
-import { withTemporalClient } from '../temporal.js';
+import { withWorkflowCalls } from '../workflowCalls.js';
 
 const ACTIONS = ['status', 'report'] as const;
 const WINDOWS = Object.keys(COMPLIANCE_WINDOWS) as ComplianceWindow[];
@@ -26,25 +26,25 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (action === 'status' && values.markdown) throw usageError('--markdown goes with sla report only');
   const now = new Date();
   if (action === 'report') resolveSince(values.since, now); // a malformed --since is a usage mistake found before Temporal is asked
-  const output = await withTemporalClient((client) => (action === 'status' ? status(client, name, now) : report(client, name, values.since, now, values.markdown === true)));
+  const output = await withWorkflowCalls((calls) => (action === 'status' ? status(calls, name, now) : report(calls, name, values.since, now, values.markdown === true)));
   if (values.json) printJson(output.json);
   else process.stdout.write(output.text);
   return EXIT.ok;
 }
 
-async function status(client: Client, name: string | undefined, now: Date): Promise<{ json: unknown; text: string }> {
+async function status(calls: WorkflowCalls, name: string | undefined, now: Date): Promise<{ json: unknown; text: string }> {
   if (name !== undefined) {
-    const one = await slaStatus(client, name);
+    const one = await slaStatus(calls, name);
     return { json: one, text: lines(statusLines(one, now)) };
   }
-  const view = await slaView(client);
+  const view = await slaView(calls);
   return { json: view, text: lines(overviewLines(view.slas, view.evaluatedAt, view.lastError)) };
 }
 
-async function report(client: Client, name: string | undefined, since: string | undefined, now: Date, markdown: boolean): Promise<{ json: unknown; text: string }> {
-  const names = name !== undefined ? [name] : (await slaView(client)).slas.map((sla) => sla.name);
+async function report(calls: WorkflowCalls, name: string | undefined, since: string | undefined, now: Date, markdown: boolean): Promise<{ json: unknown; text: string }> {
+  const names = name !== undefined ? [name] : (await slaView(calls)).slas.map((sla) => sla.name);
   const reports: SlaReport[] = [];
-  for (const each of names) reports.push(await slaReport(client, each, since, now));
+  for (const each of names) reports.push(await slaReport(calls, each, since, now));
   if (markdown) return { json: undefined, text: name !== undefined ? slaReportMarkdown(reports[0]!, now) : slaReportsMarkdown(reports, now) };
   const text = reports.map((r) => lines([...statusLines(r.status, now), `  violations since ${formatTime(r.since)}:`, ...violationLines(r.violations, now).map((line) => `    ${line}`)])).join('\n');
   return { json: name !== undefined ? reports[0] : { reports }, text: text || lines(['no SLAs are monitored']) };

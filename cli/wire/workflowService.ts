@@ -51,7 +51,7 @@ export async function startWorkflow(channel: GrpcChannel, start: StartWorkflow):
     .string(2, start.workflowId)
     .message(3, new ProtoWriter().string(1, start.workflowType))
     .message(4, new ProtoWriter().string(1, start.taskQueue).uint(2, TASK_QUEUE_KIND_NORMAL))
-    .message(5, new ProtoWriter().message(1, jsonPayload(start.input)))
+    .message(5, payloads([start.input]))
     .string(9, start.identity)
     .string(10, randomUUID())
     .uint(11, WORKFLOW_ID_REUSE_ALLOW_DUPLICATE)
@@ -118,12 +118,14 @@ export async function describeWorkflow(channel: GrpcChannel, namespace: string, 
   return { status, activity: { details: payloadValue(pending.message(4)?.messages(1)[0]), attempt: pending.uint(7), ...(lastFailure ? { lastFailure } : {}) } };
 }
 
-/** QueryWorkflow without arguments: the query's JSON answer (undefined when the workflow rejected it); a GrpcError when no worker answered within `timeoutMs`. */
-export async function queryWorkflow(channel: GrpcChannel, namespace: string, workflowId: string, queryType: string, timeoutMs: number): Promise<unknown> {
+/** QueryWorkflow with JSON arguments: the query's JSON answer (undefined when the workflow rejected it); a GrpcError when no worker answered within `timeoutMs`. */
+export async function queryWorkflow(channel: GrpcChannel, namespace: string, workflowId: string, queryType: string, timeoutMs: number, args: unknown[] = []): Promise<unknown> {
+  const query = new ProtoWriter().string(1, queryType);
+  if (args.length > 0) query.message(2, payloads(args));
   const request = new ProtoWriter()
     .string(1, namespace)
     .message(2, new ProtoWriter().string(1, workflowId))
-    .message(3, new ProtoWriter().string(1, queryType));
+    .message(3, query);
   const response = ProtoMessage.decode(await channel.call(`${SERVICE}/QueryWorkflow`, request.finish(), { headers: inNamespace(namespace), timeoutMs, retry: false }));
   return payloadValue(response.message(1)?.messages(1)[0]);
 }
@@ -155,6 +157,13 @@ function innermostFailure(failure: ProtoMessage | undefined): { type?: string; m
 }
 
 const JSON_PLAIN = Buffer.from('json/plain');
+
+/** A Payloads message of JSON values. */
+function payloads(values: unknown[]): ProtoWriter {
+  const message = new ProtoWriter();
+  for (const value of values) message.message(1, jsonPayload(value));
+  return message;
+}
 
 function jsonPayload(value: unknown, metadata: Record<string, string> = {}): ProtoWriter {
   const payload = new ProtoWriter();

@@ -8,7 +8,7 @@
 import { Worker } from '@temporalio/worker';
 import { createApiApp } from '../../api/app';
 import type { FailoverDescription, FailoverEvent, FailoverState, RegionHealth } from '../../workflows/failoverDefs';
-import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
+import { meridianEnv, moduleRecorder, parseJson, runMeridian, SDK_CLIENT_MODULES } from '../helpers/meridianCli';
 import { testAuthority, workflowBundle } from '../helpers/meridianWorker';
 import { recordingNotifyEvent } from '../helpers/raisedEvents';
 import { readUntil } from '../helpers/polling';
@@ -62,8 +62,10 @@ test('status, events, a refused and an accepted manual failover, a failback by a
     const status = () => meridian(['failover', 'status', name, '--json']).then((run) => parseJson<FailoverState>(run));
     const checked = await readUntil('both regions checked', status, (s) => Object.keys(s.regions).length === 2);
     expect(checked).toMatchObject({ activeRegion: 'eu', primaryRegion: 'eu', consecutiveFailures: 0, regions: { us: { healthy: true, probes: [{ target: 'repo-us', latencyMs: 3 }] } } });
-    const human = await meridian(['failover', 'status', name]);
+    const modules = moduleRecorder(work, 'status'); // status reads over the CLI's own gRPC calls, without the SDK
+    const human = await meridian(['failover', 'status', name], modules.env);
     expect(human.stdout).toContain(`${name}: active region eu (primary eu, then us); replica set surface-set;`);
+    expect(modules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
     expect(human.stdout).toMatch(/us +secondary +healthy +\d+s ago +repo-us 3ms/);
 
     const refused = await meridian(['failover', 'trigger', name, '--to', 'mars']);

@@ -8,7 +8,7 @@
 import { Worker } from '@temporalio/worker';
 import { createApiApp } from '../../api/app';
 import type { SlaMonitorState, SlaMonitorView, SlaReport, SlaStatus } from '../../workflows/slaDefs';
-import { meridianEnv, parseJson, runMeridian } from '../helpers/meridianCli';
+import { meridianEnv, moduleRecorder, parseJson, runMeridian, SDK_CLIENT_MODULES } from '../helpers/meridianCli';
 import { testAuthority, workflowBundle } from '../helpers/meridianWorker';
 import { readUntil } from '../helpers/polling';
 import { useTestConnection } from '../helpers/temporal';
@@ -23,7 +23,7 @@ test('status and report through the CLI and the API, as text, JSON and Markdown'
   const work = tempDir('sla-surface');
   const env = meridianEnv(work, 'slasurf', 'unused');
   const taskQueue = env.MERIDIAN_TASK_QUEUE!;
-  const meridian = (args: string[]) => runMeridian(args, { cwd: work, env, timeoutMs: 60_000 });
+  const meridian = (args: string[], extra: NodeJS.ProcessEnv = {}) => runMeridian(args, { cwd: work, env: { ...env, ...extra }, timeoutMs: 60_000 });
   const now = Date.now();
   const hour = Math.floor(now / HOUR);
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -89,8 +89,11 @@ test('status and report through the CLI and the API, as text, JSON and Markdown'
     expect({ code: unknown.code, stderr: unknown.stderr.trim() }).toEqual({ code: 3, stderr: 'meridian: no SLA named "nope" in sla-monitor (it monitors tiles)' });
 
     // 7 days back: the rpo violation of 3 days ago and the open one; not the one that ended 10 days ago.
-    const week = parseJson<SlaReport>(await meridian(['sla', 'report', 'tiles', '--since', '7d', '--json']));
+    // The report query's argument travels in the CLI's own gRPC call: no SDK is loaded.
+    const modules = moduleRecorder(work, 'report');
+    const week = parseJson<SlaReport>(await meridian(['sla', 'report', 'tiles', '--since', '7d', '--json'], modules.env));
     expect(week.violations.map((v) => v.id)).toEqual(['tiles-2', expect.stringMatching(/^tiles-.+-3$/)]);
+    expect(modules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
     const every = parseJson<{ reports: SlaReport[] }>(await meridian(['sla', 'report', '--since', '7d', '--json']));
     expect(every.reports.map((r) => [r.status.name, r.violations.length])).toEqual([['tiles', 2]]);
     const month = await meridian(['sla', 'report', 'tiles', '--markdown']);

@@ -50,9 +50,9 @@ const handle = (workflowId: string) => ({
     if (workflowId !== 'sla-monitor' || !monitorRunning) throw new WorkflowNotFoundError('not found', workflowId, undefined);
     return { status: { name: 'RUNNING' } };
   },
-  query: async (query: { name: string }, ...args: Array<{ sla: string }>) => {
-    queries.push({ name: query.name, args });
-    if (query.name === 'slaStatus') return view;
+  query: async (name: string, ...args: Array<{ sla: string }>) => {
+    queries.push({ name, args });
+    if (name === 'slaStatus') return view;
     return args[0]?.sla === 'tiles' ? report : undefined;
   },
 });

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { ControlError } from '../../../control/errors.js';
 import { failoverStatus } from '../../../control/failover.js';
+import { sdkWorkflowCalls } from '../../../control/sdkWorkflowCalls.js';
 import { getReplicationStatus } from '../../../replication/status.js';
 import { configFromUrl, describeConfig } from '../../../storage/config.js';
 import type { FailoverState } from '../../../workflows/failoverDefs.js';
@@ -49,7 +50,7 @@ type FailoverRead = { state: FailoverState; note?: undefined } | { state?: undef
 
 async function readFailover(client: Client, config: DashboardConfig, name: string): Promise<FailoverRead> {
   try {
-    return { state: await failoverStatus(client, config, name) };
+    return { state: await failoverStatus(sdkWorkflowCalls(client), config, name) };
   } catch (err) {
     if (err instanceof ControlError) return { note: err.message };
     throw err;
