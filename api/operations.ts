@@ -11,7 +11,7 @@ import {
   operationOfWorkflowType,
   operationStart,
 } from '../workflows/catalog.js';
-import { REPLICATION_VERIFY_WORKFLOW } from '../replication/control.js';
+import { REPLICATION_VERIFY_WORKFLOW } from '../workflows/replicationDefs.js';
 import { ControlError } from '../control/errors.js';
 import { describeFailure, OperationRunningError } from './operationFailures.js';
 import { operationProgress, type RunningActivity } from './operationProgress.js';

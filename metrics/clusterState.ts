@@ -74,7 +74,7 @@ export function temporalReaders(client: Client, config: Pick<MeridianConfig, 'fa
       if (failed.length > 0) throw failed[0];
     },
     async replication(state) {
-      const read = await getReplicationStatus(client, config);
+      const read = await getReplicationStatus(calls, config);
       state.replication = read.map((set) => (set.unanswered === undefined ? set : (state.replication.find((previous) => previous.name === set.name) ?? set)));
       const unanswered = read.find((set) => set.unanswered !== undefined);
       if (unanswered) throw new Error(unanswered.unanswered);

@@ -3,10 +3,13 @@
 // lost), a pass waited for (the `replicateNow` update: the results of the next complete pass), and
 // a comparison of the replicas with the primary (replicationVerifyWorkflow, one workflow per request).
 
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type { WorkflowCalls } from '../control/workflowCalls.js';
 import type { PassResult } from '../core/replicationTypes.js';
 import { RepositoryError } from '../core/errors.js';
 import {
+  REPLICATION_VERIFY_WORKFLOW,
+  REPLICATION_WORKFLOW,
   replicateNowUpdate,
   replicateSignal,
   replicationVerifyWorkflowId,
@@ -15,11 +18,7 @@ import {
   type ReplicationVerifyInput,
   type ReplicationWorkflowInput,
 } from '../workflows/replicationDefs.js';
-import { REPLICATION_WORKFLOW } from '../schedules/replicationWorkflows.js';
 import { replicaSetNames, type ReplicationConfig } from './status.js';
-
-/** The workflow type that compares a set's replicas with its primary (workflows/replication.ts). */
-export const REPLICATION_VERIFY_WORKFLOW = 'replicationVerifyWorkflow';
 
 /** Signals the set's workflow for a pass (starting it if none runs); answers its workflow id. */
 export async function requestPass(client: Client, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<string> {
@@ -44,13 +43,15 @@ export async function runPassNow(client: Client, config: ReplicationConfig, set:
   return handle.executeUpdate(replicateNowUpdate, { args: [full ? { full: true } : {}] });
 }
 
-/** Starts the comparison of every replica of the set (or `replica` alone) with the primary. */
-export async function startVerify(client: Client, config: ReplicationConfig, set: string, replica: string | undefined, taskQueue: string): Promise<WorkflowHandle> {
+/** Starts the comparison of every replica of the set (or `replica` alone) with the primary; answers its workflow id. */
+export async function startVerify(calls: WorkflowCalls, config: ReplicationConfig, set: string, replica: string | undefined, taskQueue: string): Promise<string> {
   replicaSetNames(config, set);
   const replicas = config.replication[set]!.replicas;
   if (replica !== undefined && !replicas.includes(replica)) {
     throw new RepositoryError('not-found', `"${replica}" is not a replica of set "${set}" (its replicas: ${replicas.join(', ')})`);
   }
   const input: ReplicationVerifyInput = { set, ...(replica !== undefined ? { replica } : {}) };
-  return client.workflow.start(REPLICATION_VERIFY_WORKFLOW, { taskQueue, workflowId: replicationVerifyWorkflowId(set, new Date()), args: [input] });
+  const workflowId = replicationVerifyWorkflowId(set, new Date());
+  await calls.start({ workflowType: REPLICATION_VERIFY_WORKFLOW, workflowId, taskQueue, input, summary: `comparison of the replicas of ${set}${replica !== undefined ? ` (${replica})` : ''} with the primary` });
+  return workflowId;
 }

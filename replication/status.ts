@@ -5,9 +5,9 @@
 // reachable) all call getReplicationStatus. The lag is the age of the OLDEST snapshot a replica
 // lacks: how long it has been behind; 0 when it lacks none, null before its first pass.
 
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { MeridianConfig, ReplicationMode } from '../config/schema.js';
 import { RepositoryError } from '../core/errors.js';
+import { isRunning, type WorkflowCalls } from '../control/workflowCalls.js';
 import { NOTHING_BEHIND } from '../core/replicationTypes.js';
 import { configFromUrl, describeConfig } from '../storage/config.js';
 import { replicationStatusQuery, replicationWorkflowId, type ReplicaState, type ReplicationState } from '../workflows/replicationDefs.js';
@@ -52,14 +52,14 @@ export function replicaSetNames(config: ReplicationConfig, set?: string): string
 }
 
 /** The status of every set of `config`, or of `set` alone (an unknown name is a not-found error). */
-export async function getReplicationStatus(client: Client, config: ReplicationConfig, set?: string, now = new Date()): Promise<ReplicationStatus[]> {
-  return Promise.all(replicaSetNames(config, set).map((name) => setStatus(client, config, name, now)));
+export async function getReplicationStatus(calls: WorkflowCalls, config: ReplicationConfig, set?: string, now = new Date()): Promise<ReplicationStatus[]> {
+  return Promise.all(replicaSetNames(config, set).map((name) => setStatus(calls, config, name, now)));
 }
 
-async function setStatus(client: Client, config: ReplicationConfig, name: string, now: Date): Promise<ReplicationStatus> {
+async function setStatus(calls: WorkflowCalls, config: ReplicationConfig, name: string, now: Date): Promise<ReplicationStatus> {
   const entry = config.replication[name]!;
   const workflowId = replicationWorkflowId(name);
-  const read = await readState(client, workflowId);
+  const read = await readState(calls, workflowId);
   const member = (repository: string) => {
     const { url, region } = config.repositories[repository]!;
     return { name: repository, ...(region !== undefined ? { region } : {}), location: describeConfig(configFromUrl(url)) };
@@ -90,16 +90,10 @@ export function lagSeconds(state: ReplicaState, now: Date): number | null {
   return Math.max(0, Math.floor((now.getTime() - Date.parse(oldest)) / 1000));
 }
 
-async function readState(client: Client, workflowId: string): Promise<{ running: boolean; state?: ReplicationState; unanswered?: string }> {
-  const handle = client.workflow.getHandle(workflowId);
+async function readState(calls: WorkflowCalls, workflowId: string): Promise<{ running: boolean; state?: ReplicationState; unanswered?: string }> {
+  if (!(await isRunning(calls, workflowId))) return { running: false };
   try {
-    if ((await handle.describe()).status.name !== 'RUNNING') return { running: false };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { running: false };
-    throw err;
-  }
-  try {
-    return { running: true, state: await client.withDeadline(Date.now() + STATUS_QUERY_TIMEOUT_MS, () => handle.query(replicationStatusQuery)) };
+    return { running: true, state: (await calls.query(workflowId, replicationStatusQuery.name, STATUS_QUERY_TIMEOUT_MS)) as ReplicationState };
   } catch (err) {
     return { running: true, unanswered: `no worker answered the status query of ${workflowId}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }

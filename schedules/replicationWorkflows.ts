@@ -5,12 +5,11 @@
 // owned (started by the backups of a worker with another meridian.yaml) is never stopped by it.
 
 import type { Client } from '@temporalio/client';
-import { replicationWorkflowId, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
+import { REPLICATION_WORKFLOW, replicationWorkflowId, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
 import { runningWorkflow, startLongRunning, stopLongRunning } from './longRunningWorkflows.js';
 import type { ExistingSchedule } from './plan.js';
 
 /** The workflow type of a replica set's long-running workflow (workflows/replication.ts). */
-export const REPLICATION_WORKFLOW = 'replicationWorkflow';
 
 export type ReplicationWorkflowAction = 'start' | 'running' | 'stop';
 

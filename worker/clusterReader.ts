@@ -6,7 +6,7 @@
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { failbackUpdate, failoverStatusQuery, failoverUpdate, failoverWorkflowId } from '../workflows/failoverDefs.js';
 import { replicateNowUpdate, ReplicationWorkflowInput, replicationStatusQuery, replicationWorkflowId } from '../workflows/replicationDefs.js';
-import { REPLICATION_WORKFLOW } from '../schedules/replicationWorkflows.js';
+import { REPLICATION_WORKFLOW } from '../workflows/replicationDefs.js';
 import type { ClusterAccess } from './cluster.js';
 
 /** `query`'s answer, or undefined when the workflow does not exist. */

@@ -7,6 +7,11 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Behind, PassResult, ReplicaDiff } from '../core/replicationTypes.js';
 import type { ReplicationMode } from '../config/schema.js';
 
+/** The workflow type of a replica set's passes (workflows/replication.ts). */
+export const REPLICATION_WORKFLOW = 'replicationWorkflow';
+/** The workflow type that compares a set's replicas with its primary (workflows/replication.ts). */
+export const REPLICATION_VERIFY_WORKFLOW = 'replicationVerifyWorkflow';
+
 /** The one workflow of a replica set: every pass of the set runs in it, so two never interleave. */
 export function replicationWorkflowId(set: string): string {
   return `replication:${set}`;

@@ -6,6 +6,7 @@
 
 import { Context, Hono } from 'hono';
 import type { ApiDeps } from '../app.js';
+import { sdkWorkflowCalls } from '../../control/sdkWorkflowCalls.js';
 import { requestPass, startVerify } from '../../replication/control.js';
 import { getReplicationStatus, type ReplicationConfig } from '../../replication/status.js';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.js';
@@ -18,14 +19,15 @@ const NO_SETS: ReplicationConfig = { repositories: {}, replication: {} };
 export function replicationRoutes(deps: ApiDeps): Hono {
   const config = deps.replication ?? NO_SETS;
   const taskQueue = deps.taskQueue ?? DEFAULT_TASK_QUEUE;
+  const calls = sdkWorkflowCalls(deps.client);
   return new Hono()
-    .get('/', async (c) => c.json({ sets: await getReplicationStatus(deps.client, config) }))
-    .get('/:name', named, async (c) => c.json((await getReplicationStatus(deps.client, config, c.req.valid('param').name))[0]!))
+    .get('/', async (c) => c.json({ sets: await getReplicationStatus(calls, config) }))
+    .get('/:name', named, async (c) => c.json((await getReplicationStatus(calls, config, c.req.valid('param').name))[0]!))
     .post('/:name/runs', named, validate('json', ReplicationRunRequestSchema), async (c) =>
       accepted(c, await requestPass(deps.client, config, c.req.valid('param').name, c.req.valid('json').full === true, taskQueue)),
     )
     .post('/:name/verifications', named, validate('json', ReplicationVerificationRequestSchema), async (c) =>
-      accepted(c, (await startVerify(deps.client, config, c.req.valid('param').name, c.req.valid('json').replica, taskQueue)).workflowId),
+      accepted(c, await startVerify(calls, config, c.req.valid('param').name, c.req.valid('json').replica, taskQueue)),
     );
 }
 

@@ -4,18 +4,19 @@
 // replicas with their primary (exit 1 on any difference), and a pass asked for now (with --wait,
 // exit 1 when a replica's pass failed). A client of
 // Temporal only (TEMPORAL_ADDRESS, or the embedded dev server under MERIDIAN_HOME); the worker does the work.
+// On a configured cluster, status and verify load no Temporal SDK (cli/workflowCalls.ts); run
+// signals the set's workflow or sends it an Update through the SDK.
 
-import type { Client } from '@temporalio/client';
 import { configFilePath, loadConfig } from '../../config/load.js';
 import type { PassResult, ReplicaDiff } from '../../core/replicationTypes.js';
-import { requestPass, runPassNow, startVerify } from '../../replication/control.js';
+import { startVerify } from '../../replication/control.js';
 import { getReplicationStatus, replicaSetNames, type ReplicaStatus, type ReplicationConfig, type ReplicationStatus } from '../../replication/status.js';
 import type { ReplicationVerifyOutput } from '../../workflows/replicationDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
-import { EXIT, ExitCode, usageError } from '../exitCodes.js';
+import { EXIT, ExitCode, OperationFailure, usageError } from '../exitCodes.js';
 import { count, formatBytes, formatDuration, formatTable, formatTime, notice, printJson, printLines } from '../output.js';
-import { withTemporalClient } from '../temporal.js';
 import { temporalSettings } from '../temporalSettings.js';
+import { withWorkflowCalls } from '../workflowCalls.js';
 
 const ACTIONS = ['status', 'verify', 'run'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -37,14 +38,14 @@ export async function run(args: string[]): Promise<ExitCode> {
   if (!settings.cluster && action !== 'status') {
     notice(`no Temporal address is configured: the set's workflows run on the local dev server under MERIDIAN_HOME, while a \`meridian server\` polls task queue ${settings.taskQueue} there`);
   }
-  const answer = await withTemporalClient(act);
+  const answer = await act();
   if (values.json) printJson(answer.json);
   else printLines(...answer.lines);
   return answer.exitCode;
 }
 
 /** The action, with its arguments checked (the set exists, options fit the action) before Temporal is contacted. */
-function replicationAction(action: Action, name: string | undefined, values: { replica?: string; full?: boolean; wait?: boolean }, config: ReplicationConfig): (client: Client) => Promise<Answer> {
+function replicationAction(action: Action, name: string | undefined, values: { replica?: string; full?: boolean; wait?: boolean }, config: ReplicationConfig): () => Promise<Answer> {
   if (action !== 'status' && name === undefined) throw usageError(`replication ${action} needs the NAME of a replica set (${replicaSetNames(config).join(', ') || 'meridian.yaml defines none'})`);
   if (name !== undefined) replicaSetNames(config, name);
   if (action !== 'verify' && values.replica !== undefined) throw usageError('--replica goes with replication verify only');
@@ -52,24 +53,31 @@ function replicationAction(action: Action, name: string | undefined, values: { r
   const taskQueue = temporalSettings().taskQueue;
   switch (action) {
     case 'status':
-      return async (client) => {
-        const sets = await getReplicationStatus(client, config, name);
-        return { json: name === undefined ? { sets } : sets[0], lines: statusLines(sets, new Date()), exitCode: EXIT.ok };
-      };
+      return () =>
+        withWorkflowCalls(async (calls) => {
+          const sets = await getReplicationStatus(calls, config, name);
+          return { json: name === undefined ? { sets } : sets[0], lines: statusLines(sets, new Date()), exitCode: EXIT.ok };
+        });
     case 'verify':
-      return async (client) => {
-        const output = (await (await startVerify(client, config, name!, values.replica, taskQueue)).result()) as ReplicationVerifyOutput;
-        return { json: output, lines: verifyLines(output), exitCode: output.differences > 0 ? EXIT.failed : EXIT.ok };
-      };
+      return () =>
+        withWorkflowCalls(async (calls) => {
+          const end = await calls.end(await startVerify(calls, config, name!, values.replica, taskQueue));
+          if (end.status !== 'completed') throw new OperationFailure(end.type, end.message);
+          const output = end.result as ReplicationVerifyOutput;
+          return { json: output, lines: verifyLines(output), exitCode: output.differences > 0 ? EXIT.failed : EXIT.ok };
+        });
     case 'run':
-      return async (client) => {
-        const full = values.full === true;
-        if (!values.wait) {
-          const workflowId = await requestPass(client, config, name!, full, taskQueue);
-          return { json: { workflowId, requested: true }, lines: [`asked ${workflowId} for a${full ? ' full' : ''} pass; follow it with meridian replication status ${name}`], exitCode: EXIT.ok };
-        }
-        const results = await runPassNow(client, config, name!, full, taskQueue);
-        return { json: { set: name, results }, lines: results.map(passLine), exitCode: results.some((r) => r.failed !== undefined) ? EXIT.failed : EXIT.ok };
+      return async () => {
+        const [{ withTemporalClient }, { requestPass, runPassNow }] = await Promise.all([import('../temporal.js'), import('../../replication/control.js')]);
+        return withTemporalClient(async (client) => {
+          const full = values.full === true;
+          if (!values.wait) {
+            const workflowId = await requestPass(client, config, name!, full, taskQueue);
+            return { json: { workflowId, requested: true }, lines: [`asked ${workflowId} for a${full ? ' full' : ''} pass; follow it with meridian replication status ${name}`], exitCode: EXIT.ok };
+          }
+          const results = await runPassNow(client, config, name!, full, taskQueue);
+          return { json: { set: name, results }, lines: results.map(passLine), exitCode: results.some((r) => r.failed !== undefined) ? EXIT.failed : EXIT.ok };
+        });
       };
   }
 }

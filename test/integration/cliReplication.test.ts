@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { PassResult } from '../../core/replicationTypes';
 import type { ReplicationStatus } from '../../replication/status';
 import type { ReplicationVerifyOutput } from '../../workflows/replicationDefs';
-import { meridianEnv, MeridianWorkerProcess, parseJson, runMeridian, startMeridianWorker } from '../helpers/meridianCli';
+import { meridianEnv, MeridianWorkerProcess, moduleRecorder, parseJson, runMeridian, SDK_CLIENT_MODULES, startMeridianWorker } from '../helpers/meridianCli';
 import { testConnection, type TestConnection } from '../helpers/temporal';
 import { tempDir, writeTree } from '../helpers/trees';
 
@@ -20,6 +20,7 @@ let temporal: TestConnection;
 const set = `cli-rep-${process.pid}-${Date.now().toString(36)}`;
 
 const meridian = (...args: string[]) => runMeridian(args, { cwd: work, env, timeoutMs: 90_000 });
+const meridianRecorded = (modules: { env: NodeJS.ProcessEnv }, ...args: string[]) => runMeridian(args, { cwd: work, env: { ...env, ...modules.env }, timeoutMs: 90_000 });
 const replicaDir = () => path.join(work, 'gis-us');
 
 beforeAll(async () => {
@@ -60,7 +61,10 @@ describe('meridian replication with a worker', () => {
     const run = parseJson<{ set: string; results: PassResult[] }>(await meridian('replication', 'run', set, '--wait', '--json'));
     expect(run.results).toEqual([expect.objectContaining({ replica: 'gis-us', behind: expect.objectContaining({ snapshots: 0 }) })]);
 
-    const status = parseJson<ReplicationStatus>(await meridian('replication', 'status', set, '--json'));
+    // status and verify make the CLI's own gRPC calls: no Temporal SDK client is loaded.
+    const statusModules = moduleRecorder(work, 'status');
+    const status = parseJson<ReplicationStatus>(await meridianRecorded(statusModules, 'replication', 'status', set, '--json'));
+    expect(statusModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
     expect(status).toMatchObject({ running: true, primary: { name: 'gis-eu', region: 'eu-west-1' } });
     expect(status.unanswered).toBeUndefined();
     expect(status.replicas).toEqual([
@@ -68,8 +72,10 @@ describe('meridian replication with a worker', () => {
     ]);
     expect(status.replicas[0]!.behind).toMatchObject({ snapshots: 0, bytes: 0 });
 
-    const verify = parseJson<ReplicationVerifyOutput>(await meridian('replication', 'verify', set, '--json'));
+    const verifyModules = moduleRecorder(work, 'verify');
+    const verify = parseJson<ReplicationVerifyOutput>(await meridianRecorded(verifyModules, 'replication', 'verify', set, '--json'));
     expect(verify).toMatchObject({ set, ok: true, differences: 0 });
+    expect(verifyModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
     const snapshots = parseJson<unknown[]>(await meridian('snapshots', '--repo', replicaDir(), '--password-file', path.join(work, 'gis.pass'), '--json'));
     expect(snapshots).toHaveLength(1);
   });

@@ -22,7 +22,7 @@ export async function repositoriesPage(client: Client, config: DashboardConfig, 
   const repositories = config.repositories ?? {};
   const [monitor, sets, failovers] = await Promise.all([
     readMonitor(client),
-    getReplicationStatus(client, { repositories, replication: config.replication ?? {} }, undefined, now),
+    getReplicationStatus(sdkWorkflowCalls(client), { repositories, replication: config.replication ?? {} }, undefined, now),
     Promise.all(Object.keys(config.failover ?? {}).sort().map(async (name) => ({ name, read: await readFailover(client, config, name) }))),
   ]);
   const repositoryRows = Object.entries(repositories)
