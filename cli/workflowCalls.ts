@@ -7,6 +7,7 @@ import { callerIdentity, withGrpcChannel } from './grpcCluster.js';
 import { temporalSettings } from './temporalSettings.js';
 import type { GrpcChannel } from './wire/grpc.js';
 import { GRPC_STATUS, GrpcError } from './wire/grpcError.js';
+import { updateWorkflow } from './wire/workflowUpdate.js';
 import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, startWorkflow } from './wire/workflowService.js';
 
 export async function withWorkflowCalls<T>(body: (calls: WorkflowCalls) => Promise<T>): Promise<T> {
@@ -32,6 +33,7 @@ export function wireWorkflowCalls(channel: GrpcChannel, namespace: string): Work
     },
     end: (workflowId) => awaitWorkflowEnd(channel, namespace, workflowId, ''),
     query: (workflowId, queryType, timeoutMs, args = []) => queryWorkflow(channel, namespace, workflowId, queryType, timeoutMs, args),
+    update: (workflowId, name, args, acceptTimeoutMs) => updateWorkflow(channel, { namespace, workflowId, name, args, identity }, acceptTimeoutMs),
     cancel: (workflowId) => requestCancel(channel, namespace, workflowId, '', identity),
   };
 }

@@ -5,16 +5,26 @@
 // workflow's Updates (refused by its validator: `rejected`, with its reason), cancellation, and the
 // running and recent executions (Temporal visibility) for the dashboard.
 // An execution is named by its workflow id, or the short `<name>:<id>`. Who starts it comes from
-// the caller's authentication, never from a request body. Starting, reading and cancelling need
-// only WorkflowCalls, so the CLI does them without the SDK; decisions (control/runbookDecisions.ts)
-// and listings (control/runbookListing.ts) need the SDK's client.
+// the caller's authentication, never from a request body. All of it goes through WorkflowCalls,
+// so the CLI does it without the SDK; listings (control/runbookListing.ts) need the SDK's client.
 
 import { randomBytes } from 'node:crypto';
 import { RepositoryError } from '../core/errors.js';
 import { listRunbooks, resolveRunbook, type RunbookListing, type RunbookSources } from '../runbooks/catalog.js';
 import { prepareRunbook } from '../runbooks/parameters.js';
-import { runbookStatusQuery, runbookWorkflowId, type ResolvedRunbook, type RunbookExecutionState, type RunbookInput, type RunbookParams } from '../workflows/runbookDefs.js';
+import {
+  approveStepUpdate,
+  rejectStepUpdate,
+  runbookStatusQuery,
+  runbookWorkflowId,
+  type ResolvedRunbook,
+  type RunbookExecutionState,
+  type RunbookInput,
+  type RunbookParams,
+  type StepState,
+} from '../workflows/runbookDefs.js';
 import { ControlError } from './errors.js';
+import { sendUpdate } from './updates.js';
 import { askState, type WorkflowCalls } from './workflowCalls.js';
 
 /** The workflow type of an execution (workflows/runbook.ts). */
@@ -72,6 +82,23 @@ export async function executionEnd(calls: WorkflowCalls, workflowId: string): Pr
   return end.status === 'completed' ? (end.result as RunbookExecutionState) : executionStatus(calls, workflowId);
 }
 
+/** Approves (or rejects) a step waiting for approval, as `by`; answers the step as decided. */
+export async function decideStep(calls: WorkflowCalls, execution: string, decision: 'approve' | 'reject', request: { step: string; note?: string }, by: string): Promise<StepState> {
+  const workflowId = executionWorkflowId(execution);
+  const notRunning = (status: string) => new ControlError('rejected', `${workflowId} is not running (${status.toLowerCase()}): no step waits for a decision`);
+  const status = await describeExecution(calls, workflowId);
+  if (status !== 'RUNNING') throw notRunning(status);
+  const args = { step: request.step, by, ...(request.note !== undefined ? { note: request.note } : {}) };
+  try {
+    return await sendUpdate(calls, workflowId, decision === 'approve' ? approveStepUpdate : rejectStepUpdate, [args], []);
+  } catch (err) {
+    // The execution may finish between the check above and the Update: Temporal then answers that
+    // it is not found, which is the same refusal as finding it finished.
+    if (!(err instanceof ControlError && err.code === 'not-found')) throw err;
+    throw notRunning(await describeExecution(calls, workflowId));
+  }
+}
+
 /** Asks the execution to cancel (its running step is cancelled, its status becomes cancelled). */
 export async function cancelExecution(calls: WorkflowCalls, execution: string): Promise<{ workflowId: string; cancelRequested: boolean }> {
   const workflowId = executionWorkflowId(execution);
@@ -82,7 +109,7 @@ export async function cancelExecution(calls: WorkflowCalls, execution: string): 
 }
 
 /** The status of the execution's workflow (RUNNING, COMPLETED, …); not-found when there is none. */
-export async function describeExecution(calls: WorkflowCalls, workflowId: string): Promise<string> {
+async function describeExecution(calls: WorkflowCalls, workflowId: string): Promise<string> {
   const status = await calls.status(workflowId);
   if (status === undefined) throw new ControlError('not-found', `no runbook execution ${workflowId}`);
   return status;

@@ -1,9 +1,17 @@
 // WorkflowCalls (control/workflowCalls.ts) through the Temporal SDK's client.
 
-import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import {
+  type Client,
+  isGrpcDeadlineError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { describeFailure } from '../api/operationFailures.js';
-import type { WorkflowCalls, WorkflowEnd } from './workflowCalls.js';
+import type { UpdateOutcome, WorkflowCalls, WorkflowEnd } from './workflowCalls.js';
 
 export function sdkWorkflowCalls(client: Client): WorkflowCalls {
   return {
@@ -27,10 +35,29 @@ export function sdkWorkflowCalls(client: Client): WorkflowCalls {
       }
     },
     query: (workflowId, queryType, timeoutMs, args = []) => client.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(queryType, ...args)),
+    async update(workflowId, updateName, args, acceptTimeoutMs) {
+      const handle = client.workflow.getHandle(workflowId);
+      try {
+        const accepted = await client.withDeadline(Date.now() + acceptTimeoutMs, () => handle.startUpdate(updateName, { args, waitForStage: WorkflowUpdateStage.ACCEPTED }));
+        return { status: 'completed', result: await accepted.result() };
+      } catch (err) {
+        return updateOutcome(err);
+      }
+    },
     async cancel(workflowId) {
       await client.workflow.getHandle(workflowId).cancel();
     },
   };
+}
+
+/** The SDK's error for an Update that did not complete, as an outcome; any other error is thrown. */
+function updateOutcome(err: unknown): UpdateOutcome {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) return { status: 'unaccepted' };
+  if (err instanceof WorkflowNotFoundError) return { status: 'not-found' };
+  if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+  const cause = err.cause;
+  const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+  return { status: 'failed', ...(type ? { type } : {}), message: cause instanceof Error ? cause.message : err.message };
 }
 
 /** The SDK's error for a run that did not complete, read as the wire's close event reads it. */

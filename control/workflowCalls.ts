@@ -1,5 +1,5 @@
 // What the control layer asks of Temporal about one workflow by its id: start it, read its
-// status, wait for its end, query it, ask it to cancel. Two clients implement it: the SDK's
+// status, wait for its end, query it, send it an Update, ask it to cancel. Two clients implement it: the SDK's
 // (control/sdkWorkflowCalls.ts: the HTTP API, the CLI's embedded default) and the CLI's own gRPC
 // calls (cli/workflowCalls.ts: a configured cluster, without loading the SDK). Reading a
 // long-running workflow's state (a runbook execution, a failover monitor, the SLA monitor) asks it
@@ -12,6 +12,9 @@ export const STATE_QUERY_TIMEOUT_MS = 10_000;
 
 /** How a run ended: its result, or why not (the innermost failure's type and message). */
 export type WorkflowEnd = { status: 'completed'; result: unknown } | { status: 'failed' | 'canceled' | 'terminated' | 'timed_out'; type?: string; message: string };
+
+/** How an Update ended: its result, its failure (the validator's refusal or the handler's), no worker accepting it in time, or no such workflow. */
+export type UpdateOutcome = { status: 'completed'; result: unknown } | { status: 'failed'; type?: string; message: string } | { status: 'unaccepted' } | { status: 'not-found' };
 
 export interface WorkflowStart {
   workflowType: string;
@@ -32,6 +35,8 @@ export interface WorkflowCalls {
   end(workflowId: string): Promise<WorkflowEnd>;
   /** The answer of a query; throws when no worker answers within `timeoutMs`. */
   query(workflowId: string, queryType: string, timeoutMs: number, args?: unknown[]): Promise<unknown>;
+  /** Sends an Update and waits for its outcome, however long it runs once a worker accepted it within `acceptTimeoutMs`. */
+  update(workflowId: string, updateName: string, args: [unknown, ...unknown[]], acceptTimeoutMs: number): Promise<UpdateOutcome>;
   /** Asks the latest run to cancel. */
   cancel(workflowId: string): Promise<void>;
 }

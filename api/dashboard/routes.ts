@@ -1,12 +1,13 @@
 // The dashboard's routes, served by `meridian server` beside the API: GET /login and POST /login
 // (a token of the API in a form → the session cookie), POST /logout, the pages (/ is the Sources
 // page) and POST /runbooks/:execution/decide (approve or reject a waiting step as the signed-in
-// identity, through control/runbookDecisions.ts). Each route carries its own guard, so nothing here
+// identity, through control/runbooks.ts). Each route carries its own guard, so nothing here
 // touches the API's /v1 routes; a failure renders the page with the error's one-line message.
 
 import type { Client } from '@temporalio/client';
 import type { Context, Hono } from 'hono';
-import { decideStep } from '../../control/runbookDecisions.js';
+import { decideStep } from '../../control/runbooks.js';
+import { sdkWorkflowCalls } from '../../control/sdkWorkflowCalls.js';
 import { requestIdentity, type TokenIdentifier } from '../auth.js';
 import { toHttpError } from '../errors.js';
 import type { DashboardConfig } from './fleet.js';
@@ -93,7 +94,7 @@ export function addDashboardRoutes(app: Hono, deps: DashboardDeps): void {
       }
       const note = String(form.note ?? '').trim();
       try {
-        await decideStep(client, c.req.param('execution'), decision, { step, ...(note !== '' ? { note } : {}) }, requestIdentity(c));
+        await decideStep(sdkWorkflowCalls(client), c.req.param('execution'), decision, { step, ...(note !== '' ? { note } : {}) }, requestIdentity(c));
       } catch (err) {
         return render(c, '/runbooks', { kind: 'error', text: `${decision === 'approve' ? 'Approval' : 'Rejection'} of ${step} refused: ${toHttpError(err).message}` }, 409);
       }

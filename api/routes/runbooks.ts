@@ -1,13 +1,12 @@
-// Runbooks and their executions over HTTP, through the same modules as `meridian runbook`
-// (control/runbooks.ts, control/runbookDecisions.ts): GET /v1/runbooks, GET /v1/runbooks/:name, POST
+// Runbooks and their executions over HTTP, through the same module as `meridian runbook`
+// (control/runbooks.ts): GET /v1/runbooks, GET /v1/runbooks/:name, POST
 // /v1/runbooks/:name/executions {params, dryRun} (202 with the workflow id), GET
 // /v1/runbooks/executions/:id (every step's state), POST …/:id/approve and …/:id/reject
 // {step, note?} (as the request's token name; a refusal by the workflow's validator is 409) and
 // POST …/:id/cancel. An unknown runbook or execution is 404.
 
 import { Hono } from 'hono';
-import { decideStep } from '../../control/runbookDecisions.js';
-import { cancelExecution, executionStatus, runbookList, runbookShow, startRunbook } from '../../control/runbooks.js';
+import { cancelExecution, decideStep, executionStatus, runbookList, runbookShow, startRunbook } from '../../control/runbooks.js';
 import { sdkWorkflowCalls } from '../../control/sdkWorkflowCalls.js';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/shared.js';
 import type { ApiDeps } from '../app.js';
@@ -26,8 +25,8 @@ export function runbookRoutes(deps: ApiDeps): Hono {
   return new Hono()
     .get('/', (c) => c.json({ runbooks: runbookList(config) }))
     .get('/executions/:id', execution, async (c) => c.json(await executionStatus(calls, c.req.valid('param').id)))
-    .post('/executions/:id/approve', execution, decision, async (c) => c.json(await decideStep(client, c.req.valid('param').id, 'approve', c.req.valid('json'), requestIdentity(c))))
-    .post('/executions/:id/reject', execution, decision, async (c) => c.json(await decideStep(client, c.req.valid('param').id, 'reject', c.req.valid('json'), requestIdentity(c))))
+    .post('/executions/:id/approve', execution, decision, async (c) => c.json(await decideStep(calls, c.req.valid('param').id, 'approve', c.req.valid('json'), requestIdentity(c))))
+    .post('/executions/:id/reject', execution, decision, async (c) => c.json(await decideStep(calls, c.req.valid('param').id, 'reject', c.req.valid('json'), requestIdentity(c))))
     .post('/executions/:id/cancel', execution, async (c) => c.json(await cancelExecution(calls, c.req.valid('param').id)))
     .get('/:name', named, (c) => c.json(runbookShow(config, c.req.valid('param').name)))
     .post('/:name/executions', named, validate('json', RunbookExecutionRequestSchema), async (c) => {

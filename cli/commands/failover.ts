@@ -4,11 +4,11 @@
 // progress, a decision it waits for, whether failback is possible), the events it keeps, and a
 // manual failover or failback (a Temporal Update: it answers the event id once the switch is
 // done; refused by the monitor's validator: exit 3 with its reason). An unknown name is exit 3.
-// Who asks is MERIDIAN_IDENTITY, else the OS user name. On a configured cluster, status and events
-// load no Temporal SDK (cli/workflowCalls.ts); trigger and failback send Updates through the SDK.
+// Who asks is MERIDIAN_IDENTITY, else the OS user name. On a configured cluster it loads no
+// Temporal SDK (cli/workflowCalls.ts).
 
 import { loadConfig } from '../../config/load.js';
-import { failoverEvents, failoverStatus, type FailoverNames } from '../../control/failover.js';
+import { failoverEvents, failoverStatus, triggerFailback, triggerFailover, type FailoverNames } from '../../control/failover.js';
 import type { FailoverEvent, FailoverState, RegionHealth } from '../../workflows/failoverDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
@@ -44,12 +44,11 @@ async function act(action: Action, name: string, config: FailoverNames | undefin
     }
     case 'trigger':
     case 'failback': {
-      const [{ withTemporalClient }, { triggerFailback, triggerFailover }] = await Promise.all([import('../temporal.js'), import('../../control/failoverSwitch.js')]);
       const reason = values.reason !== undefined ? { reason: values.reason } : {};
-      const accepted = await withTemporalClient((client) =>
+      const accepted = await withWorkflowCalls((calls) =>
         action === 'trigger'
-          ? triggerFailover(client, config, name, { ...reason, ...(values.to !== undefined ? { to: values.to } : {}) }, cliIdentity())
-          : triggerFailback(client, config, name, reason, cliIdentity()),
+          ? triggerFailover(calls, config, name, { ...reason, ...(values.to !== undefined ? { to: values.to } : {}) }, cliIdentity())
+          : triggerFailback(calls, config, name, reason, cliIdentity()),
       );
       return { json: accepted, lines: [`${action === 'trigger' ? 'failed over' : 'failed back'} ${name} from ${accepted.from} to ${accepted.to} (event ${accepted.eventId})`] };
     }

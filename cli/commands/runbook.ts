@@ -5,11 +5,10 @@
 // ends, then its state, failed or not; exit 1 unless it succeeded), every step's state, a decision on a manual step (as
 // MERIDIAN_IDENTITY, else your user name; refused by the workflow: exit 3 with its reason) and
 // cancellation. EXECUTION is the workflow id or NAME:ID. An unknown runbook or execution is exit 3.
-// On a configured cluster, run, status and cancel load no Temporal SDK (cli/workflowCalls.ts);
-// approve and reject send Updates through the SDK.
+// On a configured cluster it loads no Temporal SDK (cli/workflowCalls.ts).
 
 import { loadConfig } from '../../config/load.js';
-import { cancelExecution, executionEnd, executionStatus, runbookList, runbookShow, startRunbook } from '../../control/runbooks.js';
+import { cancelExecution, decideStep, executionEnd, executionStatus, runbookList, runbookShow, startRunbook } from '../../control/runbooks.js';
 import type { ResolvedRunbook, RunbookExecutionState, RunbookParams, StepState } from '../../workflows/runbookDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
 import { EXIT, ExitCode, usageError } from '../exitCodes.js';
@@ -63,8 +62,7 @@ export async function run(args: string[]): Promise<ExitCode> {
     }
     case 'approve':
     case 'reject': {
-      const [{ withTemporalClient }, { decideStep }] = await Promise.all([import('../temporal.js'), import('../../control/runbookDecisions.js')]);
-      const step = await withTemporalClient((client) => decideStep(client, first!, action as 'approve' | 'reject', { step: second!, ...(values.note !== undefined ? { note: values.note } : {}) }, cliIdentity()));
+      const step = await withWorkflowCalls((calls) => decideStep(calls, first!, action as 'approve' | 'reject', { step: second!, ...(values.note !== undefined ? { note: values.note } : {}) }, cliIdentity()));
       answer = { json: step, lines: [`${action === 'approve' ? 'approved' : 'rejected'} step ${step.name} as ${step.decision?.by ?? cliIdentity()}`] };
       break;
     }

@@ -9,15 +9,16 @@ import { randomUUID } from 'node:crypto';
 import type { RunningActivity } from '../../api/operationProgress.js';
 import type { WorkflowEnd } from '../../control/workflowCalls.js';
 import type { GrpcChannel } from './grpc.js';
+import { innermostFailure, jsonPayload, payloads, payloadValue } from './payloads.js';
 import { ProtoMessage, ProtoWriter } from './protobuf.js';
 
-const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
+export const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService';
 /** Temporal answers a long poll of the history with "nothing yet" after ~20 s by itself; this deadline only bounds a poll that hangs. */
-const LONG_POLL_MS = 70_000;
-const CALL_MS = 10_000;
+export const LONG_POLL_MS = 70_000;
+export const CALL_MS = 10_000;
 
 /** The header the SDK adds to every call in a namespace; Temporal Cloud routes and authorizes by it. */
-const inNamespace = (namespace: string) => ({ 'temporal-namespace': namespace });
+export const inNamespace = (namespace: string) => ({ 'temporal-namespace': namespace });
 
 const WORKFLOW_ID_REUSE_ALLOW_DUPLICATE = 1;
 /** WorkflowExecutionStatus by number (temporal/api/enums/v1/workflow.proto), named as the SDK names them. */
@@ -146,38 +147,4 @@ function closeEvent(event: ProtoMessage): WorkflowEnd | { nextRun: string } {
   if (terminated) return { status: 'terminated', message: terminated.string(1) || 'Workflow execution terminated' };
   if (event.message(CLOSE.canceled)) return { status: 'canceled', message: 'Workflow canceled' };
   throw new Error(`Temporal answered the wait for the end of a workflow with an event of type ${event.uint(3)}`);
-}
-
-/** The innermost cause of a Failure: its ApplicationFailureInfo type, if any, and its message. */
-function innermostFailure(failure: ProtoMessage | undefined): { type?: string; message: string } {
-  let innermost = failure;
-  for (let cause = failure?.message(4); cause; cause = cause.message(4)) innermost = cause;
-  const type = innermost?.message(5)?.string(1);
-  return { ...(type ? { type } : {}), message: innermost?.string(1) ?? 'the workflow failed' };
-}
-
-const JSON_PLAIN = Buffer.from('json/plain');
-
-/** A Payloads message of JSON values. */
-function payloads(values: unknown[]): ProtoWriter {
-  const message = new ProtoWriter();
-  for (const value of values) message.message(1, jsonPayload(value));
-  return message;
-}
-
-function jsonPayload(value: unknown, metadata: Record<string, string> = {}): ProtoWriter {
-  const payload = new ProtoWriter();
-  for (const [key, text] of Object.entries({ encoding: 'json/plain', ...metadata })) {
-    payload.message(1, new ProtoWriter().string(1, key).bytes(2, Buffer.from(text)));
-  }
-  return payload.bytes(2, Buffer.from(JSON.stringify(value)));
-}
-
-/** The value of a payload the default converter wrote: JSON, or binary/null for undefined. */
-function payloadValue(payload: ProtoMessage | undefined): unknown {
-  if (payload === undefined) return undefined;
-  const encoding = payload.messages(1).find((entry) => entry.string(1) === 'encoding')?.bytes(2);
-  if (encoding?.equals(JSON_PLAIN)) return JSON.parse(payload.string(2)) as unknown;
-  if (encoding?.toString() === 'binary/null') return undefined;
-  throw new Error(`the workflow's result is a payload of encoding "${encoding?.toString() ?? 'none'}", not JSON`);
 }

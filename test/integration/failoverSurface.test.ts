@@ -72,8 +72,10 @@ test('status, events, a refused and an accepted manual failover, a failback by a
     expect(refused.code).toBe(3);
     expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^meridian: .*mars/)]);
 
-    const moved = parseJson<{ eventId: string; from: string; to: string }>(await meridian(['failover', 'trigger', name, '--to', 'us', '--reason', 'drill', '--json'], { MERIDIAN_IDENTITY: 'carol' }));
+    const triggerModules = moduleRecorder(work, 'trigger'); // the Update too goes over the CLI's own gRPC calls
+    const moved = parseJson<{ eventId: string; from: string; to: string }>(await meridian(['failover', 'trigger', name, '--to', 'us', '--reason', 'drill', '--json'], { MERIDIAN_IDENTITY: 'carol', ...triggerModules.env }));
     expect(moved).toEqual({ eventId: `${name}-${checked.token}-1`, from: 'eu', to: 'us' });
+    expect(triggerModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
     expect((await status()).activeRegion).toBe('us');
 
     const back = await call('POST', `/v1/failover/${name}/failback`, { reason: 'drill over' });

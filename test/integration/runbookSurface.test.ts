@@ -4,8 +4,8 @@
 // not an approver (CLI, MERIDIAN_IDENTITY) is exit 3 with the workflow's reason; the approval
 // through the API records the token's name; a second one is 409; the execution succeeds and
 // status (by the short NAME:ID) shows who approved; executions are cancelled through the API and
-// the CLI; an unknown runbook or execution is exit 3 / 404. The CLI's run and status load no
-// Temporal SDK client. Executions are found by MeridianRunbook and
+// the CLI; an unknown runbook or execution is exit 3 / 404. The CLI's run, status and approve load
+// no Temporal SDK client. Executions are found by MeridianRunbook and
 // MeridianRunbookStatus, as Temporal UI filters them.
 
 import { writeFileSync } from 'node:fs';
@@ -115,9 +115,11 @@ describe('a runbook with an approval, through the CLI and the API', () => {
       return undefined;
     });
 
-    const wrong = await meridian(['runbook', 'approve', short, 'sign-off'], { MERIDIAN_IDENTITY: 'mallory' });
+    const approveModules = moduleRecorder(work, 'approve');
+    const wrong = await meridian(['runbook', 'approve', short, 'sign-off'], { MERIDIAN_IDENTITY: 'mallory', ...approveModules.env });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^meridian: .*mallory/)]);
+    expect(approveModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
 
     const approved = await call('POST', `/v1/runbooks/executions/${encodeURIComponent(workflowId)}/approve`, OPS, { step: 'sign-off', note: 'looks fine', by: 'alice' });
     expect(approved.status).toBe(400); // the body never names who decides

@@ -39,8 +39,8 @@ const handle = (workflowId: string) => ({
     return { status: { name: 'RUNNING' } };
   },
   query: async () => state,
-  startUpdate: async (update: { name: string }, options: { args: unknown[] }) => {
-    updates.push({ name: update.name, args: options.args });
+  startUpdate: async (name: string, options: { args: unknown[] }) => {
+    updates.push({ name, args: options.args });
     const answer = nextUpdate();
     return { result: async () => answer };
   },
