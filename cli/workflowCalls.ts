@@ -8,7 +8,7 @@ import { temporalSettings } from './temporalSettings.js';
 import type { GrpcChannel } from './wire/grpc.js';
 import { GRPC_STATUS, GrpcError } from './wire/grpcError.js';
 import { updateWorkflow } from './wire/workflowUpdate.js';
-import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, startWorkflow } from './wire/workflowService.js';
+import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, signalWithStart, startWorkflow } from './wire/workflowService.js';
 
 export async function withWorkflowCalls<T>(body: (calls: WorkflowCalls) => Promise<T>): Promise<T> {
   const settings = temporalSettings();
@@ -23,6 +23,7 @@ export function wireWorkflowCalls(channel: GrpcChannel, namespace: string): Work
     async start(start) {
       await startWorkflow(channel, { ...start, namespace, identity, searchAttributes: [] });
     },
+    signalWithStart: (start, signal) => signalWithStart(channel, { ...start, namespace, identity }, signal),
     async status(workflowId) {
       try {
         return (await describeWorkflow(channel, namespace, workflowId)).status;

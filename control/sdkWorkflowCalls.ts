@@ -15,8 +15,11 @@ import type { UpdateOutcome, WorkflowCalls, WorkflowEnd } from './workflowCalls.
 
 export function sdkWorkflowCalls(client: Client): WorkflowCalls {
   return {
-    async start({ workflowType, workflowId, taskQueue, input, summary }) {
-      await client.workflow.start(workflowType, { workflowId, taskQueue, args: [input], staticSummary: summary });
+    async start({ workflowType, workflowId, taskQueue, input, summary, conflict }) {
+      await client.workflow.start(workflowType, { workflowId, taskQueue, args: [input], staticSummary: summary, ...(conflict === 'use-existing' ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}) });
+    },
+    async signalWithStart({ workflowType, workflowId, taskQueue, input, summary }, signal) {
+      await client.workflow.signalWithStart(workflowType, { workflowId, taskQueue, args: [input], staticSummary: summary, signal: signal.name, signalArgs: signal.args });
     },
     async status(workflowId) {
       try {

@@ -24,11 +24,15 @@ export interface WorkflowStart {
   input: unknown;
   /** Shown in Temporal UI. */
   summary: string;
+  /** An open run holding the id: refuse the start (the default) or use that run. */
+  conflict?: 'fail' | 'use-existing';
 }
 
 export interface WorkflowCalls {
   /** Starts the workflow; refused when an open run holds the id. */
   start(start: WorkflowStart): Promise<void>;
+  /** Signals the workflow, starting it first when no run is open, so the signal is never lost. */
+  signalWithStart(start: Omit<WorkflowStart, 'conflict'>, signal: { name: string; args: unknown[] }): Promise<void>;
   /** The status of the id's latest run as the SDK names it (RUNNING, COMPLETED, FAILED, CANCELLED, …); undefined when Temporal knows no such id. */
   status(workflowId: string): Promise<string | undefined>;
   /** Waits for the latest run (and the runs it continues as) to end. */

@@ -3,7 +3,7 @@
 // lost), a pass waited for (the `replicateNow` update: the results of the next complete pass), and
 // a comparison of the replicas with the primary (replicationVerifyWorkflow, one workflow per request).
 
-import type { Client } from '@temporalio/client';
+import { sendUpdate } from '../control/updates.js';
 import type { WorkflowCalls } from '../control/workflowCalls.js';
 import type { PassResult } from '../core/replicationTypes.js';
 import { RepositoryError } from '../core/errors.js';
@@ -13,6 +13,7 @@ import {
   replicateNowUpdate,
   replicateSignal,
   replicationVerifyWorkflowId,
+  replicationSummary,
   replicationWorkflowId,
   type ReplicateRequest,
   type ReplicationVerifyInput,
@@ -21,26 +22,22 @@ import {
 import { replicaSetNames, type ReplicationConfig } from './status.js';
 
 /** Signals the set's workflow for a pass (starting it if none runs); answers its workflow id. */
-export async function requestPass(client: Client, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<string> {
+export async function requestPass(calls: WorkflowCalls, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<string> {
   replicaSetNames(config, set);
   const request: ReplicateRequest = { reason: 'manual', ...(full ? { full: true } : {}) };
   const input: ReplicationWorkflowInput = { set };
-  const handle = await client.workflow.signalWithStart(REPLICATION_WORKFLOW, {
-    taskQueue,
-    workflowId: replicationWorkflowId(set),
-    args: [input],
-    signal: replicateSignal,
-    signalArgs: [request],
-  });
-  return handle.workflowId;
+  const workflowId = replicationWorkflowId(set);
+  await calls.signalWithStart({ workflowType: REPLICATION_WORKFLOW, workflowId, taskQueue, input, summary: replicationSummary(set) }, { name: replicateSignal.name, args: [request] });
+  return workflowId;
 }
 
 /** Runs the next complete pass of the set (starting its workflow if none runs) and answers its results, one per replica. */
-export async function runPassNow(client: Client, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<PassResult[]> {
+export async function runPassNow(calls: WorkflowCalls, config: ReplicationConfig, set: string, full: boolean, taskQueue: string): Promise<PassResult[]> {
   replicaSetNames(config, set);
   const input: ReplicationWorkflowInput = { set };
-  const handle = await client.workflow.start(REPLICATION_WORKFLOW, { taskQueue, workflowId: replicationWorkflowId(set), workflowIdConflictPolicy: 'USE_EXISTING', args: [input] });
-  return handle.executeUpdate(replicateNowUpdate, { args: [full ? { full: true } : {}] });
+  const workflowId = replicationWorkflowId(set);
+  await calls.start({ workflowType: REPLICATION_WORKFLOW, workflowId, taskQueue, input, summary: replicationSummary(set), conflict: 'use-existing' });
+  return sendUpdate(calls, workflowId, replicateNowUpdate, [full ? { full: true } : {}], []);
 }
 
 /** Starts the comparison of every replica of the set (or `replica` alone) with the primary; answers its workflow id. */

@@ -5,7 +5,7 @@
 // owned (started by the backups of a worker with another meridian.yaml) is never stopped by it.
 
 import type { Client } from '@temporalio/client';
-import { REPLICATION_WORKFLOW, replicationWorkflowId, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
+import { REPLICATION_WORKFLOW, replicationSummary, replicationWorkflowId, type ReplicationWorkflowInput } from '../workflows/replicationDefs.js';
 import { runningWorkflow, startLongRunning, stopLongRunning } from './longRunningWorkflows.js';
 import type { ExistingSchedule } from './plan.js';
 
@@ -47,7 +47,7 @@ export async function executeReplicationWorkflows(client: Client, plan: readonly
   for (const entry of plan) {
     if (entry.action === 'start') {
       const input: ReplicationWorkflowInput = { set: entry.set };
-      await startLongRunning(client, taskQueue, { workflowType: REPLICATION_WORKFLOW, workflowId: entry.workflowId, input, staticSummary: `replication of set ${entry.set}` });
+      await startLongRunning(client, taskQueue, { workflowType: REPLICATION_WORKFLOW, workflowId: entry.workflowId, input, staticSummary: replicationSummary(entry.set) });
     } else if (entry.action === 'stop') {
       await stopLongRunning(client, entry.workflowId, 'its replica set was removed from meridian.yaml (meridian apply)');
     }

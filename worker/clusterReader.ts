@@ -5,8 +5,7 @@
 
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { failbackUpdate, failoverStatusQuery, failoverUpdate, failoverWorkflowId } from '../workflows/failoverDefs.js';
-import { replicateNowUpdate, ReplicationWorkflowInput, replicationStatusQuery, replicationWorkflowId } from '../workflows/replicationDefs.js';
-import { REPLICATION_WORKFLOW } from '../workflows/replicationDefs.js';
+import { REPLICATION_WORKFLOW, replicateNowUpdate, ReplicationWorkflowInput, replicationStatusQuery, replicationSummary, replicationWorkflowId } from '../workflows/replicationDefs.js';
 import type { ClusterAccess } from './cluster.js';
 
 /** `query`'s answer, or undefined when the workflow does not exist. */
@@ -38,7 +37,7 @@ export function clusterReader(client: Client, taskQueue: string): ClusterAccess 
         taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
         args: [input],
-        staticSummary: `replication of set ${set}`,
+        staticSummary: replicationSummary(set),
       });
       return client.workflow.executeUpdateWithStart(replicateNowUpdate, { args: [{ full }], updateId, startWorkflowOperation: start });
     },

@@ -12,6 +12,11 @@ export const REPLICATION_WORKFLOW = 'replicationWorkflow';
 /** The workflow type that compares a set's replicas with its primary (workflows/replication.ts). */
 export const REPLICATION_VERIFY_WORKFLOW = 'replicationVerifyWorkflow';
 
+/** How Temporal UI shows a set's workflow, whoever started it. */
+export function replicationSummary(set: string): string {
+  return `replication of set ${set}`;
+}
+
 /** The one workflow of a replica set: every pass of the set runs in it, so two never interleave. */
 export function replicationWorkflowId(set: string): string {
   return `replication:${set}`;

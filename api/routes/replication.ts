@@ -24,7 +24,7 @@ export function replicationRoutes(deps: ApiDeps): Hono {
     .get('/', async (c) => c.json({ sets: await getReplicationStatus(calls, config) }))
     .get('/:name', named, async (c) => c.json((await getReplicationStatus(calls, config, c.req.valid('param').name))[0]!))
     .post('/:name/runs', named, validate('json', ReplicationRunRequestSchema), async (c) =>
-      accepted(c, await requestPass(deps.client, config, c.req.valid('param').name, c.req.valid('json').full === true, taskQueue)),
+      accepted(c, await requestPass(calls, config, c.req.valid('param').name, c.req.valid('json').full === true, taskQueue)),
     )
     .post('/:name/verifications', named, validate('json', ReplicationVerificationRequestSchema), async (c) =>
       accepted(c, await startVerify(calls, config, c.req.valid('param').name, c.req.valid('json').replica, taskQueue)),

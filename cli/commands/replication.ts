@@ -4,12 +4,11 @@
 // replicas with their primary (exit 1 on any difference), and a pass asked for now (with --wait,
 // exit 1 when a replica's pass failed). A client of
 // Temporal only (TEMPORAL_ADDRESS, or the embedded dev server under MERIDIAN_HOME); the worker does the work.
-// On a configured cluster, status and verify load no Temporal SDK (cli/workflowCalls.ts); run
-// signals the set's workflow or sends it an Update through the SDK.
+// On a configured cluster it loads no Temporal SDK (cli/workflowCalls.ts).
 
 import { configFilePath, loadConfig } from '../../config/load.js';
 import type { PassResult, ReplicaDiff } from '../../core/replicationTypes.js';
-import { startVerify } from '../../replication/control.js';
+import { requestPass, runPassNow, startVerify } from '../../replication/control.js';
 import { getReplicationStatus, replicaSetNames, type ReplicaStatus, type ReplicationConfig, type ReplicationStatus } from '../../replication/status.js';
 import type { ReplicationVerifyOutput } from '../../workflows/replicationDefs.js';
 import { expectPositionals, parseCommand } from '../args.js';
@@ -67,18 +66,16 @@ function replicationAction(action: Action, name: string | undefined, values: { r
           return { json: output, lines: verifyLines(output), exitCode: output.differences > 0 ? EXIT.failed : EXIT.ok };
         });
     case 'run':
-      return async () => {
-        const [{ withTemporalClient }, { requestPass, runPassNow }] = await Promise.all([import('../temporal.js'), import('../../replication/control.js')]);
-        return withTemporalClient(async (client) => {
+      return () =>
+        withWorkflowCalls(async (calls) => {
           const full = values.full === true;
           if (!values.wait) {
-            const workflowId = await requestPass(client, config, name!, full, taskQueue);
+            const workflowId = await requestPass(calls, config, name!, full, taskQueue);
             return { json: { workflowId, requested: true }, lines: [`asked ${workflowId} for a${full ? ' full' : ''} pass; follow it with meridian replication status ${name}`], exitCode: EXIT.ok };
           }
-          const results = await runPassNow(client, config, name!, full, taskQueue);
+          const results = await runPassNow(calls, config, name!, full, taskQueue);
           return { json: { set: name, results }, lines: results.map(passLine), exitCode: results.some((r) => r.failed !== undefined) ? EXIT.failed : EXIT.ok };
         });
-      };
   }
 }
 

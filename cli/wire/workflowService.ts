@@ -23,7 +23,8 @@ export const inNamespace = (namespace: string) => ({ 'temporal-namespace': names
 const WORKFLOW_ID_REUSE_ALLOW_DUPLICATE = 1;
 /** WorkflowExecutionStatus by number (temporal/api/enums/v1/workflow.proto), named as the SDK names them. */
 const WORKFLOW_STATUS_NAMES = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT', 'PAUSED'];
-const WORKFLOW_ID_CONFLICT_FAIL = 1;
+/** WorkflowIdConflictPolicy: what a start does when an open run holds the id. */
+const WORKFLOW_ID_CONFLICT = { fail: 1, 'use-existing': 2 } as const;
 const TASK_QUEUE_KIND_NORMAL = 1;
 const HISTORY_EVENT_FILTER_CLOSE_EVENT = 2;
 
@@ -39,9 +40,11 @@ export interface StartWorkflow {
   /** Shown in Temporal UI (the SDK's staticSummary). */
   summary: string;
   identity: string;
+  /** An open run holding the id: refuse (the default) or use it. */
+  conflict?: keyof typeof WORKFLOW_ID_CONFLICT;
 }
 
-/** Starts the workflow (refusing a workflow id that an open run holds) and returns its run id. */
+/** Starts the workflow (refusing a workflow id that an open run holds, unless told to use it) and returns its run id. */
 export async function startWorkflow(channel: GrpcChannel, start: StartWorkflow): Promise<string> {
   const searchAttributes = new ProtoWriter();
   for (const { name, type, value } of start.searchAttributes) {
@@ -57,10 +60,27 @@ export async function startWorkflow(channel: GrpcChannel, start: StartWorkflow):
     .string(10, randomUUID())
     .uint(11, WORKFLOW_ID_REUSE_ALLOW_DUPLICATE)
     .message(15, searchAttributes)
-    .uint(22, WORKFLOW_ID_CONFLICT_FAIL)
+    .uint(22, WORKFLOW_ID_CONFLICT[start.conflict ?? 'fail'])
     .message(23, new ProtoWriter().message(1, jsonPayload(start.summary)));
   const response = ProtoMessage.decode(await channel.call(`${SERVICE}/StartWorkflowExecution`, request.finish(), { headers: inNamespace(start.namespace), timeoutMs: CALL_MS }));
   return response.string(1);
+}
+
+/** SignalWithStartWorkflowExecution: signals the workflow, starting it first when no run is open. */
+export async function signalWithStart(channel: GrpcChannel, start: Omit<StartWorkflow, 'searchAttributes' | 'conflict'>, signal: { name: string; args: unknown[] }): Promise<void> {
+  const request = new ProtoWriter()
+    .string(1, start.namespace)
+    .string(2, start.workflowId)
+    .message(3, new ProtoWriter().string(1, start.workflowType))
+    .message(4, new ProtoWriter().string(1, start.taskQueue).uint(2, TASK_QUEUE_KIND_NORMAL))
+    .message(5, payloads([start.input]))
+    .string(9, start.identity)
+    .string(10, randomUUID())
+    .uint(11, WORKFLOW_ID_REUSE_ALLOW_DUPLICATE)
+    .string(12, signal.name)
+    .message(13, payloads(signal.args))
+    .message(23, new ProtoWriter().message(1, jsonPayload(start.summary)));
+  await channel.call(`${SERVICE}/SignalWithStartWorkflowExecution`, request.finish(), { headers: inNamespace(start.namespace), timeoutMs: CALL_MS });
 }
 
 /** Waits for the run to close, following the runs it continues as (or retries) into, and says how it ended. */

@@ -58,10 +58,12 @@ afterAll(async () => {
 describe('meridian replication with a worker', () => {
   it('run --wait answers the pass; status then shows nothing behind; verify finds 0 differences', async () => {
     parseJson(await meridian('backup', path.join(work, 'source'), '--repo', 'gis-eu', '--json'));
-    const run = parseJson<{ set: string; results: PassResult[] }>(await meridian('replication', 'run', set, '--wait', '--json'));
+    const runModules = moduleRecorder(work, 'run'); // the pass's Update too goes over the CLI's own gRPC calls
+    const run = parseJson<{ set: string; results: PassResult[] }>(await meridianRecorded(runModules, 'replication', 'run', set, '--wait', '--json'));
+    expect(runModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);
     expect(run.results).toEqual([expect.objectContaining({ replica: 'gis-us', behind: expect.objectContaining({ snapshots: 0 }) })]);
 
-    // status and verify make the CLI's own gRPC calls: no Temporal SDK client is loaded.
+    // status and verify too: no Temporal SDK client is loaded.
     const statusModules = moduleRecorder(work, 'status');
     const status = parseJson<ReplicationStatus>(await meridianRecorded(statusModules, 'replication', 'status', set, '--json'));
     expect(statusModules.loaded().filter((file) => SDK_CLIENT_MODULES.test(file))).toEqual([]);

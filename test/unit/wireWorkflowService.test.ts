@@ -6,7 +6,7 @@
 import { temporal } from '@temporalio/proto';
 import type { GrpcChannel } from '../../cli/wire/grpc';
 import { ProtoMessage, ProtoWriter } from '../../cli/wire/protobuf';
-import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, startWorkflow } from '../../cli/wire/workflowService';
+import { awaitWorkflowEnd, describeWorkflow, queryWorkflow, requestCancel, signalWithStart, startWorkflow } from '../../cli/wire/workflowService';
 import { operationProgress } from '../../api/operationProgress';
 
 const service = temporal.api.workflowservice.v1;
@@ -157,4 +157,23 @@ test('a query names the workflow and the query type, with the caller\'s deadline
   } as unknown as GrpcChannel;
   expect(await queryWorkflow(channel, 'ns', 'wf', 'runbookStatus', 10_000)).toEqual({ status: 'running' });
   expect(calls).toEqual([{ path: '/temporal.api.workflowservice.v1.WorkflowService/QueryWorkflow', options: { headers: { 'temporal-namespace': 'ns' }, timeoutMs: 10_000, retry: false } }]);
+});
+
+test('a signal with start names the workflow, its start and the signal with its JSON arguments; a start may use an open run', async () => {
+  const { channel, calls } = recordingChannel([
+    service.SignalWithStartWorkflowExecutionResponse.encode({ runId: 'run-1', started: true }).finish(),
+    service.StartWorkflowExecutionResponse.encode({ runId: 'run-2' }).finish(),
+  ]);
+  const start = { namespace: 'ns', workflowId: 'replication:gis', workflowType: 'replicationWorkflow', taskQueue: 'meridian', input: { set: 'gis' }, summary: 'replication of set gis', identity: '42@host' };
+  await signalWithStart(channel, start, { name: 'replicate', args: [{ reason: 'manual', full: true }] });
+  const signalled = service.SignalWithStartWorkflowExecutionRequest.decode(calls[0]!.request);
+  expect(calls[0]!.path).toBe('/temporal.api.workflowservice.v1.WorkflowService/SignalWithStartWorkflowExecution');
+  expect(signalled).toMatchObject({ namespace: 'ns', workflowId: 'replication:gis', workflowType: { name: 'replicationWorkflow' }, taskQueue: { name: 'meridian' }, identity: '42@host', signalName: 'replicate' });
+  expect(JSON.parse(Buffer.from(signalled.input!.payloads![0]!.data!).toString())).toEqual({ set: 'gis' });
+  expect(JSON.parse(Buffer.from(signalled.signalInput!.payloads![0]!.data!).toString())).toEqual({ reason: 'manual', full: true });
+  expect(JSON.parse(Buffer.from(signalled.userMetadata!.summary!.data!).toString())).toBe('replication of set gis');
+  expect(signalled.requestId).toMatch(/^[0-9a-f-]{36}$/);
+
+  expect(await startWorkflow(channel, { ...start, searchAttributes: [], conflict: 'use-existing' })).toBe('run-2');
+  expect(service.StartWorkflowExecutionRequest.decode(calls[1]!.request).workflowIdConflictPolicy).toBe(temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING);
 });
