@@ -50,25 +50,22 @@ export async function startWorkflow(channel: GrpcChannel, start: StartWorkflow):
   for (const { name, type, value } of start.searchAttributes) {
     searchAttributes.message(1, new ProtoWriter().string(1, name).message(2, jsonPayload(value, { type })));
   }
-  const request = new ProtoWriter()
-    .string(1, start.namespace)
-    .string(2, start.workflowId)
-    .message(3, new ProtoWriter().string(1, start.workflowType))
-    .message(4, new ProtoWriter().string(1, start.taskQueue).uint(2, TASK_QUEUE_KIND_NORMAL))
-    .message(5, payloads([start.input]))
-    .string(9, start.identity)
-    .string(10, randomUUID())
-    .uint(11, WORKFLOW_ID_REUSE_ALLOW_DUPLICATE)
+  const request = startFields(start)
     .message(15, searchAttributes)
-    .uint(22, WORKFLOW_ID_CONFLICT[start.conflict ?? 'fail'])
-    .message(23, new ProtoWriter().message(1, jsonPayload(start.summary)));
+    .uint(22, WORKFLOW_ID_CONFLICT[start.conflict ?? 'fail']);
   const response = ProtoMessage.decode(await channel.call(`${SERVICE}/StartWorkflowExecution`, request.finish(), { headers: inNamespace(start.namespace), timeoutMs: CALL_MS }));
   return response.string(1);
 }
 
 /** SignalWithStartWorkflowExecution: signals the workflow, starting it first when no run is open. */
 export async function signalWithStart(channel: GrpcChannel, start: Omit<StartWorkflow, 'searchAttributes' | 'conflict'>, signal: { name: string; args: unknown[] }): Promise<void> {
-  const request = new ProtoWriter()
+  const request = startFields(start).string(12, signal.name).message(13, payloads(signal.args));
+  await channel.call(`${SERVICE}/SignalWithStartWorkflowExecution`, request.finish(), { headers: inNamespace(start.namespace), timeoutMs: CALL_MS });
+}
+
+/** The fields a start and a signal-with-start share, at the same numbers in both requests. */
+function startFields(start: Omit<StartWorkflow, 'searchAttributes' | 'conflict'>): ProtoWriter {
+  return new ProtoWriter()
     .string(1, start.namespace)
     .string(2, start.workflowId)
     .message(3, new ProtoWriter().string(1, start.workflowType))
@@ -77,10 +74,7 @@ export async function signalWithStart(channel: GrpcChannel, start: Omit<StartWor
     .string(9, start.identity)
     .string(10, randomUUID())
     .uint(11, WORKFLOW_ID_REUSE_ALLOW_DUPLICATE)
-    .string(12, signal.name)
-    .message(13, payloads(signal.args))
     .message(23, new ProtoWriter().message(1, jsonPayload(start.summary)));
-  await channel.call(`${SERVICE}/SignalWithStartWorkflowExecution`, request.finish(), { headers: inNamespace(start.namespace), timeoutMs: CALL_MS });
 }
 
 /** Waits for the run to close, following the runs it continues as (or retries) into, and says how it ended. */
