@@ -1,14 +1,11 @@
 // Recognizes the Temporal SDK's errors without loading the SDK, so that the places that map
 // errors (the CLI's exit codes, the control errors) cost nothing to code that never reaches Temporal.
 
-import type { ServiceError, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
+import type { ServiceError, WorkflowFailedError } from '@temporalio/client';
 
 interface TemporalErrors {
-  ApplicationFailure: ApplicationFailure;
   ServiceError: ServiceError;
   WorkflowFailedError: WorkflowFailedError;
-  WorkflowUpdateFailedError: WorkflowUpdateFailedError;
 }
 
 /**

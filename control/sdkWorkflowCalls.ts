@@ -40,8 +40,15 @@ export function sdkWorkflowCalls(client: Client): WorkflowCalls {
     query: (workflowId, queryType, timeoutMs, args = []) => client.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(queryType, ...args)),
     async update(workflowId, updateName, args, acceptTimeoutMs) {
       const handle = client.workflow.getHandle(workflowId);
+      let accepted;
       try {
-        const accepted = await client.withDeadline(Date.now() + acceptTimeoutMs, () => handle.startUpdate(updateName, { args, waitForStage: WorkflowUpdateStage.ACCEPTED }));
+        accepted = await client.withDeadline(Date.now() + acceptTimeoutMs, () => handle.startUpdate(updateName, { args, waitForStage: WorkflowUpdateStage.ACCEPTED }));
+      } catch (err) {
+        // Only the wait for acceptance has the deadline: an accepted Update runs as long as it takes.
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) return { status: 'unaccepted' };
+        return updateOutcome(err);
+      }
+      try {
         return { status: 'completed', result: await accepted.result() };
       } catch (err) {
         return updateOutcome(err);
@@ -53,9 +60,8 @@ export function sdkWorkflowCalls(client: Client): WorkflowCalls {
   };
 }
 
-/** The SDK's error for an Update that did not complete, as an outcome; any other error is thrown. */
+/** The SDK's error for an Update refused or failed, or sent to no such workflow, as an outcome; any other error is thrown. */
 function updateOutcome(err: unknown): UpdateOutcome {
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) return { status: 'unaccepted' };
   if (err instanceof WorkflowNotFoundError) return { status: 'not-found' };
   if (!(err instanceof WorkflowUpdateFailedError)) throw err;
   const cause = err.cause;

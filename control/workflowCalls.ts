@@ -1,9 +1,9 @@
 // What the control layer asks of Temporal about one workflow by its id: start it, read its
-// status, wait for its end, query it, send it an Update, ask it to cancel. Two clients implement it: the SDK's
-// (control/sdkWorkflowCalls.ts: the HTTP API, the CLI's embedded default) and the CLI's own gRPC
-// calls (cli/workflowCalls.ts: a configured cluster, without loading the SDK). Reading a
-// long-running workflow's state (a runbook execution, a failover monitor, the SLA monitor) asks it
-// a query with a deadline, read the same way by each.
+// status, wait for its end, query it, send it an Update, ask it to cancel. Two clients implement
+// it: the SDK's (control/sdkWorkflowCalls.ts: the HTTP API, the CLI's embedded default) and the
+// CLI's own gRPC calls (cli/workflowCalls.ts: a configured cluster, without loading the SDK).
+// Reading a long-running workflow's state (a runbook execution, a failover monitor, the SLA
+// monitor) asks it a query with a deadline, read the same way by each.
 
 import { ControlError } from './errors.js';
 
